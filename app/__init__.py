@@ -1,0 +1,3 @@
+"""Agreement lifecycle and workflow engine."""
+
+__version__ = "0.1.0"

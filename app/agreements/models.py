@@ -1,0 +1,115 @@
+"""Formal instruments of a partnership, their signatures and their immutable document versions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, str_enum, utcnow
+from app.partnerships.models import Partnership, PartnershipParty
+
+INITIAL_STATUS = "draft"
+
+
+class AgreementKind(enum.StrEnum):
+    """What a written instrument is."""
+
+    MOU = "mou"
+    AMENDMENT = "amendment"
+    EXTENSION = "extension"
+    RENEWAL = "renewal"
+    TERMINATION_NOTICE = "termination_notice"
+
+
+class Agreement(Base):
+    """A written instrument (most often an MOU) with a term, a notice period and signatures."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (
+        CheckConstraint(
+            "end_date IS NULL OR effective_date IS NULL OR end_date >= effective_date", name="term_ordered"
+        ),
+        CheckConstraint("notice_period_days >= 0", name="notice_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[AgreementKind] = mapped_column(str_enum(AgreementKind, "agreement_kind"))
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(32), default=INITIAL_STATUS, index=True)
+    effective_date: Mapped[date | None]
+    end_date: Mapped[date | None] = mapped_column(index=True)
+    notice_period_days: Mapped[int] = mapped_column(default=30)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    partnership: Mapped[Partnership] = relationship(back_populates="agreements")
+    signatures: Mapped[list[Signature]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan", order_by="Signature.id"
+    )
+    document_versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan", order_by="DocumentVersion.number"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class DocumentVersion(Base):
+    """One rendering or upload of an agreement's text; never changed once written."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("agreement_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    template_key: Mapped[str | None] = mapped_column(String(100))
+    template_version: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    body: Mapped[str | None] = mapped_column(Text)
+    variables: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    file_content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    agreement: Mapped[Agreement] = relationship(back_populates="document_versions")
+
+
+class Signature(Base):
+    """A signature on an agreement: by a partner party, or by the organisation itself when ``party_id`` is null."""
+
+    __tablename__ = "signatures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("partnership_parties.id", ondelete="RESTRICT"))
+    signatory_name: Mapped[str] = mapped_column(String(200))
+    signatory_title: Mapped[str] = mapped_column(String(200))
+    signed_on: Mapped[date]
+    document_version_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id", ondelete="RESTRICT"))
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    agreement: Mapped[Agreement] = relationship(back_populates="signatures")
+    party: Mapped[PartnershipParty | None] = relationship()
+
+
+class ImmutableRecordError(Exception):
+    """Raised when code tries to change or delete a record that is append-only."""
+
+
+@event.listens_for(DocumentVersion, "before_update")
+def _document_versions_are_immutable(_mapper: Any, _connection: Any, target: DocumentVersion) -> None:
+    raise ImmutableRecordError(
+        f"document version {target.number} of agreement {target.agreement_id} is immutable; create a new version"
+    )

@@ -1,0 +1,91 @@
+"""Settings read from the environment (prefix ``AGREEMENTS_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite:///agreements.db"
+
+
+class ConfigError(Exception):
+    """A setting has a value the application cannot start with; the message is one line."""
+
+
+class Settings(BaseSettings):
+    """Everything the application can be configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AGREEMENTS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL, description="SQLAlchemy URL; an SQLite file in the working directory by default."
+    )
+    organisation_name: str = Field("The Organisation", min_length=1, max_length=200)
+    timezone: str = Field("UTC", description="IANA timezone of the organisation, e.g. Europe/Geneva.")
+    base_url: str = Field("http://127.0.0.1:8000", description="Public address used in links in emails.")
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_sender: str = "agreements@localhost"
+    smtp_timeout_seconds: float = Field(30.0, gt=0, le=600)
+
+    scheduler_enabled: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_parses(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"cannot parse database URL {value!r}") from None
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError(f"unsupported database {url.get_backend_name()!r}; use sqlite or postgresql")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}; use an IANA name such as Europe/Geneva") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The organisation's timezone as a ``ZoneInfo``."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the configured database is the embedded SQLite default."""
+        return make_url(self.database_url).get_backend_name() == "sqlite"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning any invalid value into a one-line ``ConfigError``."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"invalid setting AGREEMENTS_{field.upper()}: {message}") from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

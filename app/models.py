@@ -1,0 +1,28 @@
+"""Imports every model so the metadata is complete (Alembic, tests)."""
+
+from app.agreements.models import Agreement, AgreementKind, DocumentVersion, Signature
+from app.db import Base
+from app.obligations.models import Obligation, ObligationStatus, Recurrence
+from app.organisations.models import AreaOfEngagement, Contact, Organisation, OrganisationKind
+from app.partnerships.models import (
+    Interaction,
+    InteractionKind,
+    Partnership,
+    PartnershipParty,
+    PartyRole,
+    Project,
+    ReferenceCounter,
+    Undertaking,
+    UndertakingForm,
+)
+from app.reminders.models import Reminder, ReminderStatus
+from app.users.models import ApiToken, Role, User, UserRole
+from app.workflow.models import TransitionEvent
+
+__all__ = [
+    "Agreement", "AgreementKind", "ApiToken", "AreaOfEngagement", "Base", "Contact", "DocumentVersion",
+    "Interaction", "InteractionKind", "Obligation", "ObligationStatus", "Organisation", "OrganisationKind",
+    "Partnership", "PartnershipParty", "PartyRole", "Project", "Recurrence", "ReferenceCounter", "Reminder",
+    "ReminderStatus", "Role", "Signature", "TransitionEvent", "Undertaking", "UndertakingForm", "User",
+    "UserRole",
+]

@@ -1,0 +1,60 @@
+"""What each party owes under an agreement, and when."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.agreements.models import Agreement
+from app.db import Base, str_enum, utcnow
+from app.partnerships.models import PartnershipParty
+
+
+class ObligationStatus(enum.StrEnum):
+    """Where an obligation stands."""
+
+    OPEN = "open"
+    FULFILLED = "fulfilled"
+    WAIVED = "waived"
+    OVERDUE = "overdue"
+
+
+class Recurrence(enum.StrEnum):
+    """How often a recurring obligation falls due."""
+
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    SEMI_ANNUALLY = "semi_annually"
+    ANNUALLY = "annually"
+
+
+class Obligation(Base):
+    """A duty of one party (or of the organisation, when ``party_id`` is null) under an agreement."""
+
+    __tablename__ = "obligations"
+    __table_args__ = (
+        CheckConstraint("due_date IS NOT NULL OR recurrence IS NOT NULL", name="has_due_date_or_recurrence"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("partnership_parties.id", ondelete="RESTRICT"))
+    description: Mapped[str] = mapped_column(Text)
+    due_date: Mapped[date | None] = mapped_column(index=True)
+    recurrence: Mapped[Recurrence | None] = mapped_column(str_enum(Recurrence, "recurrence"))
+    recurrence_until: Mapped[date | None]
+    status: Mapped[ObligationStatus] = mapped_column(
+        str_enum(ObligationStatus, "obligation_status"), default=ObligationStatus.OPEN, index=True
+    )
+    fulfilled_on: Mapped[date | None]
+    evidence_note: Mapped[str | None] = mapped_column(Text)
+    waived_reason: Mapped[str | None] = mapped_column(Text)
+    responsible_email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    agreement: Mapped[Agreement] = relationship()
+    party: Mapped[PartnershipParty | None] = relationship()
