@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     )
 
     database_url: str = Field(
-        DEFAULT_DATABASE_URL, description="SQLAlchemy URL; an SQLite file in the working directory by default."
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL; an SQLite file in the working directory by default.",
     )
     organisation_name: str = Field("The Organisation", min_length=1, max_length=200)
     timezone: str = Field("UTC", description="IANA timezone of the organisation, e.g. Europe/Geneva.")

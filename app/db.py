@@ -76,6 +76,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` with the per-backend settings this application relies on."""
+    import app.models  # noqa: F401  (every mapper must be known before the first query)
+
+    if url.startswith("sqlite"):
+        # The pool hands a connection to one thread at a time; requests run in a thread pool.
+        kwargs.setdefault("connect_args", {"check_same_thread": False})
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)

@@ -38,13 +38,13 @@ class User(Base):
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
-    def roles(self) -> set[Role]:
-        """The roles this user holds."""
-        return {grant.role for grant in self.role_grants}
+    def roles(self) -> list[Role]:
+        """The roles this user holds, in a stable order."""
+        return sorted({grant.role for grant in self.role_grants})
 
     def has_role(self, *roles: Role) -> bool:
         """Whether the user holds any of ``roles``."""
-        return bool(self.roles.intersection(roles))
+        return any(grant.role in roles for grant in self.role_grants)
 
 
 class UserRole(Base):

@@ -1,0 +1,1 @@
+"""HTTP layer: the app factory, problem+json errors and shared dependencies."""

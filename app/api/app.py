@@ -1,0 +1,61 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import __version__
+from app.api import problems
+from app.config import Settings, get_settings
+from app.db import make_engine
+from app.organisations.routes import router as organisations_router
+from app.partnerships.routes import router as partnerships_router
+from app.users.routes import router as users_router
+from app.workflow.engine import get_workflow
+
+log = logging.getLogger(__name__)
+API_PREFIX = "/api/v1"
+
+
+def create_app(
+    settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None
+) -> FastAPI:
+    """Build the application; tests pass their own session factory."""
+    settings = settings or get_settings()
+    for workflow in ("partnership", "agreement"):
+        get_workflow(workflow)  # a broken workflow file stops start-up with its message
+    if session_factory is None:
+        session_factory = sessionmaker(bind=make_engine(settings.database_url), expire_on_commit=False)
+    app = FastAPI(
+        title="Agreements",
+        version=__version__,
+        summary="Agreement lifecycle and workflow engine",
+        description=(
+            "Partnerships from first contact to signed MOU: organisations, parties, undertakings, agreements, "
+            "obligations and reminders. Every endpoint except `/healthz` needs `Authorization: Bearer <token>`; "
+            "errors are RFC 9457 problem+json documents naming the field and the reason."
+        ),
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    problems.install(app)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz(request: Request) -> JSONResponse:
+        """Liveness and database reachability; 503 when the database does not answer."""
+        try:
+            with request.app.state.session_factory() as session:
+                session.execute(text("SELECT 1"))
+        except Exception as exc:
+            log.warning("health check: database unreachable (%s)", exc.__class__.__name__)
+            return problems.problem(request, 503, "the database is unreachable")
+        return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
+
+    for router in (organisations_router, partnerships_router, users_router):
+        app.include_router(router, prefix=API_PREFIX)
+    return app

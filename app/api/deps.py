@@ -1,0 +1,75 @@
+"""Dependencies shared by the routes: the request's transaction, the caller, ETags."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
+
+from app.errors import invalid
+from app.users.models import User
+from app.users.service import authenticate_token
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from `agreements tokens create`")
+
+
+def _transaction(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed before the response is sent, rolled back on any error."""
+    session = request.app.state.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(_transaction, scope="function")]
+
+
+def _current_user(
+    session: DbSession, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> User:
+    """The user whose API token came with the request; 401 otherwise."""
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None:
+        raise HTTPException(401, "an API token is required: send 'Authorization: Bearer <token>'", challenge)
+    user = authenticate_token(session, credentials.credentials)
+    if user is None:
+        raise HTTPException(401, "the API token is unknown, expired or revoked", challenge)
+    return user
+
+
+CurrentUser = Annotated[User, Depends(_current_user)]
+
+_ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
+
+
+def etag(version: int) -> str:
+    """The ETag of a resource at ``version``."""
+    return f'"{version}"'
+
+
+def set_etag(response: Response, version: int) -> None:
+    """Tell the client which version it holds, for a later ``If-Match``."""
+    response.headers["ETag"] = etag(version)
+
+
+def _expected_version(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+    """The version named by ``If-Match`` (``None`` when absent or ``*``)."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    found = _ETAG.match(if_match.strip())
+    if found is None:
+        raise invalid("If-Match", 'must be an ETag from a previous response, such as "3"')
+    return int(found.group(1))
+
+
+ExpectedVersion = Annotated[int | None, Depends(_expected_version)]

@@ -1,0 +1,69 @@
+"""Pagination, sorting and free-text search shared by every list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.errors import invalid
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 200
+
+
+class PageParams(BaseModel):
+    """Which slice of a list to return and in which order."""
+
+    page: int = Field(1, ge=1, description="1-based page number")
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+    sort: str | None = Field(None, description="A field name, prefixed with '-' for descending order")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list, with the total number of matching items."""
+
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+
+@dataclass
+class Slice:
+    """A page of ORM objects and the number of rows matching before paging."""
+
+    items: list[Any]
+    total: int
+    page: int
+    page_size: int
+
+
+def order_by(stmt: Select[Any], sort: str | None, columns: dict[str, Any], default: Any) -> Select[Any]:
+    """Apply ``sort`` (e.g. ``-created_at``) using only the allowed ``columns``; a stable id tiebreak."""
+    if not sort:
+        return stmt.order_by(*default)
+    descending = sort.startswith("-")
+    name = sort.removeprefix("-")
+    column = columns.get(name)
+    if column is None:
+        raise invalid("sort", f"cannot sort by {name!r}; choose one of: {', '.join(sorted(columns))}")
+    return stmt.order_by(column.desc() if descending else column.asc(), *default)
+
+
+def paginate(session: Session, stmt: Select[Any], params: PageParams) -> Slice:
+    """Run ``stmt`` for one page and count all matching rows."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = session.scalars(stmt.limit(params.page_size).offset((params.page - 1) * params.page_size))
+    return Slice(items=list(rows.unique()), total=total, page=params.page, page_size=params.page_size)
+
+
+def contains_text(text: str, *columns: Any) -> ColumnElement[bool]:
+    """Case-insensitive 'contains' over several columns, with LIKE wildcards in ``text`` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))

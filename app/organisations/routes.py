@@ -1,0 +1,123 @@
+"""HTTP endpoints for partner organisations, their contacts and the areas of engagement."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
+from app.listing import Page, PageParams
+from app.organisations import service
+from app.organisations.schemas import (
+    AreaRead,
+    ContactCreate,
+    ContactRead,
+    ContactUpdate,
+    OrganisationCreate,
+    OrganisationFilter,
+    OrganisationRead,
+    OrganisationUpdate,
+)
+from app.users.policy import Action, require
+
+router = APIRouter(tags=["organisations"])
+OrganisationId = Annotated[int, Path(gt=0, description="Organisation id")]
+
+
+class OrganisationQuery(OrganisationFilter, PageParams):
+    """Filters, paging and sorting for the organisation list."""
+
+
+@router.get("/areas", response_model=list[AreaRead], tags=["areas"])
+def list_areas(session: DbSession, user: CurrentUser) -> list[AreaRead]:
+    """The areas of engagement."""
+    require(user, Action.READ)
+    return [AreaRead.model_validate(area) for area in service.list_areas(session)]
+
+
+@router.get("/organisations", response_model=Page[OrganisationRead])
+def list_organisations(
+    session: DbSession, user: CurrentUser, query: Annotated[OrganisationQuery, Query()]
+) -> Page[OrganisationRead]:
+    """Organisations, filtered, sorted and paged."""
+    require(user, Action.READ)
+    found = service.list_organisations(session, query, query)
+    items = [OrganisationRead.model_validate(item) for item in found.items]
+    return Page[OrganisationRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
+
+
+@router.post("/organisations", response_model=OrganisationRead, status_code=status.HTTP_201_CREATED)
+def create_organisation(
+    session: DbSession, user: CurrentUser, body: OrganisationCreate, response: Response
+) -> OrganisationRead:
+    """Register a partner organisation."""
+    require(user, Action.MANAGE_ORGANISATIONS)
+    organisation = service.create_organisation(session, body)
+    response.headers["Location"] = f"/api/v1/organisations/{organisation.id}"
+    set_etag(response, organisation.version)
+    return OrganisationRead.model_validate(organisation)
+
+
+@router.get("/organisations/{organisation_id}", response_model=OrganisationRead)
+def get_organisation(
+    session: DbSession, user: CurrentUser, organisation_id: OrganisationId, response: Response
+) -> OrganisationRead:
+    """One organisation, with its contacts and areas."""
+    require(user, Action.READ)
+    organisation = service.get_organisation(session, organisation_id)
+    set_etag(response, organisation.version)
+    return OrganisationRead.model_validate(organisation)
+
+
+@router.patch("/organisations/{organisation_id}", response_model=OrganisationRead)
+def update_organisation(
+    session: DbSession,
+    user: CurrentUser,
+    organisation_id: OrganisationId,
+    body: OrganisationUpdate,
+    expected_version: ExpectedVersion,
+    response: Response,
+) -> OrganisationRead:
+    """Change an organisation; send ``If-Match`` to refuse the write if someone changed it meanwhile."""
+    require(user, Action.MANAGE_ORGANISATIONS)
+    organisation = service.update_organisation(session, organisation_id, body, expected_version)
+    set_etag(response, organisation.version)
+    return OrganisationRead.model_validate(organisation)
+
+
+@router.get("/organisations/{organisation_id}/contacts", response_model=list[ContactRead])
+def list_contacts(
+    session: DbSession, user: CurrentUser, organisation_id: OrganisationId
+) -> list[ContactRead]:
+    """The organisation's contacts."""
+    require(user, Action.READ)
+    return [
+        ContactRead.model_validate(c) for c in service.get_organisation(session, organisation_id).contacts
+    ]
+
+
+@router.post(
+    "/organisations/{organisation_id}/contacts",
+    response_model=ContactRead,
+    status_code=status.HTTP_201_CREATED,
+)
+def add_contact(
+    session: DbSession, user: CurrentUser, organisation_id: OrganisationId, body: ContactCreate
+) -> ContactRead:
+    """Add a person to an organisation."""
+    require(user, Action.MANAGE_ORGANISATIONS)
+    return ContactRead.model_validate(service.add_contact(session, organisation_id, body))
+
+
+@router.patch("/organisations/{organisation_id}/contacts/{contact_id}", response_model=ContactRead)
+def update_contact(
+    session: DbSession,
+    user: CurrentUser,
+    organisation_id: OrganisationId,
+    contact_id: Annotated[int, Path(gt=0)],
+    body: ContactUpdate,
+) -> ContactRead:
+    """Change a contact."""
+    require(user, Action.MANAGE_ORGANISATIONS)
+    return ContactRead.model_validate(service.update_contact(session, organisation_id, contact_id, body))

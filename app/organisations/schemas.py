@@ -1,0 +1,130 @@
+"""What the API and CLI accept and return for organisations and contacts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import EmailStr, Field
+
+from app.organisations.models import OrganisationKind
+from app.schemas import CountryCode, InputModel, LongText, Name, OutputModel, Phone, ShortText, Website
+
+
+class AreaRead(OutputModel):
+    """An area of engagement."""
+
+    id: int
+    code: str
+    name: str
+    description: str | None = None
+
+
+class ContactCreate(InputModel):
+    """A person at a partner organisation."""
+
+    name: ShortText
+    title: ShortText | None = None
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    is_focal_point: bool = False
+
+
+class ContactUpdate(InputModel):
+    """Changes to a contact; omitted fields stay as they are."""
+
+    name: ShortText | None = None
+    title: ShortText | None = None
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    is_focal_point: bool | None = None
+
+
+class ContactRead(OutputModel):
+    """A contact as returned by the API."""
+
+    id: int
+    organisation_id: int
+    name: str
+    title: str | None
+    email: str | None
+    phone: str | None
+    is_focal_point: bool
+
+
+class OrganisationCreate(InputModel):
+    """A new partner organisation."""
+
+    legal_name: Name
+    short_name: ShortText | None = Field(None, max_length=60)
+    kind: OrganisationKind
+    country_code: CountryCode = Field(description="ISO 3166-1 alpha-2 code of the country of registration")
+    region: ShortText | None = Field(None, max_length=100)
+    registration_number: ShortText | None = Field(None, max_length=100)
+    website: Website | None = None
+    email: EmailStr | None = None
+    notes: LongText | None = None
+    area_codes: list[str] = Field(default_factory=list, description="Codes of areas of engagement")
+    contacts: list[ContactCreate] = Field(default_factory=list)
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "legal_name": "Kenya Red Cross Society",
+                    "short_name": "KRCS",
+                    "kind": "national_cso",
+                    "country_code": "KE",
+                    "region": "East and Horn of Africa",
+                    "area_codes": ["humanitarian", "migrant_health"],
+                    "contacts": [
+                        {"name": "Amina Otieno", "title": "Head of Programmes", "is_focal_point": True}
+                    ],
+                }
+            ]
+        }
+    }
+
+
+class OrganisationUpdate(InputModel):
+    """Changes to an organisation; omitted fields stay as they are, ``null`` clears an optional one."""
+
+    legal_name: Name | None = None
+    short_name: ShortText | None = Field(None, max_length=60)
+    kind: OrganisationKind | None = None
+    country_code: CountryCode | None = None
+    region: ShortText | None = Field(None, max_length=100)
+    registration_number: ShortText | None = Field(None, max_length=100)
+    website: Website | None = None
+    email: EmailStr | None = None
+    notes: LongText | None = None
+    area_codes: list[str] | None = None
+
+
+class OrganisationRead(OutputModel):
+    """An organisation as returned by the API."""
+
+    id: int
+    legal_name: str
+    short_name: str | None
+    kind: OrganisationKind
+    country_code: str
+    region: str | None
+    registration_number: str | None
+    website: str | None
+    email: str | None
+    notes: str | None
+    areas: list[AreaRead]
+    contacts: list[ContactRead]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class OrganisationFilter(InputModel):
+    """Filters for the organisation list."""
+
+    q: str | None = Field(None, max_length=200, description="Text in the legal or short name")
+    kind: OrganisationKind | None = None
+    country_code: CountryCode | None = None
+    region: str | None = Field(None, max_length=100)
+    area: str | None = Field(None, description="Code of an area of engagement")

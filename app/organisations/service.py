@@ -1,0 +1,166 @@
+"""Rules for partner organisations and their contacts."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.errors import Conflict, NotFound, PreconditionFailed, invalid
+from app.listing import PageParams, Slice, contains_text, order_by, paginate
+from app.organisations.models import AreaOfEngagement, Contact, Organisation
+from app.organisations.schemas import (
+    ContactCreate,
+    ContactUpdate,
+    OrganisationCreate,
+    OrganisationFilter,
+    OrganisationUpdate,
+)
+
+SORTABLE = {
+    "legal_name": Organisation.legal_name,
+    "country_code": Organisation.country_code,
+    "kind": Organisation.kind,
+    "created_at": Organisation.created_at,
+    "updated_at": Organisation.updated_at,
+}
+
+
+def list_areas(session: Session) -> list[AreaOfEngagement]:
+    """Every area of engagement, in their seeded order."""
+    return list(session.scalars(select(AreaOfEngagement).order_by(AreaOfEngagement.id)))
+
+
+def resolve_areas(session: Session, codes: list[str], field: str = "area_codes") -> list[AreaOfEngagement]:
+    """Turn area codes into rows, refusing any unknown code with the list of known ones."""
+    wanted = list(dict.fromkeys(code.strip() for code in codes))
+    if not wanted:
+        return []
+    found = {
+        area.code: area
+        for area in session.scalars(select(AreaOfEngagement).where(AreaOfEngagement.code.in_(wanted)))
+    }
+    unknown = [code for code in wanted if code not in found]
+    if unknown:
+        known = ", ".join(area.code for area in list_areas(session))
+        raise invalid(field, f"unknown area of engagement {', '.join(map(repr, unknown))}; known: {known}")
+    return [found[code] for code in wanted]
+
+
+def get_organisation(session: Session, organisation_id: int) -> Organisation:
+    """The organisation with this id, or ``NotFound``."""
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound(f"organisation {organisation_id} does not exist")
+    return organisation
+
+
+def _refuse_duplicate(
+    session: Session, legal_name: str, country_code: str, except_id: int | None = None
+) -> None:
+    stmt = select(Organisation.id).where(
+        func.lower(Organisation.legal_name) == legal_name.lower(), Organisation.country_code == country_code
+    )
+    if except_id is not None:
+        stmt = stmt.where(Organisation.id != except_id)
+    existing = session.scalar(stmt)
+    if existing is not None:
+        raise Conflict(
+            f"an organisation named {legal_name!r} is already registered in {country_code} (id {existing})",
+            [],
+        )
+
+
+def create_organisation(session: Session, data: OrganisationCreate) -> Organisation:
+    """Register a partner organisation, with its areas and contacts."""
+    _refuse_duplicate(session, data.legal_name, data.country_code)
+    areas = resolve_areas(session, data.area_codes)
+    organisation = Organisation(
+        **data.model_dump(exclude={"area_codes", "contacts"}),
+        areas=areas,
+        contacts=[Contact(**contact.model_dump()) for contact in data.contacts],
+    )
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def check_version(entity_name: str, current: int, expected: int | None) -> None:
+    """Refuse a write based on a stale copy (``If-Match`` with an older version)."""
+    if expected is not None and expected != current:
+        raise PreconditionFailed(
+            f"the {entity_name} was changed by someone else (now version {current}, you had {expected}); "
+            "reload it and apply your change again"
+        )
+
+
+def update_organisation(
+    session: Session, organisation_id: int, data: OrganisationUpdate, expected_version: int | None = None
+) -> Organisation:
+    """Change the fields given in ``data``; refuse if ``expected_version`` is stale."""
+    organisation = get_organisation(session, organisation_id)
+    check_version("organisation", organisation.version, expected_version)
+    changes = data.model_dump(exclude_unset=True, exclude={"area_codes"})
+    for required in ("legal_name", "kind", "country_code"):
+        if required in changes and changes[required] is None:
+            raise invalid(required, "cannot be empty")
+    legal_name = changes.get("legal_name", organisation.legal_name)
+    country_code = changes.get("country_code", organisation.country_code)
+    if (legal_name, country_code) != (organisation.legal_name, organisation.country_code):
+        _refuse_duplicate(session, legal_name, country_code, except_id=organisation.id)
+    for name, value in changes.items():
+        setattr(organisation, name, value)
+    if "area_codes" in data.model_fields_set:
+        organisation.areas = resolve_areas(session, data.area_codes or [])
+    if data.model_fields_set:
+        organisation.updated_at = utcnow()  # also bumps the version when only areas changed
+    session.flush()
+    return organisation
+
+
+def list_organisations(session: Session, filters: OrganisationFilter, params: PageParams) -> Slice:
+    """Organisations matching ``filters``, one page at a time."""
+    stmt = select(Organisation)
+    if filters.q:
+        stmt = stmt.where(contains_text(filters.q, Organisation.legal_name, Organisation.short_name))
+    if filters.kind:
+        stmt = stmt.where(Organisation.kind == filters.kind)
+    if filters.country_code:
+        stmt = stmt.where(Organisation.country_code == filters.country_code)
+    if filters.region:
+        stmt = stmt.where(func.lower(Organisation.region) == filters.region.lower())
+    if filters.area:
+        area = resolve_areas(session, [filters.area], field="area")[0]
+        stmt = stmt.where(Organisation.areas.any(AreaOfEngagement.id == area.id))
+    stmt = order_by(stmt, params.sort, SORTABLE, default=[Organisation.legal_name, Organisation.id])
+    return paginate(session, stmt, params)
+
+
+def add_contact(session: Session, organisation_id: int, data: ContactCreate) -> Contact:
+    """Add a person to an organisation."""
+    organisation = get_organisation(session, organisation_id)
+    contact = Contact(**data.model_dump())
+    organisation.contacts.append(contact)
+    session.flush()
+    return contact
+
+
+def get_contact(session: Session, organisation_id: int, contact_id: int) -> Contact:
+    """The contact with this id at this organisation, or ``NotFound``."""
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.organisation_id != organisation_id:
+        raise NotFound(f"contact {contact_id} does not exist at organisation {organisation_id}")
+    return contact
+
+
+def update_contact(session: Session, organisation_id: int, contact_id: int, data: ContactUpdate) -> Contact:
+    """Change the fields given in ``data``."""
+    contact = get_contact(session, organisation_id, contact_id)
+    changes = data.model_dump(exclude_unset=True)
+    for required in ("name", "is_focal_point"):
+        if required in changes and changes[required] is None:
+            raise invalid(required, "cannot be empty")
+    for name, value in changes.items():
+        setattr(contact, name, value)
+    session.flush()
+    return contact

@@ -1,0 +1,133 @@
+"""HTTP endpoints for partnerships, their interactions and undertakings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
+from app.listing import Page, PageParams
+from app.partnerships import service
+from app.partnerships.schemas import (
+    InteractionCreate,
+    InteractionRead,
+    PartnershipCreate,
+    PartnershipFilter,
+    PartnershipRead,
+    PartnershipUpdate,
+    UndertakingCreate,
+    UndertakingRead,
+)
+from app.users.policy import Action, require
+
+router = APIRouter(tags=["partnerships"])
+PartnershipId = Annotated[int, Path(gt=0, description="Partnership id")]
+
+
+class PartnershipQuery(PartnershipFilter, PageParams):
+    """Filters, paging and sorting for the partnership list."""
+
+
+def _require_edit(session: DbSession, user: CurrentUser, partnership_id: int) -> None:
+    partnership = service.get_partnership(session, partnership_id)
+    require(
+        user,
+        Action.EDIT_PARTNERSHIP,
+        owner_id=partnership.owner_id,
+        legal_officer_id=partnership.legal_officer_id,
+    )
+
+
+@router.get("/partnerships", response_model=Page[PartnershipRead])
+def list_partnerships(
+    session: DbSession, user: CurrentUser, query: Annotated[PartnershipQuery, Query()]
+) -> Page[PartnershipRead]:
+    """Partnerships, filtered, sorted and paged."""
+    require(user, Action.READ)
+    found = service.list_partnerships(session, query, query)
+    items = [PartnershipRead.model_validate(item) for item in found.items]
+    return Page[PartnershipRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
+
+
+@router.post("/partnerships", response_model=PartnershipRead, status_code=status.HTTP_201_CREATED)
+def create_partnership(
+    session: DbSession, user: CurrentUser, body: PartnershipCreate, response: Response
+) -> PartnershipRead:
+    """Open a partnership; it starts as an ad hoc interaction."""
+    require(user, Action.CREATE_PARTNERSHIP)
+    partnership = service.create_partnership(session, body, user)
+    response.headers["Location"] = f"/api/v1/partnerships/{partnership.id}"
+    set_etag(response, partnership.version)
+    return PartnershipRead.model_validate(partnership)
+
+
+@router.get("/partnerships/{partnership_id}", response_model=PartnershipRead)
+def get_partnership(
+    session: DbSession, user: CurrentUser, partnership_id: PartnershipId, response: Response
+) -> PartnershipRead:
+    """One partnership with its parties, areas and people."""
+    require(user, Action.READ)
+    partnership = service.get_partnership(session, partnership_id)
+    set_etag(response, partnership.version)
+    return PartnershipRead.model_validate(partnership)
+
+
+@router.patch("/partnerships/{partnership_id}", response_model=PartnershipRead)
+def update_partnership(
+    session: DbSession,
+    user: CurrentUser,
+    partnership_id: PartnershipId,
+    body: PartnershipUpdate,
+    expected_version: ExpectedVersion,
+    response: Response,
+) -> PartnershipRead:
+    """Change a partnership; send ``If-Match`` to refuse the write if someone changed it meanwhile."""
+    _require_edit(session, user, partnership_id)
+    partnership = service.update_partnership(session, partnership_id, body, expected_version)
+    set_etag(response, partnership.version)
+    return PartnershipRead.model_validate(partnership)
+
+
+@router.get("/partnerships/{partnership_id}/interactions", response_model=list[InteractionRead])
+def list_interactions(
+    session: DbSession, user: CurrentUser, partnership_id: PartnershipId
+) -> list[InteractionRead]:
+    """Ad hoc contacts and events, oldest first."""
+    require(user, Action.READ)
+    return [InteractionRead.model_validate(i) for i in service.list_interactions(session, partnership_id)]
+
+
+@router.post(
+    "/partnerships/{partnership_id}/interactions",
+    response_model=InteractionRead,
+    status_code=status.HTTP_201_CREATED,
+)
+def record_interaction(
+    session: DbSession, user: CurrentUser, partnership_id: PartnershipId, body: InteractionCreate
+) -> InteractionRead:
+    """Log an ad hoc contact or event."""
+    _require_edit(session, user, partnership_id)
+    return InteractionRead.model_validate(service.record_interaction(session, partnership_id, body, user))
+
+
+@router.get("/partnerships/{partnership_id}/undertakings", response_model=list[UndertakingRead])
+def list_undertakings(
+    session: DbSession, user: CurrentUser, partnership_id: PartnershipId
+) -> list[UndertakingRead]:
+    """Agreements in principle, oldest first."""
+    require(user, Action.READ)
+    return [UndertakingRead.model_validate(u) for u in service.list_undertakings(session, partnership_id)]
+
+
+@router.post(
+    "/partnerships/{partnership_id}/undertakings",
+    response_model=UndertakingRead,
+    status_code=status.HTTP_201_CREATED,
+)
+def record_undertaking(
+    session: DbSession, user: CurrentUser, partnership_id: PartnershipId, body: UndertakingCreate
+) -> UndertakingRead:
+    """Record an agreement in principle; an ad hoc partnership becomes informal."""
+    _require_edit(session, user, partnership_id)
+    return UndertakingRead.model_validate(service.record_undertaking(session, partnership_id, body, user))

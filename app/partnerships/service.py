@@ -1,0 +1,311 @@
+"""Rules for partnerships: parties, people, references, and the informal steps before an MOU."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.config import get_settings
+from app.db import utcnow
+from app.errors import FieldProblem, NotFound, ValidationFailed, invalid
+from app.listing import PageParams, Slice, contains_text, order_by, paginate
+from app.organisations.models import AreaOfEngagement, Contact, Organisation
+from app.organisations.service import check_version, resolve_areas
+from app.partnerships.models import (
+    Interaction,
+    Partnership,
+    PartnershipParty,
+    Project,
+    ReferenceCounter,
+    Undertaking,
+)
+from app.partnerships.schemas import (
+    PARTNER_ROLES,
+    InteractionCreate,
+    PartnershipCreate,
+    PartnershipFilter,
+    PartnershipUpdate,
+    PartyInput,
+    ProjectInput,
+    UndertakingCreate,
+)
+from app.users.models import Role, User
+from app.workflow import engine
+
+WORKFLOW = "partnership"
+SORTABLE = {
+    "reference": Partnership.reference,
+    "title": Partnership.title,
+    "stage": Partnership.stage,
+    "created_at": Partnership.created_at,
+    "updated_at": Partnership.updated_at,
+}
+
+
+def next_reference(session: Session, prefix: str = "PA") -> str:
+    """The next free reference such as ``PA-2026-0042``, numbered per year, safe under concurrency."""
+    year = clock.today(get_settings().zone).year
+    series = f"{prefix}-{year}"
+    bump = (
+        update(ReferenceCounter)
+        .where(ReferenceCounter.series == series)
+        .values(last_value=ReferenceCounter.last_value + 1)
+        .returning(ReferenceCounter.last_value)
+    )
+    value = session.execute(bump).scalar_one_or_none()
+    if value is None:
+        try:
+            with session.begin_nested():
+                session.add(ReferenceCounter(series=series, last_value=1))
+            value = 1
+        except IntegrityError:  # another transaction created the series first
+            value = session.execute(bump).scalar_one()
+    return f"{series}-{value:04d}"
+
+
+def get_partnership(session: Session, partnership_id: int) -> Partnership:
+    """The partnership with this id, or ``NotFound``."""
+    partnership = session.get(Partnership, partnership_id)
+    if partnership is None:
+        raise NotFound(f"partnership {partnership_id} does not exist")
+    return partnership
+
+
+def _person_with_role(session: Session, user_id: int, field: str, roles: tuple[Role, ...], what: str) -> User:
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise invalid(field, f"user {user_id} does not exist or is deactivated")
+    if not user.has_role(*roles):
+        raise invalid(field, f"{user.full_name} is not a {what}")
+    return user
+
+
+def _owner(session: Session, user_id: int) -> User:
+    return _person_with_role(
+        session, user_id, "owner_id", (Role.PROJECT_MANAGER, Role.ADMIN), "project manager"
+    )
+
+
+def _legal_officer(session: Session, user_id: int) -> User:
+    return _person_with_role(session, user_id, "legal_officer_id", (Role.LEGAL_OFFICER,), "legal officer")
+
+
+def _build_parties(session: Session, parties: list[PartyInput]) -> list[PartnershipParty]:
+    problems: list[FieldProblem] = []
+    seen: set[int] = set()
+    built = []
+    for index, party in enumerate(parties):
+        field = f"parties[{index}]"
+        organisation = session.get(Organisation, party.organisation_id)
+        if organisation is None:
+            problems.append(
+                FieldProblem(
+                    f"{field}.organisation_id", f"organisation {party.organisation_id} does not exist"
+                )
+            )
+            continue
+        if party.organisation_id in seen:
+            problems.append(
+                FieldProblem(f"{field}.organisation_id", f"{organisation.legal_name} is listed twice")
+            )
+        seen.add(party.organisation_id)
+        if party.focal_point_id is not None:
+            contact = session.get(Contact, party.focal_point_id)
+            if contact is None or contact.organisation_id != organisation.id:
+                problems.append(
+                    FieldProblem(
+                        f"{field}.focal_point_id",
+                        f"contact {party.focal_point_id} does not work at {organisation.legal_name}",
+                    )
+                )
+        built.append(
+            PartnershipParty(organisation=organisation, role=party.role, focal_point_id=party.focal_point_id)
+        )
+    if not any(party.role in PARTNER_ROLES for party in parties):
+        problems.append(
+            FieldProblem(
+                "parties",
+                "a partnership needs at least one partner party (lead, co- or implementing partner)",
+            )
+        )
+    if problems:
+        raise ValidationFailed(problems)
+    return built
+
+
+def _project(data: ProjectInput | None, existing: Project | None) -> Project | None:
+    if data is None:
+        return None
+    project = existing or Project()
+    for name, value in data.model_dump().items():
+        setattr(project, name, value)
+    return project
+
+
+def create_partnership(session: Session, data: PartnershipCreate, actor: User) -> Partnership:
+    """Open a partnership (initial stage: ad hoc) with its parties, areas, owner and legal officer."""
+    owner = _owner(session, data.owner_id or actor.id)
+    legal_officer = _legal_officer(session, data.legal_officer_id) if data.legal_officer_id else None
+    parties = _build_parties(session, data.parties)
+    areas = resolve_areas(session, data.area_codes)
+    partnership = Partnership(
+        reference=next_reference(session),
+        title=data.title,
+        objectives=data.objectives,
+        owner=owner,
+        legal_officer=legal_officer,
+        project=_project(data.project, None),
+        parties=parties,
+        areas=areas,
+        handles_personal_data=data.handles_personal_data,
+    )
+    session.add(partnership)
+    engine.record_creation(session, WORKFLOW, partnership, actor.id)
+    session.flush()
+    return partnership
+
+
+def update_partnership(
+    session: Session, partnership_id: int, data: PartnershipUpdate, expected_version: int | None = None
+) -> Partnership:
+    """Change the fields given in ``data`` (the stage changes only through the workflow)."""
+    partnership = get_partnership(session, partnership_id)
+    check_version("partnership", partnership.version, expected_version)
+    fields = data.model_fields_set
+    for required in ("title", "owner_id", "parties", "handles_personal_data"):
+        if required in fields and getattr(data, required) is None:
+            raise invalid(required, "cannot be empty")
+    if "title" in fields:
+        partnership.title = data.title
+    if "objectives" in fields:
+        partnership.objectives = data.objectives
+    if "owner_id" in fields:
+        partnership.owner = _owner(session, data.owner_id)
+    if "legal_officer_id" in fields:
+        partnership.legal_officer = (
+            _legal_officer(session, data.legal_officer_id) if data.legal_officer_id else None
+        )
+    if "project" in fields:
+        partnership.project = _project(data.project, partnership.project)
+    if "handles_personal_data" in fields:
+        partnership.handles_personal_data = data.handles_personal_data
+    if "area_codes" in fields:
+        partnership.areas = resolve_areas(session, data.area_codes or [])
+    if "parties" in fields:
+        _replace_parties(session, partnership, data.parties or [])
+    if fields:
+        partnership.updated_at = utcnow()  # also bumps the version when only related rows changed
+    session.flush()
+    return partnership
+
+
+def _replace_parties(session: Session, partnership: Partnership, parties: list[PartyInput]) -> None:
+    """Keep existing party rows (signatures and obligations point at them); add and remove the rest."""
+    wanted = {party.organisation_id: party for party in parties}
+    _build_parties(session, parties)  # validation only
+    existing = {party.organisation_id: party for party in partnership.parties}
+    for organisation_id, row in existing.items():
+        if organisation_id not in wanted:
+            partnership.parties.remove(row)
+        else:
+            row.role = wanted[organisation_id].role
+            row.focal_point_id = wanted[organisation_id].focal_point_id
+    for organisation_id, party in wanted.items():
+        if organisation_id not in existing:
+            partnership.parties.append(
+                PartnershipParty(
+                    organisation_id=organisation_id, role=party.role, focal_point_id=party.focal_point_id
+                )
+            )
+    try:
+        session.flush()
+    except IntegrityError:
+        raise invalid("parties", "a party that has signatures or obligations cannot be removed") from None
+
+
+def list_partnerships(session: Session, filters: PartnershipFilter, params: PageParams) -> Slice:
+    """Partnerships matching ``filters``, one page at a time."""
+    stmt = select(Partnership)
+    if filters.stage:
+        states = engine.get_workflow(WORKFLOW).states
+        if filters.stage not in states:
+            raise invalid("stage", f"unknown stage {filters.stage!r}; choose one of: {', '.join(states)}")
+        stmt = stmt.where(Partnership.stage == filters.stage)
+    if filters.area:
+        area = resolve_areas(session, [filters.area], field="area")[0]
+        stmt = stmt.where(Partnership.areas.any(AreaOfEngagement.id == area.id))
+    party_conditions = []
+    if filters.partner_kind:
+        party_conditions.append(Organisation.kind == filters.partner_kind)
+    if filters.country_code:
+        party_conditions.append(Organisation.country_code == filters.country_code)
+    if filters.region:
+        party_conditions.append(func.lower(Organisation.region) == filters.region.lower())
+    if party_conditions:
+        stmt = stmt.where(Partnership.parties.any(PartnershipParty.organisation.has(*party_conditions)))
+    if filters.owner_id:
+        stmt = stmt.where(Partnership.owner_id == filters.owner_id)
+    if filters.legal_officer_id:
+        stmt = stmt.where(Partnership.legal_officer_id == filters.legal_officer_id)
+    if filters.q:
+        named_party = Partnership.parties.any(
+            PartnershipParty.organisation.has(
+                contains_text(filters.q, Organisation.legal_name, Organisation.short_name)
+            )
+        )
+        stmt = stmt.where(contains_text(filters.q, Partnership.reference, Partnership.title) | named_party)
+    stmt = order_by(stmt, params.sort, SORTABLE, default=[Partnership.id.desc()])
+    return paginate(session, stmt, params)
+
+
+def _not_in_future(value: date, field: str, what: str) -> None:
+    today = clock.today(get_settings().zone)
+    if value > today:
+        raise invalid(field, f"{what} cannot be dated in the future ({value} is after today, {today})")
+
+
+def record_interaction(
+    session: Session, partnership_id: int, data: InteractionCreate, actor: User
+) -> Interaction:
+    """Log an ad hoc contact or event; the partnership keeps its stage."""
+    partnership = get_partnership(session, partnership_id)
+    _not_in_future(data.occurred_on, "occurred_on", "an interaction")
+    interaction = Interaction(**data.model_dump(), recorded_by_id=actor.id)
+    partnership.interactions.append(interaction)
+    session.flush()
+    return interaction
+
+
+def record_undertaking(
+    session: Session, partnership_id: int, data: UndertakingCreate, actor: User
+) -> Undertaking:
+    """Record an agreement in principle; an ad hoc partnership becomes informal through the workflow."""
+    partnership = get_partnership(session, partnership_id)
+    _not_in_future(data.given_on, "given_on", "an undertaking")
+    if data.organisation_id is not None and data.organisation_id not in {
+        p.organisation_id for p in partnership.parties
+    }:
+        raise invalid(
+            "organisation_id",
+            f"organisation {data.organisation_id} is not a party to {partnership.reference}",
+        )
+    undertaking = Undertaking(**data.model_dump(), recorded_by_id=actor.id)
+    partnership.undertakings.append(undertaking)
+    session.flush()
+    if partnership.stage == "ad_hoc":
+        engine.fire(session, WORKFLOW, partnership, "record_undertaking", actor.id, comment=data.scope[:500])
+    return undertaking
+
+
+def list_interactions(session: Session, partnership_id: int) -> list[Interaction]:
+    """The partnership's interactions, oldest first."""
+    return list(get_partnership(session, partnership_id).interactions)
+
+
+def list_undertakings(session: Session, partnership_id: int) -> list[Undertaking]:
+    """The partnership's undertakings, oldest first."""
+    return list(get_partnership(session, partnership_id).undertakings)

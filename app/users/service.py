@@ -1,0 +1,131 @@
+"""Users, their roles, passwords and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.errors import Conflict, NotFound, invalid
+from app.users.models import ApiToken, Role, User, UserRole
+from app.users.schemas import UserCreate
+
+TOKEN_PREFIX = "agr_"
+_hasher = PasswordHasher()
+
+
+def hash_token(secret: str) -> str:
+    """The SHA-256 under which a token is stored (tokens are random, so a fast hash is enough)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_user(session: Session, data: UserCreate) -> User:
+    """Create a user with the given roles; the email must be new."""
+    email = data.email.lower()
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise Conflict(f"a user with email {email} already exists")
+    user = User(
+        email=email,
+        full_name=data.full_name,
+        password_hash=_hasher.hash(data.password) if data.password else None,
+        role_grants=[UserRole(role=role) for role in dict.fromkeys(data.roles)],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user_by_email(session: Session, email: str) -> User:
+    """The user with this email, or ``NotFound``."""
+    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"no user with email {email}")
+    return user
+
+
+def list_users(session: Session, role: Role | None = None) -> list[User]:
+    """Every user (or those with ``role``), by name."""
+    stmt = select(User).order_by(User.full_name, User.id)
+    if role is not None:
+        stmt = stmt.where(User.role_grants.any(UserRole.role == role))
+    return list(session.scalars(stmt))
+
+
+def set_active(session: Session, user: User, active: bool) -> User:
+    """Activate or deactivate a user; a deactivated user's tokens stop working."""
+    user.is_active = active
+    session.flush()
+    return user
+
+
+def verify_password(user: User, password: str) -> bool:
+    """Whether ``password`` is the user's password."""
+    if not user.password_hash:
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except Exception:
+        return False
+
+
+def create_token(
+    session: Session, user: User, name: str, expires_in_days: int | None = 90
+) -> tuple[ApiToken, str]:
+    """Issue an API token; returns the row and the secret, which is never stored or shown again."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise invalid("name", "a token needs a name of 1 to 100 characters")
+    if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
+        raise invalid("expires_in_days", "must be between 1 and 3650 days")
+    if not user.is_active:
+        raise invalid("user", f"{user.email} is deactivated")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        name=name,
+        prefix=secret[: len(TOKEN_PREFIX) + 8],
+        token_hash=hash_token(secret),
+        expires_at=clock.now() + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def authenticate_token(session: Session, secret: str) -> User | None:
+    """The active user a valid, unexpired, unrevoked token belongs to; ``None`` otherwise."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    now = clock.now()
+    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+        return None
+    if not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        token.last_used_at = now  # coarse, so reads do not write on every request
+    return token.user
+
+
+def list_tokens(session: Session, user: User | None = None) -> list[ApiToken]:
+    """API tokens (of one user, or all), newest first."""
+    stmt = select(ApiToken).order_by(ApiToken.id.desc())
+    if user is not None:
+        stmt = stmt.where(ApiToken.user_id == user.id)
+    return list(session.scalars(stmt))
+
+
+def revoke_token(session: Session, token_id: int) -> ApiToken:
+    """Revoke a token now; revoking twice is harmless."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"API token {token_id} does not exist")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+    session.flush()
+    return token
