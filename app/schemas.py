@@ -31,9 +31,7 @@ CountryCode = Annotated[str, AfterValidator(_country_code)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)]
-Website = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_web_address)
-]
+Website = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_web_address)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50, pattern=r"^[0-9+()\-./ x]+$")]
 
 

@@ -38,9 +38,7 @@ class Agreement(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
-    parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("agreements.id", ondelete="SET NULL"), index=True
-    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id", ondelete="SET NULL"), index=True)
     kind: Mapped[AgreementKind] = mapped_column(str_enum(AgreementKind, "agreement_kind"))
     title: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(32), default=INITIAL_STATUS, index=True)
@@ -97,9 +95,7 @@ class Signature(Base):
     signatory_name: Mapped[str] = mapped_column(String(200))
     signatory_title: Mapped[str] = mapped_column(String(200))
     signed_on: Mapped[date]
-    document_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("document_versions.id", ondelete="RESTRICT")
-    )
+    document_version_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id", ondelete="RESTRICT"))
     document_sha256: Mapped[str | None] = mapped_column(String(64))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

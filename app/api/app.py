@@ -22,9 +22,7 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 
 
-def create_app(
-    settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None
-) -> FastAPI:
+def create_app(settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None) -> FastAPI:
     """Build the application; tests pass their own session factory."""
     settings = settings or get_settings()
     for workflow in ("partnership", "agreement"):

@@ -104,18 +104,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
-        return problem(
-            request, 409, "the record was changed by someone else at the same time; reload and retry"
-        )
+        return problem(request, 409, "the record was changed by someone else at the same time; reload and retry")
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
-        log.info(
-            "integrity error on %s %s: %s", request.method, request.url.path, exc.orig.__class__.__name__
-        )
-        return problem(
-            request, 409, "the change conflicts with existing data (a duplicate or a record in use)"
-        )
+        log.info("integrity error on %s %s: %s", request.method, request.url.path, exc.orig.__class__.__name__)
+        return problem(request, 409, "the change conflicts with existing data (a duplicate or a record in use)")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -55,9 +55,7 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     legal_name: Mapped[str] = mapped_column(String(300), index=True)
     short_name: Mapped[str | None] = mapped_column(String(60))
-    kind: Mapped[OrganisationKind] = mapped_column(
-        str_enum(OrganisationKind, "organisation_kind"), index=True
-    )
+    kind: Mapped[OrganisationKind] = mapped_column(str_enum(OrganisationKind, "organisation_kind"), index=True)
     country_code: Mapped[str] = mapped_column(String(2), index=True)
     region: Mapped[str | None] = mapped_column(String(100), index=True)
     registration_number: Mapped[str | None] = mapped_column(String(100))
@@ -84,9 +82,7 @@ class Contact(Base):
     __tablename__ = "contacts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
-    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     title: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))

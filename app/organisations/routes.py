@@ -87,14 +87,10 @@ def update_organisation(
 
 
 @router.get("/organisations/{organisation_id}/contacts", response_model=list[ContactRead])
-def list_contacts(
-    session: DbSession, user: CurrentUser, organisation_id: OrganisationId
-) -> list[ContactRead]:
+def list_contacts(session: DbSession, user: CurrentUser, organisation_id: OrganisationId) -> list[ContactRead]:
     """The organisation's contacts."""
     require(user, Action.READ)
-    return [
-        ContactRead.model_validate(c) for c in service.get_organisation(session, organisation_id).contacts
-    ]
+    return [ContactRead.model_validate(c) for c in service.get_organisation(session, organisation_id).contacts]
 
 
 @router.post(

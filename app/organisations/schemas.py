@@ -76,9 +76,7 @@ class OrganisationCreate(InputModel):
                     "country_code": "KE",
                     "region": "East and Horn of Africa",
                     "area_codes": ["humanitarian", "migrant_health"],
-                    "contacts": [
-                        {"name": "Amina Otieno", "title": "Head of Programmes", "is_focal_point": True}
-                    ],
+                    "contacts": [{"name": "Amina Otieno", "title": "Head of Programmes", "is_focal_point": True}],
                 }
             ]
         }

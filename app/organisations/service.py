@@ -37,8 +37,7 @@ def resolve_areas(session: Session, codes: list[str], field: str = "area_codes")
     if not wanted:
         return []
     found = {
-        area.code: area
-        for area in session.scalars(select(AreaOfEngagement).where(AreaOfEngagement.code.in_(wanted)))
+        area.code: area for area in session.scalars(select(AreaOfEngagement).where(AreaOfEngagement.code.in_(wanted)))
     }
     unknown = [code for code in wanted if code not in found]
     if unknown:
@@ -55,9 +54,7 @@ def get_organisation(session: Session, organisation_id: int) -> Organisation:
     return organisation
 
 
-def _refuse_duplicate(
-    session: Session, legal_name: str, country_code: str, except_id: int | None = None
-) -> None:
+def _refuse_duplicate(session: Session, legal_name: str, country_code: str, except_id: int | None = None) -> None:
     stmt = select(Organisation.id).where(
         func.lower(Organisation.legal_name) == legal_name.lower(), Organisation.country_code == country_code
     )

@@ -90,9 +90,7 @@ def update_partnership(
 
 
 @router.get("/partnerships/{partnership_id}/interactions", response_model=list[InteractionRead])
-def list_interactions(
-    session: DbSession, user: CurrentUser, partnership_id: PartnershipId
-) -> list[InteractionRead]:
+def list_interactions(session: DbSession, user: CurrentUser, partnership_id: PartnershipId) -> list[InteractionRead]:
     """Ad hoc contacts and events, oldest first."""
     require(user, Action.READ)
     return [InteractionRead.model_validate(i) for i in service.list_interactions(session, partnership_id)]
@@ -112,9 +110,7 @@ def record_interaction(
 
 
 @router.get("/partnerships/{partnership_id}/undertakings", response_model=list[UndertakingRead])
-def list_undertakings(
-    session: DbSession, user: CurrentUser, partnership_id: PartnershipId
-) -> list[UndertakingRead]:
+def list_undertakings(session: DbSession, user: CurrentUser, partnership_id: PartnershipId) -> list[UndertakingRead]:
     """Agreements in principle, oldest first."""
     require(user, Action.READ)
     return [UndertakingRead.model_validate(u) for u in service.list_undertakings(session, partnership_id)]

@@ -46,9 +46,7 @@ class PartnershipCreate(InputModel):
     title: Name
     objectives: LongText | None = None
     area_codes: list[str] = Field(default_factory=list, description="Codes of areas of engagement")
-    owner_id: int | None = Field(
-        None, gt=0, description="Project manager who owns it; defaults to the caller"
-    )
+    owner_id: int | None = Field(None, gt=0, description="Project manager who owns it; defaults to the caller")
     legal_officer_id: int | None = Field(None, gt=0)
     project: ProjectInput | None = None
     parties: list[PartyInput] = Field(min_length=1, description="At least one partner organisation")

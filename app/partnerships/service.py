@@ -85,9 +85,7 @@ def _person_with_role(session: Session, user_id: int, field: str, roles: tuple[R
 
 
 def _owner(session: Session, user_id: int) -> User:
-    return _person_with_role(
-        session, user_id, "owner_id", (Role.PROJECT_MANAGER, Role.ADMIN), "project manager"
-    )
+    return _person_with_role(session, user_id, "owner_id", (Role.PROJECT_MANAGER, Role.ADMIN), "project manager")
 
 
 def _legal_officer(session: Session, user_id: int) -> User:
@@ -103,15 +101,11 @@ def _build_parties(session: Session, parties: list[PartyInput]) -> list[Partners
         organisation = session.get(Organisation, party.organisation_id)
         if organisation is None:
             problems.append(
-                FieldProblem(
-                    f"{field}.organisation_id", f"organisation {party.organisation_id} does not exist"
-                )
+                FieldProblem(f"{field}.organisation_id", f"organisation {party.organisation_id} does not exist")
             )
             continue
         if party.organisation_id in seen:
-            problems.append(
-                FieldProblem(f"{field}.organisation_id", f"{organisation.legal_name} is listed twice")
-            )
+            problems.append(FieldProblem(f"{field}.organisation_id", f"{organisation.legal_name} is listed twice"))
         seen.add(party.organisation_id)
         if party.focal_point_id is not None:
             contact = session.get(Contact, party.focal_point_id)
@@ -122,9 +116,7 @@ def _build_parties(session: Session, parties: list[PartyInput]) -> list[Partners
                         f"contact {party.focal_point_id} does not work at {organisation.legal_name}",
                     )
                 )
-        built.append(
-            PartnershipParty(organisation=organisation, role=party.role, focal_point_id=party.focal_point_id)
-        )
+        built.append(PartnershipParty(organisation=organisation, role=party.role, focal_point_id=party.focal_point_id))
     if not any(party.role in PARTNER_ROLES for party in parties):
         problems.append(
             FieldProblem(
@@ -186,9 +178,7 @@ def update_partnership(
     if "owner_id" in fields:
         partnership.owner = _owner(session, data.owner_id)
     if "legal_officer_id" in fields:
-        partnership.legal_officer = (
-            _legal_officer(session, data.legal_officer_id) if data.legal_officer_id else None
-        )
+        partnership.legal_officer = _legal_officer(session, data.legal_officer_id) if data.legal_officer_id else None
     if "project" in fields:
         partnership.project = _project(data.project, partnership.project)
     if "handles_personal_data" in fields:
@@ -217,9 +207,7 @@ def _replace_parties(session: Session, partnership: Partnership, parties: list[P
     for organisation_id, party in wanted.items():
         if organisation_id not in existing:
             partnership.parties.append(
-                PartnershipParty(
-                    organisation_id=organisation_id, role=party.role, focal_point_id=party.focal_point_id
-                )
+                PartnershipParty(organisation_id=organisation_id, role=party.role, focal_point_id=party.focal_point_id)
             )
     try:
         session.flush()
@@ -268,9 +256,7 @@ def _not_in_future(value: date, field: str, what: str) -> None:
         raise invalid(field, f"{what} cannot be dated in the future ({value} is after today, {today})")
 
 
-def record_interaction(
-    session: Session, partnership_id: int, data: InteractionCreate, actor: User
-) -> Interaction:
+def record_interaction(session: Session, partnership_id: int, data: InteractionCreate, actor: User) -> Interaction:
     """Log an ad hoc contact or event; the partnership keeps its stage."""
     partnership = get_partnership(session, partnership_id)
     _not_in_future(data.occurred_on, "occurred_on", "an interaction")
@@ -280,9 +266,7 @@ def record_interaction(
     return interaction
 
 
-def record_undertaking(
-    session: Session, partnership_id: int, data: UndertakingCreate, actor: User
-) -> Undertaking:
+def record_undertaking(session: Session, partnership_id: int, data: UndertakingCreate, actor: User) -> Undertaking:
     """Record an agreement in principle; an ad hoc partnership becomes informal through the workflow."""
     partnership = get_partnership(session, partnership_id)
     _not_in_future(data.given_on, "given_on", "an undertaking")

@@ -27,9 +27,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
 }
 
 
-def can(
-    user: User, action: Action, *, owner_id: int | None = None, legal_officer_id: int | None = None
-) -> bool:
+def can(user: User, action: Action, *, owner_id: int | None = None, legal_officer_id: int | None = None) -> bool:
     """Whether ``user`` may perform ``action`` (on a partnership with this owner and legal officer)."""
     if not user.is_active or not user.has_role(*ALLOWED[action]):
         return False

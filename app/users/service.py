@@ -73,9 +73,7 @@ def verify_password(user: User, password: str) -> bool:
         return False
 
 
-def create_token(
-    session: Session, user: User, name: str, expires_in_days: int | None = 90
-) -> tuple[ApiToken, str]:
+def create_token(session: Session, user: User, name: str, expires_in_days: int | None = 90) -> tuple[ApiToken, str]:
     """Issue an API token; returns the row and the secret, which is never stored or shown again."""
     name = name.strip()
     if not name or len(name) > 100:

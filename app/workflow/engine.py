@@ -79,9 +79,7 @@ def parse_workflow(raw: dict[str, Any], origin: str) -> Workflow:
             raise WorkflowDefinitionError(f"{origin}: transition {index} needs trigger, source and dest")
         for state in (*sources, dest):
             if state not in states:
-                raise WorkflowDefinitionError(
-                    f"{origin}: transition {trigger!r} uses unknown state {state!r}"
-                )
+                raise WorkflowDefinitionError(f"{origin}: transition {trigger!r} uses unknown state {state!r}")
         transitions.append(Transition(str(trigger), sources, str(dest)))
     attribute = STATE_ATTRIBUTES.get(name)
     if attribute is None:
