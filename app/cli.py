@@ -1,0 +1,258 @@
+"""The ``agreements`` command line: set up the database, serve, load demo data, manage users and tokens."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from app.config import ConfigError, Settings, get_settings
+from app.errors import DomainError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+cli = typer.Typer(
+    name="agreements",
+    help="Agreement lifecycle and workflow engine.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+users_cli = typer.Typer(help="Manage users and their roles.", no_args_is_help=True)
+tokens_cli = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+cli.add_typer(users_cli, name="users")
+cli.add_typer(tokens_cli, name="tokens")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print ``error: message`` on stderr and return the exit to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def friendly_errors(command: F) -> F:
+    """Turn the errors a user can cause into one-line messages and a non-zero exit, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as exc:
+            raise fail(str(exc), 2) from None
+        except DomainError as exc:
+            raise fail(exc.detail) from None
+        except ValidationError as exc:
+            reasons = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'value'}: {str(e['msg']).removeprefix('Value error, ')}"
+                for e in exc.errors()
+            )
+            raise fail(reasons) from None
+        except OperationalError as exc:
+            raise fail(f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _safe_url(settings: Settings) -> str:
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+def _ensure_schema(settings: Settings) -> None:
+    """Migrate the embedded SQLite database; on PostgreSQL insist that someone ran ``agreements init``."""
+    from app import migrate
+
+    if settings.is_sqlite:
+        migrate.upgrade(settings.database_url)
+        return
+    current, head = migrate.current_revision(settings.database_url), migrate.head_revision()
+    if current != head:
+        raise fail(
+            f"the database {_safe_url(settings)} is at revision {current or 'none'} but this version needs {head}; "
+            "run 'agreements init' first"
+        )
+
+
+@cli.command()
+@friendly_errors
+def init() -> None:
+    """Create or upgrade the database schema to the newest revision."""
+    from app import migrate
+
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    typer.echo(f"database {_safe_url(settings)} is at revision {migrate.current_revision(settings.database_url)}")
+
+
+@cli.command()
+@friendly_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the web server (migrating the embedded SQLite database first)."""
+    import uvicorn
+
+    from app.api.app import create_app
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _ensure_schema(settings)
+    typer.echo(f"serving on http://{host}:{port} with database {_safe_url(settings)}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+
+
+@cli.command()
+@friendly_errors
+def demo() -> None:
+    """Load a realistic demo portfolio and one demo user per role (does nothing if already loaded)."""
+    from app.db import unit_of_work
+    from app.demo import load_demo
+
+    settings = get_settings()
+    _ensure_schema(settings)
+    with unit_of_work() as session:
+        summary = load_demo(session)
+    if summary.already_loaded:
+        typer.echo("demo data is already loaded; nothing added")
+        return
+    typer.echo(
+        f"loaded {summary.organisations} organisations, {summary.partnerships} partnerships and "
+        f"{summary.agreements} agreements into {_safe_url(settings)}"
+    )
+    typer.echo("demo API tokens (shown once; send as 'Authorization: Bearer <token>'):")
+    for user in summary.users:
+        typer.echo(f"  {user.role.value:<16} {user.email:<32} {user.token}")
+
+
+@users_cli.command("create")
+@friendly_errors
+def users_create(
+    email: Annotated[str, typer.Option(help="Email address; also the sign-in name.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    role: Annotated[list[str], typer.Option(help="Role: admin, legal_officer, project_manager or viewer; repeatable.")],
+    password_stdin: Annotated[bool, typer.Option(help="Read a password (12+ characters) from standard input.")] = False,
+) -> None:
+    """Create a user with one or more roles."""
+    from app.db import unit_of_work
+    from app.users.schemas import UserCreate
+    from app.users.service import create_user
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    data = UserCreate(email=email, full_name=name, roles=role, password=password)  # type: ignore[arg-type]
+    _ensure_schema(get_settings())
+    with unit_of_work() as session:
+        user = create_user(session, data)
+        typer.echo(f"created user {user.id} {user.email} ({', '.join(user.roles)})")
+
+
+@users_cli.command("list")
+@friendly_errors
+def users_list(role: Annotated[str | None, typer.Option(help="Only users with this role.")] = None) -> None:
+    """List users and their roles."""
+    from app.db import unit_of_work
+    from app.users.models import Role
+    from app.users.service import list_users
+
+    try:
+        wanted = Role(role) if role else None
+    except ValueError:
+        raise fail(f"unknown role {role!r}; choose one of: {', '.join(r.value for r in Role)}") from None
+    _ensure_schema(get_settings())
+    with unit_of_work() as session:
+        for user in list_users(session, wanted):
+            status = "active" if user.is_active else "deactivated"
+            typer.echo(f"{user.id:>5}  {user.email:<40} {user.full_name:<30} {','.join(user.roles):<30} {status}")
+
+
+def _set_active(email: str, active: bool) -> None:
+    from app.db import unit_of_work
+    from app.users.service import get_user_by_email, set_active
+
+    _ensure_schema(get_settings())
+    with unit_of_work() as session:
+        user = set_active(session, get_user_by_email(session, email), active)
+        typer.echo(f"{user.email} is now {'active' if active else 'deactivated'}")
+
+
+@users_cli.command("deactivate")
+@friendly_errors
+def users_deactivate(email: Annotated[str, typer.Argument(help="Email of the user.")]) -> None:
+    """Deactivate a user; their tokens stop working at once."""
+    _set_active(email, False)
+
+
+@users_cli.command("activate")
+@friendly_errors
+def users_activate(email: Annotated[str, typer.Argument(help="Email of the user.")]) -> None:
+    """Reactivate a user."""
+    _set_active(email, True)
+
+
+@tokens_cli.command("create")
+@friendly_errors
+def tokens_create(
+    email: Annotated[str, typer.Option(help="Email of the user the token acts for.")],
+    name: Annotated[str, typer.Option(help="What the token is for, e.g. 'reporting script'.")] = "cli",
+    expires_days: Annotated[int, typer.Option(min=1, max=3650, help="Days until the token expires.")] = 90,
+    no_expiry: Annotated[bool, typer.Option(help="Issue a token that never expires.")] = False,
+) -> None:
+    """Issue an API token; the secret is printed once and never stored."""
+    from app.db import unit_of_work
+    from app.users.service import create_token, get_user_by_email
+
+    _ensure_schema(get_settings())
+    with unit_of_work() as session:
+        token, secret = create_token(
+            session, get_user_by_email(session, email), name, None if no_expiry else expires_days
+        )
+        expiry = token.expires_at.isoformat() if token.expires_at else "never"
+        typer.echo(f"token {token.id} for {email} (expires {expiry}):", err=True)
+        typer.echo(secret)
+
+
+@tokens_cli.command("list")
+@friendly_errors
+def tokens_list(email: Annotated[str | None, typer.Option(help="Only this user's tokens.")] = None) -> None:
+    """List API tokens (never their secrets)."""
+    from app.db import unit_of_work
+    from app.users.service import get_user_by_email, list_tokens
+
+    _ensure_schema(get_settings())
+    with unit_of_work() as session:
+        user = get_user_by_email(session, email) if email else None
+        for token in list_tokens(session, user):
+            state = (
+                "revoked"
+                if token.revoked_at
+                else f"expires {token.expires_at:%Y-%m-%d}"
+                if token.expires_at
+                else "no expiry"
+            )
+            typer.echo(f"{token.id:>5}  {token.prefix}…  {token.user.email:<40} {token.name:<24} {state}")
+
+
+@tokens_cli.command("revoke")
+@friendly_errors
+def tokens_revoke(
+    token_id: Annotated[int, typer.Argument(min=1, help="Id shown by 'agreements tokens list'.")],
+) -> None:
+    """Revoke an API token at once."""
+    from app.db import unit_of_work
+    from app.users.service import revoke_token
+
+    _ensure_schema(get_settings())
+    with unit_of_work() as session:
+        token = revoke_token(session, token_id)
+        typer.echo(f"token {token.id} ({token.name}) is revoked")
+
+
+def main() -> None:
+    """Entry point of the ``agreements`` console script."""
+    cli()

@@ -1,0 +1,160 @@
+"""The command line: each command works, and bad input gives a message and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from app import db, migrate
+from app.cli import cli
+from app.config import get_settings
+from app.users.models import ApiToken, User
+from tests.support import scratch_database
+
+
+def _clear_caches() -> None:
+    if db.get_engine.cache_info().currsize:
+        db.get_engine().dispose()
+    for cached in (get_settings, db.get_engine, db.get_sessionmaker):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def cli_database(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated scratch database that the CLI is configured to use."""
+    with scratch_database(database_url, tmp_path) as url:
+        migrate.upgrade(url)
+        monkeypatch.setenv("AGREEMENTS_DATABASE_URL", url)
+        _clear_caches()
+        yield url
+        _clear_caches()
+    monkeypatch.undo()
+    _clear_caches()
+
+
+@pytest.fixture
+def run() -> object:
+    runner = CliRunner()
+
+    def _run(*args: str, input: str | None = None):
+        return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+
+    return _run
+
+
+def _count(model: type) -> int:
+    with db.unit_of_work() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_init_reports_revision(cli_database: str, run) -> None:
+    result = run("init")
+    assert result.exit_code == 0, result.output
+    assert migrate.head_revision() in result.stdout
+
+
+def test_users_and_tokens_lifecycle(cli_database: str, run) -> None:
+    created = run("users", "create", "--email", "Ada@Example.org", "--name", "Ada Lovelace",
+                  "--role", "legal_officer", "--role", "viewer")
+    assert created.exit_code == 0, created.output
+    assert "ada@example.org" in created.stdout and "legal_officer" in created.stdout
+
+    listed = run("users", "list", "--role", "legal_officer")
+    assert "Ada Lovelace" in listed.stdout
+
+    token = run("tokens", "create", "--email", "ada@example.org", "--name", "script")
+    assert token.exit_code == 0, token.output
+    secret = token.stdout.strip().splitlines()[-1]
+    assert secret.startswith("agr_")
+    with db.unit_of_work() as session:
+        stored = session.scalars(select(ApiToken)).one()
+        assert secret not in (stored.token_hash, stored.prefix, stored.name)
+
+    assert secret not in run("tokens", "list").stdout
+    revoked = run("tokens", "revoke", str(stored.id))
+    assert revoked.exit_code == 0 and "revoked" in revoked.stdout
+
+    deactivated = run("users", "deactivate", "ada@example.org")
+    assert deactivated.exit_code == 0
+    with db.unit_of_work() as session:
+        assert session.scalars(select(User)).one().is_active is False
+
+
+def test_password_from_stdin_is_hashed(cli_database: str, run) -> None:
+    result = run("users", "create", "--email", "pm@example.org", "--name", "P M", "--role", "project_manager",
+                 "--password-stdin", input="correct horse battery staple\n")
+    assert result.exit_code == 0, result.output
+    with db.unit_of_work() as session:
+        user = session.scalars(select(User)).one()
+        assert user.password_hash and "correct horse" not in user.password_hash
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["users", "create", "--email", "not-an-email", "--name", "X", "--role", "admin"], "email"),
+        (["users", "create", "--email", "x@example.org", "--name", "X", "--role", "wizard"], "roles"),
+        (["users", "create", "--email", "x@example.org", "--name", " ", "--role", "admin"], "full_name"),
+        (["users", "list", "--role", "wizard"], "unknown role"),
+        (["users", "deactivate", "nobody@example.org"], "no user"),
+        (["tokens", "create", "--email", "nobody@example.org"], "no user"),
+        (["tokens", "revoke", "4242"], "does not exist"),
+    ],
+)
+def test_bad_input_is_a_message_and_nothing_is_written(cli_database: str, run, args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.exit_code != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert _count(User) == 0 and _count(ApiToken) == 0
+
+
+def test_duplicate_user_is_refused(cli_database: str, run) -> None:
+    args = ["users", "create", "--email", "x@example.org", "--name", "X", "--role", "admin"]
+    assert run(*args).exit_code == 0
+    again = run(*args)
+    assert again.exit_code == 1 and "already exists" in again.stderr
+    assert _count(User) == 1
+
+
+def test_wrong_arguments_exit_non_zero(run) -> None:
+    assert run("no-such-command").exit_code == 2
+    assert run("serve", "--port", "0").exit_code == 2
+    assert run("tokens", "revoke", "abc").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("AGREEMENTS_TIMEZONE", "Mars/Olympus_Mons", "AGREEMENTS_TIMEZONE: unknown timezone"),
+        ("AGREEMENTS_DATABASE_URL", "not a url", "AGREEMENTS_DATABASE_URL"),
+        ("AGREEMENTS_DATABASE_URL", "mysql://x@localhost/db", "unsupported database"),
+    ],
+)
+def test_bad_settings_stop_with_one_line(monkeypatch: pytest.MonkeyPatch, run, variable, value, message) -> None:
+    monkeypatch.setenv(variable, value)
+    _clear_caches()
+    try:
+        result = run("init")
+    finally:
+        monkeypatch.undo()
+        _clear_caches()
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unreachable_database_is_a_message(monkeypatch: pytest.MonkeyPatch, run) -> None:
+    monkeypatch.setenv("AGREEMENTS_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/nowhere")
+    _clear_caches()
+    try:
+        result = run("users", "list")
+    finally:
+        monkeypatch.undo()
+        _clear_caches()
+    assert result.exit_code == 1
+    assert "cannot use the database" in result.stderr
