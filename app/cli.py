@@ -256,3 +256,7 @@ def tokens_revoke(
 def main() -> None:
     """Entry point of the ``agreements`` console script."""
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; an SQLite file in the working directory by default.",
     )
     organisation_name: str = Field("The Organisation", min_length=1, max_length=200)
-    timezone: str = Field("UTC", description="IANA timezone of the organisation, e.g. Europe/Geneva.")
+    timezone: str = Field("UTC", description="IANA timezone of the organisation, e.g. Europe/Zurich.")
     base_url: str = Field("http://127.0.0.1:8000", description="Public address used in links in emails.")
 
     smtp_host: str = "127.0.0.1"
@@ -49,8 +49,8 @@ class Settings(BaseSettings):
     def _database_url_parses(cls, value: str) -> str:
         try:
             url = make_url(value)
-        except ArgumentError:
-            raise ValueError(f"cannot parse database URL {value!r}") from None
+        except (ArgumentError, ValueError):
+            raise ValueError("cannot parse the database URL; expected e.g. sqlite:///agreements.db") from None
         if url.get_backend_name() not in {"sqlite", "postgresql"}:
             raise ValueError(f"unsupported database {url.get_backend_name()!r}; use sqlite or postgresql")
         return value
@@ -61,7 +61,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {value!r}; use an IANA name such as Europe/Geneva") from None
+            raise ValueError(f"unknown timezone {value!r}; use an IANA name such as Europe/Zurich") from None
         return value
 
     @property

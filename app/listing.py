@@ -14,12 +14,13 @@ from app.errors import invalid
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000  # keeps the row offset within what every database accepts
 
 
 class PageParams(BaseModel):
     """Which slice of a list to return and in which order."""
 
-    page: int = Field(1, ge=1, description="1-based page number")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="1-based page number")
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
     sort: str | None = Field(None, description="A field name, prefixed with '-' for descending order")
 

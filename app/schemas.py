@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+MAX_ID = 2**31 - 1
+"""The largest row id: primary keys are 32-bit INTEGER columns on PostgreSQL."""
 
 
 def _country_code(value: str) -> str:
@@ -27,6 +30,15 @@ def country_name(code: str) -> str:
     return getattr(country, "common_name", None) or country.name if country else code
 
 
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set):
+        return any(_contains_nul(item) for item in value)
+    return False
+
+
+Id = Annotated[int, Field(gt=0, le=MAX_ID)]
 CountryCode = Annotated[str, AfterValidator(_country_code)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -39,6 +51,14 @@ class InputModel(BaseModel):
     """Base of request bodies: unknown fields are refused, strings are trimmed."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _refuse_nul_characters(cls, value: Any) -> Any:
+        """PostgreSQL cannot store NUL in text, and no field has a use for it: refuse it on every backend."""
+        if _contains_nul(value):
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class OutputModel(BaseModel):

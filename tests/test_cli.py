@@ -58,8 +58,18 @@ def test_init_reports_revision(cli_database: str, run) -> None:
 
 
 def test_users_and_tokens_lifecycle(cli_database: str, run) -> None:
-    created = run("users", "create", "--email", "Ada@Example.org", "--name", "Ada Lovelace",
-                  "--role", "legal_officer", "--role", "viewer")
+    created = run(
+        "users",
+        "create",
+        "--email",
+        "Ada@Example.org",
+        "--name",
+        "Ada Lovelace",
+        "--role",
+        "legal_officer",
+        "--role",
+        "viewer",
+    )
     assert created.exit_code == 0, created.output
     assert "ada@example.org" in created.stdout and "legal_officer" in created.stdout
 
@@ -85,8 +95,18 @@ def test_users_and_tokens_lifecycle(cli_database: str, run) -> None:
 
 
 def test_password_from_stdin_is_hashed(cli_database: str, run) -> None:
-    result = run("users", "create", "--email", "pm@example.org", "--name", "P M", "--role", "project_manager",
-                 "--password-stdin", input="correct horse battery staple\n")
+    result = run(
+        "users",
+        "create",
+        "--email",
+        "pm@example.org",
+        "--name",
+        "P M",
+        "--role",
+        "project_manager",
+        "--password-stdin",
+        input="correct horse battery staple\n",
+    )
     assert result.exit_code == 0, result.output
     with db.unit_of_work() as session:
         user = session.scalars(select(User)).one()

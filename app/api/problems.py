@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -110,6 +110,11 @@ def install(app: FastAPI) -> None:
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
         log.info("integrity error on %s %s: %s", request.method, request.url.path, exc.orig.__class__.__name__)
         return problem(request, 409, "the change conflicts with existing data (a duplicate or a record in use)")
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig.__class__.__name__)
+        return problem(request, 503, "the database is unavailable; try again shortly")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

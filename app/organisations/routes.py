@@ -19,10 +19,11 @@ from app.organisations.schemas import (
     OrganisationRead,
     OrganisationUpdate,
 )
+from app.schemas import MAX_ID
 from app.users.policy import Action, require
 
 router = APIRouter(tags=["organisations"])
-OrganisationId = Annotated[int, Path(gt=0, description="Organisation id")]
+OrganisationId = Annotated[int, Path(gt=0, le=MAX_ID, description="Organisation id")]
 
 
 class OrganisationQuery(OrganisationFilter, PageParams):
@@ -111,7 +112,7 @@ def update_contact(
     session: DbSession,
     user: CurrentUser,
     organisation_id: OrganisationId,
-    contact_id: Annotated[int, Path(gt=0)],
+    contact_id: Annotated[int, Path(gt=0, le=MAX_ID, description="Contact id")],
     body: ContactUpdate,
 ) -> ContactRead:
     """Change a contact."""

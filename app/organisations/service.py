@@ -105,10 +105,12 @@ def update_organisation(
     country_code = changes.get("country_code", organisation.country_code)
     if (legal_name, country_code) != (organisation.legal_name, organisation.country_code):
         _refuse_duplicate(session, legal_name, country_code, except_id=organisation.id)
+    # Resolve before changing anything: a query would autoflush the changes and bump the version twice.
+    areas = resolve_areas(session, data.area_codes or []) if "area_codes" in data.model_fields_set else None
     for name, value in changes.items():
         setattr(organisation, name, value)
-    if "area_codes" in data.model_fields_set:
-        organisation.areas = resolve_areas(session, data.area_codes or [])
+    if areas is not None:
+        organisation.areas = areas
     if data.model_fields_set:
         organisation.updated_at = utcnow()  # also bumps the version when only areas changed
     session.flush()

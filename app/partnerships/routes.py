@@ -19,10 +19,11 @@ from app.partnerships.schemas import (
     UndertakingCreate,
     UndertakingRead,
 )
+from app.schemas import MAX_ID
 from app.users.policy import Action, require
 
 router = APIRouter(tags=["partnerships"])
-PartnershipId = Annotated[int, Path(gt=0, description="Partnership id")]
+PartnershipId = Annotated[int, Path(gt=0, le=MAX_ID, description="Partnership id")]
 
 
 class PartnershipQuery(PartnershipFilter, PageParams):

@@ -9,7 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from app.organisations.models import OrganisationKind
 from app.organisations.schemas import AreaRead
 from app.partnerships.models import InteractionKind, PartyRole, UndertakingForm
-from app.schemas import CountryCode, InputModel, LongText, Name, OutputModel, ShortText
+from app.schemas import CountryCode, Id, InputModel, LongText, Name, OutputModel, ShortText
 
 PARTNER_ROLES = frozenset({PartyRole.LEAD_PARTNER, PartyRole.CO_PARTNER, PartyRole.IMPLEMENTING_PARTNER})
 
@@ -17,9 +17,9 @@ PARTNER_ROLES = frozenset({PartyRole.LEAD_PARTNER, PartyRole.CO_PARTNER, PartyRo
 class PartyInput(InputModel):
     """An organisation taking part, in a role, with an optional focal point among its contacts."""
 
-    organisation_id: int = Field(gt=0)
+    organisation_id: Id
     role: PartyRole
-    focal_point_id: int | None = Field(None, gt=0)
+    focal_point_id: Id | None = None
 
 
 class ProjectInput(InputModel):
@@ -46,8 +46,8 @@ class PartnershipCreate(InputModel):
     title: Name
     objectives: LongText | None = None
     area_codes: list[str] = Field(default_factory=list, description="Codes of areas of engagement")
-    owner_id: int | None = Field(None, gt=0, description="Project manager who owns it; defaults to the caller")
-    legal_officer_id: int | None = Field(None, gt=0)
+    owner_id: Id | None = Field(None, description="Project manager who owns it; defaults to the caller")
+    legal_officer_id: Id | None = None
     project: ProjectInput | None = None
     parties: list[PartyInput] = Field(min_length=1, description="At least one partner organisation")
     handles_personal_data: bool = False
@@ -77,8 +77,8 @@ class PartnershipUpdate(InputModel):
     title: Name | None = None
     objectives: LongText | None = None
     area_codes: list[str] | None = None
-    owner_id: int | None = Field(None, gt=0)
-    legal_officer_id: int | None = Field(None, gt=0)
+    owner_id: Id | None = None
+    legal_officer_id: Id | None = None
     project: ProjectInput | None = None
     parties: list[PartyInput] | None = Field(None, min_length=1)
     handles_personal_data: bool | None = None
@@ -151,8 +151,8 @@ class PartnershipFilter(InputModel):
     partner_kind: OrganisationKind | None = None
     country_code: CountryCode | None = None
     region: str | None = Field(None, max_length=100)
-    owner_id: int | None = Field(None, gt=0)
-    legal_officer_id: int | None = Field(None, gt=0)
+    owner_id: Id | None = None
+    legal_officer_id: Id | None = None
 
 
 class InteractionCreate(InputModel):
@@ -181,7 +181,7 @@ class UndertakingCreate(InputModel):
 
     given_on: date
     given_by: Name
-    organisation_id: int | None = Field(None, gt=0)
+    organisation_id: Id | None = None
     scope: LongText = Field(min_length=1)
     form: UndertakingForm
 

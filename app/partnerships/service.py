@@ -171,22 +171,27 @@ def update_partnership(
     for required in ("title", "owner_id", "parties", "handles_personal_data"):
         if required in fields and getattr(data, required) is None:
             raise invalid(required, "cannot be empty")
+    # Look up and check everything before changing the partnership's own row: every flush of a changed row
+    # bumps its version, so changing it first would cost one request several versions.
+    owner = _owner(session, data.owner_id) if "owner_id" in fields else None
+    legal_officer = _legal_officer(session, data.legal_officer_id) if data.legal_officer_id else None
+    areas = resolve_areas(session, data.area_codes or []) if "area_codes" in fields else None
+    if "parties" in fields:
+        _replace_parties(session, partnership, data.parties or [])
     if "title" in fields:
         partnership.title = data.title
     if "objectives" in fields:
         partnership.objectives = data.objectives
-    if "owner_id" in fields:
-        partnership.owner = _owner(session, data.owner_id)
+    if owner is not None:
+        partnership.owner = owner
     if "legal_officer_id" in fields:
-        partnership.legal_officer = _legal_officer(session, data.legal_officer_id) if data.legal_officer_id else None
+        partnership.legal_officer = legal_officer
     if "project" in fields:
         partnership.project = _project(data.project, partnership.project)
     if "handles_personal_data" in fields:
         partnership.handles_personal_data = data.handles_personal_data
-    if "area_codes" in fields:
-        partnership.areas = resolve_areas(session, data.area_codes or [])
-    if "parties" in fields:
-        _replace_parties(session, partnership, data.parties or [])
+    if areas is not None:
+        partnership.areas = areas
     if fields:
         partnership.updated_at = utcnow()  # also bumps the version when only related rows changed
     session.flush()

@@ -40,6 +40,5 @@ def can(user: User, action: Action, *, owner_id: int | None = None, legal_office
 def require(user: User, action: Action, **context: int | None) -> None:
     """Raise ``Forbidden`` unless ``user`` may perform ``action``."""
     if not can(user, action, **context):
-        raise Forbidden(
-            f"your roles ({', '.join(sorted(user.roles)) or 'none'}) do not allow you to {action.value.replace('_', ' ')}"
-        )
+        roles = ", ".join(user.roles) or "none"
+        raise Forbidden(f"your roles ({roles}) do not allow you to {action.value.replace('_', ' ')}")

@@ -1,0 +1,341 @@
+"""Never a 500: garbage in every field, path, query parameter and header of every endpoint gets a 4xx problem.
+
+The table of routes below is checked against the application, so a new endpoint fails the sweep until it is
+added here with a valid request; every field of that request is then replaced by each kind of garbage.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from app import clock
+from app.config import get_settings
+from app.organisations.routes import OrganisationQuery
+from app.partnerships.routes import PartnershipQuery
+from app.users.models import Role
+from tests.builders import PROBLEM_JSON, organisation, partnership
+
+GARBAGE: list[Any] = [
+    None,
+    True,
+    -1,
+    0,
+    2**31,
+    -(2**63) - 1,
+    10**30,
+    1.5,
+    "",
+    "   ",
+    "\x00",
+    "a\x00b",
+    "x" * 100_000,
+    "💥" * 400,
+    "'; DROP TABLE organisations; --",
+    "%_\\",
+    "2026-02-30",
+    "-1",
+    [],
+    {},
+    ["x", None],
+    {"nested": {"deeper": [1, 2, 3]}},
+]
+PATH_GARBAGE = ["0", "-1", "2147483648", "9223372036854775808", "99999999999999999999999", "abc", "1.5", "1e3", "%00"]
+QUERY_GARBAGE = [
+    "",
+    "-1",
+    "0",
+    "2147483648",
+    "99999999999999999999999",
+    "x" * 5000,
+    "\x00",
+    "a\x00b",
+    "null",
+    "💥",
+    "%",
+]
+RAW_BODIES = [
+    b"",
+    b"null",
+    b"[]",
+    b'"text"',
+    b"42",
+    b"{",
+    b'{"a": }',
+    b"\xff\xfe\xfd",
+    b"[" * 50_000 + b"]" * 50_000,
+    b'{"a":' * 20_000 + b"1" + b"}" * 20_000,
+    b'{"title": "\\ud800"}',
+    b'{"x": 1e999}',
+]
+
+
+@dataclass
+class World:
+    """Rows the valid requests refer to, and an administrator's headers."""
+
+    headers: dict[str, str]
+    values: dict[str, int]
+
+
+Body = Callable[[World], Any]
+ROUTES: dict[tuple[str, str], Body | None] = {
+    ("GET", "/healthz"): None,
+    ("GET", "/api/v1/me"): None,
+    ("GET", "/api/v1/areas"): None,
+    ("GET", "/api/v1/organisations"): None,
+    ("POST", "/api/v1/organisations"): lambda w: {
+        "legal_name": "Sweep Organisation",
+        "short_name": "SO",
+        "kind": "national_cso",
+        "country_code": "KE",
+        "region": "East Africa",
+        "registration_number": "REG-1",
+        "website": "https://sweep.example.org",
+        "email": "info@sweep.example.org",
+        "notes": "Notes",
+        "area_codes": ["humanitarian"],
+        "contacts": [
+            {
+                "name": "A Person",
+                "title": "Director",
+                "email": "a@example.org",
+                "phone": "+254 1",
+                "is_focal_point": True,
+            }
+        ],
+    },
+    ("GET", "/api/v1/organisations/{organisation_id}"): None,
+    ("PATCH", "/api/v1/organisations/{organisation_id}"): lambda w: {
+        "legal_name": "Renamed Organisation",
+        "short_name": "RO",
+        "kind": "think_tank",
+        "country_code": "FR",
+        "region": "Europe",
+        "registration_number": "REG-2",
+        "website": "https://renamed.example.org",
+        "email": "info@renamed.example.org",
+        "notes": "Other notes",
+        "area_codes": ["migrant_health"],
+    },
+    ("GET", "/api/v1/organisations/{organisation_id}/contacts"): None,
+    ("POST", "/api/v1/organisations/{organisation_id}/contacts"): lambda w: {
+        "name": "B Person",
+        "title": "Officer",
+        "email": "b@example.org",
+        "phone": "+254 2",
+        "is_focal_point": False,
+    },
+    ("PATCH", "/api/v1/organisations/{organisation_id}/contacts/{contact_id}"): lambda w: {
+        "name": "C Person",
+        "title": "Head",
+        "email": "c@example.org",
+        "phone": "+254 3",
+        "is_focal_point": True,
+    },
+    ("GET", "/api/v1/partnerships"): None,
+    ("POST", "/api/v1/partnerships"): lambda w: {
+        "title": "Sweep partnership",
+        "objectives": "Objectives",
+        "area_codes": ["humanitarian"],
+        "owner_id": w.values["admin_id"],
+        "legal_officer_id": w.values["legal_officer_id"],
+        "project": {
+            "name": "Project",
+            "code": None,
+            "start_date": "2026-01-01",
+            "end_date": "2026-12-31",
+            "objectives": "Goals",
+        },
+        "parties": [
+            {
+                "organisation_id": w.values["organisation_id"],
+                "role": "lead_partner",
+                "focal_point_id": w.values["contact_id"],
+            }
+        ],
+        "handles_personal_data": True,
+    },
+    ("GET", "/api/v1/partnerships/{partnership_id}"): None,
+    ("PATCH", "/api/v1/partnerships/{partnership_id}"): lambda w: {
+        "title": "Renamed partnership",
+        "objectives": "New objectives",
+        "area_codes": ["migrant_health"],
+        "owner_id": w.values["admin_id"],
+        "legal_officer_id": w.values["legal_officer_id"],
+        "project": {"name": "Project", "start_date": "2026-01-01", "end_date": "2026-12-31"},
+        "parties": [{"organisation_id": w.values["organisation_id"], "role": "co_partner"}],
+        "handles_personal_data": False,
+    },
+    ("GET", "/api/v1/partnerships/{partnership_id}/interactions"): None,
+    ("POST", "/api/v1/partnerships/{partnership_id}/interactions"): lambda w: {
+        "occurred_on": clock.today(get_settings().zone).isoformat(),
+        "kind": "meeting",
+        "summary": "Met",
+        "participants": "Everyone",
+    },
+    ("GET", "/api/v1/partnerships/{partnership_id}/undertakings"): None,
+    ("POST", "/api/v1/partnerships/{partnership_id}/undertakings"): lambda w: {
+        "given_on": "2020-01-01",
+        "given_by": "The director",
+        "organisation_id": w.values["organisation_id"],
+        "scope": "Scope",
+        "form": "verbal",
+    },
+}
+WRITES = [route for route, body in ROUTES.items() if body is not None]
+WITH_PATH_PARAMETERS = [route for route in ROUTES if "{" in route[1]]
+LISTS = {"/api/v1/organisations": OrganisationQuery, "/api/v1/partnerships": PartnershipQuery}
+
+
+@pytest.fixture
+def world(session, auth, make_user) -> World:
+    admin, headers = auth(Role.ADMIN)
+    lawyer = make_user(Role.LEGAL_OFFICER)
+    org = organisation(session, "Swept Organisation", contacts=[{"name": "Focal"}])
+    swept = partnership(session, admin, org)
+    values = {
+        "admin_id": admin.id,
+        "legal_officer_id": lawyer.id,
+        "organisation_id": org.id,
+        "contact_id": org.contacts[0].id,
+        "partnership_id": swept.id,
+    }
+    return World(headers, values)
+
+
+def _url(path: str, world: World, **overrides: str) -> str:
+    return path.format(**{**{k: str(v) for k, v in world.values.items()}, **overrides})
+
+
+def _leaf_paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every place in a JSON document, containers included."""
+    if prefix:
+        yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaf_paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _leaf_paths(item, (*prefix, index))
+
+
+def _replace(document: Any, path: tuple[Any, ...], value: Any) -> Any:
+    changed = copy.deepcopy(document)
+    target = changed
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    return changed
+
+
+def _check(response, what: str, failures: list[str]) -> None:
+    if response.status_code >= 500:
+        failures.append(f"{what} -> {response.status_code} {response.text[:200]}")
+    elif response.status_code >= 400 and not response.headers.get("content-type", "").startswith(PROBLEM_JSON):
+        failures.append(f"{what} -> {response.status_code} without problem+json")
+
+
+def test_the_sweep_covers_every_route(client):
+    served = {(method.upper(), path) for path, item in client.app.openapi()["paths"].items() for method in item}
+    assert served == set(ROUTES)
+
+
+@pytest.mark.parametrize(("method", "path"), list(ROUTES), ids=lambda part: str(part))
+def test_the_valid_request_of_each_route_succeeds(client, world, method, path):
+    body = ROUTES[(method, path)]
+    response = client.request(method, _url(path, world), json=body(world) if body else None, headers=world.headers)
+    assert 200 <= response.status_code < 300, response.text
+
+
+@pytest.mark.parametrize(("method", "path"), WRITES, ids=lambda part: str(part))
+def test_garbage_in_any_field_of_a_body_is_never_a_500(client, world, method, path):
+    valid = ROUTES[(method, path)](world)
+    failures: list[str] = []
+    for place in _leaf_paths(valid):
+        for value in GARBAGE:
+            body = _replace(valid, place, value)
+            response = client.request(method, _url(path, world), json=body, headers=world.headers)
+            _check(response, f"{method} {path} {place}={value!r:.40}", failures)
+    # Unknown fields anywhere are refused, never stored.
+    for place in _leaf_paths(valid):
+        if isinstance(place[-1], str):
+            body = _replace(valid, (*place[:-1], "unexpected_field"), "surprise")
+            response = client.request(method, _url(path, world), json=body, headers=world.headers)
+            _check(response, f"{method} {path} extra field beside {place}", failures)
+            if response.status_code != 422:
+                failures.append(f"{method} {path} extra field beside {place} -> {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(("method", "path"), WRITES, ids=lambda part: str(part))
+def test_garbage_bodies_are_never_a_500(client, world, method, path):
+    failures: list[str] = []
+    for raw in RAW_BODIES:
+        for content_type in ("application/json", "text/plain"):
+            response = client.request(
+                method,
+                _url(path, world),
+                content=raw,
+                headers={**world.headers, "Content-Type": content_type},
+            )
+            _check(response, f"{method} {path} body {raw[:30]!r} as {content_type}", failures)
+            assert response.status_code >= 400, f"{method} {path} accepted {raw[:30]!r}"
+    for document in GARBAGE:
+        response = client.request(method, _url(path, world), content=json.dumps(document), headers=world.headers)
+        _check(response, f"{method} {path} body {document!r:.40}", failures)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(("method", "path"), WITH_PATH_PARAMETERS, ids=lambda part: str(part))
+def test_garbage_in_path_parameters_is_never_a_500(client, world, method, path):
+    body = ROUTES[(method, path)]
+    parameters = [name for name in world.values if "{" + name + "}" in path]
+    failures: list[str] = []
+    for name in parameters:
+        for value in PATH_GARBAGE:
+            url = _url(path, world, **{name: value})
+            response = client.request(method, url, json=body(world) if body else None, headers=world.headers)
+            _check(response, f"{method} {url}", failures)
+            if response.status_code < 400:
+                failures.append(f"{method} {url} -> {response.status_code}: an impossible id was accepted")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("path", list(LISTS))
+def test_garbage_in_query_parameters_is_never_a_500(client, world, path):
+    failures: list[str] = []
+    for name in LISTS[path].model_fields:
+        for value in QUERY_GARBAGE:
+            response = client.get(path, params={name: value}, headers=world.headers)
+            _check(response, f"GET {path}?{name}={value!r:.40}", failures)
+        response = client.get(path, params=[(name, "1"), (name, "2")], headers=world.headers)
+        _check(response, f"GET {path}?{name}=1&{name}=2", failures)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(("method", "path"), list(ROUTES), ids=lambda part: str(part))
+def test_garbage_headers_are_never_a_500(client, world, method, path):
+    body = ROUTES[(method, path)]
+    failures: list[str] = []
+    variants = [
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer " + "x" * 10_000},
+        {"Authorization": "bearer agr_" + "y" * 40},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": b"Bearer agr_\xff\xfe"},
+        {**world.headers, "If-Match": '"99999999999999999999999"'},
+        {**world.headers, "If-Match": 'W/"1", "2"'},
+        {**world.headers, "If-Match": ""},
+        {**world.headers, "If-Match": "\t"},
+        {**world.headers, "Content-Type": "application/xml"},
+    ]
+    for headers in variants:
+        response = client.request(method, _url(path, world), json=body(world) if body else None, headers=headers)
+        _check(response, f"{method} {path} with {headers}", failures)
+    assert not failures, "\n".join(failures)

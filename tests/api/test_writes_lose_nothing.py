@@ -1,0 +1,403 @@
+"""A refused write changes nothing: for every write endpoint, bad input gets a 4xx and the database is unchanged.
+
+Several cases fail late (after rows were added or the reference counter bumped) to prove the request's
+transaction is rolled back as a whole, not just that validation ran first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from app import clock
+from app.config import get_settings
+from app.partnerships.models import PartyRole
+from app.users.models import Role
+from tests.builders import assert_problem, database_snapshot, organisation, partnership
+
+API = "/api/v1"
+
+
+@dataclass
+class World:
+    ids: dict[str, int]
+    headers: dict[str, dict[str, str]]
+
+
+@pytest.fixture
+def world(session, auth, make_user) -> World:
+    admin, admin_headers = auth(Role.ADMIN)
+    _, viewer_headers = auth(Role.VIEWER)
+    _, manager_headers = auth(Role.PROJECT_MANAGER)
+    viewer = make_user(Role.VIEWER)
+    org = organisation(session, "Main Organisation", contacts=[{"name": "Main Contact"}])
+    other = organisation(session, "Taken Organisation", contacts=[{"name": "Other Contact"}])
+    stranger = organisation(session, "Stranger")
+    first = partnership(session, admin, org, project={"name": "First project", "code": "P-1"})
+    second = partnership(session, admin, org, (other, PartyRole.DONOR), project={"name": "Second", "code": "P-2"})
+    ids = {
+        "org": org.id,
+        "other": other.id,
+        "stranger": stranger.id,
+        "contact": org.contacts[0].id,
+        "other_contact": other.contacts[0].id,
+        "first": first.id,
+        "second": second.id,
+        "viewer": viewer.id,
+    }
+    return World(ids, {"admin": admin_headers, "viewer": viewer_headers, "manager": manager_headers})
+
+
+def _today() -> str:
+    return clock.today(get_settings().zone).isoformat()
+
+
+def _tomorrow() -> str:
+    return (clock.today(get_settings().zone) + timedelta(days=1)).isoformat()
+
+
+def _party(org_id: int, role: str = "lead_partner") -> dict[str, Any]:
+    return {"organisation_id": org_id, "role": role}
+
+
+# (method, route, url, body or callable, who, extra headers, expected status, field named)
+CASES: dict[str, tuple[Any, ...]] = {
+    "organisation: unknown area with contacts": (
+        "POST",
+        "/organisations",
+        "/organisations",
+        lambda i: {
+            "legal_name": "New",
+            "kind": "other",
+            "country_code": "FR",
+            "contacts": [{"name": "A"}],
+            "area_codes": ["nope"],
+        },
+        "admin",
+        {},
+        422,
+        "area_codes",
+    ),
+    "organisation: duplicate name": (
+        "POST",
+        "/organisations",
+        "/organisations",
+        lambda i: {
+            "legal_name": "MAIN organisation",
+            "kind": "other",
+            "country_code": "KE",
+            "contacts": [{"name": "B"}],
+        },
+        "admin",
+        {},
+        409,
+        None,
+    ),
+    "organisation: bad country": (
+        "POST",
+        "/organisations",
+        "/organisations",
+        lambda i: {"legal_name": "New", "kind": "other", "country_code": "ZZ"},
+        "admin",
+        {},
+        422,
+        "country_code",
+    ),
+    "organisation: viewer": (
+        "POST",
+        "/organisations",
+        "/organisations",
+        lambda i: {"legal_name": "New", "kind": "other", "country_code": "FR"},
+        "viewer",
+        {},
+        403,
+        None,
+    ),
+    "organisation update: unknown area after a rename": (
+        "PATCH",
+        "/organisations/{organisation_id}",
+        "/organisations/{org}",
+        lambda i: {"legal_name": "Renamed", "region": "Somewhere", "area_codes": ["humanitarian", "nope"]},
+        "admin",
+        {},
+        422,
+        "area_codes",
+    ),
+    "organisation update: name taken": (
+        "PATCH",
+        "/organisations/{organisation_id}",
+        "/organisations/{org}",
+        lambda i: {"legal_name": "taken organisation", "notes": "changed"},
+        "admin",
+        {},
+        409,
+        None,
+    ),
+    "organisation update: stale If-Match": (
+        "PATCH",
+        "/organisations/{organisation_id}",
+        "/organisations/{org}",
+        lambda i: {"notes": "changed"},
+        "admin",
+        {"If-Match": '"7"'},
+        412,
+        None,
+    ),
+    "organisation update: malformed If-Match": (
+        "PATCH",
+        "/organisations/{organisation_id}",
+        "/organisations/{org}",
+        lambda i: {"notes": "changed"},
+        "admin",
+        {"If-Match": "latest"},
+        422,
+        "If-Match",
+    ),
+    "organisation update: viewer": (
+        "PATCH",
+        "/organisations/{organisation_id}",
+        "/organisations/{org}",
+        lambda i: {"notes": "changed"},
+        "viewer",
+        {},
+        403,
+        None,
+    ),
+    "contact: bad email": (
+        "POST",
+        "/organisations/{organisation_id}/contacts",
+        "/organisations/{org}/contacts",
+        lambda i: {"name": "New", "email": "new at example"},
+        "admin",
+        {},
+        422,
+        "email",
+    ),
+    "contact: unknown organisation": (
+        "POST",
+        "/organisations/{organisation_id}/contacts",
+        "/organisations/424242/contacts",
+        lambda i: {"name": "New"},
+        "admin",
+        {},
+        404,
+        None,
+    ),
+    "contact: viewer": (
+        "POST",
+        "/organisations/{organisation_id}/contacts",
+        "/organisations/{org}/contacts",
+        lambda i: {"name": "New"},
+        "viewer",
+        {},
+        403,
+        None,
+    ),
+    "contact update: emptied name": (
+        "PATCH",
+        "/organisations/{organisation_id}/contacts/{contact_id}",
+        "/organisations/{org}/contacts/{contact}",
+        lambda i: {"title": "Changed", "name": None},
+        "admin",
+        {},
+        422,
+        "name",
+    ),
+    "contact update: contact of another organisation": (
+        "PATCH",
+        "/organisations/{organisation_id}/contacts/{contact_id}",
+        "/organisations/{org}/contacts/{other_contact}",
+        lambda i: {"title": "Changed"},
+        "admin",
+        {},
+        404,
+        None,
+    ),
+    "partnership: duplicate project code fails after the reference is taken": (
+        "POST",
+        "/partnerships",
+        "/partnerships",
+        lambda i: {
+            "title": "Late failure",
+            "parties": [_party(i["org"])],
+            "area_codes": ["humanitarian"],
+            "project": {"name": "Clash", "code": "P-1"},
+        },
+        "admin",
+        {},
+        409,
+        None,
+    ),
+    "partnership: donor only": (
+        "POST",
+        "/partnerships",
+        "/partnerships",
+        lambda i: {"title": "No partner", "parties": [_party(i["org"], "donor")]},
+        "admin",
+        {},
+        422,
+        "parties",
+    ),
+    "partnership: owner is a viewer": (
+        "POST",
+        "/partnerships",
+        "/partnerships",
+        lambda i: {"title": "Bad owner", "parties": [_party(i["org"])], "owner_id": i["viewer"]},
+        "admin",
+        {},
+        422,
+        "owner_id",
+    ),
+    "partnership: viewer": (
+        "POST",
+        "/partnerships",
+        "/partnerships",
+        lambda i: {"title": "Viewer's", "parties": [_party(i["org"])]},
+        "viewer",
+        {},
+        403,
+        None,
+    ),
+    "partnership update: parties without a partner after a rename": (
+        "PATCH",
+        "/partnerships/{partnership_id}",
+        "/partnerships/{first}",
+        lambda i: {"title": "Renamed", "parties": [_party(i["other"], "observer")]},
+        "admin",
+        {},
+        422,
+        "parties",
+    ),
+    "partnership update: project code taken, after parties were replaced": (
+        "PATCH",
+        "/partnerships/{partnership_id}",
+        "/partnerships/{first}",
+        lambda i: {
+            "title": "Renamed",
+            "parties": [_party(i["other"])],
+            "project": {"name": "Renamed project", "code": "P-2"},
+        },
+        "admin",
+        {},
+        409,
+        None,
+    ),
+    "partnership update: stale If-Match": (
+        "PATCH",
+        "/partnerships/{partnership_id}",
+        "/partnerships/{first}",
+        lambda i: {"title": "Renamed"},
+        "admin",
+        {"If-Match": '"9"'},
+        412,
+        None,
+    ),
+    "partnership update: project manager who does not own it": (
+        "PATCH",
+        "/partnerships/{partnership_id}",
+        "/partnerships/{first}",
+        lambda i: {"title": "Renamed"},
+        "manager",
+        {},
+        403,
+        None,
+    ),
+    "interaction: in the future": (
+        "POST",
+        "/partnerships/{partnership_id}/interactions",
+        "/partnerships/{first}/interactions",
+        lambda i: {"occurred_on": _tomorrow(), "kind": "call", "summary": "Later"},
+        "admin",
+        {},
+        422,
+        "occurred_on",
+    ),
+    "interaction: unknown partnership": (
+        "POST",
+        "/partnerships/{partnership_id}/interactions",
+        "/partnerships/424242/interactions",
+        lambda i: {"occurred_on": _today(), "kind": "call", "summary": "Now"},
+        "admin",
+        {},
+        404,
+        None,
+    ),
+    "undertaking: in the future": (
+        "POST",
+        "/partnerships/{partnership_id}/undertakings",
+        "/partnerships/{first}/undertakings",
+        lambda i: {"given_on": _tomorrow(), "given_by": "Director", "scope": "Later", "form": "letter"},
+        "admin",
+        {},
+        422,
+        "given_on",
+    ),
+    "undertaking: given by an organisation that is not a party": (
+        "POST",
+        "/partnerships/{partnership_id}/undertakings",
+        "/partnerships/{first}/undertakings",
+        lambda i: {
+            "given_on": _today(),
+            "given_by": "Director",
+            "organisation_id": i["stranger"],
+            "scope": "Now",
+            "form": "verbal",
+        },
+        "admin",
+        {},
+        422,
+        "organisation_id",
+    ),
+    "undertaking: viewer": (
+        "POST",
+        "/partnerships/{partnership_id}/undertakings",
+        "/partnerships/{first}/undertakings",
+        lambda i: {"given_on": _today(), "given_by": "Director", "scope": "Now", "form": "verbal"},
+        "viewer",
+        {},
+        403,
+        None,
+    ),
+}
+
+
+def test_every_write_endpoint_has_a_refused_case(client):
+    writes = {
+        (method.upper(), path.removeprefix(API))
+        for path, item in client.app.openapi()["paths"].items()
+        for method in item
+        if method in {"post", "patch", "put", "delete"}
+    }
+    covered = {(case[0], case[1]) for case in CASES.values()}
+    assert writes == covered
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_refused_write_changes_nothing(client, session, world, case):
+    method, _route, url, body, who, extra, status, field = CASES[case]
+    headers = {**world.headers[who], **extra}
+    # Use every token once, so that the last-used time of a token is already set before the snapshot.
+    for token_headers in world.headers.values():
+        assert client.get(f"{API}/me", headers=token_headers).status_code == 200
+    before = database_snapshot(session)
+
+    response = client.request(method, API + url.format(**world.ids), json=body(world.ids), headers=headers)
+
+    assert_problem(response, status, *([field] if field else []))
+    assert database_snapshot(session) == before
+
+
+def test_after_a_late_failure_references_carry_on_without_a_gap(client, world):
+    headers = world.headers["admin"]
+    clash = {"title": "Clash", "parties": [_party(world.ids["org"])], "project": {"name": "X", "code": "P-1"}}
+    taken = [
+        client.get(f"{API}/partnerships/{world.ids[name]}", headers=headers).json() for name in ("first", "second")
+    ]
+    assert client.post(f"{API}/partnerships", json=clash, headers=headers).status_code == 409
+    created = client.post(f"{API}/partnerships", json={**clash, "project": None}, headers=headers)
+    assert created.status_code == 201, created.text
+    series, number = created.json()["reference"].rsplit("-", 1)
+    assert taken[1]["reference"] == f"{series}-{int(number) - 1:04d}"

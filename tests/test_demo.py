@@ -1,0 +1,129 @@
+"""The demo loader: a varied portfolio whose states match their histories, working demo tokens, idempotence."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from datetime import timedelta
+
+import pycountry
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.agreements.models import Agreement, AgreementKind, Signature
+from app.config import get_settings
+from app.demo import DemoSummary, load_demo
+from app.obligations.models import Obligation, ObligationStatus
+from app.organisations.models import Organisation, OrganisationKind
+from app.partnerships.models import Partnership
+from app.users.models import ApiToken, Role, User
+from app.users.service import authenticate_token
+from app.workflow.engine import get_workflow
+from app.workflow.models import TransitionEvent
+
+SIGNED_OR_LATER = {"signed", "active", "suspended", "expired", "terminated", "superseded"}
+
+
+def _count(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_portfolio_covers_every_kind_region_stage_and_deadline(session: Session) -> None:
+    summary = load_demo(session)
+
+    organisations = list(session.scalars(select(Organisation)))
+    assert summary.organisations == len(organisations) >= 48
+    kinds = Counter(organisation.kind for organisation in organisations)
+    assert set(kinds) == set(OrganisationKind) and min(kinds.values()) >= 3
+    assert len({organisation.region for organisation in organisations}) >= 6
+    for organisation in organisations:
+        assert pycountry.countries.get(alpha_2=organisation.country_code) is not None
+        assert organisation.website.startswith("https://") and organisation.website.endswith(".example.org")
+        assert organisation.areas and 1 <= len(organisation.contacts) <= 3
+        assert [contact.is_focal_point for contact in organisation.contacts].count(True) == 1
+
+    partnerships = list(session.scalars(select(Partnership)))
+    assert summary.partnerships == len(partnerships) >= 30
+    stages = Counter(partnership.stage for partnership in partnerships)
+    assert set(stages) == set(get_workflow("partnership").states) and min(stages.values()) >= 3
+    assert max(len(partnership.parties) for partnership in partnerships) >= 3
+    assert all(party.focal_point_id for partnership in partnerships for party in partnership.parties)
+    assert sum(partnership.project is not None for partnership in partnerships) >= 10
+    assert {partnership.owner.email for partnership in partnerships} == {"pm@demo.example.org", "pm2@demo.example.org"}
+
+    agreements = list(session.scalars(select(Agreement)))
+    assert summary.agreements == len(agreements)
+    statuses = Counter(agreement.status for agreement in agreements)
+    assert {"draft", "in_review", "approved", "signed", "active", "suspended", "expired", "terminated"} <= set(statuses)
+    assert statuses["cancelled"] == 1 and statuses["superseded"] >= 1
+    assert {AgreementKind.AMENDMENT, AgreementKind.EXTENSION} <= {agreement.kind for agreement in agreements}
+    assert all(agreement.parent_id for agreement in agreements if agreement.kind is not AgreementKind.MOU)
+
+    today = clock.today(get_settings().zone)
+    active_ends = [(a.end_date - today).days for a in agreements if a.status == "active" and a.end_date]
+    for window in (range(1, 31), range(31, 61), range(61, 91)):
+        assert any(days in window for days in active_ends), window
+    assert any(a.status == "expired" and a.end_date.year == today.year - 1 for a in agreements)
+
+    obligations = list(session.scalars(select(Obligation)))
+    assert set(ObligationStatus) == {obligation.status for obligation in obligations}
+    assert any(obligation.recurrence for obligation in obligations)
+    due_soon = [o for o in obligations if o.status is ObligationStatus.OPEN and o.due_date]
+    assert any(today <= o.due_date <= today + timedelta(days=90) for o in due_soon)
+
+
+def test_every_state_matches_its_history_and_signed_agreements_are_signed_by_all(session: Session) -> None:
+    load_demo(session)
+    now = clock.now()
+
+    for workflow_name, model in (("partnership", Partnership), ("agreement", Agreement)):
+        workflow = get_workflow(workflow_name)
+        for entity in session.scalars(select(model)):
+            events = list(
+                session.scalars(
+                    select(TransitionEvent)
+                    .where(TransitionEvent.entity_type == workflow_name, TransitionEvent.entity_id == entity.id)
+                    .order_by(TransitionEvent.occurred_at, TransitionEvent.id)
+                )
+            )
+            assert events[0].trigger == "create" and events[0].to_state == workflow.initial
+            for before, event in itertools.pairwise(events):
+                assert event.from_state == before.to_state, (workflow_name, entity.id, event.trigger)
+                assert workflow.find(event.trigger, event.from_state).dest == event.to_state
+            assert events[-1].to_state == getattr(entity, workflow.state_attribute)
+            assert [e.id for e in events] == sorted(e.id for e in events)  # told in the order it happened
+            assert all(event.occurred_at <= now for event in events)
+
+    for agreement in session.scalars(select(Agreement)):
+        signers = list(session.scalars(select(Signature.party_id).where(Signature.agreement_id == agreement.id)))
+        if agreement.status in SIGNED_OR_LATER:
+            assert sorted(signers, key=str) == sorted([*(p.id for p in agreement.partnership.parties), None], key=str)
+            assert agreement.effective_date is not None and agreement.effective_date >= min(
+                signature.signed_on for signature in agreement.signatures
+            )
+        else:
+            assert signers == []
+
+
+def test_demo_users_have_working_tokens_and_a_second_load_adds_nothing(session: Session) -> None:
+    summary = load_demo(session)
+    assert not summary.already_loaded
+    assert {user.role for user in summary.users} == set(Role)
+    assert Counter(user.role for user in summary.users)[Role.PROJECT_MANAGER] == 2
+    assert Counter(user.role for user in summary.users)[Role.LEGAL_OFFICER] == 2
+    for demo_user in summary.users:
+        user = authenticate_token(session, demo_user.token)
+        assert user is not None and user.email == demo_user.email and demo_user.role in user.roles
+
+    models = (Organisation, Partnership, Agreement, TransitionEvent, User, ApiToken, Obligation, Signature)
+    before = {model: _count(session, model) for model in models}
+    again = load_demo(session)
+    assert again == DemoSummary(
+        organisations=before[Organisation],
+        partnerships=before[Partnership],
+        agreements=before[Agreement],
+        users=[type(user)(user.email, user.full_name, user.role, None) for user in summary.users],
+        already_loaded=True,
+    )
+    assert {model: _count(session, model) for model in models} == before
