@@ -285,8 +285,8 @@ def record_undertaking(session: Session, partnership_id: int, data: UndertakingC
     undertaking = Undertaking(**data.model_dump(), recorded_by_id=actor.id)
     partnership.undertakings.append(undertaking)
     session.flush()
-    if partnership.stage == "ad_hoc":
-        engine.fire(session, WORKFLOW, partnership, "record_undertaking", actor.id, comment=data.scope[:500])
+    if partnership.stage in {"ad_hoc", "informal"}:
+        engine.fire(session, WORKFLOW, partnership, "record_undertaking", actor.id, data.scope[:500], actor=actor)
     return undertaking
 
 
