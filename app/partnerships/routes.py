@@ -10,12 +10,15 @@ from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
 from app.listing import Page, PageParams
 from app.partnerships import service
 from app.partnerships.schemas import (
+    AvailableTransition,
     InteractionCreate,
     InteractionRead,
     PartnershipCreate,
     PartnershipFilter,
     PartnershipRead,
     PartnershipUpdate,
+    TransitionEventRead,
+    TransitionRequest,
     UndertakingCreate,
     UndertakingRead,
 )
@@ -128,3 +131,37 @@ def record_undertaking(
     """Record an agreement in principle; an ad hoc partnership becomes informal."""
     _require_edit(session, user, partnership_id)
     return UndertakingRead.model_validate(service.record_undertaking(session, partnership_id, body, user))
+
+
+@router.get("/partnerships/{partnership_id}/transitions", response_model=list[AvailableTransition])
+def list_transitions(session: DbSession, user: CurrentUser, partnership_id: PartnershipId) -> list[AvailableTransition]:
+    """The actions available from the current stage, each allowed or blocked with the reasons why."""
+    require(user, Action.READ)
+    return [
+        AvailableTransition(trigger=a.trigger, dest=a.dest, allowed=a.allowed, reasons=list(a.reasons))
+        for a in service.available_transitions(session, partnership_id, user)
+    ]
+
+
+@router.post("/partnerships/{partnership_id}/transitions/{trigger}", response_model=PartnershipRead)
+def fire_transition(
+    session: DbSession,
+    user: CurrentUser,
+    partnership_id: PartnershipId,
+    trigger: Annotated[str, Path(pattern=r"^[a-z_]{1,60}$", description="A trigger from GET …/transitions")],
+    body: TransitionRequest,
+    expected_version: ExpectedVersion,
+    response: Response,
+) -> PartnershipRead:
+    """Move the partnership through the workflow; 409 with the reasons when a guard blocks it."""
+    _require_edit(session, user, partnership_id)
+    partnership = service.transition_partnership(session, partnership_id, trigger, user, body.comment, expected_version)
+    set_etag(response, partnership.version)
+    return PartnershipRead.model_validate(partnership)
+
+
+@router.get("/partnerships/{partnership_id}/history", response_model=list[TransitionEventRead])
+def history(session: DbSession, user: CurrentUser, partnership_id: PartnershipId) -> list[TransitionEventRead]:
+    """Every stage change, oldest first: who, when, from, to and why."""
+    require(user, Action.READ)
+    return [TransitionEventRead.model_validate(e) for e in service.partnership_history(session, partnership_id)]

@@ -35,6 +35,7 @@ from app.partnerships.schemas import (
 )
 from app.users.models import Role, User
 from app.workflow import engine
+from app.workflow.models import TransitionEvent
 
 WORKFLOW = "partnership"
 SORTABLE = {
@@ -298,3 +299,34 @@ def list_interactions(session: Session, partnership_id: int) -> list[Interaction
 def list_undertakings(session: Session, partnership_id: int) -> list[Undertaking]:
     """The partnership's undertakings, oldest first."""
     return list(get_partnership(session, partnership_id).undertakings)
+
+
+def available_transitions(session: Session, partnership_id: int, user: User) -> list[engine.Availability]:
+    """What ``user`` may do with the partnership now, with the reasons for what is blocked."""
+    return engine.available(session, WORKFLOW, get_partnership(session, partnership_id), user)
+
+
+def transition_partnership(
+    session: Session,
+    partnership_id: int,
+    trigger: str,
+    actor: User,
+    comment: str | None = None,
+    expected_version: int | None = None,
+) -> Partnership:
+    """Move the partnership by ``trigger`` through the workflow engine (roles and guards checked)."""
+    partnership = get_partnership(session, partnership_id)
+    check_version("partnership", partnership.version, expected_version)
+    engine.fire(session, WORKFLOW, partnership, trigger, actor.id, comment, actor=actor)
+    return partnership
+
+
+def partnership_history(session: Session, partnership_id: int) -> list[TransitionEvent]:
+    """Every stage change of the partnership, oldest first."""
+    get_partnership(session, partnership_id)
+    stmt = (
+        select(TransitionEvent)
+        .where(TransitionEvent.entity_type == WORKFLOW, TransitionEvent.entity_id == partnership_id)
+        .order_by(TransitionEvent.occurred_at, TransitionEvent.id)
+    )
+    return list(session.scalars(stmt))

@@ -15,7 +15,7 @@ import yaml
 from sqlalchemy.orm import Session
 from transitions import Machine
 
-from app.errors import Conflict, Forbidden
+from app.errors import Conflict, FieldProblem, Forbidden
 from app.users.models import Role, User
 from app.workflow.guards import GUARDS
 from app.workflow.models import TransitionEvent
@@ -156,7 +156,7 @@ class TransitionBlocked(Conflict):
     """A guard refuses the transition; ``reasons`` says why, in words a user understands."""
 
     def __init__(self, detail: str, reasons: list[str]) -> None:
-        super().__init__(detail)
+        super().__init__(detail, [FieldProblem("trigger", reason) for reason in reasons])
         self.reasons = reasons
 
 

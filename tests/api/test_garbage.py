@@ -80,7 +80,7 @@ class World:
     """Rows the valid requests refer to, and an administrator's headers."""
 
     headers: dict[str, str]
-    values: dict[str, int]
+    values: dict[str, int | str]
 
 
 Body = Callable[[World], Any]
@@ -187,6 +187,9 @@ ROUTES: dict[tuple[str, str], Body | None] = {
         "scope": "Scope",
         "form": "verbal",
     },
+    ("GET", "/api/v1/partnerships/{partnership_id}/transitions"): None,
+    ("POST", "/api/v1/partnerships/{partnership_id}/transitions/{trigger}"): lambda w: {"comment": "Quiet year"},
+    ("GET", "/api/v1/partnerships/{partnership_id}/history"): None,
 }
 WRITES = [route for route, body in ROUTES.items() if body is not None]
 WITH_PATH_PARAMETERS = [route for route in ROUTES if "{" in route[1]]
@@ -205,6 +208,7 @@ def world(session, auth, make_user) -> World:
         "organisation_id": org.id,
         "contact_id": org.contacts[0].id,
         "partnership_id": swept.id,
+        "trigger": "go_dormant",
     }
     return World(headers, values)
 

@@ -1,0 +1,51 @@
+"""Stage changes over HTTP: what is available and why not, firing a trigger, and the history."""
+
+from __future__ import annotations
+
+from app.users.models import Role
+from tests.builders import assert_problem, organisation, partnership
+
+API = "/api/v1/partnerships"
+
+
+def test_available_fire_and_history(client, session, auth):
+    manager, headers = auth(Role.PROJECT_MANAGER)
+    created = partnership(session, manager, organisation(session))
+
+    options = {o["trigger"]: o for o in client.get(f"{API}/{created.id}/transitions", headers=headers).json()}
+    assert options["go_dormant"] == {"trigger": "go_dormant", "dest": "dormant", "allowed": True, "reasons": []}
+    assert options["record_undertaking"]["allowed"] is False
+    assert options["record_undertaking"]["reasons"] == ["no undertaking in principle has been recorded"]
+
+    fired = client.post(
+        f"{API}/{created.id}/transitions/go_dormant",
+        json={"comment": "Quiet year"},
+        headers={**headers, "If-Match": '"1"'},
+    )
+    assert fired.status_code == 200, fired.text
+    assert fired.json()["stage"] == "dormant"
+    assert fired.headers["ETag"] == f'"{fired.json()["version"]}"'
+
+    history = client.get(f"{API}/{created.id}/history", headers=headers).json()
+    assert [(e["from_state"], e["to_state"], e["trigger"]) for e in history] == [
+        (None, "ad_hoc", "create"),
+        ("ad_hoc", "dormant", "go_dormant"),
+    ]
+    assert history[-1]["actor_id"] == manager.id and history[-1]["comment"] == "Quiet year"
+
+
+def test_a_blocked_transition_names_its_reasons(client, session, auth):
+    manager, headers = auth(Role.PROJECT_MANAGER)
+    created = partnership(session, manager, organisation(session))
+    response = client.post(f"{API}/{created.id}/transitions/record_undertaking", json={}, headers=headers)
+    body = assert_problem(response, 409, "trigger")
+    assert body["errors"] == [{"field": "trigger", "reason": "no undertaking in principle has been recorded"}]
+
+
+def test_someone_elses_partnership_cannot_be_moved(client, session, auth, make_user):
+    owner = make_user(Role.PROJECT_MANAGER)
+    created = partnership(session, owner, organisation(session))
+    _, other_headers = auth(Role.PROJECT_MANAGER)
+    response = client.post(f"{API}/{created.id}/transitions/go_dormant", json={}, headers=other_headers)
+    assert_problem(response, 403)
+    assert client.get(f"{API}/{created.id}", headers=other_headers).json()["stage"] == "ad_hoc"
