@@ -29,6 +29,8 @@ users_cli = typer.Typer(help="Manage users and their roles.", no_args_is_help=Tr
 tokens_cli = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
 cli.add_typer(tokens_cli, name="tokens")
+workflow_cli = typer.Typer(help="Inspect the workflows.", no_args_is_help=True)
+cli.add_typer(workflow_cli, name="workflow")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -251,6 +253,23 @@ def tokens_revoke(
     with unit_of_work() as session:
         token = revoke_token(session, token_id)
         typer.echo(f"token {token.id} ({token.name}) is revoked")
+
+
+@workflow_cli.command("show")
+@friendly_errors
+def workflow_show(
+    name: Annotated[str, typer.Argument(help="partnership or agreement")],
+    format: Annotated[str, typer.Option(help="Output format: mermaid.")] = "mermaid",
+) -> None:
+    """Print a workflow's diagram, drawn from the definition that runs."""
+    from app.workflow.diagram import mermaid
+    from app.workflow.engine import STATE_ATTRIBUTES, get_workflow
+
+    if name not in STATE_ATTRIBUTES:
+        raise fail(f"unknown workflow {name!r}; choose one of: {', '.join(sorted(STATE_ATTRIBUTES))}")
+    if format != "mermaid":
+        raise fail(f"unknown format {format!r}; choose: mermaid")
+    typer.echo(mermaid(get_workflow(name)), nl=False)
 
 
 def main() -> None:

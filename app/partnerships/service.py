@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -330,3 +330,19 @@ def partnership_history(session: Session, partnership_id: int) -> list[Transitio
         .order_by(TransitionEvent.occurred_at, TransitionEvent.id)
     )
     return list(session.scalars(stmt))
+
+
+def stage_on(session: Session, partnership_id: int, instant: datetime) -> str | None:
+    """The stage the partnership was in at ``instant`` (``None`` before it existed)."""
+    get_partnership(session, partnership_id)
+    stmt = (
+        select(TransitionEvent.to_state)
+        .where(
+            TransitionEvent.entity_type == WORKFLOW,
+            TransitionEvent.entity_id == partnership_id,
+            TransitionEvent.occurred_at <= instant,
+        )
+        .order_by(TransitionEvent.occurred_at.desc(), TransitionEvent.id.desc())
+        .limit(1)
+    )
+    return session.scalar(stmt)

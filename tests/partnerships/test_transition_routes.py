@@ -49,3 +49,25 @@ def test_someone_elses_partnership_cannot_be_moved(client, session, auth, make_u
     response = client.post(f"{API}/{created.id}/transitions/go_dormant", json={}, headers=other_headers)
     assert_problem(response, 403)
     assert client.get(f"{API}/{created.id}", headers=other_headers).json()["stage"] == "ad_hoc"
+
+
+def test_stage_on_a_past_date(session, make_user):
+    from datetime import UTC, datetime, timedelta
+
+    from app import clock
+    from app.partnerships.service import stage_on
+    from app.workflow import engine
+
+    manager = make_user(Role.PROJECT_MANAGER)
+    opened_at = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    with clock.frozen_at(opened_at):
+        created = partnership(session, manager, organisation(session))
+    with clock.frozen_at(opened_at + timedelta(days=30)):
+        engine.fire(session, "partnership", created, "go_dormant", manager.id, actor=manager)
+    with clock.frozen_at(opened_at + timedelta(days=60)):
+        engine.fire(session, "partnership", created, "revive", manager.id, actor=manager)
+    session.commit()
+    assert stage_on(session, created.id, opened_at - timedelta(seconds=1)) is None
+    assert stage_on(session, created.id, opened_at + timedelta(days=1)) == "ad_hoc"
+    assert stage_on(session, created.id, opened_at + timedelta(days=45)) == "dormant"
+    assert stage_on(session, created.id, opened_at + timedelta(days=90)) == "ad_hoc"
