@@ -1,0 +1,98 @@
+"""Table-driven: every (state, trigger) pair of both workflows either moves the entity or is refused unchanged."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import pytest
+from sqlalchemy import func, select
+
+from app import clock
+from app.agreements.models import Agreement, AgreementKind
+from app.config import get_settings
+from app.organisations.models import AreaOfEngagement
+from app.partnerships.schemas import UndertakingCreate
+from app.partnerships.service import record_undertaking
+from app.users.models import Role
+from app.workflow import engine
+from app.workflow.engine import TransitionNotAllowed, get_workflow
+from app.workflow.models import TransitionEvent
+from tests.builders import organisation, partnership
+
+
+def _paths(name: str, start: str | None = None) -> dict[str, list[str]]:
+    """The shortest trigger path from ``start`` (the initial state by default) to every reachable state."""
+    workflow = get_workflow(name)
+    start = start or workflow.initial
+    paths: dict[str, list[str]] = {start: []}
+    queue = deque([start])
+    while queue:
+        state = queue.popleft()
+        for transition in workflow.transitions:
+            if state in transition.sources and transition.dest not in paths:
+                paths[transition.dest] = [*paths[state], transition.trigger]
+                queue.append(transition.dest)
+    return paths
+
+
+def _pairs(name: str) -> list[tuple[str, str]]:
+    workflow = get_workflow(name)
+    triggers = sorted({t.trigger for t in workflow.transitions})
+    return [(state, trigger) for state in workflow.states for trigger in triggers]
+
+
+def test_every_state_is_reachable():
+    for name in ("partnership", "agreement"):
+        assert set(_paths(name)) == set(get_workflow(name).states), name
+
+
+def _ready_partnership(session, manager):
+    org = organisation(session, contacts=[{"name": "Focal", "is_focal_point": True}])
+    created = partnership(session, manager, org)
+    created.parties[0].focal_point_id = org.contacts[0].id
+    created.areas = [session.scalars(select(AreaOfEngagement)).first()]
+    data = UndertakingCreate(
+        given_on=clock.today(get_settings().zone), given_by="Director", scope="Joint work", form="verbal"
+    )
+    record_undertaking(session, created.id, data, manager)
+    return created
+
+
+def _events(session) -> int:
+    return session.scalar(select(func.count()).select_from(TransitionEvent)) or 0
+
+
+def _check_pair(session, name: str, entity, state: str, trigger: str) -> None:
+    workflow = get_workflow(name)
+    for step in _paths(name, getattr(entity, workflow.state_attribute))[state]:
+        engine.fire(session, name, entity, step, None)
+    assert getattr(entity, workflow.state_attribute) == state
+    before = _events(session)
+    transition = workflow.find(trigger, state)
+    if transition is None:
+        with pytest.raises(TransitionNotAllowed, match=state):
+            engine.fire(session, name, entity, trigger, None)
+        assert getattr(entity, workflow.state_attribute) == state
+        assert _events(session) == before
+    else:
+        event = engine.fire(session, name, entity, trigger, None, comment="table")
+        assert getattr(entity, workflow.state_attribute) == transition.dest
+        assert (event.from_state, event.to_state, event.trigger) == (state, transition.dest, trigger)
+        assert _events(session) == before + 1
+
+
+@pytest.mark.parametrize(("state", "trigger"), _pairs("partnership"))
+def test_partnership_pair(session, make_user, state, trigger):
+    manager = make_user(Role.PROJECT_MANAGER)
+    created = _ready_partnership(session, manager)  # informal, and every guard satisfied
+    _check_pair(session, "partnership", created, state, trigger)
+
+
+@pytest.mark.parametrize(("state", "trigger"), _pairs("agreement"))
+def test_agreement_pair(session, make_user, state, trigger):
+    manager = make_user(Role.PROJECT_MANAGER)
+    owner = partnership(session, manager, organisation(session))
+    agreement = Agreement(partnership=owner, kind=AgreementKind.MOU, title="MOU")
+    session.add(agreement)
+    engine.record_creation(session, "agreement", agreement, manager.id)
+    _check_pair(session, "agreement", agreement, state, trigger)
