@@ -17,6 +17,7 @@ from app.organisations.routes import router as organisations_router
 from app.partnerships.routes import router as partnerships_router
 from app.users.routes import router as users_router
 from app.workflow.engine import get_workflow
+from app.workflow.routes import router as workflows_router
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
@@ -54,6 +55,6 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
             return problems.problem(request, 503, "the database is unreachable")
         return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
 
-    for router in (organisations_router, partnerships_router, users_router):
+    for router in (organisations_router, partnerships_router, users_router, workflows_router):
         app.include_router(router, prefix=API_PREFIX)
     return app

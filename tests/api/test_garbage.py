@@ -190,6 +190,8 @@ ROUTES: dict[tuple[str, str], Body | None] = {
     ("GET", "/api/v1/partnerships/{partnership_id}/transitions"): None,
     ("POST", "/api/v1/partnerships/{partnership_id}/transitions/{trigger}"): lambda w: {"comment": "Quiet year"},
     ("GET", "/api/v1/partnerships/{partnership_id}/history"): None,
+    ("GET", "/api/v1/workflows/{name}"): None,
+    ("GET", "/api/v1/workflows/{name}/diagram"): None,
 }
 WRITES = [route for route, body in ROUTES.items() if body is not None]
 WITH_PATH_PARAMETERS = [route for route in ROUTES if "{" in route[1]]
@@ -209,6 +211,7 @@ def world(session, auth, make_user) -> World:
         "contact_id": org.contacts[0].id,
         "partnership_id": swept.id,
         "trigger": "go_dormant",
+        "name": "agreement",
     }
     return World(headers, values)
 

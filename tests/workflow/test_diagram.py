@@ -37,3 +37,23 @@ def test_cli_prints_the_diagram_and_refuses_unknown_names():
     assert unknown.exit_code == 1 and "unknown workflow 'contract'" in unknown.stderr
     bad_format = runner.invoke(cli, ["workflow", "show", "agreement", "--format", "png"])
     assert bad_format.exit_code == 1 and "unknown format" in bad_format.stderr
+
+
+def test_the_api_serves_the_running_definition_and_diagram(client, auth):
+    from app.users.models import Role
+
+    _, headers = auth(Role.VIEWER)
+    definition = client.get("/api/v1/workflows/partnership", headers=headers)
+    assert definition.status_code == 200
+    body = definition.json()
+    workflow = get_workflow("partnership")
+    assert body["initial"] == workflow.initial and body["states"] == workflow.states
+    assert [t["trigger"] for t in body["transitions"]] == [t.trigger for t in workflow.transitions]
+    formal = next(t for t in body["transitions"] if t["trigger"] == "agreement_in_force")
+    assert formal["automatic"] is True and formal["roles"] == ["system"]
+
+    drawn = client.get("/api/v1/workflows/agreement/diagram", headers=headers)
+    assert drawn.status_code == 200 and drawn.text == mermaid(get_workflow("agreement"))
+    assert client.get("/api/v1/workflows/contract", headers=headers).status_code == 404
+    assert client.get("/api/v1/workflows/agreement/diagram?format=svg", headers=headers).status_code == 422
+    assert client.get("/api/v1/workflows/agreement").status_code == 401

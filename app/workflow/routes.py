@@ -1,0 +1,54 @@
+"""HTTP endpoints that show the workflows as they run (definition and diagram)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import PlainTextResponse
+
+from app.api.deps import CurrentUser
+from app.errors import NotFound
+from app.users.policy import Action, require
+from app.workflow.diagram import mermaid
+from app.workflow.engine import STATE_ATTRIBUTES, Workflow, get_workflow
+from app.workflow.schemas import TransitionDefinition, WorkflowDefinition
+
+router = APIRouter(tags=["workflows"])
+WorkflowName = Annotated[str, Path(max_length=40, description="partnership or agreement")]
+
+
+def _workflow(name: str) -> Workflow:
+    if name not in STATE_ATTRIBUTES:
+        raise NotFound(f"no workflow named {name!r}; there are: {', '.join(sorted(STATE_ATTRIBUTES))}")
+    return get_workflow(name)
+
+
+@router.get("/workflows/{name}", response_model=WorkflowDefinition)
+def definition(user: CurrentUser, name: WorkflowName) -> WorkflowDefinition:
+    """States, triggers, roles and guards of a workflow."""
+    require(user, Action.READ)
+    workflow = _workflow(name)
+    transitions = [
+        TransitionDefinition(
+            trigger=t.trigger,
+            sources=list(t.sources),
+            dest=t.dest,
+            roles=sorted(t.roles),
+            guards=list(t.guards),
+            automatic=t.automatic,
+        )
+        for t in workflow.transitions
+    ]
+    return WorkflowDefinition(
+        name=workflow.name, initial=workflow.initial, states=workflow.states, transitions=transitions
+    )
+
+
+@router.get("/workflows/{name}/diagram", response_class=PlainTextResponse)
+def diagram(
+    user: CurrentUser, name: WorkflowName, format: Annotated[Literal["mermaid"], Query()] = "mermaid"
+) -> PlainTextResponse:
+    """The workflow drawn as a Mermaid state diagram."""
+    require(user, Action.READ)
+    return PlainTextResponse(mermaid(_workflow(name)), media_type="text/vnd.mermaid")
