@@ -31,6 +31,17 @@ def _run(args: list[str], url: str, cwd: Path) -> subprocess.CompletedProcess[st
     return subprocess.run([*AGREEMENTS, *args], env=_env(url), cwd=cwd, capture_output=True, text=True, timeout=180)
 
 
+def _start_server(url: str, port: int, cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*AGREEMENTS, "serve", "--port", str(port)],
+        env=_env(url),
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def _wait_healthy(base: str, server: subprocess.Popen[str]) -> httpx.Response:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -56,14 +67,7 @@ def test_demo_then_serve(database_url: str, tmp_path: Path) -> None:
         assert "already loaded" in _run(["demo"], url, tmp_path).stdout
 
         port = _free_port()
-        server = subprocess.Popen(
-            [*AGREEMENTS, "serve", "--port", str(port)],
-            env=_env(url),
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        server = _start_server(url, port, tmp_path)
         try:
             base = f"http://127.0.0.1:{port}"
             health = _wait_healthy(base, server)
@@ -83,14 +87,7 @@ def test_serve_on_an_empty_database(database_url: str, tmp_path: Path) -> None:
     with scratch_database(database_url, tmp_path) as url:
         port = _free_port()
         if url.startswith("sqlite"):
-            server = subprocess.Popen(
-                [*AGREEMENTS, "serve", "--port", str(port)],
-                env=_env(url),
-                cwd=tmp_path,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
+            server = _start_server(url, port, tmp_path)
             try:
                 assert _wait_healthy(f"http://127.0.0.1:{port}", server).status_code == 200
             finally:

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
+from app.db import unit_of_work
 from app.errors import invalid
 from app.users.models import User
 from app.users.service import authenticate_token
@@ -20,15 +21,8 @@ _bearer = HTTPBearer(auto_error=False, description="An API token from `agreement
 
 def _transaction(request: Request) -> Iterator[Session]:
     """One transaction per request: committed before the response is sent, rolled back on any error."""
-    session = request.app.state.session_factory()
-    try:
+    with unit_of_work(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 DbSession = Annotated[Session, Depends(_transaction, scope="function")]
