@@ -20,6 +20,11 @@ def today(zone: ZoneInfo) -> date:
     return now().astimezone(zone).date()
 
 
+def local_date(instant: datetime, zone: ZoneInfo) -> date:
+    """The calendar date of ``instant`` in the given timezone."""
+    return instant.astimezone(zone).date()
+
+
 @contextmanager
 def frozen_at(instant: datetime) -> Iterator[None]:
     """Make ``now()`` return ``instant`` inside the block (tests and simulations)."""

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -14,6 +14,8 @@ from sqlalchemy.types import TypeDecorator
 
 from app import clock
 from app.config import get_settings
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -71,7 +73,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A writing transaction takes the write lock first, so a concurrent writer waits for it and then
+        # reads what it committed, rather than failing with "database is locked" when it tries to write.
+        immediate = connection.get_execution_options().get(WRITE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -99,10 +104,19 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
+WRITE_OPTION = "agreements_write"
+"""Execution option marking a transaction that will write (``BEGIN IMMEDIATE`` on SQLite)."""
+
+
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session] | None = None) -> Iterator[Session]:
-    """One transaction: commit if the block succeeds, roll back if it raises."""
+def unit_of_work(factory: sessionmaker[Session] | None = None, *, write: bool = True) -> Iterator[Session]:
+    """One transaction: commit if the block succeeds, roll back if it raises.
+
+    ``write=False`` marks a read-only transaction, which on SQLite does not wait for the write lock.
+    """
     session = (factory or get_sessionmaker())()
+    if write:
+        session.connection(execution_options={WRITE_OPTION: True})
     try:
         yield session
         session.commit()
@@ -111,6 +125,21 @@ def unit_of_work(factory: sessionmaker[Session] | None = None) -> Iterator[Sessi
         raise
     finally:
         session.close()
+
+
+def get_for_update(session: Session, model: type[T], entity_id: int, what: str) -> T:
+    """Load a row to change it, locked against concurrent writers, or raise ``NotFound``.
+
+    PostgreSQL locks the row (``SELECT … FOR UPDATE``): a concurrent transition waits, then sees the new
+    state. SQLite has no row locks; there the writing transaction began with ``BEGIN IMMEDIATE`` (see
+    ``unit_of_work``), which serialises writers the same way.
+    """
+    from app.errors import NotFound
+
+    entity = session.get(model, entity_id, with_for_update=True, populate_existing=True)
+    if entity is None:
+        raise NotFound(f"{what} {entity_id} does not exist")
+    return entity
 
 
 def str_enum(enum_cls: type, name: str, length: int = 40) -> Any:

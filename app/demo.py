@@ -7,7 +7,6 @@ each step under ``clock.frozen_at`` (a global clock), so this loader is meant fo
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import random
 import unicodedata
@@ -21,7 +20,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.agreements.models import Agreement, AgreementKind, DocumentVersion, Signature
+from app.agreements.models import Agreement, AgreementKind
+from app.agreements.rules import signing_parties
+from app.agreements.schemas import AgreementCreate
+from app.agreements.service import add_version, create_agreement
 from app.config import get_settings
 from app.obligations.models import Obligation, ObligationStatus, Recurrence
 from app.organisations.models import Contact, Organisation, OrganisationKind
@@ -355,7 +357,7 @@ SCENARIOS = [
     Scenario("formal", "active", 1, end_in_days=45, notice_days=60),
     Scenario("formal", "active", 4, end_in_days=80, notice_days=90),
     Scenario("formal", "active", 1, end_in_days=160),
-    Scenario("formal", "active", 3, end_in_days=None, notice_days=90),
+    Scenario("formal", "active", 3, end_in_days=1100, notice_days=90),
     Scenario("formal", "extended", 2, end_in_days=220),
     Scenario("formal", "amended", 1, end_in_days=330, notice_days=60),
     Scenario("formal", "amendment_in_review", 2, end_in_days=540),
@@ -677,8 +679,9 @@ class _PortfolioBuilder:
     def draft(
         self, case: Case, kind: AgreementKind, day: date, term: Term, parent: Agreement | None = None, notice: int = 0
     ) -> Agreement:
-        agreement = Agreement(
-            partnership=case.partnership,
+        """Open a draft with its obligations, as a manager does before submitting it."""
+        data = AgreementCreate(
+            partnership_id=case.partnership.id,
             kind=kind,
             title=AGREEMENT_TITLES[kind].format(title=case.partnership.title),
             effective_date=term[0],
@@ -687,8 +690,8 @@ class _PortfolioBuilder:
             parent_id=parent.id if parent else None,
         )
         with self.on(day):
-            self.session.add(agreement)
-            engine.record_creation(self.session, "agreement", agreement, case.owner.id)
+            agreement = create_agreement(self.session, data, case.owner)
+            self.add_obligations(case, agreement)
         self.agreements.append(agreement)
         return agreement
 
@@ -708,33 +711,32 @@ class _PortfolioBuilder:
         variables = {"title": agreement.title, "parties": parties, "effective_date": str(agreement.effective_date)}
         variables |= {"end_date": end, "notice_period_days": agreement.notice_period_days}
         with self.on(day):
-            number = len(agreement.document_versions) + 1
-            digest = hashlib.sha256(body.encode()).hexdigest()
-            agreement.document_versions.append(
-                DocumentVersion(number=number, body=body, variables=variables, sha256=digest, author_id=case.owner.id)
-            )
-            self.session.flush()
+            add_version(self.session, agreement.id, body, case.owner, variables=variables)
         self.step(agreement, "submit_for_review", day, case.owner)
 
     def sign(self, case: Case, agreement: Agreement, day: date) -> None:
-        """Record a signature by every party and by the organisation, bound to the latest version."""
-        version = agreement.document_versions[-1]
-        signatories = [(p.id, self.focal_point(p).name, self.focal_point(p).title) for p in case.partnership.parties]
+        """Record the signatures of every bound party and of the organisation, on the approved version."""
+        signatures = []
+        for party in [None, *signing_parties(agreement)]:
+            name, title = (
+                (self.focal_point(party).name, self.focal_point(party).title) if party else ORGANISATION_SIGNATORY
+            )
+            signed_on = day - timedelta(days=self.rng.randint(0, 3)) if party else day
+            signed_on = max(signed_on, clock.local_date(agreement.approved_at, self.zone))
+            signatures.append(
+                {
+                    "party_id": party and party.id,
+                    "signatory_name": name,
+                    "signatory_title": title,
+                    "signed_on": signed_on.isoformat(),
+                }
+            )
         with self.on(day):
-            for party_id, name, title in [*signatories, (None, *ORGANISATION_SIGNATORY)]:
-                signed_on = day - timedelta(days=self.rng.randint(0, 3)) if party_id else day
-                agreement.signatures.append(
-                    Signature(
-                        party_id=party_id,
-                        signatory_name=name,
-                        signatory_title=title,
-                        signed_on=signed_on,
-                        document_version_id=version.id,
-                        document_sha256=version.sha256,
-                        recorded_by_id=case.legal_officer.id,
-                    )
-                )
-        self.step(agreement, "record_signatures", day, case.legal_officer)
+            lawyer = case.legal_officer
+            payload = {"signatures": signatures}
+            engine.fire(
+                self.session, "agreement", agreement, "record_signatures", lawyer.id, actor=lawyer, payload=payload
+            )
 
     def bring_into_force(
         self, case: Case, kind: AgreementKind, term: Term, plan: Plan, parent: Agreement | None = None, notice: int = 0
@@ -745,12 +747,9 @@ class _PortfolioBuilder:
         self.step(agreement, "approve", plan.approved, case.legal_officer)
         self.sign(case, agreement, plan.signed)
         if term[0] <= self.today:
-            self.step(agreement, "activate", term[0], None, "Effective date reached")
+            self.step(agreement, "activate", term[0], None, "Effective date reached")  # supersedes the parent
             if parent is not None:
-                self.step(parent, "supersede", term[0], case.legal_officer, f"Replaced by: {agreement.title}")
                 self.waive_open_obligations(parent, f"Carried over to the {kind.value}")
-            with self.on(term[0]):
-                self.add_obligations(case, agreement)
         return agreement
 
     def formal_history(self, index: int, scenario: Scenario, term: Term) -> tuple[Case, Agreement]:
@@ -758,17 +757,24 @@ class _PortfolioBuilder:
         plan = self.plan(term[0])
         case = self.lead_up(index, scenario, plan.drafted, term)
         mou = self.bring_into_force(case, AgreementKind.MOU, term, plan, notice=scenario.notice_days)
-        self.move(case, "agreement_in_force", term[0], None, f"{mou.title} is in force")
-        return case, mou
+        return case, mou  # activating the MOU made the partnership formal
 
     def successor(self, case: Case, kind: AgreementKind, parent: Agreement, term: Term) -> Agreement:
         return self.bring_into_force(case, kind, term, self.plan(term[0]), parent)
 
     def end_partnership(self, case: Case, agreement: Agreement, trigger: str, day: date, comment: str) -> None:
-        self.step(agreement, trigger, day, None if trigger == "expire" else case.legal_officer, comment)
-        if trigger == "terminate":
-            self.waive_open_obligations(agreement, "The agreement was terminated")
-        self.move(case, "last_agreement_ended", day, None, f"{agreement.title}: {agreement.status}")
+        """Expire or terminate the last agreement; the partnership ends with it."""
+        if trigger == "expire":
+            self.step(agreement, trigger, day, None, comment)
+            return
+        notice = {
+            "reason": comment,
+            "termination_date": (day + timedelta(days=agreement.notice_period_days)).isoformat(),
+        }
+        with self.on(day):
+            lawyer = case.legal_officer
+            engine.fire(self.session, "agreement", agreement, trigger, lawyer.id, actor=lawyer, payload=notice)
+        self.waive_open_obligations(agreement, "The agreement was terminated")
 
     def add_obligations(self, case: Case, agreement: Agreement) -> None:
         start, end = agreement.effective_date, agreement.end_date

@@ -2,6 +2,7 @@
 
 from app.agreements.models import Agreement, AgreementKind, DocumentVersion, Signature
 from app.db import Base
+from app.idempotency.models import IdempotentRequest
 from app.obligations.models import Obligation, ObligationStatus, Recurrence
 from app.organisations.models import AreaOfEngagement, Contact, Organisation, OrganisationKind
 from app.partnerships.models import (
@@ -27,6 +28,7 @@ __all__ = [
     "Base",
     "Contact",
     "DocumentVersion",
+    "IdempotentRequest",
     "Interaction",
     "InteractionKind",
     "Obligation",

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import clock
+from app.agreements import service as agreements
+from app.agreements.models import Agreement, AgreementKind
+from app.agreements.rules import signing_parties
+from app.agreements.schemas import AgreementCreate, ObligationCreate
+from app.config import get_settings
 from app.db import Base
-from app.organisations.models import Organisation, OrganisationKind
+from app.organisations.models import AreaOfEngagement, Organisation, OrganisationKind
 from app.organisations.schemas import ContactCreate, OrganisationCreate
 from app.organisations.service import create_organisation
 from app.partnerships.models import Partnership, PartyRole
-from app.partnerships.schemas import PartnershipCreate, PartyInput
-from app.partnerships.service import create_partnership
-from app.users.models import User
+from app.partnerships.schemas import PartnershipCreate, PartyInput, UndertakingCreate
+from app.partnerships.service import create_partnership, record_undertaking
+from app.users.models import Role, User
+from app.workflow import engine
 
 _numbers = itertools.count(1)
 PROBLEM_JSON = "application/problem+json"
@@ -86,3 +95,123 @@ def assert_problem(response: Response, status: int, *fields: str) -> dict[str, A
     for error in body.get("errors", []):
         assert error["reason"], error
     return body
+
+
+# agreements ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Cast:
+    """The people an agreement needs: a manager who owns it, two legal officers (four eyes) and an admin."""
+
+    manager: User
+    lawyer: User
+    second_lawyer: User
+    admin: User
+
+
+def cast(make_user: Any) -> Cast:
+    """Fresh users for each part."""
+    return Cast(
+        make_user(Role.PROJECT_MANAGER),
+        make_user(Role.LEGAL_OFFICER),
+        make_user(Role.LEGAL_OFFICER),
+        make_user(Role.ADMIN),
+    )
+
+
+def formalising_partnership(session: Session, people: Cast, partners: int = 2) -> Partnership:
+    """A committed partnership in ``formalising``: partners with focal points, an area, an undertaking."""
+    orgs = [organisation(session, contacts=[{"name": f"Focal {i}", "title": "Director"}]) for i in range(partners)]
+    created = partnership(session, people.manager, *orgs, legal_officer_id=people.lawyer.id)
+    for party, org in zip(created.parties, orgs, strict=True):
+        party.focal_point_id = org.contacts[0].id
+    created.areas = [session.scalars(select(AreaOfEngagement)).first()]
+    today = clock.today(get_settings().zone)
+    undertaking = UndertakingCreate(given_on=today, given_by="The director", scope="Joint work", form="verbal")
+    record_undertaking(session, created.id, undertaking, people.manager)
+    engine.fire(session, "partnership", created, "start_formalising", people.manager.id, actor=people.manager)
+    session.commit()
+    return created
+
+
+def draft_agreement(
+    session: Session,
+    people: Cast,
+    owner: Partnership | None = None,
+    *,
+    kind: AgreementKind = AgreementKind.MOU,
+    parent: Agreement | None = None,
+    effective: date | None = None,
+    end: date | None = None,
+    notice: int = 30,
+    complete: bool = True,
+) -> Agreement:
+    """A committed draft whose submission guards all pass (unless ``complete`` is false: no version, no obligations)."""
+    owner = owner or formalising_partnership(session, people)
+    today = clock.today(get_settings().zone)
+    data = AgreementCreate(
+        partnership_id=owner.id,
+        kind=kind,
+        title=f"{kind.value.upper()} {next(_numbers)}",
+        parent_id=parent.id if parent else None,
+        effective_date=effective or today - timedelta(days=5),
+        end_date=end or today + timedelta(days=365),
+        notice_period_days=notice,
+    )
+    created = agreements.create_agreement(session, data, people.manager)
+    if complete:
+        for party in [None, *signing_parties(created)]:
+            obligation = ObligationCreate(party_id=party.id if party else None, description="Report", due_date=today)
+            agreements.add_obligation(session, created.id, obligation)
+        agreements.add_version(session, created.id, f"The text of {created.title} & <annexes>", people.manager)
+    session.commit()
+    return created
+
+
+def signatures_for(agreement: Agreement, signed_on: date | None = None) -> list[dict[str, Any]]:
+    """A signature payload for every party and for the organisation."""
+    day = (signed_on or clock.today(get_settings().zone)).isoformat()
+    parties = [None, *(party.id for party in signing_parties(agreement))]
+    return [
+        {"party_id": party_id, "signatory_name": f"Signatory {party_id}", "signatory_title": "Head", "signed_on": day}
+        for party_id in parties
+    ]
+
+
+def happy_step(agreement: Agreement, trigger: str, people: Cast) -> tuple[User | None, str | None, dict | None]:
+    """Who fires ``trigger`` on the happy path, with which comment and payload."""
+    today = clock.today(get_settings().zone)
+    steps: dict[str, tuple[User | None, str | None, dict | None]] = {
+        "submit_for_review": (people.manager, None, None),
+        "request_changes": (people.lawyer, "Tighten the data protection clause", None),
+        "approve": (people.lawyer, None, {"version_sha256": agreement.latest_version.sha256}),
+        "record_signatures": (people.lawyer, None, {"signatures": signatures_for(agreement)}),
+        "activate": (None, None, None),
+        "suspend": (people.lawyer, "Audit pending", None),
+        "resume": (people.lawyer, None, None),
+        "expire": (None, None, None),
+        "terminate": (
+            people.lawyer,
+            None,
+            {
+                "reason": "The partner closed its office",
+                "termination_date": (today + timedelta(days=agreement.notice_period_days)).isoformat(),
+            },
+        ),
+        "supersede": (None, None, None),
+        "cancel": (people.manager, "No longer needed", None),
+    }
+    return steps[trigger]
+
+
+def advance(session: Session, agreement: Agreement, trigger: str, people: Cast) -> None:
+    """Fire ``trigger`` as the happy path does (expiry travels to the day after the end date)."""
+    actor, comment, payload = happy_step(agreement, trigger, people)
+    moment = (
+        datetime.combine(agreement.end_date + timedelta(days=1), time(12), tzinfo=get_settings().zone)
+        if trigger == "expire"
+        else clock.now()
+    )
+    with clock.frozen_at(moment):
+        engine.fire(session, "agreement", agreement, trigger, actor and actor.id, comment, actor=actor, payload=payload)

@@ -45,6 +45,14 @@ class Agreement(Base):
     effective_date: Mapped[date | None]
     end_date: Mapped[date | None] = mapped_column(index=True)
     notice_period_days: Mapped[int] = mapped_column(default=30)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_version_number: Mapped[int | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_at: Mapped[datetime | None]
+    approved_version_number: Mapped[int | None]
+    approved_sha256: Mapped[str | None] = mapped_column(String(64))
+    terminated_on: Mapped[date | None]
+    termination_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
@@ -56,6 +64,11 @@ class Agreement(Base):
     document_versions: Mapped[list[DocumentVersion]] = relationship(
         back_populates="agreement", cascade="all, delete-orphan", order_by="DocumentVersion.number"
     )
+
+    @property
+    def latest_version(self) -> DocumentVersion | None:
+        """The newest document version, if any."""
+        return self.document_versions[-1] if self.document_versions else None
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -73,6 +86,7 @@ class DocumentVersion(Base):
     template_version: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(8), default="en")
     body: Mapped[str | None] = mapped_column(Text)
+    missing_fields: Mapped[list[str] | None] = mapped_column(JSON, default=list)  # null on versions before 0002
     variables: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     file_name: Mapped[str | None] = mapped_column(String(255))
     media_type: Mapped[str | None] = mapped_column(String(100))

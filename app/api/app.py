@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import __version__
 from app.api import problems
 from app.config import Settings, get_settings
+from app.agreements.routes import router as agreements_router
 from app.db import make_engine
 from app.organisations.routes import router as organisations_router
 from app.partnerships.routes import router as partnerships_router
 from app.users.routes import router as users_router
-from app.workflow.engine import get_workflow
+from app.workflow.engine import load_all
 from app.workflow.routes import router as workflows_router
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,7 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None) -> FastAPI:
     """Build the application; tests pass their own session factory."""
     settings = settings or get_settings()
-    for workflow in ("partnership", "agreement"):
-        get_workflow(workflow)  # a broken workflow file stops start-up with its message
+    load_all()  # a broken workflow file stops start-up with its file, line and name
     if session_factory is None:
         session_factory = sessionmaker(bind=make_engine(settings.database_url), expire_on_commit=False)
     app = FastAPI(
@@ -55,6 +55,6 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
             return problems.problem(request, 503, "the database is unreachable")
         return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
 
-    for router in (organisations_router, partnerships_router, users_router, workflows_router):
+    for router in (organisations_router, partnerships_router, agreements_router, users_router, workflows_router):
         app.include_router(router, prefix=API_PREFIX)
     return app

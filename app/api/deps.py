@@ -21,7 +21,8 @@ _bearer = HTTPBearer(auto_error=False, description="An API token from `agreement
 
 def _transaction(request: Request) -> Iterator[Session]:
     """One transaction per request: committed before the response is sent, rolled back on any error."""
-    with unit_of_work(request.app.state.session_factory) as session:
+    writes = request.method not in {"GET", "HEAD", "OPTIONS"}
+    with unit_of_work(request.app.state.session_factory, write=writes) as session:
         yield session
 
 
@@ -67,3 +68,24 @@ def _expected_version(if_match: Annotated[str | None, Header(alias="If-Match")] 
 
 
 ExpectedVersion = Annotated[int | None, Depends(_expected_version)]
+
+
+def _idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="A unique value per intended write (e.g. a UUID): a retry with it is not done twice",
+        ),
+    ] = None,
+) -> str | None:
+    """The client's idempotency key, checked for a sane length and characters."""
+    if key is None:
+        return None
+    key = key.strip()
+    if not 1 <= len(key) <= 200 or not key.isascii() or not key.isprintable():
+        raise invalid("Idempotency-Key", "must be 1 to 200 printable ASCII characters, e.g. a UUID")
+    return key
+
+
+IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]

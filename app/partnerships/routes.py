@@ -4,26 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
+from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
+from app.api.idempotency import replay_or_run
 from app.listing import Page, PageParams
 from app.partnerships import service
 from app.partnerships.schemas import (
-    AvailableTransition,
     InteractionCreate,
     InteractionRead,
     PartnershipCreate,
     PartnershipFilter,
     PartnershipRead,
     PartnershipUpdate,
-    TransitionEventRead,
-    TransitionRequest,
     UndertakingCreate,
     UndertakingRead,
 )
 from app.schemas import MAX_ID
 from app.users.policy import Action, require
+from app.workflow.schemas import AvailableTransition, TransitionEventRead, TransitionRequest
 
 router = APIRouter(tags=["partnerships"])
 PartnershipId = Annotated[int, Path(gt=0, le=MAX_ID, description="Partnership id")]
@@ -137,27 +136,33 @@ def record_undertaking(
 def list_transitions(session: DbSession, user: CurrentUser, partnership_id: PartnershipId) -> list[AvailableTransition]:
     """The actions available from the current stage, each allowed or blocked with the reasons why."""
     require(user, Action.READ)
-    return [
-        AvailableTransition(trigger=a.trigger, dest=a.dest, allowed=a.allowed, reasons=list(a.reasons))
-        for a in service.available_transitions(session, partnership_id, user)
-    ]
+    return [AvailableTransition.of(a) for a in service.available_transitions(session, partnership_id, user)]
 
 
 @router.post("/partnerships/{partnership_id}/transitions/{trigger}", response_model=PartnershipRead)
 def fire_transition(
+    request: Request,
     session: DbSession,
     user: CurrentUser,
     partnership_id: PartnershipId,
     trigger: Annotated[str, Path(pattern=r"^[a-z_]{1,60}$", description="A trigger from GET …/transitions")],
     body: TransitionRequest,
     expected_version: ExpectedVersion,
-    response: Response,
-) -> PartnershipRead:
-    """Move the partnership through the workflow; 409 with the reasons when a guard blocks it."""
-    _require_edit(session, user, partnership_id)
-    partnership = service.transition_partnership(session, partnership_id, trigger, user, body.comment, expected_version)
-    set_etag(response, partnership.version)
-    return PartnershipRead.model_validate(partnership)
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Move the partnership through the workflow; 409 with the reasons when a guard blocks it.
+
+    Send an ``Idempotency-Key`` to make a retry safe: the same key gets the first answer again.
+    """
+
+    def run() -> tuple[int, PartnershipRead, int]:
+        _require_edit(session, user, partnership_id)
+        partnership = service.transition_partnership(
+            session, partnership_id, trigger, user, body.comment, expected_version, body.payload
+        )
+        return 200, PartnershipRead.model_validate(partnership), partnership.version
+
+    return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
 @router.get("/partnerships/{partnership_id}/history", response_model=list[TransitionEventRead])

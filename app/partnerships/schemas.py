@@ -197,30 +197,3 @@ class UndertakingRead(OutputModel):
     scope: str
     form: UndertakingForm
     created_at: datetime
-
-
-class TransitionRequest(InputModel):
-    """Why a transition is made; kept in the audit trail."""
-
-    comment: LongText | None = Field(None, max_length=2000)
-
-
-class AvailableTransition(OutputModel):
-    """A trigger from the current stage: whether the caller may fire it now, and if not, why."""
-
-    trigger: str
-    dest: str
-    allowed: bool
-    reasons: list[str]
-
-
-class TransitionEventRead(OutputModel):
-    """One entry of a partnership's history."""
-
-    id: int
-    from_state: str | None
-    to_state: str
-    trigger: str
-    actor_id: int | None
-    occurred_at: datetime
-    comment: str | None

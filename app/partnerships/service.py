@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.config import get_settings
-from app.db import utcnow
+from app.db import get_for_update, utcnow
 from app.errors import FieldProblem, NotFound, ValidationFailed, invalid
 from app.listing import PageParams, Slice, contains_text, order_by, paginate
 from app.organisations.models import AreaOfEngagement, Contact, Organisation
@@ -313,23 +314,19 @@ def transition_partnership(
     actor: User,
     comment: str | None = None,
     expected_version: int | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> Partnership:
     """Move the partnership by ``trigger`` through the workflow engine (roles and guards checked)."""
-    partnership = get_partnership(session, partnership_id)
+    partnership = get_for_update(session, Partnership, partnership_id, "partnership")
     check_version("partnership", partnership.version, expected_version)
-    engine.fire(session, WORKFLOW, partnership, trigger, actor.id, comment, actor=actor)
+    engine.fire(session, WORKFLOW, partnership, trigger, actor.id, comment, actor=actor, payload=payload)
     return partnership
 
 
 def partnership_history(session: Session, partnership_id: int) -> list[TransitionEvent]:
     """Every stage change of the partnership, oldest first."""
     get_partnership(session, partnership_id)
-    stmt = (
-        select(TransitionEvent)
-        .where(TransitionEvent.entity_type == WORKFLOW, TransitionEvent.entity_id == partnership_id)
-        .order_by(TransitionEvent.occurred_at, TransitionEvent.id)
-    )
-    return list(session.scalars(stmt))
+    return engine.history(session, WORKFLOW, partnership_id)
 
 
 def stage_on(session: Session, partnership_id: int, instant: datetime) -> str | None:

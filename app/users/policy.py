@@ -15,6 +15,7 @@ class Action(enum.StrEnum):
     MANAGE_ORGANISATIONS = "manage_organisations"
     CREATE_PARTNERSHIP = "create_partnership"
     EDIT_PARTNERSHIP = "edit_partnership"
+    ACT_ON_AGREEMENT = "act_on_agreement"
     MANAGE_USERS = "manage_users"
 
 
@@ -23,6 +24,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.MANAGE_ORGANISATIONS: frozenset({Role.ADMIN, Role.PROJECT_MANAGER, Role.LEGAL_OFFICER}),
     Action.CREATE_PARTNERSHIP: frozenset({Role.ADMIN, Role.PROJECT_MANAGER}),
     Action.EDIT_PARTNERSHIP: frozenset({Role.ADMIN, Role.PROJECT_MANAGER, Role.LEGAL_OFFICER}),
+    Action.ACT_ON_AGREEMENT: frozenset({Role.ADMIN, Role.PROJECT_MANAGER, Role.LEGAL_OFFICER}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
 }
 
@@ -33,6 +35,9 @@ def can(user: User, action: Action, *, owner_id: int | None = None, legal_office
         return False
     if action is Action.EDIT_PARTNERSHIP and not user.has_role(Role.ADMIN):
         # Project managers edit what they own; legal officers what they are responsible for.
+        return user.id in {owner_id, legal_officer_id}
+    if action is Action.ACT_ON_AGREEMENT and not user.has_role(Role.ADMIN, Role.LEGAL_OFFICER):
+        # Any legal officer may review and approve (four eyes needs a second one); managers act on their own.
         return user.id in {owner_id, legal_officer_id}
     return True
 

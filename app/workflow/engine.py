@@ -1,7 +1,9 @@
-"""The one engine every state change goes through: checks the trigger, writes the state, appends the event.
+"""The one engine every state change goes through: role, payload and guards checked, state written,
+event appended and effects run, all in the caller's transaction.
 
-Workflows are data (``workflows/*.yaml``). This first version knows states and transitions; roles, guards
-and effects are added by the full engine (issue 3) without changing how callers use ``fire``.
+Workflows are data (``workflows/*.yaml``); guards, effects and daily criteria are named functions
+registered in :mod:`app.workflow.registry`. A malformed file stops the process at start-up with the file,
+the line and the name at fault.
 """
 
 from __future__ import annotations
@@ -12,38 +14,55 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from transitions import Machine
 
-from app.errors import Conflict, FieldProblem, Forbidden
+from app import clock
+from app.config import get_settings
+from app.errors import Conflict, FieldProblem, Forbidden, invalid
 from app.users.models import Role, User
-from app.workflow.guards import GUARDS
 from app.workflow.models import TransitionEvent
+from app.workflow.payload import PARSERS, PayloadField, parse_payload
+from app.workflow.registry import CRITERIA, EFFECTS, GUARDS, Context
 
 SYSTEM_ROLE = "system"
 """Pseudo-role of automatic transitions (scheduler, agreement events): no person may fire them."""
 
 WORKFLOWS_DIR = Path(__file__).resolve().parents[2] / "workflows"
+STATE_ATTRIBUTES = {"partnership": "stage", "agreement": "status"}
+_LINE = "__line__"
 
 
 class WorkflowDefinitionError(Exception):
-    """A workflow file is malformed; raised at start-up with a message naming the file and the problem."""
+    """A workflow file is malformed; raised at start-up with a message naming the file, the line and the name."""
 
 
 @dataclass(frozen=True)
 class Transition:
-    """One trigger leading from some states to one state."""
+    """One trigger leading from some states to one state, with who may fire it and what it checks and does."""
 
     trigger: str
     sources: tuple[str, ...]
     dest: str
     roles: frozenset[str] = frozenset()
     guards: tuple[str, ...] = ()
+    effects: tuple[str, ...] = ()
+    payload: tuple[PayloadField, ...] = ()
+    comment_required: bool = False
 
     @property
     def automatic(self) -> bool:
         """Whether only the system fires it."""
         return self.roles == {SYSTEM_ROLE}
+
+
+@dataclass(frozen=True)
+class DailyRule:
+    """An automatic transition the daily job fires for every entity the named criterion selects."""
+
+    trigger: str
+    when: str
 
 
 @dataclass(frozen=True)
@@ -55,6 +74,8 @@ class Workflow:
     states: dict[str, str]
     transitions: tuple[Transition, ...]
     state_attribute: str = field(default="stage")
+    daily: tuple[DailyRule, ...] = ()
+    moves: dict[str, str] = field(default_factory=dict)
     machine: Machine | None = field(default=None, compare=False, repr=False)
 
     def find(self, trigger: str, source: str) -> Transition | None:
@@ -70,47 +91,138 @@ class Workflow:
         """The triggers that can fire from ``source``."""
         return [t.trigger for t in self.transitions if source in t.sources]
 
+    def triggers(self) -> set[str]:
+        """Every trigger of the workflow."""
+        return {t.trigger for t in self.transitions}
 
-STATE_ATTRIBUTES = {"partnership": "stage", "agreement": "status"}
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line of every mapping, for error messages."""
+
+
+def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping[_LINE] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+
+
+def _where(origin: str, item: Any) -> str:
+    line = item.get(_LINE) if isinstance(item, dict) else None
+    return f"{origin}, line {line}" if line else origin
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _parse_payload_fields(spec: Any, where: str, trigger: str) -> tuple[PayloadField, ...]:
+    if spec is None:
+        return ()
+    if not isinstance(spec, dict):
+        raise WorkflowDefinitionError(f"{where}: payload of {trigger!r} must map field names to their types")
+    fields = []
+    for name, item in spec.items():
+        if name == _LINE:
+            continue
+        item = item if isinstance(item, dict) else {"type": item}
+        kind = item.get("type")
+        if kind not in PARSERS:
+            known = ", ".join(sorted(PARSERS))
+            raise WorkflowDefinitionError(
+                f"{where}: payload field {name!r} of {trigger!r} has unknown type {kind!r}; known: {known}"
+            )
+        description = str(item.get("description") or name.replace("_", " "))
+        fields.append(PayloadField(str(name), str(kind), bool(item.get("required", False)), description))
+    return tuple(fields)
+
+
+def _parse_transition(item: Any, index: int, origin: str, states: dict[str, str]) -> Transition:
+    where = _where(origin, item)
+    if not isinstance(item, dict):
+        raise WorkflowDefinitionError(f"{where}: transition {index} must be a mapping")
+    trigger, dest = item.get("trigger"), item.get("dest")
+    sources = tuple(_as_list(item.get("source")))
+    if not trigger or not sources or not dest:
+        raise WorkflowDefinitionError(f"{where}: transition {index} needs trigger, source and dest")
+    unknown_keys = sorted(set(item) - {_LINE, "trigger", "source", "dest", "roles", "guards", "effects", "payload",
+                                       "comment_required"})
+    if unknown_keys:
+        raise WorkflowDefinitionError(f"{where}: transition {trigger!r} has unknown key {unknown_keys[0]!r}")
+    for state in (*sources, dest):
+        if state not in states:
+            raise WorkflowDefinitionError(f"{where}: transition {trigger!r} uses unknown state {state!r}")
+    roles = _as_list(item.get("roles"))
+    known_roles = {role.value for role in Role} | {SYSTEM_ROLE}
+    for role in roles:
+        if role not in known_roles:
+            raise WorkflowDefinitionError(f"{where}: transition {trigger!r} names unknown role {role!r}")
+    for kind, registry in (("guard", GUARDS), ("effect", EFFECTS)):
+        for name in _as_list(item.get(f"{kind}s")):
+            if name not in registry:
+                raise WorkflowDefinitionError(f"{where}: transition {trigger!r} names unknown {kind} {name!r}")
+    return Transition(
+        trigger=str(trigger),
+        sources=sources,
+        dest=str(dest),
+        roles=frozenset(roles),
+        guards=tuple(_as_list(item.get("guards"))),
+        effects=tuple(_as_list(item.get("effects"))),
+        payload=_parse_payload_fields(item.get("payload"), where, str(trigger)),
+        comment_required=bool(item.get("comment_required", False)),
+    )
+
+
+def _parse_daily(raw: Any, origin: str, triggers: set[str]) -> tuple[DailyRule, ...]:
+    rules = []
+    for item in _as_list(raw):
+        where = _where(origin, item)
+        trigger, when = (item.get("trigger"), item.get("when")) if isinstance(item, dict) else (None, None)
+        if trigger not in triggers:
+            raise WorkflowDefinitionError(f"{where}: daily rule names unknown trigger {trigger!r}")
+        if when not in CRITERIA:
+            raise WorkflowDefinitionError(f"{where}: daily rule for {trigger!r} names unknown criterion {when!r}")
+        rules.append(DailyRule(str(trigger), str(when)))
+    return tuple(rules)
+
+
+def _parse_moves(raw: Any, origin: str) -> dict[str, str]:
+    """Triggers of the partnership workflow that events of this workflow fire (checked against that file)."""
+    if raw is None:
+        return {}
+    moves = {str(k): str(v) for k, v in dict(raw).items() if k != _LINE}
+    known = get_workflow("partnership").triggers()
+    for event_name, trigger in moves.items():
+        if trigger not in known:
+            raise WorkflowDefinitionError(
+                f"{_where(origin, raw)}: partnership_moves.{event_name} names unknown partnership trigger {trigger!r}"
+            )
+    return moves
 
 
 def parse_workflow(raw: dict[str, Any], origin: str) -> Workflow:
-    """Check and build a workflow from its YAML data; unknown states fail with a clear message."""
+    """Check and build a workflow from its YAML data; anything unknown fails with the file, line and name."""
+    _load_rules()
     try:
         name = str(raw["name"])
-        states = {str(k): str(v) for k, v in dict(raw["states"]).items()}
+        states = {str(k): str(v) for k, v in dict(raw["states"]).items() if k != _LINE}
         initial = str(raw["initial"])
         items = list(raw["transitions"])
     except (KeyError, TypeError, ValueError) as exc:
         raise WorkflowDefinitionError(f"{origin}: missing or malformed section {exc}") from None
+    if name not in STATE_ATTRIBUTES:
+        raise WorkflowDefinitionError(
+            f"{_where(origin, raw)}: unknown workflow name {name!r}; expected one of {sorted(STATE_ATTRIBUTES)}"
+        )
     if initial not in states:
         raise WorkflowDefinitionError(f"{origin}: initial state {initial!r} is not declared in states")
-    transitions = []
-    for index, item in enumerate(items, start=1):
-        sources = item.get("source")
-        sources = (sources,) if isinstance(sources, str) else tuple(sources or ())
-        dest = item.get("dest")
-        trigger = item.get("trigger")
-        if not trigger or not sources or not dest:
-            raise WorkflowDefinitionError(f"{origin}: transition {index} needs trigger, source and dest")
-        for state in (*sources, dest):
-            if state not in states:
-                raise WorkflowDefinitionError(f"{origin}: transition {trigger!r} uses unknown state {state!r}")
-        roles = item.get("roles") or []
-        known_roles = {role.value for role in Role} | {SYSTEM_ROLE}
-        for role in roles:
-            if role not in known_roles:
-                raise WorkflowDefinitionError(f"{origin}: transition {trigger!r} names unknown role {role!r}")
-        guards = tuple(item.get("guards") or ())
-        for guard_name in guards:
-            if guard_name not in GUARDS:
-                raise WorkflowDefinitionError(f"{origin}: transition {trigger!r} names unknown guard {guard_name!r}")
-        transitions.append(Transition(str(trigger), sources, str(dest), frozenset(roles), guards))
-    attribute = STATE_ATTRIBUTES.get(name)
-    if attribute is None:
-        raise WorkflowDefinitionError(
-            f"{origin}: unknown workflow name {name!r}; expected one of {sorted(STATE_ATTRIBUTES)}"
-        )
+    transitions = tuple(_parse_transition(item, index, origin, states) for index, item in enumerate(items, start=1))
+    daily = _parse_daily(raw.get("daily"), origin, {t.trigger for t in transitions})
+    moves = _parse_moves(raw.get("partnership_moves"), origin)
     # One shared machine per workflow, never one per row: it answers "which transition?" for any entity.
     machine = Machine(
         model=None,
@@ -119,7 +231,24 @@ def parse_workflow(raw: dict[str, Any], origin: str) -> Workflow:
         transitions=[{"trigger": t.trigger, "source": list(t.sources), "dest": t.dest} for t in transitions],
         auto_transitions=False,
     )
-    return Workflow(name, initial, states, tuple(transitions), attribute, machine)
+    return Workflow(name, initial, states, transitions, STATE_ATTRIBUTES[name], daily, moves, machine)
+
+
+def _load_rules() -> None:
+    """Import the modules that register guards, effects and criteria (they import this one's registry)."""
+    import app.agreements.rules
+    import app.workflow.guards  # noqa: F401
+
+
+def load_workflow_file(path: Path) -> Workflow:
+    """Read and check one workflow file."""
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        raise WorkflowDefinitionError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise WorkflowDefinitionError(f"{path}: expected a mapping with name, initial, states and transitions")
+    return parse_workflow(raw, str(path))
 
 
 @lru_cache
@@ -128,11 +257,24 @@ def get_workflow(name: str) -> Workflow:
     path = WORKFLOWS_DIR / f"{name}.yaml"
     if not path.exists():
         raise WorkflowDefinitionError(f"no workflow file {path}")
-    return parse_workflow(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
+    return load_workflow_file(path)
+
+
+def load_all() -> list[Workflow]:
+    """Load and check every workflow; called at start-up so a bad file stops the process."""
+    return [get_workflow(name) for name in STATE_ATTRIBUTES]
 
 
 class TransitionNotAllowed(Conflict):
     """The trigger cannot fire from the entity's current state."""
+
+
+class TransitionBlocked(Conflict):
+    """A guard refuses the transition; ``reasons`` says why, in words a user understands."""
+
+    def __init__(self, detail: str, reasons: list[str]) -> None:
+        super().__init__(detail, [FieldProblem("trigger", reason) for reason in reasons])
+        self.reasons = reasons
 
 
 def record_creation(session: Session, workflow_name: str, entity: Any, actor_id: int | None) -> None:
@@ -152,22 +294,16 @@ def record_creation(session: Session, workflow_name: str, entity: Any, actor_id:
     )
 
 
-class TransitionBlocked(Conflict):
-    """A guard refuses the transition; ``reasons`` says why, in words a user understands."""
-
-    def __init__(self, detail: str, reasons: list[str]) -> None:
-        super().__init__(detail, [FieldProblem("trigger", reason) for reason in reasons])
-        self.reasons = reasons
-
-
 @dataclass(frozen=True)
 class Availability:
-    """Whether a user may fire a trigger now, and if not, why."""
+    """Whether a user may fire a trigger now, and if not, why; and what it asks for."""
 
     trigger: str
     dest: str
     allowed: bool
     reasons: tuple[str, ...]
+    payload: tuple[PayloadField, ...] = ()
+    comment_required: bool = False
 
 
 def _role_reasons(transition: Transition, user: User | None) -> list[str]:
@@ -181,8 +317,12 @@ def _role_reasons(transition: Transition, user: User | None) -> list[str]:
     return []
 
 
-def _guard_reasons(session: Session, transition: Transition, entity: Any) -> list[str]:
-    return [reason for name in transition.guards for reason in GUARDS[name](session, entity)]
+def _guard_reasons(transition: Transition, ctx: Context) -> list[str]:
+    return [reason for name in transition.guards for reason in GUARDS[name](ctx)]
+
+
+def _today() -> Any:
+    return clock.today(get_settings().zone)
 
 
 def available(session: Session, workflow_name: str, entity: Any, user: User | None) -> list[Availability]:
@@ -192,8 +332,18 @@ def available(session: Session, workflow_name: str, entity: Any, user: User | No
     result = []
     for transition in workflow.transitions:
         if current in transition.sources:
-            reasons = _role_reasons(transition, user) + _guard_reasons(session, transition, entity)
-            result.append(Availability(transition.trigger, transition.dest, not reasons, tuple(reasons)))
+            ctx = Context(session, entity, transition.trigger, user, _today())
+            reasons = _role_reasons(transition, user) + _guard_reasons(transition, ctx)
+            result.append(
+                Availability(
+                    transition.trigger,
+                    transition.dest,
+                    not reasons,
+                    tuple(reasons),
+                    transition.payload,
+                    transition.comment_required,
+                )
+            )
     return result
 
 
@@ -206,25 +356,32 @@ def fire(
     comment: str | None = None,
     *,
     actor: User | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> TransitionEvent:
-    """Move ``entity`` by ``trigger``: check the roles of ``actor`` and the guards, write the state, append the event.
+    """Move ``entity`` by ``trigger``: roles, payload and guards checked, state written, event appended, effects run.
 
-    A refused transition writes nothing; the caller's transaction commits.
+    ``actor`` is the person acting (``None`` for the system). A refused transition writes nothing; the
+    caller's transaction commits.
     """
     workflow = get_workflow(workflow_name)
     current = getattr(entity, workflow.state_attribute)
+    words = trigger.replace("_", " ")
     transition = workflow.find(trigger, current)
     if transition is None:
         allowed = ", ".join(workflow.triggers_from(current)) or "none"
         raise TransitionNotAllowed(
-            f"cannot {trigger.replace('_', ' ')} a {workflow.name} that is {current!r}; allowed from there: {allowed}"
+            f"cannot {words} a {workflow.name} that is {current!r}; allowed from there: {allowed}"
         )
     role_reasons = _role_reasons(transition, actor)
     if role_reasons:
-        raise Forbidden(f"cannot {trigger.replace('_', ' ')}: {role_reasons[0]}")
-    reasons = _guard_reasons(session, transition, entity)
+        raise Forbidden(f"cannot {words}: {role_reasons[0]}")
+    if transition.comment_required and not (comment or "").strip():
+        raise invalid("comment", f"is required: say why you {words}")
+    parsed = parse_payload(transition.payload, payload)
+    ctx = Context(session, entity, trigger, actor, _today(), parsed, comment)
+    reasons = _guard_reasons(transition, ctx)
     if reasons:
-        raise TransitionBlocked(f"cannot {trigger.replace('_', ' ')}: {'; '.join(reasons)}", reasons)
+        raise TransitionBlocked(f"cannot {words}: {'; '.join(reasons)}", reasons)
     setattr(entity, workflow.state_attribute, transition.dest)
     event = TransitionEvent(
         entity_type=workflow.name,
@@ -234,7 +391,20 @@ def fire(
         trigger=trigger,
         actor_id=actor_id,
         comment=comment,
+        payload=parsed or None,
     )
     session.add(event)
     session.flush()
+    for name in transition.effects:
+        EFFECTS[name](ctx)
     return event
+
+
+def history(session: Session, workflow_name: str, entity_id: int) -> list[TransitionEvent]:
+    """Every state change of one entity, oldest first."""
+    stmt = (
+        select(TransitionEvent)
+        .where(TransitionEvent.entity_type == workflow_name, TransitionEvent.entity_id == entity_id)
+        .order_by(TransitionEvent.occurred_at, TransitionEvent.id)
+    )
+    return list(session.scalars(stmt))

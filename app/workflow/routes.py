@@ -12,7 +12,7 @@ from app.errors import NotFound
 from app.users.policy import Action, require
 from app.workflow.diagram import mermaid
 from app.workflow.engine import STATE_ATTRIBUTES, Workflow, get_workflow
-from app.workflow.schemas import TransitionDefinition, WorkflowDefinition
+from app.workflow.schemas import PayloadFieldRead, TransitionDefinition, WorkflowDefinition
 
 router = APIRouter(tags=["workflows"])
 WorkflowName = Annotated[str, Path(max_length=40, description="partnership or agreement")]
@@ -36,6 +36,9 @@ def definition(user: CurrentUser, name: WorkflowName) -> WorkflowDefinition:
             dest=t.dest,
             roles=sorted(t.roles),
             guards=list(t.guards),
+            effects=list(t.effects),
+            payload=[PayloadFieldRead.model_validate(spec) for spec in t.payload],
+            comment_required=t.comment_required,
             automatic=t.automatic,
         )
         for t in workflow.transitions

@@ -16,10 +16,11 @@ import pytest
 
 from app import clock
 from app.config import get_settings
+from app.agreements.routes import AgreementQuery
 from app.organisations.routes import OrganisationQuery
 from app.partnerships.routes import PartnershipQuery
 from app.users.models import Role
-from tests.builders import PROBLEM_JSON, organisation, partnership
+from tests.builders import PROBLEM_JSON, cast, draft_agreement, organisation, partnership
 
 GARBAGE: list[Any] = [
     None,
@@ -190,12 +191,53 @@ ROUTES: dict[tuple[str, str], Body | None] = {
     ("GET", "/api/v1/partnerships/{partnership_id}/transitions"): None,
     ("POST", "/api/v1/partnerships/{partnership_id}/transitions/{trigger}"): lambda w: {"comment": "Quiet year"},
     ("GET", "/api/v1/partnerships/{partnership_id}/history"): None,
+    ("GET", "/api/v1/agreements"): None,
+    ("POST", "/api/v1/agreements"): lambda w: {
+        "partnership_id": w.values["formalising_id"],
+        "kind": "mou",
+        "title": "Sweep MOU",
+        "parent_id": None,
+        "effective_date": "2027-01-01",
+        "end_date": "2028-12-31",
+        "notice_period_days": 60,
+    },
+    ("GET", "/api/v1/agreements/{agreement_id}"): None,
+    ("PATCH", "/api/v1/agreements/{agreement_id}"): lambda w: {
+        "title": "Renamed MOU",
+        "effective_date": "2027-02-01",
+        "end_date": "2029-01-31",
+        "notice_period_days": 90,
+    },
+    ("GET", "/api/v1/agreements/{agreement_id}/versions"): None,
+    ("POST", "/api/v1/agreements/{agreement_id}/versions"): lambda w: {"body": "Text & <clauses>", "language": "fr"},
+    ("GET", "/api/v1/agreements/{agreement_id}/versions/{number}"): None,
+    ("GET", "/api/v1/agreements/{agreement_id}/obligations"): None,
+    ("POST", "/api/v1/agreements/{agreement_id}/obligations"): lambda w: {
+        "party_id": w.values["party_id"],
+        "description": "Quarterly report",
+        "due_date": "2027-03-31",
+        "recurrence": "quarterly",
+        "recurrence_until": "2028-12-31",
+        "responsible_email": "focal@example.org",
+    },
+    ("GET", "/api/v1/agreements/{agreement_id}/signatures"): None,
+    ("GET", "/api/v1/agreements/{agreement_id}/transitions"): None,
+    ("POST", "/api/v1/agreements/{agreement_id}/transitions/{trigger}"): lambda w: {
+        "comment": "No longer needed",
+        "payload": {},
+    },
+    ("GET", "/api/v1/agreements/{agreement_id}/history"): None,
     ("GET", "/api/v1/workflows/{name}"): None,
     ("GET", "/api/v1/workflows/{name}/diagram"): None,
 }
 WRITES = [route for route, body in ROUTES.items() if body is not None]
 WITH_PATH_PARAMETERS = [route for route in ROUTES if "{" in route[1]]
-LISTS = {"/api/v1/organisations": OrganisationQuery, "/api/v1/partnerships": PartnershipQuery}
+LISTS = {
+    "/api/v1/organisations": OrganisationQuery,
+    "/api/v1/partnerships": PartnershipQuery,
+    "/api/v1/agreements": AgreementQuery,
+}
+ROUTE_VALUES = {"/api/v1/agreements/{agreement_id}/transitions/{trigger}": {"trigger": "cancel"}}
 
 
 @pytest.fixture
@@ -204,6 +246,8 @@ def world(session, auth, make_user) -> World:
     lawyer = make_user(Role.LEGAL_OFFICER)
     org = organisation(session, "Swept Organisation", contacts=[{"name": "Focal"}])
     swept = partnership(session, admin, org)
+    people = cast(make_user)
+    drafted = draft_agreement(session, people)
     values = {
         "admin_id": admin.id,
         "legal_officer_id": lawyer.id,
@@ -212,12 +256,17 @@ def world(session, auth, make_user) -> World:
         "partnership_id": swept.id,
         "trigger": "go_dormant",
         "name": "agreement",
+        "formalising_id": drafted.partnership_id,
+        "agreement_id": drafted.id,
+        "party_id": drafted.partnership.parties[0].id,
+        "number": 1,
     }
     return World(headers, values)
 
 
 def _url(path: str, world: World, **overrides: str) -> str:
-    return path.format(**{**{k: str(v) for k, v in world.values.items()}, **overrides})
+    values = {**world.values, **ROUTE_VALUES.get(path, {})}
+    return path.format(**{**{k: str(v) for k, v in values.items()}, **overrides})
 
 
 def _leaf_paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:

@@ -16,7 +16,15 @@ from app import clock
 from app.config import get_settings
 from app.partnerships.models import PartyRole
 from app.users.models import Role
-from tests.builders import assert_problem, database_snapshot, organisation, partnership
+from tests.builders import (
+    advance,
+    assert_problem,
+    cast,
+    database_snapshot,
+    draft_agreement,
+    organisation,
+    partnership,
+)
 
 API = "/api/v1"
 
@@ -36,14 +44,30 @@ def world(session, auth, make_user) -> World:
     org = organisation(session, "Main Organisation", contacts=[{"name": "Main Contact"}])
     other = organisation(session, "Taken Organisation", contacts=[{"name": "Other Contact"}])
     stranger = organisation(session, "Stranger")
+    people = cast(make_user)
+    drafted = draft_agreement(session, people)
+    incomplete = draft_agreement(session, people, drafted.partnership, complete=False)
+    in_review = draft_agreement(session, people, drafted.partnership)
+    advance(session, in_review, "submit_for_review", people)
+    active = draft_agreement(session, people, drafted.partnership)
+    for step in ("submit_for_review", "approve", "record_signatures", "activate"):
+        advance(session, active, step, people)
+    session.commit()
     first = partnership(session, admin, org, project={"name": "First project", "code": "P-1"})
     second = partnership(session, admin, org, (other, PartyRole.DONOR), project={"name": "Second", "code": "P-2"})
     ids = {
+        "formalising": drafted.partnership_id,
+        "draft": drafted.id,
+        "incomplete": incomplete.id,
+        "in_review": in_review.id,
+        "active": active.id,
+        "party": drafted.partnership.parties[0].id,
         "org": org.id,
         "other": other.id,
         "stranger": stranger.id,
         "contact": org.contacts[0].id,
         "other_contact": other.contacts[0].id,
+        "other_party": second.parties[0].id,
         "first": first.id,
         "second": second.id,
         "viewer": viewer.id,
@@ -396,6 +420,171 @@ CASES: dict[str, tuple[Any, ...]] = {
         "/partnerships/{partnership_id}/transitions/{trigger}",
         "/partnerships/{first}/transitions/go_dormant",
         lambda i: {},
+        "viewer",
+        {},
+        403,
+        None,
+    ),
+    "agreement: partnership not formalising yet": (
+        "POST",
+        "/agreements",
+        "/agreements",
+        lambda i: {"partnership_id": i["first"], "title": "Too early"},
+        "admin",
+        {},
+        409,
+        None,
+    ),
+    "agreement: end before effective": (
+        "POST",
+        "/agreements",
+        "/agreements",
+        lambda i: {
+            "partnership_id": i["formalising"],
+            "title": "Backwards",
+            "effective_date": "2027-01-01",
+            "end_date": "2026-01-01",
+        },
+        "admin",
+        {},
+        422,
+        "end_date",
+    ),
+    "agreement: amendment without a parent": (
+        "POST",
+        "/agreements",
+        "/agreements",
+        lambda i: {"partnership_id": i["formalising"], "title": "Orphan", "kind": "amendment"},
+        "admin",
+        {},
+        422,
+        "parent_id",
+    ),
+    "agreement: viewer": (
+        "POST",
+        "/agreements",
+        "/agreements",
+        lambda i: {"partnership_id": i["formalising"], "title": "Not mine"},
+        "viewer",
+        {},
+        403,
+        None,
+    ),
+    "agreement update: stale If-Match": (
+        "PATCH",
+        "/agreements/{agreement_id}",
+        "/agreements/{draft}",
+        lambda i: {"title": "Renamed"},
+        "admin",
+        {"If-Match": '"99"'},
+        412,
+        None,
+    ),
+    "agreement update: in review": (
+        "PATCH",
+        "/agreements/{agreement_id}",
+        "/agreements/{in_review}",
+        lambda i: {"title": "Renamed"},
+        "admin",
+        {},
+        409,
+        None,
+    ),
+    "agreement update: end before the effective date kept": (
+        "PATCH",
+        "/agreements/{agreement_id}",
+        "/agreements/{draft}",
+        lambda i: {"title": "Renamed", "end_date": "2000-01-01"},
+        "admin",
+        {},
+        422,
+        "end_date",
+    ),
+    "version: agreement in review": (
+        "POST",
+        "/agreements/{agreement_id}/versions",
+        "/agreements/{in_review}/versions",
+        lambda i: {"body": "New text"},
+        "admin",
+        {},
+        409,
+        None,
+    ),
+    "version: empty text": (
+        "POST",
+        "/agreements/{agreement_id}/versions",
+        "/agreements/{draft}/versions",
+        lambda i: {"body": ""},
+        "admin",
+        {},
+        422,
+        "body",
+    ),
+    "obligation: party of another partnership": (
+        "POST",
+        "/agreements/{agreement_id}/obligations",
+        "/agreements/{draft}/obligations",
+        lambda i: {"party_id": i["other_party"], "description": "Report", "due_date": "2027-01-01"},
+        "admin",
+        {},
+        422,
+        "party_id",
+    ),
+    "obligation: viewer": (
+        "POST",
+        "/agreements/{agreement_id}/obligations",
+        "/agreements/{draft}/obligations",
+        lambda i: {"description": "Report", "due_date": "2027-01-01"},
+        "viewer",
+        {},
+        403,
+        None,
+    ),
+    "agreement transition: incomplete draft, with an idempotency key": (
+        "POST",
+        "/agreements/{agreement_id}/transitions/{trigger}",
+        "/agreements/{incomplete}/transitions/submit_for_review",
+        lambda i: {},
+        "admin",
+        {"Idempotency-Key": "first-try"},
+        409,
+        "trigger",
+    ),
+    "agreement transition: termination without its reason and date": (
+        "POST",
+        "/agreements/{agreement_id}/transitions/{trigger}",
+        "/agreements/{active}/transitions/terminate",
+        lambda i: {"payload": {"reason": " "}},
+        "admin",
+        {},
+        422,
+        "payload.termination_date",
+    ),
+    "agreement transition: notice period not respected": (
+        "POST",
+        "/agreements/{agreement_id}/transitions/{trigger}",
+        "/agreements/{active}/transitions/terminate",
+        lambda i: {"payload": {"reason": "Closing", "termination_date": _tomorrow()}},
+        "admin",
+        {},
+        409,
+        "trigger",
+    ),
+    "agreement transition: cancel without a justification": (
+        "POST",
+        "/agreements/{agreement_id}/transitions/{trigger}",
+        "/agreements/{draft}/transitions/cancel",
+        lambda i: {},
+        "admin",
+        {},
+        422,
+        "comment",
+    ),
+    "agreement transition: viewer": (
+        "POST",
+        "/agreements/{agreement_id}/transitions/{trigger}",
+        "/agreements/{draft}/transitions/cancel",
+        lambda i: {"comment": "Mine now"},
         "viewer",
         {},
         403,

@@ -13,7 +13,14 @@ def test_available_fire_and_history(client, session, auth):
     created = partnership(session, manager, organisation(session))
 
     options = {o["trigger"]: o for o in client.get(f"{API}/{created.id}/transitions", headers=headers).json()}
-    assert options["go_dormant"] == {"trigger": "go_dormant", "dest": "dormant", "allowed": True, "reasons": []}
+    assert options["go_dormant"] == {
+        "trigger": "go_dormant",
+        "dest": "dormant",
+        "allowed": True,
+        "reasons": [],
+        "comment_required": False,
+        "payload": [],
+    }
     assert options["record_undertaking"]["allowed"] is False
     assert options["record_undertaking"]["reasons"] == ["no undertaking in principle has been recorded"]
 

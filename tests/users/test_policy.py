@@ -18,13 +18,13 @@ def _user(*roles: Role, active: bool = True) -> User:
     )
 
 
-# What each role may do; EDIT is split by how the user relates to the partnership.
-#                        read   orgs   create edit-own edit-as-LO edit-other users
+# What each role may do; EDIT and ACT (on an agreement) are split by how the user relates to the partnership.
+#                        read   orgs   create edit-own edit-as-LO edit-other users  act-own act-other
 TABLE = {
-    Role.ADMIN:           (True,  True,  True,  True,    True,      True,      True),
-    Role.PROJECT_MANAGER: (True,  True,  True,  True,    True,      False,     False),
-    Role.LEGAL_OFFICER:   (True,  True,  False, True,    True,      False,     False),
-    Role.VIEWER:          (True,  False, False, False,   False,     False,     False),
+    Role.ADMIN:           (True,  True,  True,  True,    True,      True,      True,  True,   True),
+    Role.PROJECT_MANAGER: (True,  True,  True,  True,    True,      False,     False, True,   False),
+    Role.LEGAL_OFFICER:   (True,  True,  False, True,    True,      False,     False, True,   True),
+    Role.VIEWER:          (True,  False, False, False,   False,     False,     False, False,  False),
 }  # fmt: skip
 
 
@@ -37,6 +37,8 @@ def _decisions(user: User) -> tuple[bool, ...]:
         can(user, Action.EDIT_PARTNERSHIP, owner_id=SOMEONE_ELSE, legal_officer_id=ME),
         can(user, Action.EDIT_PARTNERSHIP, owner_id=SOMEONE_ELSE, legal_officer_id=None),
         can(user, Action.MANAGE_USERS),
+        can(user, Action.ACT_ON_AGREEMENT, owner_id=ME, legal_officer_id=None),
+        can(user, Action.ACT_ON_AGREEMENT, owner_id=SOMEONE_ELSE, legal_officer_id=None),
     )
 
 
@@ -48,6 +50,7 @@ def test_the_table_covers_every_role_and_action():
         Action.CREATE_PARTNERSHIP,
         Action.EDIT_PARTNERSHIP,
         Action.MANAGE_USERS,
+        Action.ACT_ON_AGREEMENT,
     }
 
 
@@ -58,11 +61,11 @@ def test_each_role(role):
 
 @pytest.mark.parametrize("role", list(Role))
 def test_a_deactivated_user_may_do_nothing(role):
-    assert _decisions(_user(role, active=False)) == (False,) * 7
+    assert _decisions(_user(role, active=False)) == (False,) * 9
 
 
 def test_a_user_without_roles_may_do_nothing():
-    assert _decisions(_user()) == (False,) * 7
+    assert _decisions(_user()) == (False,) * 9
 
 
 def test_roles_add_up():

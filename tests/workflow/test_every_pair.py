@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from app import clock
-from app.agreements.models import Agreement, AgreementKind
 from app.config import get_settings
 from app.organisations.models import AreaOfEngagement
 from app.partnerships.schemas import UndertakingCreate
@@ -17,7 +16,7 @@ from app.users.models import Role
 from app.workflow import engine
 from app.workflow.engine import TransitionNotAllowed, get_workflow
 from app.workflow.models import TransitionEvent
-from tests.builders import organisation, partnership
+from tests.builders import advance, cast, draft_agreement, happy_step, organisation, partnership
 
 
 def _paths(name: str, start: str | None = None) -> dict[str, list[str]]:
@@ -90,9 +89,23 @@ def test_partnership_pair(session, make_user, state, trigger):
 
 @pytest.mark.parametrize(("state", "trigger"), _pairs("agreement"))
 def test_agreement_pair(session, make_user, state, trigger):
-    manager = make_user(Role.PROJECT_MANAGER)
-    owner = partnership(session, manager, organisation(session))
-    agreement = Agreement(partnership=owner, kind=AgreementKind.MOU, title="MOU")
-    session.add(agreement)
-    engine.record_creation(session, "agreement", agreement, manager.id)
-    _check_pair(session, "agreement", agreement, state, trigger)
+    people = cast(make_user)
+    agreement = draft_agreement(session, people)  # every guard of the happy path satisfied
+    workflow = get_workflow("agreement")
+    for step in _paths("agreement")[state]:
+        advance(session, agreement, step, people)
+    assert agreement.status == state
+    before = _events(session)
+    transition = workflow.find(trigger, state)
+    if transition is None:
+        actor, comment, payload = happy_step(agreement, trigger, people)
+        with pytest.raises(TransitionNotAllowed, match=state):
+            engine.fire(session, "agreement", agreement, trigger, None, comment, actor=actor, payload=payload)
+        assert agreement.status == state
+        assert _events(session) == before
+    else:
+        advance(session, agreement, trigger, people)
+        assert agreement.status == transition.dest
+        last = engine.history(session, "agreement", agreement.id)[-1]
+        assert (last.from_state, last.to_state, last.trigger) == (state, transition.dest, trigger)
+        assert _events(session) > before

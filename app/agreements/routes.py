@@ -1,0 +1,188 @@
+"""HTTP endpoints for agreements: drafting facts, document versions, obligations, signatures and transitions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+
+from app.agreements import service
+from app.agreements.schemas import (
+    AgreementCreate,
+    AgreementFilter,
+    AgreementRead,
+    AgreementUpdate,
+    DocumentVersionCreate,
+    DocumentVersionRead,
+    DocumentVersionSummary,
+    ObligationCreate,
+    ObligationRead,
+    SignatureRead,
+)
+from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
+from app.api.idempotency import replay_or_run
+from app.listing import Page, PageParams
+from app.partnerships.service import get_partnership
+from app.schemas import MAX_ID
+from app.users.policy import Action, require
+from app.workflow.schemas import AvailableTransition, TransitionEventRead, TransitionRequest
+
+router = APIRouter(tags=["agreements"])
+AgreementId = Annotated[int, Path(gt=0, le=MAX_ID, description="Agreement id")]
+Trigger = Annotated[str, Path(pattern=r"^[a-z_]{1,60}$", description="A trigger from GET …/transitions")]
+
+
+class AgreementQuery(AgreementFilter, PageParams):
+    """Filters, paging and sorting for the agreement list."""
+
+
+def _require(session: DbSession, user: CurrentUser, partnership_id: int, action: Action) -> None:
+    partnership = get_partnership(session, partnership_id)
+    require(user, action, owner_id=partnership.owner_id, legal_officer_id=partnership.legal_officer_id)
+
+
+def _require_on_agreement(session: DbSession, user: CurrentUser, agreement_id: int, action: Action) -> None:
+    _require(session, user, service.get_agreement(session, agreement_id).partnership_id, action)
+
+
+@router.get("/agreements", response_model=Page[AgreementRead])
+def list_agreements(
+    session: DbSession, user: CurrentUser, query: Annotated[AgreementQuery, Query()]
+) -> Page[AgreementRead]:
+    """Agreements, filtered, sorted and paged."""
+    require(user, Action.READ)
+    found = service.list_agreements(session, query, query)
+    items = [AgreementRead.model_validate(item) for item in found.items]
+    return Page[AgreementRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
+
+
+@router.post("/agreements", response_model=AgreementRead, status_code=status.HTTP_201_CREATED)
+def create_agreement(session: DbSession, user: CurrentUser, body: AgreementCreate, response: Response) -> AgreementRead:
+    """Open a draft agreement for a partnership that is formalising or formal."""
+    _require(session, user, body.partnership_id, Action.EDIT_PARTNERSHIP)
+    agreement = service.create_agreement(session, body, user)
+    response.headers["Location"] = f"/api/v1/agreements/{agreement.id}"
+    set_etag(response, agreement.version)
+    return AgreementRead.model_validate(agreement)
+
+
+@router.get("/agreements/{agreement_id}", response_model=AgreementRead)
+def get_agreement(session: DbSession, user: CurrentUser, agreement_id: AgreementId, response: Response) -> AgreementRead:
+    """One agreement."""
+    require(user, Action.READ)
+    agreement = service.get_agreement(session, agreement_id)
+    set_etag(response, agreement.version)
+    return AgreementRead.model_validate(agreement)
+
+
+@router.patch("/agreements/{agreement_id}", response_model=AgreementRead)
+def update_agreement(
+    session: DbSession,
+    user: CurrentUser,
+    agreement_id: AgreementId,
+    body: AgreementUpdate,
+    expected_version: ExpectedVersion,
+    response: Response,
+) -> AgreementRead:
+    """Change a draft's title, term or notice period; send ``If-Match`` to refuse a stale write."""
+    _require_on_agreement(session, user, agreement_id, Action.EDIT_PARTNERSHIP)
+    agreement = service.update_agreement(session, agreement_id, body, expected_version)
+    set_etag(response, agreement.version)
+    return AgreementRead.model_validate(agreement)
+
+
+@router.get("/agreements/{agreement_id}/versions", response_model=list[DocumentVersionSummary])
+def list_versions(session: DbSession, user: CurrentUser, agreement_id: AgreementId) -> list[DocumentVersionSummary]:
+    """Every document version, oldest first, without the text."""
+    require(user, Action.READ)
+    return [DocumentVersionSummary.model_validate(v) for v in service.list_versions(session, agreement_id)]
+
+
+@router.post(
+    "/agreements/{agreement_id}/versions", response_model=DocumentVersionRead, status_code=status.HTTP_201_CREATED
+)
+def add_version(
+    session: DbSession, user: CurrentUser, agreement_id: AgreementId, body: DocumentVersionCreate, response: Response
+) -> DocumentVersionRead:
+    """Store text typed or edited by hand as a new immutable version of a draft."""
+    _require_on_agreement(session, user, agreement_id, Action.EDIT_PARTNERSHIP)
+    version = service.add_typed_version(session, agreement_id, body, user)
+    response.headers["Location"] = f"/api/v1/agreements/{agreement_id}/versions/{version.number}"
+    return DocumentVersionRead.model_validate(version)
+
+
+@router.get("/agreements/{agreement_id}/versions/{number}", response_model=DocumentVersionRead)
+def get_version(
+    session: DbSession,
+    user: CurrentUser,
+    agreement_id: AgreementId,
+    number: Annotated[int, Path(gt=0, le=MAX_ID)],
+) -> DocumentVersionRead:
+    """One document version with its text."""
+    require(user, Action.READ)
+    return DocumentVersionRead.model_validate(service.get_version(session, agreement_id, number))
+
+
+@router.get("/agreements/{agreement_id}/obligations", response_model=list[ObligationRead])
+def list_obligations(session: DbSession, user: CurrentUser, agreement_id: AgreementId) -> list[ObligationRead]:
+    """What each party owes, by due date."""
+    require(user, Action.READ)
+    return [ObligationRead.model_validate(o) for o in service.list_obligations(session, agreement_id)]
+
+
+@router.post(
+    "/agreements/{agreement_id}/obligations", response_model=ObligationRead, status_code=status.HTTP_201_CREATED
+)
+def add_obligation(
+    session: DbSession, user: CurrentUser, agreement_id: AgreementId, body: ObligationCreate
+) -> ObligationRead:
+    """Record what a party owes under the agreement."""
+    _require_on_agreement(session, user, agreement_id, Action.EDIT_PARTNERSHIP)
+    return ObligationRead.model_validate(service.add_obligation(session, agreement_id, body))
+
+
+@router.get("/agreements/{agreement_id}/signatures", response_model=list[SignatureRead])
+def list_signatures(session: DbSession, user: CurrentUser, agreement_id: AgreementId) -> list[SignatureRead]:
+    """The signatures recorded, each bound to the hash of the version signed."""
+    require(user, Action.READ)
+    return [SignatureRead.model_validate(s) for s in service.list_signatures(session, agreement_id)]
+
+
+@router.get("/agreements/{agreement_id}/transitions", response_model=list[AvailableTransition])
+def list_transitions(session: DbSession, user: CurrentUser, agreement_id: AgreementId) -> list[AvailableTransition]:
+    """The actions available from the current status, each allowed or blocked with the reasons why."""
+    require(user, Action.READ)
+    return [AvailableTransition.of(a) for a in service.available_transitions(session, agreement_id, user)]
+
+
+@router.post("/agreements/{agreement_id}/transitions/{trigger}", response_model=AgreementRead)
+def fire_transition(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    agreement_id: AgreementId,
+    trigger: Trigger,
+    body: TransitionRequest,
+    expected_version: ExpectedVersion,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Move the agreement through the workflow; 409 with the reasons when a guard blocks it.
+
+    Send an ``Idempotency-Key`` to make a retry safe: the same key gets the first answer again.
+    """
+
+    def run() -> tuple[int, AgreementRead, int]:
+        _require_on_agreement(session, user, agreement_id, Action.ACT_ON_AGREEMENT)
+        agreement = service.transition_agreement(
+            session, agreement_id, trigger, user, body.comment, expected_version, body.payload
+        )
+        return 200, AgreementRead.model_validate(agreement), agreement.version
+
+    return replay_or_run(session, user, idempotency_key, request, body, run)
+
+
+@router.get("/agreements/{agreement_id}/history", response_model=list[TransitionEventRead])
+def history(session: DbSession, user: CurrentUser, agreement_id: AgreementId) -> list[TransitionEventRead]:
+    """Every status change, oldest first: who, when, from, to, why and with what data."""
+    require(user, Action.READ)
+    return [TransitionEventRead.model_validate(e) for e in service.agreement_history(session, agreement_id)]

@@ -1,0 +1,267 @@
+"""Guards, effects and daily criteria of the agreement workflow (named in ``workflows/agreement.yaml``)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, and_, select
+
+from app import clock
+from app.agreements.models import Agreement, AgreementKind, Signature
+from app.config import get_settings
+from app.obligations.models import Obligation, ObligationStatus
+from app.partnerships.models import PartnershipParty, PartyRole
+from app.workflow.registry import Context, criterion, effect, guard
+
+IN_FORCE = ("active", "suspended")
+KEEPS_PARTNERSHIP_FORMAL = ("signed", "active", "suspended")
+CARRIES_OVER_OBLIGATIONS = {AgreementKind.AMENDMENT, AgreementKind.EXTENSION, AgreementKind.TERMINATION_NOTICE}
+
+
+def signing_parties(agreement: Agreement) -> list[PartnershipParty]:
+    """The partner parties bound by the agreement (every party of the partnership except observers)."""
+    return [party for party in agreement.partnership.parties if party.role is not PartyRole.OBSERVER]
+
+
+def _party_name(party: PartnershipParty | None) -> str:
+    return party.organisation.legal_name if party is not None else get_settings().organisation_name
+
+
+# guards ------------------------------------------------------------------------------------------------
+
+
+@guard("version_complete")
+def _version_complete(ctx: Context) -> list[str]:
+    version = ctx.entity.latest_version
+    if version is None:
+        return ["no document version has been generated yet"]
+    if version.missing_fields:
+        return [f"version {version.number} is incomplete: {problem}" for problem in version.missing_fields]
+    return []
+
+
+@guard("term_set")
+def _term_set(ctx: Context) -> list[str]:
+    agreement: Agreement = ctx.entity
+    reasons = []
+    if agreement.effective_date is None:
+        reasons.append("the effective date of the agreement is missing")
+    if agreement.end_date is None:
+        reasons.append("the end date of the agreement is missing")
+    elif agreement.effective_date is not None and agreement.end_date <= agreement.effective_date:
+        reasons.append("the end date of the agreement must come after its effective date")
+    return reasons
+
+
+@guard("obligation_per_party")
+def _obligation_per_party(ctx: Context) -> list[str]:
+    agreement: Agreement = ctx.entity
+    agreement_ids = [agreement.id]
+    if agreement.kind in CARRIES_OVER_OBLIGATIONS and agreement.parent_id:
+        agreement_ids.append(agreement.parent_id)
+    bound = select(Obligation.party_id).where(
+        Obligation.agreement_id.in_(agreement_ids), Obligation.status != ObligationStatus.WAIVED
+    )
+    with_obligations = set(ctx.session.scalars(bound))
+    expected: list[PartnershipParty | None] = [None, *signing_parties(agreement)]
+    return [
+        f"no obligation is recorded for {_party_name(party)}"
+        for party in expected
+        if (party.id if party else None) not in with_obligations
+    ]
+
+
+@guard("four_eyes")
+def _four_eyes(ctx: Context) -> list[str]:
+    submitter = ctx.entity.submitted_by_id
+    if ctx.actor is not None and submitter is not None and ctx.actor.id == submitter:
+        return ["you submitted this version; another legal officer must approve it (four eyes)"]
+    return []
+
+
+@guard("approves_submitted_version")
+def _approves_submitted_version(ctx: Context) -> list[str]:
+    agreement: Agreement = ctx.entity
+    version = agreement.latest_version
+    if version is None or version.number != agreement.submitted_version_number:
+        return ["the document changed after it was submitted; it must be submitted again"]
+    claimed = (ctx.payload or {}).get("version_sha256")
+    if claimed is not None and claimed != version.sha256:
+        return [f"the version you reviewed is not the current one: version {version.number} has hash {version.sha256}"]
+    return []
+
+
+@guard("approved_version_unchanged")
+def _approved_version_unchanged(ctx: Context) -> list[str]:
+    agreement: Agreement = ctx.entity
+    version = agreement.latest_version
+    if version is None or version.sha256 != agreement.approved_sha256:
+        return ["the document changed after approval; the approved version is no longer the current one"]
+    return []
+
+
+@guard("signatures_complete")
+def _signatures_complete(ctx: Context) -> list[str]:
+    if ctx.payload is None:  # only asking what is available: signatures come with the action
+        return []
+    agreement: Agreement = ctx.entity
+    parties = {party.id: party for party in signing_parties(agreement)}
+    approved_on = clock.local_date(agreement.approved_at, get_settings().zone) if agreement.approved_at else None
+    reasons, seen = [], set()
+    for signature in ctx.payload.get("signatures", []):
+        party_id, signed_on = signature["party_id"], date.fromisoformat(signature["signed_on"])
+        if party_id is not None and party_id not in parties:
+            reasons.append(f"party {party_id} is not a party to this agreement")
+            continue
+        name = _party_name(parties.get(party_id) if party_id else None)
+        if party_id in seen:
+            reasons.append(f"{name} is listed twice")
+        seen.add(party_id)
+        if signed_on > ctx.today:
+            reasons.append(f"the signature date of {name} ({signed_on}) is in the future")
+        if approved_on is not None and signed_on < approved_on:
+            reasons.append(f"the signature date of {name} ({signed_on}) is before the approval ({approved_on})")
+    already = {s.party_id for s in agreement.signatures}
+    for party_id in [None, *parties]:
+        if party_id not in seen and party_id not in already:
+            reasons.append(f"the signature of {_party_name(parties.get(party_id) if party_id else None)} is missing")
+    return reasons
+
+
+@guard("effective_date_reached")
+def _effective_date_reached(ctx: Context) -> list[str]:
+    effective = ctx.entity.effective_date
+    if effective is None or effective > ctx.today:
+        return [f"the effective date ({effective}) has not been reached"]
+    return []
+
+
+@guard("end_date_passed")
+def _end_date_passed(ctx: Context) -> list[str]:
+    end = ctx.entity.end_date
+    if end is None or end >= ctx.today:
+        return [f"the end date ({end}) has not passed"]
+    return []
+
+
+@guard("termination_respects_notice")
+def _termination_respects_notice(ctx: Context) -> list[str]:
+    if ctx.payload is None:
+        return []
+    agreement: Agreement = ctx.entity
+    ends_on = date.fromisoformat(ctx.payload["termination_date"])
+    reasons = []
+    if agreement.effective_date and ends_on < agreement.effective_date:
+        reasons.append(f"the termination date is before the effective date ({agreement.effective_date})")
+    if agreement.end_date and ends_on > agreement.end_date:
+        reasons.append(f"the termination date is after the end date ({agreement.end_date}); let it expire instead")
+    earliest = ctx.today + timedelta(days=agreement.notice_period_days)
+    override = ctx.payload.get("override_justification")
+    if override and not ctx.by_admin:
+        reasons.append("only an admin may override the notice period")
+    elif ends_on < earliest and not override:
+        reasons.append(
+            f"the notice period is {agreement.notice_period_days} days: the earliest termination date is {earliest}"
+            " (an admin may override it with a justification)"
+        )
+    return reasons
+
+
+# effects -----------------------------------------------------------------------------------------------
+
+
+@effect("record_submission")
+def _record_submission(ctx: Context) -> None:
+    agreement: Agreement = ctx.entity
+    agreement.submitted_by_id = ctx.actor.id if ctx.actor else None
+    agreement.submitted_version_number = agreement.latest_version.number if agreement.latest_version else None
+
+
+@effect("record_approval")
+def _record_approval(ctx: Context) -> None:
+    agreement: Agreement = ctx.entity
+    version = agreement.latest_version
+    assert version is not None  # guaranteed by the approves_submitted_version guard
+    agreement.approved_by_id = ctx.actor.id if ctx.actor else None
+    agreement.approved_at = clock.now()
+    agreement.approved_version_number = version.number
+    agreement.approved_sha256 = version.sha256
+
+
+@effect("store_signatures")
+def _store_signatures(ctx: Context) -> None:
+    agreement: Agreement = ctx.entity
+    version = agreement.latest_version
+    assert version is not None  # guaranteed by the approved_version_unchanged guard
+    for signature in (ctx.payload or {}).get("signatures", []):
+        agreement.signatures.append(
+            Signature(
+                party_id=signature["party_id"],
+                signatory_name=signature["signatory_name"],
+                signatory_title=signature["signatory_title"],
+                signed_on=date.fromisoformat(signature["signed_on"]),
+                document_version_id=version.id,
+                document_sha256=version.sha256,
+                recorded_by_id=ctx.actor.id if ctx.actor else None,
+            )
+        )
+    ctx.session.flush()
+
+
+@effect("record_termination")
+def _record_termination(ctx: Context) -> None:
+    agreement: Agreement = ctx.entity
+    agreement.terminated_on = date.fromisoformat(ctx.payload["termination_date"]) if ctx.payload else ctx.today
+    agreement.termination_reason = (ctx.payload or {}).get("reason")
+
+
+def _move_partnership(ctx: Context, event_name: str, comment: str) -> None:
+    from app.workflow import engine
+
+    partnership = ctx.entity.partnership
+    trigger = engine.get_workflow("agreement").moves[event_name]
+    if engine.get_workflow("partnership").find(trigger, partnership.stage) is not None:
+        engine.fire(ctx.session, "partnership", partnership, trigger, None, comment)
+
+
+@effect("partnership_in_force")
+def _partnership_in_force(ctx: Context) -> None:
+    """The first agreement in force makes the partnership formal."""
+    _move_partnership(ctx, "in_force", f"{ctx.entity.title} is in force")
+
+
+@effect("supersede_parent")
+def _supersede_parent(ctx: Context) -> None:
+    """An amendment, extension or renewal in force takes the place of the agreement it modifies."""
+    from app.workflow import engine
+
+    agreement: Agreement = ctx.entity
+    parent = ctx.session.get(Agreement, agreement.parent_id) if agreement.parent_id else None
+    if parent is not None and parent.status in IN_FORCE:
+        engine.fire(ctx.session, "agreement", parent, "supersede", None, f"Replaced by: {agreement.title}")
+
+
+@effect("partnership_ended_if_last")
+def _partnership_ended_if_last(ctx: Context) -> None:
+    """When no agreement of the partnership is in force (or signed and about to be), the partnership has ended."""
+    agreement: Agreement = ctx.entity
+    others = select(Agreement.id).where(
+        Agreement.partnership_id == agreement.partnership_id,
+        Agreement.id != agreement.id,
+        Agreement.status.in_(KEEPS_PARTNERSHIP_FORMAL),
+    )
+    if ctx.session.scalars(others.limit(1)).first() is None:
+        _move_partnership(ctx, "ended", f"{agreement.title}: {agreement.status}")
+
+
+# daily criteria ----------------------------------------------------------------------------------------
+
+
+@criterion("effective_date_reached")
+def _due_for_activation(today: date) -> ColumnElement[bool]:
+    return and_(Agreement.status == "signed", Agreement.effective_date <= today)
+
+
+@criterion("end_date_passed")
+def _due_for_expiry(today: date) -> ColumnElement[bool]:
+    return and_(Agreement.status.in_(IN_FORCE), Agreement.end_date < today)

@@ -1,0 +1,173 @@
+"""What the API accepts and returns for agreements, their document versions, obligations and signatures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import EmailStr, Field, ValidationInfo, field_validator, model_validator
+
+from app.agreements.models import AgreementKind
+from app.obligations.models import ObligationStatus, Recurrence
+from app.schemas import Id, InputModel, LongText, Name, OutputModel
+
+MAX_NOTICE_DAYS = 3650
+MAX_BODY_CHARACTERS = 500_000
+
+
+def _end_after_effective(end_date: date | None, info: ValidationInfo) -> date | None:
+    effective = info.data.get("effective_date")
+    if effective and end_date and end_date <= effective:
+        raise ValueError(f"the end date {end_date} must come after the effective date {effective}")
+    return end_date
+
+
+class AgreementCreate(InputModel):
+    """A new written instrument of a partnership; it starts as a draft."""
+
+    partnership_id: Id
+    kind: AgreementKind = AgreementKind.MOU
+    title: Name
+    parent_id: Id | None = Field(None, description="The agreement an amendment, extension or renewal modifies")
+    effective_date: date | None = None
+    end_date: date | None = None
+    notice_period_days: int = Field(30, ge=0, le=MAX_NOTICE_DAYS, description="Written notice needed to terminate")
+
+    _check_term = field_validator("end_date")(_end_after_effective)
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "partnership_id": 1,
+                    "kind": "mou",
+                    "title": "Memorandum of Understanding on community stabilisation in Turkana",
+                    "effective_date": "2027-01-01",
+                    "end_date": "2028-12-31",
+                    "notice_period_days": 60,
+                }
+            ]
+        }
+    }
+
+
+class AgreementUpdate(InputModel):
+    """Changes to a draft agreement; fields left out keep their value."""
+
+    title: Name | None = None
+    effective_date: date | None = None
+    end_date: date | None = None
+    notice_period_days: int | None = Field(None, ge=0, le=MAX_NOTICE_DAYS)
+
+    _check_term = field_validator("end_date")(_end_after_effective)
+
+
+class AgreementFilter(InputModel):
+    """Filters for the agreement list."""
+
+    q: str | None = Field(None, max_length=200, description="Text in the title")
+    partnership_id: Id | None = None
+    status: str | None = None
+    kind: AgreementKind | None = None
+    ending_before: date | None = Field(None, description="Only agreements whose end date is before this day")
+
+
+class AgreementRead(OutputModel):
+    """An agreement as returned by the API."""
+
+    id: int
+    partnership_id: int
+    parent_id: int | None
+    kind: AgreementKind
+    title: str
+    status: str
+    effective_date: date | None
+    end_date: date | None
+    notice_period_days: int
+    submitted_by_id: int | None
+    submitted_version_number: int | None
+    approved_by_id: int | None
+    approved_at: datetime | None
+    approved_version_number: int | None
+    approved_sha256: str | None
+    terminated_on: date | None
+    termination_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class DocumentVersionCreate(InputModel):
+    """A new version of the agreement's text, typed or edited by hand."""
+
+    body: str = Field(min_length=1, max_length=MAX_BODY_CHARACTERS)
+    language: str = Field("en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+
+
+class DocumentVersionSummary(OutputModel):
+    """A document version without its text."""
+
+    number: int
+    template_key: str | None
+    template_version: str | None
+    language: str
+    sha256: str
+    missing_fields: list[str] | None
+    author_id: int | None
+    created_at: datetime
+
+
+class DocumentVersionRead(DocumentVersionSummary):
+    """A document version with its text and the variables it was rendered with."""
+
+    body: str | None
+    variables: dict[str, Any]
+
+
+class ObligationCreate(InputModel):
+    """A duty of one party (``party_id``) or of the organisation (no ``party_id``) under the agreement."""
+
+    party_id: Id | None = Field(None, description="A party of the partnership; leave out for the organisation")
+    description: LongText = Field(min_length=1)
+    due_date: date | None = None
+    recurrence: Recurrence | None = None
+    recurrence_until: date | None = None
+    responsible_email: EmailStr | None = None
+
+    @model_validator(mode="after")
+    def _when(self) -> ObligationCreate:
+        if self.due_date is None and self.recurrence is None:
+            raise ValueError("give a due date, a recurrence, or both")
+        if self.recurrence_until and self.due_date and self.recurrence_until < self.due_date:
+            raise ValueError("the recurrence cannot end before the first due date")
+        return self
+
+
+class ObligationRead(OutputModel):
+    """An obligation as returned by the API."""
+
+    id: int
+    agreement_id: int
+    party_id: int | None
+    description: str
+    due_date: date | None
+    recurrence: Recurrence | None
+    recurrence_until: date | None
+    status: ObligationStatus
+    fulfilled_on: date | None
+    evidence_note: str | None
+    waived_reason: str | None
+    responsible_email: str | None
+
+
+class SignatureRead(OutputModel):
+    """A recorded signature, bound to the document version it was given on."""
+
+    id: int
+    party_id: int | None
+    signatory_name: str
+    signatory_title: str
+    signed_on: date
+    document_sha256: str | None
+    recorded_by_id: int | None
+    created_at: datetime

@@ -1,0 +1,235 @@
+"""Rules for agreements: drafting facts, document versions, obligations, and their way through the workflow."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.agreements.models import Agreement, AgreementKind, DocumentVersion, Signature
+from app.agreements.rules import IN_FORCE, signing_parties
+from app.agreements.schemas import (
+    AgreementCreate,
+    AgreementFilter,
+    AgreementUpdate,
+    DocumentVersionCreate,
+    ObligationCreate,
+)
+from app.db import get_for_update
+from app.errors import Conflict, NotFound, invalid
+from app.listing import PageParams, Slice, contains_text, order_by, paginate
+from app.obligations.models import Obligation
+from app.organisations.service import check_version
+from app.partnerships.service import get_partnership
+from app.users.models import User
+from app.workflow import engine
+from app.workflow.models import TransitionEvent
+
+WORKFLOW = "agreement"
+DRAFTING_STAGES = {"formalising", "formal"}
+EDITABLE_STATUSES = {"draft"}
+OBLIGATIONS_OPEN_IN = {"draft", "active", "suspended"}
+PARENT_STATUSES = {
+    AgreementKind.AMENDMENT: set(IN_FORCE),
+    AgreementKind.EXTENSION: set(IN_FORCE),
+    AgreementKind.TERMINATION_NOTICE: set(IN_FORCE),
+    AgreementKind.RENEWAL: {*IN_FORCE, "expired"},
+}
+SORTABLE = {
+    "title": Agreement.title,
+    "status": Agreement.status,
+    "effective_date": Agreement.effective_date,
+    "end_date": Agreement.end_date,
+    "created_at": Agreement.created_at,
+}
+
+
+def get_agreement(session: Session, agreement_id: int) -> Agreement:
+    """The agreement with this id, or ``NotFound``."""
+    agreement = session.get(Agreement, agreement_id)
+    if agreement is None:
+        raise NotFound(f"agreement {agreement_id} does not exist")
+    return agreement
+
+
+def _check_parent(session: Session, data: AgreementCreate) -> None:
+    allowed = PARENT_STATUSES.get(data.kind)
+    if allowed is None:
+        if data.parent_id is not None:
+            raise invalid("parent_id", f"an agreement of kind {data.kind.value} does not modify another one")
+        return
+    if data.parent_id is None:
+        raise invalid("parent_id", f"an {data.kind.value} must name the agreement it modifies")
+    parent = session.get(Agreement, data.parent_id)
+    if parent is None or parent.partnership_id != data.partnership_id:
+        raise invalid("parent_id", f"agreement {data.parent_id} is not an agreement of this partnership")
+    if parent.status not in allowed:
+        raise invalid(
+            "parent_id",
+            f"an {data.kind.value} can only modify an agreement that is {' or '.join(sorted(allowed))}; "
+            f"agreement {parent.id} is {parent.status}",
+        )
+
+
+def create_agreement(session: Session, data: AgreementCreate, actor: User) -> Agreement:
+    """Open a draft agreement for a partnership that is formalising or formal."""
+    partnership = get_partnership(session, data.partnership_id)
+    if partnership.stage not in DRAFTING_STAGES:
+        raise Conflict(
+            f"{partnership.reference} is {partnership.stage}: start formalising it before drafting an agreement"
+        )
+    _check_parent(session, data)
+    agreement = Agreement(**data.model_dump())
+    session.add(agreement)
+    engine.record_creation(session, WORKFLOW, agreement, actor.id)
+    session.flush()
+    return agreement
+
+
+def _require_status(agreement: Agreement, allowed: set[str], what: str) -> None:
+    if agreement.status not in allowed:
+        raise Conflict(f"cannot {what}: the agreement is {agreement.status} (allowed when {', '.join(sorted(allowed))})")
+
+
+def update_agreement(
+    session: Session, agreement_id: int, data: AgreementUpdate, expected_version: int | None = None
+) -> Agreement:
+    """Change a draft agreement's title, term or notice period; refuse if ``expected_version`` is stale."""
+    agreement = get_for_update(session, Agreement, agreement_id, "agreement")
+    check_version("agreement", agreement.version, expected_version)
+    _require_status(agreement, EDITABLE_STATUSES, "change the agreement")
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("title", "notice_period_days"):
+        if name in changes and changes[name] is None:
+            raise invalid(name, "cannot be emptied")
+    effective = changes.get("effective_date", agreement.effective_date)
+    end = changes.get("end_date", agreement.end_date)
+    if effective and end and end <= effective:
+        raise invalid("end_date", f"the end date {end} must come after the effective date {effective}")
+    for name, value in changes.items():
+        setattr(agreement, name, value)
+    session.flush()
+    return agreement
+
+
+def list_agreements(session: Session, filters: AgreementFilter, params: PageParams) -> Slice:
+    """Agreements matching ``filters``, one page at a time."""
+    stmt = select(Agreement)
+    if filters.status:
+        states = engine.get_workflow(WORKFLOW).states
+        if filters.status not in states:
+            raise invalid("status", f"unknown status {filters.status!r}; choose one of: {', '.join(states)}")
+        stmt = stmt.where(Agreement.status == filters.status)
+    if filters.partnership_id:
+        stmt = stmt.where(Agreement.partnership_id == filters.partnership_id)
+    if filters.kind:
+        stmt = stmt.where(Agreement.kind == filters.kind)
+    if filters.ending_before:
+        stmt = stmt.where(Agreement.end_date < filters.ending_before)
+    if filters.q:
+        stmt = stmt.where(contains_text(filters.q, Agreement.title))
+    stmt = order_by(stmt, params.sort, SORTABLE, default=[Agreement.id.desc()])
+    return paginate(session, stmt, params)
+
+
+def add_version(
+    session: Session,
+    agreement_id: int,
+    body: str,
+    actor: User | None,
+    *,
+    language: str = "en",
+    template_key: str | None = None,
+    template_version: str | None = None,
+    variables: dict[str, Any] | None = None,
+    missing_fields: list[str] | None = None,
+) -> DocumentVersion:
+    """Store a new immutable version of a draft agreement's text, with its SHA-256; nothing is overwritten."""
+    agreement = get_for_update(session, Agreement, agreement_id, "agreement")
+    _require_status(agreement, EDITABLE_STATUSES, "add a document version")
+    latest = agreement.latest_version
+    version = DocumentVersion(
+        number=(latest.number if latest else 0) + 1,
+        body=body,
+        language=language,
+        template_key=template_key,
+        template_version=template_version,
+        variables=variables or {},
+        missing_fields=list(missing_fields or []),
+        sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+        author_id=actor.id if actor else None,
+    )
+    agreement.document_versions.append(version)
+    session.flush()
+    return version
+
+
+def add_typed_version(session: Session, agreement_id: int, data: DocumentVersionCreate, actor: User) -> DocumentVersion:
+    """Store text typed or edited by hand as a new version."""
+    return add_version(session, agreement_id, data.body, actor, language=data.language)
+
+
+def list_versions(session: Session, agreement_id: int) -> list[DocumentVersion]:
+    """Every document version of the agreement, oldest first."""
+    return list(get_agreement(session, agreement_id).document_versions)
+
+
+def get_version(session: Session, agreement_id: int, number: int) -> DocumentVersion:
+    """One document version by its number, or ``NotFound``."""
+    for version in get_agreement(session, agreement_id).document_versions:
+        if version.number == number:
+            return version
+    raise NotFound(f"agreement {agreement_id} has no document version {number}")
+
+
+def add_obligation(session: Session, agreement_id: int, data: ObligationCreate) -> Obligation:
+    """Record what a party owes under the agreement (while drafting, or as a milestone while in force)."""
+    agreement = get_agreement(session, agreement_id)
+    _require_status(agreement, OBLIGATIONS_OPEN_IN, "add an obligation")
+    if data.party_id is not None and data.party_id not in {party.id for party in signing_parties(agreement)}:
+        raise invalid("party_id", f"party {data.party_id} is not a party bound by this agreement")
+    obligation = Obligation(agreement_id=agreement.id, **data.model_dump())
+    session.add(obligation)
+    session.flush()
+    return obligation
+
+
+def list_obligations(session: Session, agreement_id: int) -> list[Obligation]:
+    """The agreement's obligations, by due date."""
+    get_agreement(session, agreement_id)
+    stmt = select(Obligation).where(Obligation.agreement_id == agreement_id)
+    return list(session.scalars(stmt.order_by(Obligation.due_date, Obligation.id)))
+
+
+def list_signatures(session: Session, agreement_id: int) -> list[Signature]:
+    """The recorded signatures of the agreement."""
+    return list(get_agreement(session, agreement_id).signatures)
+
+
+def available_transitions(session: Session, agreement_id: int, user: User) -> list[engine.Availability]:
+    """What ``user`` may do with the agreement now, with the reasons for what is blocked."""
+    return engine.available(session, WORKFLOW, get_agreement(session, agreement_id), user)
+
+
+def transition_agreement(
+    session: Session,
+    agreement_id: int,
+    trigger: str,
+    actor: User,
+    comment: str | None = None,
+    expected_version: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Agreement:
+    """Move the agreement by ``trigger`` through the workflow engine (roles, payload and guards checked)."""
+    agreement = get_for_update(session, Agreement, agreement_id, "agreement")
+    check_version("agreement", agreement.version, expected_version)
+    engine.fire(session, WORKFLOW, agreement, trigger, actor.id, comment, actor=actor, payload=payload)
+    return agreement
+
+
+def agreement_history(session: Session, agreement_id: int) -> list[TransitionEvent]:
+    """Every status change of the agreement, oldest first."""
+    get_agreement(session, agreement_id)
+    return engine.history(session, WORKFLOW, agreement_id)
