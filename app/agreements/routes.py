@@ -67,7 +67,9 @@ def create_agreement(session: DbSession, user: CurrentUser, body: AgreementCreat
 
 
 @router.get("/agreements/{agreement_id}", response_model=AgreementRead)
-def get_agreement(session: DbSession, user: CurrentUser, agreement_id: AgreementId, response: Response) -> AgreementRead:
+def get_agreement(
+    session: DbSession, user: CurrentUser, agreement_id: AgreementId, response: Response
+) -> AgreementRead:
     """One agreement."""
     require(user, Action.READ)
     agreement = service.get_agreement(session, agreement_id)

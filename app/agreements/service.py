@@ -90,7 +90,8 @@ def create_agreement(session: Session, data: AgreementCreate, actor: User) -> Ag
 
 def _require_status(agreement: Agreement, allowed: set[str], what: str) -> None:
     if agreement.status not in allowed:
-        raise Conflict(f"cannot {what}: the agreement is {agreement.status} (allowed when {', '.join(sorted(allowed))})")
+        allowed_words = ", ".join(sorted(allowed))
+        raise Conflict(f"cannot {what}: the agreement is {agreement.status} (allowed when {allowed_words})")
 
 
 def update_agreement(

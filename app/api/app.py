@@ -10,9 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__
+from app.agreements.routes import router as agreements_router
 from app.api import problems
 from app.config import Settings, get_settings
-from app.agreements.routes import router as agreements_router
 from app.db import make_engine
 from app.organisations.routes import router as organisations_router
 from app.partnerships.routes import router as partnerships_router

@@ -149,8 +149,9 @@ def _parse_transition(item: Any, index: int, origin: str, states: dict[str, str]
     sources = tuple(_as_list(item.get("source")))
     if not trigger or not sources or not dest:
         raise WorkflowDefinitionError(f"{where}: transition {index} needs trigger, source and dest")
-    unknown_keys = sorted(set(item) - {_LINE, "trigger", "source", "dest", "roles", "guards", "effects", "payload",
-                                       "comment_required"})
+    unknown_keys = sorted(
+        set(item) - {_LINE, "trigger", "source", "dest", "roles", "guards", "effects", "payload", "comment_required"}
+    )
     if unknown_keys:
         raise WorkflowDefinitionError(f"{where}: transition {trigger!r} has unknown key {unknown_keys[0]!r}")
     for state in (*sources, dest):

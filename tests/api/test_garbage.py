@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from app import clock
-from app.config import get_settings
 from app.agreements.routes import AgreementQuery
+from app.config import get_settings
 from app.organisations.routes import OrganisationQuery
 from app.partnerships.routes import PartnershipQuery
 from app.users.models import Role
