@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.config import ConfigError, Settings, get_settings
 from app.errors import DomainError
+from app.workflow.engine import WorkflowDefinitionError, load_all
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,7 +47,7 @@ def friendly_errors(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except ConfigError as exc:
+        except (ConfigError, WorkflowDefinitionError) as exc:
             raise fail(str(exc), 2) from None
         except DomainError as exc:
             raise fail(exc.detail) from None
@@ -106,8 +107,53 @@ def serve(
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _ensure_schema(settings)
+    load_all()  # a broken workflow file stops here, before anything starts
+    scheduler = None
+    if settings.scheduler_enabled and settings.is_sqlite:
+        # The embedded default runs its scheduled work in-process; on PostgreSQL run 'agreements worker'.
+        from app.jobs import make_scheduler
+
+        scheduler = make_scheduler(settings.daily_run_hour, settings.timezone)
+        scheduler.start()
     typer.echo(f"serving on http://{host}:{port} with database {_safe_url(settings)}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+@cli.command()
+@friendly_errors
+def tick() -> None:
+    """Fire the automatic transitions due today now (activation on the effective date, expiry after the end)."""
+    from app.jobs import run_daily_transitions
+    from app.workflow.engine import current_date
+
+    settings = get_settings()
+    _ensure_schema(settings)
+    report = run_daily_transitions()
+    typer.echo(f"{current_date()}: {report.total} automatic transition(s) fired")
+    for trigger, ids in report.fired.items():
+        typer.echo(f"  {trigger}: {len(ids)} ({', '.join(map(str, ids[:20]))}{', …' if len(ids) > 20 else ''})")
+    for name, entity_id, trigger, reason in report.refused:
+        typer.echo(f"  not done: {trigger} {name} {entity_id}: {reason}", err=True)
+
+
+@cli.command()
+@friendly_errors
+def worker() -> None:
+    """Run the scheduled work in the foreground (the daily automatic transitions) until interrupted."""
+    from app.jobs import make_scheduler
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _ensure_schema(settings)
+    typer.echo(f"worker running with database {_safe_url(settings)}; daily run at {settings.daily_run_hour}:00")
+    try:
+        make_scheduler(settings.daily_run_hour, settings.timezone, blocking=True).start()
+    except (KeyboardInterrupt, SystemExit):
+        typer.echo("worker stopped")
 
 
 @cli.command()

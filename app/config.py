@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(30.0, gt=0, le=600)
 
     scheduler_enabled: bool = True
+    daily_run_hour: int = Field(6, ge=0, le=23, description="Local hour of the daily automatic transitions.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("database_url")

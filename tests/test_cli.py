@@ -178,3 +178,45 @@ def test_unreachable_database_is_a_message(monkeypatch: pytest.MonkeyPatch, run)
         _clear_caches()
     assert result.exit_code == 1
     assert "cannot use the database" in result.stderr
+
+
+def test_tick_fires_what_is_due_and_says_so(cli_database: str, run) -> None:
+    from app.users.schemas import UserCreate
+    from app.users.service import create_user
+    from tests.builders import advance, cast, draft_agreement
+
+    emails = iter(range(100))
+    with db.unit_of_work() as session:
+
+        def make_user(*roles):
+            email = f"tick{next(emails)}@example.org"
+            return create_user(session, UserCreate(email=email, full_name="Tick", roles=list(roles)))
+
+        people = cast(make_user)
+        agreement = draft_agreement(session, people)
+        for step in ("submit_for_review", "approve", "record_signatures"):
+            advance(session, agreement, step, people)
+        agreement_id = agreement.id
+    result = run("tick")
+    assert result.exit_code == 0, result.output
+    assert "1 automatic transition(s) fired" in result.stdout
+    assert f"activate: 1 ({agreement_id})" in result.stdout
+    again = run("tick")
+    assert again.exit_code == 0 and "0 automatic transition(s) fired" in again.stdout
+
+
+def test_a_broken_workflow_file_stops_the_server_with_its_line(cli_database: str, run, tmp_path, monkeypatch) -> None:
+    from app.workflow import engine
+
+    for name in ("partnership", "agreement"):
+        text = (engine.WORKFLOWS_DIR / f"{name}.yaml").read_text(encoding="utf-8")
+        (tmp_path / f"{name}.yaml").write_text(text.replace("roles: [legal_officer]", "roles: [lawyer]"))
+    monkeypatch.setattr(engine, "WORKFLOWS_DIR", tmp_path)
+    engine.get_workflow.cache_clear()
+    try:
+        result = run("serve", "--port", "1")
+    finally:
+        engine.get_workflow.cache_clear()
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'agreement.yaml'}, line" in result.output
+    assert "transition 'approve' names unknown role 'lawyer'" in result.output

@@ -9,6 +9,7 @@ the line and the name at fault.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -246,7 +247,9 @@ def load_workflow_file(path: Path) -> Workflow:
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except yaml.YAMLError as exc:
-        raise WorkflowDefinitionError(f"{path}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
+        raise WorkflowDefinitionError(f"{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(raw, dict):
         raise WorkflowDefinitionError(f"{path}: expected a mapping with name, initial, states and transitions")
     return parse_workflow(raw, str(path))
@@ -322,7 +325,8 @@ def _guard_reasons(transition: Transition, ctx: Context) -> list[str]:
     return [reason for name in transition.guards for reason in GUARDS[name](ctx)]
 
 
-def _today() -> Any:
+def current_date() -> date:
+    """Today in the organisation's timezone: the date guards judge by."""
     return clock.today(get_settings().zone)
 
 
@@ -333,7 +337,7 @@ def available(session: Session, workflow_name: str, entity: Any, user: User | No
     result = []
     for transition in workflow.transitions:
         if current in transition.sources:
-            ctx = Context(session, entity, transition.trigger, user, _today())
+            ctx = Context(session, entity, transition.trigger, user, current_date())
             reasons = _role_reasons(transition, user) + _guard_reasons(transition, ctx)
             result.append(
                 Availability(
@@ -379,7 +383,7 @@ def fire(
     if transition.comment_required and not (comment or "").strip():
         raise invalid("comment", f"is required: say why you {words}")
     parsed = parse_payload(transition.payload, payload)
-    ctx = Context(session, entity, trigger, actor, _today(), parsed, comment)
+    ctx = Context(session, entity, trigger, actor, current_date(), parsed, comment)
     reasons = _guard_reasons(transition, ctx)
     if reasons:
         raise TransitionBlocked(f"cannot {words}: {'; '.join(reasons)}", reasons)
