@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -136,7 +136,10 @@ def get_for_update(session: Session, model: type[T], entity_id: int, what: str) 
     """
     from app.errors import NotFound
 
-    entity = session.get(model, entity_id, with_for_update=True, populate_existing=True)
+    # Lock with a plain SELECT: eager-loaded outer joins cannot take FOR UPDATE on PostgreSQL.
+    pk = model.__mapper__.primary_key[0]  # type: ignore[attr-defined]
+    session.execute(select(pk).where(pk == entity_id).with_for_update())
+    entity = session.get(model, entity_id, populate_existing=True)
     if entity is None:
         raise NotFound(f"{what} {entity_id} does not exist")
     return entity

@@ -96,3 +96,15 @@ def test_unit_of_work_commits_on_success_and_rolls_back_on_error(session_factory
         raise RuntimeError("stop")
     names = session.scalars(select(Organisation.legal_name)).all()
     assert names == ["Committed"]
+
+
+def test_get_for_update_loads_a_row_with_eager_joins_or_says_it_does_not_exist(session, make_user):
+    from app.db import get_for_update
+    from app.errors import NotFound
+    from app.partnerships.models import Partnership
+    from tests.builders import organisation, partnership
+
+    created = partnership(session, make_user(), organisation(session))
+    assert get_for_update(session, Partnership, created.id, "partnership") is created
+    with pytest.raises(NotFound, match="partnership 999999 does not exist"):
+        get_for_update(session, Partnership, 999_999, "partnership")
