@@ -102,9 +102,10 @@ def test_get_for_update_loads_a_row_with_eager_joins_or_says_it_does_not_exist(s
     from app.db import get_for_update
     from app.errors import NotFound
     from app.partnerships.models import Partnership
+    from app.users.models import Role
     from tests.builders import organisation, partnership
 
-    created = partnership(session, make_user(), organisation(session))
+    created = partnership(session, make_user(Role.PROJECT_MANAGER), organisation(session))
     assert get_for_update(session, Partnership, created.id, "partnership") is created
     with pytest.raises(NotFound, match="partnership 999999 does not exist"):
         get_for_update(session, Partnership, 999_999, "partnership")
