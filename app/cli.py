@@ -305,17 +305,17 @@ def tokens_revoke(
 @friendly_errors
 def workflow_show(
     name: Annotated[str, typer.Argument(help="partnership or agreement")],
-    format: Annotated[str, typer.Option(help="Output format: mermaid.")] = "mermaid",
+    format: Annotated[str, typer.Option(help="Output format: mermaid (text) or svg (a drawing).")] = "mermaid",
 ) -> None:
     """Print a workflow's diagram, drawn from the definition that runs."""
-    from app.workflow.diagram import mermaid
+    from app.workflow.diagram import DRAWINGS
     from app.workflow.engine import STATE_ATTRIBUTES, get_workflow
 
     if name not in STATE_ATTRIBUTES:
         raise fail(f"unknown workflow {name!r}; choose one of: {', '.join(sorted(STATE_ATTRIBUTES))}")
-    if format != "mermaid":
-        raise fail(f"unknown format {format!r}; choose: mermaid")
-    typer.echo(mermaid(get_workflow(name)), nl=False)
+    if format not in DRAWINGS:
+        raise fail(f"unknown format {format!r}; choose one of: {', '.join(DRAWINGS)}")
+    typer.echo(DRAWINGS[format](get_workflow(name)), nl=False)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from xml.sax.saxutils import escape
 
 from app.workflow.engine import SYSTEM_ROLE, Transition, Workflow
@@ -87,7 +88,7 @@ def svg(workflow: Workflow) -> str:
     (source, trigger, dest) is an arrow ``<g class="edge" data-source data-trigger data-dest>`` labelled
     with its trigger, dashed when only the system fires it; descriptions and roles are tooltips.
     """
-    states = list(workflow.states)
+    states = list(dict.fromkeys([*workflow.states, workflow.initial]))
     for transition in workflow.transitions:
         for state in (*transition.sources, transition.dest):
             if state not in states:
@@ -172,3 +173,8 @@ def svg(workflow: Workflow) -> str:
         x += 46 + text_width(text, LABEL_FONT_SIZE) + 24
     lines += ["</g>", "</svg>"]
     return "\n".join(lines) + "\n"
+
+
+DRAWINGS: dict[str, Callable[[Workflow], str]] = {"mermaid": mermaid, "svg": svg}
+"""Every diagram format, by the name the CLI and the API take."""
+MEDIA_TYPES = {"mermaid": "text/vnd.mermaid", "svg": "image/svg+xml"}

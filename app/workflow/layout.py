@@ -32,11 +32,11 @@ NODE_SPACING = 30.0  # vertical, between two nodes of one column
 NODE_TO_EDGE = 14.0  # vertical, between a node and an edge passing its column
 EDGE_SPACING = 8.0  # vertical, between two edges in one column
 PORT_STEP = 8.0  # vertical, between two edges leaving one side of a node
-LOOP_RISE = 18.0  # height of the first self-loop's control points above its node
-LOOP_STEP = 24.0  # each further self-loop on a node rises this much higher, above the labels inside it
+LOOP_HEIGHT = 22.0  # of the first self-loop above its node
+LOOP_STEP = 24.0  # each further self-loop on a node rises this much higher, above the label inside it
 _ORDER_SWEEPS = 24
 _PLACEMENT_SWEEPS = 80
-_CHAIN_WEIGHT, _NODE_WEIGHT = 3.0, 1.0
+_CHAIN_WEIGHT, _NODE_WEIGHT = 8.0, 1.0
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class Route:
 
 @dataclass(frozen=True)
 class Layout:
-    """Positions of every node and edge, inside ``left..right`` by ``top..bottom``."""
+    """Positions of every node and edge; everything lies left of ``right`` and above ``bottom``."""
 
     boxes: dict[str, Box]
     routes: dict[int, Route]
@@ -155,7 +155,7 @@ def layout(nodes: Mapping[str, float], edges: Sequence[Edge], root: str, left: f
     node_item: dict[str, int] = {}
     for node in order:
         node_item[node] = len(items)
-        up = NODE_HEIGHT / 2 + _loops_height([edge.label_width for edge in loops.get(node, [])])
+        up = NODE_HEIGHT / 2 + _loops_height(nodes[node], [edge.label_width for edge in loops.get(node, [])])
         items.append(_Item(rank=2 * layer[node], up=up, down=NODE_HEIGHT / 2, node=node))
     chains: dict[int, list[int]] = {}
     for edge in edges:
@@ -204,12 +204,12 @@ def layout(nodes: Mapping[str, float], edges: Sequence[Edge], root: str, left: f
     return Layout(boxes=boxes, routes=routes, right=lefts[-1] + widths[-1], bottom=bottom)
 
 
-def _loops_height(label_widths: Sequence[float]) -> float:
+def _loops_height(width: float, label_widths: Sequence[float]) -> float:
     """Room above a node for its stacked self-loops and their labels."""
     if not label_widths:
         return 0.0
-    rise, _ = _loop_shapes(label_widths)[-1]
-    return 0.75 * rise + LABEL_ABOVE + 2
+    height, _, _ = _loop_shapes(width, label_widths)[-1]
+    return height + LABEL_ABOVE + 6
 
 
 def _crossings(upper: list[int], lower: list[int], below: Mapping[int, list[int]]) -> int:
@@ -314,13 +314,16 @@ def _place(ranks: list[list[int]], items: list[_Item], links: list[tuple[int, in
                 items[ranks[r][index]].y = value + offsets[r][index]
 
 
-def _loop_shapes(label_widths: Sequence[float]) -> list[tuple[float, float]]:
-    """Rise and half-width of each self-loop stacked on one node: an outer loop clears the labels inside it."""
+def _loop_shapes(width: float, label_widths: Sequence[float]) -> list[tuple[float, float, float]]:
+    """Height, leg offset and half-width of each self-loop stacked on a node ``width`` wide.
+
+    Each loop is taller than the one before and, with its sides, wider than every label inside it.
+    """
     shapes, widest = [], 0.0
-    for level, width in enumerate(label_widths):
-        spread = max(10.0 + 5 * level, widest / 2 + 8) if level else 10.0
-        shapes.append((LOOP_RISE + LOOP_STEP * level, spread))
-        widest = max(widest, width)
+    for level, label in enumerate(label_widths):
+        legs = min(10.0 + 6 * level, max(width / 2 - 4, 10.0))
+        shapes.append((LOOP_HEIGHT + LOOP_STEP * level, legs, max(legs, widest / 2 + 8) if level else legs))
+        widest = max(widest, label)
     return shapes
 
 
@@ -336,7 +339,8 @@ def _rank_widths(
             sizes = [MIN_RUN]
             for node in (items[i].node for i in rank if items[i].node is not None):
                 looped = [edge.label_width for edge in loops.get(node, [])]
-                sizes += [nodes[node], *looped, *(2 * (spread + 12) for _, spread in _loop_shapes(looped))]
+                shapes = _loop_shapes(nodes[node], looped)
+                sizes += [nodes[node], *looped, *(2 * side + 4 for _, _, side in shapes)]
             widths.append(max(sizes))
         else:
             runs = [item.width for item in (items[i] for i in rank) if item.label]
@@ -403,11 +407,19 @@ def _route(
 
 
 def _loops(box: Box, looped: Sequence[Edge]) -> dict[int, Route]:
-    """Self-loops as arcs above the node, each higher and wider than the one before, labelled at the top."""
-    centre, top = box.x + box.width / 2, box.y
+    """Self-loops above their node, each labelled at its top; an outer loop goes round the labels inside it."""
+    x, top = box.x + box.width / 2, box.y
     routes = {}
-    for edge, (rise, spread) in zip(looped, _loop_shapes([e.label_width for e in looped]), strict=True):
-        curve = (centre - spread - 12, top - rise, centre + spread + 12, top - rise, centre + spread, top)
-        path = (("M", (centre - spread, top)), ("C", curve))
-        routes[edge.key] = Route(path=path, label=(centre, top - 0.75 * rise - 4), loop=True)
+    shapes = _loop_shapes(box.width, [edge.label_width for edge in looped])
+    for edge, (height, legs, side) in zip(looped, shapes, strict=True):
+        peak = top - height
+        path = (
+            ("M", (x - legs, top)),
+            ("C", (x - legs, top - 8, x - side, top - 4, x - side, top - 12)),
+            ("L", (x - side, peak + 10)),
+            ("C", (x - side, peak - 3, x + side, peak - 3, x + side, peak + 10)),
+            ("L", (x + side, top - 12)),
+            ("C", (x + side, top - 4, x + legs, top - 8, x + legs, top)),
+        )
+        routes[edge.key] = Route(path=path, label=(x, peak - 4), loop=True)
     return routes

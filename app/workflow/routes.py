@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import Response
 
 from app.api.deps import CurrentUser
 from app.errors import NotFound
 from app.users.policy import Action, require
-from app.workflow.diagram import mermaid
+from app.workflow.diagram import DRAWINGS, MEDIA_TYPES
 from app.workflow.engine import STATE_ATTRIBUTES, Workflow, get_workflow
 from app.workflow.schemas import PayloadFieldRead, TransitionDefinition, WorkflowDefinition
 
@@ -48,10 +48,16 @@ def definition(user: CurrentUser, name: WorkflowName) -> WorkflowDefinition:
     )
 
 
-@router.get("/workflows/{name}/diagram", response_class=PlainTextResponse)
+@router.get(
+    "/workflows/{name}/diagram",
+    response_class=Response,
+    responses={200: {"content": {media_type: {} for media_type in MEDIA_TYPES.values()}}},
+)
 def diagram(
-    user: CurrentUser, name: WorkflowName, format: Annotated[Literal["mermaid"], Query()] = "mermaid"
-) -> PlainTextResponse:
-    """The workflow drawn as a Mermaid state diagram."""
+    user: CurrentUser,
+    name: WorkflowName,
+    format: Annotated[Literal["mermaid", "svg"], Query(description="mermaid (text) or svg (a drawing)")] = "mermaid",
+) -> Response:
+    """The workflow drawn as a Mermaid state diagram or as an SVG picture."""
     require(user, Action.READ)
-    return PlainTextResponse(mermaid(_workflow(name)), media_type="text/vnd.mermaid")
+    return Response(DRAWINGS[format](_workflow(name)), media_type=MEDIA_TYPES[format])
