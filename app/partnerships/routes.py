@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
+from pydantic import Field
 
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.idempotency import replay_or_run
@@ -20,7 +22,7 @@ from app.partnerships.schemas import (
     UndertakingCreate,
     UndertakingRead,
 )
-from app.schemas import MAX_ID
+from app.schemas import MAX_ID, OutputModel
 from app.users.policy import Action, require
 from app.workflow.schemas import AvailableTransition, TransitionEventRead, TransitionRequest
 
@@ -170,3 +172,22 @@ def history(session: DbSession, user: CurrentUser, partnership_id: PartnershipId
     """Every stage change, oldest first: who, when, from, to and why."""
     require(user, Action.READ)
     return [TransitionEventRead.model_validate(e) for e in service.partnership_history(session, partnership_id)]
+
+
+class StageOn(OutputModel):
+    """The stage a partnership was in at the end of a day."""
+
+    on: date
+    stage: str | None = Field(description="null when the partnership did not exist yet")
+
+
+@router.get("/partnerships/{partnership_id}/stage", response_model=StageOn)
+def stage_on(
+    session: DbSession,
+    user: CurrentUser,
+    partnership_id: PartnershipId,
+    on: Annotated[date, Query(description="A day (YYYY-MM-DD) in the organisation's timezone")],
+) -> StageOn:
+    """What stage the partnership was in on a given day (at the end of that day), from its history."""
+    require(user, Action.READ)
+    return StageOn(on=on, stage=service.stage_at_end_of(session, partnership_id, on))

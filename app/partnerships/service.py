@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -343,3 +343,10 @@ def stage_on(session: Session, partnership_id: int, instant: datetime) -> str | 
         .limit(1)
     )
     return session.scalar(stmt)
+
+
+def stage_at_end_of(session: Session, partnership_id: int, day: date) -> str | None:
+    """The stage at the end of ``day`` in the organisation's timezone (``None`` before it existed)."""
+    zone = get_settings().zone
+    end_of_day = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone) - timedelta(microseconds=1)
+    return stage_on(session, partnership_id, end_of_day)

@@ -191,6 +191,7 @@ ROUTES: dict[tuple[str, str], Body | None] = {
     ("GET", "/api/v1/partnerships/{partnership_id}/transitions"): None,
     ("POST", "/api/v1/partnerships/{partnership_id}/transitions/{trigger}"): lambda w: {"comment": "Quiet year"},
     ("GET", "/api/v1/partnerships/{partnership_id}/history"): None,
+    ("GET", "/api/v1/partnerships/{partnership_id}/stage"): None,
     ("GET", "/api/v1/agreements"): None,
     ("POST", "/api/v1/agreements"): lambda w: {
         "partnership_id": w.values["formalising_id"],
@@ -238,6 +239,7 @@ LISTS = {
     "/api/v1/agreements": AgreementQuery,
 }
 ROUTE_VALUES = {"/api/v1/agreements/{agreement_id}/transitions/{trigger}": {"trigger": "cancel"}}
+ROUTE_QUERIES = {"/api/v1/partnerships/{partnership_id}/stage": "?on=2026-01-01"}
 
 
 @pytest.fixture
@@ -266,7 +268,7 @@ def world(session, auth, make_user) -> World:
 
 def _url(path: str, world: World, **overrides: str) -> str:
     values = {**world.values, **ROUTE_VALUES.get(path, {})}
-    return path.format(**{**{k: str(v) for k, v in values.items()}, **overrides})
+    return path.format(**{**{k: str(v) for k, v in values.items()}, **overrides}) + ROUTE_QUERIES.get(path, "")
 
 
 def _leaf_paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:

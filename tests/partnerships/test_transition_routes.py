@@ -78,3 +78,24 @@ def test_stage_on_a_past_date(session, make_user):
     assert stage_on(session, created.id, opened_at + timedelta(days=1)) == "ad_hoc"
     assert stage_on(session, created.id, opened_at + timedelta(days=45)) == "dormant"
     assert stage_on(session, created.id, opened_at + timedelta(days=90)) == "ad_hoc"
+
+
+def test_stage_on_a_day_over_http(client, session, auth):
+    from datetime import datetime, time, timedelta
+
+    from app import clock
+    from app.config import get_settings
+
+    manager, headers = auth(Role.PROJECT_MANAGER)
+    zone = get_settings().zone
+    opened = datetime.combine(clock.today(zone) - timedelta(days=10), time(23, 30), tzinfo=zone)
+    with clock.frozen_at(opened):
+        created = partnership(session, manager, organisation(session))
+    with clock.frozen_at(opened + timedelta(days=2)):
+        engine_fire = client.post(f"{API}/{created.id}/transitions/go_dormant", json={}, headers=headers)
+        assert engine_fire.status_code == 200
+    day = opened.date()
+    asked = {d: client.get(f"{API}/{created.id}/stage", params={"on": d.isoformat()}, headers=headers).json()
+             for d in (day - timedelta(days=1), day, day + timedelta(days=1), day + timedelta(days=2))}  # fmt: skip
+    assert [a["stage"] for a in asked.values()] == [None, "ad_hoc", "ad_hoc", "dormant"]
+    assert_problem(client.get(f"{API}/{created.id}/stage", params={"on": "2026-02-30"}, headers=headers), 422, "on")
