@@ -2,6 +2,7 @@
 
 from app.agreements.models import Agreement, AgreementKind, DocumentVersion, Signature
 from app.db import Base
+from app.drafting.models import CustomTemplate
 from app.idempotency.models import IdempotentRequest
 from app.obligations.models import Obligation, ObligationStatus, Recurrence
 from app.organisations.models import AreaOfEngagement, Contact, Organisation, OrganisationKind
@@ -27,6 +28,7 @@ __all__ = [
     "AreaOfEngagement",
     "Base",
     "Contact",
+    "CustomTemplate",
     "DocumentVersion",
     "IdempotentRequest",
     "Interaction",

@@ -1,0 +1,458 @@
+"""Agreement text (a small Markdown subset) rendered as HTML, DOCX and PDF.
+
+The subset, as the agreement templates produce it:
+
+- ``# Title`` on the first line, optionally followed by ``Reference: PA-2026-0042``;
+- ``## 1. Heading`` a numbered clause, ``## Heading`` an unnumbered section, ``### Heading`` a sub-heading;
+- paragraphs separated by blank lines, ``- `` bullet items;
+- pipe tables (the signature block): a header row, then one row per party; ``\\|`` is a pipe inside a cell.
+
+Anything else is a plain paragraph. The text is raw, never pre-escaped; every renderer escapes it itself.
+Parsing never raises: garbage in gives paragraphs out.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Bullets",
+    "Document",
+    "Heading",
+    "Paragraph",
+    "Table",
+    "header_text",
+    "parse",
+    "to_docx",
+    "to_html",
+    "to_pdf",
+]
+
+DRAFT_MARK = "DRAFT"
+
+# Characters that XML 1.0 (and so DOCX, and well-formed HTML) cannot carry: C0 controls other than tab and
+# newline, lone surrogates, and the two non-characters U+FFFE and U+FFFF.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_REFERENCE = re.compile(r"^Reference:\s*(?P<ref>\S.*)$", re.IGNORECASE)
+_HEADING = re.compile(r"^(?P<hashes>#{1,3})[ \t]+(?P<rest>\S.*)$")
+# "1. Purpose" and "4.2 Scope" are numbered; "2026 in review" is not.
+_NUMBERED = re.compile(r"^(?P<num>\d+(?:\.\d+)*)\.[ \t]+(?P<text>\S.*)$|^(?P<num2>\d+(?:\.\d+)+)[ \t]+(?P<text2>\S.*)$")
+_BULLET = re.compile(r"^[-*][ \t]+(?P<text>.*)$")
+_SEPARATOR_CELL = re.compile(r"^:?-{1,}:?$")
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading: level 2 for ``##`` clauses and sections, 3 for ``###``; number is "" when unnumbered."""
+
+    level: int
+    number: str
+    text: str
+
+    @property
+    def display(self) -> str:
+        """The heading as printed, with its clause number ("1. Purpose")."""
+        return f"{self.number}. {self.text}" if self.number else self.text
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A plain paragraph; its source lines joined by single spaces."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    """A run of consecutive bullet items."""
+
+    items: list[str]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A pipe table: one header row and body rows, all padded to the same width."""
+
+    header: list[str]
+    rows: list[list[str]]
+
+
+Block = Heading | Paragraph | Bullets | Table
+
+
+@dataclass
+class Document:
+    """A parsed agreement: its title, its reference line (or ""), and its blocks in order."""
+
+    title: str = ""
+    reference: str = ""
+    blocks: list[Block] = field(default_factory=list)
+
+
+def _clean(text: str) -> str:
+    return _XML_INVALID.sub("", text)
+
+
+def _split_row(line: str) -> list[str]:
+    """Split one pipe-table row into stripped cells; ``\\|`` is a literal pipe."""
+    cells: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(line):
+        char = line[i]
+        if char == "\\" and i + 1 < len(line) and line[i + 1] == "|":
+            current.append("|")
+            i += 2
+            continue
+        if char == "|":
+            cells.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        i += 1
+    cells.append("".join(current))
+    # A row written as "| a | b |" has an empty piece before the first and after the last pipe.
+    if line.startswith("|"):
+        cells = cells[1:]
+    if cells and line.endswith("|") and not line.endswith("\\|"):
+        cells = cells[:-1]
+    return [cell.strip() for cell in cells]
+
+
+def _table(lines: list[str]) -> Table | None:
+    rows = [_split_row(line) for line in lines]
+    rows = [row for row in rows if not (row and all(_SEPARATOR_CELL.match(cell) for cell in row))]
+    rows = [row for row in rows if any(row)]
+    if not rows:
+        return None
+    width = max(len(row) for row in rows)
+    padded = [row + [""] * (width - len(row)) for row in rows]
+    return Table(header=padded[0], rows=padded[1:])
+
+
+def parse(text: str) -> Document:
+    """Parse agreement text in the Markdown subset into a Document; never raises."""
+    doc = Document()
+    lines = [line.rstrip() for line in _clean(text or "").splitlines()]
+    position = 0
+    while position < len(lines) and not lines[position].strip():
+        position += 1
+    if position < len(lines) and lines[position].startswith("# ") and lines[position][2:].strip():
+        doc.title = lines[position][2:].strip()
+        position += 1
+        lookahead = position
+        while lookahead < len(lines) and not lines[lookahead].strip():
+            lookahead += 1
+        if lookahead < len(lines) and (match := _REFERENCE.match(lines[lookahead].strip())):
+            doc.reference = match["ref"].strip()
+            position = lookahead + 1
+
+    paragraph: list[str] = []
+    bullets: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            doc.blocks.append(Paragraph(" ".join(part.strip() for part in paragraph)))
+            paragraph.clear()
+        if bullets:
+            doc.blocks.append(Bullets(list(bullets)))
+            bullets.clear()
+
+    while position < len(lines):
+        line = lines[position]
+        stripped = line.strip()
+        position += 1
+        if not stripped:
+            flush()
+            continue
+        if stripped.startswith("|"):
+            flush()
+            table_lines = [stripped]
+            while position < len(lines) and lines[position].strip().startswith("|"):
+                table_lines.append(lines[position].strip())
+                position += 1
+            table = _table(table_lines)
+            if table is not None:
+                doc.blocks.append(table)
+            else:
+                doc.blocks.append(Paragraph(" ".join(table_lines)))
+            continue
+        if match := _HEADING.match(stripped):
+            flush()
+            level = max(2, len(match["hashes"]))
+            rest = match["rest"].strip()
+            number = ""
+            if level == 2 and (numbered := _NUMBERED.match(rest)):
+                number = numbered["num"] or numbered["num2"]
+                rest = (numbered["text"] or numbered["text2"]).strip()
+            doc.blocks.append(Heading(level=level, number=number, text=rest))
+            continue
+        if match := _BULLET.match(stripped):
+            if paragraph:
+                flush()
+            bullets.append(match["text"].strip())
+            continue
+        if bullets and line[:1].isspace():
+            bullets[-1] = f"{bullets[-1]} {stripped}".strip()
+            continue
+        if bullets:
+            flush()
+        paragraph.append(stripped)
+    flush()
+    return doc
+
+
+def header_text(reference: str, version_label: str, draft: bool) -> str:
+    """The running header line: "PA-2026-0042 · version 3 · DRAFT" (empty parts left out)."""
+    parts = [reference.strip(), version_label.strip(), DRAFT_MARK if draft else ""]
+    return " · ".join(part for part in parts if part)
+
+
+def _resolve(doc: Document, reference: str | None, version_label: str | None, draft: bool) -> str:
+    ref = _clean(reference if reference is not None else doc.reference)
+    return header_text(ref, _clean(version_label or ""), draft)
+
+
+# ----------------------------------------------------------------------------------------------------- HTML
+
+_CSS = """
+@page {
+  size: A4;
+  margin: 25mm 20mm 22mm 20mm;
+  @top-center { content: element(running-header); width: 100%; }
+  @bottom-center {
+    content: "Page " counter(page) " of " counter(pages);
+    font-family: "DejaVu Sans", sans-serif; font-size: 8.5pt; color: #555;
+  }
+}
+html { font-family: "DejaVu Serif", "DejaVu Sans", "Noto Serif", serif; font-size: 10.5pt; line-height: 1.45;
+  color: #111; }
+body { margin: 0; }
+.running-header { position: running(running-header); font-family: "DejaVu Sans", sans-serif; font-size: 8.5pt;
+  color: #555; text-align: center; border-bottom: 0.5pt solid #bbb; padding-bottom: 2mm; }
+h1 { font-size: 18pt; text-align: center; margin: 0 0 2mm; }
+p.reference { text-align: center; color: #444; margin: 0 0 8mm; }
+h2 { font-size: 12.5pt; margin: 7mm 0 2mm; break-after: avoid; page-break-after: avoid; }
+h3 { font-size: 11pt; margin: 5mm 0 1.5mm; break-after: avoid; page-break-after: avoid; }
+p { margin: 0 0 3mm; text-align: justify; orphans: 3; widows: 3; overflow-wrap: break-word; }
+ul { margin: 0 0 3mm; padding-left: 7mm; }
+li { margin-bottom: 1mm; overflow-wrap: break-word; }
+table { width: 100%; border-collapse: collapse; margin: 4mm 0; break-inside: avoid; page-break-inside: avoid; }
+th, td { border: 0.6pt solid #444; padding: 2mm; text-align: left; vertical-align: top; overflow-wrap: break-word; }
+th { background: #eee; font-family: "DejaVu Sans", sans-serif; font-size: 9pt; }
+table.signatures td { height: 14mm; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+.watermark { position: fixed; top: 45%; left: 0; right: 0; text-align: center; z-index: -1;
+  font-family: "DejaVu Sans", sans-serif; font-size: 110pt; font-weight: bold; letter-spacing: 8pt;
+  color: rgba(190, 0, 0, 0.11); transform: rotate(-45deg); pointer-events: none; }
+@media screen {
+  body { max-width: 180mm; margin: 10mm auto; padding: 0 8mm; }
+  .watermark { top: 40%; }
+}
+"""
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _html_block(block: Block) -> str:
+    if isinstance(block, Heading):
+        tag = f"h{block.level}"
+        if block.number:
+            number = _e(block.number)
+            return f'<{tag} id="clause-{number}"><span class="num">{number}.</span> {_e(block.text)}</{tag}>'
+        return f"<{tag}>{_e(block.text)}</{tag}>"
+    if isinstance(block, Paragraph):
+        return f"<p>{_e(block.text)}</p>"
+    if isinstance(block, Bullets):
+        items = "".join(f"<li>{_e(item)}</li>" for item in block.items)
+        return f"<ul>{items}</ul>"
+    head = "".join(f'<th scope="col">{_e(cell)}</th>' for cell in block.header)
+    body = "".join("<tr>" + "".join(f'<td dir="auto">{_e(cell)}</td>' for cell in row) + "</tr>" for row in block.rows)
+    css_class = "signatures" if "signature" in " ".join(block.header).lower() else "data"
+    return f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def to_html(text: str, *, reference: str | None = None, version_label: str = "", draft: bool = False) -> str:
+    """Render agreement text as a complete standalone HTML5 page with print (A4, paged-media) styles."""
+    doc = parse(text)
+    running = _resolve(doc, reference, version_label, draft)
+    ref = _clean(reference) if reference is not None else doc.reference
+    title = doc.title or ref or "Agreement"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(title)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+    ]
+    if draft:
+        parts.append(f'<div class="watermark" aria-hidden="true">{DRAFT_MARK}</div>')
+    if running:
+        parts.append(f'<div class="running-header">{_e(running)}</div>')
+    parts.append("<article>")
+    if doc.title:
+        parts.append(f"<h1>{_e(doc.title)}</h1>")
+    if ref:
+        parts.append(f'<p class="reference">Reference: {_e(ref)}</p>')
+    parts.extend(_html_block(block) for block in doc.blocks)
+    parts.extend(["</article>", "</body>", "</html>", ""])
+    return "\n".join(parts)
+
+
+# ----------------------------------------------------------------------------------------------------- DOCX
+
+# The VML text-path shape Word itself writes for a "DRAFT" watermark (Design > Watermark), anchored in the header so
+# that it shows on every page, centred and rotated 45 degrees behind the text.
+_WATERMARK_FORMULAS = "".join(
+    f'<v:f eqn="{eqn}"/>'
+    for eqn in (
+        "sum #0 0 10800",
+        "prod #0 2 1",
+        "sum 21600 0 @1",
+        "sum 0 0 @2",
+        "sum 21600 0 @3",
+        "if @0 @3 0",
+        "if @0 21600 @1",
+        "if @0 0 @2",
+        "if @0 @4 21600",
+        "mid @5 @6",
+        "mid @8 @5",
+        "mid @7 @8",
+        "mid @6 @7",
+        "sum @6 0 @5",
+    )
+)
+_WATERMARK_XML = (
+    '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    ' xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">'
+    "<w:pict>"
+    '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800"'
+    ' path="m@7,l@8m@5,21600l@6,21600e">'
+    f"<v:formulas>{_WATERMARK_FORMULAS}</v:formulas>"
+    '<v:path textpathok="t" o:connecttype="custom" o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800"'
+    ' o:connectangles="270,180,90,0"/>'
+    '<v:textpath on="t" fitshape="t"/>'
+    '<v:handles><v:h position="#0,bottomRight" xrange="6629,14971"/></v:handles>'
+    '<o:lock v:ext="edit" text="t" shapetype="t"/>'
+    "</v:shapetype>"
+    '<v:shape id="DraftWatermark" o:spid="_x0000_s2049" type="#_x0000_t136" o:allowincell="f"'
+    ' style="position:absolute;margin-left:0;margin-top:0;width:468pt;height:117pt;rotation:315;'
+    "z-index:-251654144;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
+    'mso-position-vertical:center;mso-position-vertical-relative:margin" fillcolor="#d9d9d9" stroked="f">'
+    '<v:fill opacity=".5"/>'
+    f'<v:textpath on="t" fitshape="t" style="font-family:&quot;Calibri&quot;;font-size:1pt" string="{DRAFT_MARK}"/>'
+    "</v:shape>"
+    "</w:pict>"
+    "</w:r>"
+)
+
+
+def _field(paragraph, instruction: str) -> None:
+    """Append a simple field (PAGE, NUMPAGES) to a python-docx paragraph."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    field_element = OxmlElement("w:fldSimple")
+    field_element.set(qn("w:instr"), f" {instruction} ")
+    run = OxmlElement("w:r")
+    placeholder = OxmlElement("w:t")
+    placeholder.text = "1"
+    run.append(placeholder)
+    field_element.append(run)
+    paragraph._p.append(field_element)
+
+
+def _repeat_header_row(row) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tr_pr = row._tr.get_or_add_trPr()
+    marker = OxmlElement("w:tblHeader")
+    marker.set(qn("w:val"), "true")
+    tr_pr.append(marker)
+
+
+def to_docx(text: str, *, reference: str | None = None, version_label: str = "", draft: bool = False) -> bytes:
+    """Render agreement text as a Word document (headings, bullets, signature table, header and page footer)."""
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import parse_xml
+    from docx.shared import Mm, Pt
+
+    doc = parse(text)
+    running = _resolve(doc, reference, version_label, draft)
+    ref = _clean(reference) if reference is not None else doc.reference
+
+    document = docx.Document()
+    properties = document.core_properties
+    properties.title = (doc.title or ref or "Agreement")[:255]
+    properties.subject = ref[:255]
+    properties.keywords = running[:255]
+    properties.category = "Agreement"
+
+    section = document.sections[0]
+    section.page_height, section.page_width = Mm(297), Mm(210)
+    section.top_margin, section.bottom_margin = Mm(25), Mm(22)
+    section.left_margin = section.right_margin = Mm(20)
+
+    header_paragraph = section.header.paragraphs[0]
+    header_paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    header_run = header_paragraph.add_run(running)
+    header_run.font.size = Pt(8.5)
+    if draft:
+        header_paragraph._p.append(parse_xml(_WATERMARK_XML))
+
+    footer_paragraph = section.footer.paragraphs[0]
+    footer_paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer_paragraph.add_run("Page ")
+    _field(footer_paragraph, "PAGE")
+    footer_paragraph.add_run(" of ")
+    _field(footer_paragraph, "NUMPAGES")
+
+    if doc.title:
+        document.add_heading(doc.title, level=0)
+    if ref:
+        document.add_paragraph(f"Reference: {ref}", style="Subtitle")
+
+    for block in doc.blocks:
+        if isinstance(block, Heading):
+            document.add_heading(block.display, level=1 if block.level <= 2 else 2)
+        elif isinstance(block, Paragraph):
+            document.add_paragraph(block.text)
+        elif isinstance(block, Bullets):
+            for item in block.items:
+                document.add_paragraph(item, style="List Bullet")
+        else:
+            table = document.add_table(rows=1 + len(block.rows), cols=len(block.header))
+            table.style = "Table Grid"
+            for cell, value in zip(table.rows[0].cells, block.header, strict=True):
+                cell.paragraphs[0].add_run(value).bold = True
+            _repeat_header_row(table.rows[0])
+            for row, values in zip(table.rows[1:], block.rows, strict=True):
+                for cell, value in zip(row.cells, values, strict=True):
+                    cell.text = value
+
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+# ------------------------------------------------------------------------------------------------------ PDF
+
+
+def to_pdf(text: str, *, reference: str | None = None, version_label: str = "", draft: bool = False) -> bytes:
+    """Render agreement text as an A4 PDF through WeasyPrint, from the page that to_html produces."""
+    from weasyprint import HTML
+
+    page = to_html(text, reference=reference, version_label=version_label, draft=draft)
+    # The page refers to no external resource (no links, images or web fonts), so nothing is ever fetched.
+    return HTML(string=page, base_url=None).write_pdf()
