@@ -37,7 +37,9 @@ def _version_complete(ctx: Context) -> list[str]:
         return ["no document version has been generated yet"]
     if version.missing_fields:
         return [f"version {version.number} is incomplete: {problem}" for problem in version.missing_fields]
-    return []
+    from app.drafting.service import stale_reasons  # drafting builds on agreements, not the other way round
+
+    return stale_reasons(ctx.session, ctx.entity, version)
 
 
 @guard("term_set")

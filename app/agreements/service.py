@@ -146,8 +146,12 @@ def add_version(
     template_version: str | None = None,
     variables: dict[str, Any] | None = None,
     missing_fields: list[str] | None = None,
+    file: tuple[bytes, str, str] | None = None,
 ) -> DocumentVersion:
-    """Store a new immutable version of a draft agreement's text, with its SHA-256; nothing is overwritten."""
+    """Store a new immutable version of a draft agreement's text, with its SHA-256; nothing is overwritten.
+
+    ``file`` (content, media type, name) keeps an uploaded document; the hash is then the file's.
+    """
     agreement = get_for_update(session, Agreement, agreement_id, "agreement")
     _require_status(agreement, EDITABLE_STATUSES, "add a document version")
     latest = agreement.latest_version
@@ -159,8 +163,11 @@ def add_version(
         template_version=template_version,
         variables=variables or {},
         missing_fields=list(missing_fields or []),
-        sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+        sha256=hashlib.sha256(file[0] if file else body.encode("utf-8")).hexdigest(),
         author_id=actor.id if actor else None,
+        file_content=file[0] if file else None,
+        media_type=file[1] if file else None,
+        file_name=file[2] if file else None,
     )
     agreement.document_versions.append(version)
     session.flush()

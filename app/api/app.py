@@ -14,6 +14,7 @@ from app.agreements.routes import router as agreements_router
 from app.api import problems
 from app.config import Settings, get_settings
 from app.db import make_engine
+from app.drafting.routes import router as drafting_router
 from app.organisations.routes import router as organisations_router
 from app.partnerships.routes import router as partnerships_router
 from app.users.routes import router as users_router
@@ -55,6 +56,13 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
             return problems.problem(request, 503, "the database is unreachable")
         return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
 
-    for router in (organisations_router, partnerships_router, agreements_router, users_router, workflows_router):
+    for router in (
+        organisations_router,
+        partnerships_router,
+        agreements_router,
+        drafting_router,
+        users_router,
+        workflows_router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     return app

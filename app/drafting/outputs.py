@@ -133,6 +133,14 @@ def _table(lines: list[str]) -> Table | None:
     return Table(header=padded[0], rows=padded[1:])
 
 
+_ESCAPED_MARK = re.compile(r"^\\([#|*-])")
+
+
+def _unescape(text: str) -> str:
+    """Drop the backslash that keeps user text from starting a heading, bullet or table (``\\# 1`` is ``# 1``)."""
+    return _ESCAPED_MARK.sub(r"\1", text)
+
+
 def parse(text: str) -> Document:
     """Parse agreement text in the Markdown subset into a Document; never raises."""
     doc = Document()
@@ -193,14 +201,14 @@ def parse(text: str) -> Document:
         if match := _BULLET.match(stripped):
             if paragraph:
                 flush()
-            bullets.append(match["text"].strip())
+            bullets.append(_unescape(match["text"].strip()))
             continue
         if bullets and line[:1].isspace():
             bullets[-1] = f"{bullets[-1]} {stripped}".strip()
             continue
         if bullets:
             flush()
-        paragraph.append(stripped)
+        paragraph.append(_unescape(stripped))
     flush()
     return doc
 

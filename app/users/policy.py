@@ -16,6 +16,7 @@ class Action(enum.StrEnum):
     CREATE_PARTNERSHIP = "create_partnership"
     EDIT_PARTNERSHIP = "edit_partnership"
     ACT_ON_AGREEMENT = "act_on_agreement"
+    MANAGE_TEMPLATES = "manage_templates"
     MANAGE_USERS = "manage_users"
 
 
@@ -26,6 +27,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.EDIT_PARTNERSHIP: frozenset({Role.ADMIN, Role.PROJECT_MANAGER, Role.LEGAL_OFFICER}),
     Action.ACT_ON_AGREEMENT: frozenset({Role.ADMIN, Role.PROJECT_MANAGER, Role.LEGAL_OFFICER}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.MANAGE_TEMPLATES: frozenset({Role.ADMIN, Role.LEGAL_OFFICER}),
 }
 
 
