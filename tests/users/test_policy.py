@@ -19,12 +19,12 @@ def _user(*roles: Role, active: bool = True) -> User:
 
 
 # What each role may do; EDIT and ACT (on an agreement) are split by how the user relates to the partnership.
-#                        read   orgs   create edit-own edit-as-LO edit-other users  act-own act-other
+#                        read   orgs   create edit-own edit-as-LO edit-other users  act-own act-other templates
 TABLE = {
-    Role.ADMIN:           (True,  True,  True,  True,    True,      True,      True,  True,   True),
-    Role.PROJECT_MANAGER: (True,  True,  True,  True,    True,      False,     False, True,   False),
-    Role.LEGAL_OFFICER:   (True,  True,  False, True,    True,      False,     False, True,   True),
-    Role.VIEWER:          (True,  False, False, False,   False,     False,     False, False,  False),
+    Role.ADMIN:           (True,  True,  True,  True,    True,      True,      True,  True,   True,     True),
+    Role.PROJECT_MANAGER: (True,  True,  True,  True,    True,      False,     False, True,   False,    False),
+    Role.LEGAL_OFFICER:   (True,  True,  False, True,    True,      False,     False, True,   True,     True),
+    Role.VIEWER:          (True,  False, False, False,   False,     False,     False, False,  False,    False),
 }  # fmt: skip
 
 
@@ -39,6 +39,7 @@ def _decisions(user: User) -> tuple[bool, ...]:
         can(user, Action.MANAGE_USERS),
         can(user, Action.ACT_ON_AGREEMENT, owner_id=ME, legal_officer_id=None),
         can(user, Action.ACT_ON_AGREEMENT, owner_id=SOMEONE_ELSE, legal_officer_id=None),
+        can(user, Action.MANAGE_TEMPLATES),
     )
 
 
@@ -51,6 +52,7 @@ def test_the_table_covers_every_role_and_action():
         Action.EDIT_PARTNERSHIP,
         Action.MANAGE_USERS,
         Action.ACT_ON_AGREEMENT,
+        Action.MANAGE_TEMPLATES,
     }
 
 
@@ -61,11 +63,11 @@ def test_each_role(role):
 
 @pytest.mark.parametrize("role", list(Role))
 def test_a_deactivated_user_may_do_nothing(role):
-    assert _decisions(_user(role, active=False)) == (False,) * 9
+    assert _decisions(_user(role, active=False)) == (False,) * 10
 
 
 def test_a_user_without_roles_may_do_nothing():
-    assert _decisions(_user()) == (False,) * 9
+    assert _decisions(_user()) == (False,) * 10
 
 
 def test_roles_add_up():
