@@ -6,6 +6,7 @@ import functools
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -50,6 +51,9 @@ def friendly_errors(command: F) -> F:
         except (ConfigError, WorkflowDefinitionError) as exc:
             raise fail(str(exc), 2) from None
         except DomainError as exc:
+            if len(exc.problems) > 1:  # one line per problem, so a long preflight list stays readable
+                lines = "\n".join(f"  - {problem.reason}" for problem in exc.problems)
+                raise fail(f"{exc.title.lower()}:\n{lines}") from None
             raise fail(exc.detail) from None
         except ValidationError as exc:
             reasons = "; ".join(
@@ -138,6 +142,44 @@ def tick() -> None:
         typer.echo(f"  {trigger}: {len(ids)} ({', '.join(map(str, ids[:20]))}{', …' if len(ids) > 20 else ''})")
     for name, entity_id, trigger, reason in report.refused:
         typer.echo(f"  not done: {trigger} {name} {entity_id}: {reason}", err=True)
+
+
+@cli.command()
+@friendly_errors
+def draft(
+    reference: Annotated[str, typer.Argument(help="The partnership's reference, e.g. PA-2026-0042.")],
+    template: Annotated[str, typer.Option(help="Template key: mou, amendment, undertaking_record, …")] = "mou",
+    format: Annotated[str, typer.Option("--format", help="html, docx or pdf.")] = "docx",
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")] = Path("agreement.docx"),
+    language: Annotated[str, typer.Option(help="Language code; falls back to English.")] = "en",
+    var: Annotated[list[str], typer.Option("--var", help="Extra variable as NAME=VALUE (repeatable).")] = [],  # noqa: B006
+) -> None:
+    """Render a template from a partnership's facts into a file (nothing is stored); lists what is missing."""
+    from sqlalchemy import select
+
+    from app.db import unit_of_work
+    from app.drafting.service import preview_document
+    from app.partnerships.models import Partnership
+
+    if format not in {"html", "docx", "pdf"}:
+        raise fail(f"unknown format {format!r}; choose one of: html, docx, pdf")
+    overrides = {}
+    for item in var:
+        name, separator, value = item.partition("=")
+        if not separator or not name.strip():
+            raise fail(f"--var {item!r} must be written NAME=VALUE")
+        overrides[name.strip()] = value
+    _ensure_schema(get_settings())
+    with unit_of_work(write=False) as session:
+        found = session.scalars(select(Partnership).where(Partnership.reference == reference.strip())).first()
+        if found is None:
+            raise fail(f"no partnership has the reference {reference!r}")
+        document = preview_document(session, found.id, template, language, overrides, format)
+    try:
+        output.write_bytes(document.content)
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc.strerror}") from None
+    typer.echo(f"wrote {output} ({len(document.content):,} bytes, {format})")
 
 
 @cli.command()

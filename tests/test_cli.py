@@ -220,3 +220,45 @@ def test_a_broken_workflow_file_stops_the_server_with_its_line(cli_database: str
     assert result.exit_code == 2
     assert f"{tmp_path / 'agreement.yaml'}, line" in result.output
     assert "transition 'approve' names unknown role 'lawyer'" in result.output
+
+
+def test_draft_writes_a_document_or_lists_what_is_missing(cli_database: str, run, tmp_path) -> None:
+    import io
+
+    import docx
+
+    from app.partnerships.schemas import UndertakingCreate
+    from app.partnerships.service import record_undertaking
+    from app.users.models import Role
+    from app.users.schemas import UserCreate
+    from app.users.service import create_user
+    from tests.builders import organisation, partnership
+
+    with db.unit_of_work() as session:
+        manager = create_user(
+            session, UserCreate(email="drafter@example.org", full_name="Drafter", roles=[Role.PROJECT_MANAGER])
+        )
+        org = organisation(session, "Kituo Cha Sheria & <Partners>", contacts=[{"name": "Focal", "email": "f@k.org"}])
+        created = partnership(session, manager, org, area_codes=["migrant_health"])
+        created.parties[0].focal_point_id = org.contacts[0].id
+        record_undertaking(
+            session,
+            created.id,
+            UndertakingCreate(given_on="2026-01-10", given_by="The director", scope="Share referrals", form="verbal"),
+            manager,
+        )
+        reference = created.reference
+    target = tmp_path / "note.docx"
+    result = run("draft", reference, "--template", "undertaking_record", "--format", "docx", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(target.read_bytes())).paragraphs)
+    assert "Kituo Cha Sheria & <Partners>" in text and "Share referrals" in text
+
+    missing = run("draft", reference, "--template", "mou", "-o", str(tmp_path / "mou.docx"))
+    assert missing.exit_code == 1
+    assert "the purpose of the partnership is missing" in missing.output
+    assert not (tmp_path / "mou.docx").exists()
+    unknown = run("draft", "PA-1999-9999", "-o", str(tmp_path / "x.docx"))
+    assert unknown.exit_code == 1 and "no partnership has the reference" in unknown.output
+    bad_var = run("draft", reference, "--var", "oops", "-o", str(tmp_path / "x.docx"))
+    assert bad_var.exit_code == 1 and "NAME=VALUE" in bad_var.output
