@@ -15,7 +15,8 @@ from collections.abc import Callable
 import jinja2
 
 from app.drafting import outputs
-from app.drafting.templates_engine import TEMPLATES_DIR, _context, find_template, render, sample_variables
+from app.drafting.samples import sample_variables
+from app.drafting.templates_engine import TEMPLATES_DIR, _context, find_template, render
 
 
 def _median_ms(step: Callable[[], object], repeat: int) -> float:

@@ -8,21 +8,20 @@ from pathlib import Path
 
 import pytest
 
+from app.drafting.samples import sample_variables
+from app.drafting.sandbox import format_date, inline
 from app.drafting.templates_engine import (
     KINDS,
     PreflightFailed,
     TemplateError,
     UnknownTemplate,
     find_template,
-    format_date,
     get_template_info,
-    inline,
     list_templates,
     load_template_info,
     preflight,
     render,
     render_source,
-    sample_variables,
     validate_custom_template,
 )
 

@@ -1,0 +1,46 @@
+"""Errors of the drafting engine: a template that cannot be used, and variables that cannot fill one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.errors import DomainError
+
+
+class TemplateError(DomainError):
+    """A template cannot be loaded, parsed or rendered; the message says which file or what went wrong."""
+
+    status = 422
+    title = "Template cannot be used"
+
+
+class UnknownTemplate(TemplateError):
+    """No template has the key asked for."""
+
+    status = 404
+    title = "Not found"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason the variables cannot fill a template, in words a project manager understands."""
+
+    variable: str
+    message: str
+
+    @property
+    def field(self) -> str:
+        """The variable, under the name the API's problem bodies use."""
+        return self.variable
+
+    @property
+    def reason(self) -> str:
+        """The message, under the name the API's problem bodies use."""
+        return self.message
+
+
+class PreflightFailed(TemplateError):
+    """The variables are incomplete or wrong; ``problems`` lists every one."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems), problems)  # type: ignore[arg-type]
