@@ -35,6 +35,8 @@ def _contains_nul(value: Any) -> bool:
         return "\x00" in value
     if isinstance(value, list | tuple | set):
         return any(_contains_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
     return False
 
 

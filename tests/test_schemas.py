@@ -71,3 +71,16 @@ def test_ids_must_fit_the_database(value):
 
 def test_the_largest_id_is_accepted():
     assert PartyInput(organisation_id=MAX_ID, role="donor").organisation_id == MAX_ID
+
+
+@pytest.mark.parametrize("payload", [{"reason": "a\x00b"}, {"a\x00": 1}, {"deep": [{"deeper": "\x00"}]}])
+def test_nul_characters_are_refused_inside_free_form_objects(payload):
+    from app.drafting.schemas import GenerateRequest
+    from app.workflow.schemas import TransitionRequest
+
+    with pytest.raises(ValidationError) as caught:
+        TransitionRequest(payload=payload)
+    assert _fields(caught.value) == ["payload"]
+    with pytest.raises(ValidationError) as caught:
+        GenerateRequest(variables=payload)
+    assert _fields(caught.value) == ["variables"]
