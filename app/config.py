@@ -41,9 +41,39 @@ class Settings(BaseSettings):
     smtp_sender: str = "agreements@localhost"
     smtp_timeout_seconds: float = Field(30.0, gt=0, le=600)
 
+    remind_end_date_days: list[int] = Field([90, 60, 30, 7], description="Days before an end date to remind.")
+    remind_notice_days: list[int] = Field([30, 7], description="Days before the notice deadline to remind.")
+    remind_obligation_days: list[int] = Field([14, 3], description="Days before an obligation falls due.")
+    remind_on_overdue: bool = True
+    remind_send_hour: int = Field(8, ge=0, le=23, description="Local hour at which reminders go out.")
+    remind_focal_points: bool = Field(False, description="Also email the partners' focal points.")
+    remind_cc: list[str] = Field([], description="Addresses copied on every reminder.")
+
+    dispatch_batch_size: int = Field(50, ge=1, le=1000)
+    dispatch_max_attempts: int = Field(6, ge=1, le=50)
+    dispatch_retry_base_seconds: float = Field(60.0, gt=0, le=86400)
+    dispatch_lease_seconds: int = Field(600, ge=10, le=86400, description="After this, a claimed reminder is retried.")
+
     scheduler_enabled: bool = True
     daily_run_hour: int = Field(6, ge=0, le=23, description="Local hour of the daily automatic transitions.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("remind_end_date_days", "remind_notice_days", "remind_obligation_days")
+    @classmethod
+    def _days_in_range(cls, value: list[int]) -> list[int]:
+        if any(day < 0 or day > 3650 for day in value):
+            raise ValueError("each number of days must be between 0 and 3650")
+        return sorted(set(value), reverse=True)
+
+    @field_validator("remind_cc")
+    @classmethod
+    def _emails(cls, value: list[str]) -> list[str]:
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            return [validate_email(item, check_deliverability=False).normalized for item in value]
+        except EmailNotValidError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("database_url")
     @classmethod

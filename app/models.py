@@ -17,7 +17,7 @@ from app.partnerships.models import (
     Undertaking,
     UndertakingForm,
 )
-from app.reminders.models import Reminder, ReminderStatus
+from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.users.models import ApiToken, Role, User, UserRole
 from app.workflow.models import TransitionEvent
 
@@ -44,6 +44,7 @@ __all__ = [
     "Recurrence",
     "ReferenceCounter",
     "Reminder",
+    "ReminderKind",
     "ReminderStatus",
     "Role",
     "Signature",

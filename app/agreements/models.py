@@ -53,6 +53,7 @@ class Agreement(Base):
     approved_sha256: Mapped[str | None] = mapped_column(String(64))
     terminated_on: Mapped[date | None]
     termination_reason: Mapped[str | None] = mapped_column(Text)
+    reminder_policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # overrides of the global policy
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)

@@ -1,11 +1,11 @@
-"""The outbox: one row per email alert to send, claimed and sent by the dispatcher."""
+"""The outbox: one row per email alert to one recipient, planned ahead, claimed and sent by a dispatcher."""
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, str_enum, utcnow
@@ -19,22 +19,41 @@ class ReminderStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+
+class ReminderKind(enum.StrEnum):
+    """What a reminder warns about."""
+
+    END_DATE = "end_date"
+    NOTICE_DEADLINE = "notice_deadline"
+    OBLIGATION_DUE = "obligation_due"
+    OBLIGATION_OVERDUE = "obligation_overdue"
 
 
 class Reminder(Base):
-    """An email alert due at ``send_at``; ``dedupe_key`` makes a second send of the same alert impossible."""
+    """An email alert to one recipient, due at ``send_at``.
+
+    ``dedupe_key`` (subject, kind, date, recipient) makes a second row, and so a second email, of the same alert
+    impossible; ``series`` groups the reminders of one deadline for one recipient (90, 60, 30 and 7 days
+    before), so that after downtime only the latest missed one is sent.
+    """
 
     __tablename__ = "reminders"
     __table_args__ = (Index("ix_reminders_status_send_at", "status", "send_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
+    series: Mapped[str] = mapped_column(String(255), index=True)
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int]
-    kind: Mapped[str] = mapped_column(String(40))
+    partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ReminderKind] = mapped_column(str_enum(ReminderKind, "reminder_kind"))
     due_on: Mapped[date]
+    offset_days: Mapped[int] = mapped_column(default=0)
     send_at: Mapped[datetime]
     recipient_email: Mapped[str] = mapped_column(String(254))
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     status: Mapped[ReminderStatus] = mapped_column(
         str_enum(ReminderStatus, "reminder_status"), default=ReminderStatus.PLANNED
     )
@@ -43,6 +62,7 @@ class Reminder(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(255))
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
