@@ -17,12 +17,17 @@ from app.agreements.models import Agreement
 from app.db import get_for_update, unit_of_work
 from app.errors import DomainError
 from app.idempotency.service import purge
+from app.obligations.models import Obligation
 from app.partnerships.models import Partnership
 from app.workflow import engine
 from app.workflow.registry import CRITERIA
 
 log = logging.getLogger(__name__)
-ENTITY_MODELS: dict[str, type[Agreement] | type[Partnership]] = {"agreement": Agreement, "partnership": Partnership}
+ENTITY_MODELS: dict[str, type[Agreement] | type[Partnership] | type[Obligation]] = {
+    "agreement": Agreement,
+    "partnership": Partnership,
+    "obligation": Obligation,
+}
 DAILY_JOB_ID = "daily-transitions"
 
 

@@ -140,7 +140,7 @@ def add_obligation(
 ) -> ObligationRead:
     """Record what a party owes under the agreement."""
     _require_on_agreement(session, user, agreement_id, Action.EDIT_PARTNERSHIP)
-    return ObligationRead.model_validate(service.add_obligation(session, agreement_id, body))
+    return ObligationRead.model_validate(service.add_obligation(session, agreement_id, body, user))
 
 
 @router.get("/agreements/{agreement_id}/signatures", response_model=list[SignatureRead])

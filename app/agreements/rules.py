@@ -210,6 +210,14 @@ def _store_signatures(ctx: Context) -> None:
     ctx.session.flush()
 
 
+@effect("plan_reminders")
+def _plan_reminders(ctx: Context) -> None:
+    """Plan, reschedule or cancel the agreement's reminders (and its obligations') for its new status."""
+    from app.reminders.planner import plan_agreement
+
+    plan_agreement(ctx.session, ctx.entity)
+
+
 @effect("record_termination")
 def _record_termination(ctx: Context) -> None:
     agreement: Agreement = ctx.entity

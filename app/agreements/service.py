@@ -192,15 +192,20 @@ def get_version(session: Session, agreement_id: int, number: int) -> DocumentVer
     raise NotFound(f"agreement {agreement_id} has no document version {number}")
 
 
-def add_obligation(session: Session, agreement_id: int, data: ObligationCreate) -> Obligation:
+def add_obligation(
+    session: Session, agreement_id: int, data: ObligationCreate, actor: User | None = None
+) -> Obligation:
     """Record what a party owes under the agreement (while drafting, or as a milestone while in force)."""
+    from app.reminders.planner import plan_obligation
+
     agreement = get_agreement(session, agreement_id)
     _require_status(agreement, OBLIGATIONS_OPEN_IN, "add an obligation")
     if data.party_id is not None and data.party_id not in {party.id for party in signing_parties(agreement)}:
         raise invalid("party_id", f"party {data.party_id} is not a party bound by this agreement")
-    obligation = Obligation(agreement_id=agreement.id, **data.model_dump())
+    obligation = Obligation(agreement=agreement, **data.model_dump())
     session.add(obligation)
-    session.flush()
+    engine.record_creation(session, "obligation", obligation, actor.id if actor else None)
+    plan_obligation(session, obligation)
     return obligation
 
 

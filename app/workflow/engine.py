@@ -31,7 +31,7 @@ SYSTEM_ROLE = "system"
 """Pseudo-role of automatic transitions (scheduler, agreement events): no person may fire them."""
 
 WORKFLOWS_DIR = Path(__file__).resolve().parents[2] / "workflows"
-STATE_ATTRIBUTES = {"partnership": "stage", "agreement": "status"}
+STATE_ATTRIBUTES = {"partnership": "stage", "agreement": "status", "obligation": "status"}
 _LINE = "__line__"
 
 
@@ -239,6 +239,7 @@ def parse_workflow(raw: dict[str, Any], origin: str) -> Workflow:
 def _load_rules() -> None:
     """Import the modules that register guards, effects and criteria (they import this one's registry)."""
     import app.agreements.rules
+    import app.obligations.rules
     import app.workflow.guards  # noqa: F401
 
 

@@ -42,7 +42,7 @@ BROKEN = [
 
 def test_the_shipped_workflows_load():
     names = [workflow.name for workflow in load_all()]
-    assert names == ["partnership", "agreement"]
+    assert names == ["partnership", "agreement", "obligation"]
 
 
 def test_a_well_formed_file_loads(tmp_path):

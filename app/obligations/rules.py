@@ -1,0 +1,103 @@
+"""Guards, effects and daily criteria of the obligation workflow (named in ``workflows/obligation.yaml``)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_
+
+from app.obligations.models import Obligation, ObligationStatus, Recurrence
+from app.workflow.registry import Context, criterion, effect, guard
+
+MONTHS = {Recurrence.MONTHLY: 1, Recurrence.QUARTERLY: 3, Recurrence.SEMI_ANNUALLY: 6, Recurrence.ANNUALLY: 12}
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):  # the 31st of a shorter month falls on its last day
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def next_occurrence(obligation: Obligation) -> date | None:
+    """The due date after the current one, or ``None`` when the current one is the last."""
+    if obligation.recurrence is None or obligation.due_date is None:
+        return None
+    following = _add_months(obligation.due_date, MONTHS[obligation.recurrence])
+    until = obligation.recurrence_until or obligation.agreement.end_date
+    return following if until is None or following <= until else None
+
+
+@guard("last_occurrence")
+def _last_occurrence(ctx: Context) -> list[str]:
+    following = next_occurrence(ctx.entity)
+    if following is not None:
+        return [f"this obligation recurs (next due {following}); record this occurrence as done instead"]
+    return []
+
+
+@guard("more_occurrences")
+def _more_occurrences(ctx: Context) -> list[str]:
+    if next_occurrence(ctx.entity) is None:
+        return ["this is the last (or only) occurrence; fulfil the obligation instead"]
+    return []
+
+
+@guard("fulfilment_date_valid")
+def _fulfilment_date_valid(ctx: Context) -> list[str]:
+    if ctx.payload is None:
+        return []
+    done = date.fromisoformat(ctx.payload["fulfilled_on"])
+    return [f"the date it was done ({done}) is in the future"] if done > ctx.today else []
+
+
+@guard("due_date_passed")
+def _due_date_passed(ctx: Context) -> list[str]:
+    due = ctx.entity.due_date
+    return [] if due is not None and due < ctx.today else [f"the due date ({due}) has not passed"]
+
+
+@effect("record_fulfilment")
+def _record_fulfilment(ctx: Context) -> None:
+    obligation: Obligation = ctx.entity
+    obligation.fulfilled_on = date.fromisoformat(ctx.payload["fulfilled_on"]) if ctx.payload else ctx.today
+    obligation.evidence_note = (ctx.payload or {}).get("evidence")
+
+
+@effect("advance_occurrence")
+def _advance_occurrence(ctx: Context) -> None:
+    obligation: Obligation = ctx.entity
+    done = (ctx.payload or {}).get("fulfilled_on", ctx.today.isoformat())
+    note = f"{obligation.due_date}: done on {done}"
+    if (ctx.payload or {}).get("evidence"):
+        note += f" ({ctx.payload['evidence']})"
+    obligation.evidence_note = "\n".join(filter(None, [obligation.evidence_note, note]))
+    obligation.due_date = next_occurrence(obligation)
+
+
+@effect("record_waiver")
+def _record_waiver(ctx: Context) -> None:
+    ctx.entity.waived_reason = (ctx.payload or {}).get("reason")
+
+
+@effect("clear_outcome")
+def _clear_outcome(ctx: Context) -> None:
+    obligation: Obligation = ctx.entity
+    obligation.fulfilled_on = None
+    obligation.waived_reason = None
+
+
+@effect("plan_obligation_reminders")
+def _plan_obligation_reminders(ctx: Context) -> None:
+    from app.reminders.planner import plan_obligation
+
+    plan_obligation(ctx.session, ctx.entity)
+
+
+@criterion("obligation_due_date_passed")
+def _due_date_passed_criterion(today: date) -> ColumnElement[bool]:
+    return and_(Obligation.status == ObligationStatus.OPEN, Obligation.due_date < today)

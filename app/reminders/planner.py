@@ -1,0 +1,241 @@
+"""The planner: which reminders an agreement and its obligations should have, reconciled with the outbox.
+
+Reminders are rows planned ahead. Planning is idempotent: run it again and nothing changes. When a date
+moves, the pending reminder is rescheduled (same row, new date); one that no longer applies is cancelled;
+one already sent is never sent again (its key stays taken).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.agreements.models import Agreement, AgreementKind
+from app.config import Settings, get_settings
+from app.obligations.models import Obligation, ObligationStatus
+from app.organisations.models import Contact
+from app.reminders.models import Reminder, ReminderKind, ReminderStatus
+
+PENDING = (ReminderStatus.PLANNED, ReminderStatus.FAILED)
+CARRIES_OVER = {AgreementKind.AMENDMENT, AgreementKind.EXTENSION}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """When to remind and whom: the global settings, overridden per agreement."""
+
+    end_date_days: tuple[int, ...]
+    notice_days: tuple[int, ...]
+    obligation_days: tuple[int, ...]
+    on_overdue: bool
+    focal_points: bool
+    cc: tuple[str, ...]
+    send_hour: int
+
+
+POLICY_FIELDS = ("end_date_days", "notice_days", "obligation_days", "on_overdue", "focal_points", "cc")
+
+
+def policy_for(agreement: Agreement, settings: Settings | None = None) -> Policy:
+    """The reminder policy of ``agreement``: its own overrides on top of the global settings."""
+    settings = settings or get_settings()
+    own: dict[str, Any] = agreement.reminder_policy or {}
+    return Policy(
+        end_date_days=tuple(own.get("end_date_days", settings.remind_end_date_days)),
+        notice_days=tuple(own.get("notice_days", settings.remind_notice_days)),
+        obligation_days=tuple(own.get("obligation_days", settings.remind_obligation_days)),
+        on_overdue=bool(own.get("on_overdue", settings.remind_on_overdue)),
+        focal_points=bool(own.get("focal_points", settings.remind_focal_points)),
+        cc=tuple(own.get("cc", settings.remind_cc)),
+        send_hour=settings.remind_send_hour,
+    )
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A reminder the facts call for."""
+
+    kind: ReminderKind
+    subject_type: str
+    subject_id: int
+    due_on: date
+    offset_days: int
+    recipient_email: str
+    recipient_user_id: int | None
+
+    @property
+    def send_day(self) -> date:
+        """The local day it goes out."""
+        return self.due_on - timedelta(days=self.offset_days)
+
+    @property
+    def slot(self) -> tuple[str, int, str]:
+        """What stays the same when only the date moves: kind, offset and recipient."""
+        return (self.kind.value, self.offset_days, self.recipient_email)
+
+    @property
+    def dedupe_key(self) -> str:
+        """One alert, one key: subject, kind, date and recipient."""
+        return f"{self.subject_type}:{self.subject_id}:{self.kind.value}:{self.send_day}:{self.recipient_email}"
+
+    @property
+    def series(self) -> str:
+        """The reminders of one deadline for one recipient."""
+        return f"{self.subject_type}:{self.subject_id}:{self.kind.value}:{self.recipient_email}"
+
+
+def _recipients(session: Session, agreement: Agreement, policy: Policy) -> list[tuple[str, int | None]]:
+    partnership = agreement.partnership
+    found: dict[str, int | None] = {}
+    for user in (partnership.owner, partnership.legal_officer):
+        if user is not None and user.is_active:
+            found.setdefault(user.email.lower(), user.id)
+    if policy.focal_points:
+        for party in partnership.parties:
+            contact = session.get(Contact, party.focal_point_id) if party.focal_point_id else None
+            if contact is not None and contact.email:
+                found.setdefault(contact.email.lower(), None)
+    for email in policy.cc:
+        found.setdefault(email.lower(), None)
+    return list(found.items())
+
+
+def _in_force(session: Session, agreement: Agreement) -> bool:
+    """Whether obligations under ``agreement`` are being carried out now (also through an amendment)."""
+    if agreement.status == "active":
+        return True
+    if agreement.status != "superseded":
+        return False
+    children = select(Agreement).where(Agreement.parent_id == agreement.id, Agreement.status == "active")
+    return any(child.kind in CARRIES_OVER for child in session.scalars(children))
+
+
+def _wanted_for_agreement(session: Session, agreement: Agreement, today: date) -> list[Wanted]:
+    if agreement.status not in ("active", "suspended") or agreement.end_date is None:
+        return []
+    policy = policy_for(agreement)
+    deadlines = [(ReminderKind.END_DATE, agreement.end_date, policy.end_date_days)]
+    if agreement.notice_period_days > 0:
+        notice_deadline = agreement.end_date - timedelta(days=agreement.notice_period_days)
+        deadlines.append((ReminderKind.NOTICE_DEADLINE, notice_deadline, policy.notice_days))
+    return [
+        Wanted(kind, "agreement", agreement.id, due, days, email, user_id)
+        for kind, due, offsets in deadlines
+        for days in offsets
+        if due - timedelta(days=days) >= today
+        for email, user_id in _recipients(session, agreement, policy)
+    ]
+
+
+def _wanted_for_obligation(session: Session, obligation: Obligation, today: date) -> list[Wanted]:
+    agreement = obligation.agreement
+    open_states = (ObligationStatus.OPEN, ObligationStatus.OVERDUE)
+    if obligation.status not in open_states or obligation.due_date is None or not _in_force(session, agreement):
+        return []
+    policy = policy_for(agreement)
+    plan = [(ReminderKind.OBLIGATION_DUE, days) for days in policy.obligation_days]
+    if policy.on_overdue:
+        plan.append((ReminderKind.OBLIGATION_OVERDUE, -1))  # the first day it is overdue
+    recipients = _recipients(session, agreement, policy)
+    if obligation.responsible_email and obligation.responsible_email.lower() not in {e for e, _ in recipients}:
+        recipients.append((obligation.responsible_email.lower(), None))
+    return [
+        Wanted(kind, "obligation", obligation.id, obligation.due_date, days, email, user_id)
+        for kind, days in plan
+        if obligation.due_date - timedelta(days=days) >= today
+        for email, user_id in recipients
+    ]
+
+
+def _send_at(day: date, policy_hour: int) -> datetime:
+    settings = get_settings()
+    return datetime.combine(day, time(policy_hour), tzinfo=settings.zone)
+
+
+def _reconcile(
+    session: Session,
+    subject_type: str,
+    subject_id: int,
+    wanted: list[Wanted],
+    partnership_id: int,
+    reason: str,
+    adopt_from: tuple[str, int] | None = None,
+) -> None:
+    """Make the pending reminders of one subject match ``wanted``: keep, reschedule, cancel or add."""
+    hour = get_settings().remind_send_hour
+    subjects = [(subject_type, subject_id), *([adopt_from] if adopt_from else [])]
+    pending: dict[tuple[str, int, str], Reminder] = {}
+    for kind, identifier in subjects:
+        stmt = select(Reminder).where(
+            Reminder.subject_type == kind, Reminder.subject_id == identifier, Reminder.status.in_(PENDING)
+        )
+        for row in session.scalars(stmt.order_by(Reminder.id)):
+            pending.setdefault((row.kind.value, row.offset_days, row.recipient_email), row)
+    for item in wanted:
+        row = pending.pop(item.slot, None)
+        if row is not None:
+            if (row.subject_type, row.subject_id, row.due_on) != (subject_type, subject_id, item.due_on):
+                row.subject_type, row.subject_id, row.due_on = subject_type, subject_id, item.due_on
+                row.dedupe_key, row.series = item.dedupe_key, item.series
+                row.send_at, row.next_attempt_at = _send_at(item.send_day, hour), None
+                row.status, row.attempts, row.last_error = ReminderStatus.PLANNED, 0, None
+            continue
+        taken = session.scalar(select(Reminder.id).where(Reminder.dedupe_key == item.dedupe_key))
+        if taken is not None:
+            continue  # already sent (or being sent): never again
+        session.add(
+            Reminder(
+                dedupe_key=item.dedupe_key,
+                series=item.series,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                partnership_id=partnership_id,
+                kind=item.kind,
+                due_on=item.due_on,
+                offset_days=item.offset_days,
+                send_at=_send_at(item.send_day, hour),
+                recipient_email=item.recipient_email,
+                recipient_user_id=item.recipient_user_id,
+            )
+        )
+    for row in pending.values():
+        if (row.subject_type, row.subject_id) == (subject_type, subject_id):
+            row.status, row.cancel_reason = ReminderStatus.CANCELLED, reason
+    session.flush()
+
+
+def plan_agreement(session: Session, agreement: Agreement) -> None:
+    """Plan (or re-plan) the end-date and notice reminders of an agreement and those of its obligations.
+
+    An amendment or extension in force takes over the pending reminders of the agreement it modifies, so
+    extending an agreement reschedules them rather than sending both.
+    """
+    today = clock.today(get_settings().zone)
+    adopt = None
+    if (
+        agreement.status == "active"
+        and agreement.parent_id
+        and agreement.kind in (*CARRIES_OVER, AgreementKind.RENEWAL)
+    ):
+        adopt = ("agreement", agreement.parent_id)
+    reason = f"the agreement is {agreement.status}"
+    wanted = _wanted_for_agreement(session, agreement, today)
+    _reconcile(session, "agreement", agreement.id, wanted, agreement.partnership_id, reason, adopt)
+    ids = [agreement.id]
+    if agreement.parent_id and agreement.kind in CARRIES_OVER:
+        ids.append(agreement.parent_id)
+    for obligation in session.scalars(select(Obligation).where(Obligation.agreement_id.in_(ids))):
+        plan_obligation(session, obligation)
+
+
+def plan_obligation(session: Session, obligation: Obligation) -> None:
+    """Plan (or re-plan) the reminders of one obligation: before it falls due and on the day it is overdue."""
+    today = clock.today(get_settings().zone)
+    wanted = _wanted_for_obligation(session, obligation, today)
+    reason = f"the obligation is {obligation.status}" if not wanted else "its due date moved"
+    _reconcile(session, "obligation", obligation.id, wanted, obligation.agreement.partnership_id, reason)
