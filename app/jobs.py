@@ -57,7 +57,7 @@ def run_daily_transitions(factory: sessionmaker[Session] | None = None) -> Daily
                 try:
                     with unit_of_work(factory) as session:
                         entity = get_for_update(session, model, entity_id, workflow.name)
-                        state = getattr(entity, workflow.state_attribute)
+                        state = workflow.state_of(entity)
                         if workflow.find(rule.trigger, state) is None:
                             continue  # moved meanwhile by someone else
                         engine.fire(session, workflow.name, entity, rule.trigger, None, f"daily run of {today}")

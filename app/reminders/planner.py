@@ -185,9 +185,17 @@ def _reconcile(
                 row.send_at, row.next_attempt_at = _send_at(item.send_day, hour), None
                 row.status, row.attempts, row.last_error = ReminderStatus.PLANNED, 0, None
             continue
-        taken = session.scalar(select(Reminder.id).where(Reminder.dedupe_key == item.dedupe_key))
+        taken = session.scalars(select(Reminder).where(Reminder.dedupe_key == item.dedupe_key)).first()
         if taken is not None:
-            continue  # already sent (or being sent): never again
+            if taken.status in (ReminderStatus.CANCELLED, ReminderStatus.SKIPPED):  # applies again: revive it
+                taken.status, taken.cancel_reason, taken.attempts, taken.last_error = (
+                    ReminderStatus.PLANNED,
+                    None,
+                    0,
+                    None,
+                )
+                taken.send_at, taken.next_attempt_at = _send_at(item.send_day, hour), None
+            continue  # sent or being sent: never again
         session.add(
             Reminder(
                 dedupe_key=item.dedupe_key,

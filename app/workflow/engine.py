@@ -81,12 +81,18 @@ class Workflow:
 
     def find(self, trigger: str, source: str) -> Transition | None:
         """The transition for ``trigger`` from ``source``, if there is one (asked of the shared machine)."""
+        source = str(getattr(source, "value", source))  # an enum column gives a StrEnum; the machine wants names
         if self.machine is not None and not self.machine.get_transitions(trigger=trigger, source=source):
             return None
         for transition in self.transitions:
             if transition.trigger == trigger and source in transition.sources:
                 return transition
         return None
+
+    def state_of(self, entity: Any) -> str:
+        """The entity's current state, as a plain name."""
+        value = getattr(entity, self.state_attribute)
+        return str(getattr(value, "value", value))
 
     def triggers_from(self, source: str) -> list[str]:
         """The triggers that can fire from ``source``."""
@@ -334,7 +340,7 @@ def current_date() -> date:
 def available(session: Session, workflow_name: str, entity: Any, user: User | None) -> list[Availability]:
     """Every trigger from the entity's current state, allowed or blocked with reasons; changes nothing."""
     workflow = get_workflow(workflow_name)
-    current = getattr(entity, workflow.state_attribute)
+    current = workflow.state_of(entity)
     result = []
     for transition in workflow.transitions:
         if current in transition.sources:
@@ -370,7 +376,7 @@ def fire(
     caller's transaction commits.
     """
     workflow = get_workflow(workflow_name)
-    current = getattr(entity, workflow.state_attribute)
+    current = workflow.state_of(entity)
     words = trigger.replace("_", " ")
     transition = workflow.find(trigger, current)
     if transition is None:

@@ -41,7 +41,7 @@ def _pairs(name: str) -> list[tuple[str, str]]:
 
 
 def test_every_state_is_reachable():
-    for name in ("partnership", "agreement"):
+    for name in ("partnership", "agreement", "obligation"):
         assert set(_paths(name)) == set(get_workflow(name).states), name
 
 
@@ -109,3 +109,64 @@ def test_agreement_pair(session, make_user, state, trigger):
         last = engine.history(session, "agreement", agreement.id)[-1]
         assert (last.from_state, last.to_state, last.trigger) == (state, transition.dest, trigger)
         assert _events(session) > before
+
+
+def _obligation_step(obligation, trigger, people):
+    """Fire ``trigger`` on an obligation as the happy path does (overdue travels past the due date)."""
+    from datetime import datetime, time, timedelta
+
+    today = clock.today(get_settings().zone)
+    steps = {
+        "fulfil": (people.manager, None, {"fulfilled_on": today.isoformat(), "evidence": "Report received"}),
+        "fulfil_occurrence": (people.manager, None, {"fulfilled_on": today.isoformat()}),
+        "waive": (people.lawyer, None, {"reason": "No longer relevant"}),
+        "mark_overdue": (None, None, None),
+        "reopen": (people.lawyer, "Filed by mistake", None),
+    }
+    actor, comment, payload = steps[trigger]
+    moment = clock.now()
+    if trigger == "mark_overdue":
+        moment = datetime.combine(obligation.due_date + timedelta(days=1), time(12), tzinfo=get_settings().zone)
+    return actor, comment, payload, moment
+
+
+@pytest.mark.parametrize(("state", "trigger"), _pairs("obligation"))
+def test_obligation_pair(session, make_user, state, trigger):
+    from datetime import timedelta
+
+    from app.agreements.schemas import ObligationCreate
+    from app.agreements.service import add_obligation
+    from app.obligations.models import Recurrence
+
+    people = cast(make_user)
+    agreement = draft_agreement(session, people)
+    today = clock.today(get_settings().zone)
+    recurring = trigger == "fulfil_occurrence"
+    data = ObligationCreate(
+        description="Quarterly report" if recurring else "Final report",
+        due_date=today + timedelta(days=10),
+        recurrence=Recurrence.QUARTERLY if recurring else None,
+    )
+    obligation = add_obligation(session, agreement.id, data, people.manager)
+    for step in _paths("obligation")[state]:
+        actor, comment, payload, moment = _obligation_step(obligation, step, people)
+        if step == "fulfil" and recurring:
+            obligation.recurrence = None  # reach 'fulfilled' by its last occurrence
+        with clock.frozen_at(moment):
+            engine.fire(session, "obligation", obligation, step, actor and actor.id, comment, actor=actor,
+                        payload=payload)  # fmt: skip
+        if recurring:
+            obligation.recurrence = Recurrence.QUARTERLY
+    assert obligation.status == state
+    before = _events(session)
+    actor, comment, payload, moment = _obligation_step(obligation, trigger, people)
+    transition = get_workflow("obligation").find(trigger, state)
+    with clock.frozen_at(moment):
+        if transition is None:
+            with pytest.raises(TransitionNotAllowed, match=state):
+                engine.fire(session, "obligation", obligation, trigger, None, comment, actor=actor, payload=payload)
+            assert obligation.status == state and _events(session) == before
+        else:
+            engine.fire(session, "obligation", obligation, trigger, actor and actor.id, comment, actor=actor,
+                        payload=payload)  # fmt: skip
+            assert obligation.status == transition.dest and _events(session) == before + 1
