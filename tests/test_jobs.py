@@ -44,7 +44,8 @@ def test_the_daily_run_activates_and_expires_what_is_due_once(session, session_f
     with clock.frozen_at(datetime.combine(_today() + timedelta(days=50), time(7), tzinfo=get_settings().zone)):
         report = run_daily_transitions(session_factory)
     session.expire_all()
-    assert report.fired == {"activate": [later.id], "expire": [later.id]}
+    assert (report.fired["activate"], report.fired["expire"]) == ([later.id], [later.id])
+    assert len(report.fired["mark_overdue"]) == 6  # both agreements' obligations fell due meanwhile
     assert later.status == "expired"
     assert later.partnership.stage == "ended"
     assert [e.trigger for e in engine.history(session, "partnership", later.partnership_id)][-2:] == [

@@ -92,6 +92,7 @@ class AgreementRead(OutputModel):
     approved_sha256: str | None
     terminated_on: date | None
     termination_reason: str | None
+    reminder_policy: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime
     version: int

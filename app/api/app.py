@@ -17,6 +17,7 @@ from app.db import make_engine
 from app.drafting.routes import router as drafting_router
 from app.organisations.routes import router as organisations_router
 from app.partnerships.routes import router as partnerships_router
+from app.reminders.routes import router as reminders_router
 from app.users.routes import router as users_router
 from app.workflow.engine import load_all
 from app.workflow.routes import router as workflows_router
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         partnerships_router,
         agreements_router,
         drafting_router,
+        reminders_router,
         users_router,
         workflows_router,
     ):

@@ -21,6 +21,8 @@ from app.drafting.outputs import to_docx
 from app.drafting.service import DOCX_MEDIA_TYPE
 from app.organisations.routes import OrganisationQuery
 from app.partnerships.routes import PartnershipQuery
+from app.reminders.models import Reminder, ReminderKind, ReminderStatus
+from app.reminders.routes import ReminderQuery
 from app.users.models import Role
 from tests.builders import PROBLEM_JSON, cast, draft_agreement, organisation, partnership
 
@@ -259,6 +261,19 @@ ROUTES: dict[tuple[str, str], Body | None] = {
         },
         "format": "html",
     },
+    ("GET", "/api/v1/reminders"): None,
+    ("POST", "/api/v1/reminders/{reminder_id}/retry"): None,  # takes no body
+    ("POST", "/api/v1/reminders/{reminder_id}/cancel"): lambda w: {"reason": "The partner asked us to stop"},
+    ("GET", "/api/v1/me/upcoming"): None,
+    ("PUT", "/api/v1/agreements/{agreement_id}/reminder-policy"): lambda w: {
+        "end_date_days": [60, 30],
+        "notice_days": [14],
+        "obligation_days": [7],
+        "on_overdue": False,
+        "focal_points": True,
+        "cc": ["partnerships@example.org"],
+    },
+    ("GET", "/api/v1/partnerships/{partnership_id}/timeline"): None,
     ("GET", "/api/v1/workflows/{name}"): None,
     ("GET", "/api/v1/workflows/{name}/diagram"): None,
 }
@@ -268,8 +283,13 @@ LISTS = {
     "/api/v1/organisations": OrganisationQuery,
     "/api/v1/partnerships": PartnershipQuery,
     "/api/v1/agreements": AgreementQuery,
+    "/api/v1/reminders": ReminderQuery,
 }
-ROUTE_VALUES = {"/api/v1/agreements/{agreement_id}/transitions/{trigger}": {"trigger": "cancel"}}
+# Path parameters that take another world value on some routes (parameter -> key of World.values).
+ROUTE_VALUES = {
+    "/api/v1/agreements/{agreement_id}/transitions/{trigger}": {"trigger": "agreement_trigger"},
+    "/api/v1/reminders/{reminder_id}/cancel": {"reminder_id": "planned_reminder_id"},
+}
 UPLOADS = {"/api/v1/agreements/{agreement_id}/versions/upload"}
 ROUTE_QUERIES = {"/api/v1/partnerships/{partnership_id}/stage": "?on=2026-01-01"}
 
@@ -282,6 +302,23 @@ def world(session, auth, make_user) -> World:
     swept = partnership(session, admin, org)
     people = cast(make_user)
     drafted = draft_agreement(session, people)
+    failed, planned = (
+        Reminder(
+            dedupe_key=f"sweep:{status}",
+            series=f"sweep:{status}",
+            subject_type="agreement",
+            subject_id=drafted.id,
+            partnership_id=swept.id,
+            kind=ReminderKind.END_DATE,
+            due_on=clock.today(get_settings().zone),
+            send_at=clock.now(),
+            recipient_email="someone@example.org",
+            status=status,
+        )
+        for status in (ReminderStatus.FAILED, ReminderStatus.PLANNED)
+    )
+    session.add_all([failed, planned])
+    session.commit()
     values = {
         "admin_id": admin.id,
         "legal_officer_id": lawyer.id,
@@ -295,6 +332,9 @@ def world(session, auth, make_user) -> World:
         "party_id": drafted.partnership.parties[0].id,
         "number": 1,
         "other": 1,
+        "agreement_trigger": "cancel",
+        "reminder_id": failed.id,
+        "planned_reminder_id": planned.id,
         "key": "mou",
         "language": "en",
     }
@@ -302,7 +342,7 @@ def world(session, auth, make_user) -> World:
 
 
 def _url(path: str, world: World, **overrides: str) -> str:
-    values = {**world.values, **ROUTE_VALUES.get(path, {})}
+    values = {**world.values, **{name: world.values[key] for name, key in ROUTE_VALUES.get(path, {}).items()}}
     return path.format(**{**{k: str(v) for k, v in values.items()}, **overrides}) + ROUTE_QUERIES.get(path, "")
 
 

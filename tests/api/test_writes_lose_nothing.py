@@ -15,6 +15,7 @@ import pytest
 from app import clock
 from app.config import get_settings
 from app.partnerships.models import PartyRole
+from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.users.models import Role
 from tests.builders import (
     advance,
@@ -52,10 +53,28 @@ def world(session, auth, make_user) -> World:
     active = draft_agreement(session, people, drafted.partnership)
     for step in ("submit_for_review", "approve", "record_signatures", "activate"):
         advance(session, active, step, people)
+    planned_reminder, sent_reminder = (
+        Reminder(
+            dedupe_key=f"world:{status}",
+            series=f"world:{status}",
+            subject_type="agreement",
+            subject_id=active.id,
+            partnership_id=active.partnership_id,
+            kind=ReminderKind.END_DATE,
+            due_on=active.end_date,
+            send_at=clock.now(),
+            recipient_email="someone@example.org",
+            status=status,
+        )
+        for status in (ReminderStatus.PLANNED, ReminderStatus.SENT)
+    )
+    session.add_all([planned_reminder, sent_reminder])
     session.commit()
     first = partnership(session, admin, org, project={"name": "First project", "code": "P-1"})
     second = partnership(session, admin, org, (other, PartyRole.DONOR), project={"name": "Second", "code": "P-2"})
     ids = {
+        "planned_reminder": planned_reminder.id,
+        "sent_reminder": sent_reminder.id,
         "formalising": drafted.partnership_id,
         "draft": drafted.id,
         "incomplete": incomplete.id,
@@ -681,6 +700,56 @@ CASES: dict[str, tuple[Any, ...]] = {
         {},
         422,
         "interaction_date",
+    ),
+    "reminder retry: not failed": (
+        "POST",
+        "/reminders/{reminder_id}/retry",
+        "/reminders/{planned_reminder}/retry",
+        lambda i: None,
+        "admin",
+        {},
+        409,
+        None,
+    ),
+    "reminder cancel: already sent": (
+        "POST",
+        "/reminders/{reminder_id}/cancel",
+        "/reminders/{sent_reminder}/cancel",
+        lambda i: {"reason": "Too late"},
+        "admin",
+        {},
+        409,
+        None,
+    ),
+    "reminder cancel: viewer": (
+        "POST",
+        "/reminders/{reminder_id}/cancel",
+        "/reminders/{planned_reminder}/cancel",
+        lambda i: {"reason": "Not mine"},
+        "viewer",
+        {},
+        403,
+        None,
+    ),
+    "reminder policy: impossible number of days": (
+        "PUT",
+        "/agreements/{agreement_id}/reminder-policy",
+        "/agreements/{active}/reminder-policy",
+        lambda i: {"end_date_days": [30, 5000]},
+        "admin",
+        {},
+        422,
+        "end_date_days",
+    ),
+    "reminder policy: bad cc address": (
+        "PUT",
+        "/agreements/{agreement_id}/reminder-policy",
+        "/agreements/{active}/reminder-policy",
+        lambda i: {"cc": ["not an address"]},
+        "admin",
+        {},
+        422,
+        "cc[0]",
     ),
     "undertaking: viewer": (
         "POST",

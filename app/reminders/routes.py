@@ -1,0 +1,81 @@
+"""HTTP endpoints for reminders: the outbox, retry and cancel, my upcoming reminders, policies and timelines."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from app.agreements.routes import AgreementId, _require_on_agreement
+from app.agreements.schemas import AgreementRead
+from app.api.deps import CurrentUser, DbSession
+from app.listing import Page, PageParams
+from app.partnerships.routes import PartnershipId, _require_edit
+from app.reminders import service
+from app.reminders.schemas import CancelRequest, ReminderFilter, ReminderPolicyInput, ReminderRead, TimelineEntry
+from app.reminders.timeline import timeline
+from app.schemas import MAX_ID
+from app.users.policy import Action, require
+
+router = APIRouter(tags=["reminders"])
+ReminderId = Annotated[int, Path(gt=0, le=MAX_ID, description="Reminder id")]
+
+
+class ReminderQuery(ReminderFilter, PageParams):
+    """Filters, paging and sorting for the reminder list."""
+
+
+def _require_manage(session: DbSession, user: CurrentUser, reminder_id: int) -> None:
+    reminder = service.get_reminder(session, reminder_id)
+    if reminder.partnership_id is None:
+        require(user, Action.MANAGE_USERS)
+    else:
+        _require_edit(session, user, reminder.partnership_id)
+
+
+@router.get("/reminders", response_model=Page[ReminderRead])
+def list_reminders(
+    session: DbSession, user: CurrentUser, query: Annotated[ReminderQuery, Query()]
+) -> Page[ReminderRead]:
+    """The outbox, filtered by status, kind, partnership, recipient or send time."""
+    require(user, Action.READ)
+    found = service.list_reminders(session, query, query)
+    items = [ReminderRead.model_validate(item) for item in found.items]
+    return Page[ReminderRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
+
+
+@router.post("/reminders/{reminder_id}/retry", response_model=ReminderRead)
+def retry(session: DbSession, user: CurrentUser, reminder_id: ReminderId) -> ReminderRead:
+    """Send a failed reminder again at the next dispatch."""
+    _require_manage(session, user, reminder_id)
+    return ReminderRead.model_validate(service.retry(session, reminder_id))
+
+
+@router.post("/reminders/{reminder_id}/cancel", response_model=ReminderRead)
+def cancel(session: DbSession, user: CurrentUser, reminder_id: ReminderId, body: CancelRequest) -> ReminderRead:
+    """Make sure a planned or failed reminder does not go out."""
+    _require_manage(session, user, reminder_id)
+    return ReminderRead.model_validate(service.cancel(session, reminder_id, body.reason))
+
+
+@router.get("/me/upcoming", response_model=list[ReminderRead])
+def upcoming(session: DbSession, user: CurrentUser) -> list[ReminderRead]:
+    """The reminders still to be sent to me, soonest first."""
+    require(user, Action.READ)
+    return [ReminderRead.model_validate(item) for item in service.upcoming_for(session, user)]
+
+
+@router.put("/agreements/{agreement_id}/reminder-policy", response_model=AgreementRead)
+def set_policy(
+    session: DbSession, user: CurrentUser, agreement_id: AgreementId, body: ReminderPolicyInput
+) -> AgreementRead:
+    """Give the agreement its own reminder days and recipients; its reminders are re-planned at once."""
+    _require_on_agreement(session, user, agreement_id, Action.EDIT_PARTNERSHIP)
+    return AgreementRead.model_validate(service.set_policy(session, agreement_id, body))
+
+
+@router.get("/partnerships/{partnership_id}/timeline", response_model=list[TimelineEntry])
+def partnership_timeline(session: DbSession, user: CurrentUser, partnership_id: PartnershipId) -> list[TimelineEntry]:
+    """Everything dated about the partnership, in order: contacts, undertakings, changes, deadlines, reminders."""
+    require(user, Action.READ)
+    return timeline(session, partnership_id)

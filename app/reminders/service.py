@@ -1,0 +1,99 @@
+"""Reminders as people see them: lists, a personal upcoming list, per-agreement policy, and a dry run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.agreements.models import Agreement
+from app.agreements.service import get_agreement
+from app.errors import Conflict, NotFound
+from app.listing import PageParams, Slice, order_by, paginate
+from app.reminders.models import Reminder, ReminderStatus
+from app.reminders.planner import plan_agreement
+from app.reminders.schemas import ReminderFilter, ReminderPolicyInput
+from app.users.models import User
+
+SORTABLE = {"send_at": Reminder.send_at, "due_on": Reminder.due_on, "status": Reminder.status}
+TERMINAL = {"expired", "terminated", "superseded", "cancelled"}
+
+
+def get_reminder(session: Session, reminder_id: int) -> Reminder:
+    """The reminder with this id, or ``NotFound``."""
+    reminder = session.get(Reminder, reminder_id)
+    if reminder is None:
+        raise NotFound(f"reminder {reminder_id} does not exist")
+    return reminder
+
+
+def list_reminders(session: Session, filters: ReminderFilter, params: PageParams) -> Slice:
+    """Reminders matching ``filters``, soonest first unless sorted otherwise."""
+    stmt = select(Reminder)
+    if filters.status:
+        stmt = stmt.where(Reminder.status == filters.status)
+    if filters.kind:
+        stmt = stmt.where(Reminder.kind == filters.kind)
+    if filters.partnership_id:
+        stmt = stmt.where(Reminder.partnership_id == filters.partnership_id)
+    if filters.recipient:
+        stmt = stmt.where(func.lower(Reminder.recipient_email) == filters.recipient.strip().lower())
+    if filters.send_before:
+        stmt = stmt.where(Reminder.send_at < filters.send_before)
+    stmt = order_by(stmt, params.sort, SORTABLE, default=[Reminder.send_at, Reminder.id])
+    return paginate(session, stmt, params)
+
+
+def upcoming_for(session: Session, user: User, limit: int = 100) -> list[Reminder]:
+    """The reminders still to be sent to ``user``, soonest first."""
+    stmt = (
+        select(Reminder)
+        .where(
+            (Reminder.recipient_user_id == user.id) | (func.lower(Reminder.recipient_email) == user.email.lower()),
+            Reminder.status.in_([ReminderStatus.PLANNED, ReminderStatus.FAILED]),
+        )
+        .order_by(Reminder.send_at, Reminder.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def due_now(session: Session, until: datetime | None = None) -> list[Reminder]:
+    """What the dispatcher would send if it ran at ``until`` (now by default): the dry run."""
+    until = until or clock.now()
+    stmt = select(Reminder).where(Reminder.status == ReminderStatus.PLANNED, Reminder.send_at <= until)
+    return list(session.scalars(stmt.order_by(Reminder.send_at, Reminder.id)))
+
+
+def set_policy(session: Session, agreement_id: int, data: ReminderPolicyInput) -> Agreement:
+    """Give an agreement its own reminder policy and re-plan its reminders accordingly."""
+    agreement = get_agreement(session, agreement_id)
+    if agreement.status in TERMINAL:
+        raise Conflict(f"the agreement is {agreement.status}: it has no reminders to plan")
+    agreement.reminder_policy = data.as_overrides() or None
+    session.flush()
+    plan_agreement(session, agreement)
+    return agreement
+
+
+def retry(session: Session, reminder_id: int) -> Reminder:
+    """Send a failed reminder again at the next dispatch, with a fresh count of attempts."""
+    reminder = get_reminder(session, reminder_id)
+    if reminder.status != ReminderStatus.FAILED:
+        raise Conflict(f"only a failed reminder can be retried; reminder {reminder_id} is {reminder.status}")
+    reminder.status, reminder.attempts, reminder.send_at = ReminderStatus.PLANNED, 0, clock.now()
+    reminder.next_attempt_at = None
+    session.flush()
+    return reminder
+
+
+def cancel(session: Session, reminder_id: int, reason: str) -> Reminder:
+    """Make sure a reminder does not go out; one already sent or being sent cannot be taken back."""
+    reminder = get_reminder(session, reminder_id)
+    if reminder.status not in (ReminderStatus.PLANNED, ReminderStatus.FAILED):
+        raise Conflict(f"reminder {reminder_id} is {reminder.status}: it cannot be cancelled")
+    reminder.status, reminder.cancel_reason = ReminderStatus.CANCELLED, reason
+    session.flush()
+    return reminder
