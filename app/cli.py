@@ -32,6 +32,8 @@ tokens_cli = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
 cli.add_typer(tokens_cli, name="tokens")
 workflow_cli = typer.Typer(help="Inspect the workflows.", no_args_is_help=True)
+reminders_cli = typer.Typer(help="Look at and manage the reminder outbox.", no_args_is_help=True)
+cli.add_typer(reminders_cli, name="reminders")
 cli.add_typer(workflow_cli, name="workflow")
 
 
@@ -180,6 +182,91 @@ def draft(
     except OSError as exc:
         raise fail(f"cannot write {output}: {exc.strerror}") from None
     typer.echo(f"wrote {output} ({len(document.content):,} bytes, {format})")
+
+
+def _reminder_line(reminder: Any) -> str:
+    when = reminder.send_at.astimezone(get_settings().zone).strftime("%Y-%m-%d %H:%M")
+    kind = reminder.kind.value.replace("_", " ")
+    return (
+        f"{reminder.id:>7}  {when}  {reminder.status:<9}  {kind:<18}  due {reminder.due_on}  "
+        f"{reminder.subject_type} {reminder.subject_id}  to {reminder.recipient_email}"
+    )
+
+
+@cli.command()
+@friendly_errors
+def remind(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show what would go out, to whom, when.")] = False,
+    days: Annotated[int, typer.Option(min=0, max=3650, help="With --dry-run: also what falls due in N days.")] = 0,
+) -> None:
+    """Send the reminders that are due now (or, with --dry-run, list them without sending)."""
+    from datetime import timedelta
+
+    from app import clock
+    from app.db import unit_of_work
+    from app.reminders.service import due_now
+
+    _ensure_schema(get_settings())
+    if dry_run:
+        until = clock.now() + timedelta(days=days)
+        with unit_of_work(write=False) as session:
+            due = due_now(session, until)
+            for reminder in due:
+                typer.echo(_reminder_line(reminder))
+        typer.echo(f"{len(due)} reminder(s) would go out by {until.astimezone(get_settings().zone):%Y-%m-%d %H:%M}")
+        return
+    from app.reminders.dispatcher import dispatch_once
+
+    report = dispatch_once()
+    typer.echo(f"sent {report.sent}, retrying {report.retried}, failed {report.failed}, skipped {report.skipped}")
+
+
+@reminders_cli.command("list")
+@friendly_errors
+def reminders_list(
+    status: Annotated[str | None, typer.Option(help="planned, sending, sent, failed, cancelled or skipped")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+) -> None:
+    """List reminders, soonest first."""
+    from app.db import unit_of_work
+    from app.listing import PageParams
+    from app.reminders.schemas import ReminderFilter
+    from app.reminders.service import list_reminders
+
+    filters = ReminderFilter(status=status)
+    _ensure_schema(get_settings())
+    with unit_of_work(write=False) as session:
+        found = list_reminders(session, filters, PageParams(page_size=min(limit, 200)))
+        for reminder in found.items:
+            typer.echo(_reminder_line(reminder))
+    typer.echo(f"{found.total} reminder(s)")
+
+
+@reminders_cli.command("retry")
+@friendly_errors
+def reminders_retry(reminder_id: Annotated[int, typer.Argument(min=1)]) -> None:
+    """Send a failed reminder again at the next dispatch."""
+    from app.db import unit_of_work
+    from app.reminders.service import retry
+
+    with unit_of_work() as session:
+        typer.echo(_reminder_line(retry(session, reminder_id)))
+
+
+@reminders_cli.command("cancel")
+@friendly_errors
+def reminders_cancel(
+    reminder_id: Annotated[int, typer.Argument(min=1)],
+    reason: Annotated[str, typer.Option(help="Why it should not go out.")],
+) -> None:
+    """Make sure a planned or failed reminder does not go out."""
+    from app.db import unit_of_work
+    from app.reminders.service import cancel
+
+    if not reason.strip():
+        raise fail("--reason must say why")
+    with unit_of_work() as session:
+        typer.echo(_reminder_line(cancel(session, reminder_id, reason.strip())))
 
 
 @cli.command()

@@ -29,6 +29,7 @@ ENTITY_MODELS: dict[str, type[Agreement] | type[Partnership] | type[Obligation]]
     "obligation": Obligation,
 }
 DAILY_JOB_ID = "daily-transitions"
+DISPATCH_JOB_ID = "dispatch-reminders"
 
 
 @dataclass
@@ -79,12 +80,26 @@ def daily_job(factory: sessionmaker[Session] | None = None) -> None:
         log.exception("daily run failed; it will be tried again at the next run")
 
 
+def dispatch_job(factory: sessionmaker[Session] | None = None) -> None:
+    """The scheduler's entry point for the outbox: send what is due; an error waits for the next minute."""
+    from app.reminders.dispatcher import dispatch_once
+
+    try:
+        dispatch_once(factory)
+    except Exception:
+        log.exception("reminder dispatch failed; it will be tried again in a minute")
+
+
 def make_scheduler(hour: int, zone: str, factory: sessionmaker[Session] | None = None, *, blocking: bool = False):
-    """An APScheduler 3 scheduler with its own in-memory job store: the daily run at ``hour`` local time,
-    and once at start so that a day missed while the process was down is caught up."""
+    """An APScheduler 3 scheduler with its own in-memory job store (never shared between processes).
+
+    Jobs: the daily run at ``hour`` local time, and once at start so that a day missed while the process was
+    down is caught up; the reminder dispatch every minute.
+    """
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
 
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=zone)
     scheduler.add_job(
@@ -96,6 +111,16 @@ def make_scheduler(hour: int, zone: str, factory: sessionmaker[Session] | None =
         coalesce=True,
         max_instances=1,
         misfire_grace_time=6 * 3600,
+        next_run_time=clock.now(),
+    )
+    scheduler.add_job(
+        dispatch_job,
+        IntervalTrigger(minutes=1, timezone=zone),
+        args=[factory],
+        id=DISPATCH_JOB_ID,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
         next_run_time=clock.now(),
     )
     return scheduler
