@@ -115,7 +115,7 @@ def _in_force(session: Session, agreement: Agreement) -> bool:
     return any(child.kind in CARRIES_OVER for child in session.scalars(children))
 
 
-def _wanted_for_agreement(session: Session, agreement: Agreement, today: date) -> list[Wanted]:
+def _wanted_for_agreement(session: Session, agreement: Agreement) -> list[Wanted]:
     if agreement.status not in ("active", "suspended") or agreement.end_date is None:
         return []
     policy = policy_for(agreement)
@@ -127,12 +127,11 @@ def _wanted_for_agreement(session: Session, agreement: Agreement, today: date) -
         Wanted(kind, "agreement", agreement.id, due, days, email, user_id)
         for kind, due, offsets in deadlines
         for days in offsets
-        if due - timedelta(days=days) >= today
         for email, user_id in _recipients(session, agreement, policy)
     ]
 
 
-def _wanted_for_obligation(session: Session, obligation: Obligation, today: date) -> list[Wanted]:
+def _wanted_for_obligation(session: Session, obligation: Obligation) -> list[Wanted]:
     agreement = obligation.agreement
     open_states = (ObligationStatus.OPEN, ObligationStatus.OVERDUE)
     if obligation.status not in open_states or obligation.due_date is None or not _in_force(session, agreement):
@@ -147,7 +146,6 @@ def _wanted_for_obligation(session: Session, obligation: Obligation, today: date
     return [
         Wanted(kind, "obligation", obligation.id, obligation.due_date, days, email, user_id)
         for kind, days in plan
-        if obligation.due_date - timedelta(days=days) >= today
         for email, user_id in recipients
     ]
 
@@ -159,6 +157,7 @@ def _send_at(day: date, policy_hour: int) -> datetime:
 
 def _reconcile(
     session: Session,
+    today: date,
     subject_type: str,
     subject_id: int,
     wanted: list[Wanted],
@@ -185,6 +184,8 @@ def _reconcile(
                 row.send_at, row.next_attempt_at = _send_at(item.send_day, hour), None
                 row.status, row.attempts, row.last_error = ReminderStatus.PLANNED, 0, None
             continue
+        if item.send_day < today:
+            continue  # its day has passed before it was ever planned: not worth an email now
         taken = session.scalars(select(Reminder).where(Reminder.dedupe_key == item.dedupe_key)).first()
         if taken is not None:
             if taken.status in (ReminderStatus.CANCELLED, ReminderStatus.SKIPPED):  # applies again: revive it
@@ -232,8 +233,8 @@ def plan_agreement(session: Session, agreement: Agreement) -> None:
     ):
         adopt = ("agreement", agreement.parent_id)
     reason = f"the agreement is {agreement.status}"
-    wanted = _wanted_for_agreement(session, agreement, today)
-    _reconcile(session, "agreement", agreement.id, wanted, agreement.partnership_id, reason, adopt)
+    wanted = _wanted_for_agreement(session, agreement)
+    _reconcile(session, today, "agreement", agreement.id, wanted, agreement.partnership_id, reason, adopt)
     ids = [agreement.id]
     if agreement.parent_id and agreement.kind in CARRIES_OVER:
         ids.append(agreement.parent_id)
@@ -244,6 +245,6 @@ def plan_agreement(session: Session, agreement: Agreement) -> None:
 def plan_obligation(session: Session, obligation: Obligation) -> None:
     """Plan (or re-plan) the reminders of one obligation: before it falls due and on the day it is overdue."""
     today = clock.today(get_settings().zone)
-    wanted = _wanted_for_obligation(session, obligation, today)
+    wanted = _wanted_for_obligation(session, obligation)
     reason = f"the obligation is {obligation.status}" if not wanted else "its due date moved"
-    _reconcile(session, "obligation", obligation.id, wanted, obligation.agreement.partnership_id, reason)
+    _reconcile(session, today, "obligation", obligation.id, wanted, obligation.agreement.partnership_id, reason)
