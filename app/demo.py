@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.agreements.models import Agreement, AgreementKind
 from app.agreements.rules import signing_parties
-from app.agreements.schemas import AgreementCreate
-from app.agreements.service import add_version, create_agreement
+from app.agreements.schemas import AgreementCreate, ObligationCreate
+from app.agreements.service import add_obligation, add_version, create_agreement
 from app.config import get_settings
-from app.obligations.models import Obligation, ObligationStatus, Recurrence
+from app.obligations.models import Obligation, Recurrence
+from app.obligations.rules import add_months
 from app.organisations.models import Contact, Organisation, OrganisationKind
 from app.organisations.schemas import ContactCreate, OrganisationCreate
 from app.organisations.service import create_organisation
@@ -428,6 +429,14 @@ def _quarter_end_after(day: date) -> date:
     return next((end for end in ends if end > day), date(day.year + 1, 3, 31))
 
 
+def _occurrences(first: date, until: date | None) -> list[date]:
+    """The due dates of a quarterly obligation from ``first`` up to ``until``."""
+    days = [first]
+    while until is not None and (following := add_months(days[-1], 3)) <= until:
+        days.append(following)
+    return days
+
+
 def _lower_first(text: str) -> str:
     return text[0].lower() + text[1:]
 
@@ -470,6 +479,7 @@ class _PortfolioBuilder:
         self.organisations: list[Organisation] = []
         self.partnerships: list[Partnership] = []
         self.agreements: list[Agreement] = []
+        self.outcomes: list[tuple[date, int, Obligation, str, User | None, dict | None]] = []
         self.titles: set[str] = set()
         self.people: set[str] = set()
 
@@ -503,6 +513,7 @@ class _PortfolioBuilder:
         self.leads = itertools.cycle(self.rng.sample(self.organisations, len(self.organisations)))
         for index, scenario in enumerate(SCENARIOS):
             getattr(self, f"play_{scenario.stage}")(index, scenario)
+        self.play_obligations()
         demo_users = [
             DemoUser(user.email, user.full_name, role, create_token(self.session, user, "demo", TOKEN_DAYS)[1])
             for user, role in users
@@ -749,7 +760,7 @@ class _PortfolioBuilder:
         if term[0] <= self.today:
             self.step(agreement, "activate", term[0], None, "Effective date reached")  # supersedes the parent
             if parent is not None:
-                self.waive_open_obligations(parent, f"Carried over to the {kind.value}")
+                self.waive_open_obligations(case, parent, term[0], f"Carried over to the {kind.value}")
         return agreement
 
     def formal_history(self, index: int, scenario: Scenario, term: Term) -> tuple[Case, Agreement]:
@@ -774,34 +785,39 @@ class _PortfolioBuilder:
         with self.on(day):
             lawyer = case.legal_officer
             engine.fire(self.session, "agreement", agreement, trigger, lawyer.id, actor=lawyer, payload=notice)
-        self.waive_open_obligations(agreement, "The agreement was terminated")
+        self.waive_open_obligations(case, agreement, day, "The agreement was terminated")
 
     def add_obligations(self, case: Case, agreement: Agreement) -> None:
+        """What each party owes, recorded while drafting; how each one went is played later, in date order."""
         start, end = agreement.effective_date, agreement.end_date
         lead = case.partnership.parties[0]
+        evidence = "Received and filed by the programme team"
 
         def add(party: PartnershipParty | None, text: str, due: date, recurring: bool = False) -> None:
             late, early = self.rng.random() < 0.12, timedelta(days=self.rng.randint(0, 10))  # drawn every time
-            status, fulfilled_on = ObligationStatus.OPEN, None
-            if recurring and end and end < self.today:
-                status, fulfilled_on = ObligationStatus.FULFILLED, end
-            elif due < self.today and late:
-                status = ObligationStatus.OVERDUE
-            elif due < self.today and not recurring:
-                status, fulfilled_on = ObligationStatus.FULFILLED, due - early
-            obligation = Obligation(
-                agreement=agreement,
+            data = ObligationCreate(
                 party_id=party.id if party else None,
                 description=text,
                 due_date=due,
                 recurrence=Recurrence.QUARTERLY if recurring else None,
                 recurrence_until=end if recurring else None,
-                status=status,
-                fulfilled_on=fulfilled_on,
-                evidence_note="Received and filed by the programme team" if fulfilled_on else None,
                 responsible_email=self.focal_point(party).email if party else case.owner.email,
             )
-            self.session.add(obligation)
+            obligation = add_obligation(self.session, agreement.id, data, case.owner)
+            if recurring:
+                occurrences = _occurrences(due, end)
+                for number, day in enumerate(occurrences, start=1):
+                    if day < self.today:
+                        last = number == len(occurrences)
+                        payload = {"fulfilled_on": day.isoformat(), "evidence": evidence}
+                        self.later(day, obligation, "fulfil" if last else "fulfil_occurrence", case.owner, payload)
+            elif due < self.today and late:
+                self.later(due + timedelta(days=1), obligation, "mark_overdue", None, None)
+            elif due < self.today:
+                done = max(due - early, self.session.get(Agreement, agreement.id).created_at.date())
+                self.later(
+                    done, obligation, "fulfil", case.owner, {"fulfilled_on": done.isoformat(), "evidence": evidence}
+                )
 
         for party in case.partnership.parties:
             if party.role in PARTNER_ROLES:
@@ -813,25 +829,33 @@ class _PortfolioBuilder:
             add(None, f"Release the first instalment to {lead.organisation.short_name}", start + timedelta(days=30))
         if end is not None:
             add(lead, "Final narrative and financial report", end + timedelta(days=60))
-        self.session.flush()
 
-    def waive_open_obligations(self, agreement: Agreement, reason: str) -> None:
-        still_open = select(Obligation).where(
-            Obligation.agreement_id == agreement.id, Obligation.status == ObligationStatus.OPEN
-        )
-        for obligation in self.session.scalars(still_open):
-            obligation.status, obligation.waived_reason = ObligationStatus.WAIVED, reason
-        self.session.flush()
+    def later(self, day: date, obligation: Obligation, trigger: str, actor: User | None, payload: dict | None) -> None:
+        """Queue what happened to an obligation on ``day``; ``play_obligations`` fires them in date order."""
+        self.outcomes.append((day, len(self.outcomes), obligation, trigger, actor, payload))
+
+    def waive_open_obligations(self, case: Case, agreement: Agreement, day: date, reason: str) -> None:
+        for obligation in self.session.scalars(select(Obligation).where(Obligation.agreement_id == agreement.id)):
+            self.later(day, obligation, "waive", case.legal_officer, {"reason": reason})
+
+    def play_obligations(self) -> None:
+        """Fire the queued obligation events in date order, through the workflow engine, each on its day."""
+        workflow = engine.get_workflow("obligation")
+        for day, _order, obligation, trigger, actor, payload in sorted(self.outcomes, key=lambda item: item[:2]):
+            if workflow.find(trigger, workflow.state_of(obligation)) is None:
+                continue  # already fulfilled or waived by then
+            with self.on(day):
+                engine.fire(self.session, "obligation", obligation, trigger, actor and actor.id, actor=actor,
+                            payload=payload)  # fmt: skip
 
     def plan_review(self, case: Case, agreement: Agreement) -> None:
         """A joint review falling due in the coming weeks, for an agreement in force."""
         due = self.ahead(self.rng.randint(5, 75))
         if agreement.status == "active" and (agreement.end_date is None or agreement.end_date > due):
-            description, email = "Joint mid-term review with the partners", case.owner.email
-            self.session.add(
-                Obligation(agreement=agreement, description=description, due_date=due, responsible_email=email)
+            data = ObligationCreate(
+                description="Joint mid-term review with the partners", due_date=due, responsible_email=case.owner.email
             )
-            self.session.flush()
+            add_obligation(self.session, agreement.id, data, case.owner)
 
     # the scenarios, one method per final stage --------------------------------------------------------------
 

@@ -12,7 +12,8 @@ from app.workflow.registry import Context, criterion, effect, guard
 MONTHS = {Recurrence.MONTHLY: 1, Recurrence.QUARTERLY: 3, Recurrence.SEMI_ANNUALLY: 6, Recurrence.ANNUALLY: 12}
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the last day of the month when that day does not exist)."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     for candidate in (day.day, 30, 29, 28):  # the 31st of a shorter month falls on its last day
@@ -27,7 +28,7 @@ def next_occurrence(obligation: Obligation) -> date | None:
     """The due date after the current one, or ``None`` when the current one is the last."""
     if obligation.recurrence is None or obligation.due_date is None:
         return None
-    following = _add_months(obligation.due_date, MONTHS[obligation.recurrence])
+    following = add_months(obligation.due_date, MONTHS[obligation.recurrence])
     until = obligation.recurrence_until or obligation.agreement.end_date
     return following if until is None or following <= until else None
 
