@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.agreements.models import Agreement
 from app.agreements.service import get_agreement
-from app.errors import Conflict, NotFound
+from app.db import get_for_update
+from app.errors import Conflict, NotFound, invalid
 from app.listing import PageParams, Slice, order_by, paginate
 from app.reminders.models import Reminder, ReminderStatus
 from app.reminders.planner import plan_agreement
@@ -79,21 +80,32 @@ def set_policy(session: Session, agreement_id: int, data: ReminderPolicyInput) -
 
 
 def retry(session: Session, reminder_id: int) -> Reminder:
-    """Send a failed reminder again at the next dispatch, with a fresh count of attempts."""
-    reminder = get_reminder(session, reminder_id)
+    """Send a failed reminder again at the next dispatch, with its attempts counted afresh; flush only."""
+    reminder = get_for_update(session, Reminder, reminder_id, "reminder")
     if reminder.status != ReminderStatus.FAILED:
-        raise Conflict(f"only a failed reminder can be retried; reminder {reminder_id} is {reminder.status}")
-    reminder.status, reminder.attempts, reminder.send_at = ReminderStatus.PLANNED, 0, clock.now()
-    reminder.next_attempt_at = None
+        raise Conflict(f"reminder {reminder_id} is {reminder.status.value}: only a failed reminder can be retried")
+    reminder.status = ReminderStatus.PLANNED
+    reminder.attempts = 0
+    reminder.send_at = reminder.next_attempt_at = clock.now()
+    reminder.claimed_by = reminder.claimed_at = None
     session.flush()
     return reminder
 
 
 def cancel(session: Session, reminder_id: int, reason: str) -> Reminder:
-    """Make sure a reminder does not go out; one already sent or being sent cannot be taken back."""
-    reminder = get_reminder(session, reminder_id)
+    """Cancel a planned or failed reminder so it is never sent, keeping the reason; flush only."""
+    if not reason or not reason.strip():
+        raise invalid("reason", "say why the reminder is cancelled")
+    reminder = get_for_update(session, Reminder, reminder_id, "reminder")
+    if reminder.status == ReminderStatus.SENT:
+        when = f" on {reminder.sent_at:%Y-%m-%d %H:%M} UTC" if reminder.sent_at else ""
+        raise Conflict(f"reminder {reminder_id} was already sent{when}")
+    if reminder.status == ReminderStatus.SENDING:
+        raise Conflict(f"reminder {reminder_id} is being sent right now; try again in a moment")
     if reminder.status not in (ReminderStatus.PLANNED, ReminderStatus.FAILED):
-        raise Conflict(f"reminder {reminder_id} is {reminder.status}: it cannot be cancelled")
-    reminder.status, reminder.cancel_reason = ReminderStatus.CANCELLED, reason
+        raise Conflict(f"reminder {reminder_id} is already {reminder.status.value}")
+    reminder.status = ReminderStatus.CANCELLED
+    reminder.cancel_reason = reason.strip()
+    reminder.next_attempt_at = None
     session.flush()
     return reminder

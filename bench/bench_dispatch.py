@@ -1,0 +1,313 @@
+"""Benchmark: reminder dispatch throughput vs a bare smtplib loop, and finding due reminders among a million rows.
+
+Usage: python bench/bench_dispatch.py [--url DATABASE_URL] [--count 2000] [--workers 1] [--rows 1000000]
+
+Both throughput figures come from the same run against the same local aiosmtpd server: the dispatcher
+(claim, build each email from the database, send, record each outcome in its own transaction) and a bare
+smtplib loop sending equivalent, pre-built messages over one connection. Without ``--url`` the database is
+a temporary SQLite file. With a PostgreSQL ``--url`` a fresh scratch database is created on that server
+(migrated with ``app.migrate.upgrade``, dropped afterwards), and ``--rows`` reminder rows are inserted with
+``INSERT … SELECT generate_series`` to time the claim query and show its ``EXPLAIN`` plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import smtplib
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from sqlalchemy import insert, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import migrate
+from app.config import load_settings
+from app.db import make_engine
+from app.models import Agreement, Organisation, Partnership, Reminder, User
+from app.reminders.dispatcher import claim_due, dispatch_once, skip_missed
+from app.reminders.email import build_message, load_context
+
+NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+
+
+class _Counter:
+    """An SMTP handler that counts what it accepts."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def handle_DATA(self, _server, _session, _envelope) -> str:
+        self.count += 1
+        await asyncio.sleep(0)
+        return "250 OK"
+
+
+@contextmanager
+def _smtp_server() -> Iterator[tuple[int, _Counter]]:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = _Counter()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, handler
+    finally:
+        controller.stop()
+
+
+@contextmanager
+def _database(url: str | None) -> Iterator[str]:
+    """A fresh migrated database: a temporary SQLite file, or a scratch database on the given PostgreSQL server."""
+    if not url or url.startswith("sqlite"):
+        with tempfile.TemporaryDirectory() as directory:
+            scratch = f"sqlite:///{Path(directory) / 'bench.db'}"
+            migrate.upgrade(scratch)
+            yield scratch
+        return
+    name = f"agreements_bench_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        scratch = make_url(url).set(database=name).render_as_string(hide_password=False)
+        migrate.upgrade(scratch)
+        yield scratch
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _subject(session: Session) -> tuple[int, int]:
+    """One user, organisation, partnership and agreement for the reminders to be about; their ids."""
+    now = datetime.now(UTC)
+    user_id = session.execute(
+        insert(User).values(email="bench@example.org", full_name="Bench", created_at=now).returning(User.id)
+    ).scalar_one()
+    session.execute(
+        insert(Organisation).values(
+            legal_name="Bench & Co", kind="national_cso", country_code="KE", created_at=now, updated_at=now, version=1
+        )
+    )
+    partnership_id = session.execute(
+        insert(Partnership)
+        .values(
+            reference="PA-2026-9999",
+            title="Water & sanitation",
+            stage="formalising",
+            owner_id=user_id,
+            handles_personal_data=False,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+        .returning(Partnership.id)
+    ).scalar_one()
+    agreement_id = session.execute(
+        insert(Agreement)
+        .values(
+            partnership_id=partnership_id,
+            kind="mou",
+            title="MOU on water",
+            status="active",
+            end_date=date(2027, 3, 31),
+            notice_period_days=30,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+        .returning(Agreement.id)
+    ).scalar_one()
+    session.commit()
+    return partnership_id, agreement_id
+
+
+def _due_rows(partnership_id: int, agreement_id: int, count: int, prefix: str) -> list[dict]:
+    return [
+        {
+            "dedupe_key": f"agreement:{agreement_id}:end_date:2027-03-01:{prefix}{n}@example.org",
+            "series": f"agreement:{agreement_id}:end_date:{prefix}{n}@example.org",
+            "subject_type": "agreement",
+            "subject_id": agreement_id,
+            "partnership_id": partnership_id,
+            "kind": "end_date",
+            "due_on": date(2027, 3, 31),
+            "offset_days": 30,
+            "send_at": NOW - timedelta(minutes=1),
+            "recipient_email": f"{prefix}{n}@example.org",
+        }
+        for n in range(count)
+    ]
+
+
+def throughput(url: str, count: int, workers: int) -> list[tuple[str, str]]:
+    """Reminders per second: the dispatcher vs a bare smtplib loop, against the same server."""
+    engine = make_engine(url)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    with factory() as session:
+        partnership_id, agreement_id = _subject(session)
+        session.execute(insert(Reminder), _due_rows(partnership_id, agreement_id, count, "person"))
+        session.commit()
+    rows: list[tuple[str, str]] = []
+    with _smtp_server() as (port, handler):
+        settings = load_settings(database_url=url, smtp_port=port, smtp_sender="agreements@example.org")
+
+        def work(name: str) -> None:
+            while dispatch_once(factory, settings, worker_id=name, now=NOW).claimed:
+                pass
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=work, args=(f"bench-{n}",)) for n in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        dispatch_seconds = time.perf_counter() - started
+        assert handler.count == count, (handler.count, count)
+
+        with factory() as session:
+            reminders = list(session.scalars(select(Reminder).order_by(Reminder.id)))
+            context = load_context(session, reminders[0], settings)
+            started = time.perf_counter()
+            messages = [build_message(reminder, context, settings, NOW) for reminder in reminders]
+            build_seconds = time.perf_counter() - started
+        handler.count = 0
+        started = time.perf_counter()
+        client = smtplib.SMTP("127.0.0.1", port, timeout=30)
+        for message in messages:
+            client.send_message(message)
+        client.quit()
+        bare_seconds = time.perf_counter() - started
+        assert handler.count == count
+    engine.dispose()
+    rows.append((f"dispatch_once, {workers} worker(s), {count} reminders", f"{count / dispatch_seconds:,.0f} /s"))
+    rows.append(("bare smtplib loop, pre-built equivalent messages", f"{count / bare_seconds:,.0f} /s"))
+    rows.append(("building the messages alone (templates, .ics)", f"{count / build_seconds:,.0f} /s"))
+    combined = count / (bare_seconds + build_seconds)
+    rows.append(("build + bare send, one after the other", f"{combined:,.0f} /s"))
+    rows.append(("dispatch time / bare send time", f"{dispatch_seconds / bare_seconds:.2f}x"))
+    return rows
+
+
+def million(url: str, rows_count: int) -> tuple[list[tuple[str, str]], str]:
+    """Insert ``rows_count`` reminders on PostgreSQL and time finding the due ones; rows of figures and the plan."""
+    engine = make_engine(url)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    with factory() as session:
+        partnership_id, agreement_id = _subject(session)
+    # 1 in 1,000 due now; most others sent long ago or planned for the years ahead, as in a live outbox.
+    fill = text(
+        """
+        INSERT INTO reminders (dedupe_key, series, subject_type, subject_id, partnership_id, kind, due_on,
+                               offset_days, send_at, recipient_email, status, attempts, created_at, updated_at,
+                               sent_at, message_id)
+        SELECT :key_prefix || n || '.p' || n || '@example.org',
+               :series_prefix || 'p' || n || '@example.org',
+               'agreement', :agreement, :partnership, 'end_date', DATE '2027-03-31', 30,
+               CASE WHEN n % 1000 = 0 THEN CAST(:now AS timestamptz) - interval '1 minute'
+                    WHEN n % 2 = 0 THEN CAST(:now AS timestamptz) - (n % 700) * interval '1 day'
+                    ELSE CAST(:now AS timestamptz) + (1 + n % 900) * interval '1 day' END,
+               'p' || n || '@example.org',
+               CASE WHEN n % 1000 = 0 THEN 'planned' WHEN n % 2 = 0 THEN 'sent' ELSE 'planned' END,
+               0, CAST(:now AS timestamptz), CAST(:now AS timestamptz),
+               CASE WHEN n % 2 = 0 AND n % 1000 <> 0 THEN CAST(:now AS timestamptz) END,
+               NULL
+        FROM generate_series(1, :rows) AS n
+        """
+    )
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        connection.execute(
+            fill,
+            {
+                "agreement": agreement_id,
+                "partnership": partnership_id,
+                "now": NOW,
+                "rows": rows_count,
+                "key_prefix": f"agreement:{agreement_id}:end_date:",
+                "series_prefix": f"agreement:{agreement_id}:end_date:",
+            },
+        )
+    insert_seconds = time.perf_counter() - started
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE reminders"))
+    claim_sql = (
+        "SELECT id FROM reminders WHERE status = 'planned' AND send_at <= :now "
+        "ORDER BY send_at, id LIMIT 50 FOR UPDATE SKIP LOCKED"
+    )
+    query_times, claim_times, skip_times = [], [], []
+    for _ in range(10):
+        with factory() as session:
+            started = time.perf_counter()
+            session.execute(text(claim_sql), {"now": NOW}).all()
+            query_times.append(time.perf_counter() - started)
+            session.rollback()
+            started = time.perf_counter()
+            skip_missed(session, NOW)
+            skip_times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            claimed = claim_due(session, "bench", NOW, 50)
+            claim_times.append(time.perf_counter() - started)
+            assert len(claimed) == 50
+            session.rollback()
+    with engine.connect() as connection:
+        plan = "\n".join(
+            row[0]
+            for row in connection.execute(text(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {claim_sql}"), {"now": NOW})
+        )
+        connection.rollback()
+    engine.dispose()
+    figures = [
+        (f"insert {rows_count:,} reminders (INSERT … SELECT generate_series)", f"{insert_seconds:.1f} s"),
+        (
+            "claim query alone (50 due of ~1,000 among all), median of 10",
+            f"{statistics.median(query_times) * 1000:.2f} ms",
+        ),
+        ("skip_missed (catch-up UPDATE), median of 10", f"{statistics.median(skip_times) * 1000:.2f} ms"),
+        ("claim_due (reclaim + claim + mark 50), median of 10", f"{statistics.median(claim_times) * 1000:.2f} ms"),
+    ]
+    return figures, plan
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value:>12}" for name, value in rows)
+
+
+def main() -> None:
+    """Run the benchmark and print its table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="a PostgreSQL URL of a server on which a scratch database may be created")
+    parser.add_argument("--count", type=int, default=2000, help="reminders to dispatch")
+    parser.add_argument("--workers", type=int, default=1, help="dispatchers running at once (threads)")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="reminder rows for the claim query (PostgreSQL)")
+    args = parser.parse_args()
+
+    with _database(args.url) as url:
+        backend = make_url(url).get_backend_name()
+        print(f"Dispatch throughput on {backend}, local aiosmtpd server")
+        print(_table(throughput(url, args.count, args.workers)))
+    if args.url and args.url.startswith("postgresql"):
+        with _database(args.url) as url:
+            figures, plan = million(url, args.rows)
+            print(f"\nFinding due reminders among {args.rows:,} rows on postgresql")
+            print(_table(figures))
+            print("\nEXPLAIN of the claim query:")
+            print(plan)
+
+
+if __name__ == "__main__":
+    main()
