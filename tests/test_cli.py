@@ -262,3 +262,47 @@ def test_draft_writes_a_document_or_lists_what_is_missing(cli_database: str, run
     assert unknown.exit_code == 1 and "no partnership has the reference" in unknown.output
     bad_var = run("draft", reference, "--var", "oops", "-o", str(tmp_path / "x.docx"))
     assert bad_var.exit_code == 1 and "NAME=VALUE" in bad_var.output
+
+
+def test_remind_dry_run_lists_what_would_go_out_and_reminders_can_be_managed(cli_database: str, run) -> None:
+    from datetime import timedelta
+
+    from app import clock
+    from app.reminders.models import Reminder, ReminderKind, ReminderStatus
+
+    with db.unit_of_work() as session:
+        due, later = (
+            Reminder(
+                dedupe_key=f"cli:{days}",
+                series=f"cli:{days}",
+                subject_type="agreement",
+                subject_id=1,
+                kind=ReminderKind.END_DATE,
+                due_on=clock.today(get_settings().zone) + timedelta(days=30),
+                offset_days=days,
+                send_at=clock.now() + timedelta(days=days - 30),
+                recipient_email=f"someone{days}@example.org",
+                status=ReminderStatus.PLANNED,
+            )
+            for days in (30, 37)
+        )
+        session.add_all([due, later])
+        session.flush()
+        due_id, later_id = due.id, later.id
+    result = run("remind", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "someone30@example.org" in result.stdout and "someone37" not in result.stdout
+    assert "1 reminder(s) would go out" in result.stdout
+    week = run("remind", "--dry-run", "--days", "8")
+    assert "2 reminder(s) would go out" in week.stdout
+
+    cancelled = run("reminders", "cancel", str(later_id), "--reason", "Renewed already")
+    assert cancelled.exit_code == 0 and "cancelled" in cancelled.stdout
+    again = run("reminders", "cancel", str(later_id), "--reason", "Twice")
+    assert again.exit_code == 1 and "already cancelled" in again.output
+    not_failed = run("reminders", "retry", str(due_id))
+    assert not_failed.exit_code == 1 and "only a failed reminder can be retried" in not_failed.output
+    listed = run("reminders", "list", "--status", "cancelled")
+    assert listed.exit_code == 0 and "someone37@example.org" in listed.stdout and "1 reminder(s)" in listed.stdout
+    bad = run("reminders", "list", "--status", "lost")
+    assert bad.exit_code == 1 and "status" in bad.output
