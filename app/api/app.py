@@ -15,6 +15,7 @@ from app.api import problems
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.drafting.routes import router as drafting_router
+from app.obligations.routes import router as obligations_router
 from app.organisations.routes import router as organisations_router
 from app.partnerships.routes import router as partnerships_router
 from app.reminders.routes import router as reminders_router
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         partnerships_router,
         agreements_router,
         drafting_router,
+        obligations_router,
         reminders_router,
         users_router,
         workflows_router,

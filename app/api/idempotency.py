@@ -28,16 +28,19 @@ def replay_or_run(
     key: str | None,
     request: Request,
     body: BaseModel,
-    run: Callable[[], tuple[int, BaseModel, int]],
+    run: Callable[[], tuple[int, BaseModel, int | None]],
 ) -> Response:
-    """Answer a retry of ``key`` from the kept response; otherwise ``run()`` (status, result, version) once."""
+    """Answer a retry of ``key`` from the kept response; otherwise ``run()`` (status, result, version) once.
+
+    ``version`` becomes the ``ETag``; ``None`` for a resource without one.
+    """
     record = service.claim(session, user.id, key, _fingerprint(request, body)) if key else None
     if record is not None and record.status_code is not None:
         headers = {**record.response_headers, REPLAYED: "true"}
         return JSONResponse(record.response_body, status_code=record.status_code, headers=headers)
     status_code, result, version = run()
     content = result.model_dump(mode="json")
-    headers = {"ETag": etag(version)}
+    headers = {"ETag": etag(version)} if version is not None else {}
     if record is not None:
         service.complete(record, status_code, content, headers)
     return JSONResponse(content, status_code=status_code, headers=headers)

@@ -380,6 +380,9 @@ def fire(
     words = trigger.replace("_", " ")
     transition = workflow.find(trigger, current)
     if transition is None:
+        same_trigger = next((t for t in workflow.transitions if t.trigger == trigger), None)
+        if same_trigger is not None:
+            parse_payload(same_trigger.payload, payload)  # malformed data is a 422 whatever the state
         allowed = ", ".join(workflow.triggers_from(current)) or "none"
         raise TransitionNotAllowed(
             f"cannot {words} a {workflow.name} that is {current!r}; allowed from there: {allowed}"

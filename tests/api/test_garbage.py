@@ -16,9 +16,11 @@ import pytest
 
 from app import clock
 from app.agreements.routes import AgreementQuery
+from app.agreements.service import list_obligations
 from app.config import get_settings
 from app.drafting.outputs import to_docx
 from app.drafting.service import DOCX_MEDIA_TYPE
+from app.obligations.routes import ObligationQuery
 from app.organisations.routes import OrganisationQuery
 from app.partnerships.routes import PartnershipQuery
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
@@ -261,6 +263,14 @@ ROUTES: dict[tuple[str, str], Body | None] = {
         },
         "format": "html",
     },
+    ("GET", "/api/v1/obligations"): None,
+    ("GET", "/api/v1/obligations/{obligation_id}"): None,
+    ("GET", "/api/v1/obligations/{obligation_id}/transitions"): None,
+    ("POST", "/api/v1/obligations/{obligation_id}/transitions/{trigger}"): lambda w: {
+        "comment": "Received on time",
+        "payload": {"fulfilled_on": clock.today(get_settings().zone).isoformat(), "evidence": "Report"},
+    },
+    ("GET", "/api/v1/obligations/{obligation_id}/history"): None,
     ("GET", "/api/v1/reminders"): None,
     ("POST", "/api/v1/reminders/{reminder_id}/retry"): None,  # takes no body
     ("POST", "/api/v1/reminders/{reminder_id}/cancel"): lambda w: {"reason": "The partner asked us to stop"},
@@ -284,11 +294,13 @@ LISTS = {
     "/api/v1/partnerships": PartnershipQuery,
     "/api/v1/agreements": AgreementQuery,
     "/api/v1/reminders": ReminderQuery,
+    "/api/v1/obligations": ObligationQuery,
 }
 # Path parameters that take another world value on some routes (parameter -> key of World.values).
 ROUTE_VALUES = {
     "/api/v1/agreements/{agreement_id}/transitions/{trigger}": {"trigger": "agreement_trigger"},
     "/api/v1/reminders/{reminder_id}/cancel": {"reminder_id": "planned_reminder_id"},
+    "/api/v1/obligations/{obligation_id}/transitions/{trigger}": {"trigger": "obligation_trigger"},
 }
 UPLOADS = {"/api/v1/agreements/{agreement_id}/versions/upload"}
 ROUTE_QUERIES = {"/api/v1/partnerships/{partnership_id}/stage": "?on=2026-01-01"}
@@ -333,6 +345,8 @@ def world(session, auth, make_user) -> World:
         "number": 1,
         "other": 1,
         "agreement_trigger": "cancel",
+        "obligation_trigger": "fulfil",
+        "obligation_id": list_obligations(session, drafted.id)[0].id,
         "reminder_id": failed.id,
         "planned_reminder_id": planned.id,
         "key": "mou",

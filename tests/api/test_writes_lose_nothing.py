@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from app import clock
+from app.agreements.service import list_obligations
 from app.config import get_settings
 from app.partnerships.models import PartyRole
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
@@ -73,6 +74,7 @@ def world(session, auth, make_user) -> World:
     first = partnership(session, admin, org, project={"name": "First project", "code": "P-1"})
     second = partnership(session, admin, org, (other, PartyRole.DONOR), project={"name": "Second", "code": "P-2"})
     ids = {
+        "obligation": list_obligations(session, active.id)[0].id,
         "planned_reminder": planned_reminder.id,
         "sent_reminder": sent_reminder.id,
         "formalising": drafted.partnership_id,
@@ -700,6 +702,26 @@ CASES: dict[str, tuple[Any, ...]] = {
         {},
         422,
         "interaction_date",
+    ),
+    "obligation transition: fulfilled in the future": (
+        "POST",
+        "/obligations/{obligation_id}/transitions/{trigger}",
+        "/obligations/{obligation}/transitions/fulfil",
+        lambda i: {"payload": {"fulfilled_on": _tomorrow()}},
+        "admin",
+        {},
+        409,
+        "trigger",
+    ),
+    "obligation transition: waived without a reason": (
+        "POST",
+        "/obligations/{obligation_id}/transitions/{trigger}",
+        "/obligations/{obligation}/transitions/waive",
+        lambda i: {},
+        "admin",
+        {},
+        422,
+        "payload.reason",
     ),
     "reminder retry: not failed": (
         "POST",

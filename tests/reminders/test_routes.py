@@ -97,3 +97,40 @@ def test_the_timeline_tells_the_story_in_order(client, session, make_user, auth)
         assert expected in kinds, expected
     assert [e["on"] for e in entries] == sorted(e["on"] for e in entries)
     assert kinds.index("transition:activate") < kinds.index("agreement:end_date")
+
+
+def test_obligations_are_listed_fulfilled_and_waived_over_http(client, session, make_user, auth):
+    people = cast(make_user)
+    agreement = _active(session, people, end=_today() + timedelta(days=200))
+    _, manager = auth(user=people.manager)
+    _, viewer = auth(Role.VIEWER)
+    listed = client.get(f"{API}/obligations", params={"partnership_id": agreement.partnership_id}, headers=viewer)
+    obligations = listed.json()["items"]
+    assert listed.json()["total"] == 3 and {o["status"] for o in obligations} == {"open"}
+    first, second = obligations[0]["id"], obligations[1]["id"]
+
+    options = {o["trigger"]: o for o in client.get(f"{API}/obligations/{first}/transitions", headers=manager).json()}
+    assert options["fulfil"]["allowed"] and [p["name"] for p in options["fulfil"]["payload"]] == [
+        "fulfilled_on",
+        "evidence",
+    ]
+    assert not options["waive"]["allowed"]  # for legal officers and admins
+    url = f"{API}/obligations/{first}/transitions/fulfil"
+    future = {"payload": {"fulfilled_on": (_today() + timedelta(days=1)).isoformat()}}
+    assert_problem(client.post(url, json=future, headers=manager), 409, "trigger")
+    assert_problem(client.post(url, json={"payload": {}}, headers=manager), 422, "payload.fulfilled_on")
+    done = client.post(url, json={"payload": {"fulfilled_on": _today().isoformat(), "evidence": "Report"}},
+                       headers=manager)  # fmt: skip
+    assert done.status_code == 200, done.text
+    assert (done.json()["status"], done.json()["evidence_note"]) == ("fulfilled", "Report")
+    assert_problem(client.post(f"{API}/obligations/{second}/transitions/waive", json={"payload": {"reason": "x"}},
+                               headers=viewer), 403)  # fmt: skip
+    _, lawyer = auth(user=people.lawyer)
+    waived = client.post(f"{API}/obligations/{second}/transitions/waive",
+                         json={"payload": {"reason": "Covered by the donor"}}, headers=lawyer)  # fmt: skip
+    assert waived.json()["waived_reason"] == "Covered by the donor"
+    history = client.get(f"{API}/obligations/{first}/history", headers=viewer).json()
+    assert [e["trigger"] for e in history] == ["create", "fulfil"]
+    assert client.get(f"{API}/obligations", params={"status": "fulfilled"}, headers=viewer).json()["total"] == 1
+    assert_problem(client.get(f"{API}/obligations", params={"status": "late"}, headers=viewer), 422, "status")
+    assert_problem(client.get(f"{API}/obligations/999999", headers=viewer), 404)

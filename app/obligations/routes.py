@@ -1,0 +1,84 @@
+"""HTTP endpoints for obligations: the list across agreements, one obligation, its transitions and history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from app.agreements.routes import _require_on_agreement
+from app.agreements.schemas import ObligationRead
+from app.api.deps import CurrentUser, DbSession, IdempotencyKey
+from app.api.idempotency import replay_or_run
+from app.listing import Page, PageParams
+from app.obligations import service
+from app.schemas import MAX_ID, Id
+from app.users.policy import Action, require
+from app.workflow.schemas import AvailableTransition, TransitionEventRead, TransitionRequest
+
+router = APIRouter(tags=["obligations"])
+ObligationId = Annotated[int, Path(gt=0, le=MAX_ID, description="Obligation id")]
+
+
+class ObligationQuery(PageParams):
+    """Filters, paging and sorting for the obligation list."""
+
+    status: str | None = None
+    partnership_id: Id | None = None
+    due_before: date | None = None
+
+
+@router.get("/obligations", response_model=Page[ObligationRead])
+def list_obligations(
+    session: DbSession, user: CurrentUser, query: Annotated[ObligationQuery, Query()]
+) -> Page[ObligationRead]:
+    """Obligations across agreements, by due date (``status=overdue`` for what needs chasing)."""
+    require(user, Action.READ)
+    found = service.list_obligations(
+        session, query, status=query.status, partnership_id=query.partnership_id, due_before=query.due_before
+    )
+    items = [ObligationRead.model_validate(item) for item in found.items]
+    return Page[ObligationRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
+
+
+@router.get("/obligations/{obligation_id}", response_model=ObligationRead)
+def get_obligation(session: DbSession, user: CurrentUser, obligation_id: ObligationId) -> ObligationRead:
+    """One obligation."""
+    require(user, Action.READ)
+    return ObligationRead.model_validate(service.get_obligation(session, obligation_id))
+
+
+@router.get("/obligations/{obligation_id}/transitions", response_model=list[AvailableTransition])
+def list_transitions(session: DbSession, user: CurrentUser, obligation_id: ObligationId) -> list[AvailableTransition]:
+    """What may be done with the obligation now (fulfil, waive…), each allowed or blocked with the reasons."""
+    require(user, Action.READ)
+    return [AvailableTransition.of(a) for a in service.available_transitions(session, obligation_id, user)]
+
+
+@router.post("/obligations/{obligation_id}/transitions/{trigger}", response_model=ObligationRead)
+def fire_transition(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    obligation_id: ObligationId,
+    trigger: Annotated[str, Path(pattern=r"^[a-z_]{1,60}$", description="A trigger from GET …/transitions")],
+    body: TransitionRequest,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Fulfil (with the date and evidence), waive (with the reason) or reopen the obligation."""
+
+    def run() -> tuple[int, ObligationRead, None]:
+        obligation = service.get_obligation(session, obligation_id)
+        _require_on_agreement(session, user, obligation.agreement_id, Action.EDIT_PARTNERSHIP)
+        moved = service.transition_obligation(session, obligation_id, trigger, user, body.comment, body.payload)
+        return 200, ObligationRead.model_validate(moved), None
+
+    return replay_or_run(session, user, idempotency_key, request, body, run)
+
+
+@router.get("/obligations/{obligation_id}/history", response_model=list[TransitionEventRead])
+def history(session: DbSession, user: CurrentUser, obligation_id: ObligationId) -> list[TransitionEventRead]:
+    """Every status change of the obligation, oldest first."""
+    require(user, Action.READ)
+    return [TransitionEventRead.model_validate(e) for e in service.obligation_history(session, obligation_id)]

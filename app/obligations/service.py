@@ -1,0 +1,77 @@
+"""Rules for obligations once recorded: looking them up, listing them, and moving them through their workflow."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.agreements.models import Agreement
+from app.db import get_for_update
+from app.errors import NotFound, invalid
+from app.listing import PageParams, Slice, order_by, paginate
+from app.obligations.models import Obligation, ObligationStatus
+from app.users.models import User
+from app.workflow import engine
+from app.workflow.models import TransitionEvent
+
+WORKFLOW = "obligation"
+SORTABLE = {"due_date": Obligation.due_date, "status": Obligation.status, "id": Obligation.id}
+
+
+def get_obligation(session: Session, obligation_id: int) -> Obligation:
+    """The obligation with this id, or ``NotFound``."""
+    obligation = session.get(Obligation, obligation_id)
+    if obligation is None:
+        raise NotFound(f"obligation {obligation_id} does not exist")
+    return obligation
+
+
+def list_obligations(
+    session: Session,
+    params: PageParams,
+    *,
+    status: str | None = None,
+    partnership_id: int | None = None,
+    due_before: date | None = None,
+) -> Slice:
+    """Obligations across agreements, by due date; ``status=overdue`` is what needs chasing."""
+    stmt = select(Obligation)
+    if status:
+        if status not in {member.value for member in ObligationStatus}:
+            raise invalid("status", f"unknown status {status!r}; choose one of: {', '.join(ObligationStatus)}")
+        stmt = stmt.where(Obligation.status == status)
+    if partnership_id:
+        stmt = stmt.where(Obligation.agreement.has(Agreement.partnership_id == partnership_id))
+    if due_before:
+        stmt = stmt.where(Obligation.due_date < due_before)
+    return paginate(
+        session, order_by(stmt, params.sort, SORTABLE, default=[Obligation.due_date, Obligation.id]), params
+    )
+
+
+def available_transitions(session: Session, obligation_id: int, user: User) -> list[engine.Availability]:
+    """What ``user`` may do with the obligation now, with the reasons for what is blocked."""
+    return engine.available(session, WORKFLOW, get_obligation(session, obligation_id), user)
+
+
+def transition_obligation(
+    session: Session,
+    obligation_id: int,
+    trigger: str,
+    actor: User,
+    comment: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Obligation:
+    """Fulfil, waive, reopen… an obligation through the workflow engine."""
+    obligation = get_for_update(session, Obligation, obligation_id, "obligation")
+    engine.fire(session, WORKFLOW, obligation, trigger, actor.id, comment, actor=actor, payload=payload)
+    return obligation
+
+
+def obligation_history(session: Session, obligation_id: int) -> list[TransitionEvent]:
+    """Every status change of the obligation, oldest first."""
+    get_obligation(session, obligation_id)
+    return engine.history(session, WORKFLOW, obligation_id)
