@@ -1,6 +1,8 @@
-"""Imports every model so the metadata is complete (Alembic, tests)."""
+"""Imports every model so the metadata is complete (Alembic, tests), and the audit recorder."""
 
+import app.audit.recorder  # noqa: F401  (records every write in the audit log)
 from app.agreements.models import Agreement, AgreementKind, DocumentVersion, Signature
+from app.audit.models import AuditEntry
 from app.db import Base
 from app.drafting.models import CustomTemplate
 from app.idempotency.models import IdempotentRequest
@@ -26,6 +28,7 @@ __all__ = [
     "AgreementKind",
     "ApiToken",
     "AreaOfEngagement",
+    "AuditEntry",
     "Base",
     "Contact",
     "CustomTemplate",

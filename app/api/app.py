@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import __version__
 from app.agreements.routes import router as agreements_router
 from app.api import problems
+from app.audit.routes import router as audit_router
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.drafting.routes import router as drafting_router
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         obligations_router,
         reminders_router,
         users_router,
+        audit_router,
         workflows_router,
     ):
         app.include_router(router, prefix=API_PREFIX)

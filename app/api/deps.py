@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
+from app.audit.recorder import ACTOR as AUDIT_ACTOR
 from app.db import unit_of_work
 from app.errors import invalid
 from app.users.models import User
@@ -39,6 +40,7 @@ def _current_user(
     user = authenticate_token(session, credentials.credentials)
     if user is None:
         raise HTTPException(401, "the API token is unknown, expired or revoked", challenge)
+    session.info[AUDIT_ACTOR] = user.id  # every write of this request is recorded as theirs
     return user
 
 

@@ -17,6 +17,7 @@ class Action(enum.StrEnum):
     EDIT_PARTNERSHIP = "edit_partnership"
     ACT_ON_AGREEMENT = "act_on_agreement"
     MANAGE_TEMPLATES = "manage_templates"
+    READ_AUDIT_LOG = "read_audit_log"
     MANAGE_USERS = "manage_users"
 
 
@@ -28,6 +29,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.ACT_ON_AGREEMENT: frozenset({Role.ADMIN, Role.PROJECT_MANAGER, Role.LEGAL_OFFICER}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.MANAGE_TEMPLATES: frozenset({Role.ADMIN, Role.LEGAL_OFFICER}),
+    Action.READ_AUDIT_LOG: frozenset({Role.ADMIN}),
 }
 
 

@@ -17,6 +17,7 @@ import pytest
 from app import clock
 from app.agreements.routes import AgreementQuery
 from app.agreements.service import list_obligations
+from app.audit.routes import AuditQuery
 from app.config import get_settings
 from app.drafting.outputs import to_docx
 from app.drafting.service import DOCX_MEDIA_TYPE
@@ -284,6 +285,7 @@ ROUTES: dict[tuple[str, str], Body | None] = {
         "cc": ["partnerships@example.org"],
     },
     ("GET", "/api/v1/partnerships/{partnership_id}/timeline"): None,
+    ("GET", "/api/v1/audit"): None,
     ("GET", "/api/v1/workflows/{name}"): None,
     ("GET", "/api/v1/workflows/{name}/diagram"): None,
 }
@@ -295,6 +297,7 @@ LISTS = {
     "/api/v1/agreements": AgreementQuery,
     "/api/v1/reminders": ReminderQuery,
     "/api/v1/obligations": ObligationQuery,
+    "/api/v1/audit": AuditQuery,
 }
 # Path parameters that take another world value on some routes (parameter -> key of World.values).
 ROUTE_VALUES = {

@@ -1,0 +1,57 @@
+"""HTTP endpoint for the audit log (admins only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+from sqlalchemy import select
+
+from app.api.deps import CurrentUser, DbSession
+from app.audit.models import AuditEntry
+from app.listing import Page, PageParams, paginate
+from app.schemas import Id, OutputModel
+from app.users.policy import Action, require
+
+router = APIRouter(tags=["audit"])
+
+
+class AuditEntryRead(OutputModel):
+    """One write: who, when, what, and the changed fields as [before, after]."""
+
+    id: int
+    occurred_at: datetime
+    actor_id: int | None
+    action: str
+    entity_type: str
+    entity_id: str
+    changes: dict[str, Any]
+
+
+class AuditQuery(PageParams):
+    """Filters for the audit log."""
+
+    entity_type: str | None = Field(None, max_length=60, description="A table, e.g. partnerships")
+    entity_id: str | None = Field(None, max_length=60)
+    actor_id: Id | None = None
+    since: datetime | None = None
+
+
+@router.get("/audit", response_model=Page[AuditEntryRead])
+def audit_log(session: DbSession, user: CurrentUser, query: Annotated[AuditQuery, Query()]) -> Page[AuditEntryRead]:
+    """Every write, newest first: who, when, what changed (before and after)."""
+    require(user, Action.READ_AUDIT_LOG)
+    stmt = select(AuditEntry)
+    if query.entity_type:
+        stmt = stmt.where(AuditEntry.entity_type == query.entity_type)
+    if query.entity_id:
+        stmt = stmt.where(AuditEntry.entity_id == query.entity_id)
+    if query.actor_id:
+        stmt = stmt.where(AuditEntry.actor_id == query.actor_id)
+    if query.since:
+        stmt = stmt.where(AuditEntry.occurred_at >= query.since)
+    found = paginate(session, stmt.order_by(AuditEntry.id.desc()), query)
+    items = [AuditEntryRead.model_validate(item) for item in found.items]
+    return Page[AuditEntryRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
