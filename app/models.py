@@ -20,7 +20,7 @@ from app.partnerships.models import (
     UndertakingForm,
 )
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
-from app.users.models import ApiToken, Role, User, UserRole
+from app.users.models import ApiToken, LoginAttempt, Role, User, UserRole
 from app.workflow.models import TransitionEvent
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "IdempotentRequest",
     "Interaction",
     "InteractionKind",
+    "LoginAttempt",
     "Obligation",
     "ObligationStatus",
     "Organisation",

@@ -95,7 +95,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
         errors = [{"field": p.field, "reason": p.reason} for p in exc.problems]
-        return problem(request, exc.status, exc.detail, errors or None)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        return problem(request, exc.status, exc.detail, errors or None, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

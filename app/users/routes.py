@@ -1,16 +1,87 @@
-"""HTTP endpoints about the caller."""
+"""HTTP endpoints for people: the caller, users (admins), API tokens and password sign-in."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from app.api.deps import CurrentUser
-from app.users.schemas import UserRead
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from app.api import problems
+from app.api.deps import CurrentUser, DbSession
+from app.errors import Forbidden
+from app.schemas import MAX_ID
+from app.users import service
+from app.users.models import Role
+from app.users.policy import Action, require
+from app.users.schemas import SignIn, TokenCreate, TokenCreated, TokenRead, UserCreate, UserRead, UserUpdate
 
 router = APIRouter(tags=["users"])
+UserId = Annotated[int, Path(gt=0, le=MAX_ID, description="User id")]
+TokenId = Annotated[int, Path(gt=0, le=MAX_ID, description="API token id")]
 
 
 @router.get("/me", response_model=UserRead)
 def me(user: CurrentUser) -> UserRead:
     """The user the API token belongs to."""
     return UserRead.model_validate(user)
+
+
+@router.get("/users", response_model=list[UserRead])
+def list_users(session: DbSession, user: CurrentUser, role: Annotated[Role | None, Query()] = None) -> list[UserRead]:
+    """Every user, optionally of one role (admins)."""
+    require(user, Action.MANAGE_USERS)
+    return [UserRead.model_validate(item) for item in service.list_users(session, role)]
+
+
+@router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+def create_user(session: DbSession, user: CurrentUser, body: UserCreate, response: Response) -> UserRead:
+    """Add a user with their roles and, optionally, a password for signing in (admins)."""
+    require(user, Action.MANAGE_USERS)
+    created = service.create_user(session, body)
+    response.headers["Location"] = f"/api/v1/users/{created.id}"
+    return UserRead.model_validate(created)
+
+
+@router.patch("/users/{user_id}", response_model=UserRead)
+def update_user(session: DbSession, user: CurrentUser, user_id: UserId, body: UserUpdate) -> UserRead:
+    """Change a user's name, roles or whether they may sign in (admins)."""
+    require(user, Action.MANAGE_USERS)
+    if user_id == user.id and body.is_active is False:
+        raise Forbidden("you cannot deactivate yourself; ask another admin")
+    return UserRead.model_validate(service.update_user(session, user_id, body.model_dump(exclude_unset=True)))
+
+
+@router.get("/me/tokens", response_model=list[TokenRead])
+def my_tokens(session: DbSession, user: CurrentUser) -> list[TokenRead]:
+    """My API tokens, newest first (the secrets are never shown again)."""
+    return [TokenRead.model_validate(token) for token in service.list_tokens(session, user)]
+
+
+@router.post("/me/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
+def create_my_token(session: DbSession, user: CurrentUser, body: TokenCreate) -> TokenCreated:
+    """Issue an API token for me; the secret is in this response only."""
+    require(user, Action.READ)
+    token, secret = service.create_token(session, user, body.name, body.expires_in_days)
+    return TokenCreated(token=TokenRead.model_validate(token), secret=secret)
+
+
+@router.post("/tokens/{token_id}/revoke", response_model=TokenRead)
+def revoke_token(session: DbSession, user: CurrentUser, token_id: TokenId) -> TokenRead:
+    """Revoke a token at once: my own, or anyone's for an admin."""
+    owner = service.token_owner(session, token_id)
+    if owner != user.id:
+        require(user, Action.MANAGE_USERS)
+    return TokenRead.model_validate(service.revoke_token(session, token_id))
+
+
+@router.post("/auth/token", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
+def sign_in(session: DbSession, request: Request, body: SignIn) -> TokenCreated | JSONResponse:
+    """Exchange an email and password for a token valid twelve hours; failures are counted and rate-limited."""
+    address = request.client.host if request.client else "unknown"
+    issued = service.sign_in(session, body.email, body.password, address)
+    if issued is None:
+        # Answer without raising, so that the failed attempt is committed and counts towards the limit.
+        return problems.problem(request, 401, "the email or the password is wrong")
+    token, secret = issued
+    return TokenCreated(token=TokenRead.model_validate(token), secret=secret)

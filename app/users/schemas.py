@@ -41,3 +41,32 @@ class TokenRead(OutputModel):
     expires_at: datetime | None
     revoked_at: datetime | None
     last_used_at: datetime | None
+
+
+class UserUpdate(InputModel):
+    """Changes to a user (admins); fields left out keep their value."""
+
+    full_name: ShortText | None = None
+    roles: list[Role] | None = Field(None, min_length=1)
+    is_active: bool | None = None
+
+
+class TokenCreate(InputModel):
+    """A new API token for the caller."""
+
+    name: ShortText = Field(max_length=100, examples=["reporting script"])
+    expires_in_days: int | None = Field(90, ge=1, le=3650, description="null for a token that does not expire")
+
+
+class TokenCreated(OutputModel):
+    """A new token: its metadata and the secret, shown this once."""
+
+    token: TokenRead
+    secret: str
+
+
+class SignIn(InputModel):
+    """Email and password, exchanged for a token valid twelve hours."""
+
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=200)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.errors import Conflict, NotFound, invalid
-from app.users.models import ApiToken, Role, User, UserRole
+from app.errors import Conflict, DomainError, NotFound, invalid
+from app.users.models import ApiToken, LoginAttempt, Role, User, UserRole
 from app.users.schemas import UserCreate
 
 TOKEN_PREFIX = "agr_"
@@ -127,3 +128,90 @@ def revoke_token(session: Session, token_id: int) -> ApiToken:
         token.revoked_at = clock.now()
     session.flush()
     return token
+
+
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_EMAIL = 5
+MAX_FAILURES_PER_ADDRESS = 20
+LOGIN_TOKEN_HOURS = 12
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed sign-ins lately; ``retry_after`` says how many seconds to wait."""
+
+    status = 429
+    title = "Too many attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed sign-ins; try again in {retry_after // 60 + 1} minute(s)")
+        self.retry_after = retry_after
+
+
+def _recent_failures(session: Session, column: Any, value: str, since: datetime) -> list[datetime]:
+    stmt = select(LoginAttempt.attempted_at).where(
+        column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since
+    )
+    return sorted(session.scalars(stmt))
+
+
+def check_login_allowed(session: Session, email: str, address: str) -> None:
+    """Refuse a sign-in while an email or an address has too many recent failures (``TooManyAttempts``)."""
+    now = clock.now()
+    since = now - LOGIN_WINDOW
+    for column, value, limit in (
+        (LoginAttempt.email, email.strip().lower(), MAX_FAILURES_PER_EMAIL),
+        (LoginAttempt.client_address, address, MAX_FAILURES_PER_ADDRESS),
+    ):
+        failures = _recent_failures(session, column, value, since)
+        if len(failures) >= limit:
+            wait = failures[-limit] + LOGIN_WINDOW - now
+            raise TooManyAttempts(max(1, int(wait.total_seconds())))
+
+
+def sign_in(session: Session, email: str, password: str, address: str) -> tuple[ApiToken, str] | None:
+    """Check a password and issue a short-lived token; the attempt is recorded either way (flush only).
+
+    Returns ``None`` for a wrong email or password, without saying which.
+    """
+    check_login_allowed(session, email, address)
+    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    ok = user is not None and user.is_active and verify_password(user, password)
+    session.add(LoginAttempt(email=email.strip().lower()[:254], client_address=address[:64], succeeded=ok))
+    session.flush()
+    if not ok:
+        return None
+    return _session_token(session, user)
+
+
+def _session_token(session: Session, user: User) -> tuple[ApiToken, str]:
+    token, secret = create_token(session, user, "sign-in", 1)
+    token.expires_at = clock.now() + timedelta(hours=LOGIN_TOKEN_HOURS)
+    session.flush()
+    return token, secret
+
+
+def update_user(session: Session, user_id: int, changes: dict[str, Any]) -> User:
+    """Change a user's name, roles or whether they are active (admins)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} does not exist")
+    if changes.get("full_name"):
+        user.full_name = changes["full_name"]
+    if changes.get("roles") is not None:
+        wanted = set(changes["roles"])
+        kept = [grant for grant in user.role_grants if grant.role in wanted]  # keep rows: (user, role) is unique
+        held = {grant.role for grant in kept}
+        added = [UserRole(role=role) for role in dict.fromkeys(changes["roles"]) if role not in held]
+        user.role_grants = kept + added
+    if changes.get("is_active") is not None:
+        user.is_active = changes["is_active"]
+    session.flush()
+    return user
+
+
+def token_owner(session: Session, token_id: int) -> int:
+    """The id of the user a token belongs to, or ``NotFound``."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"API token {token_id} does not exist")
+    return token.user_id

@@ -27,6 +27,8 @@ from app.partnerships.routes import PartnershipQuery
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.reminders.routes import ReminderQuery
 from app.users.models import Role
+from app.users.schemas import UserCreate
+from app.users.service import create_token, create_user
 from tests.builders import PROBLEM_JSON, cast, draft_agreement, organisation, partnership
 
 GARBAGE: list[Any] = [
@@ -286,6 +288,22 @@ ROUTES: dict[tuple[str, str], Body | None] = {
     },
     ("GET", "/api/v1/partnerships/{partnership_id}/timeline"): None,
     ("GET", "/api/v1/audit"): None,
+    ("GET", "/api/v1/users"): None,
+    ("POST", "/api/v1/users"): lambda w: {
+        "email": "swept.user@example.org",
+        "full_name": "Swept User",
+        "roles": ["viewer", "project_manager"],
+        "password": "a long enough password",
+    },
+    ("PATCH", "/api/v1/users/{user_id}"): lambda w: {
+        "full_name": "Renamed Officer",
+        "roles": ["legal_officer"],
+        "is_active": True,
+    },
+    ("GET", "/api/v1/me/tokens"): None,
+    ("POST", "/api/v1/me/tokens"): lambda w: {"name": "sweep script", "expires_in_days": 30},
+    ("POST", "/api/v1/tokens/{token_id}/revoke"): None,  # takes no body
+    ("POST", "/api/v1/auth/token"): lambda w: {"email": "signer@example.org", "password": "a long enough password"},
     ("GET", "/api/v1/workflows/{name}"): None,
     ("GET", "/api/v1/workflows/{name}/diagram"): None,
 }
@@ -333,6 +351,9 @@ def world(session, auth, make_user) -> World:
         for status in (ReminderStatus.FAILED, ReminderStatus.PLANNED)
     )
     session.add_all([failed, planned])
+    spare_token, _ = create_token(session, admin, "spare")
+    create_user(session, UserCreate(email="signer@example.org", full_name="Signer", roles=[Role.VIEWER],
+                                    password="a long enough password"))  # fmt: skip
     session.commit()
     values = {
         "admin_id": admin.id,
@@ -351,6 +372,8 @@ def world(session, auth, make_user) -> World:
         "obligation_trigger": "fulfil",
         "obligation_id": list_obligations(session, drafted.id)[0].id,
         "reminder_id": failed.id,
+        "user_id": lawyer.id,
+        "token_id": spare_token.id,
         "planned_reminder_id": planned.id,
         "key": "mou",
         "language": "en",

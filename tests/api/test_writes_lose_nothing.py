@@ -18,6 +18,8 @@ from app.config import get_settings
 from app.partnerships.models import PartyRole
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.users.models import Role
+from app.users.schemas import UserCreate
+from app.users.service import create_token, create_user
 from tests.builders import (
     advance,
     assert_problem,
@@ -70,10 +72,13 @@ def world(session, auth, make_user) -> World:
         for status in (ReminderStatus.PLANNED, ReminderStatus.SENT)
     )
     session.add_all([planned_reminder, sent_reminder])
+    admin_token, _ = create_token(session, admin, "admin's own")
+    create_user(session, UserCreate(email="taken@example.org", full_name="Taken", roles=[Role.VIEWER]))
     session.commit()
     first = partnership(session, admin, org, project={"name": "First project", "code": "P-1"})
     second = partnership(session, admin, org, (other, PartyRole.DONOR), project={"name": "Second", "code": "P-2"})
     ids = {
+        "admin_token": admin_token.id,
         "obligation": list_obligations(session, active.id)[0].id,
         "planned_reminder": planned_reminder.id,
         "sent_reminder": sent_reminder.id,
@@ -722,6 +727,66 @@ CASES: dict[str, tuple[Any, ...]] = {
         {},
         422,
         "payload.reason",
+    ),
+    "user: email taken": (
+        "POST",
+        "/users",
+        "/users",
+        lambda i: {"email": "taken@example.org", "full_name": "Twice", "roles": ["viewer"]},
+        "admin",
+        {},
+        409,
+        None,
+    ),
+    "user: project manager": (
+        "POST",
+        "/users",
+        "/users",
+        lambda i: {"email": "new@example.org", "full_name": "New", "roles": ["admin"]},
+        "manager",
+        {},
+        403,
+        None,
+    ),
+    "user update: no roles left": (
+        "PATCH",
+        "/users/{user_id}",
+        "/users/{viewer}",
+        lambda i: {"roles": []},
+        "admin",
+        {},
+        422,
+        "roles",
+    ),
+    "token: too long a life": (
+        "POST",
+        "/me/tokens",
+        "/me/tokens",
+        lambda i: {"name": "forever", "expires_in_days": 99999},
+        "viewer",
+        {},
+        422,
+        "expires_in_days",
+    ),
+    "token revoke: someone else's": (
+        "POST",
+        "/tokens/{token_id}/revoke",
+        "/tokens/{admin_token}/revoke",
+        lambda i: None,
+        "viewer",
+        {},
+        403,
+        None,
+    ),
+    "sign-in: no password": (
+        "POST",
+        "/auth/token",
+        "/auth/token",
+        lambda i: {"email": "taken@example.org"},
+        "viewer",
+        {},
+        422,
+        "password",
     ),
     "reminder retry: not failed": (
         "POST",

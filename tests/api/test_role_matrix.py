@@ -1,0 +1,506 @@
+"""Every endpoint against every role: allowed -> 2xx, not allowed -> 403, no token -> 401 (all problem+json).
+
+The table of routes below is checked against the application, so a new endpoint fails the matrix until it is
+added here with a valid request and the roles it allows. Each case runs in its own fresh world, built lazily:
+the project manager of the cast OWNS the partnerships used and the cast's legal officer IS their legal officer,
+so "allowed" means allowed to the people in the relationship the policy asks for. A second table checks what
+a user of the same role who is NOT in that relationship gets (``Role`` users made afresh: "outsiders").
+
+The expectations state the INTENDED policy (``app/users/policy.py`` plus the roles in ``workflows/*.yaml``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import pytest
+from httpx import Response
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.agreements.models import Agreement
+from app.agreements.service import list_obligations
+from app.config import get_settings
+from app.drafting.outputs import to_docx
+from app.drafting.service import DOCX_MEDIA_TYPE
+from app.organisations.models import Organisation
+from app.partnerships.models import Partnership
+from app.partnerships.schemas import UndertakingCreate
+from app.partnerships.service import record_undertaking
+from app.reminders.models import Reminder, ReminderKind, ReminderStatus
+from app.users.models import Role, User
+from app.users.schemas import UserCreate
+from app.users.service import create_token, create_user
+from tests.builders import (
+    PROBLEM_JSON,
+    Cast,
+    advance,
+    draft_agreement,
+    formalising_partnership,
+    organisation,
+    partnership,
+)
+
+ADMIN, LEGAL, MANAGER, VIEWER = Role.ADMIN, Role.LEGAL_OFFICER, Role.PROJECT_MANAGER, Role.VIEWER
+EVERYONE = frozenset(Role)
+NOBODY: frozenset[Role] = frozenset()
+API = "/api/v1"
+PASSWORD = "correct horse battery staple"
+
+
+def _today() -> str:
+    return clock.today(get_settings().zone).isoformat()
+
+
+class World:
+    """A fresh cast and, built on first use, the rows a request refers to.
+
+    ``people.manager`` owns every partnership here and ``people.lawyer`` is its legal officer; the agreement was
+    created and will be submitted by the manager, so the lawyer may approve it (four eyes).
+    """
+
+    def __init__(self, session: Session, make_user: Callable[..., User]) -> None:
+        self.session = session
+        self.make_user = make_user
+        self.people = Cast(make_user(MANAGER), make_user(LEGAL), make_user(LEGAL), make_user(ADMIN))
+        self.viewer = make_user(VIEWER)
+
+    def user_for(self, role: Role) -> User:
+        """The user of ``role`` who is in the relationships of this world."""
+        return {
+            ADMIN: self.people.admin,
+            LEGAL: self.people.lawyer,
+            MANAGER: self.people.manager,
+            VIEWER: self.viewer,
+        }[role]
+
+    @cached_property
+    def organisation(self) -> Organisation:
+        return organisation(self.session, contacts=[{"name": "Focal", "title": "Director"}])
+
+    @cached_property
+    def partnership(self) -> Partnership:
+        """An informal partnership (an undertaking is recorded) owned by the manager, with the lawyer assigned."""
+        created = partnership(
+            self.session, self.people.manager, self.organisation, legal_officer_id=self.people.lawyer.id
+        )
+        undertaking = UndertakingCreate(given_on=_today(), given_by="The director", scope="Joint work", form="verbal")
+        record_undertaking(self.session, created.id, undertaking, self.people.manager)
+        self.session.commit()
+        return created
+
+    @cached_property
+    def formalising(self) -> Partnership:
+        return formalising_partnership(self.session, self.people)
+
+    @cached_property
+    def agreement(self) -> Agreement:
+        """A complete draft (one version, an obligation per party) of the formalising partnership."""
+        return draft_agreement(self.session, self.people, self.formalising)
+
+    def reminder(self, status: ReminderStatus) -> Reminder:
+        row = Reminder(
+            dedupe_key=f"matrix:{status}",
+            series=f"matrix:{status}",
+            subject_type="agreement",
+            subject_id=self.agreement.id,
+            partnership_id=self.agreement.partnership_id,
+            kind=ReminderKind.END_DATE,
+            due_on=clock.today(get_settings().zone),
+            send_at=clock.now(),
+            recipient_email="someone@example.org",
+            status=status,
+        )
+        self.session.add(row)
+        self.session.commit()
+        return row
+
+
+@dataclass
+class Call:
+    """One concrete request."""
+
+    url: str
+    json: Any = None
+    files: dict[str, Any] | None = None
+
+
+Build = Callable[[World, Role], Call]
+
+
+@dataclass
+class Spec:
+    """A route's valid request (for the role whose case it is) and the roles it allows.
+
+    ``outsiders``: for a user of a role who is not in the relationship the world builds (not the owner, not the
+    assigned legal officer, not the token's holder), the status class expected: 2 (2xx) or 403.
+    """
+
+    build: Build
+    allowed: frozenset[Role]
+    outsiders: dict[Role, int] = field(default_factory=dict)
+
+
+def get(url: Callable[[World], str], allowed: frozenset[Role] = EVERYONE) -> Spec:
+    return Spec(lambda w, role: Call(url(w)), allowed)
+
+
+# Ownership-dependent writes: the owner (manager), the assigned legal officer and admins; nobody else.
+OWNERS = frozenset({ADMIN, MANAGER, LEGAL})
+NOT_THEIRS = {MANAGER: 403, LEGAL: 403}
+EDITORS = frozenset({ADMIN, MANAGER, LEGAL})  # manage organisations
+
+
+def _org(w: World) -> str:
+    return f"{API}/organisations/{w.organisation.id}"
+
+
+def _ptn(w: World) -> str:
+    return f"{API}/partnerships/{w.partnership.id}"
+
+
+def _agr(w: World) -> str:
+    return f"{API}/agreements/{w.agreement.id}"
+
+
+def _obligation(w: World) -> str:
+    return f"{API}/obligations/{list_obligations(w.session, w.agreement.id)[0].id}"
+
+
+def _partnership_transition(w: World, role: Role) -> Call:
+    # go_dormant is for admins and managers; a legal officer's trigger from `informal` is record_undertaking.
+    trigger = "record_undertaking" if role is LEGAL else "go_dormant"
+    return Call(f"{_ptn(w)}/transitions/{trigger}", {"comment": "Matrix"})
+
+
+def _agreement_transition(w: World, role: Role) -> Call:
+    # Submitting is for admins and managers (and legal officers); approving is for legal officers only, and the
+    # approver must not be the submitter: the manager submits first.
+    if role is LEGAL:
+        advance(w.session, w.agreement, "submit_for_review", w.people)
+        w.session.commit()
+        payload = {"version_sha256": w.agreement.latest_version.sha256}
+        return Call(f"{_agr(w)}/transitions/approve", {"payload": payload})
+    return Call(f"{_agr(w)}/transitions/submit_for_review", {})
+
+
+def _upload(w: World, role: Role) -> Call:
+    docx = to_docx("# Edited\n\n## 1. Purpose\n\nText.\n")
+    return Call(f"{_agr(w)}/versions/upload", files={"file": ("edited.docx", docx, DOCX_MEDIA_TYPE)})
+
+
+def _revoke(w: World, role: Role) -> Call:
+    # A second token of the role's user: the caller's own (or, for an outsider, someone else's).
+    token, _ = create_token(w.session, w.user_for(role), "second")
+    w.session.commit()
+    return Call(f"{API}/tokens/{token.id}/revoke")
+
+
+def _sign_in(w: World, role: Role) -> Call:
+    person = create_user(
+        w.session,
+        UserCreate(email=f"signing.{role.value}@example.org", full_name="Signs In", roles=[role], password=PASSWORD),
+    )
+    w.session.commit()
+    return Call(f"{API}/auth/token", {"email": person.email, "password": PASSWORD})
+
+
+ROUTES: dict[tuple[str, str], Spec] = {
+    ("GET", "/healthz"): get(lambda w: "/healthz"),
+    ("GET", "/api/v1/me"): get(lambda w: f"{API}/me"),
+    ("GET", "/api/v1/areas"): get(lambda w: f"{API}/areas"),
+    # organisations ---------------------------------------------------------------------------------------------
+    ("GET", "/api/v1/organisations"): get(lambda w: f"{API}/organisations"),
+    ("POST", "/api/v1/organisations"): Spec(
+        lambda w, role: Call(
+            f"{API}/organisations", {"legal_name": "Matrix Organisation", "kind": "national_cso", "country_code": "KE"}
+        ),
+        EDITORS,
+    ),
+    ("GET", "/api/v1/organisations/{organisation_id}"): get(_org),
+    ("PATCH", "/api/v1/organisations/{organisation_id}"): Spec(
+        lambda w, role: Call(_org(w), {"notes": "Met in March"}), EDITORS
+    ),
+    ("GET", "/api/v1/organisations/{organisation_id}/contacts"): get(lambda w: f"{_org(w)}/contacts"),
+    ("POST", "/api/v1/organisations/{organisation_id}/contacts"): Spec(
+        lambda w, role: Call(f"{_org(w)}/contacts", {"name": "B Person", "title": "Officer"}), EDITORS
+    ),
+    ("PATCH", "/api/v1/organisations/{organisation_id}/contacts/{contact_id}"): Spec(
+        lambda w, role: Call(f"{_org(w)}/contacts/{w.organisation.contacts[0].id}", {"title": "Head"}), EDITORS
+    ),
+    # partnerships ----------------------------------------------------------------------------------------------
+    ("GET", "/api/v1/partnerships"): get(lambda w: f"{API}/partnerships"),
+    ("POST", "/api/v1/partnerships"): Spec(
+        lambda w, role: Call(
+            f"{API}/partnerships",
+            {
+                "title": "Matrix partnership",
+                "parties": [{"organisation_id": w.organisation.id, "role": "lead_partner"}],
+            },
+        ),
+        frozenset({ADMIN, MANAGER}),
+    ),
+    ("GET", "/api/v1/partnerships/{partnership_id}"): get(_ptn),
+    ("PATCH", "/api/v1/partnerships/{partnership_id}"): Spec(
+        lambda w, role: Call(_ptn(w), {"title": "Renamed partnership"}), OWNERS, NOT_THEIRS
+    ),
+    ("GET", "/api/v1/partnerships/{partnership_id}/interactions"): get(lambda w: f"{_ptn(w)}/interactions"),
+    ("POST", "/api/v1/partnerships/{partnership_id}/interactions"): Spec(
+        lambda w, role: Call(f"{_ptn(w)}/interactions", {"occurred_on": _today(), "kind": "meeting", "summary": "Met"}),
+        OWNERS,
+        NOT_THEIRS,
+    ),
+    ("GET", "/api/v1/partnerships/{partnership_id}/undertakings"): get(lambda w: f"{_ptn(w)}/undertakings"),
+    ("POST", "/api/v1/partnerships/{partnership_id}/undertakings"): Spec(
+        lambda w, role: Call(
+            f"{_ptn(w)}/undertakings",
+            {"given_on": _today(), "given_by": "The director", "scope": "Scope", "form": "verbal"},
+        ),
+        OWNERS,
+        NOT_THEIRS,
+    ),
+    ("GET", "/api/v1/partnerships/{partnership_id}/transitions"): get(lambda w: f"{_ptn(w)}/transitions"),
+    ("POST", "/api/v1/partnerships/{partnership_id}/transitions/{trigger}"): Spec(
+        _partnership_transition, OWNERS, NOT_THEIRS
+    ),
+    ("GET", "/api/v1/partnerships/{partnership_id}/history"): get(lambda w: f"{_ptn(w)}/history"),
+    ("GET", "/api/v1/partnerships/{partnership_id}/stage"): get(lambda w: f"{_ptn(w)}/stage?on={_today()}"),
+    ("GET", "/api/v1/partnerships/{partnership_id}/timeline"): get(lambda w: f"{_ptn(w)}/timeline"),
+    ("POST", "/api/v1/partnerships/{partnership_id}/drafts"): Spec(
+        lambda w, role: Call(
+            f"{_ptn(w)}/drafts",
+            {
+                "template": "ad_hoc_note",
+                "language": "en",
+                "variables": {"interaction_date": _today(), "event": "Workshop", "summary": "Met", "areas": []},
+                "format": "html",
+            },
+        ),
+        OWNERS,
+        NOT_THEIRS,
+    ),
+    # agreements ------------------------------------------------------------------------------------------------
+    ("GET", "/api/v1/agreements"): get(lambda w: f"{API}/agreements"),
+    ("POST", "/api/v1/agreements"): Spec(
+        lambda w, role: Call(
+            f"{API}/agreements",
+            {
+                "partnership_id": w.formalising.id,
+                "kind": "mou",
+                "title": "Matrix MOU",
+                "effective_date": "2027-01-01",
+                "end_date": "2028-12-31",
+                "notice_period_days": 60,
+            },
+        ),
+        OWNERS,
+        NOT_THEIRS,
+    ),
+    ("GET", "/api/v1/agreements/{agreement_id}"): get(_agr),
+    ("PATCH", "/api/v1/agreements/{agreement_id}"): Spec(
+        lambda w, role: Call(_agr(w), {"title": "Renamed MOU"}), OWNERS, NOT_THEIRS
+    ),
+    ("GET", "/api/v1/agreements/{agreement_id}/versions"): get(lambda w: f"{_agr(w)}/versions"),
+    ("POST", "/api/v1/agreements/{agreement_id}/versions"): Spec(
+        lambda w, role: Call(f"{_agr(w)}/versions", {"body": "Text & <clauses>"}), OWNERS, NOT_THEIRS
+    ),
+    ("GET", "/api/v1/agreements/{agreement_id}/versions/{number}"): get(lambda w: f"{_agr(w)}/versions/1"),
+    ("GET", "/api/v1/agreements/{agreement_id}/obligations"): get(lambda w: f"{_agr(w)}/obligations"),
+    ("POST", "/api/v1/agreements/{agreement_id}/obligations"): Spec(
+        lambda w, role: Call(f"{_agr(w)}/obligations", {"description": "Quarterly report", "due_date": "2027-03-31"}),
+        OWNERS,
+        NOT_THEIRS,
+    ),
+    ("GET", "/api/v1/agreements/{agreement_id}/signatures"): get(lambda w: f"{_agr(w)}/signatures"),
+    ("GET", "/api/v1/agreements/{agreement_id}/transitions"): get(lambda w: f"{_agr(w)}/transitions"),
+    # Any legal officer may act on agreements (four eyes needs a second one); managers only on their own.
+    ("POST", "/api/v1/agreements/{agreement_id}/transitions/{trigger}"): Spec(
+        _agreement_transition, OWNERS, {MANAGER: 403, LEGAL: 2}
+    ),
+    ("GET", "/api/v1/agreements/{agreement_id}/history"): get(lambda w: f"{_agr(w)}/history"),
+    ("PUT", "/api/v1/agreements/{agreement_id}/reminder-policy"): Spec(
+        lambda w, role: Call(f"{_agr(w)}/reminder-policy", {"end_date_days": [60, 30]}), OWNERS, NOT_THEIRS
+    ),
+    # drafting --------------------------------------------------------------------------------------------------
+    ("GET", "/api/v1/templates"): get(lambda w: f"{API}/templates"),
+    ("GET", "/api/v1/templates/{key}"): get(lambda w: f"{API}/templates/mou"),
+    ("PUT", "/api/v1/templates/{key}/{language}"): Spec(
+        lambda w, role: Call(
+            f"{API}/templates/house_mou/en",
+            {
+                "title": "House MOU",
+                "version": "1.0",
+                "kinds": ["mou"],
+                "variables": [{"name": "partner", "type": "text", "required": True, "description": "the partner"}],
+                "source": "# Memorandum\n\nWith {{ partner | inline }}.\n",
+            },
+        ),
+        frozenset({ADMIN, LEGAL}),
+    ),
+    ("GET", "/api/v1/agreements/{agreement_id}/preflight"): get(lambda w: f"{_agr(w)}/preflight"),
+    ("POST", "/api/v1/agreements/{agreement_id}/versions/generate"): Spec(
+        lambda w, role: Call(
+            f"{_agr(w)}/versions/generate",
+            {"template": "mou", "language": "fr", "variables": {"purpose": "to cooperate on migrant health"}},
+        ),
+        OWNERS,
+        NOT_THEIRS,
+    ),
+    # Hand-edited Word documents: legal officers (any of them, as they act on agreements) and admins.
+    ("POST", "/api/v1/agreements/{agreement_id}/versions/upload"): Spec(_upload, frozenset({ADMIN, LEGAL}), {LEGAL: 2}),
+    ("GET", "/api/v1/agreements/{agreement_id}/versions/{number}/document"): get(
+        lambda w: f"{_agr(w)}/versions/1/document"
+    ),
+    ("GET", "/api/v1/agreements/{agreement_id}/versions/{number}/diff/{other}"): get(
+        lambda w: f"{_agr(w)}/versions/1/diff/1"
+    ),
+    # obligations -----------------------------------------------------------------------------------------------
+    ("GET", "/api/v1/obligations"): get(lambda w: f"{API}/obligations"),
+    ("GET", "/api/v1/obligations/{obligation_id}"): get(_obligation),
+    ("GET", "/api/v1/obligations/{obligation_id}/transitions"): get(lambda w: f"{_obligation(w)}/transitions"),
+    ("POST", "/api/v1/obligations/{obligation_id}/transitions/{trigger}"): Spec(
+        lambda w, role: Call(
+            f"{_obligation(w)}/transitions/fulfil", {"payload": {"fulfilled_on": _today(), "evidence": "Report"}}
+        ),
+        OWNERS,
+        NOT_THEIRS,
+    ),
+    ("GET", "/api/v1/obligations/{obligation_id}/history"): get(lambda w: f"{_obligation(w)}/history"),
+    # reminders -------------------------------------------------------------------------------------------------
+    ("GET", "/api/v1/reminders"): get(lambda w: f"{API}/reminders"),
+    ("POST", "/api/v1/reminders/{reminder_id}/retry"): Spec(
+        lambda w, role: Call(f"{API}/reminders/{w.reminder(ReminderStatus.FAILED).id}/retry"), OWNERS, NOT_THEIRS
+    ),
+    ("POST", "/api/v1/reminders/{reminder_id}/cancel"): Spec(
+        lambda w, role: Call(
+            f"{API}/reminders/{w.reminder(ReminderStatus.PLANNED).id}/cancel", {"reason": "The partner asked"}
+        ),
+        OWNERS,
+        NOT_THEIRS,
+    ),
+    ("GET", "/api/v1/me/upcoming"): get(lambda w: f"{API}/me/upcoming"),
+    # users, tokens, sign-in ------------------------------------------------------------------------------------
+    ("GET", "/api/v1/users"): get(lambda w: f"{API}/users", frozenset({ADMIN})),
+    ("POST", "/api/v1/users"): Spec(
+        lambda w, role: Call(
+            f"{API}/users", {"email": "new.person@example.org", "full_name": "New Person", "roles": ["viewer"]}
+        ),
+        frozenset({ADMIN}),
+    ),
+    ("PATCH", "/api/v1/users/{user_id}"): Spec(
+        lambda w, role: Call(f"{API}/users/{w.people.second_lawyer.id}", {"full_name": "Renamed Lawyer"}),
+        frozenset({ADMIN}),
+    ),
+    ("GET", "/api/v1/me/tokens"): get(lambda w: f"{API}/me/tokens"),
+    ("POST", "/api/v1/me/tokens"): Spec(lambda w, role: Call(f"{API}/me/tokens", {"name": "script"}), EVERYONE),
+    # Everyone may revoke their own tokens; only admins anyone's.
+    ("POST", "/api/v1/tokens/{token_id}/revoke"): Spec(
+        _revoke, EVERYONE, {ADMIN: 2, LEGAL: 403, MANAGER: 403, VIEWER: 403}
+    ),
+    ("POST", "/api/v1/auth/token"): Spec(_sign_in, EVERYONE),  # public: the password is the credential
+    # audit and workflows ---------------------------------------------------------------------------------------
+    ("GET", "/api/v1/audit"): get(lambda w: f"{API}/audit", frozenset({ADMIN})),
+    ("GET", "/api/v1/workflows/{name}"): get(lambda w: f"{API}/workflows/agreement"),
+    ("GET", "/api/v1/workflows/{name}/diagram"): get(lambda w: f"{API}/workflows/agreement/diagram"),
+}
+PUBLIC = {("GET", "/healthz"), ("POST", "/api/v1/auth/token")}
+CASES = [(method, path, role) for (method, path) in ROUTES for role in Role]
+OUTSIDER_CASES = [(method, path, role) for (method, path), spec in ROUTES.items() for role in spec.outsiders]
+
+
+@pytest.fixture
+def world(session, make_user) -> World:
+    return World(session, make_user)
+
+
+def _send(client, method: str, call: Call, headers: dict[str, str]) -> Response:
+    return client.request(method, call.url, json=call.json, files=call.files, headers=headers)
+
+
+def _check(response: Response, expected: int, what: str) -> None:
+    if expected == 2:
+        assert 200 <= response.status_code < 300, f"{what}: {response.status_code} {response.text[:500]}"
+        return
+    assert response.status_code == expected, f"{what}: {response.status_code} {response.text[:500]}"
+    assert response.headers["content-type"].startswith(PROBLEM_JSON), response.headers["content-type"]
+    assert response.json()["status"] == expected
+
+
+def test_the_matrix_covers_every_route(client):
+    served = {(method.upper(), path) for path, item in client.app.openapi()["paths"].items() for method in item}
+    assert served == set(ROUTES)
+
+
+def test_the_matrix_knows_every_role():
+    assert set(Role) == {ADMIN, LEGAL, MANAGER, VIEWER}
+
+
+@pytest.mark.parametrize(("method", "path", "role"), CASES, ids=lambda part: str(part))
+def test_each_role_gets_what_the_policy_allows(client, world, auth, method, path, role):
+    spec = ROUTES[(method, path)]
+    caller = world.user_for(role)
+    call = spec.build(world, role)
+    _, headers = auth(user=caller)
+    response = _send(client, method, call, headers)
+    _check(response, 2 if role in spec.allowed else 403, f"{role} {method} {call.url}")
+
+
+@pytest.mark.parametrize(("method", "path", "role"), OUTSIDER_CASES, ids=lambda part: str(part))
+def test_a_user_outside_the_relationship(client, world, auth, make_user, method, path, role):
+    """Not the owner, not the assigned legal officer, not the token's holder: a fresh user of ``role``."""
+    spec = ROUTES[(method, path)]
+    call = spec.build(world, role)
+    _, headers = auth(user=make_user(role))
+    response = _send(client, method, call, headers)
+    _check(response, spec.outsiders[role], f"outside {role} {method} {call.url}")
+
+
+@pytest.mark.parametrize(("method", "path"), list(ROUTES), ids=lambda part: str(part))
+def test_no_token_is_a_401_challenge(client, world, method, path):
+    call = ROUTES[(method, path)].build(world, VIEWER)
+    response = _send(client, method, call, {})
+    if (method, path) in PUBLIC:
+        assert 200 <= response.status_code < 300, response.text
+        return
+    _check(response, 401, f"no token {method} {call.url}")
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def _signed(w: World) -> Agreement:
+    for trigger in ("submit_for_review", "approve"):
+        advance(w.session, w.agreement, trigger, w.people)
+    advance(w.session, w.agreement, "record_signatures", w.people)
+    w.session.commit()
+    return w.agreement
+
+
+# (workflow, trigger) -> (the world's entity URL in the trigger's source state, body, roles the workflow allows).
+WORKFLOW_ROLES: dict[tuple[str, str], tuple[Callable[[World], str], dict[str, Any], frozenset[Role]]] = {
+    # System-only triggers: nobody may fire them by hand.
+    ("partnership", "agreement_in_force"): (lambda w: f"{API}/partnerships/{w.formalising.id}", {}, NOBODY),
+    ("agreement", "activate"): (lambda w: f"{API}/agreements/{_signed(w).id}", {}, NOBODY),
+    ("obligation", "mark_overdue"): (_obligation, {}, NOBODY),
+    # People's triggers that some of the roles allowed by the policy may not fire.
+    ("partnership", "go_dormant"): (_ptn, {}, frozenset({ADMIN, MANAGER})),
+    ("agreement", "request_changes"): (
+        lambda w: (advance(w.session, w.agreement, "submit_for_review", w.people), _agr(w))[1],
+        {"comment": "Tighten clause 3"},
+        frozenset({ADMIN, LEGAL}),
+    ),
+    ("obligation", "waive"): (_obligation, {"payload": {"reason": "Dropped"}}, frozenset({ADMIN, LEGAL})),
+}
+WORKFLOW_CASES = [(name, trigger, role) for (name, trigger) in WORKFLOW_ROLES for role in Role]
+
+
+@pytest.mark.parametrize(("workflow", "trigger", "role"), WORKFLOW_CASES, ids=lambda part: str(part))
+def test_workflow_roles_are_enforced_over_the_policy(client, world, auth, workflow, trigger, role):
+    """Roles declared in ``workflows/*.yaml``: a role the policy lets in still gets 403 for another's trigger."""
+    url, body, allowed = WORKFLOW_ROLES[(workflow, trigger)]
+    target = url(world)
+    world.session.commit()
+    _, headers = auth(user=world.user_for(role))
+    response = client.post(f"{target}/transitions/{trigger}", json=body, headers=headers)
+    _check(response, 2 if role in allowed else 403, f"{role} {workflow} {trigger}")
