@@ -57,13 +57,18 @@ def list_agreements(
 
 
 @router.post("/agreements", response_model=AgreementRead, status_code=status.HTTP_201_CREATED)
-def create_agreement(session: DbSession, user: CurrentUser, body: AgreementCreate, response: Response) -> AgreementRead:
-    """Open a draft agreement for a partnership that is formalising or formal."""
-    _require(session, user, body.partnership_id, Action.EDIT_PARTNERSHIP)
-    agreement = service.create_agreement(session, body, user)
-    response.headers["Location"] = f"/api/v1/agreements/{agreement.id}"
-    set_etag(response, agreement.version)
-    return AgreementRead.model_validate(agreement)
+def create_agreement(
+    request: Request, session: DbSession, user: CurrentUser, body: AgreementCreate, idempotency_key: IdempotencyKey
+) -> Response:
+    """Open a draft agreement for a partnership that is formalising or formal (``Idempotency-Key`` welcome)."""
+
+    def run() -> tuple[int, AgreementRead, int, str]:
+        _require(session, user, body.partnership_id, Action.EDIT_PARTNERSHIP)
+        agreement = service.create_agreement(session, body, user)
+        location = f"/api/v1/agreements/{agreement.id}"
+        return 201, AgreementRead.model_validate(agreement), agreement.version, location
+
+    return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
 @router.get("/agreements/{agreement_id}", response_model=AgreementRead)
@@ -136,11 +141,21 @@ def list_obligations(session: DbSession, user: CurrentUser, agreement_id: Agreem
     "/agreements/{agreement_id}/obligations", response_model=ObligationRead, status_code=status.HTTP_201_CREATED
 )
 def add_obligation(
-    session: DbSession, user: CurrentUser, agreement_id: AgreementId, body: ObligationCreate
-) -> ObligationRead:
-    """Record what a party owes under the agreement."""
-    _require_on_agreement(session, user, agreement_id, Action.EDIT_PARTNERSHIP)
-    return ObligationRead.model_validate(service.add_obligation(session, agreement_id, body, user))
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    agreement_id: AgreementId,
+    body: ObligationCreate,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Record what a party owes under the agreement (``Idempotency-Key`` welcome)."""
+
+    def run() -> tuple[int, ObligationRead, None, str]:
+        _require_on_agreement(session, user, agreement_id, Action.EDIT_PARTNERSHIP)
+        obligation = service.add_obligation(session, agreement_id, body, user)
+        return 201, ObligationRead.model_validate(obligation), None, f"/api/v1/obligations/{obligation.id}"
+
+    return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
 @router.get("/agreements/{agreement_id}/signatures", response_model=list[SignatureRead])

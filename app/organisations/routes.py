@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
+from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
+from app.api.idempotency import replay_or_run
 from app.listing import Page, PageParams
 from app.organisations import service
 from app.organisations.schemas import (
@@ -50,14 +51,17 @@ def list_organisations(
 
 @router.post("/organisations", response_model=OrganisationRead, status_code=status.HTTP_201_CREATED)
 def create_organisation(
-    session: DbSession, user: CurrentUser, body: OrganisationCreate, response: Response
-) -> OrganisationRead:
-    """Register a partner organisation."""
-    require(user, Action.MANAGE_ORGANISATIONS)
-    organisation = service.create_organisation(session, body)
-    response.headers["Location"] = f"/api/v1/organisations/{organisation.id}"
-    set_etag(response, organisation.version)
-    return OrganisationRead.model_validate(organisation)
+    request: Request, session: DbSession, user: CurrentUser, body: OrganisationCreate, idempotency_key: IdempotencyKey
+) -> Response:
+    """Register a partner organisation (send an ``Idempotency-Key`` to make a retry safe)."""
+
+    def run() -> tuple[int, OrganisationRead, int, str]:
+        require(user, Action.MANAGE_ORGANISATIONS)
+        organisation = service.create_organisation(session, body)
+        location = f"/api/v1/organisations/{organisation.id}"
+        return 201, OrganisationRead.model_validate(organisation), organisation.version, location
+
+    return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
 @router.get("/organisations/{organisation_id}", response_model=OrganisationRead)
@@ -100,11 +104,20 @@ def list_contacts(session: DbSession, user: CurrentUser, organisation_id: Organi
     status_code=status.HTTP_201_CREATED,
 )
 def add_contact(
-    session: DbSession, user: CurrentUser, organisation_id: OrganisationId, body: ContactCreate
-) -> ContactRead:
-    """Add a person to an organisation."""
-    require(user, Action.MANAGE_ORGANISATIONS)
-    return ContactRead.model_validate(service.add_contact(session, organisation_id, body))
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    organisation_id: OrganisationId,
+    body: ContactCreate,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Add a person to an organisation (send an ``Idempotency-Key`` to make a retry safe)."""
+
+    def run() -> tuple[int, ContactRead, None]:
+        require(user, Action.MANAGE_ORGANISATIONS)
+        return 201, ContactRead.model_validate(service.add_contact(session, organisation_id, body)), None
+
+    return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
 @router.patch("/organisations/{organisation_id}/contacts/{contact_id}", response_model=ContactRead)

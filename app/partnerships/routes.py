@@ -57,14 +57,17 @@ def list_partnerships(
 
 @router.post("/partnerships", response_model=PartnershipRead, status_code=status.HTTP_201_CREATED)
 def create_partnership(
-    session: DbSession, user: CurrentUser, body: PartnershipCreate, response: Response
-) -> PartnershipRead:
-    """Open a partnership; it starts as an ad hoc interaction."""
-    require(user, Action.CREATE_PARTNERSHIP)
-    partnership = service.create_partnership(session, body, user)
-    response.headers["Location"] = f"/api/v1/partnerships/{partnership.id}"
-    set_etag(response, partnership.version)
-    return PartnershipRead.model_validate(partnership)
+    request: Request, session: DbSession, user: CurrentUser, body: PartnershipCreate, idempotency_key: IdempotencyKey
+) -> Response:
+    """Open a partnership; it starts as an ad hoc interaction (an ``Idempotency-Key`` makes a retry safe)."""
+
+    def run() -> tuple[int, PartnershipRead, int, str]:
+        require(user, Action.CREATE_PARTNERSHIP)
+        partnership = service.create_partnership(session, body, user)
+        location = f"/api/v1/partnerships/{partnership.id}"
+        return 201, PartnershipRead.model_validate(partnership), partnership.version, location
+
+    return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
 @router.get("/partnerships/{partnership_id}", response_model=PartnershipRead)
@@ -107,11 +110,21 @@ def list_interactions(session: DbSession, user: CurrentUser, partnership_id: Par
     status_code=status.HTTP_201_CREATED,
 )
 def record_interaction(
-    session: DbSession, user: CurrentUser, partnership_id: PartnershipId, body: InteractionCreate
-) -> InteractionRead:
-    """Log an ad hoc contact or event."""
-    _require_edit(session, user, partnership_id)
-    return InteractionRead.model_validate(service.record_interaction(session, partnership_id, body, user))
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    partnership_id: PartnershipId,
+    body: InteractionCreate,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Log an ad hoc contact or event (an ``Idempotency-Key`` makes a retry safe)."""
+
+    def run() -> tuple[int, InteractionRead, None]:
+        _require_edit(session, user, partnership_id)
+        interaction = service.record_interaction(session, partnership_id, body, user)
+        return 201, InteractionRead.model_validate(interaction), None
+
+    return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
 @router.get("/partnerships/{partnership_id}/undertakings", response_model=list[UndertakingRead])
@@ -127,11 +140,21 @@ def list_undertakings(session: DbSession, user: CurrentUser, partnership_id: Par
     status_code=status.HTTP_201_CREATED,
 )
 def record_undertaking(
-    session: DbSession, user: CurrentUser, partnership_id: PartnershipId, body: UndertakingCreate
-) -> UndertakingRead:
-    """Record an agreement in principle; an ad hoc partnership becomes informal."""
-    _require_edit(session, user, partnership_id)
-    return UndertakingRead.model_validate(service.record_undertaking(session, partnership_id, body, user))
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    partnership_id: PartnershipId,
+    body: UndertakingCreate,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Record an agreement in principle; an ad hoc partnership becomes informal (``Idempotency-Key`` welcome)."""
+
+    def run() -> tuple[int, UndertakingRead, None]:
+        _require_edit(session, user, partnership_id)
+        undertaking = service.record_undertaking(session, partnership_id, body, user)
+        return 201, UndertakingRead.model_validate(undertaking), None
+
+    return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
 @router.get("/partnerships/{partnership_id}/transitions", response_model=list[AvailableTransition])
