@@ -70,5 +70,26 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         audit_router,
         workflows_router,
     ):
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
+    _document_problems(app)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Describe every error response as what it is: ``application/problem+json`` with a problem document."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        problem = {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for code, response in operation.get("responses", {}).items():
+                    if code.startswith(("4", "5")):
+                        response["content"] = {"application/problem+json": problem}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

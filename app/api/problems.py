@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -122,3 +123,21 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return problem(request, 500, "an unexpected error occurred; it has been logged")
+
+
+class ProblemDocument(BaseModel):
+    """An RFC 9457 problem: what went wrong, and for invalid input every field with its reason."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ProblemDocument, "description": TITLES[code]}
+    for code in (400, 401, 403, 404, 409, 412, 422, 429)
+}
+"""Documented on every route: the errors any endpoint may answer with, all as problem+json."""

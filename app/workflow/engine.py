@@ -21,7 +21,7 @@ from transitions import Machine
 
 from app import clock
 from app.config import get_settings
-from app.errors import Conflict, FieldProblem, Forbidden, invalid
+from app.errors import Conflict, FieldProblem, Forbidden, NotFound, invalid
 from app.users.models import Role, User
 from app.workflow.models import TransitionEvent
 from app.workflow.payload import PARSERS, PayloadField, parse_payload
@@ -378,6 +378,9 @@ def fire(
     workflow = get_workflow(workflow_name)
     current = workflow.state_of(entity)
     words = trigger.replace("_", " ")
+    if trigger not in workflow.triggers():
+        known = ", ".join(sorted(workflow.triggers()))
+        raise NotFound(f"the {workflow.name} workflow has no trigger {trigger!r}; its triggers are: {known}")
     transition = workflow.find(trigger, current)
     if transition is None:
         same_trigger = next((t for t in workflow.transitions if t.trigger == trigger), None)

@@ -57,7 +57,6 @@ KNOWN_NAMES: dict[str, list[str]] = {
 }
 """Path parameters that name things rather than rows: half the requests use one of these real names."""
 
-STRICT_ERRORS = os.environ.get("AGREEMENTS_FUZZ_STRICT_ERRORS") == "1"
 VERBOSE = os.environ.get("AGREEMENTS_FUZZ_VERBOSE") == "1"
 
 CONFIG = schemathesis.Config.from_dict(
@@ -207,12 +206,10 @@ def checks_for(status: int) -> list:
     - ``not_a_server_error`` and ``response_schema_conformance`` always (the latter validates the body against
       the schema documented for that status and content type, and so covers every 2xx body; it has nothing to
       check on statuses or content types that are not documented).
-    - ``status_code_conformance`` and ``content_type_conformance`` on 2xx/3xx only. Relaxed for 4xx: the
-      description documents only FastAPI's default ``422`` as ``application/json`` ``HTTPValidationError``,
-      while by design every error is ``application/problem+json`` and the API also answers 400 (unparseable
-      body), 401, 404, 409 and 412. Until those are documented (``responses=`` on the routes), each 4xx is held
-      to the problem+json contract by ``assert_problem_document`` instead, and the gaps are listed in the
-      summary. ``AGREEMENTS_FUZZ_STRICT_ERRORS=1`` applies both checks to 4xx too.
+    - ``status_code_conformance`` and ``content_type_conformance`` on every response: every route documents
+      its error statuses (400, 401, 403, 404, 409, 412, 422, 429) as ``application/problem+json`` problem
+      documents (``app.api.app._document_problems``), and each 4xx is also held to the problem contract by
+      ``assert_problem_document``.
     - Not used: ``negative_data_rejection`` / ``positive_data_acceptance`` (a generated "invalid" request is
       often valid to us, e.g. an extra JSON property that we ignore, and a schema-valid one often breaks a
       business rule: a 409 or 422 is the right answer); ``use_after_free`` / ``ensure_resource_availability``
@@ -220,10 +217,7 @@ def checks_for(status: int) -> list:
       matrix is covered by tests/users); ``response_headers_conformance`` (no response headers documented);
       ``max_response_time`` (not about the contract, and flaky on a loaded CI machine).
     """
-    checks = [not_a_server_error, response_schema_conformance]
-    if status < 400 or STRICT_ERRORS:
-        checks += [status_code_conformance, content_type_conformance]
-    return checks
+    return [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 
 
 def assert_problem_document(response: schemathesis.Response) -> None:
