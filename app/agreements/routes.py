@@ -38,7 +38,14 @@ class AgreementQuery(AgreementFilter, PageParams):
 
 def _require(session: DbSession, user: CurrentUser, partnership_id: int, action: Action) -> None:
     partnership = get_partnership(session, partnership_id)
-    require(user, action, owner_id=partnership.owner_id, legal_officer_id=partnership.legal_officer_id)
+    co_owner_ids = [person.id for person in partnership.co_owners]
+    require(
+        user,
+        action,
+        owner_id=partnership.owner_id,
+        legal_officer_id=partnership.legal_officer_id,
+        co_owner_ids=co_owner_ids,
+    )
 
 
 def _require_on_agreement(session: DbSession, user: CurrentUser, agreement_id: int, action: Action) -> None:

@@ -137,7 +137,6 @@ class ProblemDocument(BaseModel):
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ProblemDocument, "description": TITLES[code]}
-    for code in (400, 401, 403, 404, 409, 412, 422, 429)
+    code: {"model": ProblemDocument, "description": TITLES[code]} for code in (400, 401, 403, 404, 409, 412, 422, 429)
 }
 """Documented on every route: the errors any endpoint may answer with, all as problem+json."""

@@ -75,6 +75,13 @@ partnership_areas = Table(
     Column("area_id", ForeignKey("areas_of_engagement.id", ondelete="RESTRICT"), primary_key=True),
 )
 
+partnership_co_owners = Table(
+    "partnership_co_owners",
+    Base.metadata,
+    Column("partnership_id", ForeignKey("partnerships.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
 
 class ReferenceCounter(Base):
     """The last number handed out for a reference series such as ``PA-2026``."""
@@ -109,6 +116,7 @@ class Partnership(Base):
     areas: Mapped[list[AreaOfEngagement]] = relationship(
         secondary=partnership_areas, lazy="selectin", order_by=AreaOfEngagement.id
     )
+    co_owners: Mapped[list[User]] = relationship(secondary=partnership_co_owners, lazy="selectin", order_by=User.id)
     parties: Mapped[list[PartnershipParty]] = relationship(
         back_populates="partnership",
         cascade="all, delete-orphan",

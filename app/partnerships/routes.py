@@ -41,6 +41,7 @@ def _require_edit(session: DbSession, user: CurrentUser, partnership_id: int) ->
         Action.EDIT_PARTNERSHIP,
         owner_id=partnership.owner_id,
         legal_officer_id=partnership.legal_officer_id,
+        co_owner_ids=[person.id for person in partnership.co_owners],
     )
 
 

@@ -47,6 +47,7 @@ class PartnershipCreate(InputModel):
     objectives: LongText | None = None
     area_codes: list[str] = Field(default_factory=list, description="Codes of areas of engagement")
     owner_id: Id | None = Field(None, description="Project manager who owns it; defaults to the caller")
+    co_owner_ids: list[Id] = Field(default_factory=list, max_length=20, description="Managers who share it")
     legal_officer_id: Id | None = None
     project: ProjectInput | None = None
     parties: list[PartyInput] = Field(min_length=1, description="At least one partner organisation")
@@ -78,6 +79,7 @@ class PartnershipUpdate(InputModel):
     objectives: LongText | None = None
     area_codes: list[str] | None = None
     owner_id: Id | None = None
+    co_owner_ids: list[Id] | None = Field(None, max_length=20)
     legal_officer_id: Id | None = None
     project: ProjectInput | None = None
     parties: list[PartyInput] | None = Field(None, min_length=1)
@@ -133,6 +135,7 @@ class PartnershipRead(OutputModel):
     stage: str
     areas: list[AreaRead]
     owner: PersonRead
+    co_owners: list[PersonRead]
     legal_officer: PersonRead | None
     project: ProjectRead | None
     parties: list[PartyRead]

@@ -140,17 +140,31 @@ def _project(data: ProjectInput | None, existing: Project | None) -> Project | N
     return project
 
 
+def _co_owners(session: Session, user_ids: list[int], owner: User) -> list[User]:
+    """The project managers who share the partnership with its owner (the owner is not listed twice)."""
+    people = []
+    for user_id in dict.fromkeys(user_ids):
+        person = _person_with_role(
+            session, user_id, "co_owner_ids", (Role.PROJECT_MANAGER, Role.ADMIN), "project manager"
+        )
+        if person.id != owner.id:
+            people.append(person)
+    return people
+
+
 def create_partnership(session: Session, data: PartnershipCreate, actor: User) -> Partnership:
     """Open a partnership (initial stage: ad hoc) with its parties, areas, owner and legal officer."""
     owner = _owner(session, data.owner_id or actor.id)
     legal_officer = _legal_officer(session, data.legal_officer_id) if data.legal_officer_id else None
     parties = _build_parties(session, data.parties)
     areas = resolve_areas(session, data.area_codes)
+    co_owners = _co_owners(session, data.co_owner_ids, owner)
     partnership = Partnership(
         reference=next_reference(session),
         title=data.title,
         objectives=data.objectives,
         owner=owner,
+        co_owners=co_owners,
         legal_officer=legal_officer,
         project=_project(data.project, None),
         parties=parties,
@@ -178,6 +192,9 @@ def update_partnership(
     owner = _owner(session, data.owner_id) if "owner_id" in fields else None
     legal_officer = _legal_officer(session, data.legal_officer_id) if data.legal_officer_id else None
     areas = resolve_areas(session, data.area_codes or []) if "area_codes" in fields else None
+    co_owners = (
+        _co_owners(session, data.co_owner_ids or [], owner or partnership.owner) if "co_owner_ids" in fields else None
+    )
     if "parties" in fields:
         _replace_parties(session, partnership, data.parties or [])
     if "title" in fields:
@@ -194,6 +211,8 @@ def update_partnership(
         partnership.handles_personal_data = data.handles_personal_data
     if areas is not None:
         partnership.areas = areas
+    if co_owners is not None:
+        partnership.co_owners = co_owners
     if fields:
         partnership.updated_at = utcnow()  # also bumps the version when only related rows changed
     session.flush()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
+from typing import Any
 
 from app.errors import Forbidden
 from app.users.models import Role, User
@@ -33,20 +35,27 @@ ALLOWED: dict[Action, frozenset[Role]] = {
 }
 
 
-def can(user: User, action: Action, *, owner_id: int | None = None, legal_officer_id: int | None = None) -> bool:
-    """Whether ``user`` may perform ``action`` (on a partnership with this owner and legal officer)."""
+def can(
+    user: User,
+    action: Action,
+    *,
+    owner_id: int | None = None,
+    legal_officer_id: int | None = None,
+    co_owner_ids: Iterable[int] = (),
+) -> bool:
+    """Whether ``user`` may perform ``action`` (on a partnership with these owners and legal officer)."""
     if not user.is_active or not user.has_role(*ALLOWED[action]):
         return False
     if action is Action.EDIT_PARTNERSHIP and not user.has_role(Role.ADMIN):
         # Project managers edit what they own; legal officers what they are responsible for.
-        return user.id in {owner_id, legal_officer_id}
+        return user.id in {owner_id, legal_officer_id, *co_owner_ids}
     if action is Action.ACT_ON_AGREEMENT and not user.has_role(Role.ADMIN, Role.LEGAL_OFFICER):
         # Any legal officer may review and approve (four eyes needs a second one); managers act on their own.
-        return user.id in {owner_id, legal_officer_id}
+        return user.id in {owner_id, legal_officer_id, *co_owner_ids}
     return True
 
 
-def require(user: User, action: Action, **context: int | None) -> None:
+def require(user: User, action: Action, **context: Any) -> None:
     """Raise ``Forbidden`` unless ``user`` may perform ``action``."""
     if not can(user, action, **context):
         roles = ", ".join(user.roles) or "none"

@@ -154,6 +154,7 @@ ROUTES: dict[tuple[str, str], Body | None] = {
         "objectives": "Objectives",
         "area_codes": ["humanitarian"],
         "owner_id": w.values["admin_id"],
+        "co_owner_ids": [w.values["admin_id"]],
         "legal_officer_id": w.values["legal_officer_id"],
         "project": {
             "name": "Project",

@@ -329,3 +329,26 @@ def test_who_may_edit_a_partnership(client, auth, session, make_user, org, role)
     response = client.patch(f"{API}/partnerships/{theirs.id}", json={"objectives": "Shared"}, headers=headers)
     assert response.status_code == 200, response.text
     assert response.json()["objectives"] == "Shared"
+
+
+def test_co_owners_may_edit_other_managers_may_not(client, session, auth, make_user):
+    owner, owner_headers = auth(Role.PROJECT_MANAGER)
+    co_owner, co_headers = auth(Role.PROJECT_MANAGER)
+    _, stranger = auth(Role.PROJECT_MANAGER)
+    viewer = make_user(Role.VIEWER)
+    org = organisation(session, "Shared Partner")
+    body = {
+        "title": "Shared partnership",
+        "parties": [{"organisation_id": org.id, "role": "lead_partner"}],
+        "co_owner_ids": [co_owner.id, owner.id, co_owner.id],
+    }
+    created = client.post("/api/v1/partnerships", json=body, headers=owner_headers)
+    assert created.status_code == 201, created.text
+    assert [person["id"] for person in created.json()["co_owners"]] == [co_owner.id]
+    url = f"/api/v1/partnerships/{created.json()['id']}"
+    assert client.patch(url, json={"title": "Edited by the co-owner"}, headers=co_headers).status_code == 200
+    assert_problem(client.patch(url, json={"title": "Not mine"}, headers=stranger), 403)
+    assert_problem(client.patch(url, json={"co_owner_ids": [viewer.id]}, headers=owner_headers), 422, "co_owner_ids")
+    removed = client.patch(url, json={"co_owner_ids": []}, headers=owner_headers)
+    assert removed.json()["co_owners"] == []
+    assert_problem(client.patch(url, json={"title": "Too late"}, headers=co_headers), 403)
