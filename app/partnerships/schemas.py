@@ -156,6 +156,8 @@ class PartnershipFilter(InputModel):
     region: str | None = Field(None, max_length=100)
     owner_id: Id | None = None
     legal_officer_id: Id | None = None
+    ending_before: date | None = Field(None, description="With an agreement in force that ends before this day")
+    overdue: bool | None = Field(None, description="true: with an overdue obligation; false: without one")
 
 
 class InteractionCreate(InputModel):

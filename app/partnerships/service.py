@@ -10,10 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.agreements.models import Agreement
 from app.config import get_settings
 from app.db import get_for_update, utcnow
 from app.errors import FieldProblem, NotFound, ValidationFailed, invalid
 from app.listing import PageParams, Slice, contains_text, order_by, paginate
+from app.obligations.models import Obligation, ObligationStatus
 from app.organisations.models import AreaOfEngagement, Contact, Organisation
 from app.organisations.service import check_version, resolve_areas
 from app.partnerships.models import (
@@ -265,6 +267,17 @@ def list_partnerships(session: Session, filters: PartnershipFilter, params: Page
         stmt = stmt.where(Partnership.owner_id == filters.owner_id)
     if filters.legal_officer_id:
         stmt = stmt.where(Partnership.legal_officer_id == filters.legal_officer_id)
+    if filters.ending_before:
+        in_force = Agreement.status.in_(("active", "suspended"))
+        stmt = stmt.where(Partnership.agreements.any(in_force & (Agreement.end_date < filters.ending_before)))
+    if filters.overdue is not None:
+        late = (
+            select(Obligation.id)
+            .join(Agreement, Obligation.agreement_id == Agreement.id)
+            .where(Agreement.partnership_id == Partnership.id, Obligation.status == ObligationStatus.OVERDUE)
+            .exists()
+        )
+        stmt = stmt.where(late if filters.overdue else ~late)
     if filters.q:
         named_party = Partnership.parties.any(
             PartnershipParty.organisation.has(

@@ -134,3 +134,30 @@ def test_obligations_are_listed_fulfilled_and_waived_over_http(client, session, 
     assert client.get(f"{API}/obligations", params={"status": "fulfilled"}, headers=viewer).json()["total"] == 1
     assert_problem(client.get(f"{API}/obligations", params={"status": "late"}, headers=viewer), 422, "status")
     assert_problem(client.get(f"{API}/obligations/999999", headers=viewer), 404)
+
+
+def test_partnerships_ending_soon_or_with_overdue_obligations(client, session, make_user, auth):
+    from datetime import datetime, time
+
+    from app.agreements.service import list_obligations
+    from app.workflow import engine
+
+    people = cast(make_user)
+    soon = _active(session, people, end=_today() + timedelta(days=20))
+    later = _active(session, people, end=_today() + timedelta(days=400))
+    late_one = list_obligations(session, later.id)[0]
+    late_one.due_date = _today() - timedelta(days=3)
+    with clock.frozen_at(datetime.combine(_today(), time(12), tzinfo=get_settings().zone)):
+        engine.fire(session, "obligation", late_one, "mark_overdue", None)
+    session.commit()
+    _, viewer = auth(Role.VIEWER)
+
+    def ids(**params):
+        found = client.get(f"{API}/partnerships", params=params, headers=viewer)
+        assert found.status_code == 200, found.text
+        return {item["id"] for item in found.json()["items"]}
+
+    ending = ids(ending_before=(_today() + timedelta(days=30)).isoformat())
+    assert soon.partnership_id in ending and later.partnership_id not in ending
+    assert later.partnership_id in ids(overdue="true") and soon.partnership_id not in ids(overdue="true")
+    assert soon.partnership_id in ids(overdue="false") and later.partnership_id not in ids(overdue="false")

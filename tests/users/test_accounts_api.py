@@ -73,3 +73,20 @@ def test_sign_in_with_a_password_is_rate_limited(client, session):
         )
     unknown = client.post(f"{API}/auth/token", json={"email": "nobody@example.org", "password": "x"})
     assert_problem(unknown, 401)
+
+
+def test_no_secret_reaches_the_logs(client, session, auth, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    _, headers = auth(Role.VIEWER)
+    create_user(session, UserCreate(email="logged@example.org", full_name="Logged", roles=[Role.VIEWER],
+                                    password=PASSWORD))  # fmt: skip
+    session.commit()
+    created = client.post(f"{API}/me/tokens", json={"name": "logged", "expires_in_days": 1}, headers=headers).json()
+    client.post(f"{API}/auth/token", json={"email": "logged@example.org", "password": PASSWORD})
+    client.post(f"{API}/auth/token", json={"email": "logged@example.org", "password": "wrong " + PASSWORD})
+    client.get(f"{API}/me", headers={"Authorization": "Bearer agr_not_a_real_token_but_secret_looking"})
+    logged = caplog.text
+    assert created["secret"] not in logged and PASSWORD not in logged
+    assert headers["Authorization"].split()[1] not in logged and "agr_not_a_real_token" not in logged
