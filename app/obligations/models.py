@@ -55,6 +55,9 @@ class Obligation(Base):
     responsible_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     agreement: Mapped[Agreement] = relationship()
     party: Mapped[PartnershipParty | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}

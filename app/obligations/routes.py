@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.agreements.routes import _require_on_agreement
 from app.agreements.schemas import ObligationRead
-from app.api.deps import CurrentUser, DbSession, IdempotencyKey
+from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.idempotency import replay_or_run
 from app.listing import Page, PageParams
 from app.obligations import service
@@ -43,10 +43,14 @@ def list_obligations(
 
 
 @router.get("/obligations/{obligation_id}", response_model=ObligationRead)
-def get_obligation(session: DbSession, user: CurrentUser, obligation_id: ObligationId) -> ObligationRead:
-    """One obligation."""
+def get_obligation(
+    session: DbSession, user: CurrentUser, obligation_id: ObligationId, response: Response
+) -> ObligationRead:
+    """One obligation, with its ``ETag``."""
     require(user, Action.READ)
-    return ObligationRead.model_validate(service.get_obligation(session, obligation_id))
+    obligation = service.get_obligation(session, obligation_id)
+    set_etag(response, obligation.version)
+    return ObligationRead.model_validate(obligation)
 
 
 @router.get("/obligations/{obligation_id}/transitions", response_model=list[AvailableTransition])
@@ -64,15 +68,18 @@ def fire_transition(
     obligation_id: ObligationId,
     trigger: Annotated[str, Path(pattern=r"^[a-z_]{1,60}$", description="A trigger from GET …/transitions")],
     body: TransitionRequest,
+    expected_version: ExpectedVersion,
     idempotency_key: IdempotencyKey,
 ) -> Response:
-    """Fulfil (with the date and evidence), waive (with the reason) or reopen the obligation."""
+    """Fulfil (with the date and evidence), waive (with the reason) or reopen the obligation (``If-Match`` welcome)."""
 
-    def run() -> tuple[int, ObligationRead, None]:
+    def run() -> tuple[int, ObligationRead, int]:
         obligation = service.get_obligation(session, obligation_id)
         _require_on_agreement(session, user, obligation.agreement_id, Action.EDIT_PARTNERSHIP)
-        moved = service.transition_obligation(session, obligation_id, trigger, user, body.comment, body.payload)
-        return 200, ObligationRead.model_validate(moved), None
+        moved = service.transition_obligation(
+            session, obligation_id, trigger, user, body.comment, body.payload, expected_version
+        )
+        return 200, ObligationRead.model_validate(moved), moved.version
 
     return replay_or_run(session, user, idempotency_key, request, body, run)
 

@@ -13,6 +13,7 @@ from app.db import get_for_update
 from app.errors import NotFound, invalid
 from app.listing import PageParams, Slice, order_by, paginate
 from app.obligations.models import Obligation, ObligationStatus
+from app.organisations.service import check_version
 from app.users.models import User
 from app.workflow import engine
 from app.workflow.models import TransitionEvent
@@ -64,9 +65,11 @@ def transition_obligation(
     actor: User,
     comment: str | None = None,
     payload: dict[str, Any] | None = None,
+    expected_version: int | None = None,
 ) -> Obligation:
-    """Fulfil, waive, reopen… an obligation through the workflow engine."""
+    """Fulfil, waive, reopen… an obligation through the workflow engine; refuse if ``expected_version`` is stale."""
     obligation = get_for_update(session, Obligation, obligation_id, "obligation")
+    check_version("obligation", obligation.version, expected_version)
     engine.fire(session, WORKFLOW, obligation, trigger, actor.id, comment, actor=actor, payload=payload)
     return obligation
 

@@ -89,5 +89,8 @@ class Contact(Base):
     phone: Mapped[str | None] = mapped_column(String(50))
     is_focal_point: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     organisation: Mapped[Organisation] = relationship(back_populates="contacts")
+
+    __mapper_args__ = {"version_id_col": version}

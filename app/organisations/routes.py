@@ -115,7 +115,8 @@ def add_contact(
 
     def run() -> tuple[int, ContactRead, None]:
         require(user, Action.MANAGE_ORGANISATIONS)
-        return 201, ContactRead.model_validate(service.add_contact(session, organisation_id, body)), None
+        contact = service.add_contact(session, organisation_id, body)
+        return 201, ContactRead.model_validate(contact), contact.version
 
     return replay_or_run(session, user, idempotency_key, request, body, run)
 
@@ -127,7 +128,11 @@ def update_contact(
     organisation_id: OrganisationId,
     contact_id: Annotated[int, Path(gt=0, le=MAX_ID, description="Contact id")],
     body: ContactUpdate,
+    expected_version: ExpectedVersion,
+    response: Response,
 ) -> ContactRead:
-    """Change a contact."""
+    """Change a contact; send ``If-Match`` to refuse the write if someone changed it meanwhile."""
     require(user, Action.MANAGE_ORGANISATIONS)
-    return ContactRead.model_validate(service.update_contact(session, organisation_id, contact_id, body))
+    contact = service.update_contact(session, organisation_id, contact_id, body, expected_version)
+    set_etag(response, contact.version)
+    return ContactRead.model_validate(contact)

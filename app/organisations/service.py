@@ -152,9 +152,12 @@ def get_contact(session: Session, organisation_id: int, contact_id: int) -> Cont
     return contact
 
 
-def update_contact(session: Session, organisation_id: int, contact_id: int, data: ContactUpdate) -> Contact:
-    """Change the fields given in ``data``."""
+def update_contact(
+    session: Session, organisation_id: int, contact_id: int, data: ContactUpdate, expected_version: int | None = None
+) -> Contact:
+    """Change the fields given in ``data``; refuse if ``expected_version`` is stale."""
     contact = get_contact(session, organisation_id, contact_id)
+    check_version("contact", contact.version, expected_version)
     changes = data.model_dump(exclude_unset=True)
     for required in ("name", "is_focal_point"):
         if required in changes and changes[required] is None:

@@ -257,3 +257,14 @@ def test_areas_endpoint_lists_the_seeded_areas(client, headers):
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.PROJECT_MANAGER, Role.LEGAL_OFFICER])
 def test_roles_that_manage_organisations_may_create(client, auth, role):
     assert _create(client, auth(role)[1]).status_code == 201
+
+
+def test_contacts_carry_an_etag_and_refuse_a_stale_if_match(client, session, auth):
+    _, headers = auth(Role.ADMIN)
+    org = organisation(session, "Contacts With Versions")
+    created = client.post(f"/api/v1/organisations/{org.id}/contacts", json={"name": "Ana"}, headers=headers)
+    tag = created.headers["ETag"]
+    url = f"/api/v1/organisations/{org.id}/contacts/{created.json()['id']}"
+    changed = client.patch(url, json={"title": "Director"}, headers={**headers, "If-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+    assert_problem(client.patch(url, json={"title": "Chair"}, headers={**headers, "If-Match": tag}), 412)

@@ -161,3 +161,17 @@ def test_partnerships_ending_soon_or_with_overdue_obligations(client, session, m
     assert soon.partnership_id in ending and later.partnership_id not in ending
     assert later.partnership_id in ids(overdue="true") and soon.partnership_id not in ids(overdue="true")
     assert soon.partnership_id in ids(overdue="false") and later.partnership_id not in ids(overdue="false")
+
+
+def test_obligations_carry_an_etag_and_refuse_a_stale_if_match(client, session, make_user, auth):
+    people = cast(make_user)
+    agreement = _active(session, people, end=_today() + timedelta(days=200))
+    _, manager = auth(user=people.manager)
+    obligation_id = client.get(f"{API}/obligations", params={"partnership_id": agreement.partnership_id},
+                               headers=manager).json()["items"][0]["id"]  # fmt: skip
+    tag = client.get(f"{API}/obligations/{obligation_id}", headers=manager).headers["ETag"]
+    url = f"{API}/obligations/{obligation_id}/transitions/fulfil"
+    body = {"payload": {"fulfilled_on": _today().isoformat()}}
+    assert_problem(client.post(url, json=body, headers={**manager, "If-Match": '"99"'}), 412)
+    done = client.post(url, json=body, headers={**manager, "If-Match": tag})
+    assert done.status_code == 200 and done.headers["ETag"] != tag
