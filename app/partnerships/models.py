@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, str_enum, utcnow
@@ -110,6 +110,8 @@ class Partnership(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
+    __table_args__ = (Index("ix_partnerships_created_at_id", "created_at", "id"),)  # sorting by creation time
+
     owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="joined")
     legal_officer: Mapped[User | None] = relationship(foreign_keys=[legal_officer_id], lazy="joined")
     project: Mapped[Project | None] = relationship(lazy="joined")
@@ -140,7 +142,11 @@ class PartnershipParty(Base):
     """An organisation taking part in a partnership, in a given role."""
 
     __tablename__ = "partnership_parties"
-    __table_args__ = (UniqueConstraint("partnership_id", "organisation_id"),)
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "organisation_id"),
+        # Filtering partnerships by a party's country or kind goes from organisations to partnerships.
+        Index("ix_partnership_parties_organisation_partnership", "organisation_id", "partnership_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
