@@ -116,13 +116,22 @@ def list_versions(session: DbSession, user: CurrentUser, agreement_id: Agreement
     "/agreements/{agreement_id}/versions", response_model=DocumentVersionRead, status_code=status.HTTP_201_CREATED
 )
 def add_version(
-    session: DbSession, user: CurrentUser, agreement_id: AgreementId, body: DocumentVersionCreate, response: Response
-) -> DocumentVersionRead:
-    """Store text typed or edited by hand as a new immutable version of a draft."""
-    _require_on_agreement(session, user, agreement_id, Action.EDIT_PARTNERSHIP)
-    version = service.add_typed_version(session, agreement_id, body, user)
-    response.headers["Location"] = f"/api/v1/agreements/{agreement_id}/versions/{version.number}"
-    return DocumentVersionRead.model_validate(version)
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    agreement_id: AgreementId,
+    body: DocumentVersionCreate,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Store text typed or edited by hand as a new immutable version of a draft (``Idempotency-Key`` welcome)."""
+
+    def run() -> tuple[int, DocumentVersionRead, None, str]:
+        _require_on_agreement(session, user, agreement_id, Action.EDIT_PARTNERSHIP)
+        version = service.add_typed_version(session, agreement_id, body, user)
+        location = f"/api/v1/agreements/{agreement_id}/versions/{version.number}"
+        return 201, DocumentVersionRead.model_validate(version), None, location
+
+    return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
 @router.get("/agreements/{agreement_id}/versions/{number}", response_model=DocumentVersionRead)

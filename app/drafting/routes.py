@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile, status
 
 from app.agreements.routes import AgreementId, _require_on_agreement
 from app.agreements.schemas import DocumentVersionRead
-from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
+from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
+from app.api.idempotency import replay_or_run
 from app.drafting import service
 from app.drafting.schemas import (
     LANGUAGE_PATTERN,
@@ -92,13 +93,22 @@ def preflight(
     status_code=status.HTTP_201_CREATED,
 )
 def generate(
-    session: DbSession, user: CurrentUser, agreement_id: AgreementId, body: GenerateRequest, response: Response
-) -> DocumentVersionRead:
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    agreement_id: AgreementId,
+    body: GenerateRequest,
+    idempotency_key: IdempotencyKey,
+) -> Response:
     """Render a new version from a template and the facts the system holds; 422 lists every missing fact."""
-    _require_on_agreement(session, user, agreement_id, Action.EDIT_PARTNERSHIP)
-    version = service.generate_version(session, agreement_id, body.template, body.language, body.variables, user)
-    response.headers["Location"] = f"/api/v1/agreements/{agreement_id}/versions/{version.number}"
-    return DocumentVersionRead.model_validate(version)
+
+    def run() -> tuple[int, DocumentVersionRead, None, str]:
+        _require_on_agreement(session, user, agreement_id, Action.EDIT_PARTNERSHIP)
+        version = service.generate_version(session, agreement_id, body.template, body.language, body.variables, user)
+        location = f"/api/v1/agreements/{agreement_id}/versions/{version.number}"
+        return 201, DocumentVersionRead.model_validate(version), None, location
+
+    return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
 @router.post(

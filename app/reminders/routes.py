@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from app.agreements.routes import AgreementId, _require_on_agreement
 from app.agreements.schemas import AgreementRead
-from app.api.deps import CurrentUser, DbSession
+from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
 from app.listing import Page, PageParams
+from app.organisations.service import check_version
 from app.partnerships.routes import PartnershipId, _require_edit
 from app.reminders import service
 from app.reminders.schemas import CancelRequest, ReminderFilter, ReminderPolicyInput, ReminderRead, TimelineEntry
@@ -45,17 +46,36 @@ def list_reminders(
 
 
 @router.post("/reminders/{reminder_id}/retry", response_model=ReminderRead)
-def retry(session: DbSession, user: CurrentUser, reminder_id: ReminderId) -> ReminderRead:
-    """Send a failed reminder again at the next dispatch."""
+def retry(
+    session: DbSession,
+    user: CurrentUser,
+    reminder_id: ReminderId,
+    expected_version: ExpectedVersion,
+    response: Response,
+) -> ReminderRead:
+    """Send a failed reminder again at the next dispatch (``If-Match`` refuses a stale request)."""
     _require_manage(session, user, reminder_id)
-    return ReminderRead.model_validate(service.retry(session, reminder_id))
+    check_version("reminder", service.get_reminder(session, reminder_id).version, expected_version)
+    reminder = service.retry(session, reminder_id)
+    set_etag(response, reminder.version)
+    return ReminderRead.model_validate(reminder)
 
 
 @router.post("/reminders/{reminder_id}/cancel", response_model=ReminderRead)
-def cancel(session: DbSession, user: CurrentUser, reminder_id: ReminderId, body: CancelRequest) -> ReminderRead:
-    """Make sure a planned or failed reminder does not go out."""
+def cancel(
+    session: DbSession,
+    user: CurrentUser,
+    reminder_id: ReminderId,
+    body: CancelRequest,
+    expected_version: ExpectedVersion,
+    response: Response,
+) -> ReminderRead:
+    """Make sure a planned or failed reminder does not go out (``If-Match`` refuses a stale request)."""
     _require_manage(session, user, reminder_id)
-    return ReminderRead.model_validate(service.cancel(session, reminder_id, body.reason))
+    check_version("reminder", service.get_reminder(session, reminder_id).version, expected_version)
+    reminder = service.cancel(session, reminder_id, body.reason)
+    set_etag(response, reminder.version)
+    return ReminderRead.model_validate(reminder)
 
 
 @router.get("/me/upcoming", response_model=list[ReminderRead])

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from app.api import problems
-from app.api.deps import CurrentUser, DbSession
+from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
 from app.errors import Forbidden
 from app.schemas import MAX_ID
 from app.users import service
@@ -44,12 +44,21 @@ def create_user(session: DbSession, user: CurrentUser, body: UserCreate, respons
 
 
 @router.patch("/users/{user_id}", response_model=UserRead)
-def update_user(session: DbSession, user: CurrentUser, user_id: UserId, body: UserUpdate) -> UserRead:
-    """Change a user's name, roles or whether they may sign in (admins)."""
+def update_user(
+    session: DbSession,
+    user: CurrentUser,
+    user_id: UserId,
+    body: UserUpdate,
+    expected_version: ExpectedVersion,
+    response: Response,
+) -> UserRead:
+    """Change a user's name, roles or whether they may sign in (admins); ``If-Match`` refuses a stale write."""
     require(user, Action.MANAGE_USERS)
     if user_id == user.id and body.is_active is False:
         raise Forbidden("you cannot deactivate yourself; ask another admin")
-    return UserRead.model_validate(service.update_user(session, user_id, body.model_dump(exclude_unset=True)))
+    changed = service.update_user(session, user_id, body.model_dump(exclude_unset=True), expected_version)
+    set_etag(response, changed.version)
+    return UserRead.model_validate(changed)
 
 
 @router.get("/me/tokens", response_model=list[TokenRead])

@@ -190,11 +190,18 @@ def _session_token(session: Session, user: User) -> tuple[ApiToken, str]:
     return token, secret
 
 
-def update_user(session: Session, user_id: int, changes: dict[str, Any]) -> User:
-    """Change a user's name, roles or whether they are active (admins)."""
+def update_user(session: Session, user_id: int, changes: dict[str, Any], expected_version: int | None = None) -> User:
+    """Change a user's name, roles or whether they are active (admins); refuse if ``expected_version`` is stale."""
+    from sqlalchemy.orm.attributes import flag_modified
+
+    from app.organisations.service import check_version
+
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"user {user_id} does not exist")
+    check_version("user", user.version, expected_version)
+    if changes:
+        flag_modified(user, "full_name")  # a change of roles alone must still give the user a new version
     if changes.get("full_name"):
         user.full_name = changes["full_name"]
     if changes.get("roles") is not None:

@@ -55,6 +55,8 @@ def test_retry_a_failed_reminder_and_cancel_a_planned_one(client, session, make_
                          headers=manager).json()["items"]  # fmt: skip
     first, second = planned[0], planned[1]
     assert_problem(client.post(f"{API}/reminders/{first['id']}/cancel", json={"reason": "x"}, headers=outsider), 403)
+    stale = {**manager, "If-Match": '"7"'}
+    assert_problem(client.post(f"{API}/reminders/{first['id']}/cancel", json={"reason": "x"}, headers=stale), 412)
     done = client.post(f"{API}/reminders/{first['id']}/cancel", json={"reason": "Renewal agreed"}, headers=manager)
     assert (done.json()["status"], done.json()["cancel_reason"]) == ("cancelled", "Renewal agreed")
     assert_problem(client.post(f"{API}/reminders/{first['id']}/cancel", json={"reason": "x"}, headers=manager), 409)

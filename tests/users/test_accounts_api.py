@@ -27,6 +27,11 @@ def test_admins_manage_users(client, auth):
     changed = client.patch(f"{API}/users/{user['id']}", json={"roles": ["legal_officer", "admin"], "is_active": False},
                            headers=headers)  # fmt: skip
     assert set(changed.json()["roles"]) == {"legal_officer", "admin"} and not changed.json()["is_active"]
+    stale = client.patch(
+        f"{API}/users/{user['id']}", json={"full_name": "Late"}, headers={**headers, "If-Match": '"1"'}
+    )
+    assert changed.headers["ETag"] == '"2"'
+    assert_problem(stale, 412)
     assert_problem(client.patch(f"{API}/users/{admin.id}", json={"is_active": False}, headers=headers), 403)
     listed = client.get(f"{API}/users", params={"role": "legal_officer"}, headers=headers).json()
     assert [u["email"] for u in listed] == ["new.officer@example.org"]
