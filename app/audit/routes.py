@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.api.deps import CurrentUser, DbSession
 from app.audit.models import AuditEntry
 from app.listing import Page, PageParams, paginate
-from app.schemas import Id, OutputModel
+from app.schemas import Id, InputModel, OutputModel
 from app.users.policy import Action, require
 
 router = APIRouter(tags=["audit"])
@@ -30,13 +30,17 @@ class AuditEntryRead(OutputModel):
     changes: dict[str, Any]
 
 
-class AuditQuery(PageParams):
-    """Filters for the audit log."""
+class AuditFilter(InputModel):
+    """Filters for the audit log (text refused with NUL characters, like every input)."""
 
     entity_type: str | None = Field(None, max_length=60, description="A table, e.g. partnerships")
     entity_id: str | None = Field(None, max_length=60)
     actor_id: Id | None = None
     since: datetime | None = None
+
+
+class AuditQuery(AuditFilter, PageParams):
+    """Filters, paging for the audit log."""
 
 
 @router.get("/audit", response_model=Page[AuditEntryRead])

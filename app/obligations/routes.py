@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import Field
 
 from app.agreements.routes import _require_on_agreement
 from app.agreements.schemas import ObligationRead
@@ -13,7 +14,7 @@ from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey
 from app.api.idempotency import replay_or_run
 from app.listing import Page, PageParams
 from app.obligations import service
-from app.schemas import MAX_ID, Id
+from app.schemas import MAX_ID, Id, InputModel
 from app.users.policy import Action, require
 from app.workflow.schemas import AvailableTransition, TransitionEventRead, TransitionRequest
 
@@ -21,12 +22,16 @@ router = APIRouter(tags=["obligations"])
 ObligationId = Annotated[int, Path(gt=0, le=MAX_ID, description="Obligation id")]
 
 
-class ObligationQuery(PageParams):
-    """Filters, paging and sorting for the obligation list."""
+class ObligationFilter(InputModel):
+    """Filters for the obligation list."""
 
-    status: str | None = None
+    status: str | None = Field(None, max_length=20)
     partnership_id: Id | None = None
     due_before: date | None = None
+
+
+class ObligationQuery(ObligationFilter, PageParams):
+    """Filters, paging and sorting for the obligation list."""
 
 
 @router.get("/obligations", response_model=Page[ObligationRead])
