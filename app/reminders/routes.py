@@ -10,7 +10,6 @@ from app.agreements.routes import AgreementId, _require_on_agreement
 from app.agreements.schemas import AgreementRead
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
 from app.listing import Page, PageParams
-from app.organisations.service import check_version
 from app.partnerships.routes import PartnershipId, _require_edit
 from app.reminders import service
 from app.reminders.schemas import CancelRequest, ReminderFilter, ReminderPolicyInput, ReminderRead, TimelineEntry
@@ -55,8 +54,7 @@ def retry(
 ) -> ReminderRead:
     """Send a failed reminder again at the next dispatch (``If-Match`` refuses a stale request)."""
     _require_manage(session, user, reminder_id)
-    check_version("reminder", service.get_reminder(session, reminder_id).version, expected_version)
-    reminder = service.retry(session, reminder_id)
+    reminder = service.retry(session, reminder_id, expected_version)
     set_etag(response, reminder.version)
     return ReminderRead.model_validate(reminder)
 
@@ -72,8 +70,7 @@ def cancel(
 ) -> ReminderRead:
     """Make sure a planned or failed reminder does not go out (``If-Match`` refuses a stale request)."""
     _require_manage(session, user, reminder_id)
-    check_version("reminder", service.get_reminder(session, reminder_id).version, expected_version)
-    reminder = service.cancel(session, reminder_id, body.reason)
+    reminder = service.cancel(session, reminder_id, body.reason, expected_version)
     set_etag(response, reminder.version)
     return ReminderRead.model_validate(reminder)
 

@@ -13,6 +13,7 @@ from app.agreements.service import get_agreement
 from app.db import get_for_update
 from app.errors import Conflict, NotFound, invalid
 from app.listing import PageParams, Slice, order_by, paginate
+from app.organisations.service import check_version
 from app.reminders.models import Reminder, ReminderStatus
 from app.reminders.planner import plan_agreement
 from app.reminders.schemas import ReminderFilter, ReminderPolicyInput
@@ -79,9 +80,10 @@ def set_policy(session: Session, agreement_id: int, data: ReminderPolicyInput) -
     return agreement
 
 
-def retry(session: Session, reminder_id: int) -> Reminder:
+def retry(session: Session, reminder_id: int, expected_version: int | None = None) -> Reminder:
     """Send a failed reminder again at the next dispatch, with its attempts counted afresh; flush only."""
     reminder = get_for_update(session, Reminder, reminder_id, "reminder")
+    check_version("reminder", reminder.version, expected_version)
     if reminder.status != ReminderStatus.FAILED:
         raise Conflict(f"reminder {reminder_id} is {reminder.status.value}: only a failed reminder can be retried")
     reminder.status = ReminderStatus.PLANNED
@@ -92,11 +94,12 @@ def retry(session: Session, reminder_id: int) -> Reminder:
     return reminder
 
 
-def cancel(session: Session, reminder_id: int, reason: str) -> Reminder:
+def cancel(session: Session, reminder_id: int, reason: str, expected_version: int | None = None) -> Reminder:
     """Cancel a planned or failed reminder so it is never sent, keeping the reason; flush only."""
     if not reason or not reason.strip():
         raise invalid("reason", "say why the reminder is cancelled")
     reminder = get_for_update(session, Reminder, reminder_id, "reminder")
+    check_version("reminder", reminder.version, expected_version)
     if reminder.status == ReminderStatus.SENT:
         when = f" on {reminder.sent_at:%Y-%m-%d %H:%M} UTC" if reminder.sent_at else ""
         raise Conflict(f"reminder {reminder_id} was already sent{when}")

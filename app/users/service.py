@@ -10,9 +10,11 @@ from typing import Any
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from app import clock
 from app.errors import Conflict, DomainError, NotFound, invalid
+from app.organisations.service import check_version
 from app.users.models import ApiToken, LoginAttempt, Role, User, UserRole
 from app.users.schemas import UserCreate
 
@@ -192,10 +194,6 @@ def _session_token(session: Session, user: User) -> tuple[ApiToken, str]:
 
 def update_user(session: Session, user_id: int, changes: dict[str, Any], expected_version: int | None = None) -> User:
     """Change a user's name, roles or whether they are active (admins); refuse if ``expected_version`` is stale."""
-    from sqlalchemy.orm.attributes import flag_modified
-
-    from app.organisations.service import check_version
-
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"user {user_id} does not exist")
