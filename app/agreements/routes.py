@@ -22,7 +22,7 @@ from app.agreements.schemas import (
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.idempotency import replay_or_run
 from app.listing import Page, PageParams
-from app.partnerships.service import get_partnership
+from app.partnerships.service import require_on_partnership
 from app.schemas import MAX_ID
 from app.users.policy import Action, require
 from app.workflow.schemas import AvailableTransition, TransitionEventRead, TransitionRequest
@@ -37,15 +37,7 @@ class AgreementQuery(AgreementFilter, PageParams):
 
 
 def _require(session: DbSession, user: CurrentUser, partnership_id: int, action: Action) -> None:
-    partnership = get_partnership(session, partnership_id)
-    co_owner_ids = [person.id for person in partnership.co_owners]
-    require(
-        user,
-        action,
-        owner_id=partnership.owner_id,
-        legal_officer_id=partnership.legal_officer_id,
-        co_owner_ids=co_owner_ids,
-    )
+    require_on_partnership(session, user, partnership_id, action)
 
 
 def _require_on_agreement(session: DbSession, user: CurrentUser, agreement_id: int, action: Action) -> None:

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import __version__
+from app import __version__, web
 from app.agreements.routes import router as agreements_router
 from app.api import problems
 from app.audit.routes import router as audit_router
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
-    problems.install(app)
+    problems.install(app, pages=web.error_page, is_page=web.is_page)
 
     @app.get("/healthz", tags=["health"])
     def healthz(request: Request) -> JSONResponse:
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         workflows_router,
     ):
         app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
+    web.install(app)
     _document_problems(app)
     return app
 

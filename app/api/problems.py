@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -55,6 +56,9 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+_problem = problem
+
+
 def field_name(location: tuple[Any, ...] | list[Any]) -> str:
     """``('body', 'parties', 0, 'role')`` → ``parties[0].role``; query, path and header names stand alone."""
     parts = list(location)
@@ -84,43 +88,59 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return errors
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every error into problem+json."""
+PageRenderer = Callable[[Request, int, str, list[dict[str, str]]], Response]
+
+
+def install(app: FastAPI, pages: PageRenderer | None = None, is_page: Callable[[Request], bool] | None = None) -> None:
+    """Register the handlers that turn every error into problem+json (or, for a page, into ``pages``' HTML)."""
+
+    def problem(
+        request: Request,
+        status: int,
+        detail: str,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        if pages is not None and is_page is not None and is_page(request):
+            response = pages(request, status, detail, errors or [])
+            response.headers.update(headers or {})
+            return response
+        return _problem(request, status, detail, errors, headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
         errors = _validation_errors(exc)
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
         return problem(request, 422, detail, errors)
 
     @app.exception_handler(DomainError)
-    async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain_error(request: Request, exc: DomainError) -> Response:
         errors = [{"field": p.field, "reason": p.reason} for p in exc.problems]
         retry_after = getattr(exc, "retry_after", None)
         headers = {"Retry-After": str(retry_after)} if retry_after else None
         return problem(request, exc.status, exc.detail, errors or None, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
         return problem(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(StaleDataError)
-    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+    async def _stale(request: Request, exc: StaleDataError) -> Response:
         return problem(request, 409, "the record was changed by someone else at the same time; reload and retry")
 
     @app.exception_handler(IntegrityError)
-    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
         log.info("integrity error on %s %s: %s", request.method, request.url.path, exc.orig.__class__.__name__)
         return problem(request, 409, "the change conflicts with existing data (a duplicate or a record in use)")
 
     @app.exception_handler(OperationalError)
-    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+    async def _database_unavailable(request: Request, exc: OperationalError) -> Response:
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig.__class__.__name__)
         return problem(request, 503, "the database is unavailable; try again shortly")
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return problem(request, 500, "an unexpected error occurred; it has been logged")
 

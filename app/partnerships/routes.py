@@ -35,14 +35,7 @@ class PartnershipQuery(PartnershipFilter, PageParams):
 
 
 def _require_edit(session: DbSession, user: CurrentUser, partnership_id: int) -> None:
-    partnership = service.get_partnership(session, partnership_id)
-    require(
-        user,
-        Action.EDIT_PARTNERSHIP,
-        owner_id=partnership.owner_id,
-        legal_officer_id=partnership.legal_officer_id,
-        co_owner_ids=[person.id for person in partnership.co_owners],
-    )
+    service.require_on_partnership(session, user, partnership_id, Action.EDIT_PARTNERSHIP)
 
 
 @router.get("/partnerships", response_model=Page[PartnershipRead])

@@ -37,6 +37,7 @@ from app.partnerships.schemas import (
     UndertakingCreate,
 )
 from app.users.models import Role, User
+from app.users.policy import Action, can, require
 from app.workflow import engine
 from app.workflow.models import TransitionEvent
 
@@ -77,6 +78,25 @@ def get_partnership(session: Session, partnership_id: int) -> Partnership:
     if partnership is None:
         raise NotFound(f"partnership {partnership_id} does not exist")
     return partnership
+
+
+def permission_context(partnership: Partnership) -> dict[str, Any]:
+    """Who owns ``partnership`` and who is its legal officer, as the permission policy needs them."""
+    return {
+        "owner_id": partnership.owner_id,
+        "legal_officer_id": partnership.legal_officer_id,
+        "co_owner_ids": [person.id for person in partnership.co_owners],
+    }
+
+
+def may_on_partnership(session: Session, user: User, partnership_id: int, action: Action) -> bool:
+    """Whether ``user`` may perform ``action`` on this partnership (``NotFound`` if it does not exist)."""
+    return can(user, action, **permission_context(get_partnership(session, partnership_id)))
+
+
+def require_on_partnership(session: Session, user: User, partnership_id: int, action: Action) -> None:
+    """Raise ``Forbidden`` unless ``user`` may perform ``action`` on this partnership."""
+    require(user, action, **permission_context(get_partnership(session, partnership_id)))
 
 
 def _person_with_role(session: Session, user_id: int, field: str, roles: tuple[Role, ...], what: str) -> User:

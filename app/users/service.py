@@ -220,3 +220,11 @@ def token_owner(session: Session, token_id: int) -> int:
     if token is None:
         raise NotFound(f"API token {token_id} does not exist")
     return token.user_id
+
+
+def sign_out(session: Session, secret: str) -> None:
+    """Revoke the token behind a browser session (unknown or already revoked: nothing to do)."""
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = clock.now()
+        session.flush()

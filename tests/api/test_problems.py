@@ -83,15 +83,19 @@ def test_field_names_read_like_the_json(location, name):
 def test_an_unexpected_error_is_a_500_problem_that_hides_the_details(settings, session_factory):
     app = create_app(settings, session_factory)
 
-    @app.get("/boom")
+    @app.get("/api/v1/boom")
+    @app.get("/boom-page")
     def boom() -> None:
         raise RuntimeError("secret internals")
 
     with TestClient(app, raise_server_exceptions=False) as client:
-        response = client.get("/boom")
+        response = client.get("/api/v1/boom")
+        page = client.get("/boom-page")
     body = assert_problem(response, 500)
     assert "secret internals" not in response.text
     assert body["detail"]
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "secret internals" not in page.text
 
 
 # --- 401 -------------------------------------------------------------------------------------------------------
@@ -250,7 +254,7 @@ def test_unknown_ids_in_writes_are_404(client, auth, session):
         assert_problem(client.request(method, url, json=body, headers=headers), 404)
 
 
-@pytest.mark.parametrize("path", ["/nope", f"{API}/nope", f"{API}/organisations/1/nope", f"{API}"])
+@pytest.mark.parametrize("path", ["/api/nope", f"{API}/nope", f"{API}/organisations/1/nope", f"{API}"])
 def test_unknown_routes_are_404_problems(client, auth, path):
     _, headers = auth(Role.ADMIN)
     assert_problem(client.get(path, headers=headers), 404)

@@ -1,0 +1,89 @@
+"""Signing in and out of the pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.api.deps import DbSession
+from app.users.service import TooManyAttempts, sign_in, sign_out
+from app.web.deps import CheckedForm, PageUser
+from app.web.rendering import redirect, render
+from app.web.security import (
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    SIGN_IN_CSRF_COOKIE,
+    clear_cookie,
+    new_sign_in_token,
+    safe_next,
+    set_cookie,
+    tokens_match,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def _form(request: Request, next_url: str, email: str = "", errors: dict[str, str] | None = None, status: int = 200):
+    token = new_sign_in_token()
+    response = render(
+        request,
+        "sign_in.html",
+        {"next": safe_next(next_url), "email": email, "errors": errors or {}, "sign_in_token": token},
+        status_code=status,
+    )
+    set_cookie(request, response, SIGN_IN_CSRF_COOKIE, token, max_age=3600)
+    return response
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request, next: str = "/dashboard") -> Response:
+    """The sign-in form."""
+    return _form(request, next)
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+def sign_in_submit(
+    request: Request,
+    session: DbSession,
+    email: str = Form(""),
+    password: str = Form(""),
+    csrf_token: str = Form(""),
+    next: str = Form("/dashboard"),
+) -> Response:
+    """Check the password; on success start a session and go where the user was heading."""
+    if not tokens_match(csrf_token, request.cookies.get(SIGN_IN_CSRF_COOKIE)):
+        return _form(request, next, email, {"": "The form expired or did not come from this site; try again."}, 403)
+    errors = {}
+    if not email.strip():
+        errors["email"] = "Enter your email address."
+    if not password:
+        errors["password"] = "Enter your password."
+    if errors:
+        return _form(request, next, email, errors, 422)
+    address = request.client.host if request.client else "unknown"
+    try:
+        issued = sign_in(session, email, password, address)
+    except TooManyAttempts as exc:
+        return _form(request, next, email, {"": str(exc.detail).capitalize() + "."}, 429)
+    if issued is None:
+        return _form(request, next, email, {"": "The email or password is not right."}, 401)
+    _, secret = issued
+    response = redirect(request, safe_next(next))
+    set_cookie(request, response, SESSION_COOKIE, secret, max_age=SESSION_SECONDS)
+    clear_cookie(request, response, SIGN_IN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/sign-out")
+def sign_out_submit(request: Request, session: DbSession, user: PageUser, form: CheckedForm) -> Response:
+    """End the session: the token behind the cookie is revoked, the cookie removed."""
+    sign_out(session, request.cookies.get(SESSION_COOKIE, ""))
+    response = redirect(request, "/sign-in", "You are signed out.")
+    clear_cookie(request, response, SESSION_COOKIE)
+    return response
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    """The front door leads to the dashboard (which asks to sign in first if needed)."""
+    return redirect(request, "/dashboard")

@@ -1,0 +1,100 @@
+"""Rendering pages: the Jinja2 environment (autoescaped), the common context, redirects with a flash message."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from app import clock
+from app.config import get_settings
+from app.web.security import FLASH_COOKIE, clear_cookie, set_cookie
+
+HERE = Path(__file__).resolve().parent
+STATIC_DIR = HERE / "static"
+templates = Jinja2Templates(directory=HERE / "templates")
+
+
+def _asset_version(name: str) -> str:
+    return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:10]
+
+
+_ASSET_VERSIONS: dict[str, str] = {}
+
+
+def static_url(name: str) -> str:
+    """The address of a packaged asset, with a content hash so browsers never use a stale copy."""
+    if name not in _ASSET_VERSIONS:
+        _ASSET_VERSIONS[name] = _asset_version(name)
+    return f"/static/{name}?v={_ASSET_VERSIONS[name]}"
+
+
+def humanise(value: Any) -> str:
+    """``legal_officer`` → ``Legal officer``: a state, role or kind as people say it."""
+    text = str(getattr(value, "value", value) or "").replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def format_date(value: date | datetime | None, empty: str = "—") -> str:
+    """A date as ``3 Mar 2027`` (timestamps in the organisation's timezone)."""
+    if value is None:
+        return empty
+    if isinstance(value, datetime):
+        value = clock.local_date(value, get_settings().zone)
+    return f"{value.day} {value:%b %Y}"
+
+
+def format_datetime(value: datetime | None, empty: str = "—") -> str:
+    """A timestamp in the organisation's timezone, as ``3 Mar 2027 14:05``."""
+    if value is None:
+        return empty
+    local = value.astimezone(get_settings().zone)
+    return f"{local.day} {local:%b %Y %H:%M}"
+
+
+templates.env.globals.update(static_url=static_url)
+templates.env.filters.update(humanise=humanise, day=format_date, moment=format_datetime)
+
+
+def read_flash(request: Request) -> tuple[str, str] | None:
+    """The message left by the previous redirect, as ``(kind, text)``."""
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    kind, _, text = unquote(raw).partition(":")
+    return (kind if kind in {"ok", "error"} else "ok", text[:500])
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    """Render page ``name`` with the signed-in user, CSRF token and flash message available to it."""
+    flash = read_flash(request)
+    full = {
+        "me": getattr(request.state, "me", None),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "flash": flash,
+        "path": request.url.path,
+        "today": clock.today(get_settings().zone),
+        **(context or {}),
+    }
+    response = templates.TemplateResponse(request, name, full, status_code=status_code)
+    if flash is not None:
+        clear_cookie(request, response, FLASH_COOKIE)
+    return response
+
+
+def redirect(request: Request, url: str, message: str | None = None, kind: str = "ok") -> Response:
+    """Go to ``url`` after a form (303, so a reload does not post again), leaving ``message`` for the next page."""
+    response: Response
+    if request.headers.get("HX-Request"):
+        response = Response(status_code=204, headers={"HX-Redirect": url})
+    else:
+        response = RedirectResponse(url, status_code=303)
+    if message:
+        set_cookie(request, response, FLASH_COOKIE, quote(f"{kind}:{message}"[:500]), max_age=120)
+    return response
