@@ -306,6 +306,9 @@ def demo() -> None:
     typer.echo("demo API tokens (shown once; send as 'Authorization: Bearer <token>'):")
     for user in summary.users:
         typer.echo(f"  {user.role.value:<16} {user.email:<32} {user.token}")
+    typer.echo(f"demo sign-in for the pages at {settings.base_url}/sign-in (passwords shown once):")
+    for user in summary.users:
+        typer.echo(f"  {user.role.value:<16} {user.email:<32} password {user.password}")
 
 
 @users_cli.command("create")

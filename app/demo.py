@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import secrets
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -381,12 +382,13 @@ SCENARIOS = [
 
 @dataclass
 class DemoUser:
-    """A demo user and, when just created, the secret of its API token."""
+    """A demo user and, when just created, the secret of its API token and its password for the pages."""
 
     email: str
     full_name: str
     role: Role
     token: str | None
+    password: str | None = None
 
 
 @dataclass
@@ -503,8 +505,14 @@ class _PortfolioBuilder:
 
     def build(self) -> DemoSummary:
         with self.on(self.ago(2200)):
+            passwords = {email: secrets.token_urlsafe(12) for email, _, _ in DEMO_USERS}
             users = [
-                (create_user(self.session, UserCreate(email=email, full_name=name, roles=[role])), role)
+                (
+                    create_user(
+                        self.session, UserCreate(email=email, full_name=name, roles=[role], password=passwords[email])
+                    ),
+                    role,
+                )
                 for email, name, role in DEMO_USERS
             ]
         self.managers = [user for user, role in users if role is Role.PROJECT_MANAGER]
@@ -515,7 +523,13 @@ class _PortfolioBuilder:
             getattr(self, f"play_{scenario.stage}")(index, scenario)
         self.play_obligations()
         demo_users = [
-            DemoUser(user.email, user.full_name, role, create_token(self.session, user, "demo", TOKEN_DAYS)[1])
+            DemoUser(
+                user.email,
+                user.full_name,
+                role,
+                create_token(self.session, user, "demo", TOKEN_DAYS)[1],
+                passwords[user.email],
+            )
             for user, role in users
         ]
         return DemoSummary(len(self.organisations), len(self.partnerships), len(self.agreements), demo_users, False)

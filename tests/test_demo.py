@@ -19,7 +19,7 @@ from app.obligations.models import Obligation, ObligationStatus
 from app.organisations.models import Organisation, OrganisationKind
 from app.partnerships.models import Partnership
 from app.users.models import ApiToken, Role, User
-from app.users.service import authenticate_token
+from app.users.service import authenticate_token, verify_password
 from app.workflow.engine import get_workflow
 from app.workflow.models import TransitionEvent
 
@@ -116,6 +116,7 @@ def test_demo_users_have_working_tokens_and_a_second_load_adds_nothing(session: 
     for demo_user in summary.users:
         user = authenticate_token(session, demo_user.token)
         assert user is not None and user.email == demo_user.email and demo_user.role in user.roles
+        assert demo_user.password and verify_password(user, demo_user.password)  # they can sign in to the pages
 
     models = (Organisation, Partnership, Agreement, TransitionEvent, User, ApiToken, Obligation, Signature)
     before = {model: _count(session, model) for model in models}
