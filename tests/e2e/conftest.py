@@ -61,9 +61,10 @@ PEOPLE = {
     "manager": Person("amina.manager@example.org", "Amina Diallo", Role.PROJECT_MANAGER),
     "legal": Person("lucas.legal@example.org", "Lucas Moreau", Role.LEGAL_OFFICER),
     "viewer": Person("vera.viewer@example.org", "Vera Nowak", Role.VIEWER),
+    "legal2": Person("nadia.legal@example.org", "Nadia Haddad", Role.LEGAL_OFFICER),
 }
 PARTNERS = {
-    "lead": ("Sahel Women's Network", OrganisationKind.NATIONAL_CSO, "NE", "Fatou Sow", "fatou@sahel-women.example.org"),
+    "lead": ("Sahel Women's Network", OrganisationKind.NATIONAL_CSO, "NE", "Fatou Sow", "fatou@sahel.example.org"),
     "co": ("Institute for Migration Research", OrganisationKind.ACADEMIC, "SN", "Omar Ba", "omar@imr.example.org"),
 }
 
@@ -96,25 +97,18 @@ def _free_port() -> int:
 
 def _server_env(url: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("AGREEMENTS_")}
-    return {**env, "AGREEMENTS_DATABASE_URL": url, "AGREEMENTS_SCHEDULER_ENABLED": "false", "AGREEMENTS_LOG_LEVEL": "WARNING"}
+    quiet = {"AGREEMENTS_SCHEDULER_ENABLED": "false", "AGREEMENTS_LOG_LEVEL": "WARNING"}
+    return {**env, "AGREEMENTS_DATABASE_URL": url, **quiet}
 
 
 def _seed(url: str) -> None:
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            for person in PEOPLE.values():
-                data = UserCreate(email=person.email, full_name=person.full_name, roles=[person.role], password=PASSWORD)
-                create_user(session, data)
-            create_user(
-                session,
-                UserCreate(
-                    email="second.legal@example.org",
-                    full_name="Nadia Haddad",
-                    roles=[Role.LEGAL_OFFICER],
-                    password=PASSWORD,
-                ),
-            )
+            for who in PEOPLE.values():
+                create_user(
+                    session, UserCreate(email=who.email, full_name=who.full_name, roles=[who.role], password=PASSWORD)
+                )
             for name, kind, country, contact, email in PARTNERS.values():
                 create_organisation(
                     session,
@@ -206,7 +200,7 @@ def page(context: BrowserContext) -> Page:
 
 def sign_in(page: Page, who: str) -> Person:
     """Sign ``who`` in through the sign-in form, as a person would."""
-    person = PEOPLE[who] if who in PEOPLE else Person("second.legal@example.org", "Nadia Haddad", Role.LEGAL_OFFICER)
+    person = PEOPLE[who]
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(person.email)
     page.get_by_label("Password").fill(PASSWORD)
