@@ -10,6 +10,7 @@ from app.web.deps import CsrfRefused, SignInRequired, sign_in_url
 from app.web.pages import agreements, auth, dashboard, organisations, partnerships, pipeline, workflows
 from app.web.rendering import STATIC_DIR, redirect, render
 
+PAGE_MODULES = (auth, dashboard, pipeline, partnerships, agreements, organisations, workflows)
 NOT_PAGES = ("/api/", "/healthz", "/docs", "/redoc", "/openapi.json", "/static/")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -35,7 +36,7 @@ def error_page(request: Request, status: int, detail: str, errors: list[dict[str
 def install(app: FastAPI) -> None:
     """Add the pages, their assets, their error handling and their security headers to ``app``."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, dashboard, pipeline, partnerships, agreements, organisations, workflows):
+    for module in PAGE_MODULES:
         app.include_router(module.router)
 
     @app.exception_handler(SignInRequired)
