@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.accessibility import assert_accessible, assert_keyboard_reaches_main
 from tests.e2e.conftest import PASSWORD, screenshot, sign_in, sign_out
 
 
@@ -18,9 +19,15 @@ def test_sign_in_page_and_a_wrong_password(page: Page) -> None:
     expect(page.get_by_role("alert")).to_contain_text("The email or password is not right.")
     expect(page.get_by_label("Email address")).to_have_value("amina.manager@example.org")
     screenshot(page, "00-sign-in-error")
+    assert_accessible(page)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/dashboard")
+
+
+def test_the_keyboard_skips_to_the_content(page: Page) -> None:
+    page.goto("/sign-in")
+    assert_keyboard_reaches_main(page)
 
 
 def test_the_session_cookie_cannot_be_read_by_scripts(page: Page) -> None:
