@@ -402,3 +402,37 @@ def stage_at_end_of(session: Session, partnership_id: int, day: date) -> str | N
     zone = get_settings().zone
     end_of_day = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone) - timedelta(microseconds=1)
     return stage_on(session, partnership_id, end_of_day)
+
+
+def organisation_choices(session: Session) -> list[tuple[int, str]]:
+    """Every organisation as ``(id, "Legal name (short name)")``, by name, for choosing a party."""
+    rows = session.execute(
+        select(Organisation.id, Organisation.legal_name, Organisation.short_name).order_by(
+            Organisation.legal_name, Organisation.id
+        )
+    )
+    return [(row.id, f"{row.legal_name} ({row.short_name})" if row.short_name else row.legal_name) for row in rows]
+
+
+def set_focal_point(
+    session: Session,
+    partnership_id: int,
+    party_id: int,
+    focal_point_id: int | None,
+    expected_version: int | None = None,
+) -> PartnershipParty:
+    """Name (or clear, with ``None``) the focal point of one party among its organisation's contacts."""
+    partnership = get_for_update(session, Partnership, partnership_id, "partnership")
+    check_version("partnership", partnership.version, expected_version)
+    party = next((p for p in partnership.parties if p.id == party_id), None)
+    if party is None:
+        raise NotFound(f"party {party_id} is not a party to {partnership.reference}")
+    if focal_point_id is not None:
+        contact = session.get(Contact, focal_point_id)
+        if contact is None or contact.organisation_id != party.organisation_id:
+            where = party.organisation.legal_name
+            raise invalid("focal_point_id", f"contact {focal_point_id} does not work at {where}")
+    party.focal_point_id = focal_point_id
+    partnership.updated_at = utcnow()  # the partnership changed: bump its version
+    session.flush()
+    return party

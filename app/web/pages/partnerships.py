@@ -1,7 +1,518 @@
-"""Pages: partnerships (being built)."""
+"""Pages: partnerships — the list, opening a new one, one partnership with its timeline, and what can be done to it."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import math
+import re
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from app.agreements import service as agreements
+from app.agreements.models import AgreementKind
+from app.agreements.schemas import AgreementCreate
+from app.api.deps import DbSession
+from app.errors import DomainError, NotFound, ValidationFailed, invalid
+from app.listing import PageParams
+from app.obligations import service as obligations
+from app.obligations.models import ObligationStatus
+from app.organisations.service import list_areas
+from app.partnerships import service
+from app.partnerships.models import InteractionKind, PartyRole, UndertakingForm
+from app.partnerships.schemas import InteractionCreate, PartnershipCreate, PartnershipFilter, UndertakingCreate
+from app.reminders.timeline import timeline
+from app.schemas import MAX_ID
+from app.users.models import Role, User
+from app.users.policy import Action, can, require
+from app.users.service import list_users
+from app.web.deps import CheckedForm, PageUser
+from app.web.forms import field_errors, kept, text, texts, validate
+from app.web.rendering import humanise, redirect, render
+from app.workflow import engine
 
 router = APIRouter(include_in_schema=False)
+PartnershipId = Annotated[int, Path(gt=0, le=MAX_ID)]
+PartyId = Annotated[int, Path(gt=0, le=MAX_ID)]
+Trigger = Annotated[str, Path(pattern=r"^[a-z_]{1,60}$")]
+
+PAGE_SIZE = 25
+ROWS_SHOWN = 3
+MAX_ROWS = 30
+PARTY_FIELD = re.compile(r"^parties\[(\d{1,2})\]\.(organisation_id|role)$")
+LIST_FIELD = re.compile(r"^(area_codes|co_owner_ids)\[\d+\]$")
+TRIGGER_LABELS = {
+    "start_formalising": "Start formalisation",
+    "go_dormant": "Mark as dormant",
+    "revive": "Revive",
+    "renew": "Renew",
+    "close": "Close",
+    "agreement_in_force": "Agreement in force",
+    "last_agreement_ended": "Last agreement ended",
+}
+ROLE_LABELS = {role.value: humanise(role).replace("Co partner", "Co-partner") for role in PartyRole}
+FORM_TRIGGERS = {"record_undertaking"}  # fired by the "Record an undertaking" form, never as a bare button
+LABELS = {
+    "title": "Title",
+    "objectives": "Objectives",
+    "area_codes": "Areas of engagement",
+    "legal_officer_id": "Legal officer",
+    "co_owner_ids": "Co-owners",
+    "owner_id": "Owner",
+    "parties": "Partners",
+    "project.name": "Project name",
+    "project.code": "Project code",
+    "project.start_date": "Project start date",
+    "project.end_date": "Project end date",
+    "interaction.occurred_on": "Date of the interaction",
+    "interaction.kind": "Kind of interaction",
+    "interaction.summary": "Summary",
+    "interaction.participants": "Participants",
+    "undertaking.given_on": "Date given",
+    "undertaking.given_by": "Given by",
+    "undertaking.organisation_id": "Organisation giving it",
+    "undertaking.scope": "Scope",
+    "undertaking.form": "Form of undertaking",
+    "agreement.kind": "Kind of agreement",
+    "agreement.title": "Agreement title",
+    "agreement.parent_id": "Modifies agreement",
+    "agreement.effective_date": "Effective date",
+    "agreement.end_date": "End date",
+    "agreement.notice_period_days": "Notice period (days)",
+    "focal_point_id": "Focal point",
+}
+
+
+# helpers -----------------------------------------------------------------------------------------------------
+
+
+def _label(field: str) -> str:
+    found = PARTY_FIELD.match(field)
+    if found:
+        return f"Partner {int(found.group(1)) + 1} {'organisation' if found.group(2) == 'organisation_id' else 'role'}"
+    return LABELS.get(field, humanise(field.rsplit(".", 1)[-1]))
+
+
+def _messages(errors: dict[str, str]) -> dict[str, str]:
+    """Field messages as sentences that name the field, so the error summary reads well on its own."""
+    friendly = {}
+    for field, message in errors.items():
+        if not field:
+            friendly[field] = message[:1].upper() + message[1:]
+        elif message == "is required":
+            friendly[field] = f"{_label(field)} is required."
+        elif message.startswith(("is ", "must ")):
+            friendly[field] = f"{_label(field)} {message}."
+        else:
+            friendly[field] = f"{_label(field)}: {message}."
+    return friendly
+
+
+def _present(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` without the empty fields, so that the model says "is required" or uses its default."""
+    return {name: value for name, value in data.items() if value not in (None, "", [])}
+
+
+def _fields(form: FormData, prefix: str, names: tuple[str, ...]) -> dict[str, Any]:
+    return _present({name: text(form, f"{prefix}.{name}") for name in names})
+
+
+def _number(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and 0 < int(value) <= MAX_ID else None
+
+
+def _prefixed(prefix: str, exc: DomainError) -> dict[str, str]:
+    return _messages({(f"{prefix}.{field}" if field else ""): message for field, message in field_errors(exc).items()})
+
+
+# the list ----------------------------------------------------------------------------------------------------
+
+
+@router.get("/partnerships")
+def partnership_list(
+    request: Request, session: DbSession, user: PageUser, q: str = "", stage: str = "", page: str = "1"
+) -> Response:
+    """Every partnership in a searchable, paged table (the board is ``/pipeline``)."""
+    require(user, Action.READ)
+    errors: dict[str, str] = {}
+    filters = PartnershipFilter()
+    try:
+        filters = validate(PartnershipFilter, _present({"q": q.strip(), "stage": stage.strip()}))
+    except ValidationFailed as exc:
+        errors = _messages(field_errors(exc))
+    params = PageParams(page=min(_number(page) or 1, 100_000), page_size=PAGE_SIZE)
+    try:
+        found = service.list_partnerships(session, filters, params)
+    except ValidationFailed as exc:
+        errors = _messages(field_errors(exc))
+        found = service.list_partnerships(session, PartnershipFilter(), params)
+    pages = max(1, math.ceil(found.total / PAGE_SIZE))
+    query = _present({"q": q.strip(), "stage": stage.strip()})
+
+    def page_url(number: int) -> str:
+        return "/partnerships?" + urlencode({**query, "page": number})
+
+    stages = engine.get_workflow(service.WORKFLOW).states
+    context = {
+        "found": found,
+        "pages": pages,
+        "previous_url": page_url(found.page - 1) if found.page > 1 else None,
+        "next_url": page_url(found.page + 1) if found.page < pages else None,
+        "q": q.strip(),
+        "stage": stage.strip(),
+        "stages": [(name, humanise(name)) for name in stages],
+        "errors": errors,
+        "can_create": can(user, Action.CREATE_PARTNERSHIP),
+    }
+    wants_rows = request.headers.get("HX-Target") == "partnership-results"
+    if wants_rows and not request.headers.get("HX-History-Restore-Request"):
+        return render(request, "partnerships/_results.html", context)
+    return render(request, "partnerships/list.html", context)
+
+
+# a new partnership -------------------------------------------------------------------------------------------
+
+
+def _choices(session: DbSession, user: User) -> dict[str, Any]:
+    legal_officers = [(u.id, u.full_name) for u in list_users(session, Role.LEGAL_OFFICER) if u.is_active]
+    managers = [(u.id, u.full_name) for u in list_users(session, Role.PROJECT_MANAGER) if u.is_active]
+    return {
+        "areas": [(area.code, area.name) for area in list_areas(session)],
+        "organisations": service.organisation_choices(session),
+        "legal_officers": legal_officers,
+        "managers": [(user_id, name) for user_id, name in managers if user_id != user.id],
+        "roles": list(ROLE_LABELS.items()),
+    }
+
+
+def _new_form(
+    request: Request,
+    session: DbSession,
+    user: User,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    rows: int = ROWS_SHOWN,
+    status: int = 200,
+) -> Response:
+    context = {"values": values or {}, "errors": errors or {}, "rows": min(rows, MAX_ROWS), **_choices(session, user)}
+    return render(request, "partnerships/new.html", context, status_code=status)
+
+
+@router.get("/partnerships/new")
+def new_partnership(request: Request, session: DbSession, user: PageUser) -> Response:
+    """The form to open a partnership with its partners."""
+    require(user, Action.CREATE_PARTNERSHIP)
+    return _new_form(request, session, user)
+
+
+@router.get("/partnerships/new/party-row")
+def party_row(request: Request, session: DbSession, user: PageUser, index: str = "3") -> Response:
+    """One more partner row for the new-partnership form (asked for by htmx)."""
+    require(user, Action.CREATE_PARTNERSHIP)
+    row = min(_number(index) or ROWS_SHOWN, MAX_ROWS - 1)
+    context = {"index": row, "more": row + 1 < MAX_ROWS, "values": {}, "errors": {}, **_choices(session, user)}
+    return render(request, "partnerships/_party_row.html", context)
+
+
+def _party_rows(form: FormData) -> int:
+    """How many partner rows the submitted form had."""
+    indexes = [int(found.group(1)) for key in form if (found := PARTY_FIELD.match(key))]
+    return max([ROWS_SHOWN, *(index + 1 for index in indexes)])
+
+
+def _partnership_data(form: FormData) -> tuple[dict[str, Any], list[int]]:
+    """The submitted form as ``PartnershipCreate`` data, and the form row of each party (blank rows left out)."""
+    parties, rows = [], []
+    for row in range(min(_party_rows(form), MAX_ROWS)):
+        organisation = text(form, f"parties[{row}].organisation_id")
+        if organisation is None:
+            continue
+        role = text(form, f"parties[{row}].role") or ("lead_partner" if row == 0 else "co_partner")  # as shown
+        parties.append({"organisation_id": organisation, "role": role})
+        rows.append(row)
+    project = _present({name: text(form, f"project.{name}") for name in ("name", "code", "start_date", "end_date")})
+    data = _present(
+        {
+            "title": text(form, "title"),
+            "objectives": text(form, "objectives"),
+            "area_codes": texts(form, "area_codes"),
+            "legal_officer_id": text(form, "legal_officer_id"),
+            "co_owner_ids": texts(form, "co_owner_ids"),
+            "project": project or None,
+            "handles_personal_data": bool(text(form, "handles_personal_data")),
+        }
+    )
+    data["parties"] = parties
+    return data, rows
+
+
+def _creation_errors(exc: DomainError, rows: list[int]) -> dict[str, str]:
+    """The service's field names mapped onto the form: ``parties[1]`` is the second *filled* row."""
+    errors: dict[str, str] = {}
+    for field, message in field_errors(exc).items():
+        found = re.match(r"^parties\[(\d+)\]\.(\w+)", field)
+        if found and int(found.group(1)) < len(rows):
+            name = found.group(2) if found.group(2) in {"organisation_id", "role"} else "organisation_id"
+            field = f"parties[{rows[int(found.group(1))]}].{name}"
+            if name == "role" and message != "is required":
+                message = "choose a role from the list"
+            elif "valid integer" in message:
+                message = "choose an organisation from the list"
+        elif field == "parties" and not rows:
+            message = "add at least one partner organisation"
+        elif LIST_FIELD.match(field):
+            field = field.split("[", 1)[0]
+        errors.setdefault(field, message)
+    return _messages(errors)
+
+
+@router.post("/partnerships")
+def create_partnership(request: Request, session: DbSession, user: PageUser, form: CheckedForm) -> Response:
+    """Open the partnership; on a mistake show the form again with the messages and everything typed."""
+    require(user, Action.CREATE_PARTNERSHIP)
+    rows_shown = _party_rows(form)
+    if text(form, "add_party"):  # "Add another partner" without JavaScript: the same form, one row longer
+        return _new_form(request, session, user, kept(form), rows=rows_shown + 1)
+    data, rows = _partnership_data(form)
+    try:
+        body = validate(PartnershipCreate, data)
+        with session.begin_nested():
+            created = service.create_partnership(session, body, user)
+    except DomainError as exc:
+        errors = _creation_errors(exc, rows)
+        return _new_form(request, session, user, kept(form), errors, rows_shown, status=exc.status)
+    return redirect(request, f"/partnerships/{created.id}", f"Partnership {created.reference} created.")
+
+
+# one partnership ---------------------------------------------------------------------------------------------
+
+_TRANSITION_TITLE = re.compile(r"^(\w+) (.+): (\S+) → (\S+)$")
+
+
+def _timeline_item(entry: Any) -> dict[str, Any]:
+    """A timeline entry in words: what kind of thing, what happened, and a state to show as a badge."""
+    category, _, detail_kind = entry.kind.partition(":")
+    item = {"on": entry.on, "at": entry.at, "title": entry.title, "detail": entry.detail, "state": None}
+    if category == "interaction":
+        item["category"] = f"Interaction · {humanise(detail_kind)}"
+    elif category == "undertaking":
+        item["category"] = "Undertaking"
+    elif category == "agreement":
+        item["category"] = "Agreement date"
+    elif category == "obligation":
+        item["category"], item["state"] = "Obligation due", detail_kind
+    elif category == "reminder":
+        item["category"], item["state"] = "Reminder", detail_kind
+        item["title"] = entry.title.removesuffix(f": {detail_kind}")
+    elif category == "transition":
+        found = _TRANSITION_TITLE.match(entry.title)
+        item["category"] = "Stage change" if entry.subject_type == "partnership" else "Status change"
+        if found:
+            what, words, before, after = found.groups()
+            if words == "create":
+                verb = "opened" if what == "partnership" else "created"
+                item["title"] = f"{humanise(what)} {verb} ({humanise(after)})"
+            else:
+                label = TRIGGER_LABELS.get(words.replace(" ", "_"), humanise(words))
+                item["title"] = f"{humanise(what)}: {label} ({humanise(before)} → {humanise(after)})"
+    else:
+        item["category"] = humanise(category)
+    return item
+
+
+def _obligation_rows(session: DbSession, partnership_id: int, today: Any) -> list[dict[str, Any]]:
+    found = obligations.list_obligations(session, PageParams(page_size=200), partnership_id=partnership_id)
+    rows = []
+    for obligation in found.items:
+        late = obligation.status == ObligationStatus.OVERDUE or (
+            obligation.status == ObligationStatus.OPEN
+            and obligation.due_date is not None
+            and obligation.due_date < today
+        )
+        party = obligation.party.organisation.legal_name if obligation.party else "Our organisation"
+        rows.append({"obligation": obligation, "party": party, "overdue": late})
+    return rows
+
+
+def _history(session: DbSession, partnership_id: int) -> list[dict[str, Any]]:
+    events = service.partnership_history(session, partnership_id)
+    people = {event.actor_id: session.get(User, event.actor_id) for event in events if event.actor_id}
+    actions = {**TRIGGER_LABELS, "create": "Opened", "record_undertaking": "Undertaking recorded"}
+    return [
+        {
+            "event": event,
+            "action": actions.get(event.trigger, humanise(event.trigger)),
+            "actor": people[event.actor_id].full_name if event.actor_id and people.get(event.actor_id) else "System",
+        }
+        for event in events
+    ]
+
+
+def _partnership_page(
+    request: Request,
+    session: DbSession,
+    user: User,
+    partnership_id: int,
+    *,
+    forms: dict[str, dict[str, Any]] | None = None,
+    action_error: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    """The partnership page; after a refused form, with its messages and the typed values (``forms[name]``)."""
+    partnership = service.get_partnership(session, partnership_id)
+    can_edit = service.may_on_partnership(session, user, partnership_id, Action.EDIT_PARTNERSHIP)
+    workflow = engine.get_workflow(service.WORKFLOW)
+    offered = service.available_transitions(session, partnership_id, user) if can_edit else []
+    offered = [a for a in offered if a.trigger not in FORM_TRIGGERS]
+    automatic = [a for a in offered if getattr(workflow.find(a.trigger, partnership.stage), "automatic", False)]
+    today = engine.current_date()
+    context = {
+        "partnership": partnership,
+        "can_edit": can_edit,
+        "available": [a for a in offered if a not in automatic],
+        "automatic": automatic,
+        "labels": TRIGGER_LABELS,
+        "role_labels": ROLE_LABELS,
+        "action_error": action_error,
+        "forms": forms or {},
+        "timeline": [_timeline_item(entry) for entry in timeline(session, partnership_id)],
+        "obligations": _obligation_rows(session, partnership_id, today),
+        "history": _history(session, partnership_id),
+        "can_draft": partnership.stage in agreements.DRAFTING_STAGES,
+        "interaction_kinds": [(kind.value, humanise(kind)) for kind in InteractionKind],
+        "undertaking_forms": [(form.value, humanise(form)) for form in UndertakingForm],
+        "agreement_kinds": [(kind.value, humanise(kind).replace("Mou", "MOU")) for kind in AgreementKind],
+        "today_iso": today.isoformat(),
+    }
+    return render(request, "partnerships/detail.html", context, status_code=status)
+
+
+@router.get("/partnerships/{partnership_id}")
+def partnership_page(request: Request, session: DbSession, user: PageUser, partnership_id: PartnershipId) -> Response:
+    """Everything about one partnership, and the actions the workflow allows the user now."""
+    require(user, Action.READ)
+    return _partnership_page(request, session, user, partnership_id)
+
+
+def _refused(
+    request: Request, session: DbSession, user: User, partnership_id: int, name: str, form: FormData, exc: DomainError
+) -> Response:
+    forms = {name: {"errors": _prefixed(name, exc), "values": kept(form)}}
+    return _partnership_page(request, session, user, partnership_id, forms=forms, status=exc.status)
+
+
+def _require_edit(session: DbSession, user: User, partnership_id: int) -> None:
+    service.require_on_partnership(session, user, partnership_id, Action.EDIT_PARTNERSHIP)
+
+
+@router.post("/partnerships/{partnership_id}/interactions")
+def log_interaction(
+    request: Request, session: DbSession, user: PageUser, partnership_id: PartnershipId, form: CheckedForm
+) -> Response:
+    """Log an ad hoc contact or event."""
+    _require_edit(session, user, partnership_id)
+    data = _fields(form, "interaction", ("occurred_on", "kind", "summary", "participants"))
+    try:
+        body = validate(InteractionCreate, data)
+        with session.begin_nested():
+            service.record_interaction(session, partnership_id, body, user)
+    except DomainError as exc:
+        return _refused(request, session, user, partnership_id, "interaction", form, exc)
+    return redirect(request, f"/partnerships/{partnership_id}#interactions", "Interaction logged.")
+
+
+@router.post("/partnerships/{partnership_id}/undertakings")
+def record_undertaking(
+    request: Request, session: DbSession, user: PageUser, partnership_id: PartnershipId, form: CheckedForm
+) -> Response:
+    """Record an agreement in principle (an ad hoc partnership becomes informal)."""
+    _require_edit(session, user, partnership_id)
+    data = _fields(form, "undertaking", ("given_on", "given_by", "organisation_id", "scope", "form"))
+    try:
+        body = validate(UndertakingCreate, data)
+        with session.begin_nested():
+            service.record_undertaking(session, partnership_id, body, user)
+    except DomainError as exc:
+        return _refused(request, session, user, partnership_id, "undertaking", form, exc)
+    return redirect(request, f"/partnerships/{partnership_id}#undertakings", "Undertaking recorded.")
+
+
+@router.post("/partnerships/{partnership_id}/parties/{party_id}/focal-point")
+def set_focal_point(
+    request: Request,
+    session: DbSession,
+    user: PageUser,
+    partnership_id: PartnershipId,
+    party_id: PartyId,
+    form: CheckedForm,
+) -> Response:
+    """Name a party's focal point among its organisation's contacts (or clear it)."""
+    _require_edit(session, user, partnership_id)
+    contact = text(form, "focal_point_id")
+    try:
+        if contact is not None and _number(contact) is None:
+            raise invalid("focal_point_id", "choose a contact from the list")
+        with session.begin_nested():
+            service.set_focal_point(session, partnership_id, party_id, _number(contact), _number(text(form, "version")))
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return _refused(request, session, user, partnership_id, f"focal-{party_id}", form, exc)
+    return redirect(request, f"/partnerships/{partnership_id}#partners", "Focal point saved.")
+
+
+@router.post("/partnerships/{partnership_id}/transitions/{trigger}")
+def fire_transition(
+    request: Request,
+    session: DbSession,
+    user: PageUser,
+    partnership_id: PartnershipId,
+    trigger: Trigger,
+    form: CheckedForm,
+) -> Response:
+    """Move the partnership through its workflow; a refusal shows the engine's reasons on the page."""
+    _require_edit(session, user, partnership_id)
+    label = TRIGGER_LABELS.get(trigger, humanise(trigger))
+    payload = {key.removeprefix("payload."): text(form, key) for key in form if key.startswith("payload.")}
+    payload = {key: value for key, value in payload.items() if value is not None}
+    try:
+        with session.begin_nested():
+            moved = service.transition_partnership(
+                session,
+                partnership_id,
+                trigger,
+                user,
+                text(form, "comment"),
+                _number(text(form, "version")),
+                payload or None,
+            )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        reasons = list(getattr(exc, "reasons", [])) or [
+            f"{humanise(p.field.removeprefix('payload.'))} {p.reason}" for p in exc.problems
+        ]
+        error = {"trigger": trigger, "label": label, "detail": exc.detail, "reasons": reasons}
+        return _partnership_page(request, session, user, partnership_id, action_error=error, status=exc.status)
+    message = f"{label}: the partnership is now {humanise(moved.stage).lower()}."
+    return redirect(request, f"/partnerships/{partnership_id}", message)
+
+
+@router.post("/partnerships/{partnership_id}/agreements")
+def start_agreement(
+    request: Request, session: DbSession, user: PageUser, partnership_id: PartnershipId, form: CheckedForm
+) -> Response:
+    """Open a draft agreement (an MOU by default) and go to its page."""
+    _require_edit(session, user, partnership_id)  # the permission the API's create uses
+    names = ("kind", "title", "parent_id", "effective_date", "end_date", "notice_period_days")
+    data = {"partnership_id": partnership_id, **_fields(form, "agreement", names)}
+    try:
+        body = validate(AgreementCreate, data)
+        with session.begin_nested():
+            agreement = agreements.create_agreement(session, body, user)
+    except DomainError as exc:
+        return _refused(request, session, user, partnership_id, "agreement", form, exc)
+    kind = "MOU" if agreement.kind == AgreementKind.MOU else humanise(agreement.kind).lower()
+    return redirect(request, f"/agreements/{agreement.id}", f"Draft {kind} “{agreement.title}” started.")
