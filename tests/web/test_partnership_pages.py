@@ -360,6 +360,9 @@ def test_a_refused_transition_shows_the_reason(sign_in, session: Session, make_u
     assert session.get(Partnership, created.id).stage == "informal"
     stale = browser.post(f"/partnerships/{created.id}/transitions/go_dormant", {"version": "1"})
     assert stale.status_code == 412 and "Mark as dormant was not done" in stale.text
+    assert "Someone changed this partnership meanwhile" in stale.text
+    wrong_stage = browser.post(f"/partnerships/{created.id}/transitions/revive", {})
+    assert wrong_stage.status_code == 409 and "It cannot be done while the partnership is informal" in wrong_stage.text
     assert browser.post(f"/partnerships/{created.id}/transitions/fly_away", {}).status_code == 404
 
 

@@ -15,7 +15,7 @@ from app.agreements import service as agreements
 from app.agreements.models import AgreementKind
 from app.agreements.schemas import AgreementCreate
 from app.api.deps import DbSession
-from app.errors import DomainError, NotFound, ValidationFailed, invalid
+from app.errors import DomainError, FieldProblem, NotFound, PreconditionFailed, ValidationFailed, invalid
 from app.listing import PageParams
 from app.obligations import service as obligations
 from app.obligations.models import ObligationStatus
@@ -491,8 +491,15 @@ def fire_transition(
     except NotFound:
         raise
     except DomainError as exc:
+        if isinstance(exc, engine.TransitionNotAllowed):
+            stage = humanise(service.get_partnership(session, partnership_id).stage).lower()
+            exc.problems = [FieldProblem("", f"it cannot be done while the partnership is {stage}")]
+        elif isinstance(exc, PreconditionFailed):
+            exc.problems = [
+                FieldProblem("", "someone changed this partnership meanwhile; check the page and try again")
+            ]
         reasons = list(getattr(exc, "reasons", [])) or [
-            f"{humanise(p.field.removeprefix('payload.'))} {p.reason}" for p in exc.problems
+            f"{humanise(p.field.removeprefix('payload.'))} {p.reason}".strip() for p in exc.problems
         ]
         error = {"trigger": trigger, "label": label, "detail": exc.detail, "reasons": reasons}
         return _partnership_page(request, session, user, partnership_id, action_error=error, status=exc.status)
