@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
 
 from app.agreements.models import Agreement, AgreementKind, DocumentVersion, Signature
 from app.agreements.rules import IN_FORCE, signing_parties
@@ -133,6 +134,39 @@ def list_agreements(session: Session, filters: AgreementFilter, params: PagePara
         stmt = stmt.where(contains_text(filters.q, Agreement.title))
     stmt = order_by(stmt, params.sort, SORTABLE, default=[Agreement.id.desc()])
     return paginate(session, stmt, params)
+
+
+def ending_between(
+    session: Session, first: date, last: date, *, partnerships: Select[Any] | None = None, limit: int = 25
+) -> Slice:
+    """Active agreements whose end date falls from ``first`` to ``last`` (both included), soonest first.
+
+    ``partnerships`` (a SELECT of partnership ids) narrows them to those partnerships.
+    """
+    stmt = select(Agreement).where(
+        Agreement.status == "active", Agreement.end_date >= first, Agreement.end_date <= last
+    )
+    if partnerships is not None:
+        stmt = stmt.where(Agreement.partnership_id.in_(partnerships))
+    stmt = stmt.options(selectinload(Agreement.partnership)).order_by(Agreement.end_date, Agreement.id)
+    return paginate(session, stmt, PageParams(page_size=limit))
+
+
+def awaiting_review(
+    session: Session,
+    *,
+    not_submitted_by: int | None = None,
+    partnerships: Select[Any] | None = None,
+    limit: int = 25,
+) -> Slice:
+    """Agreements in review, oldest first: optionally not submitted by someone, or within some partnerships."""
+    stmt = select(Agreement).where(Agreement.status == "in_review")
+    if not_submitted_by is not None:
+        stmt = stmt.where((Agreement.submitted_by_id != not_submitted_by) | Agreement.submitted_by_id.is_(None))
+    if partnerships is not None:
+        stmt = stmt.where(Agreement.partnership_id.in_(partnerships))
+    stmt = stmt.options(selectinload(Agreement.partnership)).order_by(Agreement.updated_at, Agreement.id)
+    return paginate(session, stmt, PageParams(page_size=limit))
 
 
 def add_version(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, contains_eager
 
 from app.agreements.models import Agreement
 from app.db import get_for_update
@@ -51,6 +51,16 @@ def list_obligations(
     return paginate(
         session, order_by(stmt, params.sort, SORTABLE, default=[Obligation.due_date, Obligation.id]), params
     )
+
+
+def overdue(session: Session, *, partnerships: Select[Any] | None = None, limit: int = 25) -> Slice:
+    """Overdue obligations, longest overdue first; ``partnerships`` (a SELECT of ids) narrows them."""
+    stmt = select(Obligation).join(Agreement, Obligation.agreement_id == Agreement.id)
+    stmt = stmt.where(Obligation.status == ObligationStatus.OVERDUE)
+    if partnerships is not None:
+        stmt = stmt.where(Agreement.partnership_id.in_(partnerships))
+    stmt = stmt.options(contains_eager(Obligation.agreement).selectinload(Agreement.partnership))
+    return paginate(session, stmt.order_by(Obligation.due_date, Obligation.id), PageParams(page_size=limit))
 
 
 def available_transitions(session: Session, obligation_id: int, user: User) -> list[engine.Availability]:

@@ -166,3 +166,14 @@ def update_contact(
         setattr(contact, name, value)
     session.flush()
     return contact
+
+
+def regions_in_use(session: Session) -> list[str]:
+    """The regions organisations are registered in, alphabetically."""
+    stmt = select(Organisation.region).where(Organisation.region.is_not(None)).distinct().order_by(Organisation.region)
+    return [region for region in session.scalars(stmt) if region]
+
+
+def countries_in_use(session: Session) -> list[str]:
+    """The country codes organisations are registered in, alphabetically."""
+    return list(session.scalars(select(Organisation.country_code).distinct().order_by(Organisation.country_code)))

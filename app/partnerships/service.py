@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from app import clock
 from app.agreements.models import Agreement
@@ -265,15 +265,22 @@ def _replace_parties(session: Session, partnership: Partnership, parties: list[P
 
 def list_partnerships(session: Session, filters: PartnershipFilter, params: PageParams) -> Slice:
     """Partnerships matching ``filters``, one page at a time."""
-    stmt = select(Partnership)
+    stmt = select(Partnership).where(*matching(session, filters))
+    stmt = order_by(stmt, params.sort, SORTABLE, default=[Partnership.id.desc()])
+    return paginate(session, stmt, params)
+
+
+def matching(session: Session, filters: PartnershipFilter) -> list[ColumnElement[bool]]:
+    """The SQL conditions that pick the partnerships matching ``filters`` (unknown stage or area refused)."""
+    conditions: list[ColumnElement[bool]] = []
     if filters.stage:
         states = engine.get_workflow(WORKFLOW).states
         if filters.stage not in states:
             raise invalid("stage", f"unknown stage {filters.stage!r}; choose one of: {', '.join(states)}")
-        stmt = stmt.where(Partnership.stage == filters.stage)
+        conditions.append(Partnership.stage == filters.stage)
     if filters.area:
         area = resolve_areas(session, [filters.area], field="area")[0]
-        stmt = stmt.where(Partnership.areas.any(AreaOfEngagement.id == area.id))
+        conditions.append(Partnership.areas.any(AreaOfEngagement.id == area.id))
     party_conditions = []
     if filters.partner_kind:
         party_conditions.append(Organisation.kind == filters.partner_kind)
@@ -282,14 +289,14 @@ def list_partnerships(session: Session, filters: PartnershipFilter, params: Page
     if filters.region:
         party_conditions.append(func.lower(Organisation.region) == filters.region.lower())
     if party_conditions:
-        stmt = stmt.where(Partnership.parties.any(PartnershipParty.organisation.has(*party_conditions)))
+        conditions.append(Partnership.parties.any(PartnershipParty.organisation.has(and_(*party_conditions))))
     if filters.owner_id:
-        stmt = stmt.where(Partnership.owner_id == filters.owner_id)
+        conditions.append(Partnership.owner_id == filters.owner_id)
     if filters.legal_officer_id:
-        stmt = stmt.where(Partnership.legal_officer_id == filters.legal_officer_id)
+        conditions.append(Partnership.legal_officer_id == filters.legal_officer_id)
     if filters.ending_before:
         in_force = Agreement.status.in_(("active", "suspended"))
-        stmt = stmt.where(Partnership.agreements.any(in_force & (Agreement.end_date < filters.ending_before)))
+        conditions.append(Partnership.agreements.any(in_force & (Agreement.end_date < filters.ending_before)))
     if filters.overdue is not None:
         late = (
             select(Obligation.id)
@@ -297,16 +304,77 @@ def list_partnerships(session: Session, filters: PartnershipFilter, params: Page
             .where(Agreement.partnership_id == Partnership.id, Obligation.status == ObligationStatus.OVERDUE)
             .exists()
         )
-        stmt = stmt.where(late if filters.overdue else ~late)
+        conditions.append(late if filters.overdue else ~late)
     if filters.q:
         named_party = Partnership.parties.any(
             PartnershipParty.organisation.has(
                 contains_text(filters.q, Organisation.legal_name, Organisation.short_name)
             )
         )
-        stmt = stmt.where(contains_text(filters.q, Partnership.reference, Partnership.title) | named_party)
-    stmt = order_by(stmt, params.sort, SORTABLE, default=[Partnership.id.desc()])
-    return paginate(session, stmt, params)
+        conditions.append(contains_text(filters.q, Partnership.reference, Partnership.title) | named_party)
+    return conditions
+
+
+def involving(user_id: int) -> ColumnElement[bool]:
+    """Partnerships the user owns, shares as a co-owner or advises on as their legal officer."""
+    return (
+        (Partnership.owner_id == user_id)
+        | (Partnership.legal_officer_id == user_id)
+        | Partnership.co_owners.any(User.id == user_id)
+    )
+
+
+def count_by_stage(
+    session: Session, filters: PartnershipFilter, involving_user_id: int | None = None
+) -> dict[str, int]:
+    """How many partnerships matching ``filters`` are in each stage, in one GROUP BY query."""
+    conditions = matching(session, filters)
+    if involving_user_id is not None:
+        conditions.append(involving(involving_user_id))
+    stmt = select(Partnership.stage, func.count(Partnership.id)).where(*conditions).group_by(Partnership.stage)
+    return {stage: count for stage, count in session.execute(stmt)}
+
+
+def in_stage(
+    session: Session,
+    filters: PartnershipFilter,
+    stage: str,
+    *,
+    limit: int,
+    offset: int = 0,
+    involving_user_id: int | None = None,
+) -> list[Partnership]:
+    """At most ``limit`` partnerships matching ``filters`` in ``stage``, newest first."""
+    conditions = [*matching(session, filters), Partnership.stage == stage]
+    if involving_user_id is not None:
+        conditions.append(involving(involving_user_id))
+    stmt = select(Partnership).where(*conditions).order_by(Partnership.id.desc()).limit(limit).offset(offset)
+    return list(session.scalars(stmt).unique())
+
+
+def current_end_dates(session: Session, partnership_ids: list[int]) -> dict[int, date | None]:
+    """For each partnership that has an agreement in force, the latest end date among them (``None``: open-ended)."""
+    if not partnership_ids:
+        return {}
+    stmt = (
+        select(Agreement.partnership_id, func.max(Agreement.end_date))
+        .where(Agreement.partnership_id.in_(partnership_ids), Agreement.status.in_(("active", "suspended")))
+        .group_by(Agreement.partnership_id)
+    )
+    return {partnership_id: end for partnership_id, end in session.execute(stmt)}
+
+
+def parties_of_organisation(session: Session, organisation_id: int, limit: int = 200) -> list[PartnershipParty]:
+    """The organisation's places in partnerships (role, and the partnership with its stage), newest first."""
+    stmt = (
+        select(PartnershipParty)
+        .join(Partnership, PartnershipParty.partnership_id == Partnership.id)
+        .where(PartnershipParty.organisation_id == organisation_id)
+        .options(contains_eager(PartnershipParty.partnership))
+        .order_by(Partnership.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
 
 
 def _not_in_future(value: date, field: str, what: str) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -60,6 +61,23 @@ def upcoming_for(session: Session, user: User, limit: int = 100) -> list[Reminde
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def failed(
+    session: Session, *, partnerships: Select[Any] | None = None, addressed_to: User | None = None, limit: int = 25
+) -> Slice:
+    """Reminders that could not be sent, newest first: all of them, or those on ``partnerships`` or to a person."""
+    stmt = select(Reminder).where(Reminder.status == ReminderStatus.FAILED)
+    scope = []
+    if partnerships is not None:
+        scope.append(Reminder.partnership_id.in_(partnerships))
+    if addressed_to is not None:
+        scope.append(Reminder.recipient_user_id == addressed_to.id)
+        scope.append(func.lower(Reminder.recipient_email) == addressed_to.email.lower())
+    if scope:
+        stmt = stmt.where(or_(*scope))
+    stmt = stmt.order_by(Reminder.updated_at.desc(), Reminder.id.desc())
+    return paginate(session, stmt, PageParams(page_size=limit))
 
 
 def due_now(session: Session, until: datetime | None = None) -> list[Reminder]:
