@@ -280,3 +280,55 @@ def agreement_history(session: Session, agreement_id: int) -> list[TransitionEve
     """Every status change of the agreement, oldest first."""
     get_agreement(session, agreement_id)
     return engine.history(session, WORKFLOW, agreement_id)
+
+
+# for the pages -----------------------------------------------------------------------------------------
+
+
+def successors(session: Session, agreement_id: int) -> list[Agreement]:
+    """The amendments, extensions, renewals and notices that modify the agreement, oldest first."""
+    stmt = select(Agreement).where(Agreement.parent_id == agreement_id).order_by(Agreement.created_at, Agreement.id)
+    return list(session.scalars(stmt))
+
+
+def successor_kinds(agreement: Agreement) -> list[AgreementKind]:
+    """The kinds of agreement that may modify this one in its current status (see ``_check_parent``)."""
+    return [kind for kind, allowed in PARENT_STATUSES.items() if agreement.status in allowed]
+
+
+def planned_reminders(session: Session, agreement_id: int, limit: int = 10) -> list[Any]:
+    """The next reminders still to be sent about the agreement or its obligations, soonest first."""
+    from app.reminders.models import Reminder, ReminderStatus
+
+    obligation_ids = select(Obligation.id).where(Obligation.agreement_id == agreement_id)
+    about = ((Reminder.subject_type == "agreement") & (Reminder.subject_id == agreement_id)) | (
+        (Reminder.subject_type == "obligation") & Reminder.subject_id.in_(obligation_ids)
+    )
+    stmt = (
+        select(Reminder)
+        .where(about, Reminder.status.in_([ReminderStatus.PLANNED, ReminderStatus.FAILED]))
+        .order_by(Reminder.send_at, Reminder.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def signatories_to_record(session: Session, agreement: Agreement) -> list[tuple[Any, Any]]:
+    """Who still has to sign: the organisation (``None``) then each signing party, with the party's focal point."""
+    from app.organisations.models import Contact
+
+    already = {signature.party_id for signature in agreement.signatures}
+    rows: list[tuple[Any, Any]] = [] if None in already else [(None, None)]
+    for party in signing_parties(agreement):
+        if party.id not in already:
+            contact = session.get(Contact, party.focal_point_id) if party.focal_point_id else None
+            rows.append((party, contact))
+    return rows
+
+
+def people_by_id(session: Session, user_ids: set[int | None]) -> dict[int, User]:
+    """The users with these ids (authors, approvers and actors shown beside an agreement)."""
+    wanted = {user_id for user_id in user_ids if user_id is not None}
+    if not wanted:
+        return {}
+    return {user.id: user for user in session.scalars(select(User).where(User.id.in_(wanted)))}

@@ -488,3 +488,36 @@ def template_or_404(session: Session, key: str) -> TemplateInfo:
         if info.key == key:
             return info
     raise NotFound(f"no template {key!r}")
+
+
+# for the pages -----------------------------------------------------------------------------------------
+
+
+def templates_for(session: Session, agreement: Agreement) -> list[TemplateInfo]:
+    """The templates (shipped and custom) that serve the agreement's kind, by key."""
+    return [info for info, _custom in all_templates(session) if agreement.kind.value in info.kinds]
+
+
+def variables_to_type(session: Session, agreement: Agreement, infos: list[TemplateInfo]) -> list[Variable]:
+    """Variables these templates declare that the system does not know, so the person generating types them."""
+    known = agreement_variables(session, agreement)
+    found: dict[str, Variable] = {}
+    for info in infos:
+        for variable in info.variables:
+            if variable.name not in known and variable.type in {"text", "date", "integer", "list"}:
+                found.setdefault(variable.name, variable)
+    return list(found.values())
+
+
+def version_html(session: Session, agreement_id: int, number: int) -> str:
+    """A version's text as the escaped HTML ``<article>`` of its HTML rendering, to embed in a page."""
+    page = render_version(session, agreement_id, number, "html").content.decode("utf-8")
+    start, end = page.find("<article>"), page.rfind("</article>")
+    return page[start : end + len("</article>")] if start >= 0 and end >= 0 else ""
+
+
+def redline_fragment(session: Session, agreement_id: int, old: int, new: int) -> str:
+    """The word-level redline from version ``old`` to ``new`` as an escaped ``<div class="redline">`` fragment."""
+    before = agreements.get_version(session, agreement_id, old)
+    after = agreements.get_version(session, agreement_id, new)
+    return redline.redline_html(before.body or "", after.body or "")

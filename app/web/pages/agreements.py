@@ -1,7 +1,622 @@
-"""Pages: agreements (being built)."""
+"""Pages: one agreement — its term, parties, obligations, document versions, redlines and workflow actions."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData, UploadFile
+
+from app.agreements import service
+from app.agreements.models import Agreement, AgreementKind
+from app.agreements.rules import signing_parties
+from app.agreements.schemas import AgreementCreate, AgreementUpdate, ObligationCreate
+from app.api.deps import DbSession
+from app.config import get_settings
+from app.drafting import service as drafting
+from app.drafting.templates_engine import TemplateError
+from app.errors import DomainError, NotFound, invalid
+from app.obligations.models import Recurrence
+from app.partnerships.service import may_on_partnership, require_on_partnership
+from app.schemas import MAX_ID
+from app.users.models import Role, User
+from app.users.policy import Action, can, require
+from app.web.deps import CheckedForm, PageUser
+from app.web.forms import field_errors, kept, text, validate
+from app.web.rendering import humanise, redirect, render
+from app.workflow import engine
+from app.workflow.schemas import TransitionRequest
 
 router = APIRouter(include_in_schema=False)
+AgreementId = Annotated[int, Path(gt=0, le=MAX_ID)]
+VersionNumber = Annotated[int, Path(gt=0, le=MAX_ID)]
+Trigger = Annotated[str, Path(pattern=r"^[a-z_]{1,60}$")]
+
+LABELS = {
+    "submit_for_review": "Submit for review",
+    "request_changes": "Request changes",
+    "approve": "Approve version {number}",
+    "record_signatures": "Record signatures",
+    "suspend": "Suspend",
+    "resume": "Resume",
+    "terminate": "Terminate",
+    "cancel": "Cancel agreement",
+}
+COMMENT_LABELS = {
+    "submit_for_review": "Note for the reviewer",
+    "request_changes": "What needs to change",
+    "approve": "Approval note",
+    "record_signatures": "Note on the signatures",
+    "suspend": "Why suspend",
+    "resume": "Note on resuming",
+    "terminate": "Internal note on the termination",
+    "cancel": "Why cancel",
+}
+FIELD_LABELS = {
+    ("terminate", "termination_date"): "Termination date",
+    ("terminate", "reason"): "Reason for termination",
+    ("terminate", "override_justification"): "Justification for a shorter notice (admins only)",
+}
+DONE = {
+    "submit_for_review": "Version {number} submitted for review",
+    "request_changes": "Changes requested: the agreement is back in draft",
+    "approve": "Approved version {number}",
+    "record_signatures": "Signatures recorded: the agreement is signed",
+    "suspend": "Agreement suspended",
+    "resume": "Agreement resumed",
+    "terminate": "Agreement terminated",
+    "cancel": "Agreement cancelled",
+}
+PRIMARY = {"submit_for_review", "approve", "record_signatures", "resume"}
+DANGER = {"cancel", "terminate", "suspend"}
+SUCCESSOR_KINDS = (AgreementKind.AMENDMENT, AgreementKind.EXTENSION, AgreementKind.RENEWAL)
+SUCCESSOR_WORDS = {
+    AgreementKind.AMENDMENT: "Amendment (change some terms)",
+    AgreementKind.EXTENSION: "Extension (a later end date)",
+    AgreementKind.RENEWAL: "Renewal (a new term)",
+}
+AUTOMATIC_WHEN = {
+    "activate": "on its effective date, once it is signed",
+    "expire": "the day after its end date",
+    "supersede": "when an amendment, extension or renewal of it comes into force",
+}
+REFUSED_ANCHORS = {"terms": "term", "obligation": "obligations", "generate": "versions", "upload": "versions"}
+LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish", "ar": "Arabic", "pt": "Portuguese"}
+RECURRENCES = [(r.value, humanise(r.value)) for r in Recurrence]
+DOWNLOADS = {"docx": "Word (.docx)", "pdf": "PDF"}
+SIGNATURE_FIELDS = ("signatory_name", "signatory_title", "signed_on")
+_SIGNATURE_FIELD = re.compile(r"^signatures-(\d+)-party_id$")
+_SIGNATURE_PROBLEM = re.compile(r"^payload\.signatures\[(\d+)\]\.(\w+)$")
+
+
+# reading ---------------------------------------------------------------------------------------------------
+
+
+def _organisation_name() -> str:
+    return get_settings().organisation_name
+
+
+def _party_name(party: Any) -> str:
+    return party.organisation.legal_name if party is not None else _organisation_name()
+
+
+def _sentence(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
+def _label(trigger: str, agreement: Agreement) -> str:
+    latest = agreement.latest_version
+    return LABELS.get(trigger, humanise(trigger)).format(number=latest.number if latest else "")
+
+
+def _how_made(version: Any, titles: dict[str, str]) -> str:
+    if version.file_name:
+        return f"Uploaded Word document ({version.file_name})"
+    if version.template_key:
+        title = titles.get(version.template_key, humanise(version.template_key))
+        return f"Generated from the template “{title}” {version.template_version or ''}".strip()
+    return "Typed by hand"
+
+
+def _style(trigger: str) -> str:
+    return "primary" if trigger in PRIMARY else "danger" if trigger in DANGER else ""
+
+
+def _actions(session: DbSession, agreement: Agreement, user: User) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """What people may do now (as forms), and what happens automatically (as notes)."""
+    workflow = engine.get_workflow("agreement")
+    people, automatic = [], []
+    for availability in service.available_transitions(session, agreement.id, user):
+        trigger = availability.trigger
+        transition = workflow.find(trigger, agreement.status)
+        if transition is not None and transition.automatic:
+            waiting = [reason for reason in availability.reasons if reason != "this happens automatically"]
+            when = AUTOMATIC_WHEN.get(trigger, "when its conditions are met")
+            automatic.append({"trigger": trigger, "dest": availability.dest, "when": when, "reasons": waiting})
+            continue
+        fields = [
+            {
+                "name": spec.name,
+                "type": spec.type,
+                "required": spec.required,
+                "label": FIELD_LABELS.get((trigger, spec.name), _sentence(spec.description)),
+            }
+            for spec in availability.payload
+            if spec.type not in {"signatures", "sha256"}
+            and (spec.name != "override_justification" or user.has_role(Role.ADMIN))
+        ]
+        people.append(
+            {
+                "trigger": trigger,
+                "label": _label(trigger, agreement),
+                "allowed": availability.allowed,
+                "reasons": list(availability.reasons),
+                "comment_required": availability.comment_required,
+                "comment_label": COMMENT_LABELS.get(trigger, f"Comment on {humanise(trigger).lower()}"),
+                "fields": fields,
+                "style": _style(trigger),
+            }
+        )
+    return people, automatic
+
+
+def _reminders(reminders: list[Any], obligations: list[Any]) -> list[dict[str, Any]]:
+    """Reminders grouped by alert: one line per deadline and sending time, with every recipient."""
+    about = {obligation.id: obligation.description for obligation in obligations}
+    grouped: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for reminder in reminders:
+        key = (reminder.kind, reminder.subject_type, reminder.subject_id, reminder.due_on, reminder.send_at)
+        subject = about.get(reminder.subject_id) if reminder.subject_type == "obligation" else None
+        entry = grouped.setdefault(
+            key,
+            {"kind": reminder.kind, "subject": subject, "due_on": reminder.due_on, "send_at": reminder.send_at,
+             "recipients": [], "failed": False},
+        )  # fmt: skip
+        entry["recipients"].append(reminder.recipient_email)
+        entry["failed"] = entry["failed"] or reminder.status.value == "failed"
+    return list(grouped.values())[:8]
+
+
+def _signature_rows(session: DbSession, agreement: Agreement) -> list[dict[str, Any]]:
+    rows = []
+    for index, (party, contact) in enumerate(service.signatories_to_record(session, agreement)):
+        rows.append(
+            {
+                "index": index,
+                "party_id": party.id if party is not None else "",
+                "party": _party_name(party),
+                "role": humanise(party.role) if party is not None else "",
+                "name": contact.name if contact is not None else "",
+                "title": (contact.title or "") if contact is not None else "",
+            }
+        )
+    return rows
+
+
+def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, Any]:
+    partnership = agreement.partnership
+    can_act = may_on_partnership(session, user, agreement.partnership_id, Action.ACT_ON_AGREEMENT)
+    can_edit = may_on_partnership(session, user, agreement.partnership_id, Action.EDIT_PARTNERSHIP)
+    versions = list(agreement.document_versions)
+    history = service.agreement_history(session, agreement.id)
+    obligations = service.list_obligations(session, agreement.id)
+    templates = drafting.templates_for(session, agreement)
+    titles = {info.key: info.title for info, _custom in drafting.all_templates(session)}
+    people = service.people_by_id(
+        session,
+        {v.author_id for v in versions}
+        | {e.actor_id for e in history}
+        | {s.recorded_by_id for s in agreement.signatures}
+        | {agreement.submitted_by_id, agreement.approved_by_id},
+    )
+    draft = agreement.status == "draft"
+    preflight: list[Any] = []
+    preflight_error = None
+    if draft:
+        try:
+            _resolved, preflight = drafting.agreement_preflight(session, agreement.id, None, "en")
+        except TemplateError as exc:
+            preflight_error = exc.detail
+    actions, automatic = _actions(session, agreement, user) if can_act else ([], [])
+    parties = list(partnership.parties)
+    signing = {p.id for p in signing_parties(agreement)}
+    languages = sorted({language for info in templates for language in info.languages})
+    kinds = [kind for kind in service.successor_kinds(agreement) if kind in SUCCESSOR_KINDS]
+    return {
+        "agreement": agreement,
+        "partnership": partnership,
+        "parent": session.get(Agreement, agreement.parent_id) if agreement.parent_id else None,
+        "children": service.successors(session, agreement.id),
+        "can_act": can_act,
+        "can_edit": can_edit,
+        "can_upload": draft and can_act and can(user, Action.MANAGE_TEMPLATES),
+        "draft": draft,
+        "versions": versions,
+        "how_made": {v.number: _how_made(v, titles) for v in versions},
+        "people": {uid: person.full_name for uid, person in people.items()},
+        "obligations": obligations,
+        "party_names": {p.id: p.organisation.legal_name for p in parties},
+        "organisation_name": _organisation_name(),
+        "parties": parties,
+        "signing": signing,
+        "signatures": list(agreement.signatures),
+        "history": history,
+        "reminders": _reminders(service.planned_reminders(session, agreement.id, limit=40), obligations),
+        "preflight": preflight,
+        "preflight_error": preflight_error,
+        "actions": actions,
+        "automatic": automatic,
+        "signature_rows": _signature_rows(session, agreement) if agreement.status == "approved" else [],
+        "templates": [(info.key, f"{info.title} (version {info.version})") for info in templates],
+        "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in languages],
+        "to_type": drafting.variables_to_type(session, agreement, templates) if draft else [],
+        "obligation_open": agreement.status in service.OBLIGATIONS_OPEN_IN,
+        "party_options": [("", f"{_organisation_name()} (the organisation)")]
+        + [(p.id, p.organisation.legal_name) for p in parties if p.id in signing],
+        "recurrences": RECURRENCES,
+        "successor_kinds": [(k.value, SUCCESSOR_WORDS[k]) for k in kinds] if can_edit else [],
+        "downloads": DOWNLOADS,
+        "states": engine.get_workflow("agreement").states,
+    }
+
+
+def _page(
+    request: Request,
+    session: DbSession,
+    user: User,
+    agreement_id: int,
+    *,
+    status_code: int = 200,
+    forms: dict[str, dict[str, Any]] | None = None,
+) -> HTMLResponse:
+    agreement = service.get_agreement(session, agreement_id)
+    refused = next(iter(forms or {}), None)
+    anchor = REFUSED_ANCHORS.get(refused or "", (refused or "").replace("action:", "action-"))
+    context = _context(session, user, agreement) | {"forms": forms or {}, "refused_anchor": anchor}
+    return render(request, "agreements/agreement.html", context, status_code=status_code)
+
+
+def _refused(
+    request: Request,
+    session: DbSession,
+    user: User,
+    agreement_id: int,
+    key: str,
+    form: FormData,
+    errors: Any,
+    status: int,
+    **extra: Any,
+) -> HTMLResponse:
+    """Nothing of the refused change stays; the page comes back with the message beside the form and what was typed."""
+    session.rollback()
+    forms = {key: {"errors": errors, "values": kept(form), **extra}}
+    return _page(request, session, user, agreement_id, status_code=status, forms=forms)
+
+
+@router.get("/agreements/{agreement_id}", response_class=HTMLResponse)
+def agreement_page(request: Request, session: DbSession, user: PageUser, agreement_id: AgreementId) -> Response:
+    """One agreement: its term, parties, obligations, versions, history and what can be done now."""
+    require(user, Action.READ)
+    return _page(request, session, user, agreement_id)
+
+
+# transitions -----------------------------------------------------------------------------------------------
+
+
+def _expected_version(form: FormData) -> int | None:
+    value = text(form, "version")
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
+def _signatures(form: FormData) -> tuple[list[dict[str, Any]], list[int]]:
+    """The filled signature rows as the payload list, and the form row each payload item came from."""
+    rows = sorted(int(match.group(1)) for key in form if (match := _SIGNATURE_FIELD.match(key)) and len(key) < 40)
+    payload, origin = [], []
+    for row in rows[:100]:
+        values = {
+            name: text(form, f"signatures-{row}-{name}") for name in ("signatory_name", "signatory_title", "signed_on")
+        }
+        if not any(values.values()):
+            continue
+        party = text(form, f"signatures-{row}-party_id")
+        if party is not None and not (party.isdigit() and 0 < int(party) <= MAX_ID):
+            raise invalid(f"signatures-{row}-party_id", "is not a party of this agreement")
+        payload.append({"party_id": int(party) if party else None, **values})
+        origin.append(row)
+    return payload, origin
+
+
+def _transition_input(agreement: Agreement, trigger: str, form: FormData) -> tuple[TransitionRequest, list[int]]:
+    workflow = engine.get_workflow("agreement")
+    transition = workflow.find(trigger, agreement.status) or next(
+        t for t in workflow.transitions if t.trigger == trigger
+    )
+    payload: dict[str, Any] = {}
+    origin: list[int] = []
+    for spec in transition.payload:
+        if spec.type == "signatures":
+            signatures, origin = _signatures(form)
+            if signatures:
+                payload[spec.name] = signatures
+        elif (value := text(form, spec.name)) is not None:
+            payload[spec.name] = value
+    body = validate(TransitionRequest, {"comment": text(form, "comment"), "payload": payload or None})
+    return body, origin
+
+
+def _worded(errors: dict[str, Any]) -> dict[str, Any]:
+    """Field messages as sentences: ``is required`` → ``This is required``."""
+    worded: dict[str, Any] = {}
+    for field, message in errors.items():
+        if isinstance(message, str) and field == "":
+            message = _sentence(message)
+        elif isinstance(message, str) and message.startswith(("is ", "must ")):
+            message = f"This {message}"
+        worded[field] = message
+    return worded
+
+
+def _action_errors(exc: DomainError, origin: list[int]) -> dict[str, Any]:
+    """Field → message for the transition form; ``""`` holds the list of reasons that concern the whole action."""
+    general: list[str] = []
+    errors: dict[str, Any] = {}
+    for problem in exc.problems:
+        field = problem.field
+        if (match := _SIGNATURE_PROBLEM.match(field)) and int(match.group(1)) < len(origin):
+            errors.setdefault(f"signatures-{origin[int(match.group(1))]}-{match.group(2)}", problem.reason)
+        elif field == "comment" or (
+            field.startswith("payload.") and "." not in field[8:] and field != "payload.signatures"
+        ):
+            errors.setdefault(field.removeprefix("payload."), problem.reason)
+        elif field == "trigger":
+            general.append(_sentence(problem.reason))
+        else:
+            what = field.removeprefix("payload.").replace("_", " ")
+            general.append(f"{_sentence(what)}: {problem.reason}" if what else problem.reason)
+    if not exc.problems:
+        general.append(_sentence(exc.detail))
+    errors[""] = general
+    return _worded(errors)
+
+
+@router.post("/agreements/{agreement_id}/transitions/{trigger}", response_class=HTMLResponse)
+def fire_transition(
+    request: Request, session: DbSession, user: PageUser, form: CheckedForm, agreement_id: AgreementId, trigger: Trigger
+) -> Response:
+    """Move the agreement through the workflow, with the comment and the data the trigger takes."""
+    agreement = service.get_agreement(session, agreement_id)
+    require_on_partnership(session, user, agreement.partnership_id, Action.ACT_ON_AGREEMENT)
+    if trigger not in engine.get_workflow("agreement").triggers():
+        raise NotFound(f"an agreement has no action {trigger!r}")
+    number = agreement.latest_version.number if agreement.latest_version else ""
+    origin: list[int] = []
+    try:
+        body, origin = _transition_input(agreement, trigger, form)
+        service.transition_agreement(
+            session, agreement_id, trigger, user, body.comment, _expected_version(form), body.payload
+        )
+    except DomainError as exc:
+        errors = _action_errors(exc, origin)
+        return _refused(request, session, user, agreement_id, f"action:{trigger}", form, errors, exc.status)
+    message = DONE.get(trigger, f"{humanise(trigger)}: done").format(number=number)
+    return redirect(request, f"/agreements/{agreement_id}", message)
+
+
+# drafting --------------------------------------------------------------------------------------------------
+
+
+def _require_edit(session: DbSession, user: User, agreement_id: int) -> Agreement:
+    agreement = service.get_agreement(session, agreement_id)
+    require_on_partnership(session, user, agreement.partnership_id, Action.EDIT_PARTNERSHIP)
+    return agreement
+
+
+@router.post("/agreements/{agreement_id}/terms", response_class=HTMLResponse)
+def save_terms(
+    request: Request, session: DbSession, user: PageUser, form: CheckedForm, agreement_id: AgreementId
+) -> Response:
+    """Change a draft's title and term (refused if someone else changed it since the page was loaded)."""
+    _require_edit(session, user, agreement_id)
+    fields = ("title", "effective_date", "end_date", "notice_period_days")
+    try:
+        data = validate(AgreementUpdate, {name: text(form, name) for name in fields})
+        service.update_agreement(session, agreement_id, data, _expected_version(form))
+    except DomainError as exc:
+        return _refused(request, session, user, agreement_id, "terms", form, _worded(field_errors(exc)), exc.status)
+    return redirect(request, f"/agreements/{agreement_id}", "Terms saved")
+
+
+@router.post("/agreements/{agreement_id}/obligations", response_class=HTMLResponse)
+def add_obligation(
+    request: Request, session: DbSession, user: PageUser, form: CheckedForm, agreement_id: AgreementId
+) -> Response:
+    """Record what a party (or the organisation) owes under the agreement."""
+    _require_edit(session, user, agreement_id)
+    fields = ("party_id", "description", "due_date", "recurrence", "recurrence_until", "responsible_email")
+    try:
+        data = validate(ObligationCreate, {name: text(form, name) for name in fields})
+        service.add_obligation(session, agreement_id, data, user)
+    except DomainError as exc:
+        errors = field_errors(exc)
+        if "body" in errors:
+            errors[""] = _sentence(errors.pop("body"))
+        return _refused(request, session, user, agreement_id, "obligation", form, _worded(errors), exc.status)
+    return redirect(request, f"/agreements/{agreement_id}#obligations", "Obligation added")
+
+
+def _overrides(session: DbSession, agreement: Agreement, form: FormData, key: str | None) -> dict[str, Any]:
+    """The typed values of the variables the chosen template declares and the system does not know."""
+    templates = drafting.templates_for(session, agreement)
+    chosen = next((info for info in templates if info.key == key), templates[0] if templates else None)
+    declared = {variable.name for variable in chosen.variables} if chosen else set()
+    overrides: dict[str, Any] = {}
+    for variable in drafting.variables_to_type(session, agreement, templates):
+        raw = form.get(f"variables.{variable.name}")
+        value = raw.strip() if isinstance(raw, str) else ""
+        if variable.name not in declared or not value:
+            continue
+        if variable.type == "list":
+            overrides[variable.name] = [line.strip() for line in value.splitlines() if line.strip()]
+        elif variable.type == "integer" and value.lstrip("-").isdigit() and len(value) < 10:
+            overrides[variable.name] = int(value)
+        else:
+            overrides[variable.name] = value
+    return overrides
+
+
+@router.post("/agreements/{agreement_id}/versions", response_class=HTMLResponse)
+def generate_version(
+    request: Request, session: DbSession, user: PageUser, form: CheckedForm, agreement_id: AgreementId
+) -> Response:
+    """Render a new version from a template and the facts the system holds; every missing fact is listed."""
+    agreement = _require_edit(session, user, agreement_id)
+    key, language = text(form, "template"), text(form, "language") or "en"
+    try:
+        if key is not None and not re.fullmatch(r"[a-z][a-z0-9_]{0,59}", key):
+            raise invalid("template", "choose one of the templates listed")
+        if not re.fullmatch(r"[a-z]{2}(-[A-Z]{2})?", language):
+            raise invalid("language", "choose one of the languages listed")
+        overrides = _overrides(session, agreement, form, key)
+        version = drafting.generate_version(session, agreement_id, key, language, overrides, user)
+    except DomainError as exc:
+        to_type = {
+            v.name for v in drafting.variables_to_type(session, agreement, drafting.templates_for(session, agreement))
+        }
+        errors = {}
+        for problem in exc.problems:
+            name = f"variables.{problem.field}" if problem.field in to_type else problem.field
+            errors.setdefault(name, problem.reason)
+        problems = [_sentence(p.reason) for p in exc.problems] or [_sentence(exc.detail)]
+        return _refused(
+            request, session, user, agreement_id, "generate", form, _worded(errors), exc.status, problems=problems
+        )
+    return redirect(request, f"/agreements/{agreement_id}#versions", f"Version {version.number} generated")
+
+
+@router.post("/agreements/{agreement_id}/versions/upload", response_class=HTMLResponse)
+def upload_version(
+    request: Request, session: DbSession, user: PageUser, form: CheckedForm, agreement_id: AgreementId
+) -> Response:
+    """Store a hand-edited Word document as a new version (legal officers and admins, as in the API)."""
+    require(user, Action.MANAGE_TEMPLATES)
+    agreement = service.get_agreement(session, agreement_id)
+    require_on_partnership(session, user, agreement.partnership_id, Action.ACT_ON_AGREEMENT)
+    upload = form.get("file")
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise invalid("file", "choose a Word (.docx) document to upload")
+        content = upload.file.read(drafting.MAX_UPLOAD_BYTES + 1)
+        version = drafting.upload_docx(session, agreement_id, content, upload.filename, user)
+    except DomainError as exc:
+        return _refused(request, session, user, agreement_id, "upload", form, _worded(field_errors(exc)), exc.status)
+    return redirect(request, f"/agreements/{agreement_id}#versions", f"Version {version.number} uploaded")
+
+
+@router.post("/agreements/{agreement_id}/successors", response_class=HTMLResponse)
+def start_successor(
+    request: Request, session: DbSession, user: PageUser, form: CheckedForm, agreement_id: AgreementId
+) -> Response:
+    """Open a draft amendment, extension or renewal of this agreement, and go to it."""
+    parent = _require_edit(session, user, agreement_id)
+    kind = text(form, "kind")
+    fields = ("title", "effective_date", "end_date", "notice_period_days")
+    try:
+        if kind not in {k.value for k in SUCCESSOR_KINDS}:
+            raise invalid("kind", "choose amend, extend or renew")
+        values = {name: text(form, name) for name in fields}
+        if values["title"] is None:
+            values["title"] = f"{humanise(kind)} of {parent.title}"[:300]
+        if values["notice_period_days"] is None:
+            values["notice_period_days"] = parent.notice_period_days
+        data = validate(
+            AgreementCreate, {"partnership_id": parent.partnership_id, "kind": kind, "parent_id": parent.id, **values}
+        )
+        child = service.create_agreement(session, data, user)
+    except DomainError as exc:
+        errors = field_errors(exc)
+        if "parent_id" in errors:
+            errors[""] = _sentence(errors.pop("parent_id"))
+        return _refused(request, session, user, agreement_id, "successor", form, _worded(errors), exc.status)
+    return redirect(request, f"/agreements/{child.id}", f"Draft {humanise(kind).lower()} started")
+
+
+# documents -------------------------------------------------------------------------------------------------
+
+
+def _demoted(fragment: str) -> str:
+    """The document's headings two levels down, under the page's own h1 and h2 (its text is already escaped)."""
+    for level in (3, 2, 1):
+        fragment = fragment.replace(f"<h{level}", f"<h{level + 2}").replace(f"</h{level}>", f"</h{level + 2}>")
+    return fragment
+
+
+@router.get("/agreements/{agreement_id}/versions/{number}", response_class=HTMLResponse)
+def version_page(
+    request: Request, session: DbSession, user: PageUser, agreement_id: AgreementId, number: VersionNumber
+) -> Response:
+    """One version: its facts, its text as it will print, and its downloads."""
+    require(user, Action.READ)
+    agreement = service.get_agreement(session, agreement_id)
+    version = service.get_version(session, agreement_id, number)
+    titles = {info.key: info.title for info, _custom in drafting.all_templates(session)}
+    author = service.people_by_id(session, {version.author_id}).get(version.author_id or 0)
+    numbers = [v.number for v in agreement.document_versions]
+    context = {
+        "agreement": agreement,
+        "partnership": agreement.partnership,
+        "version": version,
+        "how_made": _how_made(version, titles),
+        "author": author.full_name if author else None,
+        "document": _demoted(drafting.version_html(session, agreement_id, number)),
+        "downloads": DOWNLOADS,
+        "previous": max((n for n in numbers if n < number), default=None),
+        "next": min((n for n in numbers if n > number), default=None),
+    }
+    return render(request, "agreements/version.html", context)
+
+
+@router.get("/agreements/{agreement_id}/versions/{number}/download")
+def download_version(
+    session: DbSession, user: PageUser, agreement_id: AgreementId, number: VersionNumber, format: str = "docx"
+) -> Response:
+    """A version as a Word document or a PDF (marked DRAFT until that version is approved)."""
+    require(user, Action.READ)
+    if format not in DOWNLOADS:
+        raise invalid("format", "must be docx or pdf")
+    output = drafting.render_version(session, agreement_id, number, format)
+    headers = {"Content-Disposition": f'attachment; filename="{output.file_name}"'}
+    return Response(output.content, media_type=output.media_type, headers=headers)
+
+
+@router.get("/agreements/{agreement_id}/compare", response_class=HTMLResponse)
+def compare_versions(
+    request: Request,
+    session: DbSession,
+    user: PageUser,
+    agreement_id: AgreementId,
+    old: Annotated[int | None, Query(gt=0, le=MAX_ID)] = None,
+    new: Annotated[int | None, Query(gt=0, le=MAX_ID)] = None,
+) -> Response:
+    """The redline between two versions (by default the last two): inserted and deleted words marked."""
+    require(user, Action.READ)
+    agreement = service.get_agreement(session, agreement_id)
+    numbers = [v.number for v in agreement.document_versions]
+    if old is None and new is None and len(numbers) >= 2:
+        old, new = numbers[-2], numbers[-1]
+    elif new is None and numbers:
+        new = numbers[-1]
+    elif old is None and new is not None:
+        old = max((n for n in numbers if n < new), default=None)
+    redline = drafting.redline_fragment(session, agreement_id, old, new) if old and new else None
+    context = {
+        "agreement": agreement,
+        "partnership": agreement.partnership,
+        "options": [(n, f"Version {n}") for n in numbers],
+        "old": old,
+        "new": new,
+        "redline": redline,
+    }
+    name = "agreements/_redline.html" if request.headers.get("HX-Request") else "agreements/compare.html"
+    return render(request, name, context)
