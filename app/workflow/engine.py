@@ -324,7 +324,8 @@ def _role_reasons(transition: Transition, user: User | None) -> list[str]:
         return ["this happens automatically"]
     people_roles = sorted(transition.roles - {SYSTEM_ROLE})
     if not user.is_active or not user.has_role(*(Role(role) for role in people_roles)):
-        return [f"only a user with the role {' or '.join(people_roles)} may do this"]
+        named = " or ".join(f"{'an' if role[0] in 'aeiou' else 'a'} {role.replace('_', ' ')}" for role in people_roles)
+        return [f"only {named} may do this"]
     return []
 
 

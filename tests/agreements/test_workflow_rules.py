@@ -62,7 +62,7 @@ def test_approval_is_by_another_legal_officer_and_binds_the_version_hash(session
 
     reasons = _blocked(session, agreement, "approve", people.lawyer)
     assert reasons == ["you submitted this version; another legal officer must approve it (four eyes)"]
-    with pytest.raises(Forbidden, match="legal_officer"):
+    with pytest.raises(Forbidden, match="only a legal officer may do this"):
         engine.fire(session, "agreement", agreement, "approve", people.manager.id, actor=people.manager)
     stale = {"version_sha256": "0" * 64}
     reasons = _blocked(session, agreement, "approve", people.second_lawyer, payload=stale)

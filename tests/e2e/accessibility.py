@@ -21,7 +21,8 @@ _AUDIT = """
   }
   for (const el of document.querySelectorAll("button, a[href]")) {
     if (!visible(el)) continue;
-    const name = (el.innerText || el.getAttribute("aria-label") || el.getAttribute("title") || "").trim();
+    const name = (el.innerText || el.textContent || el.getAttribute("aria-label")
+      || el.getAttribute("title") || "").trim();
     if (!name) problems.push(`a ${el.tagName.toLowerCase()} has no accessible name: ${el.outerHTML.slice(0, 80)}`);
   }
   const ids = {};

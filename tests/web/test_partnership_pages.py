@@ -372,7 +372,7 @@ def test_a_legal_officer_sees_why_only_managers_formalise(sign_in, session: Sess
     created.legal_officer_id = lawyer.id
     session.commit()
     page = sign_in(user=lawyer).get(f"/partnerships/{created.id}")
-    assert "only a user with the role admin or project_manager may do this" in page.text
+    assert "only an admin or a project manager may do this" in page.text
     assert "Log interaction" in _buttons(page.text)
 
 

@@ -118,7 +118,7 @@ def test_formalising_is_allowed_once_the_guards_are_satisfied(session, informal)
 def test_roles_decide_who_may_fire(session, informal, make_user):
     _, created = informal
     viewer = make_user(Role.VIEWER)
-    with pytest.raises(Forbidden, match="project_manager"):
+    with pytest.raises(Forbidden, match="only an admin or a project manager may do this"):
         engine.fire(session, "partnership", created, "go_dormant", viewer.id, actor=viewer)
     options = {option.trigger: option for option in available(session, "partnership", created, viewer)}
     assert not options["go_dormant"].allowed

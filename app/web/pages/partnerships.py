@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -288,6 +289,18 @@ def create_partnership(request: Request, session: DbSession, user: PageUser, for
 
 # one partnership ---------------------------------------------------------------------------------------------
 
+
+def _timeline_and_reminders(session: DbSession, partnership_id: int) -> dict[str, Any]:
+    """The dated events, and apart from them the reminder emails (one per person and date, so they are many)."""
+    items = [_timeline_item(entry) for entry in timeline(session, partnership_id)]
+    reminders = [item for item in items if item["category"] == "Reminder"]
+    return {
+        "timeline": [item for item in items if item["category"] != "Reminder"],
+        "reminders": reminders,
+        "reminder_counts": Counter(item["state"] for item in reminders),
+    }
+
+
 _TRANSITION_TITLE = re.compile(r"^(\w+) (.+): (\S+) → (\S+)$")
 
 
@@ -377,7 +390,7 @@ def _partnership_page(
         "role_labels": ROLE_LABELS,
         "action_error": action_error,
         "forms": forms or {},
-        "timeline": [_timeline_item(entry) for entry in timeline(session, partnership_id)],
+        **_timeline_and_reminders(session, partnership_id),
         "obligations": _obligation_rows(session, partnership_id, today),
         "history": _history(session, partnership_id),
         "can_draft": partnership.stage in agreements.DRAFTING_STAGES,
