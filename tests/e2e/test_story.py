@@ -7,7 +7,7 @@ Screenshots of every main page are saved as artifacts along the way (see ``conft
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 import docx
 import pytest
@@ -17,7 +17,7 @@ from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import PARTNERS, Site, screenshot, sign_in, sign_out
 
 TITLE = "Safe migration information in the Sahel"
-TODAY = date.today()
+TODAY = datetime.now(UTC).date()  # the server runs in UTC (the default organisation timezone)
 END = TODAY + timedelta(days=80)  # inside the 90-day window of the dashboard
 
 
