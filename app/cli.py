@@ -450,6 +450,19 @@ def workflow_show(
     typer.echo(DRAWINGS[format](get_workflow(name)), nl=False)
 
 
+def _register_domain_commands() -> None:
+    from app.exports import cli as exports
+    from app.imports import cli as imports
+    from app.quality import cli as quality
+    from app.reports import cli as reports
+
+    for module in (imports, exports, reports, quality):
+        module.register(cli)
+
+
+_register_domain_commands()
+
+
 def main() -> None:
     """Entry point of the ``agreements`` console script."""
     cli()

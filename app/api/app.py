@@ -16,10 +16,14 @@ from app.audit.routes import router as audit_router
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.drafting.routes import router as drafting_router
+from app.exports.routes import router as exports_router
+from app.imports.routes import router as imports_router
 from app.obligations.routes import router as obligations_router
 from app.organisations.routes import router as organisations_router
 from app.partnerships.routes import router as partnerships_router
+from app.quality.routes import router as quality_router
 from app.reminders.routes import router as reminders_router
+from app.reports.routes import router as reports_router
 from app.users.routes import router as users_router
 from app.workflow.engine import load_all
 from app.workflow.routes import router as workflows_router
@@ -69,6 +73,10 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         users_router,
         audit_router,
         workflows_router,
+        imports_router,
+        exports_router,
+        reports_router,
+        quality_router,
     ):
         app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
     web.install(app)

@@ -7,10 +7,20 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from app.web.deps import CsrfRefused, SignInRequired, sign_in_url
-from app.web.pages import agreements, auth, dashboard, organisations, partnerships, pipeline, workflows
+from app.web.pages import (
+    agreements,
+    auth,
+    dashboard,
+    organisations,
+    partnerships,
+    pipeline,
+    quality,
+    reports,
+    workflows,
+)
 from app.web.rendering import STATIC_DIR, redirect, render
 
-PAGE_MODULES = (auth, dashboard, pipeline, partnerships, agreements, organisations, workflows)
+PAGE_MODULES = (auth, dashboard, pipeline, partnerships, agreements, organisations, workflows, reports, quality)
 NOT_PAGES = ("/api/", "/healthz", "/docs", "/redoc", "/openapi.json", "/static/")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

@@ -1,0 +1,1 @@
+"""Exports: being built (issue 8)."""

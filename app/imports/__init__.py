@@ -1,0 +1,1 @@
+"""Imports: being built (issue 8)."""

@@ -1,0 +1,1 @@
+"""Quality: being built (issue 8)."""
