@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     dispatch_retry_base_seconds: float = Field(60.0, gt=0, le=86400)
     dispatch_lease_seconds: int = Field(600, ge=10, le=86400, description="After this, a claimed reminder is retried.")
 
+    quality_stale_days: int = Field(
+        365,
+        ge=1,
+        le=3650,
+        description="A record not updated (nor, for a partnership, any interaction or transition) for this many days "
+        "counts as stale in the data-quality score.",
+    )
+
     scheduler_enabled: bool = True
     daily_run_hour: int = Field(6, ge=0, le=23, description="Local hour of the daily automatic transitions.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

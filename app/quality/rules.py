@@ -1,0 +1,153 @@
+"""The completeness rules, as data: what a complete organisation or partnership has, how much each thing weighs.
+
+Each ``Check`` says in words what it wants and what is wrong when it fails, and gives two SQL conditions over a
+``Scope`` (the record's row and the aggregates joined to it by ``app.quality.service``): when it applies (``None``
+= always) and when it passes. A record's score is 100 x (weights of passed checks) / (weights of applicable checks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_, func, or_
+
+Entity = Literal["organisation", "partnership"]
+Level = Literal["required", "expected", "stale"]
+ENTITIES: tuple[Entity, ...] = ("organisation", "partnership")
+
+CSO_KINDS = ("international_cso", "national_cso", "community_based_organisation")
+INFORMAL_ONWARDS = ("informal", "formalising", "formal")
+FORMALISING_ONWARDS = ("formalising", "formal")
+LIVE_STAGES = ("ad_hoc", "informal", "formalising", "formal")  # dormant, ended and closed are not expected to move
+IN_FORCE = ("signed", "active", "suspended")
+
+# Impact = failed weight x factor: fixing a record that binds the organisation matters more.
+PARTNERSHIP_FACTORS = {"formal": 2.0, "formalising": 1.5}
+ORGANISATION_FACTOR_IN_FORMAL_PARTNERSHIP = 2.0
+
+Condition = Callable[[Any], ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One thing a complete record has; ``problem`` is what to fix, in words, when it is missing."""
+
+    name: str
+    entity: Entity
+    weight: int
+    level: Level
+    description: str
+    problem: str
+    passes: Condition
+    applies: Condition | None = None
+    applies_to: str = ""
+
+    @property
+    def column(self) -> str:
+        """The name of this check's flag column (NULL = not applicable, 0 = passed, 1 = failed)."""
+        return f"c_{self.name}"
+
+
+def _filled(column: Any) -> ColumnElement[bool]:
+    """A text column holds something other than blanks."""
+    return func.coalesce(func.trim(column), "") != ""
+
+
+def _some(column: Any) -> ColumnElement[bool]:
+    """An aggregated count from an outer-joined subquery is above zero."""
+    return func.coalesce(column, 0) > 0
+
+
+def _none(column: Any) -> ColumnElement[bool]:
+    """An aggregated count from an outer-joined subquery is zero or absent."""
+    return func.coalesce(column, 0) == 0
+
+
+def _before(column: Any, cutoff: Any) -> ColumnElement[bool]:
+    """An outer-joined timestamp is absent or earlier than ``cutoff``."""
+    return or_(column.is_(None), column < cutoff)
+
+
+ORGANISATION_CHECKS: tuple[Check, ...] = (
+    Check("legal_name", "organisation", 5, "required", "has a legal name", "the legal name is missing",
+          lambda s: _filled(s.o.c.legal_name)),
+    Check("kind", "organisation", 5, "required", "says what kind of body it is", "the kind of organisation is missing",
+          lambda s: _filled(s.o.c.kind)),
+    Check("country", "organisation", 5, "required", "has a country", "the country is missing",
+          lambda s: _filled(s.o.c.country_code)),
+    Check("region", "organisation", 1, "expected", "has a region", "the region is missing",
+          lambda s: _filled(s.o.c.region)),
+    Check("registration_number", "organisation", 2, "expected", "has a registration number",
+          "the registration number is missing", lambda s: _filled(s.o.c.registration_number),
+          lambda s: s.o.c.kind.in_(CSO_KINDS), "civil-society organisations"),
+    Check("website_or_email", "organisation", 1, "expected", "has a website or a general email address",
+          "neither a website nor an email address is recorded",
+          lambda s: or_(_filled(s.o.c.website), _filled(s.o.c.email))),
+    Check("area", "organisation", 2, "expected", "works in at least one area of engagement",
+          "no area of engagement is recorded", lambda s: _some(s.areas.c.areas)),
+    Check("contact", "organisation", 3, "expected", "has at least one contact person", "no contact person is recorded",
+          lambda s: _some(s.contacts.c.contacts)),
+    Check("focal_point", "organisation", 3, "expected", "has a focal point among its contacts",
+          "no contact is marked as focal point", lambda s: _some(s.contacts.c.focal_points)),
+    Check("contact_emails", "organisation", 2, "expected", "has an email address for every contact",
+          "a contact has no email address", lambda s: _none(s.contacts.c.without_email),
+          lambda s: _some(s.contacts.c.contacts), "organisations with contacts"),
+    Check("stale", "organisation", 2, "stale", "was updated within the stale period",
+          "not updated within the stale period",
+          lambda s: or_(s.o.c.updated_at >= s.cutoff, s.contacts.c.last_added >= s.cutoff)),
+)  # fmt: skip
+
+PARTNERSHIP_CHECKS: tuple[Check, ...] = (
+    Check("title", "partnership", 5, "required", "has a title", "the title is missing",
+          lambda s: _filled(s.p.c.title)),
+    Check("owner", "partnership", 5, "required", "has an owner who can still sign in",
+          "the owner is missing or no longer active", lambda s: s.owner.c.is_active.is_(True)),
+    Check("partner", "partnership", 5, "required", "has at least one partner organisation",
+          "no partner organisation takes part", lambda s: _some(s.parties.c.parties)),
+    Check("objectives", "partnership", 2, "expected", "states its objectives", "the objectives are missing",
+          lambda s: _filled(s.p.c.objectives)),
+    Check("area", "partnership", 2, "expected", "has at least one area of engagement",
+          "no area of engagement is recorded", lambda s: _some(s.areas.c.areas)),
+    Check("legal_officer", "partnership", 3, "expected", "has a legal officer", "no legal officer is assigned",
+          lambda s: s.p.c.legal_officer_id.is_not(None),
+          lambda s: s.p.c.stage.in_(FORMALISING_ONWARDS), "formalising and formal partnerships"),
+    Check("party_focal_points", "partnership", 3, "expected", "names a focal point for every partner",
+          "a partner has no focal point", lambda s: _none(s.parties.c.without_focal_point),
+          lambda s: s.p.c.stage.in_(INFORMAL_ONWARDS), "informal, formalising and formal partnerships"),
+    Check("project_dates", "partnership", 1, "expected", "serves a project with a start and an end date",
+          "no project with start and end dates is recorded",
+          lambda s: and_(s.project.c.start_date.is_not(None), s.project.c.end_date.is_not(None))),
+    Check("undertaking", "partnership", 2, "expected", "records the undertaking given",
+          "no undertaking is recorded", lambda s: _some(s.undertakings.c.undertakings),
+          lambda s: s.p.c.stage.in_(INFORMAL_ONWARDS), "informal, formalising and formal partnerships"),
+    Check("formal_agreement", "partnership", 5, "expected",
+          "has a signed or active agreement with an approved and signed version",
+          "no signed or active agreement with an approved, signed version", lambda s: _some(s.agreements.c.sound),
+          lambda s: s.p.c.stage == "formal", "formal partnerships"),
+    Check("signed_versions", "partnership", 5, "expected",
+          "has an approved and signed version of every agreement in force",
+          "an agreement in force has no approved and signed version", lambda s: _none(s.agreements.c.unsound),
+          lambda s: _some(s.agreements.c.in_force), "partnerships with an agreement signed, active or suspended"),
+    Check("obligations", "partnership", 3, "expected", "records obligations under its agreements in force",
+          "no obligation is recorded on its agreements in force", lambda s: _some(s.agreements.c.with_obligations),
+          lambda s: s.p.c.stage == "formal", "formal partnerships"),
+    Check("stale", "partnership", 2, "stale", "was updated, met or moved within the stale period",
+          "no update, interaction or transition within the stale period",
+          lambda s: or_(s.p.c.updated_at >= s.cutoff, _some(s.recent.c.touches)),
+          lambda s: s.p.c.stage.in_(LIVE_STAGES), "ad hoc, informal, formalising and formal partnerships"),
+)  # fmt: skip
+
+CHECKS: dict[Entity, tuple[Check, ...]] = {"organisation": ORGANISATION_CHECKS, "partnership": PARTNERSHIP_CHECKS}
+
+
+def checks_named(name: str) -> list[Check]:
+    """The checks called ``name`` (``area`` and ``stale`` exist for both entities)."""
+    return [check for checks in CHECKS.values() for check in checks if check.name == name]
+
+
+def check_names(entity: Entity | None = None) -> list[str]:
+    """The names a ``check`` filter accepts, for ``entity`` or for both."""
+    entities = (entity,) if entity else ENTITIES
+    return sorted({check.name for each in entities for check in CHECKS[each]})

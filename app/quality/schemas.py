@@ -1,0 +1,124 @@
+"""What the data-quality service answers, and the query of the list of records to fix."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from app.listing import MAX_PAGE, MAX_PAGE_SIZE
+from app.quality.rules import Entity
+
+Sort = Literal["impact", "score", "name"]
+CheckStatus = Literal["passed", "failed", "not_applicable"]
+
+
+class RecordsQuery(BaseModel):
+    """Which records to fix to list, in which order, and which page."""
+
+    entity: Entity | None = Field(None, description="organisation or partnership; both when absent")
+    check: str | None = Field(None, max_length=60, description="Only records failing this check (see the summary)")
+    sort: Sort = Field("impact", description="impact (largest first), score (lowest first) or name")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="1-based page number")
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+
+
+class CheckSummary(BaseModel):
+    """One check over the whole portfolio: how many records it applies to and how many fail it."""
+
+    name: str
+    level: str
+    weight: int
+    description: str
+    problem: str
+    applies_to: str
+    applicable: int
+    failing: int
+
+
+class EntitySummary(BaseModel):
+    """The scores of one kind of record."""
+
+    entity: Entity
+    records: int
+    score: float | None = Field(description="Mean of the records' scores (0-100); null when there is no record")
+    weighted_score: float | None = Field(description="100 x passed weight / applicable weight over all records")
+    records_to_fix: int
+    checks: list[CheckSummary]
+
+
+class OverallSummary(BaseModel):
+    """The scores of organisations and partnerships together."""
+
+    records: int
+    score: float | None
+    weighted_score: float | None
+    records_to_fix: int
+
+
+class QualitySummary(BaseModel):
+    """How complete the portfolio's records are, as of a day."""
+
+    as_of: date
+    stale_days: int
+    overall: OverallSummary
+    entities: list[EntitySummary]
+
+
+class FailedCheck(BaseModel):
+    """A check a record fails, with what to fix in words."""
+
+    name: str
+    problem: str
+    weight: int
+
+
+class RecordToFix(BaseModel):
+    """A record with something missing: its score, the impact of fixing it and what to fix."""
+
+    entity: Entity
+    id: int
+    name: str
+    reference: str | None
+    category: str = Field(description="The partnership's stage or the organisation's kind")
+    score: float
+    impact: float = Field(description="Sum of the failed weights x 2 for formal partnerships (1.5 formalising) "
+                          "or organisations in a formal partnership")  # fmt: skip
+    url: str
+    failed: list[FailedCheck]
+
+
+class RecordsToFix(BaseModel):
+    """One page of the records to fix."""
+
+    items: list[RecordToFix]
+    total: int
+    page: int
+    page_size: int
+    sort: Sort
+
+
+class CheckResult(BaseModel):
+    """One check of one record."""
+
+    name: str
+    level: str
+    weight: int
+    description: str
+    status: CheckStatus
+    problem: str | None = Field(description="What to fix, when the check failed")
+
+
+class RecordQuality(BaseModel):
+    """Every check of one record, passed, failed or not applicable."""
+
+    entity: Entity
+    id: int
+    name: str
+    reference: str | None
+    category: str
+    score: float
+    impact: float
+    as_of: date
+    checks: list[CheckResult]
