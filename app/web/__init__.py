@@ -11,6 +11,7 @@ from app.web.pages import (
     agreements,
     auth,
     dashboard,
+    exports,
     organisations,
     partnerships,
     pipeline,
@@ -20,7 +21,18 @@ from app.web.pages import (
 )
 from app.web.rendering import STATIC_DIR, redirect, render
 
-PAGE_MODULES = (auth, dashboard, pipeline, partnerships, agreements, organisations, workflows, reports, quality)
+PAGE_MODULES = (
+    auth,
+    dashboard,
+    pipeline,
+    partnerships,
+    agreements,
+    organisations,
+    workflows,
+    reports,
+    quality,
+    exports,
+)
 NOT_PAGES = ("/api/", "/healthz", "/docs", "/redoc", "/openapi.json", "/static/")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
