@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -10,85 +9,30 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from app.agreements import service
-from app.agreements.models import Agreement, AgreementKind
+from app.agreements.models import Agreement
 from app.agreements.rules import signing_parties
-from app.agreements.schemas import AgreementCreate, AgreementUpdate, ObligationCreate
 from app.api.deps import DbSession
 from app.config import get_settings
 from app.drafting import service as drafting
 from app.drafting.templates_engine import TemplateError
 from app.errors import DomainError, NotFound, invalid
-from app.obligations.models import Recurrence
 from app.partnerships.service import may_on_partnership, require_on_partnership
 from app.schemas import MAX_ID
 from app.users.models import Role, User
 from app.users.policy import Action, can, require
 from app.web.deps import CheckedForm, PageUser
-from app.web.forms import field_errors, kept, text, validate
+from app.web.forms import field_errors, kept
+from app.web.pages import agreement_forms as forms_in
 from app.web.rendering import humanise, redirect, render
 from app.workflow import engine
-from app.workflow.schemas import TransitionRequest
 
 router = APIRouter(include_in_schema=False)
 AgreementId = Annotated[int, Path(gt=0, le=MAX_ID)]
 VersionNumber = Annotated[int, Path(gt=0, le=MAX_ID)]
 Trigger = Annotated[str, Path(pattern=r"^[a-z_]{1,60}$")]
 
-LABELS = {
-    "submit_for_review": "Submit for review",
-    "request_changes": "Request changes",
-    "approve": "Approve version {number}",
-    "record_signatures": "Record signatures",
-    "suspend": "Suspend",
-    "resume": "Resume",
-    "terminate": "Terminate",
-    "cancel": "Cancel agreement",
-}
-COMMENT_LABELS = {
-    "submit_for_review": "Note for the reviewer",
-    "request_changes": "What needs to change",
-    "approve": "Approval note",
-    "record_signatures": "Note on the signatures",
-    "suspend": "Why suspend",
-    "resume": "Note on resuming",
-    "terminate": "Internal note on the termination",
-    "cancel": "Why cancel",
-}
-FIELD_LABELS = {
-    ("terminate", "termination_date"): "Termination date",
-    ("terminate", "reason"): "Reason for termination",
-    ("terminate", "override_justification"): "Justification for a shorter notice (admins only)",
-}
-DONE = {
-    "submit_for_review": "Version {number} submitted for review",
-    "request_changes": "Changes requested: the agreement is back in draft",
-    "approve": "Approved version {number}",
-    "record_signatures": "Signatures recorded: the agreement is signed",
-    "suspend": "Agreement suspended",
-    "resume": "Agreement resumed",
-    "terminate": "Agreement terminated",
-    "cancel": "Agreement cancelled",
-}
-PRIMARY = {"submit_for_review", "approve", "record_signatures", "resume"}
-DANGER = {"cancel", "terminate", "suspend"}
-SUCCESSOR_KINDS = (AgreementKind.AMENDMENT, AgreementKind.EXTENSION, AgreementKind.RENEWAL)
-SUCCESSOR_WORDS = {
-    AgreementKind.AMENDMENT: "Amendment (change some terms)",
-    AgreementKind.EXTENSION: "Extension (a later end date)",
-    AgreementKind.RENEWAL: "Renewal (a new term)",
-}
-AUTOMATIC_WHEN = {
-    "activate": "on its effective date, once it is signed",
-    "expire": "the day after its end date",
-    "supersede": "when an amendment, extension or renewal of it comes into force",
-}
 REFUSED_ANCHORS = {"terms": "term", "obligation": "obligations", "generate": "versions", "upload": "versions"}
-LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish", "ar": "Arabic", "pt": "Portuguese"}
-RECURRENCES = [(r.value, humanise(r.value)) for r in Recurrence]
 DOWNLOADS = {"docx": "Word (.docx)", "pdf": "PDF"}
-SIGNATURE_FIELDS = ("signatory_name", "signatory_title", "signed_on")
-_SIGNATURE_FIELD = re.compile(r"^signatures-(\d+)-party_id$")
-_SIGNATURE_PROBLEM = re.compile(r"^payload\.signatures\[(\d+)\]\.(\w+)$")
 
 
 # reading ---------------------------------------------------------------------------------------------------
@@ -96,19 +40,6 @@ _SIGNATURE_PROBLEM = re.compile(r"^payload\.signatures\[(\d+)\]\.(\w+)$")
 
 def _organisation_name() -> str:
     return get_settings().organisation_name
-
-
-def _party_name(party: Any) -> str:
-    return party.organisation.legal_name if party is not None else _organisation_name()
-
-
-def _sentence(words: str) -> str:
-    return words[:1].upper() + words[1:]
-
-
-def _label(trigger: str, agreement: Agreement) -> str:
-    latest = agreement.latest_version
-    return LABELS.get(trigger, humanise(trigger)).format(number=latest.number if latest else "")
 
 
 def _how_made(version: Any, titles: dict[str, str]) -> str:
@@ -120,46 +51,10 @@ def _how_made(version: Any, titles: dict[str, str]) -> str:
     return "Typed by hand"
 
 
-def _style(trigger: str) -> str:
-    return "primary" if trigger in PRIMARY else "danger" if trigger in DANGER else ""
-
-
 def _actions(session: DbSession, agreement: Agreement, user: User) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """What people may do now (as forms), and what happens automatically (as notes)."""
-    workflow = engine.get_workflow("agreement")
-    people, automatic = [], []
-    for availability in service.available_transitions(session, agreement.id, user):
-        trigger = availability.trigger
-        transition = workflow.find(trigger, agreement.status)
-        if transition is not None and transition.automatic:
-            waiting = [reason for reason in availability.reasons if reason != "this happens automatically"]
-            when = AUTOMATIC_WHEN.get(trigger, "when its conditions are met")
-            automatic.append({"trigger": trigger, "dest": availability.dest, "when": when, "reasons": waiting})
-            continue
-        fields = [
-            {
-                "name": spec.name,
-                "type": spec.type,
-                "required": spec.required,
-                "label": FIELD_LABELS.get((trigger, spec.name), _sentence(spec.description)),
-            }
-            for spec in availability.payload
-            if spec.type not in {"signatures", "sha256"}
-            and (spec.name != "override_justification" or user.has_role(Role.ADMIN))
-        ]
-        people.append(
-            {
-                "trigger": trigger,
-                "label": _label(trigger, agreement),
-                "allowed": availability.allowed,
-                "reasons": list(availability.reasons),
-                "comment_required": availability.comment_required,
-                "comment_label": COMMENT_LABELS.get(trigger, f"Comment on {humanise(trigger).lower()}"),
-                "fields": fields,
-                "style": _style(trigger),
-            }
-        )
-    return people, automatic
+    available = service.available_transitions(session, agreement.id, user)
+    return forms_in.action_forms(available, agreement, show_admin_fields=user.has_role(Role.ADMIN))
 
 
 def _reminders(reminders: list[Any], obligations: list[Any]) -> list[dict[str, Any]]:
@@ -177,22 +72,6 @@ def _reminders(reminders: list[Any], obligations: list[Any]) -> list[dict[str, A
         entry["recipients"].append(reminder.recipient_email)
         entry["failed"] = entry["failed"] or reminder.status.value == "failed"
     return list(grouped.values())[:8]
-
-
-def _signature_rows(session: DbSession, agreement: Agreement) -> list[dict[str, Any]]:
-    rows = []
-    for index, (party, contact) in enumerate(service.signatories_to_record(session, agreement)):
-        rows.append(
-            {
-                "index": index,
-                "party_id": party.id if party is not None else "",
-                "party": _party_name(party),
-                "role": humanise(party.role) if party is not None else "",
-                "name": contact.name if contact is not None else "",
-                "title": (contact.title or "") if contact is not None else "",
-            }
-        )
-    return rows
 
 
 def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, Any]:
@@ -223,7 +102,7 @@ def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, 
     parties = list(partnership.parties)
     signing = {p.id for p in signing_parties(agreement)}
     languages = sorted({language for info in templates for language in info.languages})
-    kinds = [kind for kind in service.successor_kinds(agreement) if kind in SUCCESSOR_KINDS]
+    kinds = [kind for kind in service.successor_kinds(agreement) if kind in forms_in.SUCCESSOR_KINDS]
     return {
         "agreement": agreement,
         "partnership": partnership,
@@ -248,15 +127,19 @@ def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, 
         "preflight_error": preflight_error,
         "actions": actions,
         "automatic": automatic,
-        "signature_rows": _signature_rows(session, agreement) if agreement.status == "approved" else [],
+        "signature_rows": forms_in.signature_rows(
+            service.signatories_to_record(session, agreement), _organisation_name()
+        )
+        if agreement.status == "approved"
+        else [],
         "templates": [(info.key, f"{info.title} (version {info.version})") for info in templates],
-        "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in languages],
+        "languages": [(code, forms_in.LANGUAGE_NAMES.get(code, code)) for code in languages],
         "to_type": drafting.variables_to_type(session, agreement, templates) if draft else [],
         "obligation_open": agreement.status in service.OBLIGATIONS_OPEN_IN,
         "party_options": [("", f"{_organisation_name()} (the organisation)")]
         + [(p.id, p.organisation.legal_name) for p in parties if p.id in signing],
-        "recurrences": RECURRENCES,
-        "successor_kinds": [(k.value, SUCCESSOR_WORDS[k]) for k in kinds] if can_edit else [],
+        "recurrences": forms_in.RECURRENCES,
+        "successor_kinds": [(k.value, forms_in.SUCCESSOR_WORDS[k]) for k in kinds] if can_edit else [],
         "downloads": DOWNLOADS,
         "states": engine.get_workflow("agreement").states,
     }
@@ -305,82 +188,6 @@ def agreement_page(request: Request, session: DbSession, user: PageUser, agreeme
 # transitions -----------------------------------------------------------------------------------------------
 
 
-def _expected_version(form: FormData) -> int | None:
-    value = text(form, "version")
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
-
-
-def _signatures(form: FormData) -> tuple[list[dict[str, Any]], list[int]]:
-    """The filled signature rows as the payload list, and the form row each payload item came from."""
-    rows = sorted(int(match.group(1)) for key in form if (match := _SIGNATURE_FIELD.match(key)) and len(key) < 40)
-    payload, origin = [], []
-    for row in rows[:100]:
-        values = {
-            name: text(form, f"signatures-{row}-{name}") for name in ("signatory_name", "signatory_title", "signed_on")
-        }
-        if not any(values.values()):
-            continue
-        party = text(form, f"signatures-{row}-party_id")
-        if party is not None and not (party.isdigit() and 0 < int(party) <= MAX_ID):
-            raise invalid(f"signatures-{row}-party_id", "is not a party of this agreement")
-        payload.append({"party_id": int(party) if party else None, **values})
-        origin.append(row)
-    return payload, origin
-
-
-def _transition_input(agreement: Agreement, trigger: str, form: FormData) -> tuple[TransitionRequest, list[int]]:
-    workflow = engine.get_workflow("agreement")
-    transition = workflow.find(trigger, agreement.status) or next(
-        t for t in workflow.transitions if t.trigger == trigger
-    )
-    payload: dict[str, Any] = {}
-    origin: list[int] = []
-    for spec in transition.payload:
-        if spec.type == "signatures":
-            signatures, origin = _signatures(form)
-            if signatures:
-                payload[spec.name] = signatures
-        elif (value := text(form, spec.name)) is not None:
-            payload[spec.name] = value
-    body = validate(TransitionRequest, {"comment": text(form, "comment"), "payload": payload or None})
-    return body, origin
-
-
-def _worded(errors: dict[str, Any]) -> dict[str, Any]:
-    """Field messages as sentences: ``is required`` → ``This is required``."""
-    worded: dict[str, Any] = {}
-    for field, message in errors.items():
-        if isinstance(message, str) and field == "":
-            message = _sentence(message)
-        elif isinstance(message, str) and message.startswith(("is ", "must ")):
-            message = f"This {message}"
-        worded[field] = message
-    return worded
-
-
-def _action_errors(exc: DomainError, origin: list[int]) -> dict[str, Any]:
-    """Field → message for the transition form; ``""`` holds the list of reasons that concern the whole action."""
-    general: list[str] = []
-    errors: dict[str, Any] = {}
-    for problem in exc.problems:
-        field = problem.field
-        if (match := _SIGNATURE_PROBLEM.match(field)) and int(match.group(1)) < len(origin):
-            errors.setdefault(f"signatures-{origin[int(match.group(1))]}-{match.group(2)}", problem.reason)
-        elif field == "comment" or (
-            field.startswith("payload.") and "." not in field[8:] and field != "payload.signatures"
-        ):
-            errors.setdefault(field.removeprefix("payload."), problem.reason)
-        elif field == "trigger":
-            general.append(_sentence(problem.reason))
-        else:
-            what = field.removeprefix("payload.").replace("_", " ")
-            general.append(f"{_sentence(what)}: {problem.reason}" if what else problem.reason)
-    if not exc.problems:
-        general.append(_sentence(exc.detail))
-    errors[""] = general
-    return _worded(errors)
-
-
 @router.post("/agreements/{agreement_id}/transitions/{trigger}", response_class=HTMLResponse)
 def fire_transition(
     request: Request, session: DbSession, user: PageUser, form: CheckedForm, agreement_id: AgreementId, trigger: Trigger
@@ -393,14 +200,14 @@ def fire_transition(
     number = agreement.latest_version.number if agreement.latest_version else ""
     origin: list[int] = []
     try:
-        body, origin = _transition_input(agreement, trigger, form)
+        body, origin = forms_in.transition_input(agreement, trigger, form)
         service.transition_agreement(
-            session, agreement_id, trigger, user, body.comment, _expected_version(form), body.payload
+            session, agreement_id, trigger, user, body.comment, forms_in.expected_version(form), body.payload
         )
     except DomainError as exc:
-        errors = _action_errors(exc, origin)
+        errors = forms_in.action_errors(exc, origin)
         return _refused(request, session, user, agreement_id, f"action:{trigger}", form, errors, exc.status)
-    message = DONE.get(trigger, f"{humanise(trigger)}: done").format(number=number)
+    message = forms_in.done_message(trigger, number)
     return redirect(request, f"/agreements/{agreement_id}", message)
 
 
@@ -419,12 +226,11 @@ def save_terms(
 ) -> Response:
     """Change a draft's title and term (refused if someone else changed it since the page was loaded)."""
     _require_edit(session, user, agreement_id)
-    fields = ("title", "effective_date", "end_date", "notice_period_days")
     try:
-        data = validate(AgreementUpdate, {name: text(form, name) for name in fields})
-        service.update_agreement(session, agreement_id, data, _expected_version(form))
+        service.update_agreement(session, agreement_id, forms_in.terms_input(form), forms_in.expected_version(form))
     except DomainError as exc:
-        return _refused(request, session, user, agreement_id, "terms", form, _worded(field_errors(exc)), exc.status)
+        errors = forms_in.worded(field_errors(exc))
+        return _refused(request, session, user, agreement_id, "terms", form, errors, exc.status)
     return redirect(request, f"/agreements/{agreement_id}", "Terms saved")
 
 
@@ -434,36 +240,12 @@ def add_obligation(
 ) -> Response:
     """Record what a party (or the organisation) owes under the agreement."""
     _require_edit(session, user, agreement_id)
-    fields = ("party_id", "description", "due_date", "recurrence", "recurrence_until", "responsible_email")
     try:
-        data = validate(ObligationCreate, {name: text(form, name) for name in fields})
-        service.add_obligation(session, agreement_id, data, user)
+        service.add_obligation(session, agreement_id, forms_in.obligation_input(form), user)
     except DomainError as exc:
-        errors = field_errors(exc)
-        if "body" in errors:
-            errors[""] = _sentence(errors.pop("body"))
-        return _refused(request, session, user, agreement_id, "obligation", form, _worded(errors), exc.status)
+        errors = forms_in.obligation_errors(exc)
+        return _refused(request, session, user, agreement_id, "obligation", form, errors, exc.status)
     return redirect(request, f"/agreements/{agreement_id}#obligations", "Obligation added")
-
-
-def _overrides(session: DbSession, agreement: Agreement, form: FormData, key: str | None) -> dict[str, Any]:
-    """The typed values of the variables the chosen template declares and the system does not know."""
-    templates = drafting.templates_for(session, agreement)
-    chosen = next((info for info in templates if info.key == key), templates[0] if templates else None)
-    declared = {variable.name for variable in chosen.variables} if chosen else set()
-    overrides: dict[str, Any] = {}
-    for variable in drafting.variables_to_type(session, agreement, templates):
-        raw = form.get(f"variables.{variable.name}")
-        value = raw.strip() if isinstance(raw, str) else ""
-        if variable.name not in declared or not value:
-            continue
-        if variable.type == "list":
-            overrides[variable.name] = [line.strip() for line in value.splitlines() if line.strip()]
-        elif variable.type == "integer" and value.lstrip("-").isdigit() and len(value) < 10:
-            overrides[variable.name] = int(value)
-        else:
-            overrides[variable.name] = value
-    return overrides
 
 
 @router.post("/agreements/{agreement_id}/versions", response_class=HTMLResponse)
@@ -472,26 +254,17 @@ def generate_version(
 ) -> Response:
     """Render a new version from a template and the facts the system holds; every missing fact is listed."""
     agreement = _require_edit(session, user, agreement_id)
-    key, language = text(form, "template"), text(form, "language") or "en"
+    templates = drafting.templates_for(session, agreement)
+    to_type = drafting.variables_to_type(session, agreement, templates)
     try:
-        if key is not None and not re.fullmatch(r"[a-z][a-z0-9_]{0,59}", key):
-            raise invalid("template", "choose one of the templates listed")
-        if not re.fullmatch(r"[a-z]{2}(-[A-Z]{2})?", language):
-            raise invalid("language", "choose one of the languages listed")
-        overrides = _overrides(session, agreement, form, key)
+        key, language = forms_in.template_choice(form)
+        chosen = next((info for info in templates if info.key == key), templates[0] if templates else None)
+        declared = {variable.name for variable in chosen.variables} if chosen else set()
+        overrides = forms_in.overrides(form, to_type, declared)
         version = drafting.generate_version(session, agreement_id, key, language, overrides, user)
     except DomainError as exc:
-        to_type = {
-            v.name for v in drafting.variables_to_type(session, agreement, drafting.templates_for(session, agreement))
-        }
-        errors = {}
-        for problem in exc.problems:
-            name = f"variables.{problem.field}" if problem.field in to_type else problem.field
-            errors.setdefault(name, problem.reason)
-        problems = [_sentence(p.reason) for p in exc.problems] or [_sentence(exc.detail)]
-        return _refused(
-            request, session, user, agreement_id, "generate", form, _worded(errors), exc.status, problems=problems
-        )
+        errors, problems = forms_in.generation_errors(exc, {variable.name for variable in to_type})
+        return _refused(request, session, user, agreement_id, "generate", form, errors, exc.status, problems=problems)
     return redirect(request, f"/agreements/{agreement_id}#versions", f"Version {version.number} generated")
 
 
@@ -510,7 +283,8 @@ def upload_version(
         content = upload.file.read(drafting.MAX_UPLOAD_BYTES + 1)
         version = drafting.upload_docx(session, agreement_id, content, upload.filename, user)
     except DomainError as exc:
-        return _refused(request, session, user, agreement_id, "upload", form, _worded(field_errors(exc)), exc.status)
+        errors = forms_in.worded(field_errors(exc))
+        return _refused(request, session, user, agreement_id, "upload", form, errors, exc.status)
     return redirect(request, f"/agreements/{agreement_id}#versions", f"Version {version.number} uploaded")
 
 
@@ -520,26 +294,12 @@ def start_successor(
 ) -> Response:
     """Open a draft amendment, extension or renewal of this agreement, and go to it."""
     parent = _require_edit(session, user, agreement_id)
-    kind = text(form, "kind")
-    fields = ("title", "effective_date", "end_date", "notice_period_days")
     try:
-        if kind not in {k.value for k in SUCCESSOR_KINDS}:
-            raise invalid("kind", "choose amend, extend or renew")
-        values = {name: text(form, name) for name in fields}
-        if values["title"] is None:
-            values["title"] = f"{humanise(kind)} of {parent.title}"[:300]
-        if values["notice_period_days"] is None:
-            values["notice_period_days"] = parent.notice_period_days
-        data = validate(
-            AgreementCreate, {"partnership_id": parent.partnership_id, "kind": kind, "parent_id": parent.id, **values}
-        )
-        child = service.create_agreement(session, data, user)
+        child = service.create_agreement(session, forms_in.successor_input(parent, form), user)
     except DomainError as exc:
-        errors = field_errors(exc)
-        if "parent_id" in errors:
-            errors[""] = _sentence(errors.pop("parent_id"))
-        return _refused(request, session, user, agreement_id, "successor", form, _worded(errors), exc.status)
-    return redirect(request, f"/agreements/{child.id}", f"Draft {humanise(kind).lower()} started")
+        errors = forms_in.successor_errors(exc)
+        return _refused(request, session, user, agreement_id, "successor", form, errors, exc.status)
+    return redirect(request, f"/agreements/{child.id}", f"Draft {humanise(child.kind).lower()} started")
 
 
 # documents -------------------------------------------------------------------------------------------------

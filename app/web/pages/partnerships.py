@@ -16,7 +16,7 @@ from app.agreements import service as agreements
 from app.agreements.models import AgreementKind
 from app.agreements.schemas import AgreementCreate
 from app.api.deps import DbSession
-from app.errors import DomainError, FieldProblem, NotFound, PreconditionFailed, ValidationFailed, invalid
+from app.errors import DomainError, NotFound, ValidationFailed, invalid
 from app.listing import PageParams
 from app.obligations import service as obligations
 from app.obligations.models import ObligationStatus
@@ -30,7 +30,8 @@ from app.users.models import Role, User
 from app.users.policy import Action, can, require
 from app.users.service import list_users
 from app.web.deps import CheckedForm, PageUser
-from app.web.forms import field_errors, kept, text, texts, validate
+from app.web.forms import field_errors, kept, text, validate
+from app.web.pages import partnership_forms as forms_in
 from app.web.rendering import humanise, redirect, render
 from app.workflow import engine
 
@@ -40,10 +41,6 @@ PartyId = Annotated[int, Path(gt=0, le=MAX_ID)]
 Trigger = Annotated[str, Path(pattern=r"^[a-z_]{1,60}$")]
 
 PAGE_SIZE = 25
-ROWS_SHOWN = 3
-MAX_ROWS = 30
-PARTY_FIELD = re.compile(r"^parties\[(\d{1,2})\]\.(organisation_id|role)$")
-LIST_FIELD = re.compile(r"^(area_codes|co_owner_ids)\[\d+\]$")
 TRIGGER_LABELS = {
     "start_formalising": "Start formalisation",
     "go_dormant": "Mark as dormant",
@@ -55,78 +52,6 @@ TRIGGER_LABELS = {
 }
 ROLE_LABELS = {role.value: humanise(role).replace("Co partner", "Co-partner") for role in PartyRole}
 FORM_TRIGGERS = {"record_undertaking"}  # fired by the "Record an undertaking" form, never as a bare button
-LABELS = {
-    "title": "Title",
-    "objectives": "Objectives",
-    "area_codes": "Areas of engagement",
-    "legal_officer_id": "Legal officer",
-    "co_owner_ids": "Co-owners",
-    "owner_id": "Owner",
-    "parties": "Partners",
-    "project.name": "Project name",
-    "project.code": "Project code",
-    "project.start_date": "Project start date",
-    "project.end_date": "Project end date",
-    "interaction.occurred_on": "Date of the interaction",
-    "interaction.kind": "Kind of interaction",
-    "interaction.summary": "Summary",
-    "interaction.participants": "Participants",
-    "undertaking.given_on": "Date given",
-    "undertaking.given_by": "Given by",
-    "undertaking.organisation_id": "Organisation giving it",
-    "undertaking.scope": "Scope",
-    "undertaking.form": "Form of undertaking",
-    "agreement.kind": "Kind of agreement",
-    "agreement.title": "Agreement title",
-    "agreement.parent_id": "Modifies agreement",
-    "agreement.effective_date": "Effective date",
-    "agreement.end_date": "End date",
-    "agreement.notice_period_days": "Notice period (days)",
-    "focal_point_id": "Focal point",
-}
-
-
-# helpers -----------------------------------------------------------------------------------------------------
-
-
-def _label(field: str) -> str:
-    found = PARTY_FIELD.match(field)
-    if found:
-        return f"Partner {int(found.group(1)) + 1} {'organisation' if found.group(2) == 'organisation_id' else 'role'}"
-    return LABELS.get(field, humanise(field.rsplit(".", 1)[-1]))
-
-
-def _messages(errors: dict[str, str]) -> dict[str, str]:
-    """Field messages as sentences that name the field, so the error summary reads well on its own."""
-    friendly = {}
-    for field, message in errors.items():
-        if not field:
-            friendly[field] = message[:1].upper() + message[1:]
-        elif message == "is required":
-            friendly[field] = f"{_label(field)} is required."
-        elif message.startswith(("is ", "must ")):
-            friendly[field] = f"{_label(field)} {message}."
-        else:
-            friendly[field] = f"{_label(field)}: {message}."
-    return friendly
-
-
-def _present(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` without the empty fields, so that the model says "is required" or uses its default."""
-    return {name: value for name, value in data.items() if value not in (None, "", [])}
-
-
-def _fields(form: FormData, prefix: str, names: tuple[str, ...]) -> dict[str, Any]:
-    return _present({name: text(form, f"{prefix}.{name}") for name in names})
-
-
-def _number(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and 0 < int(value) <= MAX_ID else None
-
-
-def _prefixed(prefix: str, exc: DomainError) -> dict[str, str]:
-    return _messages({(f"{prefix}.{field}" if field else ""): message for field, message in field_errors(exc).items()})
-
 
 # the list ----------------------------------------------------------------------------------------------------
 
@@ -140,17 +65,17 @@ def partnership_list(
     errors: dict[str, str] = {}
     filters = PartnershipFilter()
     try:
-        filters = validate(PartnershipFilter, _present({"q": q.strip(), "stage": stage.strip()}))
+        filters = validate(PartnershipFilter, forms_in.present({"q": q.strip(), "stage": stage.strip()}))
     except ValidationFailed as exc:
-        errors = _messages(field_errors(exc))
-    params = PageParams(page=min(_number(page) or 1, 100_000), page_size=PAGE_SIZE)
+        errors = forms_in.messages(field_errors(exc))
+    params = PageParams(page=min(forms_in.number(page) or 1, 100_000), page_size=PAGE_SIZE)
     try:
         found = service.list_partnerships(session, filters, params)
     except ValidationFailed as exc:
-        errors = _messages(field_errors(exc))
+        errors = forms_in.messages(field_errors(exc))
         found = service.list_partnerships(session, PartnershipFilter(), params)
     pages = max(1, math.ceil(found.total / PAGE_SIZE))
-    query = _present({"q": q.strip(), "stage": stage.strip()})
+    query = forms_in.present({"q": q.strip(), "stage": stage.strip()})
 
     def page_url(number: int) -> str:
         return "/partnerships?" + urlencode({**query, "page": number})
@@ -194,10 +119,15 @@ def _new_form(
     user: User,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
-    rows: int = ROWS_SHOWN,
+    rows: int = forms_in.ROWS_SHOWN,
     status: int = 200,
 ) -> Response:
-    context = {"values": values or {}, "errors": errors or {}, "rows": min(rows, MAX_ROWS), **_choices(session, user)}
+    context = {
+        "values": values or {},
+        "errors": errors or {},
+        "rows": min(rows, forms_in.MAX_ROWS),
+        **_choices(session, user),
+    }
     return render(request, "partnerships/new.html", context, status_code=status)
 
 
@@ -212,77 +142,25 @@ def new_partnership(request: Request, session: DbSession, user: PageUser) -> Res
 def party_row(request: Request, session: DbSession, user: PageUser, index: str = "3") -> Response:
     """One more partner row for the new-partnership form (asked for by htmx)."""
     require(user, Action.CREATE_PARTNERSHIP)
-    row = min(_number(index) or ROWS_SHOWN, MAX_ROWS - 1)
-    context = {"index": row, "more": row + 1 < MAX_ROWS, "values": {}, "errors": {}, **_choices(session, user)}
+    row = min(forms_in.number(index) or forms_in.ROWS_SHOWN, forms_in.MAX_ROWS - 1)
+    context = {"index": row, "more": row + 1 < forms_in.MAX_ROWS, "values": {}, "errors": {}, **_choices(session, user)}
     return render(request, "partnerships/_party_row.html", context)
-
-
-def _party_rows(form: FormData) -> int:
-    """How many partner rows the submitted form had."""
-    indexes = [int(found.group(1)) for key in form if (found := PARTY_FIELD.match(key))]
-    return max([ROWS_SHOWN, *(index + 1 for index in indexes)])
-
-
-def _partnership_data(form: FormData) -> tuple[dict[str, Any], list[int]]:
-    """The submitted form as ``PartnershipCreate`` data, and the form row of each party (blank rows left out)."""
-    parties, rows = [], []
-    for row in range(min(_party_rows(form), MAX_ROWS)):
-        organisation = text(form, f"parties[{row}].organisation_id")
-        if organisation is None:
-            continue
-        role = text(form, f"parties[{row}].role") or ("lead_partner" if row == 0 else "co_partner")  # as shown
-        parties.append({"organisation_id": organisation, "role": role})
-        rows.append(row)
-    project = _present({name: text(form, f"project.{name}") for name in ("name", "code", "start_date", "end_date")})
-    data = _present(
-        {
-            "title": text(form, "title"),
-            "objectives": text(form, "objectives"),
-            "area_codes": texts(form, "area_codes"),
-            "legal_officer_id": text(form, "legal_officer_id"),
-            "co_owner_ids": texts(form, "co_owner_ids"),
-            "project": project or None,
-            "handles_personal_data": bool(text(form, "handles_personal_data")),
-        }
-    )
-    data["parties"] = parties
-    return data, rows
-
-
-def _creation_errors(exc: DomainError, rows: list[int]) -> dict[str, str]:
-    """The service's field names mapped onto the form: ``parties[1]`` is the second *filled* row."""
-    errors: dict[str, str] = {}
-    for field, message in field_errors(exc).items():
-        found = re.match(r"^parties\[(\d+)\]\.(\w+)", field)
-        if found and int(found.group(1)) < len(rows):
-            name = found.group(2) if found.group(2) in {"organisation_id", "role"} else "organisation_id"
-            field = f"parties[{rows[int(found.group(1))]}].{name}"
-            if name == "role" and message != "is required":
-                message = "choose a role from the list"
-            elif "valid integer" in message:
-                message = "choose an organisation from the list"
-        elif field == "parties" and not rows:
-            message = "add at least one partner organisation"
-        elif LIST_FIELD.match(field):
-            field = field.split("[", 1)[0]
-        errors.setdefault(field, message)
-    return _messages(errors)
 
 
 @router.post("/partnerships")
 def create_partnership(request: Request, session: DbSession, user: PageUser, form: CheckedForm) -> Response:
     """Open the partnership; on a mistake show the form again with the messages and everything typed."""
     require(user, Action.CREATE_PARTNERSHIP)
-    rows_shown = _party_rows(form)
+    rows_shown = forms_in.party_rows(form)
     if text(form, "add_party"):  # "Add another partner" without JavaScript: the same form, one row longer
         return _new_form(request, session, user, kept(form), rows=rows_shown + 1)
-    data, rows = _partnership_data(form)
+    data, rows = forms_in.partnership_data(form)
     try:
         body = validate(PartnershipCreate, data)
         with session.begin_nested():
             created = service.create_partnership(session, body, user)
     except DomainError as exc:
-        errors = _creation_errors(exc, rows)
+        errors = forms_in.creation_errors(exc, rows)
         return _new_form(request, session, user, kept(form), errors, rows_shown, status=exc.status)
     return redirect(request, f"/partnerships/{created.id}", f"Partnership {created.reference} created.")
 
@@ -412,7 +290,7 @@ def partnership_page(request: Request, session: DbSession, user: PageUser, partn
 def _refused(
     request: Request, session: DbSession, user: User, partnership_id: int, name: str, form: FormData, exc: DomainError
 ) -> Response:
-    forms = {name: {"errors": _prefixed(name, exc), "values": kept(form)}}
+    forms = {name: {"errors": forms_in.prefixed(name, exc), "values": kept(form)}}
     return _partnership_page(request, session, user, partnership_id, forms=forms, status=exc.status)
 
 
@@ -426,7 +304,7 @@ def log_interaction(
 ) -> Response:
     """Log an ad hoc contact or event."""
     _require_edit(session, user, partnership_id)
-    data = _fields(form, "interaction", ("occurred_on", "kind", "summary", "participants"))
+    data = forms_in.fields(form, "interaction", ("occurred_on", "kind", "summary", "participants"))
     try:
         body = validate(InteractionCreate, data)
         with session.begin_nested():
@@ -442,7 +320,7 @@ def record_undertaking(
 ) -> Response:
     """Record an agreement in principle (an ad hoc partnership becomes informal)."""
     _require_edit(session, user, partnership_id)
-    data = _fields(form, "undertaking", ("given_on", "given_by", "organisation_id", "scope", "form"))
+    data = forms_in.fields(form, "undertaking", ("given_on", "given_by", "organisation_id", "scope", "form"))
     try:
         body = validate(UndertakingCreate, data)
         with session.begin_nested():
@@ -465,10 +343,12 @@ def set_focal_point(
     _require_edit(session, user, partnership_id)
     contact = text(form, "focal_point_id")
     try:
-        if contact is not None and _number(contact) is None:
+        if contact is not None and forms_in.number(contact) is None:
             raise invalid("focal_point_id", "choose a contact from the list")
         with session.begin_nested():
-            service.set_focal_point(session, partnership_id, party_id, _number(contact), _number(text(form, "version")))
+            service.set_focal_point(
+                session, partnership_id, party_id, forms_in.number(contact), forms_in.number(text(form, "version"))
+            )
     except NotFound:
         raise
     except DomainError as exc:
@@ -488,8 +368,6 @@ def fire_transition(
     """Move the partnership through its workflow; a refusal shows the engine's reasons on the page."""
     _require_edit(session, user, partnership_id)
     label = TRIGGER_LABELS.get(trigger, humanise(trigger))
-    payload = {key.removeprefix("payload."): text(form, key) for key in form if key.startswith("payload.")}
-    payload = {key: value for key, value in payload.items() if value is not None}
     try:
         with session.begin_nested():
             moved = service.transition_partnership(
@@ -498,23 +376,14 @@ def fire_transition(
                 trigger,
                 user,
                 text(form, "comment"),
-                _number(text(form, "version")),
-                payload or None,
+                forms_in.number(text(form, "version")),
+                forms_in.transition_payload(form),
             )
     except NotFound:
         raise
     except DomainError as exc:
-        if isinstance(exc, engine.TransitionNotAllowed):
-            stage = humanise(service.get_partnership(session, partnership_id).stage).lower()
-            exc.problems = [FieldProblem("", f"it cannot be done while the partnership is {stage}")]
-        elif isinstance(exc, PreconditionFailed):
-            exc.problems = [
-                FieldProblem("", "someone changed this partnership meanwhile; check the page and try again")
-            ]
-        reasons = list(getattr(exc, "reasons", [])) or [
-            f"{humanise(p.field.removeprefix('payload.'))} {p.reason}".strip() for p in exc.problems
-        ]
-        error = {"trigger": trigger, "label": label, "detail": exc.detail, "reasons": reasons}
+        stage = service.get_partnership(session, partnership_id).stage
+        error = forms_in.transition_refusal(exc, trigger, label, stage)
         return _partnership_page(request, session, user, partnership_id, action_error=error, status=exc.status)
     message = f"{label}: the partnership is now {humanise(moved.stage).lower()}."
     return redirect(request, f"/partnerships/{partnership_id}", message)
@@ -527,7 +396,7 @@ def start_agreement(
     """Open a draft agreement (an MOU by default) and go to its page."""
     _require_edit(session, user, partnership_id)  # the permission the API's create uses
     names = ("kind", "title", "parent_id", "effective_date", "end_date", "notice_period_days")
-    data = {"partnership_id": partnership_id, **_fields(form, "agreement", names)}
+    data = {"partnership_id": partnership_id, **forms_in.fields(form, "agreement", names)}
     try:
         body = validate(AgreementCreate, data)
         with session.begin_nested():
