@@ -6,6 +6,7 @@ from app.audit.models import AuditEntry
 from app.db import Base
 from app.drafting.models import CustomTemplate
 from app.idempotency.models import IdempotentRequest
+from app.imports.models import ImportRun
 from app.obligations.models import Obligation, ObligationStatus, Recurrence
 from app.organisations.models import AreaOfEngagement, Contact, Organisation, OrganisationKind
 from app.partnerships.models import (
@@ -34,6 +35,7 @@ __all__ = [
     "CustomTemplate",
     "DocumentVersion",
     "IdempotentRequest",
+    "ImportRun",
     "Interaction",
     "InteractionKind",
     "LoginAttempt",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import enum
+import re
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.db import Base, str_enum, utcnow
 
@@ -25,6 +27,36 @@ class OrganisationKind(enum.StrEnum):
     GOVERNMENT = "government"
     UN_AGENCY = "un_agency"
     OTHER = "other"
+
+
+LEGAL_SUFFIXES = frozenset(
+    {"ltd", "limited", "inc", "incorporated", "llc", "plc", "gmbh", "ev", "asbl", "sarl", "corp"}
+)
+"""Legal-form words ignored at the end of a name when looking for duplicates ("Acme Ltd" is "Acme")."""
+
+
+def plain_words(value: str) -> list[str]:
+    """The words of ``value`` in lower case, without accents or punctuation ("Côte-d'Ivoire" → cote d ivoire)."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    ascii_only = "".join(char for char in decomposed if not unicodedata.combining(char))
+    ascii_only = re.sub(r"(?<=\b\w)\.(?=\w\b)", "", ascii_only)  # "e.V." and "U.N." are one word
+    return re.findall(r"[^\W_]+", ascii_only.replace("&", " and "))
+
+
+def organisation_name_key(name: str) -> str:
+    """The form of a name two duplicates share: case, accents, punctuation, spacing and legal suffixes ignored."""
+    words = plain_words(name)
+    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words)[:300]
+
+
+def registration_key(number: str | None) -> str | None:
+    """A registration number with only its letters and digits, upper case (``None`` when it has none)."""
+    if not number:
+        return None
+    key = re.sub(r"[^0-9A-Z]", "", unicodedata.normalize("NFKD", number).upper())
+    return key[:100] or None
 
 
 class AreaOfEngagement(Base):
@@ -62,9 +94,25 @@ class Organisation(Base):
     website: Mapped[str | None] = mapped_column(String(500))
     email: Mapped[str | None] = mapped_column(String(254))
     notes: Mapped[str | None] = mapped_column(Text)
+    external_ref: Mapped[str | None] = mapped_column(String(100), unique=True)
+    """The organisation's identifier in the inventory it was imported from (re-imports find it by this)."""
+    name_key: Mapped[str] = mapped_column(String(300), index=True, default="")
+    """``organisation_name_key(legal_name)``, kept in step by the model: duplicates share it."""
+    registration_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    """``registration_key(registration_number)``, kept in step by the model."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+
+    @validates("legal_name")
+    def _keep_name_key(self, _key: str, value: str) -> str:
+        self.name_key = organisation_name_key(value or "")
+        return value
+
+    @validates("registration_number")
+    def _keep_registration_key(self, _key: str, value: str | None) -> str | None:
+        self.registration_key = registration_key(value)
+        return value
 
     areas: Mapped[list[AreaOfEngagement]] = relationship(
         secondary=organisation_areas, lazy="selectin", order_by=AreaOfEngagement.id

@@ -106,6 +106,8 @@ class Partnership(Base):
     legal_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
     handles_personal_data: Mapped[bool] = mapped_column(default=False)
+    external_ref: Mapped[str | None] = mapped_column(String(100), unique=True)
+    """The partnership's identifier in the inventory it was imported from (re-imports find it by this)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)

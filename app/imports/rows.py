@@ -1,0 +1,174 @@
+"""One inventory line read into typed values, or the reasons it cannot be (pure: no database)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from app.imports.normalise import (
+    DateOrder,
+    Read,
+    Unreadable,
+    area_codes,
+    country_code,
+    email_address,
+    modality_stage,
+    organisation_kind,
+    organisation_name_key,
+    parse_date,
+    party_role,
+    registration_key,
+    website_address,
+)
+from app.organisations.models import OrganisationKind
+from app.partnerships.models import PartyRole
+
+MAX_LENGTHS = {
+    "organisation_ref": 100,
+    "organisation_name": 300,
+    "acronym": 60,
+    "region": 100,
+    "registration_number": 100,
+    "contact_name": 200,
+    "partnership_ref": 100,
+    "partnership_title": 300,
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong or doubtful with a line: the column (as the file names it) and the reason."""
+
+    column: str
+    reason: str
+
+
+@dataclass
+class ParsedRow:
+    """The values of one line, read and checked; ``doubts`` lists what was guessed."""
+
+    line: int
+    organisation_ref: str | None = None
+    name: str = ""
+    name_key: str = ""
+    acronym: str | None = None
+    kind: OrganisationKind | None = None
+    country: str | None = None
+    region: str | None = None
+    registration_number: str | None = None
+    registration_key: str | None = None
+    website: str | None = None
+    email: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    areas: tuple[str, ...] = ()
+    partnership_ref: str | None = None
+    title: str | None = None
+    stage: str | None = None
+    """The stage the modality names; ``None`` when the line does not say."""
+    role: PartyRole | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    owner_email: str | None = None
+    notes: str | None = None
+    doubts: list[Problem] = field(default_factory=list)
+
+    @property
+    def has_partnership(self) -> bool:
+        """Whether the line names a partnership (by reference or by title)."""
+        return bool(self.partnership_ref or self.title)
+
+    def partnership_key(self) -> str:
+        """The partnership's external reference: the file's own, or one derived from the title and the partner."""
+        if self.partnership_ref:
+            return self.partnership_ref
+        identity = f"{organisation_name_key(self.title or '')}|{self.name_key}|{self.country or ''}"
+        return "auto-" + hashlib.sha256(identity.encode()).hexdigest()[:24]
+
+
+def text_of(value: Any) -> str:
+    """A cell as text: numbers without a spurious ``.0``, dates in ISO form."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def parse_row(
+    line: int, cells: dict[str, Any], headers: dict[str, str], order: DateOrder
+) -> tuple[ParsedRow | None, list[Problem]]:
+    """Read one line (``cells`` by column); ``headers`` gives each column's name in the file, for messages.
+
+    Returns the row and no problems, or ``None`` and every problem that rejects the line.
+    """
+    row = ParsedRow(line=line)
+    problems: list[Problem] = []
+
+    def label(column: str) -> str:
+        return headers.get(column, column)
+
+    def text(column: str) -> str | None:
+        value = text_of(cells.get(column))
+        if not value:
+            return None
+        limit = MAX_LENGTHS.get(column)
+        if limit and len(value) > limit:
+            problems.append(Problem(label(column), f"is longer than {limit} characters"))
+        return value
+
+    def read(column: str, reader: Any, *args: Any) -> Any:
+        raw = cells.get(column)
+        try:
+            result: Read[Any] = reader(raw if column.endswith("_date") else text_of(raw), *args)
+        except Unreadable as exc:
+            problems.append(Problem(label(column), str(exc)))
+            return None
+        if result.doubt:
+            row.doubts.append(Problem(label(column), result.doubt))
+        return result.value
+
+    row.organisation_ref = text("organisation_ref")
+    row.name = text("organisation_name") or ""
+    row.name_key = organisation_name_key(row.name)
+    if not row.name_key:
+        problems.append(Problem(label("organisation_name"), "the organisation name is missing"))
+    row.acronym = text("acronym")
+    row.kind = read("partner_type", organisation_kind) if text_of(cells.get("partner_type")) else None
+    row.country = read("country", country_code) if text_of(cells.get("country")) else None
+    row.region = text("region")
+    row.registration_number = text("registration_number")
+    row.registration_key = registration_key(row.registration_number)
+    row.website = read("website", website_address)
+    row.email = read("email", email_address)
+    row.contact_name = text("contact_name")
+    row.contact_email = read("contact_email", email_address)
+    row.areas = read("areas", area_codes) or ()
+    row.partnership_ref = text("partnership_ref")
+    row.title = text("partnership_title")
+    row.stage = read("modality", modality_stage) if text_of(cells.get("modality")) else None
+    row.role = read("role", party_role)
+    row.start_date = read("start_date", parse_date, order)
+    row.end_date = read("end_date", parse_date, order)
+    if row.start_date and row.end_date and row.end_date < row.start_date:
+        problems.append(
+            Problem(label("end_date"), f"the end date {row.end_date} is before the start date {row.start_date}")
+        )
+    owner = text("owner_email")
+    if owner:
+        found = email_address(owner)
+        if found.value is None:
+            problems.append(Problem(label("owner_email"), f"{owner!r} is not an email address"))
+        row.owner_email = found.value
+    row.notes = text("notes")
+    if problems:
+        return None, problems
+    return row, []
