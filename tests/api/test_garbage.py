@@ -26,6 +26,7 @@ from app.organisations.routes import OrganisationQuery
 from app.partnerships.routes import PartnershipQuery
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.reminders.routes import ReminderQuery
+from app.reports.routes import ReportQuery
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
@@ -307,6 +308,8 @@ ROUTES: dict[tuple[str, str], Body | None] = {
     ("POST", "/api/v1/auth/token"): lambda w: {"email": "signer@example.org", "password": "a long enough password"},
     ("GET", "/api/v1/workflows/{name}"): None,
     ("GET", "/api/v1/workflows/{name}/diagram"): None,
+    ("GET", "/api/v1/reports/portfolio"): None,
+    ("GET", "/api/v1/reports/portfolio.pdf"): None,
 }
 WRITES = [route for route, body in ROUTES.items() if body is not None]
 WITH_PATH_PARAMETERS = [route for route in ROUTES if "{" in route[1]]
@@ -317,6 +320,7 @@ LISTS = {
     "/api/v1/reminders": ReminderQuery,
     "/api/v1/obligations": ObligationQuery,
     "/api/v1/audit": AuditQuery,
+    "/api/v1/reports/portfolio": ReportQuery,
 }
 # Path parameters that take another world value on some routes (parameter -> key of World.values).
 ROUTE_VALUES = {

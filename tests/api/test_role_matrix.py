@@ -405,6 +405,9 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/audit"): get(lambda w: f"{API}/audit", frozenset({ADMIN})),
     ("GET", "/api/v1/workflows/{name}"): get(lambda w: f"{API}/workflows/agreement"),
     ("GET", "/api/v1/workflows/{name}/diagram"): get(lambda w: f"{API}/workflows/agreement/diagram"),
+    # reports ---------------------------------------------------------------------------------------------------
+    ("GET", "/api/v1/reports/portfolio"): get(lambda w: f"{API}/reports/portfolio"),
+    ("GET", "/api/v1/reports/portfolio.pdf"): get(lambda w: f"{API}/reports/portfolio.pdf"),
 }
 PUBLIC = {("GET", "/healthz"), ("POST", "/api/v1/auth/token")}
 CASES = [(method, path, role) for (method, path) in ROUTES for role in Role]

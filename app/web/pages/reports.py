@@ -1,7 +1,95 @@
-"""Pages: reports (being built)."""
+"""Pages: the portfolio report — tables, inline SVG charts, links to the pipeline and the PDF."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from app.api.deps import DbSession
+from app.errors import DomainError
+from app.organisations.models import OrganisationKind
+from app.organisations.service import countries_in_use, list_areas, regions_in_use
+from app.reports.charts import charts_for
+from app.reports.schemas import ReportFilter
+from app.reports.service import kind_label, portfolio
+from app.users.models import Role
+from app.users.policy import Action, require
+from app.users.service import list_users
+from app.web.deps import PageUser
+from app.web.forms import field_errors, validate
+from app.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
+FILTERS = ("area", "partner_kind", "region", "country_code", "owner_id")
+PIPELINE_FILTERS = ("area", "partner_kind", "region", "owner_id")  # the ones the pipeline board understands
+
+
+def _choices(session: Session) -> dict[str, list[tuple[str, str]]]:
+    owners = [person for person in list_users(session) if person.has_role(Role.PROJECT_MANAGER, Role.ADMIN)]
+    return {
+        "areas": [(area.code, area.name) for area in list_areas(session)],
+        "kinds": [(kind.value, kind_label(kind.value)) for kind in OrganisationKind],
+        "regions": [(region, region) for region in regions_in_use(session)],
+        "countries": [(code, code) for code in countries_in_use(session)],
+        "owners": [(str(person.id), person.full_name) for person in owners],
+    }
+
+
+@router.get("/reports/portfolio")
+def portfolio_page(request: Request, session: DbSession, user: PageUser) -> Response:
+    """The portfolio at a glance, filtered like the pipeline; every count links to the partnerships behind it."""
+    require(user, Action.READ)
+    params = request.query_params
+    chosen = {name: (params.get(name) or "").strip() for name in FILTERS}
+    given = {name: value for name, value in chosen.items() if value}
+    errors: dict[str, str] = {}
+    status, report, charts = 200, None, {}
+    try:
+        filters = validate(ReportFilter, given)
+        report = portfolio(session, filters=filters)
+        charts = {name: Markup(svg) for name, svg in charts_for(report).items()}  # built and escaped by charts.py
+    except DomainError as exc:
+        errors, status = field_errors(exc), exc.status
+
+    def pipeline(**extra: Any) -> str:
+        """The pipeline filtered by this report's filters and ``extra``."""
+        merged = {name: given[name] for name in PIPELINE_FILTERS if name in given} | extra
+        return "/pipeline?" + urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+    def here(**extra: Any) -> str:
+        """This report with more filters."""
+        return "/reports/portfolio?" + urlencode({k: v for k, v in (given | extra).items() if v not in (None, "")})
+
+    query = urlencode(given)
+    context = {
+        "report": report,
+        "charts": charts,
+        "chosen": chosen,
+        "filtered": bool(given),
+        "errors": errors,
+        "pipeline": pipeline,
+        "here": here,
+        "pipeline_filters_lost": sorted(set(given) - set(PIPELINE_FILTERS)),
+        "pdf_url": "/reports/portfolio.pdf" + (f"?{query}" if query else ""),
+        "json_url": "/api/v1/reports/portfolio" + (f"?{query}" if query else ""),
+        **_choices(session),
+    }
+    return render(request, "reports/portfolio.html", context, status_code=status)
+
+
+@router.get("/reports/portfolio.pdf")
+def portfolio_pdf_page(request: Request, session: DbSession, user: PageUser) -> Response:
+    """The same report as a PDF download, for people signed in to the pages."""
+    from app.reports.pdf import report_pdf
+
+    require(user, Action.READ)
+    given = {name: value.strip() for name in FILTERS if (value := request.query_params.get(name) or "").strip()}
+    report = portfolio(session, filters=validate(ReportFilter, given))
+    name = f"portfolio-report-{report.today.isoformat()}.pdf"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(report_pdf(report), media_type="application/pdf", headers=headers)
