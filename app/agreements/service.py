@@ -118,6 +118,11 @@ def update_agreement(
 
 def list_agreements(session: Session, filters: AgreementFilter, params: PageParams) -> Slice:
     """Agreements matching ``filters``, one page at a time."""
+    return paginate(session, selection(session, filters, params.sort), params)
+
+
+def selection(session: Session, filters: AgreementFilter, sort: str | None = None) -> Select[tuple[Agreement]]:
+    """The agreements matching ``filters`` in the list's order (unknown status or sort field refused)."""
     stmt = select(Agreement)
     if filters.status:
         states = engine.get_workflow(WORKFLOW).states
@@ -132,8 +137,7 @@ def list_agreements(session: Session, filters: AgreementFilter, params: PagePara
         stmt = stmt.where(Agreement.end_date < filters.ending_before)
     if filters.q:
         stmt = stmt.where(contains_text(filters.q, Agreement.title))
-    stmt = order_by(stmt, params.sort, SORTABLE, default=[Agreement.id.desc()])
-    return paginate(session, stmt, params)
+    return order_by(stmt, sort, SORTABLE, default=[Agreement.id.desc()])
 
 
 def ending_between(

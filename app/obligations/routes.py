@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import Field
 
 from app.agreements.routes import _require_on_agreement
 from app.agreements.schemas import ObligationRead
@@ -14,20 +12,13 @@ from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey
 from app.api.idempotency import replay_or_run
 from app.listing import Page, PageParams
 from app.obligations import service
-from app.schemas import MAX_ID, Id, InputModel
+from app.obligations.schemas import ObligationFilter
+from app.schemas import MAX_ID
 from app.users.policy import Action, require
 from app.workflow.schemas import AvailableTransition, TransitionEventRead, TransitionRequest
 
 router = APIRouter(tags=["obligations"])
 ObligationId = Annotated[int, Path(gt=0, le=MAX_ID, description="Obligation id")]
-
-
-class ObligationFilter(InputModel):
-    """Filters for the obligation list."""
-
-    status: str | None = Field(None, max_length=20)
-    partnership_id: Id | None = None
-    due_before: date | None = None
 
 
 class ObligationQuery(ObligationFilter, PageParams):

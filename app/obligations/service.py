@@ -13,6 +13,7 @@ from app.db import get_for_update
 from app.errors import NotFound, invalid
 from app.listing import PageParams, Slice, order_by, paginate
 from app.obligations.models import Obligation, ObligationStatus
+from app.obligations.schemas import ObligationFilter
 from app.organisations.service import check_version
 from app.users.models import User
 from app.workflow import engine
@@ -39,18 +40,23 @@ def list_obligations(
     due_before: date | None = None,
 ) -> Slice:
     """Obligations across agreements, by due date; ``status=overdue`` is what needs chasing."""
+    filters = ObligationFilter.model_construct(status=status, partnership_id=partnership_id, due_before=due_before)
+    return paginate(session, selection(filters, params.sort), params)
+
+
+def selection(filters: ObligationFilter, sort: str | None = None) -> Select[tuple[Obligation]]:
+    """The obligations matching ``filters`` in the list's order (unknown status or sort field refused)."""
     stmt = select(Obligation)
-    if status:
-        if status not in {member.value for member in ObligationStatus}:
+    if filters.status:
+        if filters.status not in {member.value for member in ObligationStatus}:
+            status = filters.status
             raise invalid("status", f"unknown status {status!r}; choose one of: {', '.join(ObligationStatus)}")
-        stmt = stmt.where(Obligation.status == status)
-    if partnership_id:
-        stmt = stmt.where(Obligation.agreement.has(Agreement.partnership_id == partnership_id))
-    if due_before:
-        stmt = stmt.where(Obligation.due_date < due_before)
-    return paginate(
-        session, order_by(stmt, params.sort, SORTABLE, default=[Obligation.due_date, Obligation.id]), params
-    )
+        stmt = stmt.where(Obligation.status == filters.status)
+    if filters.partnership_id:
+        stmt = stmt.where(Obligation.agreement.has(Agreement.partnership_id == filters.partnership_id))
+    if filters.due_before:
+        stmt = stmt.where(Obligation.due_date < filters.due_before)
+    return order_by(stmt, sort, SORTABLE, default=[Obligation.due_date, Obligation.id])
 
 
 def overdue(session: Session, *, partnerships: Select[Any] | None = None, limit: int = 25) -> Slice:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -119,6 +119,11 @@ def update_organisation(
 
 def list_organisations(session: Session, filters: OrganisationFilter, params: PageParams) -> Slice:
     """Organisations matching ``filters``, one page at a time."""
+    return paginate(session, selection(session, filters, params.sort), params)
+
+
+def selection(session: Session, filters: OrganisationFilter, sort: str | None = None) -> Select[tuple[Organisation]]:
+    """The organisations matching ``filters`` in the list's order (unknown area or sort field refused)."""
     stmt = select(Organisation)
     if filters.q:
         stmt = stmt.where(contains_text(filters.q, Organisation.legal_name, Organisation.short_name))
@@ -131,8 +136,7 @@ def list_organisations(session: Session, filters: OrganisationFilter, params: Pa
     if filters.area:
         area = resolve_areas(session, [filters.area], field="area")[0]
         stmt = stmt.where(Organisation.areas.any(AreaOfEngagement.id == area.id))
-    stmt = order_by(stmt, params.sort, SORTABLE, default=[Organisation.legal_name, Organisation.id])
-    return paginate(session, stmt, params)
+    return order_by(stmt, sort, SORTABLE, default=[Organisation.legal_name, Organisation.id])
 
 
 def add_contact(session: Session, organisation_id: int, data: ContactCreate) -> Contact:

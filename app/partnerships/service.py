@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
@@ -265,9 +265,13 @@ def _replace_parties(session: Session, partnership: Partnership, parties: list[P
 
 def list_partnerships(session: Session, filters: PartnershipFilter, params: PageParams) -> Slice:
     """Partnerships matching ``filters``, one page at a time."""
+    return paginate(session, selection(session, filters, params.sort), params)
+
+
+def selection(session: Session, filters: PartnershipFilter, sort: str | None = None) -> Select[tuple[Partnership]]:
+    """The partnerships matching ``filters`` in the list's order (unknown stage, area or sort field refused)."""
     stmt = select(Partnership).where(*matching(session, filters))
-    stmt = order_by(stmt, params.sort, SORTABLE, default=[Partnership.id.desc()])
-    return paginate(session, stmt, params)
+    return order_by(stmt, sort, SORTABLE, default=[Partnership.id.desc()])
 
 
 def matching(session: Session, filters: PartnershipFilter) -> list[ColumnElement[bool]]:
