@@ -1,0 +1,87 @@
+"""``agreements quality``: the summary and the top records to fix, as text or JSON; bad options are messages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app import db, migrate
+from app.cli import cli
+from app.config import get_settings
+from tests.support import scratch_database
+
+
+def _clear_caches() -> None:
+    if db.get_engine.cache_info().currsize:
+        db.get_engine().dispose()
+    for cached in (get_settings, db.get_engine, db.get_sessionmaker):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def cli_database(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated scratch database that the CLI is configured to use."""
+    with scratch_database(database_url, tmp_path) as url:
+        migrate.upgrade(url)
+        monkeypatch.setenv("AGREEMENTS_DATABASE_URL", url)
+        _clear_caches()
+        yield url
+        _clear_caches()
+    monkeypatch.undo()
+    _clear_caches()
+
+
+def _run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def _load() -> tuple[int, int]:
+    from app.users.models import Role
+    from app.users.schemas import UserCreate
+    from app.users.service import create_user
+    from tests.quality.conftest import complete_organisation, complete_partnership
+
+    with db.unit_of_work() as session:
+        manager = create_user(session, UserCreate(email="pm@example.org", full_name="PM", roles=[Role.PROJECT_MANAGER]))
+        complete = complete_organisation(session, "Complete Org")
+        bare = complete_organisation(session, "Bare Org", contacts=[], website=None)
+        created = complete_partnership(session, manager, complete, objectives=None)
+        return bare.id, created.id
+
+
+def test_quality_prints_the_summary_and_the_records_to_fix(cli_database):
+    bare_id, partnership_id = _load()
+    result = _run("quality", "--limit", "5")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "overall: score" in out and "over 3 records; 2 to fix" in out
+    assert "no contact person is recorded  [contact, weight 3]" in out
+    assert "Bare Org — no contact person is recorded; no contact is marked as focal point" in out
+    listed = out.split("Records to fix (2), by impact:", 1)[1]
+    assert listed.index("Bare Org") < listed.index("the objectives are missing")
+
+    as_json = json.loads(_run("quality", "--format", "json", "--entity", "partnership").stdout)
+    assert as_json["summary"]["overall"]["records"] == 3
+    assert [item["id"] for item in as_json["records_to_fix"]["items"]] == [partnership_id]
+
+    limited = json.loads(_run("quality", "--format", "json", "--limit", "1").stdout)
+    assert [item["id"] for item in limited["records_to_fix"]["items"]] == [bare_id]
+    assert limited["records_to_fix"]["total"] == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--entity", "agreement"], "unknown entity 'agreement'"),
+        (["--format", "xml"], "unknown format 'xml'"),
+        (["--limit", "0"], "greater than or equal to 1"),
+    ],
+)
+def test_bad_options_are_messages(cli_database, args, message):
+    result = CliRunner().invoke(cli, ["quality", *args])
+    assert result.exit_code != 0
+    assert message in result.output
