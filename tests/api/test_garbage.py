@@ -21,6 +21,13 @@ from app.audit.routes import AuditQuery
 from app.config import get_settings
 from app.drafting.outputs import to_docx
 from app.drafting.service import DOCX_MEDIA_TYPE
+from app.exports.schemas import (
+    AgreementExportQuery,
+    ObligationExportQuery,
+    OrganisationExportQuery,
+    PartnershipExportQuery,
+)
+from app.imports.models import ImportRun
 from app.obligations.routes import ObligationQuery
 from app.organisations.routes import OrganisationQuery
 from app.partnerships.routes import PartnershipQuery
@@ -308,8 +315,15 @@ ROUTES: dict[tuple[str, str], Body | None] = {
     ("POST", "/api/v1/auth/token"): lambda w: {"email": "signer@example.org", "password": "a long enough password"},
     ("GET", "/api/v1/workflows/{name}"): None,
     ("GET", "/api/v1/workflows/{name}/diagram"): None,
+    ("POST", "/api/v1/imports"): lambda w: {},  # a file upload: see UPLOAD_FILES
+    ("GET", "/api/v1/imports"): None,
+    ("GET", "/api/v1/imports/{import_id}"): None,
     ("GET", "/api/v1/reports/portfolio"): None,
     ("GET", "/api/v1/reports/portfolio.pdf"): None,
+    ("GET", "/api/v1/exports/organisations"): None,
+    ("GET", "/api/v1/exports/partnerships"): None,
+    ("GET", "/api/v1/exports/agreements"): None,
+    ("GET", "/api/v1/exports/obligations"): None,
 }
 WRITES = [route for route, body in ROUTES.items() if body is not None]
 WITH_PATH_PARAMETERS = [route for route in ROUTES if "{" in route[1]]
@@ -321,6 +335,10 @@ LISTS = {
     "/api/v1/obligations": ObligationQuery,
     "/api/v1/audit": AuditQuery,
     "/api/v1/reports/portfolio": ReportQuery,
+    "/api/v1/exports/organisations": OrganisationExportQuery,
+    "/api/v1/exports/partnerships": PartnershipExportQuery,
+    "/api/v1/exports/agreements": AgreementExportQuery,
+    "/api/v1/exports/obligations": ObligationExportQuery,
 }
 # Path parameters that take another world value on some routes (parameter -> key of World.values).
 ROUTE_VALUES = {
@@ -328,7 +346,15 @@ ROUTE_VALUES = {
     "/api/v1/reminders/{reminder_id}/cancel": {"reminder_id": "planned_reminder_id"},
     "/api/v1/obligations/{obligation_id}/transitions/{trigger}": {"trigger": "obligation_trigger"},
 }
-UPLOADS = {"/api/v1/agreements/{agreement_id}/versions/upload"}
+UPLOADS = {"/api/v1/agreements/{agreement_id}/versions/upload", "/api/v1/imports"}
+# The file each upload route's valid request sends (default: a Word document).
+UPLOAD_FILES = {
+    "/api/v1/imports": (
+        "inventory.csv",
+        b"Organisation name,Country,Partner type\nSwept Import Partner,Kenya,NGO\n",
+        "text/csv",
+    )
+}
 ROUTE_QUERIES = {"/api/v1/partnerships/{partnership_id}/stage": "?on=2026-01-01"}
 
 
@@ -357,6 +383,8 @@ def world(session, auth, make_user) -> World:
     )
     session.add_all([failed, planned])
     spare_token, _ = create_token(session, admin, "spare")
+    import_run = ImportRun(user_id=admin.id, file_name="swept.csv", sha256="0" * 64, problems=[])
+    session.add(import_run)
     create_user(session, UserCreate(email="signer@example.org", full_name="Signer", roles=[Role.VIEWER],
                                     password="a long enough password"))  # fmt: skip
     session.commit()
@@ -382,6 +410,7 @@ def world(session, auth, make_user) -> World:
         "planned_reminder_id": planned.id,
         "key": "mou",
         "language": "en",
+        "import_id": import_run.id,
     }
     return World(headers, values)
 
@@ -427,8 +456,9 @@ def test_the_sweep_covers_every_route(client):
 @pytest.mark.parametrize(("method", "path"), list(ROUTES), ids=lambda part: str(part))
 def test_the_valid_request_of_each_route_succeeds(client, world, method, path):
     body = ROUTES[(method, path)]
-    if path in UPLOADS:
-        files = {"file": ("edited.docx", to_docx("# Edited\n\n## 1. Purpose\n\nText.\n"), DOCX_MEDIA_TYPE)}
+    if path in UPLOADS and method == "POST":
+        default = ("edited.docx", to_docx("# Edited\n\n## 1. Purpose\n\nText.\n"), DOCX_MEDIA_TYPE)
+        files = {"file": UPLOAD_FILES.get(path, default)}
         response = client.request(method, _url(path, world), files=files, headers=world.headers)
         assert response.status_code == 201, response.text
         return

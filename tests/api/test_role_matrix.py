@@ -27,6 +27,7 @@ from app.agreements.service import list_obligations
 from app.config import get_settings
 from app.drafting.outputs import to_docx
 from app.drafting.service import DOCX_MEDIA_TYPE
+from app.imports.models import ImportRun
 from app.organisations.models import Organisation
 from app.partnerships.models import Partnership
 from app.partnerships.schemas import UndertakingCreate
@@ -190,6 +191,18 @@ def _agreement_transition(w: World, role: Role) -> Call:
 def _upload(w: World, role: Role) -> Call:
     docx = to_docx("# Edited\n\n## 1. Purpose\n\nText.\n")
     return Call(f"{_agr(w)}/versions/upload", files={"file": ("edited.docx", docx, DOCX_MEDIA_TYPE)})
+
+
+def _import_upload(w: World, role: Role) -> Call:
+    inventory = b"Organisation name,Country,Partner type\nMatrix Import Partner,Kenya,NGO\n"
+    return Call(f"{API}/imports", files={"file": ("inventory.csv", inventory, "text/csv")})
+
+
+def _import_run(w: World) -> int:
+    run = ImportRun(file_name="matrix.csv", sha256="0" * 64, problems=[])
+    w.session.add(run)
+    w.session.commit()
+    return run.id
 
 
 def _revoke(w: World, role: Role) -> Call:
@@ -405,9 +418,28 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/audit"): get(lambda w: f"{API}/audit", frozenset({ADMIN})),
     ("GET", "/api/v1/workflows/{name}"): get(lambda w: f"{API}/workflows/agreement"),
     ("GET", "/api/v1/workflows/{name}/diagram"): get(lambda w: f"{API}/workflows/agreement/diagram"),
+    # inventory imports: admins and project managers ------------------------------------------------------------
+    ("POST", "/api/v1/imports"): Spec(_import_upload, frozenset({ADMIN, MANAGER})),
+    ("GET", "/api/v1/imports"): get(lambda w: f"{API}/imports", frozenset({ADMIN, MANAGER})),
+    ("GET", "/api/v1/imports/{import_id}"): get(
+        lambda w: f"{API}/imports/{_import_run(w)}", frozenset({ADMIN, MANAGER})
+    ),
     # reports ---------------------------------------------------------------------------------------------------
     ("GET", "/api/v1/reports/portfolio"): get(lambda w: f"{API}/reports/portfolio"),
     ("GET", "/api/v1/reports/portfolio.pdf"): get(lambda w: f"{API}/reports/portfolio.pdf"),
+    # exports: everyone who may read the lists ------------------------------------------------------------------
+    ("GET", "/api/v1/exports/organisations"): get(
+        lambda w: f"{API}/exports/organisations?q={w.organisation.legal_name}"
+    ),
+    ("GET", "/api/v1/exports/partnerships"): get(
+        lambda w: f"{API}/exports/partnerships?q={w.partnership.reference}&format=xlsx"
+    ),
+    ("GET", "/api/v1/exports/agreements"): get(
+        lambda w: f"{API}/exports/agreements?partnership_id={w.agreement.partnership_id}"
+    ),
+    ("GET", "/api/v1/exports/obligations"): get(
+        lambda w: f"{API}/exports/obligations?partnership_id={w.agreement.partnership_id}&format=xlsx"
+    ),
 }
 PUBLIC = {("GET", "/healthz"), ("POST", "/api/v1/auth/token")}
 CASES = [(method, path, role) for (method, path) in ROUTES for role in Role]
@@ -489,6 +521,7 @@ WORKFLOW_ROLES: dict[tuple[str, str], tuple[Callable[[World], str], dict[str, An
     ("partnership", "agreement_in_force"): (lambda w: f"{API}/partnerships/{w.formalising.id}", {}, NOBODY),
     ("agreement", "activate"): (_signed, {}, NOBODY),
     ("obligation", "mark_overdue"): (_obligation, {}, NOBODY),
+    ("partnership", "import_as_formal"): (_ptn, {}, NOBODY),
     # People's triggers that some of the roles the policy lets in may not fire.
     ("partnership", "go_dormant"): (_ptn, {}, frozenset({ADMIN, MANAGER})),
     ("agreement", "request_changes"): (_in_review, {"comment": "Tighten clause 3"}, frozenset({ADMIN, LEGAL})),
