@@ -31,6 +31,7 @@ from app.imports.models import ImportRun
 from app.obligations.routes import ObligationQuery
 from app.organisations.routes import OrganisationQuery
 from app.partnerships.routes import PartnershipQuery
+from app.quality.schemas import RecordsQuery
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.reminders.routes import ReminderQuery
 from app.reports.routes import ReportQuery
@@ -324,6 +325,10 @@ ROUTES: dict[tuple[str, str], Body | None] = {
     ("GET", "/api/v1/exports/partnerships"): None,
     ("GET", "/api/v1/exports/agreements"): None,
     ("GET", "/api/v1/exports/obligations"): None,
+    ("GET", "/api/v1/quality/summary"): None,
+    ("GET", "/api/v1/quality/records"): None,
+    ("GET", "/api/v1/quality/organisations/{organisation_id}"): None,
+    ("GET", "/api/v1/quality/partnerships/{partnership_id}"): None,
 }
 WRITES = [route for route, body in ROUTES.items() if body is not None]
 WITH_PATH_PARAMETERS = [route for route in ROUTES if "{" in route[1]]
@@ -339,6 +344,7 @@ LISTS = {
     "/api/v1/exports/partnerships": PartnershipExportQuery,
     "/api/v1/exports/agreements": AgreementExportQuery,
     "/api/v1/exports/obligations": ObligationExportQuery,
+    "/api/v1/quality/records": RecordsQuery,
 }
 # Path parameters that take another world value on some routes (parameter -> key of World.values).
 ROUTE_VALUES = {

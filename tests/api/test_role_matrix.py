@@ -440,6 +440,15 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/exports/obligations"): get(
         lambda w: f"{API}/exports/obligations?partnership_id={w.agreement.partnership_id}&format=xlsx"
     ),
+    # data quality: everyone who may read -----------------------------------------------------------------------
+    ("GET", "/api/v1/quality/summary"): get(lambda w: f"{API}/quality/summary"),
+    ("GET", "/api/v1/quality/records"): get(lambda w: f"{API}/quality/records?entity=organisation&sort=score"),
+    ("GET", "/api/v1/quality/organisations/{organisation_id}"): get(
+        lambda w: f"{API}/quality/organisations/{w.organisation.id}"
+    ),
+    ("GET", "/api/v1/quality/partnerships/{partnership_id}"): get(
+        lambda w: f"{API}/quality/partnerships/{w.partnership.id}"
+    ),
 }
 PUBLIC = {("GET", "/healthz"), ("POST", "/api/v1/auth/token")}
 CASES = [(method, path, role) for (method, path) in ROUTES for role in Role]
