@@ -16,6 +16,7 @@ from app.config import get_settings
 from app.organisations.models import Organisation, OrganisationKind
 from app.partnerships.models import Partnership, PartyRole
 from tests.builders import Cast, advance, cast, draft_agreement, formalising_partnership, organisation, partnership
+from tests.web.conftest import sign_in  # noqa: F401  (the pages' signed-in browser, for the page tests here)
 
 EVIL_NAME = '=HYPERLINK("http://evil.example","click")'
 
