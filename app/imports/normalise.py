@@ -7,6 +7,7 @@ value was guessed (a typo corrected, an ambiguous date) — or raises ``Unreadab
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -597,7 +598,7 @@ def parse_date(value: Any, order: DateOrder = "auto") -> Read[date | None]:
     text = str(value).strip()
     if not text:
         return Read(None)
-    lowered = " ".join(text.lower().split())
+    lowered = " ".join(unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode().split())
     if re.fullmatch(r"\d{5}(?:\.\d+)?", lowered):
         return Read(_from_serial(float(lowered), text))
     if found := _ISO.match(lowered):

@@ -1,7 +1,106 @@
-"""HTTP endpoints: imports (being built)."""
+"""HTTP endpoints: import an inventory file, and the record of past imports."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import tempfile
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
+
+from app.api.deps import CurrentUser, DbSession
+from app.db import WRITE_OPTION
+from app.errors import DomainError, invalid
+from app.imports import service
+from app.imports.reader import UnusableFile
+from app.imports.schemas import ImportResultRead, ImportRunDetail, ImportRunRead, RowProblemRead
+from app.schemas import MAX_ID
+from app.users.policy import Action, require
 
 router = APIRouter(tags=["imports"])
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+ImportId = Annotated[int, Path(gt=0, le=MAX_ID)]
+
+
+class ContentTooLarge(DomainError):
+    """The uploaded file is larger than the API accepts."""
+
+    status = 413
+    title = "Content too large"
+
+
+@router.post(
+    "/imports",
+    response_model=ImportResultRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"description": "A dry run: what would be created, updated and rejected; nothing written"}},
+)
+def import_inventory(
+    session: DbSession,
+    user: CurrentUser,
+    response: Response,
+    file: Annotated[UploadFile, File(description="The inventory, CSV or XLSX (layout in docs/imports.md)")],
+    dry_run: Annotated[bool, Query(description="Only say what would change")] = False,
+    date_order: Annotated[
+        Literal["auto", "day_first", "month_first"], Query(description="How to read 03/04/2026")
+    ] = "auto",
+) -> ImportResultRead:
+    """Import organisations and partnerships (admins and project managers); idempotent, committed per batch."""
+    require(user, Action.CREATE_PARTNERSHIP)
+    with tempfile.TemporaryFile() as copy:
+        size = 0
+        while chunk := file.file.read(1024 * 1024):
+            size += len(chunk)
+            if size > MAX_IMPORT_BYTES:
+                raise ContentTooLarge(
+                    f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; "
+                    "import it with 'agreements import FILE' or split it"
+                )
+            copy.write(chunk)
+        copy.seek(0)
+
+        def commit() -> None:
+            session.commit()
+            session.connection(execution_options={WRITE_OPTION: True})
+
+        options = service.ImportOptions(date_order=date_order, dry_run=dry_run)
+        try:
+            summary = service.run_import(session, copy, (file.filename or "upload")[:255], user, options, commit=commit)
+        except UnusableFile as exc:
+            raise invalid("file", str(exc)) from None
+    if dry_run:
+        response.status_code = status.HTTP_200_OK
+    else:
+        response.headers["Location"] = f"/api/v1/imports/{summary.run_id}"
+    counts = summary.counts
+    return ImportResultRead(
+        run_id=summary.run_id,
+        file_name=summary.file_name,
+        sha256=summary.sha256,
+        format=summary.format,
+        dry_run=summary.dry_run,
+        rows=summary.rows,
+        created=counts["created"],
+        updated=counts["updated"],
+        unchanged=counts["unchanged"],
+        doubtful=counts["doubtful"],
+        rejected=counts["rejected"],
+        organisations_created=summary.organisations_created,
+        partnerships_created=summary.partnerships_created,
+        ignored_columns=summary.ignored_columns,
+        problems_total=summary.problems_total,
+        problems=[RowProblemRead.model_validate(problem, from_attributes=True) for problem in summary.problems],
+    )
+
+
+@router.get("/imports", response_model=list[ImportRunRead])
+def list_imports(session: DbSession, user: CurrentUser) -> list[ImportRunRead]:
+    """The last 50 import runs, newest first (admins and project managers)."""
+    require(user, Action.CREATE_PARTNERSHIP)
+    return [ImportRunRead.model_validate(run) for run in service.list_runs(session)]
+
+
+@router.get("/imports/{import_id}", response_model=ImportRunDetail)
+def get_import(session: DbSession, user: CurrentUser, import_id: ImportId) -> ImportRunDetail:
+    """One import run with its first rejected and doubtful lines (admins and project managers)."""
+    require(user, Action.CREATE_PARTNERSHIP)
+    return ImportRunDetail.model_validate(service.get_run(session, import_id))

@@ -193,6 +193,10 @@ def _upload(w: World, role: Role) -> Call:
     return Call(f"{_agr(w)}/versions/upload", files={"file": ("edited.docx", docx, DOCX_MEDIA_TYPE)})
 
 
+def _ad_hoc(w: World) -> str:
+    return f"{API}/partnerships/{partnership(w.session, w.user_for(MANAGER), w.organisation).id}"
+
+
 def _import_upload(w: World, role: Role) -> Call:
     inventory = b"Organisation name,Country,Partner type\nMatrix Import Partner,Kenya,NGO\n"
     return Call(f"{API}/imports", files={"file": ("inventory.csv", inventory, "text/csv")})
@@ -530,7 +534,7 @@ WORKFLOW_ROLES: dict[tuple[str, str], tuple[Callable[[World], str], dict[str, An
     ("partnership", "agreement_in_force"): (lambda w: f"{API}/partnerships/{w.formalising.id}", {}, NOBODY),
     ("agreement", "activate"): (_signed, {}, NOBODY),
     ("obligation", "mark_overdue"): (_obligation, {}, NOBODY),
-    ("partnership", "import_as_formal"): (_ptn, {}, NOBODY),
+    ("partnership", "import_as_formal"): (_ad_hoc, {}, NOBODY),
     # People's triggers that some of the roles the policy lets in may not fire.
     ("partnership", "go_dormant"): (_ptn, {}, frozenset({ADMIN, MANAGER})),
     ("agreement", "request_changes"): (_in_review, {"comment": "Tighten clause 3"}, frozenset({ADMIN, LEGAL})),

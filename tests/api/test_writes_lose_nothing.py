@@ -688,6 +688,7 @@ CASES: dict[str, tuple[Any, ...]] = {
         409,
         None,
     ),
+    "import: no file": ("POST", "/imports", "/imports", lambda i: {}, "admin", {}, 422, "file"),
     "upload: no file": (
         "POST",
         "/agreements/{agreement_id}/versions/upload",
