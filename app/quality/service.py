@@ -119,13 +119,14 @@ def _agreement_totals(ids: Collection[int] | None) -> Any:
         .join(Agreement, Agreement.id == Signature.agreement_id)
         .where(Signature.document_sha256 == Agreement.approved_sha256)
         .group_by(Signature.agreement_id)
-        .subquery("signed_totals")
     )
     owed = (
         select(Obligation.agreement_id.label("agreement_id"), func.count().label("obligations"))
+        .join(Agreement, Agreement.id == Obligation.agreement_id)
         .group_by(Obligation.agreement_id)
-        .subquery("obligation_totals")
     )
+    signed = _only(signed, Agreement.partnership_id, ids).subquery("signed_totals")
+    owed = _only(owed, Agreement.partnership_id, ids).subquery("obligation_totals")
     in_force = Agreement.status.in_(rules.IN_FORCE)
     sound = and_(Agreement.approved_version_number.is_not(None), rules._some(signed.c.signatures))
     stmt = (
@@ -383,13 +384,13 @@ def records_to_fix(session: Session, today: date, query: RecordsQuery | None = N
     entities = _validate(query)
     parts = [_part(entity, today, query.check) for entity in entities]
     rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("to_fix")
-    total = session.scalar(select(func.count()).select_from(rows)) or 0
     page = session.execute(
-        select(rows)
+        select(rows, func.count().over().label("total_rows"))  # the total in the same pass as the page
         .order_by(*_ordering(rows, query.sort))
         .limit(query.page_size)
         .offset((query.page - 1) * query.page_size)
     ).all()
+    total = page[0].total_rows if page else session.scalar(select(func.count()).select_from(rows)) or 0
     failures = {
         entity: _failures(session, entity, today, [row.id for row in page if row.entity == entity])
         for entity in entities
