@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Subquery, cast, extract, func, select
+from sqlalchemy import ColumnElement, Float, Subquery, cast, extract, func, select, text
 from sqlalchemy.orm import Session
 
 
@@ -51,3 +51,16 @@ def median_by_group(session: Session, values: Subquery) -> dict[Any, tuple[float
     middle = ranked.c.position.in_([(ranked.c.size + 1) // 2, (ranked.c.size + 2) // 2])
     stmt = select(ranked.c.key, func.avg(ranked.c.value), func.max(ranked.c.size)).where(middle).group_by(ranked.c.key)
     return {row[0]: (float(row[1]), int(row[2])) for row in session.execute(stmt)}
+
+
+REPORT_WORK_MEM = "64MB"
+
+
+def prepare_for_aggregates(session: Session) -> None:
+    """Let this transaction's sorts and hashes stay in memory (PostgreSQL ``SET LOCAL work_mem``; SQLite: nothing).
+
+    The report's window functions, medians and DISTINCTs over a few hundred thousand rows spill to disk with the
+    default 4 MB; ``SET LOCAL`` ends with the transaction, so nothing else is affected.
+    """
+    if _dialect(session) == "postgresql":
+        session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, distinct, func, or_, select
+from sqlalchemy import Select, String, case, func, literal, or_, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -32,7 +32,7 @@ from app.organisations.models import AreaOfEngagement, Organisation
 from app.partnerships.models import Partnership, PartnershipParty, partnership_areas
 from app.partnerships.schemas import PartnershipFilter
 from app.partnerships.service import matching
-from app.reports.dialect import days_between, median_by_group, year_month
+from app.reports.dialect import days_between, median_by_group, prepare_for_aggregates, year_month
 from app.reports.schemas import (
     AreaColumn,
     Count,
@@ -133,32 +133,39 @@ def stage_area_counts(scope: Scope) -> dict[tuple[str, int | None], int]:
     return {(stage, area): count for stage, area, count in scope.session.execute(stmt)}
 
 
-def _partnerships_by(scope: Scope, column: Any) -> list[tuple[Any, int]]:
-    """Distinct partnerships per value of an organisation column, over their parties; biggest first."""
+PARTNER_DIMENSIONS = {
+    "kind": type_coerce(Organisation.kind, String),
+    "region": Organisation.region,
+    "country": Organisation.country_code,
+}
+
+
+def partners(scope: Scope) -> dict[str, list[tuple[Any, int]]]:
+    """Distinct partnerships per partner kind, region and country (biggest first), in one statement.
+
+    The parties are joined to their organisations once (a CTE); each dimension counts distinct
+    (partnership, value) pairs, so two partners of one kind count the partnership once under that kind.
+    """
     pairs = (
-        select(PartnershipParty.partnership_id, column.label("value"))
+        select(PartnershipParty.partnership_id, *(column.label(name) for name, column in PARTNER_DIMENSIONS.items()))
         .join(Organisation, Organisation.id == PartnershipParty.organisation_id)
         .where(*scope.only(PartnershipParty.partnership_id))
-        .distinct()
-        .subquery()
+        .cte("pairs")
     )
-    stmt = select(pairs.c.value, func.count()).group_by(pairs.c.value).order_by(func.count().desc(), pairs.c.value)
-    return [(value, count) for value, count in scope.session.execute(stmt)]
-
-
-def partner_kinds(scope: Scope) -> list[tuple[Any, int]]:
-    """Partnerships per kind of partner organisation."""
-    return _partnerships_by(scope, Organisation.kind)
-
-
-def regions(scope: Scope) -> list[tuple[Any, int]]:
-    """Partnerships per region of their partners (``None``: a partner without a region)."""
-    return _partnerships_by(scope, Organisation.region)
-
-
-def countries(scope: Scope) -> list[tuple[Any, int]]:
-    """Partnerships per country of their partners."""
-    return _partnerships_by(scope, Organisation.country_code)
+    parts = []
+    for name in PARTNER_DIMENSIONS:
+        distinct_pairs = select(pairs.c.partnership_id, pairs.c[name].label("value")).distinct().subquery()
+        parts.append(
+            select(literal(name).label("dimension"), distinct_pairs.c.value, func.count().label("count")).group_by(
+                distinct_pairs.c.value
+            )
+        )
+    found: dict[str, list[tuple[Any, int]]] = {name: [] for name in PARTNER_DIMENSIONS}
+    for dimension, value, count in scope.session.execute(union_all(*parts)):
+        found[dimension].append((value, count))
+    for rows in found.values():
+        rows.sort(key=lambda row: (-row[1], row[0] is None, str(row[0])))
+    return found
 
 
 def party_distribution(scope: Scope) -> dict[int, int]:
@@ -175,12 +182,14 @@ def party_distribution(scope: Scope) -> dict[int, int]:
 
 def funnel_reached(scope: Scope) -> dict[str, int]:
     """Partnerships that ever entered each funnel stage, from the transition history."""
-    stmt = (
-        select(TransitionEvent.to_state, func.count(distinct(TransitionEvent.entity_id)))
+    entered = (
+        select(TransitionEvent.entity_id, TransitionEvent.to_state)
         .where(TransitionEvent.entity_type == WORKFLOW, TransitionEvent.to_state.in_(FUNNEL))
         .where(*scope.only(TransitionEvent.entity_id))
-        .group_by(TransitionEvent.to_state)
+        .distinct()  # a partnership revived or renewed enters a stage again: it counts once
+        .subquery()
     )
+    stmt = select(entered.c.to_state, func.count()).group_by(entered.c.to_state)
     return {stage: count for stage, count in scope.session.execute(stmt)}
 
 
@@ -286,9 +295,7 @@ def areas(scope: Scope) -> list[tuple[int, str, str]]:
 SECTIONS: dict[str, Callable[[Scope], Any]] = {
     "stages": stage_counts,
     "stage_by_area": stage_area_counts,
-    "partner_kinds": partner_kinds,
-    "regions": regions,
-    "countries": countries,
+    "partners": partners,
     "party_distribution": party_distribution,
     "funnel": funnel_reached,
     "stage_medians": stage_medians,
@@ -306,6 +313,7 @@ def portfolio(session: Session, today: date | None = None, filters: ReportFilter
     """The portfolio report for ``today`` (default: today in the organisation's timezone), optionally filtered."""
     today = today or clock.today(get_settings().zone)
     scope = _scope(session, today, filters)
+    prepare_for_aggregates(session)
     raw = {name: section(scope) for name, section in SECTIONS.items()}
     return assemble(raw, today, filters)
 
@@ -423,11 +431,11 @@ def assemble(raw: dict[str, Any], today: date, filters: ReportFilter | None) -> 
         modality_by_area=_matrix(modalities, cells, stages, columns),
         stage_by_area=_matrix([(s, label(s), (s,)) for s in states], cells, stages, columns),
         by_partner_kind=[
-            Count(key=str(kind), label=kind_label(str(kind)), count=n) for kind, n in raw["partner_kinds"]
+            Count(key=str(kind), label=kind_label(str(kind)), count=n) for kind, n in raw["partners"]["kind"]
         ],
         partnerships_without_partner=total - with_parties,
-        by_region=[Count(key=region, label=region or "No region", count=n) for region, n in raw["regions"]],
-        by_country=[Count(key=code, label=code, count=n) for code, n in raw["countries"]],
+        by_region=[Count(key=region, label=region or "No region", count=n) for region, n in raw["partners"]["region"]],
+        by_country=[Count(key=code, label=code, count=n) for code, n in raw["partners"]["country"]],
         multi_actor=MultiActor(count=multi, share=_share(multi, total), total=total, distribution=parties),
         funnel=funnel,
         stage_durations=durations,

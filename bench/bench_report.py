@@ -1,0 +1,152 @@
+"""Benchmark: the portfolio report on 100,000 partnerships (PostgreSQL), against a bare GROUP BY in the same run.
+
+Usage: python bench/bench_report.py [--database-url URL] [--organisations 10000] [--partnerships 100000]
+       [--runs 5] [--skip-generate] [--try-indexes]
+
+Drops and recreates the database's ``public`` schema, migrates it (``alembic upgrade head``), generates the
+portfolio with ``app.generate.generate_portfolio``, runs ANALYZE, then times the whole report (median of
+``--runs`` after one warm-up), the baseline (``SELECT stage, count(*) FROM partnerships GROUP BY stage``), each
+section of the report on its own, and prints the EXPLAIN ANALYZE of the slowest section. Target: report < 1 s.
+``--try-indexes`` creates candidate indexes BY HAND (not a migration) and measures again, clearly marked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app import clock, migrate
+from app.config import get_settings
+from app.db import make_engine
+from app.generate import generate_portfolio
+from app.reports import service
+from app.reports.dialect import prepare_for_aggregates
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/agreements_bench"
+BASELINE = "SELECT stage, count(*) FROM partnerships GROUP BY stage"
+# Candidate indexes, created by hand with --try-indexes to measure them (a migration would add the ones kept).
+CANDIDATE_INDEXES: list[str] = [
+    "CREATE INDEX IF NOT EXISTS bench_ix_transition_events_type_entity_time "
+    "ON transition_events (entity_type, entity_id, occurred_at, id) INCLUDE (from_state, to_state)",
+]
+
+
+def _median_seconds(action: Callable[[], Any], runs: int) -> float:
+    action()  # warm-up
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def _reset(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def _explain(session: Session, section: Callable[[service.Scope], Any], scope: service.Scope) -> list[str]:
+    """EXPLAIN ANALYZE of every statement a section runs (caught by a cursor hook)."""
+    statements: list[tuple[str, Any]] = []
+    connection = session.connection()
+
+    def catch(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        statements.append((statement, parameters))
+
+    from sqlalchemy import event
+
+    event.listen(connection, "before_cursor_execute", catch)
+    try:
+        section(scope)
+    finally:
+        event.remove(connection, "before_cursor_execute", catch)
+    lines = []
+    raw = connection.connection.driver_connection
+    for statement, parameters in statements:
+        with raw.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+            lines += [row[0] for row in cursor.fetchall()]
+    return lines
+
+
+def measure(session: Session, runs: int) -> dict[str, Any]:
+    """Time the report, the baseline and each section."""
+    today = clock.today(get_settings().zone)
+    report = _median_seconds(lambda: service.portfolio(session, today), runs)
+    prepare_for_aggregates(session)  # as the report does (SET LOCAL: this transaction only)
+    baseline = _median_seconds(lambda: session.execute(text(BASELINE)).all(), runs)
+    scope = service.Scope(session, today, None)
+    sections = {name: _median_seconds(lambda s=section: s(scope), runs) for name, section in service.SECTIONS.items()}
+    return {"report": report, "baseline": baseline, "sections": sections, "scope": scope}
+
+
+def _print(title: str, figures: dict[str, Any]) -> None:
+    print(f"\n{title}")
+    print(f"{'measure':<40}{'ms':>10}")
+    print(f"{'whole report (median)':<40}{figures['report'] * 1000:>10.1f}")
+    print(f"{'baseline: GROUP BY stage (median)':<40}{figures['baseline'] * 1000:>10.1f}")
+    print(f"{'ratio report / baseline':<40}{figures['report'] / figures['baseline']:>10.1f}")
+    print(f"{'target met (< 1000 ms)':<40}{'yes' if figures['report'] < 1 else 'NO':>10}")
+    print("sections, slowest first:")
+    for name, seconds in sorted(figures["sections"].items(), key=lambda item: -item[1]):
+        print(f"  {name:<38}{seconds * 1000:>10.1f}")
+
+
+def main() -> None:
+    """Generate, analyse, time, explain; print tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--organisations", type=int, default=10_000)
+    parser.add_argument("--partnerships", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--skip-generate", action="store_true", help="reuse the data already in the database")
+    parser.add_argument("--try-indexes", action="store_true", help="also measure with CANDIDATE_INDEXES (by hand)")
+    args = parser.parse_args()
+    url = args.database_url
+    engine = make_engine(url)
+    if engine.dialect.name != "postgresql":
+        parser.error("the target is a PostgreSQL figure: give a postgresql+psycopg:// URL")
+    if not args.skip_generate:
+        _reset(url)
+        migrate.upgrade(url)
+        started = time.perf_counter()
+        written = generate_portfolio(engine, args.organisations, args.partnerships)
+        generated = time.perf_counter() - started
+        print(f"generated in {generated:.1f} s: " + ", ".join(f"{table} {n:,}" for table, n in written.items()))
+        print(f"rows: {sum(written.values()):,} ({sum(written.values()) / generated:,.0f} rows/s)")
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+        connection.commit()
+    with Session(engine) as session:
+        partnerships = session.execute(text("SELECT count(*) FROM partnerships")).scalar_one()
+        events = session.execute(text("SELECT count(*) FROM transition_events")).scalar_one()
+        print(f"backend: postgresql, partnerships: {partnerships:,}, transition events: {events:,}")
+        figures = measure(session, args.runs)
+        _print("as migrated (no hand-made index)", figures)
+        slowest = max(figures["sections"], key=figures["sections"].get)
+        print(f"\nEXPLAIN ANALYZE of the slowest section, {slowest}:")
+        for line in _explain(session, service.SECTIONS[slowest], figures["scope"]):
+            print("  " + line)
+        session.rollback()
+        if args.try_indexes:
+            for statement in CANDIDATE_INDEXES:
+                session.execute(text(statement))
+            session.commit()
+            session.execute(text("ANALYZE"))
+            session.commit()
+            _print("WITH HAND-MADE CANDIDATE INDEXES (not in any migration)", measure(session, args.runs))
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
