@@ -23,6 +23,8 @@ class Lookup:
     by_name: dict[str, list[Organisation]] = field(default_factory=dict)
     by_registration: dict[str, list[Organisation]] = field(default_factory=dict)
     partnerships: dict[str, Partnership] = field(default_factory=dict)
+    stages: dict[str, str] = field(default_factory=dict)
+    """The stage each partnership of the batch will be in once the lines matched so far are written."""
 
     def remember_organisation(self, organisation: Organisation) -> None:
         """Make ``organisation`` findable by its reference, name key and registration key."""
@@ -43,6 +45,7 @@ class Resolution:
     organisation: Organisation | None
     owner_id: int | None = None
     move_stage: bool = False
+    new_partnership: bool = False
     doubts: list[Problem] = field(default_factory=list)
     note: str | None = None
 
@@ -126,7 +129,8 @@ def resolve_row(
         return plan
     key = row.partnership_key()
     existing = lookup.partnerships.get(key)
-    if existing is None:
+    current = lookup.stages.get(key) or (existing.stage if existing is not None else None)
+    if current is None:
         if not row.title:
             return Problem(label("partnership_title"), f"partnership {key!r} is new and has no title")
         if row.role is not None and row.role not in PARTNER_ROLES:
@@ -139,14 +143,17 @@ def resolve_row(
         if isinstance(owner_id, str):
             return Problem(label("owner_email"), owner_id)
         plan.owner_id = owner_id
-    elif row.stage is not None and row.stage != existing.stage:
-        if existing.stage == "ad_hoc":
+        plan.new_partnership = True
+        lookup.stages[key] = row.stage or "ad_hoc"
+    elif row.stage is not None and row.stage != current:
+        if current == "ad_hoc":
             plan.move_stage = True
+            lookup.stages[key] = row.stage
         else:
             plan.doubts.append(
                 Problem(
                     label("modality"),
-                    f"the partnership is already {existing.stage}; the file says {row.stage}; its stage is kept",
+                    f"the partnership is already {current}; the file says {row.stage}; its stage is kept",
                 )
             )
     return plan

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.db import utcnow
-from app.errors import DomainError
+from app.errors import DomainError, invalid
 from app.imports.mapping import Lookup, Resolution, resolve_row
 from app.imports.models import ImportRun
 from app.imports.normalise import DateOrder, match_headers
@@ -229,11 +229,32 @@ class _Importer:
             row, problems = parse_row(line, self._cells(raw), self.labels, self.options.date_order)
             parsed.append((line, raw, row, problems))
         lookup = self._prefetch([row for _, _, row, _ in parsed if row is not None])
-        for line, raw, row, problems in parsed:
+        # First every line's organisation (one flush for the whole batch), then the partnerships in file order.
+        planned: list[tuple[ParsedRow, Resolution, Organisation, Contact | None, bool, bool] | RowOutcome] = []
+        for line, _raw, row, problems in parsed:
             if row is None:
-                outcome = RowOutcome(line, "rejected", problems[0].column, "; ".join(p.reason for p in problems))
-            else:
-                outcome = self._apply(row, lookup)
+                planned.append(RowOutcome(line, "rejected", problems[0].column, "; ".join(p.reason for p in problems)))
+                continue
+            resolution = resolve_row(row, lookup, self.labels, self._owner)
+            if isinstance(resolution, Problem):
+                planned.append(RowOutcome(row.line, "rejected", resolution.column, resolution.reason))
+                continue
+            planned.append((row, resolution, *self._write_organisation(row, resolution, lookup)))
+        self.session.flush()
+        for index, item in enumerate(planned):
+            if isinstance(item, RowOutcome):
+                continue
+            row, resolution, organisation, contact, created, changed = item
+            if row.has_partnership:
+                try:
+                    made, moved = self._write_partnership(row, resolution, lookup, organisation, contact)
+                except DomainError as exc:  # the partnership service's own rules, checked before it writes
+                    planned[index] = RowOutcome(row.line, "rejected", self.labels.get("partnership_title"), exc.detail)
+                    continue
+                created, changed = created or made, changed or moved
+            planned[index] = self._outcome(row, resolution, created, changed)
+        for (_line, raw, _row, _problems), outcome in zip(parsed, planned, strict=True):
+            assert isinstance(outcome, RowOutcome)
             self.summary.add(outcome)
             if on_row is not None:
                 on_row(outcome, raw)
@@ -271,15 +292,7 @@ class _Importer:
                 self.owners[email] = user.id
         return self.owners[email]
 
-    def _apply(self, row: ParsedRow, lookup: Lookup) -> RowOutcome:
-        resolution = resolve_row(row, lookup, self.labels, self._owner)
-        if isinstance(resolution, Problem):
-            return RowOutcome(row.line, "rejected", resolution.column, resolution.reason)
-        try:
-            created, changed = self._write(row, resolution, lookup)
-        except DomainError as exc:  # a rule of the partnership service: checked before it writes anything
-            column = self.labels.get("partnership_title", "partnership_title")
-            return RowOutcome(row.line, "rejected", column, exc.detail)
+    def _outcome(self, row: ParsedRow, resolution: Resolution, created: bool, changed: bool) -> RowOutcome:
         doubts = [*row.doubts, *resolution.doubts]
         reason = "; ".join(d.reason for d in doubts) or None
         column = doubts[0].column if doubts else None
@@ -289,8 +302,10 @@ class _Importer:
             return RowOutcome(row.line, "doubtful", column, reason)
         return RowOutcome(row.line, "created" if created else "updated", None, resolution.note)
 
-    def _write(self, row: ParsedRow, plan: Resolution, lookup: Lookup) -> tuple[bool, bool]:
-        """Write what the line adds; returns (created something new, changed something existing)."""
+    def _write_organisation(
+        self, row: ParsedRow, plan: Resolution, lookup: Lookup
+    ) -> tuple[Organisation, Contact | None, bool, bool]:
+        """Add or complete the line's organisation and contact: (organisation, contact, created, changed)."""
         created = changed = False
         organisation = plan.organisation
         if organisation is None:
@@ -317,10 +332,7 @@ class _Importer:
         if added and not created:
             organisation.updated_at = utcnow()
             changed = True
-        if row.has_partnership:
-            made, moved = self._write_partnership(row, plan, lookup, organisation, contact)
-            created, changed = created or made, changed or moved
-        return created, changed
+        return organisation, contact, created, changed
 
     def _write_partnership(
         self, row: ParsedRow, plan: Resolution, lookup: Lookup, organisation: Organisation, contact: Contact | None
@@ -328,8 +340,11 @@ class _Importer:
         key = row.partnership_key()
         partnership = lookup.partnerships.get(key)
         comment = f"imported from {self.file_name} line {row.line}"
+        if partnership is None and not plan.new_partnership:
+            raise invalid("partnership_ref", f"partnership {key!r} could not be created from an earlier line")
         if partnership is None:
-            self.session.flush()  # the organisation and its contact need their ids
+            if contact is not None and contact.id is None:
+                self.session.flush()  # the focal point needs its id
             project = None
             if row.start_date or row.end_date:
                 project = ProjectInput(name=row.title or key, start_date=row.start_date, end_date=row.end_date)
@@ -358,7 +373,8 @@ class _Importer:
         changed = False
         party = next((p for p in partnership.parties if p.organisation_id == organisation.id), None)
         if party is None:
-            self.session.flush()
+            if contact is not None and contact.id is None:
+                self.session.flush()
             partnership.parties.append(
                 PartnershipParty(
                     organisation_id=organisation.id,
