@@ -107,10 +107,11 @@ def prepare(session: Session, entity: str, query: ExportOptions, *, involving_us
 
 def rows(session: Session, export: Export) -> Iterator[tuple[Cell, ...]]:
     """The export's rows as cells, read from a server-side cursor ``BATCH_SIZE`` at a time."""
-    result = session.scalars(export.statement.execution_options(yield_per=BATCH_SIZE))
-    for batch in result.partitions():
+    # Plain rows of the model's columns (same filters, same order), not ORM objects: nothing accumulates in the
+    # session, and related facts come in one query per batch.
+    statement = export.statement.with_only_columns(*export.table.model.__table__.columns)
+    for batch in session.execute(statement.execution_options(yield_per=BATCH_SIZE)).partitions():
         yield from export.table.cells(session, batch)
-        session.expunge_all()  # what has been written is not needed again: memory stays flat
 
 
 def write(session: Session, export: Export, target: IO[bytes]) -> int:

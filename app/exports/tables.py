@@ -13,22 +13,30 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
 from app.agreements import service as agreements
 from app.agreements.models import Agreement, Signature
 from app.agreements.schemas import AgreementFilter
 from app.config import get_settings
+from app.db import Base
 from app.obligations import service as obligations
 from app.obligations.models import Obligation
 from app.obligations.schemas import ObligationFilter
 from app.organisations import service as organisations
-from app.organisations.models import Organisation
+from app.organisations.models import AreaOfEngagement, Contact, Organisation, organisation_areas
 from app.organisations.schemas import OrganisationFilter
 from app.partnerships import service as partnerships
-from app.partnerships.models import Partnership, PartnershipParty
+from app.partnerships.models import (
+    Partnership,
+    PartnershipParty,
+    Project,
+    partnership_areas,
+    partnership_co_owners,
+)
 from app.partnerships.schemas import PartnershipFilter
+from app.users.models import User
 
 Cell = str | int | date | datetime | None
 MULTI = "; "
@@ -49,10 +57,12 @@ class Table:
     """An exportable list: its columns, its filters, its query and how to turn a batch of rows into cells."""
 
     entity: str
+    model: type[Base]
     columns: tuple[Column, ...]
     filters: type[BaseModel]
     select: Callable[[Session, Any, str | None], Select[Any]]
-    cells: Callable[[Session, Sequence[Any]], Iterable[tuple[Cell, ...]]]
+    cells: Callable[[Session, Sequence[Row[Any]]], Iterable[tuple[Cell, ...]]]
+    """Fills in a batch of rows (the model's columns) with their related facts, one query per fact per batch."""
 
     @property
     def headers(self) -> list[str]:
@@ -68,6 +78,19 @@ def joined(values: Iterable[str | None]) -> str:
 def _pairs(session: Session, statement: Select[Any]) -> dict[Any, Any]:
     """A two-column query as a dict (first column → second)."""
     return {key: value for key, value in session.execute(statement)}
+
+
+def _grouped(session: Session, statement: Select[Any]) -> dict[Any, list[Row[Any]]]:
+    """The rows of ``statement`` grouped by their first column, in the query's order."""
+    groups: dict[Any, list[Row[Any]]] = {}
+    for row in session.execute(statement):
+        groups.setdefault(row[0], []).append(row)
+    return groups
+
+
+def _code(value: Any) -> str:
+    """An enum member or its stored string, as the code."""
+    return str(getattr(value, "value", value))
 
 
 def _label(value: Any) -> str:
@@ -102,15 +125,31 @@ ORGANISATION_COLUMNS = (
 )
 
 
-def _organisation_cells(_session: Session, batch: Sequence[Organisation]) -> Iterable[tuple[Cell, ...]]:
+def _organisation_cells(session: Session, batch: Sequence[Row[Any]]) -> Iterable[tuple[Cell, ...]]:
+    ids = [org.id for org in batch]
+    areas = _grouped(
+        session,
+        select(organisation_areas.c.organisation_id, AreaOfEngagement.name)
+        .join(AreaOfEngagement, organisation_areas.c.area_id == AreaOfEngagement.id)
+        .where(organisation_areas.c.organisation_id.in_(ids))
+        .order_by(organisation_areas.c.organisation_id, AreaOfEngagement.id),
+    )
+    contacts = _grouped(
+        session,
+        select(Contact.organisation_id, Contact.name, Contact.title, Contact.email, Contact.phone)
+        .add_columns(Contact.is_focal_point)
+        .where(Contact.organisation_id.in_(ids))
+        .order_by(Contact.organisation_id, Contact.id),
+    )
     for org in batch:
-        focal = next((c for c in org.contacts if c.is_focal_point), org.contacts[0] if org.contacts else None)
-        others = [c for c in org.contacts if c is not focal]
+        people = contacts.get(org.id, [])
+        focal = next((c for c in people if c.is_focal_point), people[0] if people else None)
+        others = [c for c in people if c is not focal]
         yield (
             getattr(org, "external_ref", None),
             org.legal_name,
             org.short_name,
-            org.kind.value,
+            _code(org.kind),
             org.country_code,
             org.region,
             org.registration_number,
@@ -118,7 +157,7 @@ def _organisation_cells(_session: Session, batch: Sequence[Organisation]) -> Ite
             org.email,
             focal.name if focal else None,
             focal.email if focal else None,
-            joined(area.name for area in org.areas),
+            joined(area.name for area in areas.get(org.id, [])),
             focal.title if focal else None,
             focal.phone if focal else None,
             joined(f"{c.name} <{c.email}>" if c.email else c.name for c in others),
@@ -153,38 +192,66 @@ PARTNERSHIP_COLUMNS = (
 )
 
 
-def current_agreements(session: Session, partnership_ids: Sequence[int]) -> dict[int, Agreement]:
+def current_agreements(session: Session, partnership_ids: Sequence[int]) -> dict[int, Row[Any]]:
     """Each partnership's current agreement: the one in force ending last (open-ended last of all), else the newest."""
-    if not partnership_ids:
-        return {}
-    stmt = select(Agreement).where(Agreement.partnership_id.in_(partnership_ids)).order_by(Agreement.id)
-    current: dict[int, Agreement] = {}
+    stmt = select(Agreement.id, Agreement.partnership_id, Agreement.title, Agreement.status, Agreement.end_date).where(
+        Agreement.partnership_id.in_(partnership_ids)
+    )
+    current: dict[int, Row[Any]] = {}
 
-    def rank(agreement: Agreement) -> tuple[bool, bool, date, int]:
+    def rank(agreement: Row[Any]) -> tuple[bool, bool, date, int]:
         return (agreement.status in IN_FORCE, agreement.end_date is None, agreement.end_date or date.min, agreement.id)
 
-    for agreement in session.scalars(stmt):
+    for agreement in session.execute(stmt):
         held = current.get(agreement.partnership_id)
         if held is None or rank(agreement) > rank(held):
             current[agreement.partnership_id] = agreement
     return current
 
 
-def _partnership_cells(session: Session, batch: Sequence[Partnership]) -> Iterable[tuple[Cell, ...]]:
-    current = current_agreements(session, [p.id for p in batch])
+def _partnership_cells(session: Session, batch: Sequence[Row[Any]]) -> Iterable[tuple[Cell, ...]]:
+    ids = [ptn.id for ptn in batch]
+    current = current_agreements(session, ids)
+    areas = _grouped(
+        session,
+        select(partnership_areas.c.partnership_id, AreaOfEngagement.name)
+        .join(AreaOfEngagement, partnership_areas.c.area_id == AreaOfEngagement.id)
+        .where(partnership_areas.c.partnership_id.in_(ids))
+        .order_by(partnership_areas.c.partnership_id, AreaOfEngagement.id),
+    )
+    parties = _grouped(
+        session,
+        select(PartnershipParty.partnership_id, PartnershipParty.role)
+        .add_columns(Organisation.legal_name, Organisation.country_code)
+        .join(Organisation, PartnershipParty.organisation_id == Organisation.id)
+        .where(PartnershipParty.partnership_id.in_(ids))
+        .order_by(PartnershipParty.partnership_id, PartnershipParty.id),
+    )
+    co_owners = _grouped(
+        session,
+        select(partnership_co_owners.c.partnership_id, User.full_name)
+        .join(User, partnership_co_owners.c.user_id == User.id)
+        .where(partnership_co_owners.c.partnership_id.in_(ids))
+        .order_by(partnership_co_owners.c.partnership_id, User.id),
+    )
+    user_ids = {ptn.owner_id for ptn in batch} | {ptn.legal_officer_id for ptn in batch if ptn.legal_officer_id}
+    names = _pairs(session, select(User.id, User.full_name).where(User.id.in_(user_ids)))
+    project_ids = {ptn.project_id for ptn in batch if ptn.project_id}
+    projects = _pairs(session, select(Project.id, Project.name).where(Project.id.in_(project_ids)))
     for ptn in batch:
         agreement = current.get(ptn.id)
+        partners = parties.get(ptn.id, [])
         yield (
             ptn.reference,
             ptn.title,
             ptn.stage,
-            joined(area.name for area in ptn.areas),
-            joined(f"{party.organisation.legal_name} ({_label(party.role)})" for party in ptn.parties),
-            joined(dict.fromkeys(party.organisation.country_code for party in ptn.parties)),
-            ptn.owner.full_name,
-            joined(person.full_name for person in ptn.co_owners),
-            ptn.legal_officer.full_name if ptn.legal_officer else None,
-            ptn.project.name if ptn.project else None,
+            joined(area.name for area in areas.get(ptn.id, [])),
+            joined(f"{party.legal_name} ({_label(party.role)})" for party in partners),
+            joined(dict.fromkeys(party.country_code for party in partners)),
+            names.get(ptn.owner_id),
+            joined(person.full_name for person in co_owners.get(ptn.id, [])),
+            names.get(ptn.legal_officer_id) if ptn.legal_officer_id else None,
+            projects.get(ptn.project_id) if ptn.project_id else None,
             agreement.title if agreement else None,
             agreement.status if agreement else None,
             agreement.end_date if agreement else None,
@@ -220,7 +287,7 @@ AGREEMENT_COLUMNS = (
 )
 
 
-def _agreement_cells(session: Session, batch: Sequence[Agreement]) -> Iterable[tuple[Cell, ...]]:
+def _agreement_cells(session: Session, batch: Sequence[Row[Any]]) -> Iterable[tuple[Cell, ...]]:
     ids = [a.id for a in batch]
     partnership_ids = {a.partnership_id for a in batch}
     parent_ids = {a.parent_id for a in batch if a.parent_id}
@@ -245,7 +312,7 @@ def _agreement_cells(session: Session, batch: Sequence[Agreement]) -> Iterable[t
         yield (
             reference,
             partnership_title,
-            agreement.kind.value,
+            _code(agreement.kind),
             agreement.title,
             agreement.status,
             agreement.effective_date,
@@ -286,7 +353,7 @@ OBLIGATION_COLUMNS = (
 )
 
 
-def _obligation_cells(session: Session, batch: Sequence[Obligation]) -> Iterable[tuple[Cell, ...]]:
+def _obligation_cells(session: Session, batch: Sequence[Row[Any]]) -> Iterable[tuple[Cell, ...]]:
     agreement_ids = {o.agreement_id for o in batch}
     party_ids = {o.party_id for o in batch if o.party_id}
     agreement_rows = session.execute(
@@ -312,7 +379,7 @@ def _obligation_cells(session: Session, batch: Sequence[Obligation]) -> Iterable
             obligation.due_date,
             _label(obligation.recurrence) or None,
             obligation.recurrence_until,
-            obligation.status.value,
+            _code(obligation.status),
             obligation.fulfilled_on,
             obligation.evidence_note,
             obligation.waived_reason,
@@ -327,11 +394,26 @@ def _obligation_cells(session: Session, batch: Sequence[Obligation]) -> Iterable
 TABLES: dict[str, Table] = {
     table.entity: table
     for table in (
-        Table("organisations", ORGANISATION_COLUMNS, OrganisationFilter, organisations.selection, _organisation_cells),
-        Table("partnerships", PARTNERSHIP_COLUMNS, PartnershipFilter, partnerships.selection, _partnership_cells),
-        Table("agreements", AGREEMENT_COLUMNS, AgreementFilter, agreements.selection, _agreement_cells),
+        Table(
+            "organisations",
+            Organisation,
+            ORGANISATION_COLUMNS,
+            OrganisationFilter,
+            organisations.selection,
+            _organisation_cells,
+        ),
+        Table(
+            "partnerships",
+            Partnership,
+            PARTNERSHIP_COLUMNS,
+            PartnershipFilter,
+            partnerships.selection,
+            _partnership_cells,
+        ),
+        Table("agreements", Agreement, AGREEMENT_COLUMNS, AgreementFilter, agreements.selection, _agreement_cells),
         Table(
             "obligations",
+            Obligation,
             OBLIGATION_COLUMNS,
             ObligationFilter,
             lambda _session, filters, sort: obligations.selection(filters, sort),
