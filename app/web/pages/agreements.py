@@ -23,6 +23,7 @@ from app.users.policy import Action, can, require
 from app.web.deps import CheckedForm, PageUser
 from app.web.forms import field_errors, kept
 from app.web.pages import agreement_forms as forms_in
+from app.web.pages import obligation_forms
 from app.web.rendering import humanise, redirect, render
 from app.workflow import engine
 
@@ -116,6 +117,7 @@ def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, 
         "how_made": {v.number: _how_made(v, titles) for v in versions},
         "people": {uid: person.full_name for uid, person in people.items()},
         "obligations": obligations,
+        "actions_by_obligation": obligation_forms.row_actions(session, user, obligations, may_act=can_edit),
         "party_names": {p.id: p.organisation.legal_name for p in parties},
         "organisation_name": _organisation_name(),
         "parties": parties,
@@ -176,6 +178,18 @@ def _refused(
     session.rollback()
     forms = {key: {"errors": errors, "values": kept(form), **extra}}
     return _page(request, session, user, agreement_id, status_code=status, forms=forms)
+
+
+def refused_page(
+    request: Request,
+    session: DbSession,
+    user: User,
+    agreement_id: int,
+    forms: dict[str, dict[str, Any]],
+    status_code: int,
+) -> HTMLResponse:
+    """The agreement page again after a refused form elsewhere (``forms[key]``: its messages and typed values)."""
+    return _page(request, session, user, agreement_id, status_code=status_code, forms=forms)
 
 
 @router.get("/agreements/{agreement_id}", response_class=HTMLResponse)

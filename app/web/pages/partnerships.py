@@ -31,6 +31,7 @@ from app.users.policy import Action, can, require
 from app.users.service import list_users
 from app.web.deps import CheckedForm, PageUser
 from app.web.forms import field_errors, kept, text, validate
+from app.web.pages import obligation_forms
 from app.web.pages import partnership_forms as forms_in
 from app.web.rendering import humanise, redirect, render
 from app.workflow import engine
@@ -213,8 +214,11 @@ def _timeline_item(entry: Any) -> dict[str, Any]:
     return item
 
 
-def _obligation_rows(session: DbSession, partnership_id: int, today: Any) -> list[dict[str, Any]]:
+def _obligation_rows(
+    session: DbSession, user: User, partnership_id: int, today: Any, *, may_act: bool
+) -> list[dict[str, Any]]:
     found = obligations.list_obligations(session, PageParams(page_size=200), partnership_id=partnership_id)
+    actions = obligation_forms.row_actions(session, user, found.items, may_act=may_act)
     rows = []
     for obligation in found.items:
         late = obligation.status == ObligationStatus.OVERDUE or (
@@ -223,7 +227,9 @@ def _obligation_rows(session: DbSession, partnership_id: int, today: Any) -> lis
             and obligation.due_date < today
         )
         party = obligation.party.organisation.legal_name if obligation.party else "Our organisation"
-        rows.append({"obligation": obligation, "party": party, "overdue": late})
+        rows.append(
+            {"obligation": obligation, "party": party, "overdue": late, "actions": actions.get(obligation.id, [])}
+        )
     return rows
 
 
@@ -269,7 +275,8 @@ def _partnership_page(
         "action_error": action_error,
         "forms": forms or {},
         **_timeline_and_reminders(session, partnership_id),
-        "obligations": _obligation_rows(session, partnership_id, today),
+        "obligations": _obligation_rows(session, user, partnership_id, today, may_act=can_edit),
+        "obligation_actions_shown": can_edit,
         "history": _history(session, partnership_id),
         "can_draft": partnership.stage in agreements.DRAFTING_STAGES,
         "interaction_kinds": [(kind.value, humanise(kind)) for kind in InteractionKind],
@@ -278,6 +285,18 @@ def _partnership_page(
         "today_iso": today.isoformat(),
     }
     return render(request, "partnerships/detail.html", context, status_code=status)
+
+
+def refused_page(
+    request: Request,
+    session: DbSession,
+    user: User,
+    partnership_id: int,
+    forms: dict[str, dict[str, Any]],
+    status: int,
+) -> Response:
+    """The partnership page again after a refused form elsewhere (``forms[key]``: its messages and typed values)."""
+    return _partnership_page(request, session, user, partnership_id, forms=forms, status=status)
 
 
 @router.get("/partnerships/{partnership_id}")

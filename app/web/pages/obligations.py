@@ -1,0 +1,73 @@
+"""Pages: keeping obligations current — fulfil, record an occurrence, waive or reopen, from the rows that list them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+
+from app.api.deps import DbSession
+from app.errors import DomainError, Forbidden, NotFound
+from app.obligations import service
+from app.partnerships.service import require_on_partnership
+from app.schemas import MAX_ID
+from app.users.policy import Action
+from app.web.deps import CheckedForm, PageUser
+from app.web.forms import kept
+from app.web.pages import agreements, obligation_forms, partnerships
+from app.web.pages.agreement_forms import expected_version
+from app.web.rendering import redirect, render
+from app.workflow import engine
+
+router = APIRouter(include_in_schema=False)
+ObligationId = Annotated[int, Path(gt=0, le=MAX_ID)]
+Trigger = Annotated[str, Path(pattern=r"^[a-z_]{1,60}$")]
+
+
+@router.post("/obligations/{obligation_id}/transitions/{trigger}")
+def fire_transition(
+    request: Request,
+    session: DbSession,
+    user: PageUser,
+    form: CheckedForm,
+    obligation_id: ObligationId,
+    trigger: Trigger,
+) -> Response:
+    """Move the obligation through its workflow and go back to the page the form was on, with a message.
+
+    The permission is the API's (editing the agreement's partnership). A refusal writes nothing and shows the
+    page the user came from again, with the reason beside the form and what they typed.
+    """
+    obligation = service.get_obligation(session, obligation_id)
+    agreement_id, partnership_id = obligation.agreement_id, obligation.agreement.partnership_id
+    require_on_partnership(session, user, partnership_id, Action.EDIT_PARTNERSHIP)
+    if trigger not in engine.get_workflow(service.WORKFLOW).triggers():
+        raise NotFound(f"an obligation has no action {trigger!r}")
+    back = obligation_forms.back_to(form, f"/agreements/{agreement_id}#obligations")
+    try:
+        body = obligation_forms.transition_input(trigger, form)
+        with session.begin_nested():
+            moved = service.transition_obligation(
+                session, obligation_id, trigger, user, body.comment, body.payload, expected_version(form)
+            )
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as exc:
+        state = {
+            "trigger": trigger,
+            "label": obligation_forms.button_label(trigger),
+            "errors": obligation_forms.refusal(exc, trigger, service.get_obligation(session, obligation_id)),
+            "values": kept(form),
+        }
+        forms = {f"obligation-{obligation_id}": state}
+        match obligation_forms.came_from(back):
+            case ("agreements", shown) if shown == agreement_id:
+                return agreements.refused_page(request, session, user, agreement_id, forms, exc.status)
+            case ("partnerships", shown) if shown == partnership_id:
+                return partnerships.refused_page(request, session, user, partnership_id, forms, exc.status)
+        messages = [*state["errors"][""], *(m for field, m in state["errors"].items() if field)]
+        detail = f"{state['label']} was not done. " + " ".join(messages)
+        context = {"status": exc.status, "detail": detail, "errors": []}
+        return render(request, "error.html", context, status_code=exc.status)
+    return redirect(request, back, obligation_forms.done_message(trigger, moved))
