@@ -185,13 +185,15 @@ def build() -> Sample:
     for number in range(10):
         word, stage = MODALITIES[number]
         ref = f"MA-{number + 1:02d}"
-        for position, role in enumerate(["lead partner", "co-partner", "implementing partner" if number % 2 else "donor"]):
+        roles = ["lead partner", "co-partner", "implementing partner" if number % 2 else "donor"]
+        for position, role in enumerate(roles):
             fields = {"Partnership Ref": ref, "Role": role}
             if position == 0:
                 fields |= {"Partnership Title": f"Joint programme {number + 1}", "Modality": word,
                            "Start Date": _date(number, 2026), "End Date": _date(number, 2029)}  # fmt: skip
             row = sample.organisation(200 + number * 3 + position, **fields)
-            sample.add(row, "created", organisations=1, partnerships=int(position == 0), stage=stage if not position else "")
+            first = position == 0
+            sample.add(row, "created", organisations=1, partnerships=int(first), stage=stage if first else "")
     # D. Duplicates of organisations already in the file.
     for original in directory[:10]:  # exact copies
         sample.add(dict(original), "unchanged", reason="same organisation as")
@@ -209,13 +211,18 @@ def build() -> Sample:
         sample.add(row, "updated", reason="same name")
     registered = [row for row in directory + clean if row["Registration No"]][:8]
     for number, original in enumerate(registered):  # same registration number, another spelling of the name
-        row = sample.organisation(
-            900 + number,
-            **{"Org Ref": "", "Country": original["Country"], "Type": original["Type"],
-               "Registration No": original["Registration No"].lower().replace("-", " "),
-               "Areas of engagement": "labour migration", "Website": "", "Email": "", "Contact Person": "",
-               "Contact Email": ""},  # fmt: skip
-        )
+        fields = {
+            "Org Ref": "",
+            "Country": original["Country"],
+            "Type": original["Type"],
+            "Registration No": original["Registration No"].lower().replace("-", " "),
+            "Areas of engagement": "labour migration",
+            "Website": "",
+            "Email": "",
+            "Contact Person": "",
+            "Contact Email": "",
+        }
+        row = sample.organisation(900 + number, **fields)
         sample.add(row, "updated", reason="same registration number")
     for original in clean[:6]:  # the same partnership line again
         sample.add(dict(original), "unchanged", reason="same")
@@ -227,11 +234,14 @@ def build() -> Sample:
         sample.add(row, "doubtful", "Country", "read as", organisations=1)
     for number in range(6):
         start = f"0{number + 3}/0{number + 1}/2026" if number % 2 else f"{number + 1:02d}/{number + 3:02d}/2026"
-        row = sample.organisation(
-            310 + number,
-            **{"Partnership Title": f"Ambiguous dates {number}", "Modality": "informal", "Start Date": start,
-               "End Date": "2029-12-31", "Registration No": ""},  # fmt: skip
-        )
+        fields = {
+            "Partnership Title": f"Ambiguous dates {number}",
+            "Modality": "informal",
+            "Start Date": start,
+            "End Date": "2029-12-31",
+            "Registration No": "",
+        }
+        row = sample.organisation(310 + number, **fields)
         sample.add(row, "doubtful", "Start Date", "ambiguous date", organisations=1, partnerships=1, stage="informal")
     for number in range(4):
         row = sample.organisation(320 + number, **{"Areas of engagement": "AVRR; basket weaving",
