@@ -4,13 +4,18 @@
   group are picked with window functions (which both backends have) and averaged.
 - ``days_between``: the difference of two timestamps in (fractional) days.
 - ``year_month``: a date's month as ``YYYY-MM`` text.
+- ``run_sections``: on PostgreSQL (a session bound to an engine) the independent sections run concurrently on
+  a few connections that share one exported snapshot, so they see the same data; elsewhere one after the other.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Subquery, cast, extract, func, select, text
+from sqlalchemy import ColumnElement, Engine, Float, Subquery, cast, extract, func, select, text
 from sqlalchemy.orm import Session
 
 
@@ -64,3 +69,44 @@ def prepare_for_aggregates(session: Session) -> None:
     """
     if _dialect(session) == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
+
+
+REPORT_WORKERS = 3
+"""Connections one report uses at most on PostgreSQL (besides the one holding the snapshot)."""
+_SNAPSHOT = re.compile(r"^[0-9A-Fa-f]+-[0-9A-Fa-f]+(-[0-9A-Fa-f]+)?$")
+
+Section = Callable[[Session], Any]
+
+
+def run_sections(session: Session, sections: dict[str, Section], workers: int = REPORT_WORKERS) -> dict[str, Any]:
+    """Run read-only ``sections`` and return their results by name, all computed from one consistent snapshot.
+
+    On PostgreSQL, when ``session`` is bound to an engine, they run concurrently (``workers`` threads, each on its
+    own connection importing the snapshot exported by a holding transaction). Otherwise — SQLite, or a session
+    bound to a single connection as in the tests' rolled-back transactions — they run one after the other in
+    ``session`` itself.
+    """
+    bind = session.get_bind()
+    if _dialect(session) != "postgresql" or not isinstance(bind, Engine) or workers < 2:
+        prepare_for_aggregates(session)
+        return {name: section(session) for name, section in sections.items()}
+    with bind.connect() as holder:
+        holder = holder.execution_options(isolation_level="REPEATABLE READ")
+        with holder.begin():
+            snapshot = holder.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report") as pool:
+                futures = {name: pool.submit(_in_snapshot, bind, snapshot, run) for name, run in sections.items()}
+                return {name: future.result() for name, future in futures.items()}
+
+
+def _in_snapshot(engine: Engine, snapshot: str, section: Section) -> Any:
+    if not _SNAPSHOT.match(snapshot):
+        raise ValueError(f"unexpected snapshot id {snapshot!r}")
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            # Must be the transaction's first statement; the id is validated above (SET takes no parameters).
+            connection.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+            with Session(bind=connection) as session:
+                prepare_for_aggregates(session)
+                return section(session)

@@ -15,7 +15,11 @@ class TransitionEvent(Base):
     """One state change of a partnership or an agreement: who, when, from, to, why."""
 
     __tablename__ = "transition_events"
-    __table_args__ = (Index("ix_transition_events_entity", "entity_type", "entity_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_transition_events_entity", "entity_type", "entity_id", "occurred_at"),
+        # Which entities ever entered a state (the portfolio report's funnel), read from the index alone.
+        Index("ix_transition_events_entered", "entity_type", "to_state", "entity_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entity_type: Mapped[str] = mapped_column(String(40))
