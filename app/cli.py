@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.config import ConfigError, Settings, get_settings
 from app.errors import DomainError
+from app.monitoring.logs import configure_logging, uvicorn_options
 from app.workflow.engine import WorkflowDefinitionError, load_all
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -111,7 +111,7 @@ def serve(
     from app.api.app import create_app
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     _ensure_schema(settings)
     load_all()  # a broken workflow file stops here, before anything starts
     scheduler = None
@@ -123,7 +123,7 @@ def serve(
         scheduler.start()
     typer.echo(f"serving on http://{host}:{port} with database {_safe_url(settings)}")
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+        uvicorn.run(create_app(settings), host=host, port=port, **uvicorn_options(settings))
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -137,6 +137,7 @@ def tick() -> None:
     from app.workflow.engine import current_date
 
     settings = get_settings()
+    configure_logging(settings)
     _ensure_schema(settings)
     report = run_daily_transitions()
     typer.echo(f"{current_date()}: {report.total} automatic transition(s) fired")
@@ -206,6 +207,7 @@ def remind(
     from app.db import unit_of_work
     from app.reminders.service import due_now
 
+    configure_logging(get_settings())
     _ensure_schema(get_settings())
     if dry_run:
         until = clock.now() + timedelta(days=days)
@@ -276,7 +278,7 @@ def worker() -> None:
     from app.jobs import make_scheduler
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     _ensure_schema(settings)
     typer.echo(f"worker running with database {_safe_url(settings)}; daily run at {settings.daily_run_hour}:00")
     try:
@@ -309,6 +311,54 @@ def demo() -> None:
     typer.echo(f"demo sign-in for the pages at {settings.base_url}/sign-in (passwords shown once):")
     for user in summary.users:
         typer.echo(f"  {user.role.value:<16} {user.email:<32} password {user.password}")
+
+
+@cli.command()
+@friendly_errors
+def generate(
+    organisations: Annotated[int, typer.Option(help="Organisations to add (at least 4).")],
+    partnerships: Annotated[int, typer.Option(help="Partnerships to add (0 or more).")],
+    seed: Annotated[int, typer.Option(help="Random seed (same seed and day, same portfolio).")] = 2026,
+    append: Annotated[
+        bool, typer.Option("--append", help="Add to a database that already holds generated data.")
+    ] = False,
+) -> None:
+    """Bulk-insert a synthetic portfolio (benchmarks and trials); refuses a database holding other data."""
+    import time
+
+    from app.db import get_engine
+    from app.generate import existing_data, generate_portfolio
+
+    if organisations < 4:
+        raise fail(f"--organisations must be at least 4 (got {organisations})", 2)
+    if partnerships < 0:
+        raise fail(f"--partnerships must not be negative (got {partnerships})", 2)
+    settings = get_settings()
+    _ensure_schema(settings)
+    engine = get_engine()
+    found = existing_data(engine)
+    if found["real_partnerships"]:
+        raise fail(
+            f"the database {_safe_url(settings)} holds {found['real_partnerships']} partnerships that were not "
+            "generated; refusing to mix synthetic data into it (use an empty database)",
+            2,
+        )
+    if (found["organisations"] or found["partnerships"]) and not append:
+        raise fail(
+            f"the database {_safe_url(settings)} is not empty ({found['organisations']} organisations, "
+            f"{found['partnerships']} partnerships); pass --append to add generated data to it",
+            2,
+        )
+    started = time.perf_counter()
+    written = generate_portfolio(engine, organisations, partnerships, seed)
+    seconds = time.perf_counter() - started
+    total = sum(written.values())
+    for table, rows in sorted(written.items()):
+        typer.echo(f"  {table:<28} {rows:>12,}")
+    typer.echo(
+        f"wrote {total:,} rows ({organisations:,} organisations, {partnerships:,} partnerships) into "
+        f"{_safe_url(settings)} in {seconds:.1f} s, {total / max(seconds, 1e-9):,.0f} rows/s"
+    )
 
 
 @users_cli.command("create")

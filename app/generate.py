@@ -132,6 +132,25 @@ def _transaction(bind: Engine | Connection) -> Iterator[Connection]:
             yield connection
 
 
+GENERATED_EMAIL = "generated.%@example.org"  # the users this module makes own every partnership it makes
+
+
+def existing_data(engine: Engine | Connection) -> dict[str, int]:
+    """What the database already holds: organisations, partnerships, and partnerships not made by this module."""
+    generated = select(User.id).where(User.email.like(GENERATED_EMAIL))
+    with _transaction(engine) as connection:
+        return {
+            "organisations": connection.scalar(select(func.count()).select_from(Organisation)) or 0,
+            "partnerships": connection.scalar(select(func.count()).select_from(Partnership)) or 0,
+            "real_partnerships": connection.scalar(
+                select(func.count())
+                .select_from(Partnership)
+                .where((Partnership.owner_id.is_(None)) | Partnership.owner_id.not_in(generated))
+            )
+            or 0,
+        }
+
+
 def generate_portfolio(
     engine: Engine | Connection, organisations: int, partnerships: int, seed: int = 2026
 ) -> dict[str, int]:
