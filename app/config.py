@@ -29,30 +29,43 @@ class Settings(BaseSettings):
         DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL; an SQLite file in the working directory by default.",
     )
-    organisation_name: str = Field("The Organisation", min_length=1, max_length=200)
+    organisation_name: str = Field(
+        "The Organisation",
+        min_length=1,
+        max_length=200,
+        description="The organisation's name, used in documents and emails.",
+    )
     timezone: str = Field("UTC", description="IANA timezone of the organisation, e.g. Europe/Zurich.")
     base_url: str = Field("http://127.0.0.1:8000", description="Public address used in links in emails.")
 
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = Field(25, ge=1, le=65535)
-    smtp_security: Literal["none", "starttls", "ssl"] = "none"
-    smtp_username: str | None = None
-    smtp_password: SecretStr | None = None
-    smtp_sender: str = "agreements@localhost"
-    smtp_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    smtp_host: str = Field("127.0.0.1", description="SMTP server that sends the reminders.")
+    smtp_port: int = Field(25, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_security: Literal["none", "starttls", "ssl"] = Field(
+        "none",
+        description="none, starttls (upgrade a plain connection, usually port 587) or ssl (TLS from the start, 465).",
+    )
+    smtp_username: str | None = Field(None, description="SMTP login name; unset, no login.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password (never logged nor printed).")
+    smtp_sender: str = Field("agreements@localhost", description="From address of the reminders.")
+    smtp_timeout_seconds: float = Field(30.0, gt=0, le=600, description="Timeout of every SMTP operation.")
 
     remind_end_date_days: list[int] = Field([90, 60, 30, 7], description="Days before an end date to remind.")
     remind_notice_days: list[int] = Field([30, 7], description="Days before the notice deadline to remind.")
     remind_obligation_days: list[int] = Field([14, 3], description="Days before an obligation falls due.")
-    remind_on_overdue: bool = True
+    remind_on_overdue: bool = Field(True, description="Also remind on the day an obligation becomes overdue.")
     remind_send_hour: int = Field(8, ge=0, le=23, description="Local hour at which reminders go out.")
     remind_focal_points: bool = Field(False, description="Also email the partners' focal points.")
     remind_cc: list[str] = Field([], description="Addresses copied on every reminder.")
 
-    dispatch_batch_size: int = Field(50, ge=1, le=1000)
-    dispatch_max_attempts: int = Field(6, ge=1, le=50)
-    dispatch_retry_base_seconds: float = Field(60.0, gt=0, le=86400)
+    dispatch_batch_size: int = Field(50, ge=1, le=1000, description="Reminders claimed per dispatch round.")
+    dispatch_max_attempts: int = Field(6, ge=1, le=50, description="Attempts before a reminder is marked failed.")
+    dispatch_retry_base_seconds: float = Field(
+        60.0, gt=0, le=86400, description="First retry delay, doubled at each attempt (at most a day)."
+    )
     dispatch_lease_seconds: int = Field(600, ge=10, le=86400, description="After this, a claimed reminder is retried.")
+    dispatch_interval_seconds: float = Field(
+        60.0, ge=0.5, le=3600, description="How often a worker looks for due reminders to send."
+    )
 
     quality_stale_days: int = Field(
         365,
@@ -62,9 +75,28 @@ class Settings(BaseSettings):
         "counts as stale in the data-quality score.",
     )
 
-    scheduler_enabled: bool = True
+    scheduler_enabled: bool = Field(
+        True,
+        description="Run the scheduled work inside 'agreements serve' on SQLite "
+        "(on PostgreSQL run 'agreements worker').",
+    )
     daily_run_hour: int = Field(6, ge=0, le=23, description="Local hour of the daily automatic transitions.")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Least severe level logged.")
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="Log lines as text, or as one JSON object per line (ts, level, logger, message, request_id, …) "
+        "for a log shipper.",
+    )
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="A secret that Prometheus sends as 'Authorization: Bearer <token>' to read /metrics "
+        "(an administrator's API token works too); unset, only administrators can read it.",
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Comma-separated addresses of the reverse proxies whose X-Forwarded-Proto and X-Forwarded-For "
+        "'agreements serve' trusts ('*' for any), so the session cookie is Secure behind HTTPS.",
+    )
 
     @field_validator("remind_end_date_days", "remind_notice_days", "remind_obligation_days")
     @classmethod

@@ -94,7 +94,7 @@ def make_scheduler(hour: int, zone: str, factory: sessionmaker[Session] | None =
     """An APScheduler 3 scheduler with its own in-memory job store (never shared between processes).
 
     Jobs: the daily run at ``hour`` local time, and once at start so that a day missed while the process was
-    down is caught up; the reminder dispatch every minute.
+    down is caught up; the reminder dispatch every ``dispatch_interval_seconds`` (a minute by default).
     """
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -113,9 +113,11 @@ def make_scheduler(hour: int, zone: str, factory: sessionmaker[Session] | None =
         misfire_grace_time=6 * 3600,
         next_run_time=clock.now(),
     )
+    from app.config import get_settings
+
     scheduler.add_job(
         dispatch_job,
-        IntervalTrigger(minutes=1, timezone=zone),
+        IntervalTrigger(seconds=get_settings().dispatch_interval_seconds, timezone=zone),
         args=[factory],
         id=DISPATCH_JOB_ID,
         replace_existing=True,

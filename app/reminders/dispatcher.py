@@ -25,8 +25,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 from sqlalchemy import and_, case, exists, or_, select, text, update
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from app import clock
@@ -37,6 +39,7 @@ from app.reminders.models import Reminder, ReminderStatus
 
 log = logging.getLogger(__name__)
 
+RECORD_RETRY_SECONDS = 30.0
 MISSED_REASON = "missed while the dispatcher was down; a later reminder of the same deadline was sent"
 MAX_BACKOFF_SECONDS = 86_400
 ERROR_LIMIT = 2_000
@@ -190,6 +193,34 @@ def claim_due(
 def backoff_seconds(attempts: int, base: float) -> float:
     """The wait before attempt ``attempts + 1``: ``base * 2**(attempts-1)``, at most one day."""
     return min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
+
+
+def _database_gone(factory: sessionmaker[Session], exc: DBAPIError) -> bool:
+    """Whether ``exc`` means the database server went away (restart, failover) rather than a refused statement."""
+    if exc.connection_invalidated:
+        return True
+    bind = factory.kw.get("bind")
+    return isinstance(exc, OperationalError) and bind is not None and bind.dialect.name == "postgresql"
+
+
+def _until_recorded(settings: Settings, record: Callable[..., Any], factory: sessionmaker[Session], *args: Any) -> Any:
+    """Run ``record(factory, *args)`` (one transaction), again while the database is unreachable, for a bounded time.
+
+    An email that the SMTP server accepted must be recorded as sent: if a database restart made the record fail,
+    the reminder would stay ``sending`` until its lease and then go out a second time. The wait is bounded by
+    half the lease (sending stops at the other half), so the claim is still ours when the database is back.
+    """
+    deadline = time.monotonic() + min(RECORD_RETRY_SECONDS, settings.dispatch_lease_seconds / 2)
+    pause = 0.2
+    while True:
+        try:
+            return record(factory, *args)
+        except DBAPIError as exc:
+            if not _database_gone(factory, exc) or time.monotonic() + pause > deadline:
+                raise
+            log.warning("cannot record a dispatch outcome, the database is unreachable; trying again (%s)", exc.orig)
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
 
 def _record_sent(factory: sessionmaker[Session], reminder_id: int, message_id: str, at: datetime) -> None:
@@ -358,7 +389,7 @@ def dispatch_once(
             # Never send on a claim that may have expired: hand the rest back for the next dispatch.
             if time.monotonic() - started > settings.dispatch_lease_seconds / 2:
                 rest = [other for other, _ in claimed[position:]]
-                _release(factory, rest, worker_id, stamp())
+                _until_recorded(settings, _release, factory, rest, worker_id, stamp())
                 report.released += len(rest)
                 break
             message = built.get(reminder_id, "the reminder disappeared while it was being sent")
@@ -374,10 +405,13 @@ def dispatch_once(
                         _close(client)  # the connection may be unusable: reconnect for the next one
                         client = None
             if error is None:
-                _record_sent(factory, reminder_id, message_id_for(dedupe_key, settings.smtp_sender), stamp())
+                message_id = message_id_for(dedupe_key, settings.smtp_sender)
+                _until_recorded(settings, _record_sent, factory, reminder_id, message_id, stamp())
                 report.sent += 1
                 continue
-            outcome = _record_failure(factory, reminder_id, worker_id, error, stamp(), settings)
+            outcome = _until_recorded(
+                settings, _record_failure, factory, reminder_id, worker_id, error, stamp(), settings
+            )
             if outcome == ReminderStatus.FAILED:
                 report.failed += 1
             elif outcome == ReminderStatus.PLANNED:
