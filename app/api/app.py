@@ -18,6 +18,8 @@ from app.db import make_engine
 from app.drafting.routes import router as drafting_router
 from app.exports.routes import router as exports_router
 from app.imports.routes import router as imports_router
+from app.monitoring.http import HttpMetrics, ObservabilityMiddleware
+from app.monitoring.routes import router as monitoring_router
 from app.obligations.routes import router as obligations_router
 from app.organisations.routes import router as organisations_router
 from app.partnerships.routes import router as partnerships_router
@@ -44,8 +46,9 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         summary="Agreement lifecycle and workflow engine",
         description=(
             "Partnerships from first contact to signed MOU: organisations, parties, undertakings, agreements, "
-            "obligations and reminders. Every endpoint except `/healthz` needs `Authorization: Bearer <token>`; "
-            "errors are RFC 9457 problem+json documents naming the field and the reason."
+            "obligations and reminders. Every endpoint except `/healthz` and `/readyz` needs "
+            "`Authorization: Bearer <token>`; errors are RFC 9457 problem+json documents naming the field and the "
+            "reason."
         ),
     )
     app.state.settings = settings
@@ -79,7 +82,10 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         quality_router,
     ):
         app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
+    app.include_router(monitoring_router)  # /metrics and /readyz, beside /healthz
     web.install(app)
+    app.state.http_metrics = HttpMetrics()
+    app.add_middleware(ObservabilityMiddleware, metrics=app.state.http_metrics)  # outermost: sees every request
     _document_problems(app)
     return app
 

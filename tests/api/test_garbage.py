@@ -105,6 +105,8 @@ class World:
 Body = Callable[[World], Any]
 ROUTES: dict[tuple[str, str], Body | None] = {
     ("GET", "/healthz"): None,
+    ("GET", "/readyz"): None,
+    ("GET", "/metrics"): None,  # world.headers are an administrator's
     ("GET", "/api/v1/me"): None,
     ("GET", "/api/v1/areas"): None,
     ("GET", "/api/v1/organisations"): None,

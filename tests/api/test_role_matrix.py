@@ -227,6 +227,8 @@ def _sign_in(w: World, role: Role) -> Call:
 
 ROUTES: dict[tuple[str, str], Spec] = {
     ("GET", "/healthz"): get(lambda w: "/healthz"),
+    ("GET", "/readyz"): get(lambda w: "/readyz"),
+    ("GET", "/metrics"): get(lambda w: "/metrics", frozenset({ADMIN})),
     ("GET", "/api/v1/me"): get(lambda w: f"{API}/me"),
     ("GET", "/api/v1/areas"): get(lambda w: f"{API}/areas"),
     # organisations ---------------------------------------------------------------------------------------------
@@ -454,7 +456,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
         lambda w: f"{API}/quality/partnerships/{w.partnership.id}"
     ),
 }
-PUBLIC = {("GET", "/healthz"), ("POST", "/api/v1/auth/token")}
+PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/api/v1/auth/token")}
 CASES = [(method, path, role) for (method, path) in ROUTES for role in Role]
 OUTSIDER_CASES = [(method, path, role) for (method, path), spec in ROUTES.items() for role in spec.outsiders]
 

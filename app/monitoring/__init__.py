@@ -1,0 +1,1 @@
+"""Operating the application: Prometheus metrics, structured logs, request ids, readiness."""

@@ -1,0 +1,111 @@
+"""What ``/metrics`` and ``/readyz`` read from the database: one grouped query per family."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import __version__, clock
+from app.agreements.models import Agreement
+from app.monitoring.exposition import Family
+from app.partnerships.models import Partnership
+from app.reminders.models import Reminder, ReminderStatus
+from app.workflow.engine import STATE_ATTRIBUTES, get_workflow
+from app.workflow.models import TransitionEvent
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def reminder_families(session: Session, now: datetime | None = None) -> list[Family]:
+    """Reminders by status (every status, zero when none), how many are due now and how late the oldest is."""
+    now = now or clock.now()
+    counts = dict(session.execute(select(Reminder.status, func.count()).group_by(Reminder.status)).all())
+    by_status = Family("agreements_reminders", "gauge", "Reminders in the outbox by delivery status.")
+    for status in ReminderStatus:
+        by_status.add(counts.get(status, 0), status=status.value)
+    due_count, oldest = session.execute(
+        select(func.count(), func.min(Reminder.send_at)).where(
+            Reminder.status == ReminderStatus.PLANNED, Reminder.send_at <= now
+        )
+    ).one()
+    lateness = max((now - _as_utc(oldest)).total_seconds(), 0.0) if oldest is not None else 0.0
+    return [
+        by_status,
+        Family("agreements_reminders_due_now", "gauge", "Planned reminders whose send time has passed.").add(due_count),
+        Family(
+            "agreements_reminders_oldest_due_seconds",
+            "gauge",
+            "How late the oldest due planned reminder is (0 when none is due); growing means no worker is sending.",
+        ).add(lateness),
+    ]
+
+
+def transition_family(session: Session) -> Family:
+    """Transitions ever fired, by workflow and trigger, counted from the durable ``transition_events`` table."""
+    rows = session.execute(
+        select(TransitionEvent.entity_type, TransitionEvent.trigger, func.count()).group_by(
+            TransitionEvent.entity_type, TransitionEvent.trigger
+        )
+    ).all()
+    counts: dict[tuple[str, str], int] = {(workflow, trigger): count for workflow, trigger, count in rows}
+    for name in STATE_ATTRIBUTES:  # every declared trigger appears, at zero until it fires
+        for transition in get_workflow(name).transitions:
+            counts.setdefault((name, transition.trigger), 0)
+    family = Family(
+        "agreements_transitions_total", "counter", "Workflow transitions fired (all processes, since the start)."
+    )
+    for (workflow, trigger), count in sorted(counts.items()):
+        family.add(count, workflow=workflow, trigger=trigger)
+    return family
+
+
+def state_families(session: Session) -> list[Family]:
+    """Partnerships by stage and agreements by status (every state of the workflow, zero when none)."""
+    families = []
+    for column, workflow, metric, label, what in (
+        (Partnership.stage, "partnership", "agreements_partnerships", "stage", "Partnerships by stage."),
+        (Agreement.status, "agreement", "agreements_agreements", "status", "Agreements by status."),
+    ):
+        counts = dict(session.execute(select(column, func.count()).group_by(column)).all())
+        for state in get_workflow(workflow).states:
+            counts.setdefault(state, 0)
+        family = Family(metric, "gauge", what)
+        for state, count in sorted(counts.items()):
+            family.add(count, **{label: state})
+        families.append(family)
+    return families
+
+
+def database_families(session: Session) -> list[Family]:
+    """Every family read from the database."""
+    return [*reminder_families(session), transition_family(session), *state_families(session)]
+
+
+def build_family() -> Family:
+    """``agreements_build_info{version=…} 1``."""
+    return Family("agreements_build_info", "gauge", "The running version.").add(1, version=__version__)
+
+
+def database_up_family(up: bool) -> Family:
+    """``agreements_database_up`` 1 or 0."""
+    return Family("agreements_database_up", "gauge", "Whether the database answered this scrape.").add(int(up))
+
+
+@lru_cache
+def code_revision() -> str:
+    """The schema revision this code needs (the newest migration shipped)."""
+    from app import migrate
+
+    return migrate.head_revision()
+
+
+def schema_revision(session: Session) -> str | None:
+    """The revision the database's schema is at (``None`` when it was never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(session.connection()).get_current_revision()
