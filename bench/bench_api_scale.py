@@ -1,0 +1,211 @@
+"""Benchmark: list / filter / search / report API latency on a large PostgreSQL portfolio, through the real app.
+
+Usage: python bench/bench_api_scale.py [--url DATABASE_URL] [--partnerships 100000] [--organisations 16000]
+                                       [--requests 30]
+
+``--url`` names a PostgreSQL database. If it holds no partnerships, ``generate_portfolio`` fills it with
+``--organisations`` and ``--partnerships`` first (``agreements generate`` does the same); if it already holds a
+generated portfolio (e.g. the 1,000,000 partnerships ``agreements generate`` left there) it is used as it is.
+Without ``--url`` a scratch database is created on the local server, filled, and dropped afterwards.
+
+Each endpoint is requested ``--requests`` times, one after the other, through ``create_app`` in-process
+(Starlette's test client: routing, authentication, validation, services, serialisation, real SQL) with an admin
+token; median and p95 are reported against two baselines measured in the same run: ``GET /healthz`` through the
+same client, and the SQL the endpoint sent (captured on its first request) run directly on one connection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from bench_api_data import capture_sql
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+
+from app import migrate
+from app.db import make_engine, unit_of_work
+from app.generate import existing_data, generate_portfolio
+
+SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+ADMIN_EMAIL = "bench-api-scale@example.org"
+
+
+@contextmanager
+def _scratch(server_url: str) -> Iterator[str]:
+    name = f"agreements_scale_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        migrate.upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _token(url: str) -> str:
+    """An API token of an admin user made (once) for this benchmark."""
+    from app.users.models import Role, User
+    from app.users.schemas import UserCreate
+    from app.users.service import create_token, create_user
+
+    engine = make_engine(url)
+    try:
+        with unit_of_work(sessionmaker(bind=engine, expire_on_commit=False)) as session:
+            user = session.scalar(select(User).where(User.email == ADMIN_EMAIL))
+            if user is None:
+                user = create_user(session, UserCreate(email=ADMIN_EMAIL, full_name="Bench", roles=[Role.ADMIN]))
+            _, secret = create_token(session, user, f"bench-{uuid.uuid4().hex[:6]}", expires_in_days=1)
+    finally:
+        engine.dispose()
+    return secret
+
+
+def _stats(timings: list[float]) -> dict[str, float]:
+    ordered = sorted(timings)
+    return {
+        "median_ms": statistics.median(ordered),
+        "p95_ms": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
+    }
+
+
+def _sql_ms(url: str, statements: list[tuple[str, Any]], repeat: int) -> float:
+    """Median time to run the captured SELECTs directly, on one connection, in one transaction."""
+    reads = [(s, p) for s, p in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    engine = make_engine(url)
+    timings = []
+    try:
+        with engine.connect() as connection:
+            cursor = connection.connection.driver_connection.cursor()
+            for _ in range(repeat + 1):
+                started = time.perf_counter()
+                for statement, parameters in reads:
+                    cursor.execute(statement, parameters)
+                    cursor.fetchall()
+                timings.append((time.perf_counter() - started) * 1000)
+                connection.rollback()
+    finally:
+        engine.dispose()
+    return statistics.median(timings[1:])
+
+
+def _endpoints(url: str) -> list[tuple[str, str]]:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        area = connection.scalar(text("SELECT code FROM areas_of_engagement ORDER BY id LIMIT 1"))
+    engine.dispose()
+    return [
+        ("list, first page", "/api/v1/partnerships"),
+        ("filter stage=formal&area", f"/api/v1/partnerships?stage=formal&area={area}"),
+        ("free text q=water", "/api/v1/partnerships?q=water"),
+        ("portfolio report", "/api/v1/reports/portfolio"),
+    ]
+
+
+def measure(url: str, requests: int = 30, log: Any = print) -> dict[str, Any]:
+    """Median and p95 of each endpoint, with the /healthz and direct-SQL baselines."""
+    from fastapi.testclient import TestClient
+
+    from app.api.app import create_app
+    from app.config import load_settings
+
+    token = _token(url)
+    endpoints = _endpoints(url)
+    captured = capture_sql(url, token, [(name, "GET", path, None) for name, path in endpoints])
+    engine = make_engine(url)
+    results: dict[str, Any] = {}
+    try:
+        settings = load_settings(database_url=url, scheduler_enabled=False)
+        application = create_app(settings, sessionmaker(bind=engine, expire_on_commit=False))
+        with TestClient(application, headers={"Authorization": f"Bearer {token}"}) as client:
+
+            def timed(path: str) -> list[float]:
+                client.get(path).raise_for_status()  # warm-up, unmeasured
+                timings = []
+                for _ in range(requests):
+                    started = time.perf_counter()
+                    response = client.get(path)
+                    timings.append((time.perf_counter() - started) * 1000)
+                    response.raise_for_status()
+                return timings
+
+            health = _stats(timed("/healthz"))
+            results["healthz"] = health
+            for name, path in endpoints:
+                figures = _stats(timed(path))
+                figures["sql_ms"] = _sql_ms(url, captured[name], min(requests, 10))
+                figures["x_healthz"] = figures["median_ms"] / health["median_ms"]
+                figures["x_sql"] = figures["median_ms"] / figures["sql_ms"]
+                figures["path"] = path
+                results[name] = figures
+                log(
+                    f"  {name:<26} median {figures['median_ms']:8.1f} ms  p95 {figures['p95_ms']:8.1f} ms  "
+                    f"SQL alone {figures['sql_ms']:7.1f} ms  x{figures['x_sql']:.1f}"
+                )
+    finally:
+        engine.dispose()
+    return results
+
+
+def run(
+    url: str | None = None, partnerships: int = 100_000, organisations: int | None = None, requests: int = 30,
+    server_url: str = SERVER_URL, log: Any = print,
+) -> dict[str, Any]:  # fmt: skip
+    """Fill the database if it is empty (a scratch one without ``url``), then measure; returns the figures."""
+    organisations = organisations or max(4, partnerships * 16 // 100)
+
+    def on(target: str) -> dict[str, Any]:
+        engine = make_engine(target)
+        found = existing_data(engine)
+        generated_seconds = None
+        if not found["partnerships"]:
+            log(f"generating {organisations:,} organisations and {partnerships:,} partnerships ...")
+            started = time.perf_counter()
+            generate_portfolio(engine, organisations, partnerships)
+            generated_seconds = time.perf_counter() - started
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("VACUUM ANALYZE"))
+            found = existing_data(engine)
+        engine.dispose()
+        log(f"{found['partnerships']:,} partnerships, {found['organisations']:,} organisations")
+        return {"partnerships": found["partnerships"], "organisations": found["organisations"],
+                "generated_seconds": generated_seconds, "endpoints": measure(target, requests, log)}  # fmt: skip
+
+    if url:
+        return on(url)
+    with _scratch(server_url) as scratch:
+        return on(scratch)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="a PostgreSQL database (filled if it holds no partnerships)")
+    parser.add_argument("--partnerships", type=int, default=100_000)
+    parser.add_argument("--organisations", type=int)
+    parser.add_argument("--requests", type=int, default=30)
+    args = parser.parse_args()
+    result = run(args.url, args.partnerships, args.organisations, args.requests)
+    endpoints = result["endpoints"]
+    print(f"\nAPI latency at {result['partnerships']:,} partnerships, {args.requests} requests each (ms)")
+    print(f"{'endpoint':<28}{'median':>9}{'p95':>9}{'SQL':>9}{'x SQL':>8}{'x healthz':>11}")
+    health = endpoints.pop("healthz")
+    print(f"{'/healthz (baseline)':<28}{health['median_ms']:>9.1f}{health['p95_ms']:>9.1f}")
+    for name, f in endpoints.items():
+        print(
+            f"{name:<28}{f['median_ms']:>9.1f}{f['p95_ms']:>9.1f}{f['sql_ms']:>9.1f}{f['x_sql']:>8.1f}"
+            f"{f['x_healthz']:>11.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
