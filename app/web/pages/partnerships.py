@@ -85,8 +85,7 @@ def partnership_list(
     context = {
         "found": found,
         "pages": pages,
-        "previous_url": page_url(found.page - 1) if found.page > 1 else None,
-        "next_url": page_url(found.page + 1) if found.page < pages else None,
+        "page_url": page_url,
         "q": q.strip(),
         "stage": stage.strip(),
         "stages": [(name, humanise(name)) for name in stages],

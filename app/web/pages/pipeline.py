@@ -102,6 +102,7 @@ def pipeline(request: Request, session: DbSession, user: PageUser) -> Response:
         "columns": columns,
         "end_dates": end_dates,
         "url": url,
+        "page_url": lambda number: url(page=number),
         "focused_stage": focused_stage,
         "page": page,
         "pages": pages,
