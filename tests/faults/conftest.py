@@ -7,6 +7,7 @@ Every child process writes its output to a file (no pipe to fill up) and is kill
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import migrate
 from app.db import make_engine, unit_of_work
 from app.reminders.email import message_id_for
-from app.reminders.models import Reminder, ReminderKind, ReminderStatus
+from app.reminders.models import Reminder, ReminderKind
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
@@ -289,10 +290,8 @@ class Processes:
             if process.poll() is None:
                 process.kill()
         for process, _ in self.started:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(15)
-            except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
-                pass
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ SERVER_USER = "postgres"
 
 
 def find_bindir() -> Path:
-    """The directory holding ``initdb`` and ``pg_ctl`` (``AGREEMENTS_PG_BINDIR``, ``pg_config``, or the newest install)."""
+    """Where ``initdb`` and ``pg_ctl`` are: ``AGREEMENTS_PG_BINDIR``, the newest Debian install, or ``pg_config``."""
     candidates: list[str] = []
     if os.environ.get("AGREEMENTS_PG_BINDIR"):
         candidates.append(os.environ["AGREEMENTS_PG_BINDIR"])
