@@ -95,10 +95,12 @@ class HttpMetrics:
 
 
 def _route_template(scope: dict[str, Any]) -> str:
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    if isinstance(path, str):
-        return path
+    # FastAPI keeps an included router's routes as declared (``/partnerships/{partnership_id}``) and records the
+    # full template, prefix included, in its effective route context; plain Starlette routes carry their own path.
+    context = (scope.get("fastapi") or {}).get("effective_route_context")
+    for candidate in (getattr(context, "path_format", None), getattr(scope.get("route"), "path_format", None)):
+        if isinstance(candidate, str):
+            return candidate
     if scope.get("path", "").startswith("/static/"):
         return "/static/{path}"
     return UNMATCHED
