@@ -187,12 +187,36 @@ def bench_api_100k(args: argparse.Namespace) -> list[Figure]:
                                                         log=_log))  # fmt: skip
 
 
+def _wait_for_loader(url: str, limit: float = 3600) -> None:
+    """Wait while another session (e.g. ``agreements generate``) is busy or in a transaction on that database."""
+    from sqlalchemy import text
+
+    from app.db import make_engine
+
+    engine = make_engine(url)
+    busy = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+        "AND state <> 'idle' AND backend_type = 'client backend'"
+    )
+    deadline = time.monotonic() + limit
+    try:
+        while True:
+            with engine.connect() as connection:
+                if not connection.scalar(busy) or time.monotonic() > deadline:
+                    return
+            _log("waiting for the loader still filling the million-partnership database ...")
+            time.sleep(20)
+    finally:
+        engine.dispose()
+
+
 def bench_api_1m(args: argparse.Namespace) -> list[Figure]:
     import bench_api_scale
 
     if args.quick:
         _log("skipped with --quick (needs the million-partnership database)")
         return []
+    _wait_for_loader(args.million_url)
     result = bench_api_scale.run(args.million_url, 1_000_000, 160_000, requests=args.requests, log=_log)
     return _api_figures("api_1m", result)
 
