@@ -138,6 +138,21 @@ def auth(session: Session, make_user: Callable[..., User]) -> Callable[..., tupl
 
 
 @pytest.fixture
+def cli_database(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated scratch database that the CLI (and anything using the process-wide settings) is configured to use."""
+    from tests.support import clear_cached_settings, scratch_database
+
+    with scratch_database(database_url, tmp_path) as url:
+        migrate.upgrade(url)
+        monkeypatch.setenv("AGREEMENTS_DATABASE_URL", url)
+        clear_cached_settings()
+        yield url
+        clear_cached_settings()
+    monkeypatch.undo()
+    clear_cached_settings()
+
+
+@pytest.fixture
 def backend(engine: Engine) -> str:
     """The name of the database backend under test: ``sqlite`` or ``postgresql``."""
     return engine.dialect.name

@@ -10,6 +10,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from app import db
+from app.config import get_settings
 from app.db import make_engine
 
 
@@ -29,3 +31,11 @@ def scratch_database(base_url: str, directory: Path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def clear_cached_settings() -> None:
+    """Forget the process-wide settings, engine and session factory (after the configured database changed)."""
+    if db.get_engine.cache_info().currsize:
+        db.get_engine().dispose()
+    for cached in (get_settings, db.get_engine, db.get_sessionmaker):
+        cached.cache_clear()

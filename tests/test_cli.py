@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -13,27 +10,7 @@ from app import db, migrate
 from app.cli import cli
 from app.config import get_settings
 from app.users.models import ApiToken, User
-from tests.support import scratch_database
-
-
-def _clear_caches() -> None:
-    if db.get_engine.cache_info().currsize:
-        db.get_engine().dispose()
-    for cached in (get_settings, db.get_engine, db.get_sessionmaker):
-        cached.cache_clear()
-
-
-@pytest.fixture
-def cli_database(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A migrated scratch database that the CLI is configured to use."""
-    with scratch_database(database_url, tmp_path) as url:
-        migrate.upgrade(url)
-        monkeypatch.setenv("AGREEMENTS_DATABASE_URL", url)
-        _clear_caches()
-        yield url
-        _clear_caches()
-    monkeypatch.undo()
-    _clear_caches()
+from tests.support import clear_cached_settings
 
 
 @pytest.fixture
@@ -157,12 +134,12 @@ def test_wrong_arguments_exit_non_zero(run) -> None:
 )
 def test_bad_settings_stop_with_one_line(monkeypatch: pytest.MonkeyPatch, run, variable, value, message) -> None:
     monkeypatch.setenv(variable, value)
-    _clear_caches()
+    clear_cached_settings()
     try:
         result = run("init")
     finally:
         monkeypatch.undo()
-        _clear_caches()
+        clear_cached_settings()
     assert result.exit_code == 2
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -170,12 +147,12 @@ def test_bad_settings_stop_with_one_line(monkeypatch: pytest.MonkeyPatch, run, v
 
 def test_unreachable_database_is_a_message(monkeypatch: pytest.MonkeyPatch, run) -> None:
     monkeypatch.setenv("AGREEMENTS_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/nowhere")
-    _clear_caches()
+    clear_cached_settings()
     try:
         result = run("users", "list")
     finally:
         monkeypatch.undo()
-        _clear_caches()
+        clear_cached_settings()
     assert result.exit_code == 1
     assert "cannot use the database" in result.stderr
 

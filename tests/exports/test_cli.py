@@ -17,14 +17,7 @@ from app.users.schemas import UserCreate
 from app.users.service import create_user
 from tests.builders import organisation, partnership
 from tests.exports.conftest import EVIL_NAME, read_csv, read_xlsx
-from tests.support import scratch_database
-
-
-def _clear_caches() -> None:
-    if db.get_engine.cache_info().currsize:
-        db.get_engine().dispose()
-    for cached in (get_settings, db.get_engine, db.get_sessionmaker):
-        cached.cache_clear()
+from tests.support import clear_cached_settings, scratch_database
 
 
 @pytest.fixture
@@ -33,7 +26,7 @@ def inventory(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     with scratch_database(database_url, tmp_path) as url:
         migrate.upgrade(url)
         monkeypatch.setenv("AGREEMENTS_DATABASE_URL", url)
-        _clear_caches()
+        clear_cached_settings()
         with db.unit_of_work() as session:
             manager = create_user(
                 session, UserCreate(email="pm@example.org", full_name="Pat Manager", roles=[Role.PROJECT_MANAGER])
@@ -45,9 +38,9 @@ def inventory(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             talks = partnership(session, manager, evil, title="Policy talks")
             refs = {"health": health.reference, "talks": talks.reference}
         yield refs
-        _clear_caches()
+        clear_cached_settings()
     monkeypatch.undo()
-    _clear_caches()
+    clear_cached_settings()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from app import db, migrate
 from app.cli import cli
-from app.config import get_settings
 from app.imports.models import ImportRun
 from app.organisations.models import Organisation
 from app.partnerships.models import Partnership
@@ -20,14 +19,7 @@ from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_user
 from tests.imports.conftest import EXPECTED, SAMPLE
-from tests.support import scratch_database
-
-
-def _clear_caches() -> None:
-    if db.get_engine.cache_info().currsize:
-        db.get_engine().dispose()
-    for cached in (get_settings, db.get_engine, db.get_sessionmaker):
-        cached.cache_clear()
+from tests.support import clear_cached_settings, scratch_database
 
 
 @pytest.fixture
@@ -36,15 +28,15 @@ def cli_database(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     with scratch_database(database_url, tmp_path) as url:
         migrate.upgrade(url)
         monkeypatch.setenv("AGREEMENTS_DATABASE_URL", url)
-        _clear_caches()
+        clear_cached_settings()
         with db.unit_of_work() as session:
             for email, roles in (("importer@example.org", [Role.ADMIN]), ("pm.sample@example.org",
                                  [Role.PROJECT_MANAGER]), ("viewer@example.org", [Role.VIEWER])):  # fmt: skip
                 create_user(session, UserCreate(email=email, full_name=email, roles=roles))
         yield url
-        _clear_caches()
+        clear_cached_settings()
     monkeypatch.undo()
-    _clear_caches()
+    clear_cached_settings()
 
 
 def _run(*args: str):

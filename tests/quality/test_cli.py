@@ -3,36 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from app import db, migrate
+from app import db
 from app.cli import cli
-from app.config import get_settings
-from tests.support import scratch_database
-
-
-def _clear_caches() -> None:
-    if db.get_engine.cache_info().currsize:
-        db.get_engine().dispose()
-    for cached in (get_settings, db.get_engine, db.get_sessionmaker):
-        cached.cache_clear()
-
-
-@pytest.fixture
-def cli_database(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A migrated scratch database that the CLI is configured to use."""
-    with scratch_database(database_url, tmp_path) as url:
-        migrate.upgrade(url)
-        monkeypatch.setenv("AGREEMENTS_DATABASE_URL", url)
-        _clear_caches()
-        yield url
-        _clear_caches()
-    monkeypatch.undo()
-    _clear_caches()
 
 
 def _run(*args: str):
