@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     smtp_port: int = Field(25, ge=1, le=65535, description="Port of the SMTP server.")
     smtp_security: Literal["none", "starttls", "ssl"] = Field(
         "none",
-        description="none, starttls (upgrade a plain connection, usually port 587) or ssl (TLS from the start, 465).",
+        description="starttls upgrades a plain connection (usually port 587); ssl is TLS from the start (465).",
     )
     smtp_username: str | None = Field(None, description="SMTP login name; unset, no login.")
     smtp_password: SecretStr | None = Field(None, description="SMTP password (never logged nor printed).")
