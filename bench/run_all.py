@@ -363,8 +363,9 @@ def main() -> None:
 
     started_at = datetime.now(UTC)
     info = machine(args.url)
+    commit = git_commit()  # the code measured: taken at the start
     print(f"benchmark suite, {'quick' if args.quick else 'full'}; {info.get('cpu', '?')}, {info['cpus']} CPUs, "
-          f"load {info['load_average_at_start'][0]:.2f}; commit {git_commit()[:12]}", flush=True)  # fmt: skip
+          f"load {info['load_average_at_start'][0]:.2f}; commit {commit[:12]}", flush=True)  # fmt: skip
     figures: list[Figure] = []
     durations: dict[str, float] = {}
     failures: dict[str, str] = {}
@@ -389,7 +390,7 @@ def main() -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps({
         "started_at": started_at.isoformat(), "finished_at": datetime.now(UTC).isoformat(),
-        "quick": args.quick, "items": args.only or DEFAULT_ITEMS, "git_commit": git_commit(), "machine": info,
+        "quick": args.quick, "items": args.only or DEFAULT_ITEMS, "git_commit": commit, "machine": info,
         "seconds_per_item": durations, "failures": failures, "figures": figures,
     }, indent=2, default=str))  # fmt: skip
     print(f"\nresults written to {output}")
