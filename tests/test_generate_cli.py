@@ -12,16 +12,8 @@ from typer.testing import CliRunner
 
 from app import db, migrate
 from app.cli import cli
-from app.config import get_settings
 from app.models import Organisation, Partnership, Reminder, TransitionEvent
-from tests.support import scratch_database
-
-
-def _clear_caches() -> None:
-    if db.get_engine.cache_info().currsize:
-        db.get_engine().dispose()
-    for cached in (get_settings, db.get_engine, db.get_sessionmaker):
-        cached.cache_clear()
+from tests.support import clear_cached_settings, scratch_database
 
 
 @pytest.fixture
@@ -29,11 +21,11 @@ def empty_database(database_url: str, tmp_path: Path, monkeypatch: pytest.Monkey
     """A new database (not migrated) that the CLI is configured to use."""
     with scratch_database(database_url, tmp_path) as url:
         monkeypatch.setenv("AGREEMENTS_DATABASE_URL", url)
-        _clear_caches()
+        clear_cached_settings()
         yield url
-        _clear_caches()
+        clear_cached_settings()
     monkeypatch.undo()
-    _clear_caches()
+    clear_cached_settings()
 
 
 @pytest.fixture
