@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from app.audit.recorder import ACTOR as AUDIT_ACTOR
 from app.db import unit_of_work
 from app.errors import invalid
+from app.monitoring.http import note_caller
 from app.users.models import User
 from app.users.service import authenticate_token
 
@@ -41,6 +42,7 @@ def _current_user(
     if user is None:
         raise HTTPException(401, "the API token is unknown, expired or revoked", challenge)
     session.info[AUDIT_ACTOR] = user.id  # every write of this request is recorded as theirs
+    note_caller(user.id)
     return user
 
 

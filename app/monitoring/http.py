@@ -15,10 +15,6 @@ import time
 import uuid
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
-
-from app.audit.recorder import ACTOR as AUDIT_ACTOR
 from app.monitoring.exposition import Family
 
 access_log = logging.getLogger("agreements.access")
@@ -44,13 +40,14 @@ def request_id_from(value: str | None) -> str:
     return uuid.uuid4().hex
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _remember_actor(session: Session, _transaction: Any) -> None:
-    # The API's token check names the caller in ``session.info`` for the audit trail; note it for the access log.
-    # The request's state dict is shared with the worker thread the dependency ran in (contexts are copied).
+def note_caller(user_id: int) -> None:
+    """Name the signed-in caller of the request being handled, for its access log line.
+
+    The request's state dict is shared with the worker thread the dependency runs in (contexts are copied).
+    """
     state = _request.get()
-    if state is not None and (actor := session.info.get(AUDIT_ACTOR)) is not None:
-        state["user_id"] = actor
+    if state is not None:
+        state["user_id"] = user_id
 
 
 class HttpMetrics:

@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 
 from app.api.deps import DbSession
 from app.audit.recorder import ACTOR as AUDIT_ACTOR
+from app.monitoring.http import note_caller
 from app.users.models import User
 from app.users.service import authenticate_token
 from app.web.security import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_for, tokens_match
@@ -46,6 +47,7 @@ def _page_user(request: Request, session: DbSession) -> User:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(target if request.method == "GET" else "/dashboard")
     session.info[AUDIT_ACTOR] = user.id  # every write of this request is recorded as theirs
+    note_caller(user.id)
     request.state.me = SignedIn(user.id, user.full_name, user.email, tuple(role.value for role in user.roles))
     request.state.csrf_token = csrf_for(secret)
     return user
