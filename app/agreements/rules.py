@@ -130,6 +130,18 @@ def _signatures_complete(ctx: Context) -> list[str]:
     return reasons
 
 
+@guard("never_drafted_here")
+def _never_drafted_here(ctx: Context) -> list[str]:
+    """Only an agreement signed elsewhere may be recorded as signed: nothing drafted or submitted here skips review."""
+    agreement: Agreement = ctx.entity
+    reasons = []
+    if agreement.submitted_by_id is not None:
+        reasons.append("this agreement was submitted for review here; it must be approved and signed through review")
+    if any(version.template_key for version in agreement.document_versions):
+        reasons.append("this agreement was drafted from a template here; it must go through review and approval")
+    return reasons
+
+
 @guard("effective_date_reached")
 def _effective_date_reached(ctx: Context) -> list[str]:
     effective = ctx.entity.effective_date
@@ -208,6 +220,19 @@ def _store_signatures(ctx: Context) -> None:
             )
         )
     ctx.session.flush()
+
+
+@effect("record_existing_evidence")
+def _record_existing_evidence(ctx: Context) -> None:
+    """A signed copy uploaded with the record is the version the signatures bind to."""
+    agreement: Agreement = ctx.entity
+    claimed = (ctx.payload or {}).get("document_sha256")
+    version = next((v for v in reversed(agreement.document_versions) if v.sha256 == claimed), None)
+    if version is not None:
+        agreement.approved_version_number = version.number
+        agreement.approved_sha256 = version.sha256
+        agreement.approved_by_id = ctx.actor.id if ctx.actor else None
+        agreement.approved_at = clock.now()
 
 
 @effect("plan_reminders")
