@@ -235,6 +235,26 @@ def _record_existing_evidence(ctx: Context) -> None:
         agreement.approved_at = clock.now()
 
 
+@guard("corrected_term_ordered")
+def _corrected_term_ordered(ctx: Context) -> list[str]:
+    payload = ctx.payload
+    if payload is None:
+        return []
+    effective, end = date.fromisoformat(payload["effective_date"]), date.fromisoformat(payload["end_date"])
+    return [] if end > effective else [f"the end date {end} must come after the effective date {effective}"]
+
+
+@effect("apply_corrected_term")
+def _apply_corrected_term(ctx: Context) -> None:
+    """The corrected dates replace the recorded ones; reminders follow when the agreement is in force again."""
+    agreement: Agreement = ctx.entity
+    payload = ctx.payload or {}
+    agreement.effective_date = date.fromisoformat(payload["effective_date"])
+    agreement.end_date = date.fromisoformat(payload["end_date"])
+    ctx.session.flush()
+    _plan_reminders(ctx)
+
+
 @effect("plan_reminders")
 def _plan_reminders(ctx: Context) -> None:
     """Plan, reschedule or cancel the agreement's reminders (and its obligations') for its new status."""

@@ -34,3 +34,5 @@ class ImportRun(Base):
     partnerships_created: Mapped[int] = mapped_column(default=0)
     problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     """The first rejected and doubtful rows (line, column, outcome, reason), bounded."""
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Totals, the header mapping, the date order, values read through other wordings and conflicts."""

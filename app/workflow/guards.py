@@ -28,3 +28,12 @@ def _has_area_of_engagement(ctx: Context) -> list[str]:
 @guard("has_undertaking")
 def _has_undertaking(ctx: Context) -> list[str]:
     return [] if ctx.entity.undertakings else ["no undertaking in principle has been recorded"]
+
+
+@guard("no_agreement_in_force")
+def _no_agreement_in_force(ctx: Context) -> list[str]:
+    """A partnership cannot leave formal while one of its agreements binds the parties."""
+    from app.agreements.rules import KEEPS_PARTNERSHIP_FORMAL
+
+    bound = [a for a in ctx.entity.agreements if a.status in KEEPS_PARTNERSHIP_FORMAL]
+    return [f"agreement {a.title!r} is {a.status}: terminate it first" for a in bound]
