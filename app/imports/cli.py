@@ -10,35 +10,53 @@ from typing import IO, Annotated, Any
 import typer
 
 from app.imports.rows import text_of
-from app.imports.service import ImportSummary, RowOutcome
+from app.imports.summary import FOR_REJECTS_FILE, ImportSummary, RowOutcome
 
-REJECT_COLUMNS = ["line", "outcome", "column", "reason"]
+REJECT_COLUMNS = ["line", "reason"]
 
 
 class RejectsWriter:
-    """Writes rejected and doubtful lines as CSV, with their original cells plus line, outcome, column, reason.
+    """Writes the lines that did not go in, as the input wrote them, plus ``line`` and ``reason``.
 
-    The file is created on the first such line, so a clean import leaves nothing behind.
+    The file keeps the input's delimiter and encoding, with a byte-order mark when the input had one (a CSV
+    saved from Excel opens in Excel again); from an XLSX it is UTF-8 CSV with a mark. It is created on the first
+    such line, so a clean import leaves nothing behind; fixed, it imports again as it is.
     """
 
-    def __init__(self, path: Path, headers: list[str]) -> None:
+    def __init__(self, path: Path, headers: list[str], delimiter: str = ",", encoding: str = "utf-8-sig") -> None:
         self.path = path
         self.headers = headers
+        self.delimiter = delimiter
+        self.encoding = encoding
         self.written = 0
         self._file: IO[str] | None = None
         self._writer: Any = None
 
+    @classmethod
+    def like(cls, path: Path, table: Any) -> RejectsWriter:
+        """A writer that writes as the input table was written."""
+        headers = [text_of(h) for h in table.headers]
+        if table.format != "csv":
+            return cls(path, headers)
+        encoding = table.encoding or "utf-8"
+        if encoding == "utf-8" and getattr(table, "bom", False):
+            encoding = "utf-8-sig"
+        return cls(path, headers, table.delimiter or ",", encoding)
+
     def __call__(self, outcome: RowOutcome, cells: list[Any]) -> None:
-        """Write the line if it was rejected or doubtful."""
-        if outcome.outcome not in {"rejected", "doubtful"}:
+        """Write the line if it was rejected or left in conflict."""
+        if outcome.outcome not in FOR_REJECTS_FILE:
             return
         if self._writer is None:
-            self._file = self.path.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._file)
+            self._file = self.path.open("w", encoding=self.encoding, errors="replace", newline="")
+            self._writer = csv.writer(self._file, delimiter=self.delimiter)
             self._writer.writerow([*self.headers, *REJECT_COLUMNS])
-        values = [text_of(cell) for cell in cells][: len(self.headers)]
+        values = [text_of(cell) for cell in cells]
         values += [""] * (len(self.headers) - len(values))
-        self._writer.writerow([*values, outcome.line, outcome.outcome, outcome.column or "", outcome.reason or ""])
+        reason = outcome.reason or ""
+        if outcome.column and not reason.startswith(f"{outcome.column}:"):
+            reason = f"{outcome.column}: {reason}"
+        self._writer.writerow([*values[: max(len(self.headers), len(values))], outcome.line, reason])
         self.written += 1
 
     def close(self) -> None:
@@ -51,39 +69,39 @@ def _count_lines(path: Path) -> int:
     """About how many data lines the file has (for the progress bar)."""
     with path.open("rb") as stream:
         if stream.read(4).startswith(b"PK\x03\x04"):
-            try:
-                import openpyxl
-
-                workbook = openpyxl.load_workbook(path, read_only=True)
-                total = (workbook.worksheets[0].max_row or 1) - 1
-                workbook.close()
-                return max(total, 0)
-            except Exception:  # the import itself reports an unreadable workbook
-                return 0
+            return 0  # a workbook's declared size is not to be trusted; the bar counts up instead
         stream.seek(0)
         return max(sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b"")) - 1, 0)
 
 
 def print_summary(summary: ImportSummary, listed: int = 50) -> None:
-    """Print the counts and the first rejected and doubtful lines."""
-    counts = summary.counts
-    what = "would be" if summary.dry_run else "were"
-    typer.echo(
-        f"{summary.file_name}: {summary.rows:,} line(s) read; "
-        f"{counts['created']:,} created, {counts['updated']:,} updated, {counts['unchanged']:,} unchanged, "
-        f"{counts['doubtful']:,} doubtful (imported, flagged), {counts['rejected']:,} rejected"
-    )
-    typer.echo(
-        f"{summary.organisations_created:,} organisation(s) and {summary.partnerships_created:,} partnership(s) "
-        f"{what} created" + (" (dry run: nothing was written)" if summary.dry_run else "")
-    )
-    if summary.ignored_columns:
-        typer.echo(f"ignored column(s): {', '.join(summary.ignored_columns)}")
-    for problem in summary.problems[:listed]:
-        column = f" [{problem.column}]" if problem.column else ""
-        typer.echo(f"  line {problem.line}: {problem.outcome}{column}: {problem.reason}")
-    if summary.problems_total > listed:
-        typer.echo(f"  … and {summary.problems_total - listed:,} more (see the rejects file)")
+    """Print the figures, the values read another way, the conflicts and the first problem lines."""
+    for line in summary.lines(listed)[1 + len(summary.header) :]:
+        if not line.startswith("  skipped above the header"):
+            typer.echo(line)
+
+
+def _given_mapping(pairs: list[str], mapping_file: Path | None) -> dict[str, str] | None:
+    from app.imports.headers import MappingError, load_mapping
+
+    given: dict[str, str] = {}
+    if mapping_file is not None:
+        try:
+            given.update(load_mapping(mapping_file))
+        except (MappingError, OSError) as exc:
+            raise _fail(f"{mapping_file}: {exc}", 2) from None
+    for pair in pairs:
+        header, sep, field = pair.rpartition("=")
+        if not sep or not header.strip() or not field.strip():
+            raise _fail(f'--map takes "Header text=field", not {pair!r}', 2)
+        given[header.strip()] = field.strip()
+    return given or None
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    from app.cli import fail
+
+    return fail(message, code)
 
 
 def register(cli: typer.Typer) -> None:
@@ -94,10 +112,33 @@ def register(cli: typer.Typer) -> None:
     @friendly_errors
     def import_inventory(
         file: Annotated[Path, typer.Argument(help="The inventory: a CSV or XLSX file (layout in docs/imports.md).")],
-        dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Show the column mapping and what would change; write nothing.")
+        ] = False,
+        update: Annotated[
+            bool,
+            typer.Option(
+                "--update", help="Apply the differences with recorded partnerships (stage, dates, focal point)."
+            ),
+        ] = False,
+        column_map: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--map",
+                metavar='"HEADER=FIELD"',
+                help='Map a column by hand, e.g. --map "Nation=country"; '
+                'FIELD "ignore" leaves a column out. Repeatable.',
+            ),
+        ] = None,
+        mapping_file: Annotated[
+            Path | None, typer.Option("--mapping", help="Read the column mapping from this JSON file.")
+        ] = None,
+        save_mapping: Annotated[
+            Path | None, typer.Option("--save-mapping", help="Write the column mapping used to this JSON file.")
+        ] = None,
         rejects: Annotated[
             Path | None,
-            typer.Option(help="Where to write rejected and doubtful lines (default: FILE.rejects.csv)."),
+            typer.Option(help="Where to write the lines that did not go in (default: FILE.rejects.csv)."),
         ] = None,
         as_user: Annotated[
             str | None,
@@ -109,13 +150,15 @@ def register(cli: typer.Typer) -> None:
     ) -> None:
         """Import organisations and partnerships from a CSV or XLSX inventory (idempotent; --dry-run to preview).
 
-        Exit code 0: every line imported; 1: some lines were rejected (see the rejects file); 2: unusable input.
+        Exit code 0: every line imported; 1: some lines were rejected or conflict with the record (see the
+        rejects file; --update applies conflicts); 2: unusable input.
         """
         from sqlalchemy import select
 
         from app.audit.recorder import ACTOR
         from app.config import get_settings
         from app.db import WRITE_OPTION, unit_of_work
+        from app.imports.headers import save_mapping as write_mapping
         from app.imports.reader import UnusableFile
         from app.imports.service import ImportOptions, open_inventory, run_import
         from app.users.models import Role, User, UserRole
@@ -126,6 +169,7 @@ def register(cli: typer.Typer) -> None:
             raise fail("choose one of --day-first and --month-first", 2)
         if not file.is_file():
             raise fail(f"no such file: {file}", 2)
+        given = _given_mapping(column_map or [], mapping_file)
         order = "day_first" if day_first else "month_first" if month_first else "auto"
         _ensure_schema(get_settings())
         with unit_of_work() as session:
@@ -145,12 +189,19 @@ def register(cli: typer.Typer) -> None:
             rejects_path = rejects or file.with_name(file.name + ".rejects.csv")
             try:
                 with file.open("rb") as stream:
-                    table, _mapping, _ignored = open_inventory(file.name, stream)
-                    headers = [str(h) for h in table.headers]
+                    table, mapping = open_inventory(file.name, stream, given)
                     table.close()
             except UnusableFile as exc:
                 raise fail(f"{file}: {exc}", 2) from None
-            writer = RejectsWriter(rejects_path, headers)
+            typer.echo(f"{file.name}: header on line {table.header_line}")
+            for line, text in table.skipped:
+                typer.echo(f"  skipped above the header: line {line}: {text[:80]}")
+            for line in mapping.describe():
+                typer.echo(f"  {line}")
+            if save_mapping is not None:
+                write_mapping(save_mapping, mapping)
+                typer.echo(f"column mapping saved to {save_mapping}")
+            writer = RejectsWriter.like(rejects_path, table)
             total = _count_lines(file)
             show_bar = sys.stderr.isatty()
             bar = typer.progressbar(length=total or 1, label="importing", file=sys.stderr) if show_bar else None
@@ -165,19 +216,19 @@ def register(cli: typer.Typer) -> None:
                 session.commit()
                 session.connection(execution_options={WRITE_OPTION: True})
 
+            options = ImportOptions(
+                date_order=order,  # type: ignore[arg-type]
+                batch_size=batch_size,
+                dry_run=dry_run,
+                update=update,
+                given_mapping=given,
+            )
             try:
                 if bar is not None:
                     bar.__enter__()
                 with file.open("rb") as stream:
                     summary = run_import(
-                        session,
-                        stream,
-                        file.name,
-                        user,
-                        ImportOptions(date_order=order, batch_size=batch_size, dry_run=dry_run),  # type: ignore[arg-type]
-                        commit=commit,
-                        on_row=writer,
-                        progress=progress,
+                        session, stream, file.name, user, options, commit=commit, on_row=writer, progress=progress
                     )
             except UnusableFile as exc:
                 raise fail(f"{file}: {exc}", 2) from None
@@ -187,7 +238,13 @@ def register(cli: typer.Typer) -> None:
                 writer.close()
         print_summary(summary)
         if writer.written:
-            typer.echo(f"{writer.written:,} rejected or doubtful line(s) written to {rejects_path}")
+            typer.echo(f"{writer.written:,} line(s) that did not go in written to {rejects_path}")
         if summary.counts["rejected"]:
             rejected = summary.counts["rejected"]
             raise fail(f"{rejected:,} line(s) were rejected; fix them in {rejects_path} and import it again", 1)
+        if summary.counts["conflict"]:
+            raise fail(
+                f"{summary.counts['conflict']:,} line(s) conflict with the record; check them and import again "
+                "with --update to apply them",
+                1,
+            )

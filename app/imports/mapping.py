@@ -1,6 +1,9 @@
-"""Matching a read line against what exists: which organisation it is, whose partnership, which stage move.
+"""Matching a read line against what exists: which organisation, which partnership, and how the line differs.
 
-Nothing here writes: a line that cannot be matched is refused before anything is changed.
+Nothing here writes. A line that cannot be matched, or that would change a partnership its importer may not
+change, is refused before anything is written. A line that matches a recorded partnership but says something
+else (another stage, other dates, another focal point) yields differences: conflicts the report lists and
+``--update`` applies through the workflow engine.
 """
 
 from __future__ import annotations
@@ -8,10 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from app.agreements.models import Agreement
 from app.imports.rows import ParsedRow, Problem
-from app.organisations.models import AreaOfEngagement, Organisation
-from app.partnerships.models import Partnership
+from app.organisations.models import AreaOfEngagement, Contact, Organisation
+from app.partnerships.models import Partnership, PartnershipParty
 from app.partnerships.schemas import PARTNER_ROLES
+from app.partnerships.service import permission_context
+from app.users.models import User
+from app.users.policy import Action, can
+
+STAGE_WORDS = {"ad_hoc": "ad hoc", "informal": "informal", "formalising": "formalising", "formal": "formal"}
+AGREEMENT_ENDED = ("expired", "terminated", "superseded")
 
 
 @dataclass
@@ -24,7 +34,13 @@ class Lookup:
     by_registration: dict[str, list[Organisation]] = field(default_factory=dict)
     partnerships: dict[str, Partnership] = field(default_factory=dict)
     stages: dict[str, str] = field(default_factory=dict)
-    """The stage each partnership of the batch will be in once the lines matched so far are written."""
+    """The stage each partnership of this run will be in once the lines matched so far are written."""
+    stated: set[str] = field(default_factory=set)
+    """Partnerships of this run whose stage a line has stated (not just defaulted to ad hoc)."""
+    created: set[str] = field(default_factory=set)
+    """Keys of the partnerships this run creates: later lines add to them without conflict."""
+    recorded: set[str] = field(default_factory=set)
+    """Keys of the partnerships whose agreement this run records (once per partnership)."""
 
     def remember_organisation(self, organisation: Organisation) -> None:
         """Make ``organisation`` findable by its reference, name key and registration key."""
@@ -38,16 +54,39 @@ class Lookup:
                     known.append(organisation)
 
 
+@dataclass(frozen=True)
+class Difference:
+    """Something the line says that contradicts the record: which, the record's value and the file's."""
+
+    kind: str
+    """``stage``, ``dates``, ``agreement_term`` or ``focal_point``."""
+    column: str
+    recorded: str
+    in_file: str
+
+    def describe(self) -> str:
+        """The difference in words: 'stage: recorded informal, the file says formal'."""
+        what = {"stage": "modality", "dates": "dates", "agreement_term": "agreement term", "focal_point": "focal point"}
+        return f"{what.get(self.kind, self.kind)}: recorded {self.recorded}, the file says {self.in_file}"
+
+
 @dataclass
 class Resolution:
-    """What a line refers to: its organisation (``None``: a new one), the new partnership's owner, a stage move."""
+    """What a line refers to and what writing it will do."""
 
     organisation: Organisation | None
+    partnership: Partnership | None = None
     owner_id: int | None = None
-    move_stage: bool = False
     new_partnership: bool = False
+    move_stage: str | None = None
+    """A stage to place the partnership at without conflict (new, or not stated before in this run)."""
+    record_agreement: bool = False
+    fill_dates: bool = False
+    fill_focal_point: bool = False
+    differences: list[Difference] = field(default_factory=list)
     doubts: list[Problem] = field(default_factory=list)
     note: str | None = None
+    merged: bool = False
 
 
 def _oldest(organisations: list[Organisation]) -> Organisation:
@@ -81,79 +120,225 @@ def find_organisation(
     return (_oldest(named), "name") if named else (None, "")
 
 
-def resolve_row(
-    row: ParsedRow, lookup: Lookup, labels: dict[str, str], owner: Callable[[str | None], int | str]
-) -> Resolution | Problem:
-    """Match the line; a ``Problem`` rejects it (nothing is written)."""
+def contact_matches(contact: Contact, row: ParsedRow) -> bool:
+    """Whether a recorded contact is the person the line names: same e-mail, else same name, else same phone."""
+    if row.contact_email and contact.email:
+        return contact.email.lower() == row.contact_email
+    name = " ".join((row.contact_name or "").casefold().split())
+    if name:
+        return " ".join(contact.name.casefold().split()) == name
+    if row.contact_email:
+        return contact.name.casefold() == row.contact_email
+    digits = "".join(ch for ch in row.contact_phone or "" if ch.isdigit())
+    return bool(digits) and "".join(ch for ch in contact.phone or "" if ch.isdigit()) == digits
 
-    def label(column: str) -> str:
-        return labels.get(column, column)
 
-    found = find_organisation(row, lookup, label)
-    if isinstance(found, Problem):
-        return found
-    organisation, how = found
-    plan = Resolution(organisation)
-    if organisation is None:
-        if row.country is None:
-            return Problem(label("country"), "the country is missing (it is needed to add a new organisation)")
-        if row.kind is None:
-            reason = "the partner type is missing (it is needed to add a new organisation)"
-            return Problem(label("partner_type"), reason)
-        elsewhere = sorted({o.country_code for o in lookup.by_name.get(row.name_key, [])})
-        if elsewhere:
-            plan.doubts.append(
-                Problem(
-                    label("country"),
-                    f"an organisation with this name is registered in {', '.join(elsewhere)}; "
-                    f"a separate one is added in {row.country}",
+def latest_agreement(partnership: Partnership) -> Agreement | None:
+    """The partnership's newest agreement that was not cancelled."""
+    live = [a for a in partnership.agreements if a.status != "cancelled"]
+    return max(live, key=lambda a: a.id or 0) if live else None
+
+
+def _span(start: object, end: object) -> str:
+    return f"{start or '(none)'} to {end or '(none)'}"
+
+
+def _stage_agrees(recorded: str, in_file: str, partnership: Partnership) -> bool:
+    if recorded == in_file:
+        return True
+    # A formal partnership whose agreement has lapsed has ended: the file's "formal" describes the same history.
+    latest = latest_agreement(partnership)
+    return in_file == "formal" and recorded == "ended" and latest is not None and latest.status in AGREEMENT_ENDED
+
+
+class Resolver:
+    """Resolves lines against a batch's lookup on behalf of one importing user."""
+
+    def __init__(self, actor: User, labels: dict[str, str], owner: Callable[[str | None], int | str]) -> None:
+        self.actor = actor
+        self.labels = labels
+        self.owner = owner
+
+    def label(self, column: str) -> str:
+        """The file's own name of a column."""
+        return self.labels.get(column, column)
+
+    def resolve(self, row: ParsedRow, lookup: Lookup) -> Resolution | Problem:
+        """Match the line; a ``Problem`` rejects it (nothing is written)."""
+        found = find_organisation(row, lookup, self.label)
+        if isinstance(found, Problem):
+            return found
+        organisation, how = found
+        plan = Resolution(organisation)
+        problem = self._organisation(row, lookup, plan, how)
+        if problem is not None:
+            return problem
+        if not row.has_partnership:
+            return plan
+        key = row.partnership_key()
+        existing = lookup.partnerships.get(key)
+        if existing is None and key not in lookup.stages:
+            return self._new_partnership(row, lookup, plan, key)
+        plan.partnership = existing
+        if key in lookup.created:
+            self._same_run(row, lookup, plan, key)
+            return plan
+        assert existing is not None
+        return self._existing(row, lookup, plan, existing, key)
+
+    def _organisation(self, row: ParsedRow, lookup: Lookup, plan: Resolution, how: str) -> Problem | None:
+        organisation = plan.organisation
+        if organisation is None:
+            if row.country is None:
+                return Problem(self.label("country"), "the country is missing (it is needed to add a new organisation)")
+            if row.kind is None:
+                reason = "the partner type is missing (it is needed to add a new organisation)"
+                return Problem(self.label("partner_type"), reason)
+            elsewhere = sorted({o.country_code for o in lookup.by_name.get(row.name_key, [])})
+            if elsewhere:
+                plan.doubts.append(
+                    Problem(
+                        self.label("country"),
+                        f"an organisation with this name is registered in {', '.join(elsewhere)}; "
+                        f"a separate one is added in {row.country}",
+                    )
                 )
-            )
-    else:
+            return None
+        plan.merged = True
         plan.note = f"same organisation as {organisation.legal_name!r} (same {how})"
         if row.kind is not None and organisation.kind != row.kind:
             plan.doubts.append(
                 Problem(
-                    label("partner_type"),
+                    self.label("partner_type"),
                     f"partner type {row.kind.value} differs from the recorded {organisation.kind.value}, which is kept",
                 )
             )
         if row.country is not None and organisation.country_code != row.country:
             plan.doubts.append(
                 Problem(
-                    label("country"),
+                    self.label("country"),
                     f"country {row.country} differs from the recorded {organisation.country_code}, which is kept",
                 )
             )
-    if not row.has_partnership:
-        return plan
-    key = row.partnership_key()
-    existing = lookup.partnerships.get(key)
-    current = lookup.stages.get(key) or (existing.stage if existing is not None else None)
-    if current is None:
-        if not row.title:
-            return Problem(label("partnership_title"), f"partnership {key!r} is new and has no title")
+        return None
+
+    def _new_partnership(self, row: ParsedRow, lookup: Lookup, plan: Resolution, key: str) -> Resolution | Problem:
         if row.role is not None and row.role not in PARTNER_ROLES:
             return Problem(
-                label("role"),
+                self.label("role"),
                 f"the first party of a new partnership must be a partner (lead, co- or implementing), "
                 f"not {row.role.value}",
             )
-        owner_id = owner(row.owner_email)
+        owner_id = self.owner(row.owner_email)
         if isinstance(owner_id, str):
-            return Problem(label("owner_email"), owner_id)
+            return Problem(self.label("owner_email"), owner_id)
         plan.owner_id = owner_id
         plan.new_partnership = True
+        plan.move_stage = row.stage if row.stage not in (None, "ad_hoc") else None
         lookup.stages[key] = row.stage or "ad_hoc"
-    elif row.stage is not None and row.stage != current:
-        if current == "ad_hoc":
-            plan.move_stage = True
-            lookup.stages[key] = row.stage
-        else:
-            plan.doubts.append(
-                Problem(
-                    label("modality"),
-                    f"the partnership is already {current}; the file says {row.stage}; its stage is kept",
+        if row.stage:
+            lookup.stated.add(key)
+        lookup.created.add(key)
+        plan.record_agreement = self._claims_agreement(row, lookup, key)
+        return plan
+
+    def _claims_agreement(self, row: ParsedRow, lookup: Lookup, key: str) -> bool:
+        """A formal line with a start and an end date records the agreement, once per partnership."""
+        if lookup.stages.get(key) != "formal" or not (row.start_date and row.end_date) or key in lookup.recorded:
+            return False
+        lookup.recorded.add(key)
+        return True
+
+    def _same_run(self, row: ParsedRow, lookup: Lookup, plan: Resolution, key: str) -> None:
+        """A further line of a partnership this run creates: it adds a party, areas, a stage not yet stated."""
+        current = lookup.stages[key]
+        if row.stage is not None and row.stage != current:
+            if key not in lookup.stated:
+                plan.move_stage = row.stage
+                lookup.stages[key] = row.stage
+                lookup.stated.add(key)
+            else:
+                plan.doubts.append(
+                    Problem(
+                        self.label("modality"),
+                        f"an earlier line makes the partnership {STAGE_WORDS.get(current, current)}; "
+                        f"this line says {STAGE_WORDS.get(row.stage, row.stage)}; the earlier one is kept",
+                    )
                 )
+        plan.fill_dates = bool(row.start_date or row.end_date)
+        plan.fill_focal_point = row.has_focal_point
+        plan.record_agreement = self._claims_agreement(row, lookup, key)
+
+    def _existing(
+        self, row: ParsedRow, lookup: Lookup, plan: Resolution, partnership: Partnership, key: str
+    ) -> Resolution | Problem:
+        """A line about a recorded partnership: what it fills, and where it contradicts the record."""
+        stage = partnership.stage
+        if row.stage is not None and not _stage_agrees(stage, row.stage, partnership):
+            plan.differences.append(
+                Difference("stage", self.label("modality"), STAGE_WORDS.get(stage, stage), STAGE_WORDS[row.stage])
             )
-    return plan
+        agreement = latest_agreement(partnership)
+        formal_with_term = (row.stage or stage) == "formal" and row.start_date and row.end_date
+        if formal_with_term and agreement is None and key not in lookup.recorded:
+            lookup.recorded.add(key)
+            plan.record_agreement = True
+        elif formal_with_term and agreement is not None:
+            if (agreement.effective_date, agreement.end_date) != (row.start_date, row.end_date):
+                plan.differences.append(
+                    Difference(
+                        "agreement_term",
+                        self.label("end_date"),
+                        _span(agreement.effective_date, agreement.end_date),
+                        _span(row.start_date, row.end_date),
+                    )
+                )
+        elif row.start_date or row.end_date:
+            project = partnership.project
+            recorded = (project.start_date, project.end_date) if project else (None, None)
+            wanted = (row.start_date or recorded[0], row.end_date or recorded[1])
+            if recorded == (None, None):
+                plan.fill_dates = True
+            elif wanted != recorded:
+                plan.differences.append(Difference("dates", self.label("end_date"), _span(*recorded), _span(*wanted)))
+        if row.has_focal_point and plan.organisation is not None:
+            party = next((p for p in partnership.parties if p.organisation_id == plan.organisation.id), None)
+            if party is not None:
+                self._focal_point(row, plan, party)
+        if self._changes(row, plan, partnership, lookup) and not self._may_change(partnership):
+            return Problem(
+                self.label("partnership_ref") if row.partnership_ref else self.label("partnership_title"),
+                f"you may not change partnership {partnership.reference} ({partnership.title!r}): only its owner, "
+                "a co-owner, its legal officer or an admin may change it",
+            )
+        lookup.stages[key] = stage
+        return plan
+
+    def _focal_point(self, row: ParsedRow, plan: Resolution, party: PartnershipParty) -> None:
+        if party.focal_point_id is None:
+            plan.fill_focal_point = True
+            return
+        organisation = plan.organisation
+        assert organisation is not None
+        current = next((c for c in organisation.contacts if c.id == party.focal_point_id), None)
+        if current is None or contact_matches(current, row):
+            return
+        written = row.contact_email or row.contact_name or row.contact_phone or ""
+        recorded = current.email or current.name
+        plan.differences.append(Difference("focal_point", self.label("contact_email"), recorded, written))
+
+    def _changes(self, row: ParsedRow, plan: Resolution, partnership: Partnership, lookup: Lookup) -> bool:
+        """Whether writing the line would change the recorded partnership at all."""
+        if plan.differences or plan.record_agreement or plan.fill_dates or plan.fill_focal_point:
+            return True
+        organisation = plan.organisation
+        if organisation is None or all(p.organisation_id != organisation.id for p in partnership.parties):
+            return True
+        party = next(p for p in partnership.parties if p.organisation_id == organisation.id)
+        if row.role is not None and party.role != row.role:
+            return True
+        recorded_areas = {area.code for area in partnership.areas}
+        return any(code in lookup.areas and code not in recorded_areas for code in row.areas)
+
+    def _may_change(self, partnership: Partnership) -> bool:
+        return can(self.actor, Action.EDIT_PARTNERSHIP, **permission_context(partnership))

@@ -1,7 +1,8 @@
 """Streaming readers for inventory files: CSV (encoding and delimiter detected) and XLSX (read-only mode).
 
 Both yield ``(line_number, cells)`` one row at a time, so memory does not grow with the file. The header is
-read first; ``line_number`` is the spreadsheet's own line number (the header is line 1).
+found first: the row among the first ten non-empty ones that names the most known fields (title rows and
+notes above it are skipped and kept in ``Table.skipped``); ``line_number`` is the file's own line number.
 """
 
 from __future__ import annotations
@@ -10,13 +11,22 @@ import codecs
 import csv
 import io
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
+from app.imports.headers import FIELDS, header_score
+
 MAX_CELL_CHARS = 20_000
 SNIFF_BYTES = 64 * 1024
+SNIFF_LINES = 30
+DELIMITERS = (",", ";", "\t", "|")
+HEADER_WINDOW = 10
+"""The header must be among this many first non-empty rows."""
+MIN_HEADER_SCORE = 2
 
 
 @dataclass(frozen=True)
@@ -30,15 +40,65 @@ class UnusableFile(ValueError):
     """The file cannot be read as an inventory at all (unknown format, no header); the message says why."""
 
 
+Row = tuple[int, list[Any] | BrokenLine]
+
+
+class _Detach:
+    """Lets go of the text layer without closing the caller's stream (the caller opened it and closes it)."""
+
+    def __init__(self, text: io.TextIOWrapper) -> None:
+        self.text = text
+
+    def close(self) -> None:
+        if not self.text.closed:
+            self.text.detach()
+
+
+class _BlankCounter:
+    """Counts blank lines; those above the header are not data, so their line numbers are kept until it is found."""
+
+    def __init__(self) -> None:
+        self.lines: list[int] = []
+        self.later = 0
+        self.header_line: int | None = None
+
+    def saw(self, line: int) -> None:
+        if self.header_line is None:
+            self.lines.append(line)
+        else:
+            self.later += 1
+
+    def found_header(self, line: int) -> None:
+        self.header_line = line
+        self.later += sum(1 for number in self.lines if number > line)
+        self.lines = []
+
+    def after(self, _line: int) -> int:
+        return self.later
+
+
 @dataclass
 class Table:
-    """An opened inventory: its header cells and an iterator over its data rows."""
+    """An opened inventory: its header cells, where they were found, and an iterator over its data rows."""
 
     format: str
     encoding: str | None
     headers: list[str]
-    rows: Iterator[tuple[int, list[Any] | BrokenLine]]
+    rows: Iterator[Row]
+    delimiter: str | None = None
+    bom: bool = False
+    """The input started with a UTF-8 or UTF-16 byte order mark."""
+    header_line: int = 1
+    """The 1-based line (CSV) or row (XLSX) number of the header."""
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    """The non-empty rows above the header (title rows, notes): line number and text."""
     _closers: list[Any] = field(default_factory=list)
+    _blanks: _BlankCounter | None = None
+
+    @property
+    def blank_rows(self) -> int:
+        """How many blank lines below the header were read so far (they are skipped, not yielded)."""
+        return self._blanks.after(self.header_line) if self._blanks is not None else 0
 
     def close(self) -> None:
         """Release the underlying file."""
@@ -65,10 +125,31 @@ def _looks_cp1252(sample: bytes) -> bool:
 
 
 def _sniff_delimiter(text: str) -> str:
-    first_line = text.split("\n", 1)[0]
-    counts = {delimiter: first_line.count(delimiter) for delimiter in (",", ";", "\t", "|")}
-    best = max(counts, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] else ","
+    """The delimiter that splits the most of the first lines into the same number (at least 2) of fields.
+
+    Lines are split as CSV (a quoted "a;b" is one field), so a title line without delimiters, a note or a
+    quoted cell holding another delimiter does not decide; ties go to the larger field count, then the
+    order of ``DELIMITERS``. A text no delimiter splits is read as comma-separated.
+    """
+
+    def agreement(delimiter: str) -> tuple[int, int]:
+        widths: Counter[int] = Counter()
+        records = csv.reader(io.StringIO(text), delimiter=delimiter)
+        try:
+            for _ in range(SNIFF_LINES):
+                cells = next(records)
+                if len(cells) >= 2:
+                    widths[len(cells)] += 1
+        except (StopIteration, csv.Error):
+            pass
+        if not widths:
+            return 0, 0
+        width, lines = max(widths.items(), key=lambda item: (item[1], item[0]))
+        return lines, width
+
+    scores = {delimiter: agreement(delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda delimiter: scores[delimiter])  # max() keeps the first of equals
+    return best if scores[best][0] else ","
 
 
 def _cell(value: Any) -> Any:
@@ -78,25 +159,61 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def open_csv(stream: IO[bytes]) -> Table:
+def _row_text(cells: list[Any] | BrokenLine) -> str:
+    if isinstance(cells, BrokenLine):
+        return f"(unreadable line: {cells.reason})"
+    return " ".join(str(cell).strip() for cell in cells if cell not in (None, "") and str(cell).strip())
+
+
+def _find_header(
+    rows: Iterator[Row], what: str, given: dict[str, str] | None
+) -> tuple[int, list[str], list[tuple[int, str]], Iterator[Row]]:
+    """Pick the header among the first non-empty ``rows``: ``(line, headers, skipped rows, data rows)``.
+
+    The header is the row naming the most known fields (ties: the earliest); it must name at least two.
+    Headers named in ``given`` (``--map``) count as known.
+    """
+    window: list[Row] = []
+    for row in rows:
+        window.append(row)
+        if len(window) == HEADER_WINDOW:
+            break
+    if not window:
+        raise UnusableFile(f"the {what} is empty: it has no header line")
+    scores = [0 if isinstance(cells, BrokenLine) else header_score(cells, given) for _line, cells in window]
+    best = max(range(len(window)), key=lambda position: (scores[position], -position))
+    if scores[best] < MIN_HEADER_SCORE:
+        first = _row_text(window[0][1])
+        shown = first if len(first) <= 100 else first[:99] + "…"
+        required = ", ".join(spec.name for spec in FIELDS.values() if spec.required)
+        raise UnusableFile(
+            f"no header row found in the first {HEADER_WINDOW} non-empty rows: none names at least two known "
+            f'columns (the required ones are {required}); the first row reads "{shown}"'
+        )
+    line, cells = window[best]
+    assert not isinstance(cells, BrokenLine)
+    headers = ["" if cell is None else str(_cell(cell)) for cell in cells]
+    skipped = [(number, _row_text(above)) for number, above in window[:best]]
+    return line, headers, skipped, chain(window[best + 1 :], rows)
+
+
+def open_csv(stream: IO[bytes], *, given: dict[str, str] | None = None) -> Table:
     """Open a CSV stream: UTF-8 (with or without BOM), UTF-16 or Latin-1; comma, semicolon, tab or pipe."""
     sample = stream.read(SNIFF_BYTES)
+    bom = sample.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise UnusableFile("the file is not a text (CSV) file")
     encoding = _detect_encoding(sample)
     stream.seek(0)
     text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
-    delimiter = _sniff_delimiter(sample.decode(encoding, errors="replace").lstrip("\ufeff"))
+    sample_text = sample.decode(encoding, errors="replace").lstrip("\ufeff")
+    if len(sample) == SNIFF_BYTES:  # the last line of the sample may be cut short
+        sample_text = sample_text[: sample_text.rfind("\n") + 1] or sample_text
+    delimiter = _sniff_delimiter(sample_text)
     csv.field_size_limit(1024 * 1024)
     reader = csv.reader(text, delimiter=delimiter)
-    try:
-        headers = next(reader)
-    except StopIteration:
-        raise UnusableFile("the file is empty: it has no header line") from None
-    except csv.Error as exc:
-        raise UnusableFile(f"the header line cannot be read as CSV: {exc}") from None
 
-    def rows() -> Iterator[tuple[int, list[Any] | BrokenLine]]:
+    def rows() -> Iterator[Row]:
         while True:
             try:
                 cells = next(reader)
@@ -107,11 +224,16 @@ def open_csv(stream: IO[bytes]) -> Table:
                 continue
             if any(cell.strip() for cell in cells):
                 yield reader.line_num, [_cell(cell) for cell in cells]
+            else:
+                blanks.saw(reader.line_num)
 
-    return Table("csv", encoding, [_cell(h) for h in headers], rows(), [text])
+    blanks = _BlankCounter()
+    header_line, headers, skipped, data = _find_header(rows(), "file", given)
+    blanks.found_header(header_line)
+    return Table("csv", encoding, headers, data, delimiter, bom, header_line, skipped, [_Detach(text)], blanks)
 
 
-def open_xlsx(source: Path | IO[bytes]) -> Table:
+def open_xlsx(source: Path | IO[bytes], *, given: dict[str, str] | None = None) -> Table:
     """Open the first worksheet of an XLSX workbook in read-only (streaming) mode; date cells stay dates."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
@@ -124,39 +246,38 @@ def open_xlsx(source: Path | IO[bytes]) -> Table:
     if sheet is None:
         workbook.close()
         raise UnusableFile("the workbook has no worksheet")
-    iterator = sheet.iter_rows(values_only=True)
-    line = 0
-    headers: list[Any] | None = None
-    for raw in iterator:
-        line += 1
-        if raw and any(cell not in (None, "") for cell in raw):
-            headers = ["" if cell is None else str(cell) for cell in raw]
-            break
-    if headers is None:
-        workbook.close()
-        raise UnusableFile("the worksheet is empty: it has no header line")
-    header_line = line
 
-    def rows() -> Iterator[tuple[int, list[Any] | BrokenLine]]:
-        number = header_line
-        for raw in iterator:
-            number += 1
+    def rows() -> Iterator[Row]:
+        # A title merged over A1:H1 comes as its value and Nones in read-only mode.
+        for number, raw in enumerate(sheet.iter_rows(values_only=True), start=1):
             cells = [_cell("" if cell is None else cell) for cell in raw]
             if any(cell not in ("", None) for cell in cells):
                 yield number, cells
+            else:
+                blanks.saw(number)
 
-    return Table("xlsx", None, [_cell(h) for h in headers], rows(), [workbook])
+    blanks = _BlankCounter()
+    try:
+        header_line, headers, skipped, data = _find_header(rows(), "worksheet", given)
+    except UnusableFile:
+        workbook.close()
+        raise
+    blanks.found_header(header_line)
+    return Table("xlsx", None, headers, data, None, False, header_line, skipped, [workbook], blanks)
 
 
-def open_table(name: str, stream: IO[bytes]) -> Table:
-    """Open an inventory by its content (XLSX is a ZIP archive) or, failing that, its extension."""
+def open_table(name: str, stream: IO[bytes], *, given: dict[str, str] | None = None) -> Table:
+    """Open an inventory by its content (XLSX is a ZIP archive) or, failing that, its extension.
+
+    ``given`` is the user's column mapping (``--map``): its headers help find the header row.
+    """
     start = stream.read(4)
     stream.seek(0)
     if start.startswith(b"PK\x03\x04"):
-        return open_xlsx(stream)
+        return open_xlsx(stream, given=given)
     suffix = Path(name).suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
         raise UnusableFile("the file is named .xlsx but is not an XLSX workbook")
     if suffix in {".xls", ".ods", ".numbers", ".pdf", ".docx", ".doc"}:
         raise UnusableFile(f"unknown format {suffix}: save the inventory as CSV or XLSX")
-    return open_csv(stream)
+    return open_csv(stream, given=given)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
 
 from app.api.deps import CurrentUser, DbSession
 from app.db import WRITE_OPTION
 from app.errors import DomainError, invalid
 from app.imports import service
 from app.imports.reader import UnusableFile
-from app.imports.schemas import ImportResultRead, ImportRunDetail, ImportRunRead, RowProblemRead
+from app.imports.schemas import ImportResultRead, ImportRunDetail, ImportRunRead, ImportTotals, RowProblemRead
 from app.schemas import MAX_ID
 from app.users.policy import Action, require
 
@@ -43,6 +44,11 @@ def import_inventory(
     date_order: Annotated[
         Literal["auto", "day_first", "month_first"], Query(description="How to read 03/04/2026")
     ] = "auto",
+    update: Annotated[bool, Query(description="Apply differences with recorded partnerships")] = False,
+    mapping: Annotated[
+        str | None,
+        Form(description='Column mapping as a JSON object {"Header text": "field" or "ignore"}', max_length=20_000),
+    ] = None,
 ) -> ImportResultRead:
     """Import organisations and partnerships (admins and project managers); idempotent, committed per batch."""
     require(user, Action.CREATE_PARTNERSHIP)
@@ -62,7 +68,9 @@ def import_inventory(
             session.commit()
             session.connection(execution_options={WRITE_OPTION: True})
 
-        options = service.ImportOptions(date_order=date_order, dry_run=dry_run)
+        options = service.ImportOptions(
+            date_order=date_order, dry_run=dry_run, update=update, given_mapping=_given(mapping)
+        )
         try:
             summary = service.run_import(session, copy, (file.filename or "upload")[:255], user, options, commit=commit)
         except UnusableFile as exc:
@@ -73,6 +81,15 @@ def import_inventory(
         response.headers["Location"] = f"/api/v1/imports/{summary.run_id}"
     counts = summary.counts
     return ImportResultRead(
+        header_line=summary.header_line,
+        header=summary.header,
+        mapping=summary.mapping,
+        date_order=summary.date_order,
+        totals=ImportTotals(**summary.totals()),
+        non_exact=summary.non_exact_lines(),
+        conflicts=[conflict.describe() for conflict in summary.conflicts],
+        notes=summary.notes[:1000],
+        exit_code=summary.exit_code,
         run_id=summary.run_id,
         file_name=summary.file_name,
         sha256=summary.sha256,
@@ -90,6 +107,19 @@ def import_inventory(
         problems_total=summary.problems_total,
         problems=[RowProblemRead.model_validate(problem, from_attributes=True) for problem in summary.problems],
     )
+
+
+def _given(mapping: str | None) -> dict[str, str] | None:
+    """The column mapping sent with the upload, checked for shape (field names are checked by the import)."""
+    if not mapping:
+        return None
+    try:
+        given = json.loads(mapping)
+    except ValueError:
+        raise invalid("mapping", "is not valid JSON") from None
+    if not isinstance(given, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in given.items()):
+        raise invalid("mapping", 'must be a JSON object of header texts to field names: {"Nation": "country"}')
+    return given
 
 
 @router.get("/imports", response_model=list[ImportRunRead])

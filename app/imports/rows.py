@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+import pycountry
 
 from app.imports.normalise import (
     DateOrder,
@@ -19,10 +22,11 @@ from app.imports.normalise import (
     organisation_name_key,
     parse_date,
     party_role,
+    phone_number,
     registration_key,
     website_address,
 )
-from app.organisations.models import OrganisationKind
+from app.organisations.models import OrganisationKind, plain_words
 from app.partnerships.models import PartyRole
 
 MAX_LENGTHS = {
@@ -34,7 +38,18 @@ MAX_LENGTHS = {
     "contact_name": 200,
     "partnership_ref": 100,
     "partnership_title": 300,
+    "contact_phone": 50,
 }
+VOCABULARY_COLUMNS = ("partner_type", "country", "modality", "areas", "role")
+
+
+@dataclass(frozen=True)
+class NonExact:
+    """A value read through a synonym, a phrase, a translation or a typo: listed in the report."""
+
+    column: str
+    written: str
+    read_as: str
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,7 @@ class ParsedRow:
     email: str | None = None
     contact_name: str | None = None
     contact_email: str | None = None
+    contact_phone: str | None = None
     areas: tuple[str, ...] = ()
     partnership_ref: str | None = None
     title: str | None = None
@@ -71,14 +87,32 @@ class ParsedRow:
     role: PartyRole | None = None
     start_date: date | None = None
     end_date: date | None = None
+    signed_date: date | None = None
+    notice_period_days: int | None = None
     owner_email: str | None = None
     notes: str | None = None
+    title_derived: bool = False
     doubts: list[Problem] = field(default_factory=list)
+    non_exact: list[NonExact] = field(default_factory=list)
 
     @property
     def has_partnership(self) -> bool:
-        """Whether the line names a partnership (by reference or by title)."""
-        return bool(self.partnership_ref or self.title)
+        """Whether the line records a partnership: a reference, a title, a modality, dates or a focal point."""
+        return bool(
+            self.partnership_ref
+            or self.title
+            or self.stage
+            or self.start_date
+            or self.end_date
+            or self.contact_name
+            or self.contact_email
+            or self.contact_phone
+        )
+
+    @property
+    def has_focal_point(self) -> bool:
+        """Whether the line names a contact person."""
+        return bool(self.contact_name or self.contact_email or self.contact_phone)
 
     def partnership_key(self) -> str:
         """The partnership's external reference: the file's own, or one derived from the title and the partner."""
@@ -101,6 +135,37 @@ def text_of(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
+
+
+_NOTICE = re.compile(r"^(\d{1,4})\s*([a-z]*)\.?$")
+_NOTICE_UNITS = {"": 1, "d": 1, "day": 1, "days": 1, "jour": 1, "jours": 1, "j": 1, "dia": 1, "dias": 1,
+                 "w": 7, "week": 7, "weeks": 7, "semaine": 7, "semaines": 7, "semana": 7, "semanas": 7,
+                 "m": 30, "month": 30, "months": 30, "mois": 30, "mes": 30, "meses": 30}  # fmt: skip
+
+
+def notice_days(text: str) -> int | None:
+    """A notice period in days from "60", "60 days", "3 months", "2 semaines", "30 días"; ``None`` if unreadable."""
+    key = " ".join(plain_words(text))
+    found = _NOTICE.match(key)
+    if found is None or found[2] not in _NOTICE_UNITS:
+        return None
+    days = int(found[1]) * _NOTICE_UNITS[found[2]]
+    return days if days <= 3650 else None
+
+
+def _shown(value: Any) -> str:
+    """A read value as a clerk reads it: words, not codes ("national CSO", "ad hoc", "Côte d'Ivoire (CI)")."""
+    if isinstance(value, tuple):
+        return ", ".join(_shown(item) for item in value)
+    text = str(getattr(value, "value", value))
+    if len(text) == 2 and text.isupper():
+        country = pycountry.countries.get(alpha_2=text)
+        name = getattr(country, "common_name", None) or getattr(country, "name", None)
+        return f"{name} ({text})" if name else text
+    words = text.replace("_", " ")
+    for short in ("cso", "un ", "ngo"):
+        words = words.replace(short, short.upper())
+    return words
 
 
 def parse_row(
@@ -134,6 +199,8 @@ def parse_row(
             return None
         if result.doubt:
             row.doubts.append(Problem(label(column), result.doubt))
+        if column in VOCABULARY_COLUMNS and not getattr(result, "exact", True) and result.value:
+            row.non_exact.append(NonExact(label(column), text_of(raw), _shown(result.value)))
         return result.value
 
     row.organisation_ref = text("organisation_ref")
@@ -151,6 +218,7 @@ def parse_row(
     row.email = read("email", email_address)
     row.contact_name = text("contact_name")
     row.contact_email = read("contact_email", email_address)
+    row.contact_phone = read("contact_phone", phone_number)
     row.areas = read("areas", area_codes) or ()
     row.partnership_ref = text("partnership_ref")
     row.title = text("partnership_title")
@@ -158,6 +226,14 @@ def parse_row(
     row.role = read("role", party_role)
     row.start_date = read("start_date", parse_date, order)
     row.end_date = read("end_date", parse_date, order)
+    row.signed_date = read("signed_date", parse_date, order)
+    notice = text_of(cells.get("notice_period"))
+    if notice:
+        row.notice_period_days = notice_days(notice)
+        if row.notice_period_days is None:
+            problems.append(
+                Problem(label("notice_period"), f"{notice!r} is not a notice period: write a number of days")
+            )
     if row.start_date and row.end_date and row.end_date < row.start_date:
         problems.append(
             Problem(label("end_date"), f"the end date {row.end_date} is before the start date {row.start_date}")

@@ -53,23 +53,28 @@ SORTABLE = {
 
 def next_reference(session: Session, prefix: str = "PA") -> str:
     """The next free reference such as ``PA-2026-0042``, numbered per year, safe under concurrency."""
+    return next_references(session, 1, prefix)[0]
+
+
+def next_references(session: Session, count: int, prefix: str = "PA") -> list[str]:
+    """The next ``count`` free references of this year's series, taken in one step (a bulk import's block)."""
     year = clock.today(get_settings().zone).year
     series = f"{prefix}-{year}"
     bump = (
         update(ReferenceCounter)
         .where(ReferenceCounter.series == series)
-        .values(last_value=ReferenceCounter.last_value + 1)
+        .values(last_value=ReferenceCounter.last_value + count)
         .returning(ReferenceCounter.last_value)
     )
-    value = session.execute(bump).scalar_one_or_none()
-    if value is None:
+    last = session.execute(bump).scalar_one_or_none()
+    if last is None:
         try:
             with session.begin_nested():
-                session.add(ReferenceCounter(series=series, last_value=1))
-            value = 1
+                session.add(ReferenceCounter(series=series, last_value=count))
+            last = count
         except IntegrityError:  # another transaction created the series first
-            value = session.execute(bump).scalar_one()
-    return f"{series}-{value:04d}"
+            last = session.execute(bump).scalar_one()
+    return [f"{series}-{value:04d}" for value in range(last - count + 1, last + 1)]
 
 
 def get_partnership(session: Session, partnership_id: int) -> Partnership:

@@ -1,0 +1,503 @@
+"""Writing an inventory's lines, a batch at a time, through the same services and workflow engine as a person.
+
+Organisations of a batch are written and flushed together, then the partnerships in file order. Every stage
+is placed by an ``import_as_*`` transition and every existing MOU is recorded by ``record_existing``, with the
+importing user as the audited actor and the file and line as the evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.agreements import existing
+from app.db import utcnow
+from app.errors import DomainError, invalid
+from app.imports.dates import DateOrderFinding
+from app.imports.headers import HeaderMapping
+from app.imports.mapping import Lookup, Resolution, Resolver, contact_matches, latest_agreement
+from app.imports.normalise import is_total_row
+from app.imports.reader import BrokenLine
+from app.imports.rows import ParsedRow, Problem, parse_row
+from app.imports.summary import ConflictLine, ImportOptions, ImportSummary, RowOutcome
+from app.organisations.models import AreaOfEngagement, Contact, Organisation
+from app.partnerships import service as partnerships
+from app.partnerships.models import Partnership, PartnershipParty, PartyRole, Project
+from app.partnerships.schemas import PartnershipCreate, PartyInput, ProjectInput
+from app.users.models import Role, User
+from app.workflow import engine
+
+
+@dataclass
+class _Written:
+    """What writing one line did."""
+
+    created: bool = False
+    changed: bool = False
+    conflict: str | None = None
+    partnership_id: int | None = None
+
+
+class BatchImporter:
+    """Reads, matches and writes the lines of one file, batch by batch."""
+
+    def __init__(
+        self,
+        session: Session,
+        actor: User,
+        file_name: str,
+        options: ImportOptions,
+        summary: ImportSummary,
+        headers: list[Any],
+        mapping: HeaderMapping,
+        dates: DateOrderFinding,
+    ) -> None:
+        self.session = session
+        self.actor = actor
+        self.actor_id = actor.id
+        self.file_name = file_name
+        self.options = options
+        self.summary = summary
+        self.columns = mapping.by_index()
+        self.labels = {name: str(headers[index]) for index, name in self.columns.items()}
+        self.dates = dates
+        self.owners: dict[str | None, int | str] = {}
+        self.state = Lookup(areas={})
+
+    def _cells(self, raw: list[Any]) -> dict[str, Any]:
+        return {column: raw[index] if index < len(raw) else None for index, column in self.columns.items()}
+
+    def _evidence(self, line: int) -> str:
+        return f"imported from {self.file_name} line {line}"
+
+    def process(self, batch: list[tuple[int, list[Any] | BrokenLine]], on_row: Any) -> None:
+        """Read, match and write one batch of lines, reporting each line's outcome."""
+        parsed: list[tuple[int, list[Any], ParsedRow | None, RowOutcome | None]] = []
+        for line, raw in batch:
+            if isinstance(raw, BrokenLine):
+                parsed.append((line, [], None, RowOutcome(line, "rejected", None, raw.reason)))
+            elif is_total_row(raw):
+                parsed.append((line, raw, None, RowOutcome(line, "skipped", None, "a total or summary line")))
+            else:
+                row, problems = parse_row(line, self._cells(raw), self.labels, self.dates.order)
+                outcome = None if row is not None else _rejection(line, problems)
+                parsed.append((line, raw, row, outcome))
+        lookup = self._prefetch([row for _, _, row, _ in parsed if row is not None])
+        resolver = Resolver(self.actor, self.labels, self._owner)
+        planned: list[tuple[ParsedRow, Resolution, Organisation, Contact | None, bool, bool] | RowOutcome] = []
+        for line, _raw, row, outcome in parsed:
+            if row is None:
+                assert outcome is not None
+                planned.append(outcome)
+                continue
+            self._prepare(row, lookup)
+            resolution = resolver.resolve(row, lookup)
+            if isinstance(resolution, Problem):
+                planned.append(RowOutcome(line, "rejected", resolution.column, resolution.reason))
+                continue
+            planned.append((row, resolution, *self._write_organisation(row, resolution, lookup)))
+        self.session.flush()
+        for index, item in enumerate(planned):
+            if isinstance(item, RowOutcome):
+                continue
+            row, resolution, organisation, contact, created, changed = item
+            written = _Written(created, changed)
+            if row.has_partnership:
+                savepoint = self.session.begin_nested()
+                try:
+                    self._write_partnership(row, resolution, lookup, organisation, contact, written)
+                except DomainError as exc:  # a service's or the engine's own rules: the line writes nothing
+                    savepoint.rollback()
+                    self._forget(row, resolution, lookup)
+                    column = self.labels.get("partnership_title") or self.labels.get("organisation_name")
+                    planned[index] = RowOutcome(row.line, "rejected", column, exc.detail)
+                    continue
+                savepoint.commit()
+            planned[index] = self._outcome(row, resolution, organisation, written)
+        for (_line, raw, _row, _outcome), outcome in zip(parsed, planned, strict=True):
+            assert isinstance(outcome, RowOutcome)
+            self.summary.add(outcome)
+            if on_row is not None:
+                on_row(outcome, raw)
+
+    def _forget(self, row: ParsedRow, plan: Resolution, lookup: Lookup) -> None:
+        """A new partnership whose line was refused was never written: later lines may create it afresh."""
+        if not plan.new_partnership:
+            return
+        key = row.partnership_key()
+        lookup.partnerships.pop(key, None)
+        for keys in (lookup.created, lookup.stated, lookup.recorded):
+            keys.discard(key)
+        lookup.stages.pop(key, None)
+
+    def _prepare(self, row: ParsedRow, lookup: Lookup) -> None:
+        """Report the line's non-exact values and date disagreement; derive a title it does not give."""
+        for item in row.non_exact:
+            self.summary.mapped(item.column, item.written, item.read_as, row.line)
+        disagreement = self.dates.disagreement(row.line)
+        if disagreement:
+            row.doubts.append(Problem(self.labels.get("start_date", "date"), disagreement))
+        if row.has_partnership and not row.title:
+            areas = [lookup.areas[code].name for code in row.areas if code in lookup.areas]
+            row.title = f"{row.name}: {', '.join(areas)}" if areas else f"Partnership with {row.name}"
+            row.title = row.title[:300]
+            row.title_derived = True
+
+    def _prefetch(self, rows: list[ParsedRow]) -> Lookup:
+        """Load the organisations and partnerships the batch may refer to, in a few queries."""
+        lookup = Lookup(
+            areas={a.code: a for a in self.session.scalars(select(AreaOfEngagement))},
+            stages=self.state.stages,
+            stated=self.state.stated,
+            created=self.state.created,
+            recorded=self.state.recorded,
+        )
+        refs = {row.organisation_ref for row in rows if row.organisation_ref}
+        names = {row.name_key for row in rows}
+        registrations = {row.registration_key for row in rows if row.registration_key}
+        for chunk in _chunks(sorted(refs | names | registrations), 500):
+            conditions = [Organisation.name_key.in_(chunk), Organisation.external_ref.in_(chunk)]
+            conditions.append(Organisation.registration_key.in_(chunk))
+            stmt = select(Organisation).where(or_(*conditions)).options(selectinload(Organisation.contacts))
+            for organisation in self.session.scalars(stmt):
+                lookup.remember_organisation(organisation)
+        keys = sorted({_key_of(row, lookup) for row in rows if row.has_partnership})
+        for chunk in _chunks(keys, 500):
+            stmt = (
+                select(Partnership)
+                .where(Partnership.external_ref.in_(chunk))
+                .options(selectinload(Partnership.parties), selectinload(Partnership.agreements))
+            )
+            for partnership in self.session.scalars(stmt):
+                lookup.partnerships[partnership.external_ref or ""] = partnership
+        return lookup
+
+    def _owner(self, email: str | None) -> int | str:
+        """The id of the project manager who will own a new partnership, or the reason they cannot."""
+        if email is None:
+            return self.actor_id
+        if email not in self.owners:
+            user = self.session.scalar(select(User).where(User.email == email))
+            if user is None or not user.is_active:
+                self.owners[email] = f"no active user has the email {email}"
+            elif not user.has_role(Role.PROJECT_MANAGER, Role.ADMIN):
+                self.owners[email] = f"{email} is not a project manager"
+            else:
+                self.owners[email] = user.id
+        return self.owners[email]
+
+    def _outcome(
+        self, row: ParsedRow, resolution: Resolution, organisation: Organisation, done: _Written
+    ) -> RowOutcome:
+        ids = {"organisation_id": organisation.id, "partnership_id": done.partnership_id}
+        if resolution.merged and organisation.id is not None:
+            self.summary.organisations_merged.add(organisation.id)
+        if row.title_derived and resolution.new_partnership:
+            self.summary.titles_derived += 1
+            self.summary.notes.append(f"line {row.line}: no title given; the partnership is called {row.title!r}")
+        if done.conflict:
+            return RowOutcome(row.line, "conflict", resolution.differences[0].column, done.conflict, **ids)
+        doubts = [*row.doubts, *resolution.doubts]
+        reason = "; ".join(d.reason for d in doubts) or None
+        column = doubts[0].column if doubts else None
+        if not done.created and not done.changed:
+            return RowOutcome(row.line, "unchanged", column, reason or resolution.note, **ids)
+        if doubts:
+            return RowOutcome(row.line, "doubtful", column, reason, **ids)
+        return RowOutcome(row.line, "created" if done.created else "updated", None, resolution.note, **ids)
+
+    def _write_organisation(
+        self, row: ParsedRow, plan: Resolution, lookup: Lookup
+    ) -> tuple[Organisation, Contact | None, bool, bool]:
+        """Add or complete the line's organisation and contact: (organisation, contact, created, changed)."""
+        created = changed = False
+        organisation = plan.organisation
+        if organisation is None:
+            organisation = Organisation(
+                legal_name=row.name,
+                short_name=row.acronym,
+                kind=row.kind,
+                country_code=row.country,
+                region=row.region,
+                registration_number=row.registration_number,
+                website=row.website,
+                email=row.email,
+                notes=row.notes,
+                external_ref=row.organisation_ref,
+                areas=[lookup.areas[code] for code in row.areas if code in lookup.areas],
+                contacts=[],
+            )
+            self.session.add(organisation)
+            lookup.remember_organisation(organisation)
+            self.summary.organisations_created += 1
+            created = True
+        else:
+            changed = _fill(organisation, row, lookup)
+        contact, added = _contact(organisation, row)
+        if added and not created:
+            organisation.updated_at = utcnow()
+            changed = True
+        return organisation, contact, created, changed
+
+    def _write_partnership(
+        self,
+        row: ParsedRow,
+        plan: Resolution,
+        lookup: Lookup,
+        organisation: Organisation,
+        contact: Contact | None,
+        done: _Written,
+    ) -> None:
+        key = row.partnership_key()
+        partnership = lookup.partnerships.get(key)
+        if contact is not None and contact.id is None:
+            self.session.flush()  # the focal point needs its id
+        if partnership is None and not plan.new_partnership:
+            raise invalid("partnership_ref", f"partnership {key!r} could not be created from an earlier line")
+        if partnership is None:
+            partnership = self._create_partnership(row, plan, organisation, contact, key)
+            lookup.partnerships[key] = partnership
+            done.created = True
+        else:
+            done.changed = self._complete(row, plan, lookup, partnership, organisation, contact) or done.changed
+        done.partnership_id = partnership.id
+        if plan.move_stage and engine.get_workflow("partnership").state_of(partnership) != plan.move_stage:
+            self._place(partnership, plan.move_stage, row.line)
+            done.changed = True
+        if plan.record_agreement:
+            self._record_agreement(row, partnership)
+            done.changed = True
+        if plan.differences:
+            done.conflict = self._differences(row, plan, partnership, contact)
+            done.changed = done.changed or done.conflict is None
+        if done.changed and not done.created:
+            self.summary.partnerships_updated.add(partnership.id)
+
+    def _create_partnership(
+        self, row: ParsedRow, plan: Resolution, organisation: Organisation, contact: Contact | None, key: str
+    ) -> Partnership:
+        project = None
+        if row.start_date or row.end_date:
+            project = ProjectInput(name=row.title or key, start_date=row.start_date, end_date=row.end_date)
+        data = PartnershipCreate(
+            title=row.title or key,
+            area_codes=list(row.areas),
+            owner_id=plan.owner_id,
+            project=project,
+            parties=[
+                PartyInput(
+                    organisation_id=organisation.id,
+                    role=row.role or PartyRole.LEAD_PARTNER,
+                    focal_point_id=contact.id if contact else None,
+                )
+            ],
+        )
+        partnership = partnerships.create_partnership(self.session, data, self.actor)
+        partnership.external_ref = key
+        if contact is not None:
+            contact.is_focal_point = True
+        self.summary.partnerships_created += 1
+        return partnership
+
+    def _complete(
+        self,
+        row: ParsedRow,
+        plan: Resolution,
+        lookup: Lookup,
+        partnership: Partnership,
+        organisation: Organisation,
+        contact: Contact | None,
+    ) -> bool:
+        """Add the line's party, role, areas, dates and focal point where the record has none."""
+        changed = False
+        party = next((p for p in partnership.parties if p.organisation_id == organisation.id), None)
+        if party is None:
+            partnership.parties.append(
+                PartnershipParty(
+                    organisation_id=organisation.id,
+                    role=row.role or PartyRole.CO_PARTNER,
+                    focal_point_id=contact.id if contact else None,
+                )
+            )
+            if contact is not None:
+                contact.is_focal_point = True
+            changed = True
+        else:
+            if row.role is not None and party.role != row.role:
+                party.role = row.role
+                changed = True
+            if plan.fill_focal_point and contact is not None and party.focal_point_id is None:
+                party.focal_point_id = contact.id
+                contact.is_focal_point = True
+                changed = True
+        missing = [lookup.areas[c] for c in row.areas if c in lookup.areas and lookup.areas[c] not in partnership.areas]
+        if missing:
+            partnership.areas.extend(missing)
+            changed = True
+        if plan.fill_dates:
+            changed = _fill_project(partnership, row) or changed
+        if changed:
+            partnership.updated_at = utcnow()
+        return changed
+
+    def _place(self, partnership: Partnership, stage: str, line: int) -> None:
+        """Move the partnership to the stage its line records, through the engine's import transition."""
+        engine.fire(self.session, "partnership", partnership, f"import_as_{stage}", self.actor_id, self._evidence(line))
+
+    def _record_agreement(self, row: ParsedRow, partnership: Partnership) -> None:
+        """Record the partnership's existing MOU as signed, then as active or expired as today requires."""
+        assert row.start_date is not None and row.end_date is not None
+        terms = existing.ExistingTerms(
+            title=f"{partnership.title} (MoU)"[:300],
+            effective_date=row.start_date,
+            end_date=row.end_date,
+            notice_period_days=row.notice_period_days if row.notice_period_days is not None else 30,
+        )
+        evidence = self._evidence(row.line) + (f"; signed on {row.signed_date}" if row.signed_date else "")
+        agreement = existing.open_existing(self.session, partnership, terms, self.actor_id)
+        existing.record_existing(self.session, agreement, evidence, actor=None, actor_id=self.actor_id)
+        self.summary.agreements_recorded += 1
+        self.summary.reminders_planned += existing.planned_reminder_count(self.session, agreement)
+        if agreement.status != "active":
+            self.summary.notes.append(
+                f"line {row.line}: the agreement of {partnership.reference} is recorded as {agreement.status}"
+                + (f"; the partnership is now {partnership.stage}" if partnership.stage != "formal" else "")
+            )
+
+    def _differences(
+        self, row: ParsedRow, plan: Resolution, partnership: Partnership, contact: Contact | None
+    ) -> str | None:
+        """List each difference as a conflict; with --update apply it. The reason the line stays in conflict."""
+        unresolved: list[str] = []
+        for difference in plan.differences:
+            refused = None
+            if self.options.update:
+                try:
+                    self._apply(difference.kind, row, partnership, contact)
+                except DomainError as exc:
+                    refused = exc.detail
+            applied = self.options.update and refused is None
+            self.summary.conflict(
+                ConflictLine(row.line, partnership.reference, difference.describe(), applied, refused)
+            )
+            if not applied:
+                unresolved.append(difference.describe() + (f" ({refused})" if refused else ""))
+        if not unresolved:
+            return None
+        hint = "" if self.options.update else "; import with --update to apply"
+        return f"differs from {partnership.reference}: " + "; ".join(unresolved) + hint
+
+    def _apply(self, kind: str, row: ParsedRow, partnership: Partnership, contact: Contact | None) -> None:
+        savepoint = self.session.begin_nested()
+        try:
+            if kind == "stage":
+                assert row.stage is not None
+                self._place(partnership, row.stage, row.line)
+            elif kind == "dates":
+                _fill_project(partnership, row, overwrite=True)
+            elif kind == "agreement_term":
+                agreement = latest_agreement(partnership)
+                assert agreement is not None and row.start_date and row.end_date
+                payload = {
+                    "effective_date": row.start_date.isoformat(),
+                    "end_date": row.end_date.isoformat(),
+                    "evidence": self._evidence(row.line),
+                }
+                evidence = self._evidence(row.line)
+                engine.fire(self.session, "agreement", agreement, "correct_recorded_term", self.actor_id, evidence,
+                            payload=payload)  # fmt: skip
+                existing.bring_to_today(self.session, agreement, evidence)
+                _fill_project(partnership, row, overwrite=True)
+            elif kind == "focal_point" and contact is not None:
+                party = next(p for p in partnership.parties if p.organisation_id == contact.organisation_id)
+                party.focal_point_id = contact.id
+                contact.is_focal_point = True
+            partnership.updated_at = utcnow()
+            self.session.flush()
+        except DomainError:
+            savepoint.rollback()
+            raise
+        savepoint.commit()
+
+
+def _rejection(line: int, problems: list[Problem]) -> RowOutcome:
+    if len(problems) == 1:
+        return RowOutcome(line, "rejected", problems[0].column, problems[0].reason)
+    return RowOutcome(line, "rejected", problems[0].column, "; ".join(f"{p.column}: {p.reason}" for p in problems))
+
+
+def _key_of(row: ParsedRow, lookup: Lookup) -> str:
+    """The partnership key a line will use once its title is derived (as ``BatchImporter._prepare`` does)."""
+    if row.partnership_ref or row.title:
+        return row.partnership_key()
+    areas = [lookup.areas[code].name for code in row.areas if code in lookup.areas]
+    title = f"{row.name}: {', '.join(areas)}" if areas else f"Partnership with {row.name}"
+    return ParsedRow(line=0, name_key=row.name_key, country=row.country, title=title[:300]).partnership_key()
+
+
+def _fill_project(partnership: Partnership, row: ParsedRow, overwrite: bool = False) -> bool:
+    """Set the partnership's project dates from the line (only empty ones unless ``overwrite``)."""
+    project = partnership.project
+    if project is None:
+        project = Project(name=partnership.title, start_date=row.start_date, end_date=row.end_date)
+        partnership.project = project
+        return True
+    changed = False
+    for name in ("start_date", "end_date"):
+        value = getattr(row, name)
+        if value is not None and (overwrite or getattr(project, name) is None) and getattr(project, name) != value:
+            setattr(project, name, value)
+            changed = True
+    return changed
+
+
+def _fill(organisation: Organisation, row: ParsedRow, lookup: Lookup) -> bool:
+    """Fill the organisation's empty fields and add its missing areas from the line; whether anything changed."""
+    changed = False
+    values = {
+        "short_name": row.acronym,
+        "region": row.region,
+        "registration_number": row.registration_number,
+        "website": row.website,
+        "email": row.email,
+        "notes": row.notes,
+    }
+    for name, value in values.items():
+        if value and not getattr(organisation, name):
+            setattr(organisation, name, value)
+            changed = True
+    ref = row.organisation_ref
+    if ref and organisation.external_ref is None and ref not in lookup.by_ref:
+        organisation.external_ref = ref
+        lookup.by_ref[ref] = organisation
+        changed = True
+    missing = [lookup.areas[c] for c in row.areas if c in lookup.areas and lookup.areas[c] not in organisation.areas]
+    if missing:
+        organisation.areas.extend(missing)
+        organisation.updated_at = utcnow()
+        changed = True
+    return changed
+
+
+def _contact(organisation: Organisation, row: ParsedRow) -> tuple[Contact | None, bool]:
+    """The line's contact person at the organisation, and whether they were added now (not known before)."""
+    if not row.has_focal_point:
+        return None, False
+    for known in organisation.contacts:
+        if contact_matches(known, row):
+            if row.contact_phone and not known.phone:
+                known.phone = row.contact_phone
+            return known, False
+    name = row.contact_name or row.contact_email or row.contact_phone or ""
+    contact = Contact(name=name[:200], email=row.contact_email, phone=row.contact_phone)
+    organisation.contacts.append(contact)
+    return contact, True
+
+
+def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
