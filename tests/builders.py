@@ -185,7 +185,7 @@ def happy_step(agreement: Agreement, trigger: str, people: Cast) -> tuple[User |
     steps: dict[str, tuple[User | None, str | None, dict | None]] = {
         "submit_for_review": (people.manager, None, None),
         "request_changes": (people.lawyer, "Tighten the data protection clause", None),
-        "approve": (people.lawyer, None, {"version_sha256": agreement.latest_version.sha256}),
+        "approve": (people.lawyer, None, {"version_sha256": getattr(agreement.latest_version, "sha256", None)}),
         "record_signatures": (people.lawyer, None, {"signatures": signatures_for(agreement)}),
         "activate": (None, None, None),
         "suspend": (people.lawyer, "Audit pending", None),

@@ -181,27 +181,38 @@ def _co_owners(session: Session, user_ids: list[int], owner: User) -> list[User]
 
 def create_partnership(session: Session, data: PartnershipCreate, actor: User) -> Partnership:
     """Open a partnership (initial stage: ad hoc) with its parties, areas, owner and legal officer."""
-    owner = _owner(session, data.owner_id or actor.id)
-    legal_officer = _legal_officer(session, data.legal_officer_id) if data.legal_officer_id else None
-    parties = _build_parties(session, data.parties)
-    areas = resolve_areas(session, data.area_codes)
-    co_owners = _co_owners(session, data.co_owner_ids, owner)
-    partnership = Partnership(
-        reference=next_reference(session),
-        title=data.title,
-        objectives=data.objectives,
-        owner=owner,
-        co_owners=co_owners,
-        legal_officer=legal_officer,
-        project=_project(data.project, None),
-        parties=parties,
-        areas=areas,
-        handles_personal_data=data.handles_personal_data,
-    )
-    session.add(partnership)
-    engine.record_creation(session, WORKFLOW, partnership, actor.id)
+    partnership = create_partnerships(session, [data], actor)[0]
     session.flush()
     return partnership
+
+
+def create_partnerships(session: Session, items: list[PartnershipCreate], actor: User) -> list[Partnership]:
+    """Open several partnerships with the same checks as one, in one step (an import's batch); nothing flushed
+    after their creation events are added, so the caller's next flush writes them together."""
+    codes = list(dict.fromkeys(code for data in items for code in data.area_codes))
+    areas = {area.code: area for area in resolve_areas(session, codes)}
+    references = next_references(session, len(items)) if items else []
+    partnerships = []
+    for data, reference in zip(items, references, strict=True):
+        owner = _owner(session, data.owner_id or actor.id)
+        legal_officer = _legal_officer(session, data.legal_officer_id) if data.legal_officer_id else None
+        partnerships.append(
+            Partnership(
+                reference=reference,
+                title=data.title,
+                objectives=data.objectives,
+                owner=owner,
+                co_owners=_co_owners(session, data.co_owner_ids, owner),
+                legal_officer=legal_officer,
+                project=_project(data.project, None),
+                parties=_build_parties(session, data.parties),
+                areas=[areas[code.strip()] for code in dict.fromkeys(data.area_codes)],
+                handles_personal_data=data.handles_personal_data,
+            )
+        )
+    session.add_all(partnerships)
+    engine.record_creations(session, WORKFLOW, partnerships, actor.id)
+    return partnerships
 
 
 def update_partnership(

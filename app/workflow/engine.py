@@ -21,7 +21,7 @@ from transitions import Machine
 
 from app import clock
 from app.config import get_settings
-from app.errors import Conflict, FieldProblem, Forbidden, NotFound, invalid
+from app.errors import Conflict, DomainError, FieldProblem, Forbidden, NotFound, invalid
 from app.users.models import Role, User
 from app.workflow.models import TransitionEvent
 from app.workflow.payload import PARSERS, PayloadField, parse_payload
@@ -51,6 +51,8 @@ class Transition:
     effects: tuple[str, ...] = ()
     payload: tuple[PayloadField, ...] = ()
     comment_required: bool = False
+    internal: bool = False
+    """Fired only by its own path (an import, recording a signed copy), never offered as an action."""
 
     @property
     def automatic(self) -> bool:
@@ -157,7 +159,8 @@ def _parse_transition(item: Any, index: int, origin: str, states: dict[str, str]
     if not trigger or not sources or not dest:
         raise WorkflowDefinitionError(f"{where}: transition {index} needs trigger, source and dest")
     unknown_keys = sorted(
-        set(item) - {_LINE, "trigger", "source", "dest", "roles", "guards", "effects", "payload", "comment_required"}
+        set(item)
+        - {_LINE, "trigger", "source", "dest", "roles", "guards", "effects", "payload", "comment_required", "internal"}
     )
     if unknown_keys:
         raise WorkflowDefinitionError(f"{where}: transition {trigger!r} has unknown key {unknown_keys[0]!r}")
@@ -182,6 +185,7 @@ def _parse_transition(item: Any, index: int, origin: str, states: dict[str, str]
         effects=tuple(_as_list(item.get("effects"))),
         payload=_parse_payload_fields(item.get("payload"), where, str(trigger)),
         comment_required=bool(item.get("comment_required", False)),
+        internal=bool(item.get("internal", False)),
     )
 
 
@@ -290,18 +294,27 @@ class TransitionBlocked(Conflict):
 
 def record_creation(session: Session, workflow_name: str, entity: Any, actor_id: int | None) -> None:
     """Put a new entity in its initial state and record that as its first event."""
+    record_creations(session, workflow_name, [entity], actor_id)
+
+
+def record_creations(session: Session, workflow_name: str, entities: list[Any], actor_id: int | None) -> None:
+    """Put new entities in their initial state and record that as their first events (one flush for all)."""
     workflow = get_workflow(workflow_name)
-    setattr(entity, workflow.state_attribute, workflow.initial)
+    for entity in entities:
+        setattr(entity, workflow.state_attribute, workflow.initial)
     session.flush()
-    session.add(
-        TransitionEvent(
-            entity_type=workflow.name,
-            entity_id=entity.id,
-            from_state=None,
-            to_state=workflow.initial,
-            trigger="create",
-            actor_id=actor_id,
-        )
+    session.add_all(
+        [
+            TransitionEvent(
+                entity_type=workflow.name,
+                entity_id=entity.id,
+                from_state=None,
+                to_state=workflow.initial,
+                trigger="create",
+                actor_id=actor_id,
+            )
+            for entity in entities
+        ]
     )
 
 
@@ -344,7 +357,7 @@ def available(session: Session, workflow_name: str, entity: Any, user: User | No
     current = workflow.state_of(entity)
     result = []
     for transition in workflow.transitions:
-        if current in transition.sources:
+        if current in transition.sources and not transition.internal:
             ctx = Context(session, entity, transition.trigger, user, current_date())
             reasons = _role_reasons(transition, user) + _guard_reasons(transition, ctx)
             result.append(
@@ -376,7 +389,22 @@ def fire(
     ``actor`` is the person acting (``None`` for the system). A refused transition writes nothing; the
     caller's transaction commits.
     """
-    workflow = get_workflow(workflow_name)
+    result = fire_many(session, workflow_name, [(entity, comment, payload)], trigger, actor_id, actor=actor)[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def _check(
+    session: Session,
+    workflow: Workflow,
+    entity: Any,
+    trigger: str,
+    actor: User | None,
+    comment: str | None,
+    payload: dict[str, Any] | None,
+) -> tuple[Transition, Context]:
+    """Everything ``fire`` checks before it writes; raises the error that refuses the transition."""
     current = workflow.state_of(entity)
     words = trigger.replace("_", " ")
     if trigger not in workflow.triggers():
@@ -401,22 +429,52 @@ def fire(
     reasons = _guard_reasons(transition, ctx)
     if reasons:
         raise TransitionBlocked(f"cannot {words}: {'; '.join(reasons)}", reasons)
-    setattr(entity, workflow.state_attribute, transition.dest)
-    event = TransitionEvent(
-        entity_type=workflow.name,
-        entity_id=entity.id,
-        from_state=current,
-        to_state=transition.dest,
-        trigger=trigger,
-        actor_id=actor_id,
-        comment=comment,
-        payload=parsed or None,
-    )
-    session.add(event)
-    session.flush()
-    for name in transition.effects:
-        EFFECTS[name](ctx)
-    return event
+    return transition, ctx
+
+
+def fire_many(
+    session: Session,
+    workflow_name: str,
+    items: list[tuple[Any, str | None, dict[str, Any] | None]],
+    trigger: str,
+    actor_id: int | None,
+    *,
+    actor: User | None = None,
+) -> list[TransitionEvent | DomainError]:
+    """Move many entities by the same trigger, each checked as ``fire`` checks it, with one flush for all.
+
+    ``items`` are ``(entity, comment, payload)``. An entity whose transition is refused is left as it was and
+    its error is returned in its place; the others are moved, their events appended and their effects run in order.
+    """
+    workflow = get_workflow(workflow_name)
+    results: list[TransitionEvent | DomainError] = []
+    moved: list[tuple[Transition, Context]] = []
+    for entity, comment, payload in items:
+        try:
+            transition, ctx = _check(session, workflow, entity, trigger, actor, comment, payload)
+        except DomainError as exc:
+            results.append(exc)
+            continue
+        event = TransitionEvent(
+            entity_type=workflow.name,
+            entity_id=entity.id,
+            from_state=workflow.state_of(entity),
+            to_state=transition.dest,
+            trigger=trigger,
+            actor_id=actor_id,
+            comment=comment,
+            payload=ctx.payload or None,
+        )
+        setattr(entity, workflow.state_attribute, transition.dest)
+        session.add(event)
+        results.append(event)
+        moved.append((transition, ctx))
+    if moved:
+        session.flush()
+    for transition, ctx in moved:
+        for name in transition.effects:
+            EFFECTS[name](ctx)
+    return results
 
 
 def history(session: Session, workflow_name: str, entity_id: int) -> list[TransitionEvent]:

@@ -19,7 +19,11 @@ from app.workflow.models import TransitionEvent
 from tests.builders import advance, cast, draft_agreement, happy_step, organisation, partnership
 
 
-def _paths(name: str, start: str | None = None) -> dict[str, list[str]]:
+# Only for agreements signed elsewhere: a drafted agreement is refused them (guard never_drafted_here).
+RECORDED_ONLY = ("record_existing", "correct_recorded_term")
+
+
+def _paths(name: str, start: str | None = None, without: tuple[str, ...] = ()) -> dict[str, list[str]]:
     """The shortest trigger path from ``start`` (the initial state by default) to every reachable state."""
     workflow = get_workflow(name)
     start = start or workflow.initial
@@ -28,6 +32,8 @@ def _paths(name: str, start: str | None = None) -> dict[str, list[str]]:
     while queue:
         state = queue.popleft()
         for transition in workflow.transitions:
+            if transition.trigger in without:
+                continue
             if state in transition.sources and transition.dest not in paths:
                 paths[transition.dest] = [*paths[state], transition.trigger]
                 queue.append(transition.dest)
@@ -87,12 +93,12 @@ def test_partnership_pair(session, make_user, state, trigger):
     _check_pair(session, "partnership", created, state, trigger)
 
 
-@pytest.mark.parametrize(("state", "trigger"), _pairs("agreement"))
+@pytest.mark.parametrize(("state", "trigger"), [p for p in _pairs("agreement") if p[1] not in RECORDED_ONLY])
 def test_agreement_pair(session, make_user, state, trigger):
     people = cast(make_user)
     agreement = draft_agreement(session, people)  # every guard of the happy path satisfied
     workflow = get_workflow("agreement")
-    for step in _paths("agreement")[state]:
+    for step in _paths("agreement", without=RECORDED_ONLY)[state]:
         advance(session, agreement, step, people)
     assert agreement.status == state
     before = _events(session)
@@ -170,3 +176,48 @@ def test_obligation_pair(session, make_user, state, trigger):
             engine.fire(session, "obligation", obligation, trigger, actor and actor.id, comment, actor=actor,
                         payload=payload)  # fmt: skip
             assert obligation.status == transition.dest and _events(session) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("state", "trigger"),
+    [
+        (state, trigger)
+        for state, trigger in _pairs("agreement")
+        if trigger in RECORDED_ONLY and state in _paths("agreement", without=("submit_for_review",))
+    ],
+)
+def test_recorded_agreement_pair(session, make_user, state, trigger):
+    """An agreement signed elsewhere, recorded as such, reaches every state; the recorded-only triggers fire or not."""
+    from datetime import timedelta
+
+    from app.agreements.existing import ExistingTerms, open_existing
+
+    people = cast(make_user)
+    drafted = draft_agreement(session, people)
+    today = clock.today(get_settings().zone)
+    terms = ExistingTerms("Signed long ago", today - timedelta(days=400), today + timedelta(days=400))
+    agreement = open_existing(session, drafted.partnership, terms, None)
+    session.flush()
+    workflow = get_workflow("agreement")
+    corrected = {
+        "effective_date": terms.effective_date.isoformat(),
+        "end_date": (terms.end_date + timedelta(days=30)).isoformat(),
+        "evidence": "file line 2",
+    }
+    payloads = {"record_existing": {"evidence": "file line 2"}, "correct_recorded_term": corrected}
+    for step in _paths("agreement", without=("submit_for_review",))[state]:
+        if step in RECORDED_ONLY:
+            engine.fire(session, "agreement", agreement, step, None, "table", payload=payloads[step])
+        else:
+            advance(session, agreement, step, people)
+    assert agreement.status == state
+    before = _events(session)
+    transition = workflow.find(trigger, state)
+    if transition is None:
+        with pytest.raises(TransitionNotAllowed, match=state):
+            engine.fire(session, "agreement", agreement, trigger, None, "table", payload=payloads[trigger])
+        assert _events(session) == before
+    else:
+        engine.fire(session, "agreement", agreement, trigger, None, "table", payload=payloads[trigger])
+        assert agreement.status == transition.dest
+        assert _events(session) == before + 1
