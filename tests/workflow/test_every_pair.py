@@ -18,7 +18,6 @@ from app.workflow.engine import TransitionNotAllowed, get_workflow
 from app.workflow.models import TransitionEvent
 from tests.builders import advance, cast, draft_agreement, happy_step, organisation, partnership
 
-
 # Only for agreements signed elsewhere: a drafted agreement is refused them (guard never_drafted_here).
 RECORDED_ONLY = ("record_existing", "correct_recorded_term")
 
