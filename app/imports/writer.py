@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.agreements import existing
+from app.agreements import existing, recording
+from app.agreements.models import Agreement, AgreementKind
 from app.db import utcnow
 from app.errors import DomainError, invalid
 from app.imports.dates import DateOrderFinding
@@ -101,38 +102,113 @@ class BatchImporter:
                 continue
             planned.append((row, resolution, *self._write_organisation(row, resolution, lookup)))
         self.session.flush()
-        for index, item in enumerate(planned):
-            if isinstance(item, RowOutcome):
+        lines = [(index, item) for index, item in enumerate(planned) if not isinstance(item, RowOutcome)]
+        done = {index: _Written(item[4], item[5]) for index, item in lines}
+        new = [(i, item) for i, item in lines if item[0].has_partnership and item[1].new_partnership]
+        self._create_partnerships(new, lookup, done)
+        for index, (row, resolution, organisation, contact, _created, _changed) in lines:
+            if not row.has_partnership or resolution.new_partnership:
                 continue
-            row, resolution, organisation, contact, created, changed = item
-            written = _Written(created, changed)
-            if row.has_partnership:
-                savepoint = self.session.begin_nested()
-                try:
-                    self._write_partnership(row, resolution, lookup, organisation, contact, written)
-                except DomainError as exc:  # a service's or the engine's own rules: the line writes nothing
-                    savepoint.rollback()
-                    self._forget(row, resolution, lookup)
-                    column = self.labels.get("partnership_title") or self.labels.get("organisation_name")
-                    planned[index] = RowOutcome(row.line, "rejected", column, exc.detail)
-                    continue
-                savepoint.commit()
-            planned[index] = self._outcome(row, resolution, organisation, written)
+            try:
+                self._write_partnership(row, resolution, lookup, organisation, contact, done[index])
+            except DomainError as exc:  # the engine's own rules (checked before it writes): the line is refused
+                column = self.labels.get("partnership_title") or self.labels.get("organisation_name")
+                planned[index] = RowOutcome(row.line, "rejected", column, exc.detail)
+        to_record = [
+            (index, item[0], lookup.partnerships[item[0].partnership_key()])
+            for index, item in lines
+            if item[1].record_agreement and not isinstance(planned[index], RowOutcome)
+        ]
+        self._record_agreements(to_record, done)
+        for index, item in lines:
+            if not isinstance(planned[index], RowOutcome):
+                planned[index] = self._outcome(item[0], item[1], item[2], done[index])
         for (_line, raw, _row, _outcome), outcome in zip(parsed, planned, strict=True):
             assert isinstance(outcome, RowOutcome)
             self.summary.add(outcome)
             if on_row is not None:
                 on_row(outcome, raw)
 
-    def _forget(self, row: ParsedRow, plan: Resolution, lookup: Lookup) -> None:
-        """A new partnership whose line was refused was never written: later lines may create it afresh."""
-        if not plan.new_partnership:
+    def _create_partnerships(self, lines: list[tuple[int, Any]], lookup: Lookup, done: dict[int, _Written]) -> None:
+        """Open the batch's new partnerships together, then place each at its stage (one engine step per stage)."""
+        if not lines:
             return
+        data = [self._creation(row, plan, org, contact) for _i, (row, plan, org, contact, *_) in lines]
+        created = partnerships.create_partnerships(self.session, data, self.actor)
+        by_stage: dict[str, list[tuple[Partnership, str | None, None]]] = {}
+        for (index, (row, plan, _organisation, contact, *_)), partnership in zip(lines, created, strict=True):
+            key = row.partnership_key()
+            partnership.external_ref = key
+            lookup.partnerships[key] = partnership
+            if contact is not None:
+                contact.is_focal_point = True
+            done[index].created = True
+            done[index].partnership_id = partnership.id
+            self.summary.partnerships_created += 1
+            if plan.move_stage:
+                by_stage.setdefault(plan.move_stage, []).append((partnership, self._evidence(row.line), None))
+        for stage, items in by_stage.items():
+            for result in engine.fire_many(self.session, "partnership", items, f"import_as_{stage}", self.actor_id):
+                if isinstance(result, DomainError):  # a new partnership meets no guard of these: a bug, not a line
+                    raise result
+
+    def _creation(
+        self, row: ParsedRow, plan: Resolution, organisation: Organisation, contact: Contact | None
+    ) -> PartnershipCreate:
+        """What the partnerships service is asked to open for a line."""
         key = row.partnership_key()
-        lookup.partnerships.pop(key, None)
-        for keys in (lookup.created, lookup.stated, lookup.recorded):
-            keys.discard(key)
-        lookup.stages.pop(key, None)
+        project = None
+        if row.start_date or row.end_date:
+            project = ProjectInput(name=row.title or key, start_date=row.start_date, end_date=row.end_date)
+        return PartnershipCreate(
+            title=row.title or key,
+            area_codes=list(row.areas),
+            owner_id=plan.owner_id,
+            project=project,
+            parties=[
+                PartyInput(
+                    organisation_id=organisation.id,
+                    role=row.role or PartyRole.LEAD_PARTNER,
+                    focal_point_id=contact.id if contact else None,
+                )
+            ],
+        )
+
+    def _record_agreements(self, lines: list[tuple[int, ParsedRow, Partnership]], done: dict[int, _Written]) -> None:
+        """Record the batch's existing MOUs as signed, then active or expired as today requires."""
+        lines = [item for item in lines if item[2].stage in ("formalising", "formal")]
+        if not lines:
+            return
+        agreements, evidence = [], []
+        for _index, row, partnership in lines:
+            assert row.start_date is not None and row.end_date is not None
+            agreement = Agreement(
+                partnership_id=partnership.id,
+                kind=AgreementKind.MOU,
+                title=f"{partnership.title} (MoU)"[:300],
+                effective_date=row.start_date,
+                end_date=row.end_date,
+                notice_period_days=row.notice_period_days if row.notice_period_days is not None else 30,
+            )
+            agreement.partnership = partnership
+            agreements.append(agreement)
+            evidence.append(self._evidence(row.line) + (f"; signed on {row.signed_date}" if row.signed_date else ""))
+        errors = recording.record_many(self.session, agreements, evidence, self.actor_id)
+        self.summary.reminders_planned += recording.planned_reminders(self.session, [a.id for a in agreements])
+        for (index, row, partnership), agreement, error in zip(lines, agreements, errors, strict=True):
+            if error is not None:
+                self.summary.notes.append(f"line {row.line}: the agreement could not be recorded: {error.detail}")
+                continue
+            self.summary.agreements_recorded += 1
+            done[index].changed = True
+            if row.partnership_key() not in self.state.created:
+                self.summary.partnerships_updated.add(partnership.id)
+            if agreement.status != "active":
+                ended = f"; the partnership is now {partnership.stage}" if partnership.stage != "formal" else ""
+                status = agreement.status
+                self.summary.notes.append(
+                    f"line {row.line}: the agreement of {partnership.reference} is recorded as {status}{ended}"
+                )
 
     def _prepare(self, row: ParsedRow, lookup: Lookup) -> None:
         """Report the line's non-exact values and date disagreement; derive a title it does not give."""
@@ -252,56 +328,21 @@ class BatchImporter:
         contact: Contact | None,
         done: _Written,
     ) -> None:
+        """A line about a partnership already recorded, or created by an earlier line: complete it, apply changes."""
         key = row.partnership_key()
         partnership = lookup.partnerships.get(key)
-        if contact is not None and contact.id is None:
-            self.session.flush()  # the focal point needs its id
-        if partnership is None and not plan.new_partnership:
-            raise invalid("partnership_ref", f"partnership {key!r} could not be created from an earlier line")
         if partnership is None:
-            partnership = self._create_partnership(row, plan, organisation, contact, key)
-            lookup.partnerships[key] = partnership
-            done.created = True
-        else:
-            done.changed = self._complete(row, plan, lookup, partnership, organisation, contact) or done.changed
+            raise invalid("partnership_ref", f"partnership {key!r} could not be created from an earlier line")
+        done.changed = self._complete(row, plan, lookup, partnership, organisation, contact) or done.changed
         done.partnership_id = partnership.id
         if plan.move_stage and engine.get_workflow("partnership").state_of(partnership) != plan.move_stage:
             self._place(partnership, plan.move_stage, row.line)
             done.changed = True
-        if plan.record_agreement:
-            self._record_agreement(row, partnership)
-            done.changed = True
         if plan.differences:
             done.conflict = self._differences(row, plan, partnership, contact)
             done.changed = done.changed or done.conflict is None
-        if done.changed and not done.created:
+        if done.changed and key not in self.state.created:
             self.summary.partnerships_updated.add(partnership.id)
-
-    def _create_partnership(
-        self, row: ParsedRow, plan: Resolution, organisation: Organisation, contact: Contact | None, key: str
-    ) -> Partnership:
-        project = None
-        if row.start_date or row.end_date:
-            project = ProjectInput(name=row.title or key, start_date=row.start_date, end_date=row.end_date)
-        data = PartnershipCreate(
-            title=row.title or key,
-            area_codes=list(row.areas),
-            owner_id=plan.owner_id,
-            project=project,
-            parties=[
-                PartyInput(
-                    organisation_id=organisation.id,
-                    role=row.role or PartyRole.LEAD_PARTNER,
-                    focal_point_id=contact.id if contact else None,
-                )
-            ],
-        )
-        partnership = partnerships.create_partnership(self.session, data, self.actor)
-        partnership.external_ref = key
-        if contact is not None:
-            contact.is_focal_point = True
-        self.summary.partnerships_created += 1
-        return partnership
 
     def _complete(
         self,
@@ -347,26 +388,6 @@ class BatchImporter:
     def _place(self, partnership: Partnership, stage: str, line: int) -> None:
         """Move the partnership to the stage its line records, through the engine's import transition."""
         engine.fire(self.session, "partnership", partnership, f"import_as_{stage}", self.actor_id, self._evidence(line))
-
-    def _record_agreement(self, row: ParsedRow, partnership: Partnership) -> None:
-        """Record the partnership's existing MOU as signed, then as active or expired as today requires."""
-        assert row.start_date is not None and row.end_date is not None
-        terms = existing.ExistingTerms(
-            title=f"{partnership.title} (MoU)"[:300],
-            effective_date=row.start_date,
-            end_date=row.end_date,
-            notice_period_days=row.notice_period_days if row.notice_period_days is not None else 30,
-        )
-        evidence = self._evidence(row.line) + (f"; signed on {row.signed_date}" if row.signed_date else "")
-        agreement = existing.open_existing(self.session, partnership, terms, self.actor_id)
-        existing.record_existing(self.session, agreement, evidence, actor=None, actor_id=self.actor_id)
-        self.summary.agreements_recorded += 1
-        self.summary.reminders_planned += existing.planned_reminder_count(self.session, agreement)
-        if agreement.status != "active":
-            self.summary.notes.append(
-                f"line {row.line}: the agreement of {partnership.reference} is recorded as {agreement.status}"
-                + (f"; the partnership is now {partnership.stage}" if partnership.stage != "formal" else "")
-            )
 
     def _differences(
         self, row: ParsedRow, plan: Resolution, partnership: Partnership, contact: Contact | None

@@ -208,6 +208,7 @@ def create_partnerships(session: Session, items: list[PartnershipCreate], actor:
                 parties=_build_parties(session, data.parties),
                 areas=[areas[code.strip()] for code in dict.fromkeys(data.area_codes)],
                 handles_personal_data=data.handles_personal_data,
+                agreements=[],  # known empty: guards that look at agreements need not load them
             )
         )
     session.add_all(partnerships)

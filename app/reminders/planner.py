@@ -175,6 +175,13 @@ def _reconcile(
         )
         for row in session.scalars(stmt.order_by(Reminder.id)):
             pending.setdefault((row.kind.value, row.offset_days, row.recipient_email), row)
+    fresh = [item for item in wanted if item.slot not in pending and item.send_day >= today]
+    keys = [item.dedupe_key for item in fresh]
+    taken_by_key = (
+        {row.dedupe_key: row for row in session.scalars(select(Reminder).where(Reminder.dedupe_key.in_(keys)))}
+        if keys
+        else {}
+    )
     for item in wanted:
         row = pending.pop(item.slot, None)
         if row is not None:
@@ -186,7 +193,7 @@ def _reconcile(
             continue
         if item.send_day < today:
             continue  # its day has passed before it was ever planned: not worth an email now
-        taken = session.scalars(select(Reminder).where(Reminder.dedupe_key == item.dedupe_key)).first()
+        taken = taken_by_key.get(item.dedupe_key)
         if taken is not None:
             if taken.status in (ReminderStatus.CANCELLED, ReminderStatus.SKIPPED):  # applies again: revive it
                 taken.status, taken.cancel_reason, taken.attempts, taken.last_error = (
