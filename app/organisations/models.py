@@ -35,6 +35,9 @@ LEGAL_SUFFIXES = frozenset(
 """Legal-form words ignored at the end of a name when looking for duplicates ("Acme Ltd" is "Acme")."""
 
 
+INNER_APOSTROPHE = re.compile(r"(?<=\w)['\u2019\u2018`\u00b4](?=\w)")
+
+
 def plain_words(value: str) -> list[str]:
     """The words of ``value`` in lower case, without accents or punctuation ("Côte-d'Ivoire" → cote d ivoire)."""
     decomposed = unicodedata.normalize("NFKD", value.casefold())
@@ -44,8 +47,11 @@ def plain_words(value: str) -> list[str]:
 
 
 def organisation_name_key(name: str) -> str:
-    """The form of a name two duplicates share: case, accents, punctuation, spacing and legal suffixes ignored."""
-    words = plain_words(name)
+    """The form of a name two duplicates share: case, accents, punctuation, spacing and legal suffixes ignored.
+
+    An apostrophe inside a word joins it ("Women's" and "WOMENS" are one name; "L'Union" is "lunion").
+    """
+    words = plain_words(INNER_APOSTROPHE.sub("", name))
     while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()
     return " ".join(words)[:300]
