@@ -29,6 +29,7 @@ class DateOrderFinding:
     day_first_count: int = 0
     month_first_count: int = 0
     given: bool = False
+    _by_line: dict[int, str] | None = field(default=None, repr=False)
 
     @property
     def mixed(self) -> bool:
@@ -57,6 +58,15 @@ class DateOrderFinding:
                 f"(e.g. {_example(self.month_first)})"
             )
         return "no date shows the order of day and month; ambiguous dates are read day first and flagged"
+
+    def order_for(self, line: int) -> DateOrder:
+        """How to read this line's ambiguous dates: the file's order, or in a mixed file what the line itself shows."""
+        if not self.mixed:
+            return self.order
+        if self._by_line is None:
+            self._by_line = {number: "month_first" for number, _text in self.month_first}
+            self._by_line.update({number: "day_first" for number, _text in self.day_first})
+        return self._by_line.get(line, "auto")  # type: ignore[return-value]
 
     def disagreement(self, line: int) -> str | None:
         """Why this line's dates disagree with the rest of a mixed file, if they do."""

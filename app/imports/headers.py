@@ -540,10 +540,35 @@ def match_columns(headers: list[str], given: dict[str, str] | None = None) -> He
         if name not in taken_fields:
             taken_fields.add(name)
             chosen[index] = ColumnMatch(index, texts[index], name, how)
+    _contact_block(chosen)
     columns = [chosen[index] for index in sorted(chosen)]
     ignored = [text for index, text in enumerate(texts) if text and index not in chosen]
     missing = [spec.name for spec in FIELDS.values() if spec.required and spec.name not in taken_fields]
     return HeaderMapping(columns, ignored, missing, list(texts))
+
+
+CONTACT_FOLLOWERS = {"email": "contact_email"}
+
+
+def _contact_block(chosen: dict[int, ColumnMatch]) -> None:
+    """A bare "E-mail" just after the contact person's name (or after its phone) is that person's e-mail.
+
+    Offices write "Contact person | E-mail | Phone": the e-mail there is not the organisation's general one.
+    Only when no column says contact e-mail outright, and never over a column the user mapped by hand.
+    """
+    fields = {match.field for match in chosen.values()}
+    if "contact_name" not in fields or "contact_email" in fields:
+        return
+    name_index = next(index for index, match in chosen.items() if match.field == "contact_name")
+    for index in (name_index + 1, name_index + 2):
+        match = chosen.get(index)
+        if match is None:
+            return
+        if match.field in CONTACT_FOLLOWERS and match.how != "given":
+            chosen[index] = ColumnMatch(index, match.header, CONTACT_FOLLOWERS[match.field], "meaning")
+            return
+        if match.field != "contact_phone":
+            return
 
 
 def _resemblance(header: str, name: str) -> int:

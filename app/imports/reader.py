@@ -55,7 +55,7 @@ class _Detach:
 
 
 class _BlankCounter:
-    """Counts blank lines; those above the header are not data, so their line numbers are kept until it is found."""
+    """Counts the blank lines of the file, above the header and below it."""
 
     def __init__(self) -> None:
         self.lines: list[int] = []
@@ -70,7 +70,7 @@ class _BlankCounter:
 
     def found_header(self, line: int) -> None:
         self.header_line = line
-        self.later += sum(1 for number in self.lines if number > line)
+        self.later += len(self.lines)  # blank lines above the header are skipped and counted too
         self.lines = []
 
     def after(self, _line: int) -> int:
@@ -97,7 +97,7 @@ class Table:
 
     @property
     def blank_rows(self) -> int:
-        """How many blank lines below the header were read so far (they are skipped, not yielded)."""
+        """How many blank lines were read so far (they are skipped, not yielded)."""
         return self._blanks.after(self.header_line) if self._blanks is not None else 0
 
     def close(self) -> None:

@@ -238,6 +238,13 @@ def parse_row(
         problems.append(
             Problem(label("end_date"), f"the end date {row.end_date} is before the start date {row.start_date}")
         )
+    elif row.stage == "formal" and row.start_date and row.end_date == row.start_date:
+        problems.append(
+            Problem(
+                label("end_date"),
+                f"an agreement cannot start and end on the same day ({row.end_date}): check the end date",
+            )
+        )
     owner = text("owner_email")
     if owner:
         found = email_address(owner)

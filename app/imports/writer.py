@@ -84,7 +84,7 @@ class BatchImporter:
             elif is_total_row(raw):
                 parsed.append((line, raw, None, RowOutcome(line, "skipped", None, "a total or summary line")))
             else:
-                row, problems = parse_row(line, self._cells(raw), self.labels, self.dates.order)
+                row, problems = parse_row(line, self._cells(raw), self.labels, self.dates.order_for(line))
                 outcome = None if row is not None else _rejection(line, problems)
                 parsed.append((line, raw, row, outcome))
         lookup = self._prefetch([row for _, _, row, _ in parsed if row is not None])
@@ -99,6 +99,9 @@ class BatchImporter:
             resolution = resolver.resolve(row, lookup)
             if isinstance(resolution, Problem):
                 planned.append(RowOutcome(line, "rejected", resolution.column, resolution.reason))
+                continue
+            if resolution.differences and not self.options.update:
+                planned.append(self._unapplied(row, resolution))
                 continue
             planned.append((row, resolution, *self._write_organisation(row, resolution, lookup)))
         self.session.flush()
@@ -209,6 +212,17 @@ class BatchImporter:
                 self.summary.notes.append(
                     f"line {row.line}: the agreement of {partnership.reference} is recorded as {status}{ended}"
                 )
+
+    def _unapplied(self, row: ParsedRow, plan: Resolution) -> RowOutcome:
+        """A line that contradicts the record, without --update: its differences are listed, nothing is written."""
+        partnership = plan.partnership
+        assert partnership is not None
+        for difference in plan.differences:
+            self.summary.conflict(ConflictLine(row.line, partnership.reference, difference.describe(), False))
+        listed = "; ".join(difference.describe() for difference in plan.differences)
+        reason = f"differs from {partnership.reference}: {listed}; import with --update to apply"
+        ids = {"organisation_id": getattr(plan.organisation, "id", None), "partnership_id": partnership.id}
+        return RowOutcome(row.line, "conflict", plan.differences[0].column, reason, **ids)
 
     def _prepare(self, row: ParsedRow, lookup: Lookup) -> None:
         """Report the line's non-exact values and date disagreement; derive a title it does not give."""
@@ -392,25 +406,20 @@ class BatchImporter:
     def _differences(
         self, row: ParsedRow, plan: Resolution, partnership: Partnership, contact: Contact | None
     ) -> str | None:
-        """List each difference as a conflict; with --update apply it. The reason the line stays in conflict."""
-        unresolved: list[str] = []
+        """Apply each difference (--update) and list it; the reason the line stays in conflict, if one is refused."""
+        refusals: list[str] = []
         for difference in plan.differences:
             refused = None
-            if self.options.update:
-                try:
-                    self._apply(difference.kind, row, partnership, contact)
-                except DomainError as exc:
-                    refused = exc.detail
-            applied = self.options.update and refused is None
+            try:
+                self._apply(difference.kind, row, partnership, contact)
+            except DomainError as exc:
+                refused = exc.detail
             self.summary.conflict(
-                ConflictLine(row.line, partnership.reference, difference.describe(), applied, refused)
+                ConflictLine(row.line, partnership.reference, difference.describe(), refused is None, refused)
             )
-            if not applied:
-                unresolved.append(difference.describe() + (f" ({refused})" if refused else ""))
-        if not unresolved:
-            return None
-        hint = "" if self.options.update else "; import with --update to apply"
-        return f"differs from {partnership.reference}: " + "; ".join(unresolved) + hint
+            if refused:
+                refusals.append(f"{difference.describe()} ({refused})")
+        return f"differs from {partnership.reference}: " + "; ".join(refusals) if refusals else None
 
     def _apply(self, kind: str, row: ParsedRow, partnership: Partnership, contact: Contact | None) -> None:
         savepoint = self.session.begin_nested()
