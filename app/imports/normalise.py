@@ -1,24 +1,41 @@
-"""Tolerant reading of messy inventory values: countries, partner types, modalities, areas, roles, dates, names.
+"""Tolerant reading of messy inventory values: countries, partner types, modalities, areas, roles, dates, contacts.
 
-Pure functions, no database. Each reader returns ``Read(value, doubt)`` — ``doubt`` says in words why the
-value was guessed (a typo corrected, an ambiguous date) — or raises ``Unreadable`` with the reason.
+Pure functions, no database. Each reader returns ``Read(value, doubt, exact)``: ``doubt`` says in words why the value
+was guessed (a typo corrected, an ambiguous date); ``exact`` is false whenever the cell was not the canonical code or
+name (a synonym, a phrase, a translation, a short form, a typo), so an import can list every mapping it made. A value
+that cannot be read raises ``Unreadable`` with the reason.
+
+The words come from ``vocabulary`` (English, French, Spanish) and, for countries, from pycountry and Babel. Near
+matches are found by rapidfuzz and **never cross a negation**: every phrase, of the vocabulary and of the cell alike,
+is read into *markers* — the pole each polar word takes on an axis of meaning (formal/informal, signed/unsigned or
+draft, written/verbal…), a negation ("not", "sans", "sin", "non-", "in-", "un-") turning a pole into its opposite.
+Whatever is found other than by the phrase itself (spelling, spacing, word order, a typo) is taken only when its
+markers equal the cell's; a near phrase whose markers differ is refused with the reason, never read.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from numbers import Real
 from typing import Any, Generic, Literal, TypeVar
 
 import pycountry
+from babel import Locale, localedata
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA, DamerauLevenshtein, Levenshtein
 
+from app.imports import vocabulary as vocab
 from app.organisations.models import OrganisationKind, organisation_name_key, plain_words, registration_key
 from app.partnerships.models import PartyRole
 
 T = TypeVar("T")
+V = TypeVar("V")
 DateOrder = Literal["auto", "day_first", "month_first"]
 
 __all__ = [
@@ -30,12 +47,14 @@ __all__ = [
     "area_codes",
     "country_code",
     "email_address",
+    "is_total_row",
     "match_headers",
     "modality_stage",
     "organisation_kind",
     "organisation_name_key",
     "parse_date",
     "party_role",
+    "phone_number",
     "registration_key",
     "website_address",
 ]
@@ -47,10 +66,11 @@ class Unreadable(ValueError):
 
 @dataclass(frozen=True)
 class Read(Generic[T]):
-    """A value read from a cell, and why it is doubtful if it was guessed."""
+    """A value read from a cell, why it is doubtful if it was guessed, and whether the cell named it exactly."""
 
     value: T
     doubt: str | None = None
+    exact: bool = True
 
 
 def _key(value: str) -> str:
@@ -58,506 +78,715 @@ def _key(value: str) -> str:
     return " ".join(plain_words(value)).replace("organization", "organisation").replace("labor", "labour")
 
 
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Edits (insert, delete, replace, swap two neighbours) from ``a`` to ``b``; ``limit + 1`` once beyond ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    before: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, start=1):
-        current = [i]
-        for j, char_b in enumerate(b, start=1):
-            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                cost = min(cost, before[j - 2] + 1)
-            current.append(cost)
-        if min(current) > limit:
-            return limit + 1
-        before, previous = previous, current
-    return previous[-1]
+def _reader(maxsize: int) -> Callable[[Callable[[str], Read[Any]]], Callable[[str], Read[Any]]]:
+    """``lru_cache`` for a reader that may refuse: refusals are remembered too, as a file repeats its bad values."""
+
+    def wrap(function: Callable[[str], Read[Any]]) -> Callable[[str], Read[Any]]:
+        @lru_cache(maxsize=maxsize)
+        def outcome(value: str) -> Read[Any] | str:
+            try:
+                return function(value)
+            except Unreadable as exc:
+                return str(exc)  # the message, not the exception: a cached traceback would keep its frames alive
+
+        @functools.wraps(function)
+        def read(value: str) -> Read[Any]:
+            result = outcome(value)
+            if isinstance(result, str):
+                raise Unreadable(result)
+            return result
+
+        read.cache_clear = outcome.cache_clear  # type: ignore[attr-defined]
+        read.cache_info = outcome.cache_info  # type: ignore[attr-defined]
+        return read
+
+    return wrap
 
 
-def _closest(key: str, table: dict[str, T]) -> tuple[str, T] | None:
-    """The one entry of ``table`` within a small edit distance of ``key`` (1 for short words, 2 for longer)."""
-    if len(key) < 4:
-        return None
-    limit = 1 if len(key) <= 7 else 2
-    best: dict[T, str] = {}
-    best_distance = limit + 1
-    for candidate, value in table.items():
-        if len(candidate) < 4:
-            continue
-        distance = edit_distance(key, candidate, limit)
-        if distance < best_distance:
-            best_distance, best = distance, {value: candidate}
-        elif distance == best_distance and distance <= limit:
-            best.setdefault(value, candidate)
-    if best_distance > limit or len(best) != 1:
-        return None  # nothing close, or several different answers equally close: no guess
-    value, candidate = next(iter(best.items()))
-    return candidate, value
+# Phrases, their markers, and near matches ---------------------------------------------------------------------------
+
+_SPELLING = {"organization": "organisation", "organizations": "organisations", "labor": "labour", "center": "centre"}
+_IZE = re.compile(r"iz(e|ed|es|ing|ation|ations)$")
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 
 
-# Countries ---------------------------------------------------------------------------------------------------
-
-COUNTRY_VARIANTS = {
-    "ivory coast": "CI",
-    "cote d ivoire": "CI",
-    "cote divoire": "CI",
-    "drc": "CD",
-    "dr congo": "CD",
-    "d r congo": "CD",
-    "rdc": "CD",
-    "congo dem rep": "CD",
-    "congo democratic republic": "CD",
-    "democratic republic of congo": "CD",
-    "democratic republic of the congo": "CD",
-    "congo kinshasa": "CD",
-    "republic of congo": "CG",
-    "republic of the congo": "CG",
-    "congo rep": "CG",
-    "congo brazzaville": "CG",
-    "uk": "GB",
-    "u k": "GB",
-    "great britain": "GB",
-    "britain": "GB",
-    "england": "GB",
-    "scotland": "GB",
-    "wales": "GB",
-    "royaume uni": "GB",
-    "usa": "US",
-    "u s a": "US",
-    "us": "US",
-    "united states": "US",
-    "united states of america": "US",
-    "america": "US",
-    "etats unis": "US",
-    "turkiye": "TR",
-    "turkey": "TR",
-    "russia": "RU",
-    "south korea": "KR",
-    "korea": "KR",
-    "korea rep": "KR",
-    "north korea": "KP",
-    "iran": "IR",
-    "syria": "SY",
-    "laos": "LA",
-    "lao pdr": "LA",
-    "vietnam": "VN",
-    "bolivia": "BO",
-    "venezuela": "VE",
-    "tanzania": "TZ",
-    "moldova": "MD",
-    "palestine": "PS",
-    "state of palestine": "PS",
-    "opt": "PS",
-    "occupied palestinian territory": "PS",
-    "czech republic": "CZ",
-    "swaziland": "SZ",
-    "burma": "MM",
-    "cape verde": "CV",
-    "the gambia": "GM",
-    "gambia the": "GM",
-    "macedonia": "MK",
-    "holland": "NL",
-    "the netherlands": "NL",
-    "uae": "AE",
-    "emirates": "AE",
-    "micronesia": "FM",
-    "vatican": "VA",
-    "brunei": "BN",
-    "maroc": "MA",
-    "tunisie": "TN",
-    "algerie": "DZ",
-    "mauritanie": "MR",
-    "tchad": "TD",
-    "cameroun": "CM",
-    "guinee": "GN",
-    "allemagne": "DE",
-    "espagne": "ES",
-    "suisse": "CH",
-    "belgique": "BE",
-    "egypte": "EG",
-    "ethiopie": "ET",
-    "libye": "LY",
-    "irak": "IQ",
-    "liban": "LB",
-    "jordanie": "JO",
-    "somalie": "SO",
-    "soudan": "SD",
-    "italie": "IT",
-    "grece": "GR",
-}
+def _words(text: str) -> list[str]:
+    """The words of a cell in lower case without accents, in British spelling ("organization" → organisation)."""
+    return [_SPELLING.get(word) or _IZE.sub(r"is\1", word) for word in plain_words(text.translate(_LIGATURES))]
 
 
-@lru_cache(maxsize=1)
-def _country_names() -> dict[str, str]:
-    names: dict[str, str] = {}
-    for country in pycountry.countries:
-        for attribute in ("name", "official_name", "common_name"):
-            value = getattr(country, attribute, None)
-            if value:
-                names[_key(value)] = country.alpha_2
-                # "Congo, The Democratic Republic of the" is also written without its inverted part.
-                if "," in value:
-                    head, tail = value.split(",", 1)
-                    names[_key(f"{tail} {head}")] = country.alpha_2
-                    names.setdefault(_key(head), country.alpha_2)
-    names.update(COUNTRY_VARIANTS)
-    return names
+def _typo_limit(length: int) -> int:
+    """How many edits a typo of a phrase this long may hold: none below 4 letters, up to 3 in long phrases."""
+    return 0 if length < 4 else 1 if length <= 7 else 2 if length <= 14 else 3
+
+
+@dataclass(frozen=True)
+class _Pole:
+    axis: str
+    sign: str  # "+", "-", or "?" when a misspelt word could be either
+    negated: bool = False  # the word carries its own negation ("informal", "unsigned")
+    near: tuple[str, ...] = ()  # the polar words a misspelling is equally close to
+
+
+def _flip(sign: str) -> str:
+    return {"+": "-", "-": "+"}.get(sign, sign)
+
+
+class _Lexicon:
+    """The polar words of one kind of value, their negated forms ("in" + formal), and near spellings of them."""
+
+    def __init__(self, axes: Mapping[str, vocab.Axis]) -> None:
+        self.axes = dict(axes)
+        self.poles: dict[str, _Pole] = {}
+        for name, axis in axes.items():
+            for sign, group in (("+", axis.positive), ("-", axis.negative)):
+                self.poles.update({word: _Pole(name, sign) for word in group})
+        for name, axis in axes.items():
+            for sign, group in (("+", axis.positive), ("-", axis.negative)):
+                for word in group if axis.negatable else ():
+                    for prefix in vocab.NEGATING_PREFIXES:
+                        self.poles.setdefault(prefix + word, _Pole(name, _flip(sign), negated=True))
+        self.forms = [word for word in self.poles if len(word) >= 4]
+        self.negatable = any(axis.negatable for axis in axes.values())
+        self._near: dict[str, _Pole | None] = {}
+
+    def pole(self, word: str, fuzzy: bool = True) -> _Pole | None:
+        """The pole ``word`` takes; a misspelling counts only if it keeps the first letter and is clearly nearer
+        one pole than the other (by two edits), else its pole is "?"."""
+        found = self.poles.get(word)
+        if found is not None or not fuzzy or len(word) < 4:
+            return found
+        if word not in self._near:
+            self._near[word] = self._nearest_pole(word)
+        return self._near[word]
+
+    def _nearest_pole(self, word: str) -> _Pole | None:
+        limit = 1 if len(word) <= 8 else 2
+        hits = process.extract(word, self.forms, scorer=DamerauLevenshtein.distance, score_cutoff=limit + 1, limit=None)
+        close = [(d, self.poles[form]) for form, d, _ in hits if d <= limit and form[0] == word[0]]
+        if not close:
+            return None
+        best, pole = min(close, key=lambda hit: hit[0])
+        group = (pole.axis, pole.sign)
+        rivals = [(d, other) for other, d, _ in hits if (self.poles[other].axis, self.poles[other].sign) != group]
+        if rivals and min(rivals)[0] <= best + 1:  # any other pole, of any axis, must be two edits further
+            return _Pole(pole.axis, "?", near=(self.name(pole), self.name(self.poles[min(rivals)[1]])))
+        return pole
+
+    def name(self, pole: _Pole) -> str:
+        """The plain word for a pole ("informal" for "ilformal"), as its axis names it in messages."""
+        return self.axes[pole.axis].choice.split(" or ")[pole.sign == "-"]
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    words: tuple[str, ...]  # every word as written
+    key: str  # the words that carry meaning: no articles, no numbers
+    markers: frozenset[tuple[str, str]]
+    unsure: tuple[str, ...] = ()  # why the pole of a word cannot be told
+
+
+_NEGATIONS = tuple(word for word in (*vocab.NEGATION_WORDS, *vocab.NEGATING_PREFIXES) if len(word) > 1)
 
 
 @lru_cache(maxsize=4096)
-def country_code(value: str) -> Read[str]:
-    """An ISO 3166-1 alpha-2 code from a code (KE, KEN) or a name in several spellings; a close typo is doubtful."""
-    text = value.strip()
-    if not text:
-        raise Unreadable("the country is missing")
-    key = _key(text)
-    if len(text) == 2 and text.isalpha():
-        found = pycountry.countries.get(alpha_2=text.upper())
-        if found is not None:
-            return Read(found.alpha_2)
-    if len(text) == 3 and text.isalpha() and key not in COUNTRY_VARIANTS:
-        found = pycountry.countries.get(alpha_3=text.upper())
-        if found is not None:
-            return Read(found.alpha_2)
-    names = _country_names()
-    if key in names:
-        return Read(names[key])
-    close = _closest(key, names)
-    if close is not None:
-        _candidate, code = close
-        return Read(code, f"country {text!r} is not a known name; read as {_country_label(code)} ({code})")
-    raise Unreadable(f"unknown country {text!r}: give an ISO code (e.g. KE) or the country's name")
+def _looks_negative(word: str) -> bool:
+    """Whether an unknown word is one edit from a negation word or prefix ("noa", "mon", "u", "inf")."""
+    return not word.isdigit() and any(OSA.distance(word, negation, score_cutoff=1) <= 1 for negation in _NEGATIONS)
 
 
-def _country_label(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code)
-    return getattr(country, "common_name", None) or country.name if country else code
-
-
-# Partner types ------------------------------------------------------------------------------------------------
-
-KIND_WORDS: dict[str, OrganisationKind] = {
-    **{_key(kind.value): kind for kind in OrganisationKind},
-    "international ngo": OrganisationKind.INTERNATIONAL_CSO,
-    "ingo": OrganisationKind.INTERNATIONAL_CSO,
-    "international cso": OrganisationKind.INTERNATIONAL_CSO,
-    "international non governmental organisation": OrganisationKind.INTERNATIONAL_CSO,
-    "international civil society organisation": OrganisationKind.INTERNATIONAL_CSO,
-    "ngo": OrganisationKind.NATIONAL_CSO,
-    "nngo": OrganisationKind.NATIONAL_CSO,
-    "national ngo": OrganisationKind.NATIONAL_CSO,
-    "local ngo": OrganisationKind.NATIONAL_CSO,
-    "cso": OrganisationKind.NATIONAL_CSO,
-    "national cso": OrganisationKind.NATIONAL_CSO,
-    "civil society": OrganisationKind.NATIONAL_CSO,
-    "civil society organisation": OrganisationKind.NATIONAL_CSO,
-    "non governmental organisation": OrganisationKind.NATIONAL_CSO,
-    "ong": OrganisationKind.NATIONAL_CSO,
-    "association": OrganisationKind.NATIONAL_CSO,
-    "cbo": OrganisationKind.COMMUNITY_BASED,
-    "community based": OrganisationKind.COMMUNITY_BASED,
-    "community based organisation": OrganisationKind.COMMUNITY_BASED,
-    "community group": OrganisationKind.COMMUNITY_BASED,
-    "community organisation": OrganisationKind.COMMUNITY_BASED,
-    "grassroots": OrganisationKind.COMMUNITY_BASED,
-    "igo": OrganisationKind.INTERGOVERNMENTAL,
-    "intergovernmental": OrganisationKind.INTERGOVERNMENTAL,
-    "intergovernmental organisation": OrganisationKind.INTERGOVERNMENTAL,
-    "inter governmental": OrganisationKind.INTERGOVERNMENTAL,
-    "regional": OrganisationKind.REGIONAL,
-    "regional organisation": OrganisationKind.REGIONAL,
-    "regional body": OrganisationKind.REGIONAL,
-    "regional economic community": OrganisationKind.REGIONAL,
-    "rec": OrganisationKind.REGIONAL,
-    "university": OrganisationKind.ACADEMIC,
-    "academic": OrganisationKind.ACADEMIC,
-    "academia": OrganisationKind.ACADEMIC,
-    "academic institution": OrganisationKind.ACADEMIC,
-    "research institute": OrganisationKind.ACADEMIC,
-    "college": OrganisationKind.ACADEMIC,
-    "think tank": OrganisationKind.THINK_TANK,
-    "thinktank": OrganisationKind.THINK_TANK,
-    "policy institute": OrganisationKind.THINK_TANK,
-    "private sector": OrganisationKind.PRIVATE_SECTOR,
-    "private": OrganisationKind.PRIVATE_SECTOR,
-    "company": OrganisationKind.PRIVATE_SECTOR,
-    "business": OrganisationKind.PRIVATE_SECTOR,
-    "corporate": OrganisationKind.PRIVATE_SECTOR,
-    "enterprise": OrganisationKind.PRIVATE_SECTOR,
-    "government": OrganisationKind.GOVERNMENT,
-    "govt": OrganisationKind.GOVERNMENT,
-    "gov": OrganisationKind.GOVERNMENT,
-    "ministry": OrganisationKind.GOVERNMENT,
-    "public authority": OrganisationKind.GOVERNMENT,
-    "local authority": OrganisationKind.GOVERNMENT,
-    "municipality": OrganisationKind.GOVERNMENT,
-    "un": OrganisationKind.UN_AGENCY,
-    "un agency": OrganisationKind.UN_AGENCY,
-    "un entity": OrganisationKind.UN_AGENCY,
-    "united nations": OrganisationKind.UN_AGENCY,
-    "united nations agency": OrganisationKind.UN_AGENCY,
-    "other": OrganisationKind.OTHER,
-}
-
-
-@lru_cache(maxsize=1024)
-def organisation_kind(value: str) -> Read[OrganisationKind]:
-    """The kind of partner from words such as "NGO", "INGO", "University", "UN agency"; a close typo is doubtful."""
-    text = value.strip()
-    if not text:
-        raise Unreadable("the partner type is missing")
-    key = _key(text)
-    if key in KIND_WORDS:
-        return Read(KIND_WORDS[key])
-    close = _closest(key, KIND_WORDS)
-    if close is not None:
-        return Read(close[1], f"partner type {text!r} read as {close[1].value}")
-    known = ", ".join(kind.value for kind in OrganisationKind)
-    raise Unreadable(f"unknown partner type {text!r}; use one of: {known} (or NGO, INGO, CBO, university, …)")
-
-
-# Modalities ---------------------------------------------------------------------------------------------------
-
-MODALITY_WORDS = {
-    "mou": "formal",
-    "m o u": "formal",
-    "memorandum": "formal",
-    "memorandum of understanding": "formal",
-    "agreement": "formal",
-    "signed agreement": "formal",
-    "contract": "formal",
-    "contractual": "formal",
-    "formal": "formal",
-    "signed": "formal",
-    "informal": "informal",
-    "informal agreement": "informal",
-    "verbal": "informal",
-    "verbal agreement": "informal",
-    "letter of intent": "informal",
-    "loi": "informal",
-    "in principle": "informal",
-    "agreement in principle": "informal",
-    "undertaking": "informal",
-    "ad hoc": "ad_hoc",
-    "adhoc": "ad_hoc",
-    "ad hoc interaction": "ad_hoc",
-    "event": "ad_hoc",
-    "one off": "ad_hoc",
-    "oneoff": "ad_hoc",
-    "meeting": "ad_hoc",
-    "negotiating": "formalising",
-    "in negotiation": "formalising",
-    "under negotiation": "formalising",
-    "formalising": "formalising",
-    "formalizing": "formalising",
-    "drafting": "formalising",
-    "mou in preparation": "formalising",
-}
-
-
-@lru_cache(maxsize=512)
-def modality_stage(value: str) -> Read[str]:
-    """The stage a modality word names: formal, informal, formalising or ad_hoc (empty means ad hoc)."""
-    text = value.strip()
-    if not text:
-        return Read("ad_hoc")
-    key = _key(text)
-    if key in MODALITY_WORDS:
-        return Read(MODALITY_WORDS[key])
-    close = _closest(key, MODALITY_WORDS)
-    if close is not None:
-        return Read(close[1], f"modality {text!r} read as {close[1]}")
-    raise Unreadable(
-        f"unknown modality {text!r}; use MoU/agreement/formal, informal/verbal/letter of intent, "
-        "ad hoc/event/one-off, or negotiating"
+def _word_by_word(written: str, candidate: str) -> bool:
+    """Whether a typo stays within words: as many words, each within its own typo limit, short words untouched
+    ("o-al agreement" is not "agreement", "ou signed" is not "MoU signed")."""
+    pairs = list(zip(written.split(), candidate.split(), strict=False))
+    return len(written.split()) == len(candidate.split()) and all(
+        OSA.distance(mine, theirs, score_cutoff=_typo_limit(len(mine))) <= _typo_limit(len(mine))
+        for mine, theirs in pairs
     )
 
 
-# Areas of engagement ------------------------------------------------------------------------------------------
-
-AREA_WORDS = {
-    "counter_trafficking": [
-        "ct",
-        "counter trafficking",
-        "anti trafficking",
-        "trafficking",
-        "human trafficking",
-        "victims of trafficking",
-        "vot",
-        "counter trafficking and assistance to victims of trafficking",
-    ],
-    "assisted_voluntary_return": [
-        "avr",
-        "avrr",
-        "assisted voluntary return",
-        "assisted voluntary return and reintegration",
-        "voluntary return",
-        "return",
-        "return and reintegration",
-        "reintegration",
-    ],
-    "education_training": [
-        "education",
-        "training",
-        "capacity building",
-        "capacity development",
-        "education and training",
-        "education training and capacity building",
-    ],
-    "migrant_health": ["health", "migrant health", "migration health", "mhpss", "mental health"],
-    "awareness_raising": [
-        "awareness",
-        "awareness raising",
-        "public information",
-        "information campaigns",
-        "awareness raising and public information",
-        "outreach",
-    ],
-    "migrants_rights": [
-        "rights",
-        "migrant rights",
-        "migrants rights",
-        "protection",
-        "protection of migrants rights",
-        "human rights",
-    ],
-    "labour_migration": ["labour", "labour migration", "employment", "recruitment", "labour mobility"],
-    "humanitarian": [
-        "humanitarian",
-        "humanitarian activities",
-        "drr",
-        "disaster risk reduction",
-        "disaster preparedness",
-        "emergency",
-        "emergency response",
-        "cccm",
-        "camp management",
-        "camp coordination and camp management",
-        "community stabilisation",
-        "community stabilization",
-    ],
-    "community_development": [
-        "community development",
-        "livelihoods",
-        "income generation",
-        "infrastructure",
-        "development",
-    ],
-    "research_data": [
-        "research",
-        "data",
-        "data collection",
-        "research and data",
-        "research data collection and information dissemination",
-        "dtm",
-        "studies",
-    ],
-    "policy_dialogue": [
-        "policy",
-        "policy dialogue",
-        "dialogue",
-        "migration policy dialogue",
-        "thematic consultations",
-        "migration policy dialogue and thematic consultations",
-        "governance",
-    ],
-    "resettlement_integration": [
-        "resettlement",
-        "integration",
-        "migrant integration",
-        "resettlement and migrant integration",
-        "social cohesion",
-        "inclusion",
-    ],
-}
-AREA_SYNONYMS = {_key(word): code for code, words in AREA_WORDS.items() for word in [code, *words]}
-_AREA_SEPARATORS = re.compile(r"[;,|/\n]+")
+def _edit_spells_negation(written: str, candidate: str) -> bool:
+    """Whether turning ``written`` into ``candidate`` adds or removes letters that spell a negation: a correction
+    may fix letters, never drop the "no" of "acuerdono firmado"."""
+    removed: dict[int, str] = {}
+    added: dict[int, str] = {}
+    for operation in Levenshtein.editops(written, candidate):
+        if operation.tag in ("delete", "replace"):
+            removed[operation.src_pos] = written[operation.src_pos]
+        if operation.tag in ("insert", "replace"):
+            added[operation.dest_pos] = candidate[operation.dest_pos]
+    for letters in (removed, added):
+        runs = "".join(char if index - 1 in letters or index == min(letters) else f" {char}"
+                       for index, char in sorted(letters.items()))  # fmt: skip
+        if any(negation in run for run in runs.split() for negation in _NEGATIONS):
+            return True
+    return False
 
 
-@lru_cache(maxsize=4096)
+_DATED = re.compile(r"\b(?:on|le|el|du|del|dated|since|depuis|desde)?\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b", re.I)
+
+
+def _read_phrase(text: str, lexicon: _Lexicon, known: frozenset[str], stop: frozenset[str]) -> _Phrase:
+    raw = _words(_DATED.sub(" ", text))  # "MoU signed on 12/03/2021" is "MoU signed"
+    joined: list[str] = []
+    index = 0
+    while index < len(raw):
+        word = raw[index]
+        following = raw[index + 1] if index + 1 < len(raw) else None
+        if word in vocab.DETACHED_PREFIXES and following and following not in known:
+            pole = lexicon.pole(word + following)
+            if pole is not None and (pole.negated or pole.sign == "?"):
+                joined.append(word + following)
+                index += 2
+                continue
+        joined.append(word)
+        index += 1
+    markers: set[tuple[str, str]] = set()
+    unsure: list[str] = []
+    negate = False
+    for word in joined:
+        if word in vocab.NEGATION_WORDS:
+            negate = True
+            continue
+        pole = lexicon.pole(word, fuzzy=word not in known)
+        if pole is None:
+            if lexicon.negatable and word not in known and word not in stop and _looks_negative(word):
+                unsure.append(f"{word!r} is a negation (no, non, not, sin…)")  # a misspelt "non" must not vanish
+                markers.add(("negation", "?"))
+            continue
+        sign = pole.sign
+        if negate and sign != "?":
+            sign = "?" if pole.negated else _flip(sign)  # "not unsigned": no guess
+            if sign == "?":
+                unsure.append(f"{word!r} after a negation means {lexicon.axes[pole.axis].choice}")
+        elif sign == "?":
+            unsure.append(f"{word!r} means {' or '.join(pole.near)}")
+        negate = False
+        markers.add((pole.axis, sign))
+    if negate:
+        markers.add(("negation", "-"))
+    # The key joins a detached negating prefix to its stem ("in formal" → informal) and leaves out articles and numbers.
+    key = " ".join(word for word in joined if word not in stop and not word.isdigit())
+    return _Phrase(tuple(raw), key, frozenset(markers), tuple(unsure))
+
+
+@dataclass(frozen=True)
+class _Entry(Generic[V]):
+    phrase: str
+    value: V
+    words: tuple[str, ...]
+    markers: frozenset[tuple[str, str]]
+    canonical: bool
+    level: int
+
+
+@dataclass(frozen=True)
+class _Found(Generic[V]):
+    value: V
+    exact: bool
+    phrase: str | None = None  # the vocabulary phrase a typo was read as
+
+
+class _Table(Generic[V]):
+    """The phrases of one kind of value by key, by letters without spaces and by words in any order."""
+
+    def __init__(self, phrases: list[tuple[str, V, bool, int]], axes: Mapping[str, vocab.Axis],
+                 stop: frozenset[str] = vocab.STOPWORDS) -> None:  # fmt: skip
+        self.lexicon = _Lexicon(axes)
+        self.stop = stop
+        self.known = frozenset(word for phrase, *_ in phrases for word in _words(phrase)) - self.lexicon.poles.keys()
+        self.by_key: dict[str, list[_Entry[V]]] = {}
+        self.by_letters: dict[str, list[_Entry[V]]] = {}
+        self.by_words: dict[str, list[_Entry[V]]] = {}
+        for phrase, value, canonical, level in phrases:
+            read = self.read(phrase)
+            if not read.key:
+                continue
+            entry = _Entry(phrase, value, read.words, read.markers, canonical, level)
+            for index, key in self._keys(read):
+                entries = index.setdefault(key, [])
+                same = [other for other in entries if other.value == value and other.markers == read.markers]
+                if same and (same[0].level, not same[0].canonical) > (level, not canonical):
+                    entries.remove(same[0])  # the same name from a better source: keep that one
+                    same = []
+                if not same:
+                    entries.append(entry)
+        self.near_keys = [key for key in self.by_key if len(key) >= 4]
+        self.near_unordered = [key for key in self.by_words if len(key) >= 4 and " " in key]
+
+    def _keys(self, read: _Phrase) -> list[tuple[dict[str, list[_Entry[V]]], str]]:
+        words = read.key.split()
+        return [(self.by_key, read.key), (self.by_letters, "".join(words)), (self.by_words, " ".join(sorted(words)))]
+
+    def read(self, text: str) -> _Phrase:
+        """The cell's words, key and markers, read as this table reads its own phrases."""
+        return _read_phrase(text, self.lexicon, self.known, self.stop)
+
+    def exact(self, read: _Phrase) -> tuple[list[V], bool]:
+        """The values the phrase names (several when it is ambiguous) and whether it is a canonical name."""
+        for index, key in self._keys(read):
+            entries = [entry for entry in index.get(key, ()) if entry.markers == read.markers]
+            if entries:
+                level = min(entry.level for entry in entries)
+                values = list(dict.fromkeys(entry.value for entry in entries if entry.level == level))
+                canonical = index is self.by_key and any(e.canonical and e.words == read.words for e in entries)
+                return values, canonical
+        return [], False
+
+    def near(self, read: _Phrase) -> list[tuple[int, _Entry[V], bool]]:
+        """Entries within a typo of the phrase (in order or not), their edit distance, and whether the edit adds or
+        removes a negation (which makes the entry mean something else, whatever its markers)."""
+        limit = _typo_limit(len(read.key))
+        if not limit:
+            return []
+        found: dict[int, tuple[int, _Entry[V], bool]] = {}
+        searches = [(self.by_key, read.key, self.near_keys)]
+        if " " in read.key:
+            searches.append((self.by_words, " ".join(sorted(read.key.split())), self.near_unordered))
+        for index, key, choices in searches:
+            hits = process.extract(key, choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
+            for candidate, distance, _ in hits:
+                if not _word_by_word(key, candidate):
+                    continue
+                negation = self.lexicon.negatable and _edit_spells_negation(key, candidate)
+                for entry in index[candidate]:
+                    if id(entry) not in found or distance < found[id(entry)][0]:
+                        found[id(entry)] = (int(distance), entry, negation)
+        return sorted(found.values(), key=lambda hit: hit[0])
+
+    def conflicts(self) -> list[str]:
+        """Keys that name two values with the same meaning markers (a vocabulary mistake)."""
+        clashes = []
+        for index in (self.by_key, self.by_letters, self.by_words):
+            for key, entries in index.items():
+                groups: dict[tuple[frozenset[tuple[str, str]], int], set[Any]] = {}
+                for entry in entries:
+                    groups.setdefault((entry.markers, entry.level), set()).add(entry.value)
+                clashes += [f"{key!r}: {sorted(map(str, values))}" for values in groups.values() if len(values) > 1]
+        return clashes
+
+
+def _choice(lexicon: _Lexicon, axis: str, hint: str) -> str:
+    return lexicon.axes[axis].choice if axis in lexicon.axes else hint
+
+
+def _unsure(label: str, text: str, read: _Phrase, lexicon: _Lexicon, hint: str) -> Unreadable:
+    axis = next(axis for axis, sign in sorted(read.markers) if sign == "?")
+    advice = "it plainly" if axis == "negation" else _choice(lexicon, axis, hint)
+    return Unreadable(f"{label} {text!r}: cannot tell whether {read.unsure[0]}; write {advice}")
+
+
+def _opposite(label: str, text: str, read: _Phrase, entry: _Entry[Any], lexicon: _Lexicon, hint: str) -> Unreadable:
+    axis = min((axis for axis, _ in read.markers ^ entry.markers if axis != "negation"), default="negation")
+    if read.markers == entry.markers:  # the letters a typo would add or drop spell a negation ("acuerdono")
+        return Unreadable(f"{label} {text!r} is close to {entry.phrase!r}, but a negation would be lost; write {hint}")
+    mine, theirs = dict(read.markers).get(axis), dict(entry.markers).get(axis)
+    if axis == "negation" or (mine in ("+", "-") and theirs == _flip(mine)):
+        return Unreadable(
+            f"{label} {text!r} is close to {entry.phrase!r}, which means the opposite; "
+            f"write {_choice(lexicon, axis, hint)}"
+        )
+    choice = _choice(lexicon, axis, hint)
+    return Unreadable(
+        f"{label} {text!r} is close to {entry.phrase!r}, but does not plainly say {choice}; write {choice}"
+    )
+
+
+def _match(table: _Table[V], text: str, label: str, hint: str, fuzzy: bool = True) -> _Found[V] | list[V] | None:
+    """The value a cell names exactly or through one clear typo; the values it is equally close to; or nothing.
+
+    Raises ``Unreadable`` when the cell is ambiguous, when a polar word cannot be told, or when the nearest phrase
+    would read the opposite of what the cell says.
+    """
+    read = table.read(text)
+    if read.unsure:
+        raise _unsure(label, text, read, table.lexicon, hint)
+    values, canonical = table.exact(read)
+    if len(values) == 1:
+        return _Found(values[0], canonical)
+    if values or not fuzzy:
+        return values or None
+    near = table.near(read)
+    alike = [(distance, entry) for distance, entry, negation in near if entry.markers == read.markers and not negation]
+    unlike = [(distance, entry) for distance, entry, negation in near if entry.markers != read.markers or negation]
+    best = alike[0][0] if alike else None
+    chosen = {entry.value for distance, entry in alike if distance == best}
+    for distance, entry in unlike:
+        if best is None or (distance <= best and chosen != {entry.value}):
+            raise _opposite(label, text, read, entry, table.lexicon, hint)
+    if not alike:
+        return None
+    if len(chosen) > 1:
+        return list(dict.fromkeys(entry.value for distance, entry in alike if distance == best))
+    return _Found(alike[0][1].value, False, alike[0][1].phrase)
+
+
+def _placeholder(text: str) -> bool:
+    """Whether a cell says nothing: empty, punctuation only, or "n/a", "unknown", "sans objet", "no aplica"…"""
+    key = " ".join(_words(text))
+    return not key or key in vocab.PLACEHOLDERS
+
+
+def _term(
+    table: _Table[V], value: str, label: str, hint: str, name: Callable[[V], str], fuzzy: bool = True
+) -> Read[V] | None:
+    """Read one word or phrase of a vocabulary: exact, a synonym, or a clear typo (doubtful); ``None`` if unknown."""
+    text = value.strip()
+    found = _match(table, text, label, hint, fuzzy)
+    if isinstance(found, list):
+        raise Unreadable(f"{label} {text!r} could be {' or '.join(map(name, found))}; write one of them")
+    if found is None:
+        return _in_parts(table, text, label, hint, name) if fuzzy else None
+    doubt = (
+        f"{label} {text!r} read as {name(found.value)} (closest: {plain_label(found.phrase)!r})"
+        if found.phrase
+        else None
+    )
+    return Read(found.value, doubt, found.exact)
+
+
+_PARTS = re.compile(r"[()\[\]{}/|;:,+]+|\s[-\u2013\u2014]+\s")  # hyphen, en and em dash between spaces
+
+
+def _in_parts(table: _Table[V], text: str, label: str, hint: str, name: Callable[[V], str]) -> Read[V] | None:
+    """A cell saying one thing twice, each part read exactly: "Informal (verbal)", "MoU / LoA", "NGO - CSO"."""
+    parts = [part.strip() for part in _PARTS.split(text) if part.strip()]
+    if len(parts) < 2:
+        return None
+    found = [_match(table, part, label, hint, fuzzy=False) for part in parts]
+    if not all(isinstance(each, _Found) for each in found):
+        return None
+    values = list(dict.fromkeys(each.value for each in found if isinstance(each, _Found)))
+    if len(values) > 1:
+        raise Unreadable(f"{label} {text!r} says both {' and '.join(map(name, values))}; write one")
+    return Read(values[0], None, False)
+
+
+def _vocabulary(phrases: Mapping[str, tuple[str, ...]], convert: Callable[[str], V],
+                axes: Mapping[str, vocab.Axis]) -> _Table[V]:  # fmt: skip
+    """A table of a vocabulary: the code and the first phrase of each value are canonical, the rest synonyms."""
+    rows: list[tuple[str, V, bool, int]] = []
+    for code, group in phrases.items():
+        value = convert(code)
+        rows += [(code, value, True, 0), (group[0], value, True, 0), *((phrase, value, False, 0) for phrase in group)]
+    return _Table(rows, axes)
+
+
+# Countries ----------------------------------------------------------------------------------------------------------
+
+
+def _native_names() -> dict[str, set[str]]:
+    """Each country's name in its own languages, from every Babel locale tied to a country (de_CH → Schweiz)."""
+    names: dict[str, set[str]] = {}
+    for identifier in localedata.locale_identifiers():
+        parts = identifier.split("_")
+        territory = parts[-1]
+        if len(parts) < 2 or len(territory) != 2 or not territory.isupper():
+            continue
+        for source in dict.fromkeys("_".join(parts[:index]) for index in range(len(parts), 0, -1)):
+            name = localedata.load(source, merge_inherited=False).get("territories", {}).get(territory)
+            if name:
+                names.setdefault(territory, set()).add(name)
+                break
+    return names
+
+
+@lru_cache(maxsize=1)
+def _countries() -> _Table[str]:
+    """Every country's names: pycountry's and Babel's English ones (canonical), French, Spanish, variants, native."""
+    rows: list[tuple[str, str, bool, int]] = []
+    english = _english_names()
+    for country in pycountry.countries:
+        code = country.alpha_2
+        if code in english:
+            rows.append((english[code], code, True, 0))
+        for attribute in ("name", "official_name", "common_name"):
+            name = getattr(country, attribute, None)
+            if name:
+                rows.append((name, code, True, 0))
+                if "," in name:  # "Tanzania, United Republic of" is also written "Tanzania"
+                    rows.append((name.split(",", 1)[0], code, False, 2))
+        rows.append((country.alpha_3, code, True, 0))
+    codes = {code for _name, code, _canonical, _level in rows}
+    for language in ("fr", "es"):
+        rows += [(name, code, False, 1) for code, name in Locale.parse(language).territories.items() if code in codes]
+    rows += [(name, code, False, 1) for code, names in vocab.COUNTRY_VARIANTS.items() for name in names]
+    rows += [(name, code, False, 3) for code, names in _native_names().items() if code in codes for name in names]
+    return _Table(rows, vocab.COUNTRY_AXES, vocab.STOPWORDS | vocab.COUNTRY_ARTICLES)
+
+
+@lru_cache(maxsize=1)
+def _regions() -> frozenset[str]:
+    """Babel's names of regions and territories that have no ISO 3166-1 code ("East Africa", "Europe", "Kosovo")."""
+    codes = {country.alpha_2 for country in pycountry.countries}
+    names = [name for language in ("en", "fr", "es") for code, name in Locale.parse(language).territories.items()
+             if code not in codes]  # fmt: skip
+    return frozenset(" ".join(_words(name)) for name in [*names, *vocab.REGIONS])
+
+
+@lru_cache(maxsize=1)
+def _english_names() -> dict[str, str]:
+    return dict(Locale.parse("en").territories)
+
+
+def _country_label(code: str) -> str:
+    """The country's English name as Babel writes it ("South Korea"), for messages."""
+    return _english_names().get(code) or code
+
+
+_COARSE_PARTS = re.compile(r"[()\[\]{}/|;,:]+|\s[-\u2013\u2014]+\s")  # hyphen, en and em dash
+_FINE_PARTS = re.compile(r"[()\[\]{}/|;,:\-\u2013\u2014]+")
+
+
+@lru_cache(maxsize=1)
+def _titles() -> list[tuple[str, ...]]:
+    stop = vocab.STOPWORDS | vocab.COUNTRY_ARTICLES
+    return [tuple(word for word in _words(title) if word not in stop) for title in vocab.COUNTRY_TITLES]
+
+
+def _without_title(table: _Table[str], words: list[str]) -> list[str]:
+    """The countries named once a title is dropped ("Republic of Kenya", "Kenya, Republic of", "Reino de España")."""
+    for title in _titles():
+        size = len(title)
+        if len(words) <= size:
+            continue
+        for rest in (
+            words[size:] if tuple(words[:size]) == title else [],
+            words[:-size] if tuple(words[-size:]) == title else [],
+        ):
+            values = table.exact(table.read(" ".join(rest)))[0] if rest else []
+            if values:
+                return values
+    return []
+
+
+def _country_named(text: str) -> _Found[str] | None:
+    """The country a cell names by code or name (any order of words, with or without a title), without guessing."""
+    raw = text.strip()
+    if re.fullmatch(r"[A-Za-z]{2}", raw) and (country := pycountry.countries.get(alpha_2=raw.upper())):
+        return _Found(country.alpha_2, True)
+    table = _countries()
+    read = table.read(raw)
+    values, canonical = table.exact(read)
+    if not values:
+        values, canonical = _without_title(table, read.key.split()), False
+    if len(values) > 1:
+        choices = " or ".join(f"{_country_label(code)} ({code})" for code in values)
+        raise Unreadable(f"country {text!r} could be {choices}; write the country's ISO code")
+    return _Found(values[0], canonical) if values else None
+
+
+def _country_in_parts(text: str) -> str | None:
+    """The country of a cell giving it twice, as a code and a name that agree: "Kenya (KE)", "KE - Kenya"."""
+    for pattern in (_COARSE_PARTS, _FINE_PARTS):
+        parts = [part.strip() for part in pattern.split(text) if part.strip()]
+        if len(parts) < 2:
+            continue
+        try:
+            found = [_country_named(part) for part in parts]
+        except Unreadable:
+            continue
+        codes = list(dict.fromkeys(each.value for each in found if each is not None))
+        if len(codes) > 1:
+            named = [f"{_country_label(code)} ({code})" for code in codes]
+            listed = f"{', '.join(named[:-1])} and {named[-1]}"
+            raise Unreadable(f"country {text!r} names {len(codes)} countries, {listed}; write one")
+        if codes and None not in found:
+            return codes[0]
+    return None
+
+
+def _country_suggestions(table: _Table[str], read: _Phrase) -> list[str]:
+    hits = process.extract(read.key, table.near_keys, scorer=fuzz.WRatio, score_cutoff=80, limit=40)
+    entries = (entry for key, _score, _ in hits for entry in table.by_key[key])
+    codes = dict.fromkeys(entry.value for entry in entries if entry.markers <= read.markers)
+    return list(codes)[:3]
+
+
+@_reader(8192)
+def country_code(value: str) -> Read[str]:
+    """An ISO 3166-1 alpha-2 code from a code (KE, KEN) or a name in English, French, Spanish or the country's own
+    languages, short forms included; a clear typo is read and doubtful, anything else refused with suggestions."""
+    text = value.strip()
+    if _placeholder(text) and not re.fullmatch(r"[A-Za-z]{2}", text):  # "NA" is Namibia's code
+        raise Unreadable("the country is missing")
+    found = _country_named(text)
+    if found is not None:
+        return Read(found.value, None, found.exact)
+    code = _country_in_parts(text)
+    if code is not None:
+        return Read(code, None, False)
+    table = _countries()
+    near = _match(table, text, "country", "the country's name or ISO code")
+    if isinstance(near, _Found):
+        doubt = f"country {text!r} is not a known name; read as {_country_label(near.value)} ({near.value})"
+        return Read(near.value, doubt, False)
+    if " ".join(_words(text)) in _regions():
+        raise Unreadable(f"country {text!r} is a region or a territory without an ISO country code; write a country")
+    suggestions = near or _country_suggestions(table, table.read(text))
+    if not suggestions:
+        raise Unreadable(f"country {text!r} is not a country; write its name or its ISO code (e.g. KE)")
+    names = [_country_label(code) for code in suggestions]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    raise Unreadable(f"country {text!r} is not a country — did you mean {listed}?")
+
+
+# Partner types, modalities, roles -----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _kinds() -> _Table[OrganisationKind]:
+    return _vocabulary(vocab.KIND_PHRASES, OrganisationKind, vocab.KIND_AXES)
+
+
+@lru_cache(maxsize=1)
+def _modalities() -> _Table[str]:
+    """The modality phrases, and every document (or event) with every status word ("convenio sin firmar")."""
+    phrases = {stage: list(group) for stage, group in vocab.MODALITY_PHRASES.items()}
+    phrases["ad_hoc"] += vocab.MODALITY_EVENTS
+    for stage, (before, after) in vocab.MODALITY_STATUS.items():
+        for document in vocab.MODALITY_EVENTS if stage == "ad_hoc" else vocab.MODALITY_DOCUMENTS:
+            phrases[stage] += [f"{status} {document}" for status in before]
+            phrases[stage] += [f"{document} {status}" for status in after]
+    return _vocabulary({stage: tuple(group) for stage, group in phrases.items()}, str, vocab.MODALITY_AXES)
+
+
+@lru_cache(maxsize=1)
+def _roles() -> _Table[PartyRole]:
+    return _vocabulary(vocab.ROLE_PHRASES, PartyRole, {})
+
+
+_ACRONYMS = {"cso": "CSO", "un": "UN", "ngo": "NGO", "mou": "MoU"}
+
+
+def plain_label(value: object) -> str:
+    """A code as a clerk reads it: "national_cso" → "national CSO", "ad_hoc" → "ad hoc"."""
+    text = str(getattr(value, "value", value))
+    return " ".join(_ACRONYMS.get(word, word) for word in text.replace("_", " ").split())
+
+
+@_reader(1024)
+def organisation_kind(value: str) -> Read[OrganisationKind]:
+    """The kind of partner from words such as "NGO", "ONG internationale", "universidad"; a clear typo is doubtful."""
+    text = value.strip()
+    if _placeholder(text):
+        raise Unreadable("the partner type is missing")
+    kinds = ", ".join(plain_label(kind) for kind in OrganisationKind)
+    read = _term(_kinds(), text, "partner type", f"one of: {kinds}", plain_label)
+    if read is None:
+        raise Unreadable(f"unknown partner type {text!r}; use one of: {kinds} (or NGO, INGO, CBO, university, …)")
+    return read
+
+
+@_reader(1024)
+def modality_stage(value: str) -> Read[str | None]:
+    """The stage a modality names: formal, informal, formalising or ad_hoc; ``None`` when the cell does not say."""
+    text = value.strip()
+    if _placeholder(text):
+        return Read(None)
+    read = _term(_modalities(), text, "modality", "formal, informal, formalising or ad hoc", plain_label)
+    if read is None:
+        raise Unreadable(
+            f"unknown modality {text!r}; use MoU/agreement/formal, informal/verbal/letter of intent, "
+            "ad hoc/event/one-off, or negotiating"
+        )
+    return read
+
+
+@_reader(256)
+def party_role(value: str) -> Read[PartyRole | None]:
+    """The part a party plays ("lead", "chef de file", "socio implementador"…); empty means "decide from context"."""
+    text = value.strip()
+    if _placeholder(text):
+        return Read(None)
+    roles = ", ".join(plain_label(role) for role in PartyRole)
+    read = _term(_roles(), text, "role", f"one of: {roles}", plain_label)
+    if read is None:
+        raise Unreadable(f"unknown role {text!r}; use one of: {roles}")
+    return read
+
+
+# Areas of engagement ------------------------------------------------------------------------------------------------
+
+_AREA_LISTS = re.compile(r"[;|\n]+")
+_AREA_ITEMS = re.compile(r"[,/]+")
+_AREA_AND = re.compile(r"\s*[&+]\s*|\s+(?:and|et|y|e)\s+", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _areas() -> _Table[str]:
+    return _vocabulary(vocab.AREA_PHRASES, str, vocab.AREA_AXES)
+
+
+def _area(text: str, fuzzy: bool = True) -> tuple[str | None, bool, str | None]:
+    """One area: its code (or ``None``), whether the cell named it exactly, and the doubt."""
+    try:
+        read = _term(_areas(), text, "area", "the area's name or code", plain_label, fuzzy)
+    except Unreadable as exc:
+        return None, False, f"{exc}; left out"
+    if read is None:
+        return None, False, f"unknown area of engagement {text!r} left out"
+    return read.value, read.exact, read.doubt
+
+
+def _area_items(chunk: str) -> list[tuple[str | None, bool, str | None]]:
+    """The areas of one list item, split at commas or at "and" only when the whole is not itself an area."""
+    whole = _area(chunk, fuzzy=not _AREA_ITEMS.search(chunk))
+    if whole[0] is not None:
+        return [whole]
+    found: list[tuple[str | None, bool, str | None]] = []
+    for item in (part.strip() for part in _AREA_ITEMS.split(chunk)):
+        if not item:
+            continue
+        read = _area(item, fuzzy=False)
+        pieces = [piece.strip() for piece in _AREA_AND.split(item) if piece.strip()] if read[0] is None else []
+        each = [_area(piece) for piece in pieces] if len(pieces) > 1 else []
+        if each and all(code is not None for code, _, _ in each):
+            found += each
+        else:
+            found.append(_area(item) if read[0] is None else read)
+    return found
+
+
+@_reader(4096)
 def area_codes(value: str) -> Read[tuple[str, ...]]:
-    """Area codes from names, codes or synonyms separated by ``;`` or ``,`` ("AVRR; CT" → two areas).
+    """Area codes from names, codes or synonyms in English, French or Spanish ("AVRR; trata de personas").
 
-    Unknown words are left out and make the result doubtful; close typos are read and doubtful.
+    Unknown words are left out and make the result doubtful; clear typos are read and doubtful.
     """
     codes: list[str] = []
     doubts: list[str] = []
-    for part in _AREA_SEPARATORS.split(value):
-        text = part.strip()
-        if not text:
+    exact = True
+    for chunk in _AREA_LISTS.split(value):
+        if not chunk.strip() or _placeholder(chunk):
             continue
-        key = _key(text)
-        code = AREA_SYNONYMS.get(key)
-        if code is None:
-            close = _closest(key, AREA_SYNONYMS)
-            if close is not None:
-                code = close[1]
-                doubts.append(f"area {text!r} read as {code}")
-            else:
-                doubts.append(f"unknown area of engagement {text!r} left out")
-                continue
-        if code not in codes:
-            codes.append(code)
-    return Read(tuple(codes), "; ".join(doubts) or None)
+        for code, named, doubt in _area_items(chunk):
+            exact = exact and named
+            if doubt:
+                doubts.append(doubt)
+            if code is not None and code not in codes:
+                codes.append(code)
+    return Read(tuple(codes), "; ".join(doubts) or None, exact)
 
 
-# Roles --------------------------------------------------------------------------------------------------------
-
-ROLE_WORDS = {
-    **{_key(role.value): role for role in PartyRole},
-    "lead": PartyRole.LEAD_PARTNER,
-    "lead partner": PartyRole.LEAD_PARTNER,
-    "main partner": PartyRole.LEAD_PARTNER,
-    "partner": PartyRole.CO_PARTNER,
-    "co partner": PartyRole.CO_PARTNER,
-    "copartner": PartyRole.CO_PARTNER,
-    "co": PartyRole.CO_PARTNER,
-    "implementing": PartyRole.IMPLEMENTING_PARTNER,
-    "implementing partner": PartyRole.IMPLEMENTING_PARTNER,
-    "ip": PartyRole.IMPLEMENTING_PARTNER,
-    "donor": PartyRole.DONOR,
-    "funder": PartyRole.DONOR,
-    "observer": PartyRole.OBSERVER,
-}
-
-
-@lru_cache(maxsize=256)
-def party_role(value: str) -> Read[PartyRole | None]:
-    """The part a party plays ("lead", "implementing partner", "donor"…); empty means "decide from context"."""
-    text = value.strip()
-    if not text:
-        return Read(None)
-    key = _key(text)
-    if key in ROLE_WORDS:
-        return Read(ROLE_WORDS[key])
-    close = _closest(key, ROLE_WORDS)
-    if close is not None:
-        return Read(close[1], f"role {text!r} read as {close[1].value}")
-    known = ", ".join(role.value for role in PartyRole)
-    raise Unreadable(f"unknown role {text!r}; use one of: {known}")
-
-
-# Dates --------------------------------------------------------------------------------------------------------
+# Dates --------------------------------------------------------------------------------------------------------------
 
 EXCEL_EPOCH = date(1899, 12, 30)
-ENGLISH_MONTHS = "january february march april may june july august september october november december"
-FRENCH_MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre"
 MONTHS = {
-    **{name: number for number, name in enumerate(ENGLISH_MONTHS.split(), start=1)},
-    **{name: number for number, name in enumerate(FRENCH_MONTHS.split(), start=1)},
-    "sept": 9,
+    **{name: number for names in vocab.MONTH_NAMES for number, name in enumerate(names.split(), start=1)},
+    **vocab.MONTH_ABBREVIATIONS,
 }
-_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_TIME = r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?"
+_ISO = re.compile(rf"^(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}}){_TIME}$")
 _NUMERIC = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
-_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[ \-/.]+([a-z]+)\.?,?[ \-/.]+(\d{2}|\d{4})$")
-_MONTH_DAY_YEAR = re.compile(r"^([a-z]+)\.?[ \-/.]+(\d{1,2})(?:st|nd|rd|th)?,?[ \-/.]+(\d{4})$")
+_ORDINAL = r"(?:st|nd|rd|th|er|re|o)?"
+_DAY_MONTH_YEAR = re.compile(
+    rf"^(\d{{1,2}}){_ORDINAL}[ \-/.]+(?:de )?([a-z]+)\.?,?[ \-/.]+(?:del? )?(\d{{2}}|\d{{4}})$"
+)
+_MONTH_DAY_YEAR = re.compile(rf"^([a-z]+)\.?[ \-/.]+(\d{{1,2}}){_ORDINAL},?[ \-/.]+(?:del? )?(\d{{4}})$")
 
 
 def _month(word: str) -> int | None:
-    word = word.lower()
     if word in MONTHS:
         return MONTHS[word]
     matches = {number for name, number in MONTHS.items() if len(word) >= 3 and name.startswith(word)}
@@ -583,7 +812,8 @@ def _from_serial(number: float, original: str) -> date:
 
 
 def parse_date(value: Any, order: DateOrder = "auto") -> Read[date | None]:
-    """A calendar date from ISO text, d/m/y or m/d/y, month names, an Excel serial number or a real date cell.
+    """A calendar date from ISO text, d/m/y or m/d/y, month names (English, French, Spanish), an Excel serial number
+    (a number or its text) or a real date cell.
 
     A numeric date that reads both ways (03/04/2026) is read day first and doubtful, unless ``order`` decides.
     """
@@ -593,9 +823,23 @@ def parse_date(value: Any, order: DateOrder = "auto") -> Read[date | None]:
         return Read(value.date())
     if isinstance(value, date):
         return Read(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, Real) and not isinstance(value, bool):
         return Read(_from_serial(float(value), str(value)))
-    text = str(value).strip()
+    result = _date_from_text(str(value).strip(), order)
+    if isinstance(result, str):
+        raise Unreadable(result)
+    return result
+
+
+@lru_cache(maxsize=8192)
+def _date_from_text(text: str, order: DateOrder) -> Read[date | None] | str:
+    try:
+        return _read_date_text(text, order)
+    except Unreadable as exc:
+        return str(exc)
+
+
+def _read_date_text(text: str, order: DateOrder) -> Read[date | None]:
     if not text:
         return Read(None)
     lowered = " ".join(unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode().split())
@@ -617,20 +861,17 @@ def parse_date(value: Any, order: DateOrder = "auto") -> Read[date | None]:
             f"ambiguous date {text!r}: read as {day_first:%d %B %Y} (day first); "
             "use --day-first or --month-first (API: date_order=day_first or month_first) to decide",
         )
-    if found := _DAY_MONTH_YEAR.match(lowered):
-        month = _month(found[2])
-        if month is not None:
-            return Read(_make(_year(found[3]), month, int(found[1]), text))
-    if found := _MONTH_DAY_YEAR.match(lowered):
-        month = _month(found[1])
-        if month is not None:
-            return Read(_make(int(found[3]), month, int(found[2]), text))
+    if (found := _DAY_MONTH_YEAR.match(lowered)) and (month := _month(found[2])) is not None:
+        return Read(_make(_year(found[3]), month, int(found[1]), text))
+    if (found := _MONTH_DAY_YEAR.match(lowered)) and (month := _month(found[1])) is not None:
+        return Read(_make(int(found[3]), month, int(found[2]), text))
     raise Unreadable(f"{text!r} is not a date: write it as 2026-12-31, 31/12/2026 or 31 Dec 2026")
 
 
-# Contacts and addresses ---------------------------------------------------------------------------------------
+# Contacts and addresses ---------------------------------------------------------------------------------------------
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+_PHONE = re.compile(r"^([\d\s+\-()./]+?)(?:\s*(?:ext|x)\.?\s*(\d{1,6}))?$", re.IGNORECASE)
 
 
 def email_address(value: str) -> Read[str | None]:
@@ -641,6 +882,19 @@ def email_address(value: str) -> Read[str | None]:
     if len(text) > 254 or not _EMAIL.match(text):
         return Read(None, f"{text!r} is not an email address; left out")
     return Read(text.lower())
+
+
+def phone_number(value: str) -> Read[str | None]:
+    """A phone number as written (digits, spaces, + - ( ) . / and an extension "ext. 12"), or ``None`` and a doubt."""
+    text = " ".join(value.split())
+    if not text:
+        return Read(None)
+    found = _PHONE.match(text)
+    digits = sum(char.isdigit() for char in found[1]) if found else 0
+    if found is None or not 5 <= digits <= 40 or len(text) > 100:
+        return Read(None, f"{text!r} is not a phone number; left out")
+    number = found[1].strip()
+    return Read(f"{number} ext. {found[2]}" if found[2] else number)
 
 
 def website_address(value: str) -> Read[str | None]:
@@ -654,6 +908,41 @@ def website_address(value: str) -> Read[str | None]:
     if len(text) > 500 or " " in text or "." not in host:
         return Read(None, f"{value.strip()!r} is not a web address; left out")
     return Read(text)
+
+
+# Totals -------------------------------------------------------------------------------------------------------------
+
+_TOTAL = re.compile(rf"^(?:{'|'.join(sorted(vocab.TOTAL_WORDS, key=len, reverse=True))})\b(.*)$")
+_NUMBER = re.compile(r"^[\s\d.,%$€£+\-()']*\d[\s\d.,%$€£+\-()']*$")
+_COUNT = re.compile(r"^\W*\d[\d\s.,]*\b\D*$")  # "142", "8 partners", "1,204 organisations"
+
+
+def _is_number(cell: object) -> bool:
+    if isinstance(cell, Real) and not isinstance(cell, bool):
+        return True
+    return bool(_NUMBER.match(str(cell)))
+
+
+def is_total_row(cells: list[object]) -> bool:
+    """Whether a line is a sheet's total or summary ("TOTAL", "Sous-total", "Totales", "Count: 142"), not data.
+
+    Its first text starts with a total word followed by nothing, a count or words like "général" or "partners"; the
+    rest is counts, with at most one other word ("TOTAL", "organisations", 142). An organisation called "Total
+    Energies", or "Total" with a country and a type, is data.
+    """
+    filled = [cell for cell in cells if cell is not None and str(cell).strip()]
+    texts = [cell for cell in filled if not _is_number(cell)]  # a leading line number is not the label
+    found = _TOTAL.match(" ".join(_words(str(texts[0])))) if texts else None
+    if found is None:
+        return False
+    rest = found[1].split()
+    if not all(word.isdigit() or word in vocab.TOTAL_QUALIFIERS or word in vocab.STOPWORDS for word in rest):
+        return False  # "Total Energies" names something
+    counted = any(word.isdigit() for word in rest) or any(
+        _is_number(cell) or _COUNT.match(str(cell)) for cell in filled if cell is not texts[0]
+    )
+    words = [cell for cell in texts[1:] if not _COUNT.match(str(cell))]
+    return not words or (len(words) == 1 and counted)
 
 
 # Headers ------------------------------------------------------------------------------------------------------

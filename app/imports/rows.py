@@ -23,6 +23,7 @@ from app.imports.normalise import (
     parse_date,
     party_role,
     phone_number,
+    plain_label,
     registration_key,
     website_address,
 )
@@ -162,10 +163,7 @@ def _shown(value: Any) -> str:
         country = pycountry.countries.get(alpha_2=text)
         name = getattr(country, "common_name", None) or getattr(country, "name", None)
         return f"{name} ({text})" if name else text
-    words = text.replace("_", " ")
-    for short in ("cso", "un ", "ngo"):
-        words = words.replace(short, short.upper())
-    return words
+    return plain_label(text)
 
 
 def parse_row(

@@ -7,17 +7,19 @@ from datetime import date
 import pytest
 
 from app.imports.normalise import (
+    Read,
     Unreadable,
     area_codes,
     country_code,
-    edit_distance,
     email_address,
+    is_total_row,
     match_headers,
     modality_stage,
     organisation_kind,
     organisation_name_key,
     parse_date,
     party_role,
+    phone_number,
     registration_key,
     website_address,
 )
@@ -71,12 +73,6 @@ def test_unknown_or_ambiguous_countries_are_refused(value):
     """'Nigera' is as close to Niger as to Nigeria, 'Austrlia' to Austria as to Australia: no guess."""
     with pytest.raises(Unreadable):
         country_code(value)
-
-
-def test_edit_distance_counts_a_swap_as_one_edit():
-    assert edit_distance("keyna", "kenya", 2) == 1
-    assert edit_distance("abc", "abc", 1) == 0
-    assert edit_distance("abcdef", "uvwxyz", 2) == 3
 
 
 @pytest.mark.parametrize(
@@ -235,3 +231,371 @@ def test_headers_in_several_spellings():
     assert ignored == ["Mystery"]
     assert match_headers(["name", "country_code", "KIND"])[1] == []
     assert match_headers(["Name", "Region"])[1] == ["country", "partner_type"]
+
+
+# Countries by library: pycountry, Babel's English, French, Spanish and native names, short forms -----------------
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("The Gambia", "GM"), ("Gambia, The", "GM"), ("Schweiz", "CH"), ("Suisse", "CH"), ("Svizzera", "CH"),
+        ("Perú", "PE"), ("Peru", "PE"), ("Viet Nam", "VN"), ("Vietnam", "VN"), ("Turquía", "TR"), ("Turquie", "TR"),
+        ("UK", "GB"), ("Royaume-Uni", "GB"), ("Reino Unido", "GB"), ("Côte d'Ivoire", "CI"), ("Cote dIvoire", "CI"),
+        ("Republic of Korea", "KR"), ("Korea, Republic of", "KR"), ("Corée du Sud", "KR"), ("Corea del Sur", "KR"),
+        ("Kenya (KE)", "KE"), ("KE - Kenya", "KE"), ("KEN / Kenya", "KE"), ("Kenia", "KE"),
+        ("USA", "US"), ("U.S.A.", "US"), ("EE.UU.", "US"), ("Estados Unidos", "US"), ("États-Unis", "US"),
+        ("UAE", "AE"), ("DRC", "CD"), ("RDC", "CD"), ("République démocratique du Congo", "CD"), ("CAR", "CF"),
+        ("Ivory Coast", "CI"), ("South Korea", "KR"), ("Laos", "LA"), ("Russia", "RU"), ("Syria", "SY"),
+        ("Palestine", "PS"), ("Bolivia", "BO"), ("Tanzania", "TZ"), ("Moldova", "MD"), ("Macedonia", "MK"),
+        ("Swaziland", "SZ"), ("Burma", "MM"), ("Cape Verde", "CV"), ("Czechia", "CZ"), ("Holland", "NL"),
+        ("Vatican", "VA"), ("Deutschland", "DE"), ("España", "ES"), ("Reino de España", "ES"), ("Sverige", "SE"),
+        ("Brasil", "BR"), ("Allemagne", "DE"), ("Alemania", "DE"), ("Marruecos", "MA"), ("مصر", "EG"),
+        ("Republic of Kenya", "KE"), ("Kenya, Republic of", "KE"), ("République du Mali", "ML"),
+        ("Estado Plurinacional de Bolivia", "BO"), ("Trinidad y Tobago", "TT"), ("St Lucia", "LC"),
+        ("Guinea-Bissau", "GW"), ("Guinée équatoriale", "GQ"), ("NA", "NA"),
+    ],
+)  # fmt: skip
+def test_countries_by_library_in_three_languages_native_names_and_short_forms(written, code):
+    read = country_code(written)
+    assert read.value == code
+    assert read.doubt is None
+
+
+@pytest.mark.parametrize(
+    ("written", "exact"),
+    [("KE", True), ("KEN", True), ("Kenya", True), (" kenya ", True), ("Côte d'Ivoire", True), ("USA", True),
+     ("Viet Nam", True), ("Republic of Kenya", True), ("UK", False), ("Kenia", False), ("Kenya (KE)", False),
+     ("The Gambia", False), ("Turkey", False), ("Schweiz", False), ("Keyna", False)],
+)  # fmt: skip
+def test_a_country_is_exact_only_when_named_by_its_code_or_its_own_name(written, exact):
+    assert country_code(written).exact is exact
+
+
+def test_a_code_and_a_name_that_disagree_are_refused():
+    with pytest.raises(Unreadable, match=r"names 2 countries, Kenya \(KE\) and Uganda \(UG\)"):
+        country_code("Kenya (UG)")
+    with pytest.raises(Unreadable, match="names 3 countries"):
+        country_code("Kenya / Uganda / Tanzania")
+
+
+def test_an_unknown_country_is_refused_in_words_with_suggestions_when_there_are_some():
+    with pytest.raises(Unreadable) as caught:
+        country_code("Nigera")
+    assert str(caught.value) == "country 'Nigera' is not a country — did you mean Niger or Nigeria?"
+    with pytest.raises(Unreadable) as caught:
+        country_code("Atlantis")
+    assert str(caught.value).startswith("country 'Atlantis' is not a country")
+    assert "did you mean" not in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["Virgin Islands", "Europe", "East Africa", "Global", "Kosovo", "N/A", "-"])
+def test_regions_ambiguous_names_and_placeholders_are_not_countries(value):
+    with pytest.raises(Unreadable):
+        country_code(value)
+
+
+def test_a_country_typo_never_crosses_north_and_south():
+    assert country_code("Souht Korea").value == "KR"
+    assert country_code("Souht Korea").doubt
+    with pytest.raises(Unreadable, match="north or south"):
+        country_code("Soth Africa")
+    for source, code in [("North Korea", "KP"), ("South Korea", "KR"), ("South Sudan", "SS"), ("Sudan", "SD")]:
+        for variant in _one_edit(source.lower(), "nosuthr -"):
+            try:
+                read = country_code(variant)
+            except Unreadable:
+                continue
+            assert read.value == code or read.doubt is None, (source, variant, read)
+
+
+# Partner types, modalities, areas, roles in English, French and Spanish ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "kind"),
+    [
+        ("ONG internationale", "international_cso"), ("ONG nationale", "national_cso"),
+        ("organisation communautaire", "community_based_organisation"), ("université", "academic_institution"),
+        ("institut de recherche", "academic_institution"), ("groupe de réflexion", "think_tank"),
+        ("secteur privé", "private_sector"), ("entreprise", "private_sector"), ("gouvernement", "government"),
+        ("ministère", "government"), ("organisation intergouvernementale", "intergovernmental_organisation"),
+        ("organisation régionale", "regional_organisation"), ("agence des Nations Unies", "un_agency"),
+        ("ONG internacional", "international_cso"), ("organización comunitaria", "community_based_organisation"),
+        ("universidad", "academic_institution"), ("centro de investigación", "academic_institution"),
+        ("empresa privada", "private_sector"), ("sector privado", "private_sector"), ("gobierno", "government"),
+        ("organismo regional", "regional_organisation"), ("agencia de la ONU", "un_agency"),
+        ("organisation non gouvernementale", "national_cso"), ("organización sin fines de lucro", "national_cso"),
+        ("non-profit", "national_cso"), ("for-profit", "private_sector"), ("public sector", "government"),
+    ],
+)  # fmt: skip
+def test_partner_types_in_french_and_spanish(word, kind):
+    read = organisation_kind(word)
+    assert read.value == OrganisationKind(kind)
+    assert read.doubt is None and not read.exact
+
+
+def test_partner_type_exactness_and_negation():
+    assert organisation_kind("national_cso").exact
+    assert organisation_kind("Private sector").exact
+    assert not organisation_kind("NGO").exact
+    assert organisation_kind("non govermental organisation").value is OrganisationKind.NATIONAL_CSO
+    assert organisation_kind("non govermental organisation").doubt
+    with pytest.raises(Unreadable, match="the partner type is missing"):
+        organisation_kind("n/a")
+
+
+MODALITIES = {
+    "formal": [
+        "MoU", "MOU signed", "signed memorandum", "signed MoU", "memorandum of understanding", "signed agreement",
+        "written agreement", "formal agreement", "contract", "accord signé", "protocole d'accord", "convention signée",
+        "mémorandum d'entente", "convenio firmado", "memorando de entendimiento", "acuerdo formal", "acuerdo firmado",
+        "MoU signé", "contrato firmado", "MoU 2019", "Signed MoU (2019)",
+    ],
+    "informal": [
+        "oral commitment", "verbal agreement", "gentlemen's agreement", "letter of intent", "agreement in principle",
+        "informal", "non-formal", "non formal", "nonformal", "in-formal", "in formal", "no formal", "informel",
+        "engagement verbal", "accord informel", "accord de principe", "lettre d'intention", "compromiso verbal",
+        "acuerdo informal", "carta de intención", "acuerdo de palabra", "non formel",
+    ],
+    "ad_hoc": [
+        "single workshop", "one-off event", "ad-hoc", "joint event", "one-time activity", "meeting", "conference",
+        "atelier ponctuel", "événement", "activité ponctuelle", "evento puntual", "taller", "reunión",
+        "actividad puntual", "taller único", "atelier unique", "one-off mission", "visite ponctuelle",
+    ],
+    "formalising": [
+        "MoU under negotiation", "MoU in preparation", "draft MoU", "unsigned MoU", "unsigned agreement",
+        "not signed", "being formalised", "pending signature", "en négociation", "projet de protocole",
+        "en cours de signature", "non signé", "MoU non signé", "en negociación", "borrador de memorando",
+        "pendiente de firma", "sin firmar", "acuerdo no firmado", "convenio sin firmar",
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("phrase", "stage"), [(p, stage) for stage, group in MODALITIES.items() for p in group])
+def test_modality_phrases_in_three_languages(phrase, stage):
+    read = modality_stage(phrase)
+    assert read.value == stage
+    assert read.doubt is None
+
+
+@pytest.mark.parametrize("value", ["", "  ", "n/a", "N/A", "-", "unknown", "sans objet", "no aplica"])
+def test_an_empty_modality_is_not_said(value):
+    assert modality_stage(value) == Read(None)
+
+
+def test_only_the_stage_itself_is_an_exact_modality():
+    for written in ["formal", "Formal", "informal", "ad hoc", "ad_hoc", "formalising"]:
+        assert modality_stage(written).exact, written
+    for written in ["MoU", "compromiso verbal", "in formal", "formel", "formall"]:
+        assert not modality_stage(written).exact, written
+
+
+# Never across a negation ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "stage"),
+    [("in formal", "informal"), ("in-formal", "informal"), ("non formal", "informal"), ("nonformal", "informal"),
+     ("informel", "informal"), ("formel", "formal"), ("no formal", "informal"), ("sin firmar", "formalising"),
+     ("non signé", "formalising"), ("no firmado", "formalising"), ("firmado", "formal"), ("formall", "formal"),
+     ("infromal", "informal"), ("unsinged", "formalising"), ("imformal", "informal"), ("in formall", "informal"),
+     ("formall agrement", "formal"), ("informal agreemnt", "informal"), ("signd mou", "formal")],
+)  # fmt: skip
+def test_polar_words_read_as_they_are_written_however_spaced_or_misspelt(written, stage):
+    assert modality_stage(written).value == stage
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [("nformal", "formal or informal"), ("iformal", "formal or informal"), ("not informal", "formal or informal"),
+     ("not unsigned", "signed or unsigned"), ("noa signé", "negation"), ("mon-formal", "negation"),
+     ("u signed", "negation"), ("acuerdono firmado", "a negation would be lost"), ("acuerdoino firmado", None),
+     ("o-al agreement", None), ("governmental organisation x", None), ("normal", "formal or informal"),
+     ("forml", "formal or")],
+)  # fmt: skip
+def test_a_misspelling_that_could_flip_the_meaning_is_refused(written, reason):
+    with pytest.raises(Unreadable, match=reason):
+        modality_stage(written) if "organisation" not in written else organisation_kind(written)
+
+
+def test_a_near_phrase_of_opposite_meaning_is_refused_with_the_reason():
+    """The rule itself, on a vocabulary that only knows the formal phrase: the informal typo is refused."""
+    from app.imports import vocabulary
+    from app.imports.normalise import _match, _Table
+
+    table = _Table([("formal agreement", "formal", True, 0), ("no agreement", "none", True, 0)],
+                   vocabulary.MODALITY_AXES)  # fmt: skip
+    with pytest.raises(Unreadable) as caught:
+        _match(table, "informal agreemnt", "modality", "formal or informal")
+    assert str(caught.value) == (
+        "modality 'informal agreemnt' is close to 'formal agreement', which means the opposite; "
+        "write formal or informal"
+    )
+    assert _match(table, "no agrement", "modality", "formal or informal").value == "none"
+    with pytest.raises(Unreadable, match="does not plainly say signed or unsigned"):
+        modality_stage("no nirmado")
+
+
+def _one_edit(word: str, alphabet: str) -> set[str]:
+    """Every spelling one edit away: a letter left out, added, replaced, or two letters swapped."""
+    variants = {word[:i] + word[i + 1 :] for i in range(len(word))}
+    variants |= {word[:i] + char + word[i:] for i in range(len(word) + 1) for char in alphabet}
+    variants |= {word[:i] + char + word[i + 1 :] for i in range(len(word)) for char in alphabet}
+    variants |= {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    return variants - {word}
+
+
+POLAR = [
+    "formal", "informal", "formel", "informel", "signed", "unsigned", "signé", "non signé", "firmado", "no firmado",
+    "sin firmar", "oral", "verbal", "escrito", "official", "unofficial", "draft mou", "signed mou", "unsigned mou",
+    "formal agreement", "informal agreement", "acuerdo formal", "acuerdo informal", "accord informel",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("source", POLAR)
+def test_no_single_typo_of_a_polar_phrase_reads_another_stage(source):
+    """Adversarial: every one-edit spelling (letters that make negations, spaces, hyphens) is read as the
+    phrase's own stage, as another exact phrase, or refused — a typo never lands on the opposite."""
+    stage = modality_stage(source).value
+    for variant in _one_edit(source, "inoufstrmalgde -"):
+        try:
+            read = modality_stage(variant)
+        except Unreadable:
+            continue
+        assert read.value in (stage, None) or read.doubt is None, (source, variant, read)
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [("non-governmental organisation", "national_cso"), ("government", "government"), ("non-profit", "national_cso"),
+     ("for-profit", "private_sector"), ("national ngo", "national_cso"), ("international ngo", "international_cso")],
+)  # fmt: skip
+def test_no_single_typo_of_a_polar_partner_type_reads_another_type(source, kind):
+    for variant in _one_edit(source, "inoutrgal -"):
+        try:
+            read = organisation_kind(variant)
+        except Unreadable:
+            continue
+        assert read.value == OrganisationKind(kind) or read.doubt is None, (source, variant, read)
+
+
+# Areas and roles ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [("lutte contre la traite", "counter_trafficking"), ("retour volontaire assisté", "assisted_voluntary_return"),
+     ("santé des migrants", "migrant_health"), ("trata de personas", "counter_trafficking"),
+     ("retorno voluntario asistido", "assisted_voluntary_return"), ("salud de los migrantes", "migrant_health"),
+     ("migración laboral", "labour_migration"), ("investigación", "research_data"),
+     ("diálogo político", "policy_dialogue"), ("renforcement des capacités", "education_training"),
+     ("réinstallation", "resettlement_integration"), ("sensibilización", "awareness_raising"),
+     ("droits des migrants", "migrants_rights"), ("desarrollo comunitario", "community_development"),
+     ("réduction des risques de catastrophe", "humanitarian")],
+)  # fmt: skip
+def test_areas_in_french_and_spanish(written, code):
+    read = area_codes(written)
+    assert read.value == (code,)
+    assert read.doubt is None and not read.exact
+
+
+def test_area_names_with_commas_and_lists_joined_by_and():
+    assert area_codes("Education, training and capacity building").value == ("education_training",)
+    assert area_codes("Education, training and capacity building").exact
+    assert area_codes("counter_trafficking; migrant_health").exact
+    assert area_codes("Research, data collection and information dissemination; AVRR").value == (
+        "research_data",
+        "assisted_voluntary_return",
+    )
+    assert area_codes("health and protection").value == ("migrant_health", "migrants_rights")
+    assert area_codes("santé et éducation").value == ("migrant_health", "education_training")
+    read = area_codes("forced return")
+    assert read.value == () and "forced return" in read.doubt
+
+
+@pytest.mark.parametrize(
+    ("written", "role"),
+    [("chef de file", "lead_partner"), ("partenaire de mise en œuvre", "implementing_partner"),
+     ("partenaire de mise en oeuvre", "implementing_partner"), ("socio principal", "lead_partner"),
+     ("socio implementador", "implementing_partner"), ("donante", "donor"), ("bailleur", "donor"),
+     ("bailleur de fonds", "donor"), ("observateur", "observer"), ("partenaire", "co_partner")],
+)  # fmt: skip
+def test_roles_in_french_and_spanish(written, role):
+    read = party_role(written)
+    assert read.value is PartyRole(role)
+    assert not read.exact
+
+
+def test_role_exactness_and_placeholders():
+    assert party_role("lead_partner").exact and party_role("Lead partner").exact
+    assert not party_role("lead").exact
+    assert party_role("n/a").value is None
+
+
+def test_the_vocabularies_never_give_one_phrase_two_meanings():
+    from app.imports import normalise
+
+    for table in (normalise._kinds(), normalise._modalities(), normalise._areas(), normalise._roles()):
+        assert table.conflicts() == []
+
+
+def test_read_keeps_its_positional_form_and_is_exact_by_default():
+    assert Read("x", "why") == Read("x", "why", True)
+    assert Read("x").exact and Read("x").doubt is None
+    read = organisation_kind("Univeristy")
+    assert read.doubt and not read.exact
+
+
+# Dates, phones, totals ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [("1er janvier 2024", date(2024, 1, 1)), ("15 de marzo de 2024", date(2024, 3, 15)),
+     ("3 janv. 2024", date(2024, 1, 3)), ("12 févr. 2024", date(2024, 2, 12)), ("24 déc. 2024", date(2024, 12, 24)),
+     ("5 ene 2024", date(2024, 1, 5)), ("31 dic. 2026", date(2026, 12, 31)), ("diciembre 31, 2026", date(2026, 12, 31)),
+     ("1º de enero de 2024", date(2024, 1, 1)), ("3 set 2024", date(2024, 9, 3)), ("5 mayo 2024", date(2024, 5, 5)),
+     ("45826", date(2025, 6, 18)), ("45826.0", date(2025, 6, 18)), (45826, date(2025, 6, 18)),
+     (45826.75, date(2025, 6, 18)), ("2026-12-31T10:00:00Z", date(2026, 12, 31))],
+)  # fmt: skip
+def test_dates_in_french_and_spanish_and_excel_serials(written, day):
+    assert parse_date(written) == Read(day)
+
+
+@pytest.mark.parametrize(
+    ("written", "number"),
+    [("+254 20 123 4567", "+254 20 123 4567"), ("(020) 123-4567 ext. 12", "(020) 123-4567 ext. 12"),
+     ("0712 345 678 x12", "0712 345 678 ext. 12"), ("0712/345.678", "0712/345.678"),
+     ("  0712  345 678 ", "0712 345 678"), ("254712345678", "254712345678")],
+)  # fmt: skip
+def test_phone_numbers(written, number):
+    assert phone_number(written) == Read(number)
+
+
+@pytest.mark.parametrize("written", ["call me", "tel: 0712345678", "+1 55", "0712 345 678 ask for Ann"])
+def test_a_phone_with_words_is_left_out_with_a_doubt(written):
+    read = phone_number(written)
+    assert read.value is None and "not a phone number" in read.doubt
+    assert phone_number("  ") == Read(None)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [["TOTAL", 142, None], ["Total:", "", 12], ["Grand total", 3, 4], ["Sous-total", 5], ["Total général"],
+     ["Totales", "", 7], ["Suma", 3], ["Sum", 1, 2], ["Count: 142"], [None, "", "TOTAL", 12],
+     ["Total partnerships", 12], ["TOTAL", "organisations", 142], [17, "Total", 9], ["TOTAL", "8 partners", ""],
+     ["TOTAL PARTNERS: 10"], ["TOTAL: 14 partners"], ["TOTAL"]],
+)  # fmt: skip
+def test_total_rows(cells):
+    assert is_total_row(cells)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [["Total Energies", "France", "Private sector"], ["Total Energies"], ["Total", None, "Kenya", "NGO"],
+     ["Total", "Kenya"], ["Summit Foundation", "KE", "NGO"], ["Countryside Trust"], [], [None, ""], [12, 14],
+     ["Total Energies", 12], ["Total", "France", "REG-123"]],
+)  # fmt: skip
+def test_data_rows_are_not_totals(cells):
+    assert not is_total_row(cells)

@@ -144,9 +144,6 @@ def test_reasons_are_plain_words(clerk, tmp_path):
     assert not leaks, [row["reason"] for row in rows]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="unknown partner type / role reasons list enum codes (national_cso, lead_partner)"
-)
 def test_reasons_for_unknown_vocabulary_are_plain_words(clerk, tmp_path):
     source = _write(tmp_path / "plain.csv", [BAD_COUNTRY, BAD_KIND, BAD_ROLE], ",", "utf-8")
     result = _import(source)
