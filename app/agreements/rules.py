@@ -11,7 +11,7 @@ from app.agreements.models import Agreement, AgreementKind, Signature
 from app.config import get_settings
 from app.obligations.models import Obligation, ObligationStatus
 from app.partnerships.models import PartnershipParty, PartyRole
-from app.workflow.registry import Context, criterion, effect, guard
+from app.workflow.registry import Context, criterion, effect, effect_many, guard
 
 IN_FORCE = ("active", "suspended")
 KEEPS_PARTNERSHIP_FORMAL = ("signed", "active", "suspended")
@@ -261,6 +261,13 @@ def _plan_reminders(ctx: Context) -> None:
     from app.reminders.planner import plan_agreement
 
     plan_agreement(ctx.session, ctx.entity)
+
+
+@effect_many("plan_reminders")
+def _plan_reminders_many(contexts: list[Context]) -> None:
+    from app.reminders.planner import plan_agreements
+
+    plan_agreements(contexts[0].session, [ctx.entity for ctx in contexts])
 
 
 @effect("record_termination")

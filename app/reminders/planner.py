@@ -155,6 +155,18 @@ def _send_at(day: date, policy_hour: int) -> datetime:
     return datetime.combine(day, time(policy_hour), tzinfo=settings.zone)
 
 
+@dataclass(frozen=True)
+class Subject:
+    """One subject whose pending reminders are to match what its facts call for."""
+
+    subject_type: str
+    subject_id: int
+    wanted: list[Wanted]
+    partnership_id: int
+    reason: str
+    adopt_from: tuple[str, int] | None = None
+
+
 def _reconcile(
     session: Session,
     today: date,
@@ -166,23 +178,50 @@ def _reconcile(
     adopt_from: tuple[str, int] | None = None,
 ) -> None:
     """Make the pending reminders of one subject match ``wanted``: keep, reschedule, cancel or add."""
+    _reconcile_many(session, today, [Subject(subject_type, subject_id, wanted, partnership_id, reason, adopt_from)])
+
+
+def _reconcile_many(session: Session, today: date, subjects: list[Subject]) -> None:
+    """Make the pending reminders of each subject match what it wants, with a few queries for all of them."""
     hour = get_settings().remind_send_hour
-    subjects = [(subject_type, subject_id), *([adopt_from] if adopt_from else [])]
-    pending: dict[tuple[str, int, str], Reminder] = {}
-    for kind, identifier in subjects:
-        stmt = select(Reminder).where(
-            Reminder.subject_type == kind, Reminder.subject_id == identifier, Reminder.status.in_(PENDING)
-        )
-        for row in session.scalars(stmt.order_by(Reminder.id)):
-            pending.setdefault((row.kind.value, row.offset_days, row.recipient_email), row)
-    fresh = [item for item in wanted if item.slot not in pending and item.send_day >= today]
-    keys = [item.dedupe_key for item in fresh]
-    taken_by_key = (
-        {row.dedupe_key: row for row in session.scalars(select(Reminder).where(Reminder.dedupe_key.in_(keys)))}
-        if keys
-        else {}
-    )
-    for item in wanted:
+    looked_up = {(s.subject_type, s.subject_id) for s in subjects} | {s.adopt_from for s in subjects if s.adopt_from}
+    found: dict[tuple[str, int], list[Reminder]] = {}
+    for kind in {kind for kind, _identifier in looked_up}:
+        ids = sorted(identifier for other, identifier in looked_up if other == kind)
+        for start in range(0, len(ids), 500):
+            stmt = select(Reminder).where(
+                Reminder.subject_type == kind, Reminder.subject_id.in_(ids[start : start + 500]),
+                Reminder.status.in_(PENDING),
+            )  # fmt: skip
+            for row in session.scalars(stmt.order_by(Reminder.id)):
+                found.setdefault((row.subject_type, row.subject_id), []).append(row)
+    plans = []
+    for subject in subjects:
+        pending: dict[tuple[str, int, str], Reminder] = {}
+        for key in [(subject.subject_type, subject.subject_id), *([subject.adopt_from] if subject.adopt_from else [])]:
+            for row in found.get(key, []):
+                pending.setdefault((row.kind.value, row.offset_days, row.recipient_email), row)
+        plans.append((subject, pending))
+    keys = [w.dedupe_key for s, pending in plans for w in s.wanted if w.slot not in pending and w.send_day >= today]
+    taken_by_key: dict[str, Reminder] = {}
+    for start in range(0, len(keys), 500):
+        chunk = select(Reminder).where(Reminder.dedupe_key.in_(keys[start : start + 500]))
+        taken_by_key.update({row.dedupe_key: row for row in session.scalars(chunk)})
+    for subject, pending in plans:
+        _reconcile_one(session, today, hour, subject, pending, taken_by_key)
+    session.flush()
+
+
+def _reconcile_one(
+    session: Session,
+    today: date,
+    hour: int,
+    subject: Subject,
+    pending: dict[tuple[str, int, str], Reminder],
+    taken_by_key: dict[str, Reminder],
+) -> None:
+    subject_type, subject_id = subject.subject_type, subject.subject_id
+    for item in subject.wanted:
         row = pending.pop(item.slot, None)
         if row is not None:
             if (row.subject_type, row.subject_id, row.due_on) != (subject_type, subject_id, item.due_on):
@@ -210,7 +249,7 @@ def _reconcile(
                 series=item.series,
                 subject_type=subject_type,
                 subject_id=subject_id,
-                partnership_id=partnership_id,
+                partnership_id=subject.partnership_id,
                 kind=item.kind,
                 due_on=item.due_on,
                 offset_days=item.offset_days,
@@ -221,8 +260,7 @@ def _reconcile(
         )
     for row in pending.values():
         if (row.subject_type, row.subject_id) == (subject_type, subject_id):
-            row.status, row.cancel_reason = ReminderStatus.CANCELLED, reason
-    session.flush()
+            row.status, row.cancel_reason = ReminderStatus.CANCELLED, subject.reason
 
 
 def plan_agreement(session: Session, agreement: Agreement) -> None:
@@ -231,21 +269,28 @@ def plan_agreement(session: Session, agreement: Agreement) -> None:
     An amendment or extension in force takes over the pending reminders of the agreement it modifies, so
     extending an agreement reschedules them rather than sending both.
     """
+    plan_agreements(session, [agreement])
+
+
+def plan_agreements(session: Session, agreements: list[Agreement]) -> None:
+    """``plan_agreement`` for each of several agreements, with a few queries for all of them (an import's batch)."""
     today = clock.today(get_settings().zone)
-    adopt = None
-    if (
-        agreement.status == "active"
-        and agreement.parent_id
-        and agreement.kind in (*CARRIES_OVER, AgreementKind.RENEWAL)
-    ):
-        adopt = ("agreement", agreement.parent_id)
-    reason = f"the agreement is {agreement.status}"
-    wanted = _wanted_for_agreement(session, agreement)
-    _reconcile(session, today, "agreement", agreement.id, wanted, agreement.partnership_id, reason, adopt)
-    ids = [agreement.id]
-    if agreement.parent_id and agreement.kind in CARRIES_OVER:
-        ids.append(agreement.parent_id)
-    for obligation in session.scalars(select(Obligation).where(Obligation.agreement_id.in_(ids))):
+    subjects = []
+    for agreement in agreements:
+        adopt = None
+        if (
+            agreement.status == "active"
+            and agreement.parent_id
+            and agreement.kind in (*CARRIES_OVER, AgreementKind.RENEWAL)
+        ):
+            adopt = ("agreement", agreement.parent_id)
+        reason = f"the agreement is {agreement.status}"
+        wanted = _wanted_for_agreement(session, agreement)
+        subjects.append(Subject("agreement", agreement.id, wanted, agreement.partnership_id, reason, adopt))
+    _reconcile_many(session, today, subjects)
+    ids = {agreement.id for agreement in agreements}
+    ids |= {a.parent_id for a in agreements if a.parent_id and a.kind in CARRIES_OVER}
+    for obligation in session.scalars(select(Obligation).where(Obligation.agreement_id.in_(sorted(ids)))):
         plan_obligation(session, obligation)
 
 

@@ -25,7 +25,7 @@ from app.errors import Conflict, DomainError, FieldProblem, Forbidden, NotFound,
 from app.users.models import Role, User
 from app.workflow.models import TransitionEvent
 from app.workflow.payload import PARSERS, PayloadField, parse_payload
-from app.workflow.registry import CRITERIA, EFFECTS, GUARDS, Context
+from app.workflow.registry import CRITERIA, EFFECTS, EFFECTS_MANY, GUARDS, Context
 
 SYSTEM_ROLE = "system"
 """Pseudo-role of automatic transitions (scheduler, agreement events): no person may fire them."""
@@ -471,9 +471,18 @@ def fire_many(
         moved.append((transition, ctx))
     if moved:
         session.flush()
+    # Effects run effect by effect over the batch (each entity's own effects still in their declared order);
+    # an effect with a batch form runs once for all of them.
+    by_transition: dict[Transition, list[Context]] = {}
     for transition, ctx in moved:
+        by_transition.setdefault(transition, []).append(ctx)
+    for transition, contexts in by_transition.items():
         for name in transition.effects:
-            EFFECTS[name](ctx)
+            if name in EFFECTS_MANY and len(contexts) > 1:
+                EFFECTS_MANY[name](contexts)
+            else:
+                for ctx in contexts:
+                    EFFECTS[name](ctx)
     return results
 
 

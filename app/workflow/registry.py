@@ -41,6 +41,8 @@ Criterion = Callable[[date], ColumnElement[bool]]
 
 GUARDS: dict[str, Guard] = {}
 EFFECTS: dict[str, Effect] = {}
+EFFECTS_MANY: dict[str, Callable[[list[Context]], None]] = {}
+"""Effects that also have a form for many entities at once, used when the engine moves a batch."""
 CRITERIA: dict[str, Criterion] = {}
 
 
@@ -59,6 +61,16 @@ def effect(name: str) -> Callable[[Effect], Effect]:
 
     def register(function: Effect) -> Effect:
         EFFECTS[name] = function
+        return function
+
+    return register
+
+
+def effect_many(name: str) -> Callable[[Callable[[list[Context]], None]], Callable[[list[Context]], None]]:
+    """Register the batch form of the effect ``name``: the same result for each context, with fewer queries."""
+
+    def register(function: Callable[[list[Context]], None]) -> Callable[[list[Context]], None]:
+        EFFECTS_MANY[name] = function
         return function
 
     return register
