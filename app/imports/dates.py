@@ -26,6 +26,8 @@ class DateOrderFinding:
     order: DateOrder = "auto"
     day_first: list[tuple[int, str]] = field(default_factory=list)
     month_first: list[tuple[int, str]] = field(default_factory=list)
+    fields: dict[tuple[int, str], str] = field(default_factory=dict, repr=False)
+    """The column each listed date was in, by (line, text)."""
     day_first_count: int = 0
     month_first_count: int = 0
     given: bool = False
@@ -68,8 +70,8 @@ class DateOrderFinding:
             self._by_line.update({number: "day_first" for number, _text in self.day_first})
         return self._by_line.get(line, "auto")  # type: ignore[return-value]
 
-    def disagreement(self, line: int) -> str | None:
-        """Why this line's dates disagree with the rest of a mixed file, if they do."""
+    def disagreement(self, line: int) -> tuple[str, str] | None:
+        """The column and the reason a line's date disagrees with the rest of a mixed file, if it does."""
         if not self.mixed:
             return None
         minority, words = (
@@ -79,7 +81,8 @@ class DateOrderFinding:
         )
         for number, text in minority:
             if number == line:
-                return f"the date {text!r} can only be read {words}, unlike most dates in the file"
+                reason = f"the date {text!r} can only be read {words}, unlike most dates in the file"
+                return self.fields.get((number, text), "start_date"), reason
         return None
 
 
@@ -107,10 +110,12 @@ def infer_date_order(rows: Iterable[tuple[int, dict[str, Any]]], limit_listed: i
                 finding.day_first_count += 1
                 if len(finding.day_first) < limit_listed:
                     finding.day_first.append((line, value.strip()))
+                    finding.fields.setdefault((line, value.strip()), name)
             elif second > 12 >= first >= 1:
                 finding.month_first_count += 1
                 if len(finding.month_first) < limit_listed:
                     finding.month_first.append((line, value.strip()))
+                    finding.fields.setdefault((line, value.strip()), name)
     if finding.day_first_count and not finding.month_first_count:
         finding.order = "day_first"
     elif finding.month_first_count and not finding.day_first_count:

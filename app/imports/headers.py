@@ -581,8 +581,13 @@ def _resemblance(header: str, name: str) -> int:
     return round(max(max(fuzz.ratio(key, w), fuzz.token_set_ratio(key, w)) for w in wordings if w))
 
 
-def missing_message(mapping: HeaderMapping, headers: list[str]) -> str:
-    """For each missing required field: its label, the closest headers of the file and the ``--map`` that fixes it."""
+def missing_message(mapping: HeaderMapping, headers: list[str], api: bool = False) -> str:
+    """For each missing required field: its label, the closest headers of the file and the mapping that fixes it
+    (``--map "Header=field"`` on the command line, ``{"Header": "field"}`` in the API's ``mapping`` field)."""
+
+    def fix(header: str, name: str) -> str:
+        return f'put {{"{header}": "{name}"}} in the mapping field' if api else f'add --map "{header}={name}"'
+
     sure = {column.index for column in mapping.columns if column.how != "meaning"}
     lines = []
     for name in mapping.missing:
@@ -598,12 +603,12 @@ def missing_message(mapping: HeaderMapping, headers: list[str]) -> str:
             shown = ", ".join(f'"{text}" ({score}%)' for score, text in closest)
             lines.append(
                 f'required column "{label}" not found; closest headers: {shown}; '
-                f'if one of them is it, add --map "{closest[0][1]}={name}"'
+                f"if one of them is it, {fix(closest[0][1], name)}"
             )
         else:
             lines.append(
                 f'required column "{label}" not found and no header of the file resembles it; '
-                f'add the column, or name it with --map "<header>={name}"'
+                f"add the column, or name it: {fix('<header>', name)}"
             )
     return "\n".join(lines)
 

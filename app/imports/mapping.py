@@ -41,6 +41,8 @@ class Lookup:
     """Keys of the partnerships this run creates: later lines add to them without conflict."""
     recorded: set[str] = field(default_factory=set)
     """Keys of the partnerships whose agreement this run records (once per partnership)."""
+    first_said: dict[str, str] = field(default_factory=dict)
+    """For recorded partnerships, the stage the first line of this run about them says: later lines follow it."""
 
     def remember_organisation(self, organisation: Organisation) -> None:
         """Make ``organisation`` findable by its reference, name key and registration key."""
@@ -274,7 +276,16 @@ class Resolver:
     ) -> Resolution | Problem:
         """A line about a recorded partnership: what it fills, and where it contradicts the record."""
         stage = partnership.stage
-        if row.stage is not None and not _stage_agrees(stage, row.stage, partnership):
+        said = lookup.first_said.setdefault(key, row.stage) if row.stage is not None else None
+        if said is not None and said != row.stage:
+            plan.doubts.append(
+                Problem(
+                    self.label("modality"),
+                    f"an earlier line says {STAGE_WORDS.get(said, said)}; this line says "
+                    f"{STAGE_WORDS.get(row.stage or '', row.stage)}; the earlier one is kept",
+                )
+            )
+        elif row.stage is not None and not _stage_agrees(stage, row.stage, partnership):
             plan.differences.append(
                 Difference("stage", self.label("modality"), STAGE_WORDS.get(stage, stage), STAGE_WORDS[row.stage])
             )

@@ -69,7 +69,7 @@ def import_inventory(
             session.connection(execution_options={WRITE_OPTION: True})
 
         options = service.ImportOptions(
-            date_order=date_order, dry_run=dry_run, update=update, given_mapping=_given(mapping)
+            date_order=date_order, dry_run=dry_run, update=update, given_mapping=_given(mapping), api=True
         )
         try:
             summary = service.run_import(session, copy, (file.filename or "upload")[:255], user, options, commit=commit)

@@ -116,10 +116,15 @@ class ParsedRow:
         return bool(self.contact_name or self.contact_email or self.contact_phone)
 
     def partnership_key(self) -> str:
-        """The partnership's external reference: the file's own, or one derived from the title and the partner."""
+        """The partnership's external reference: the file's own, or one derived from the title and the partner.
+
+        A line without a title (its title derived) names the organisation's untitled partnership, whatever its
+        areas or the spelling of the name: lines about the same partner then meet in one partnership.
+        """
         if self.partnership_ref:
             return self.partnership_ref
-        identity = f"{organisation_name_key(self.title or '')}|{self.name_key}|{self.country or ''}"
+        title = "(untitled)" if self.title_derived or not self.title else organisation_name_key(self.title)
+        identity = f"{title}|{self.name_key}|{self.country or ''}"
         return "auto-" + hashlib.sha256(identity.encode()).hexdigest()[:24]
 
 

@@ -52,7 +52,7 @@ def sha256_of(stream: IO[bytes]) -> str:
 
 
 def open_inventory(
-    file_name: str, stream: IO[bytes], given: dict[str, str] | None = None
+    file_name: str, stream: IO[bytes], given: dict[str, str] | None = None, api: bool = False
 ) -> tuple[Table, HeaderMapping]:
     """Open the file, find its header and map its columns; ``UnusableFile`` says what is missing and how to fix it."""
     table = open_table(file_name, stream, given=given)
@@ -63,7 +63,7 @@ def open_inventory(
         raise UnusableFile(str(exc)) from None
     if mapping.missing:
         table.close()
-        raise UnusableFile(missing_message(mapping, [str(h or "") for h in table.headers]))
+        raise UnusableFile(missing_message(mapping, [str(h or "") for h in table.headers], api))
     return table, mapping
 
 
@@ -71,7 +71,7 @@ def _date_order(file_name: str, stream: IO[bytes], options: ImportOptions) -> Da
     """The file's date order: as asked, or learned from a first pass over its date columns."""
     if options.date_order != "auto":
         return DateOrderFinding(order=options.date_order, given=True)
-    table, mapping = open_inventory(file_name, stream, options.given_mapping)
+    table, mapping = open_inventory(file_name, stream, options.given_mapping, options.api)
     columns = {index: name for index, name in mapping.by_index().items() if name in DATE_FIELDS}
     try:
         cells = (
@@ -103,7 +103,7 @@ def run_import(
     options = options or ImportOptions()
     digest = sha256_of(stream)
     finding = _date_order(file_name, stream, options)
-    table, mapping = open_inventory(file_name, stream, options.given_mapping)
+    table, mapping = open_inventory(file_name, stream, options.given_mapping, options.api)
     summary = ImportSummary(file_name, digest, table.format, options.dry_run, update=options.update)
     summary.header = mapping.describe()
     summary.mapping = mapping.as_saved()

@@ -23,6 +23,8 @@ class ImportOptions:
     dry_run: bool = False
     update: bool = False
     given_mapping: dict[str, str] | None = None
+    api: bool = False
+    """Messages name the API's ``mapping`` field rather than the command line's ``--map``."""
 
 
 @dataclass(frozen=True)

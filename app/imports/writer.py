@@ -230,7 +230,8 @@ class BatchImporter:
             self.summary.mapped(item.column, item.written, item.read_as, row.line)
         disagreement = self.dates.disagreement(row.line)
         if disagreement:
-            row.doubts.append(Problem(self.labels.get("start_date", "date"), disagreement))
+            column, reason = disagreement
+            row.doubts.append(Problem(self.labels.get(column, column), reason))
         if row.has_partnership and not row.title:
             areas = [lookup.areas[code].name for code in row.areas if code in lookup.areas]
             row.title = f"{row.name}: {', '.join(areas)}" if areas else f"Partnership with {row.name}"
@@ -245,6 +246,7 @@ class BatchImporter:
             stated=self.state.stated,
             created=self.state.created,
             recorded=self.state.recorded,
+            first_said=self.state.first_said,
         )
         refs = {row.organisation_ref for row in rows if row.organisation_ref}
         names = {row.name_key for row in rows}
@@ -255,7 +257,7 @@ class BatchImporter:
             stmt = select(Organisation).where(or_(*conditions)).options(selectinload(Organisation.contacts))
             for organisation in self.session.scalars(stmt):
                 lookup.remember_organisation(organisation)
-        keys = sorted({_key_of(row, lookup) for row in rows if row.has_partnership})
+        keys = sorted({row.partnership_key() for row in rows if row.has_partnership})
         for chunk in _chunks(keys, 500):
             stmt = (
                 select(Partnership)
@@ -458,15 +460,6 @@ def _rejection(line: int, problems: list[Problem]) -> RowOutcome:
     if len(problems) == 1:
         return RowOutcome(line, "rejected", problems[0].column, problems[0].reason)
     return RowOutcome(line, "rejected", problems[0].column, "; ".join(f"{p.column}: {p.reason}" for p in problems))
-
-
-def _key_of(row: ParsedRow, lookup: Lookup) -> str:
-    """The partnership key a line will use once its title is derived (as ``BatchImporter._prepare`` does)."""
-    if row.partnership_ref or row.title:
-        return row.partnership_key()
-    areas = [lookup.areas[code].name for code in row.areas if code in lookup.areas]
-    title = f"{row.name}: {', '.join(areas)}" if areas else f"Partnership with {row.name}"
-    return ParsedRow(line=0, name_key=row.name_key, country=row.country, title=title[:300]).partnership_key()
 
 
 def _fill_project(partnership: Partnership, row: ParsedRow, overwrite: bool = False) -> bool:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.imports.service import ImportOptions, ImportSummary, RowOutcome, run_import
 from app.organisations.models import Organisation
 from app.partnerships.models import Partnership
@@ -21,6 +24,33 @@ from tests.conftest import ROOT
 
 SAMPLE = ROOT / "samples" / "inventory_sample.csv"
 EXPECTED = ROOT / "samples" / "inventory_sample_expected.csv"
+GENERATOR = ROOT / "samples" / "make_inventory_sample.py"
+
+
+def load_generator() -> Any:
+    """``samples/make_inventory_sample.py`` as a module (it is a script, not a package)."""
+    spec = importlib.util.spec_from_file_location("make_inventory_sample", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SAMPLE_NOW = datetime.combine(load_generator().TODAY, time(9), tzinfo=UTC)
+"""The morning of the day the sample's expectations are stated for (agreements in force or expired by then)."""
+
+
+def _end_date_doubts() -> list[int]:
+    with EXPECTED.open(encoding="utf-8") as stream:
+        return [int(row["line"]) for row in csv.DictReader(stream)
+                if row["column"] == "End Date" and "month first" in row["reason"]]  # fmt: skip
+
+
+UNTITLED_DUPLICATES = (232, 235, 238, 241)
+"""Lines repeating an organisation and its focal point without a partnership title (a legal suffix, or new areas)."""
+ONCE_DEFECTIVE: tuple[int, ...] = (*_end_date_doubts(), *UNTITLED_DUPLICATES)
+"""Sample lines the importer once got wrong (a date doubt filed under the start date when the end date was at fault;
+an untitled duplicate line opening a second partnership): each is checked on its own too."""
 
 
 @pytest.fixture
@@ -46,7 +76,12 @@ Import = Callable[..., tuple[ImportSummary, dict[int, RowOutcome], list[list[Any
 
 @pytest.fixture
 def do_import(session: Session, importer: User) -> Import:
-    """Import a file through the service (committing per batch), collecting every line's outcome."""
+    """Import a file through the service (committing per batch), collecting every line's outcome.
+
+    Each import runs on the sample's day, a minute after the previous one, so a record written again shows a
+    later ``updated_at``.
+    """
+    runs = iter(range(1, 1000))
 
     def _import(path: Path, **options: Any) -> tuple[ImportSummary, dict[int, RowOutcome], list[list[Any]]]:
         outcomes: dict[int, RowOutcome] = {}
@@ -56,7 +91,7 @@ def do_import(session: Session, importer: User) -> Import:
             outcomes[outcome.line] = outcome
             cells.append(raw)
 
-        with path.open("rb") as stream:
+        with path.open("rb") as stream, clock.frozen_at(SAMPLE_NOW + timedelta(minutes=next(runs))):
             summary = run_import(
                 session, stream, path.name, importer, ImportOptions(**options), commit=session.commit, on_row=on_row
             )
@@ -74,18 +109,27 @@ def counts(session: Session) -> tuple[int, int]:
     )
 
 
+def expected_totals(expected: dict[int, dict[str, str]]) -> tuple[int, int]:
+    """How many organisations and partnerships the sample's lines create, by their expectations."""
+    return (
+        sum(int(row["organisations_created"]) for row in expected.values()),
+        sum(int(row["partnerships_created"]) for row in expected.values()),
+    )
+
+
+def mismatch(got: RowOutcome, wanted: dict[str, str]) -> str | None:
+    """How a line's outcome differs from its expectation (outcome, column, reason fragment), or ``None``."""
+    if (
+        got.outcome != wanted["outcome"]
+        or (wanted["column"] and got.column != wanted["column"])
+        or (wanted["reason"] and wanted["reason"] not in (got.reason or ""))
+    ):
+        return f"line {wanted['line']}: expected {wanted['outcome']} {wanted['column']} {wanted['reason']!r}, got {got}"
+    return None
+
+
 def check_outcomes(outcomes: dict[int, RowOutcome], expected: dict[int, dict[str, str]]) -> None:
     """Every line has exactly the expected outcome, column and reason."""
     assert set(outcomes) == set(expected)
-    wrong = []
-    for line, wanted in expected.items():
-        got = outcomes[line]
-        if (
-            got.outcome != wanted["outcome"]
-            or (wanted["column"] and got.column != wanted["column"])
-            or (wanted["reason"] and wanted["reason"] not in (got.reason or ""))
-        ):
-            wrong.append(
-                f"line {line}: expected {wanted['outcome']} {wanted['column']} {wanted['reason']!r}, got {got}"
-            )
+    wrong = [problem for line, wanted in expected.items() if (problem := mismatch(outcomes[line], wanted))]
     assert not wrong, "\n".join(wrong)

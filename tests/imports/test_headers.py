@@ -343,7 +343,7 @@ def test_missing_message_without_candidates_and_for_several_fields():
     assert lines[0].startswith('required column "organisation name" not found')
     assert lines[2] == (
         'required column "country" not found and no header of the file resembles it; '
-        'add the column, or name it with --map "<header>=country"'
+        'add the column, or name it: add --map "<header>=country"'
     )
     assert missing_message(match_columns(["Name", "Type", "Country"]), ["Name", "Type", "Country"]) == ""
 
