@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from app.agreements import service
+from app.agreements.existing_routes import router as existing_router
 from app.agreements.schemas import (
     AgreementCreate,
     AgreementFilter,
@@ -211,3 +212,6 @@ def history(session: DbSession, user: CurrentUser, agreement_id: AgreementId) ->
     """Every status change, oldest first: who, when, from, to, why and with what data."""
     require(user, Action.READ)
     return [TransitionEventRead.model_validate(e) for e in service.agreement_history(session, agreement_id)]
+
+
+router.include_router(existing_router)  # recording agreements signed before this registry existed

@@ -113,7 +113,7 @@ def _organisation_frame(today: date, ids: Collection[int] | None = None) -> Sele
 
 
 def _agreement_totals(ids: Collection[int] | None) -> Any:
-    """Per partnership: agreements in force, those without an approved signed version, and with obligations."""
+    """Per partnership: agreements in force, those without an approved signed version, with obligations, and dated."""
     signed = (
         select(Signature.agreement_id.label("agreement_id"), func.count().label("signatures"))
         .join(Agreement, Agreement.id == Signature.agreement_id)
@@ -129,6 +129,9 @@ def _agreement_totals(ids: Collection[int] | None) -> Any:
     owed = _only(owed, Agreement.partnership_id, ids).subquery("obligation_totals")
     in_force = Agreement.status.in_(rules.IN_FORCE)
     sound = and_(Agreement.approved_version_number.is_not(None), rules._some(signed.c.signatures))
+    dated = and_(
+        Agreement.status != "cancelled", Agreement.effective_date.is_not(None), Agreement.end_date.is_not(None)
+    )
     stmt = (
         select(
             Agreement.partnership_id.label("partnership_id"),
@@ -136,6 +139,7 @@ def _agreement_totals(ids: Collection[int] | None) -> Any:
             func.sum(case((and_(in_force, sound), 0), (in_force, 1), else_=0)).label("unsound"),
             func.sum(case((and_(Agreement.status.in_(("signed", "active")), sound), 1), else_=0)).label("sound"),
             func.sum(case((and_(in_force, rules._some(owed.c.obligations)), 1), else_=0)).label("with_obligations"),
+            func.sum(case((dated, 1), else_=0)).label("dated"),
         )
         .select_from(Agreement)
         .outerjoin(signed, signed.c.agreement_id == Agreement.id)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from app import clock
+from app.agreements.existing import upload_signed_copy
 from app.agreements.routes import AgreementQuery
 from app.agreements.service import list_obligations
 from app.audit.routes import AuditQuery
@@ -278,6 +279,28 @@ ROUTES: dict[tuple[str, str], Body | None] = {
         },
         "format": "html",
     },
+    ("POST", "/api/v1/partnerships/{partnership_id}/existing-agreements/extract"): lambda w: {},  # a file upload
+    ("GET", "/api/v1/partnerships/{partnership_id}/existing-agreements/{upload_id}"): None,
+    ("POST", "/api/v1/partnerships/{partnership_id}/existing-agreements"): lambda w: {
+        "upload_id": w.values["upload_id"],
+        "document_sha256": w.values["upload_sha256"],
+        "title": "MOU signed in 2023",
+        "kind": "mou",
+        "parent_id": None,
+        "effective_date": "2023-03-01",
+        "end_date": "2026-02-28",
+        "notice_period_days": 60,
+        "parties": [
+            {
+                "party_id": None,
+                "signatory_name": "Chief of Mission",
+                "signatory_title": "Chief",
+                "signed_on": "2023-02-15",
+            },
+            *({"party_id": int(party_id)} for party_id in str(w.values["party_ids"]).split(",")),
+        ],
+    },
+    ("GET", "/api/v1/agreements/{agreement_id}/versions/{number}/file"): None,
     ("GET", "/api/v1/obligations"): None,
     ("GET", "/api/v1/obligations/{obligation_id}"): None,
     ("GET", "/api/v1/obligations/{obligation_id}/transitions"): None,
@@ -350,11 +373,19 @@ LISTS = {
 }
 # Path parameters that take another world value on some routes (parameter -> key of World.values).
 ROUTE_VALUES = {
+    "/api/v1/partnerships/{partnership_id}/existing-agreements/extract": {"partnership_id": "formalising_id"},
+    "/api/v1/partnerships/{partnership_id}/existing-agreements/{upload_id}": {"partnership_id": "formalising_id"},
+    "/api/v1/partnerships/{partnership_id}/existing-agreements": {"partnership_id": "formalising_id"},
+    "/api/v1/agreements/{agreement_id}/versions/{number}/file": {"agreement_id": "upload_id"},
     "/api/v1/agreements/{agreement_id}/transitions/{trigger}": {"trigger": "agreement_trigger"},
     "/api/v1/reminders/{reminder_id}/cancel": {"reminder_id": "planned_reminder_id"},
     "/api/v1/obligations/{obligation_id}/transitions/{trigger}": {"trigger": "obligation_trigger"},
 }
-UPLOADS = {"/api/v1/agreements/{agreement_id}/versions/upload", "/api/v1/imports"}
+UPLOADS = {
+    "/api/v1/agreements/{agreement_id}/versions/upload",
+    "/api/v1/imports",
+    "/api/v1/partnerships/{partnership_id}/existing-agreements/extract",
+}
 # The file each upload route's valid request sends (default: a Word document).
 UPLOAD_FILES = {
     "/api/v1/imports": (
@@ -393,6 +424,8 @@ def world(session, auth, make_user) -> World:
     spare_token, _ = create_token(session, admin, "spare")
     import_run = ImportRun(user_id=admin.id, file_name="swept.csv", sha256="0" * 64, problems=[])
     session.add(import_run)
+    signed_copy = to_docx("# Memorandum of Understanding\n\nIt shall enter into force on 1 March 2023.\n")
+    upload = upload_signed_copy(session, drafted.partnership_id, signed_copy, "signed.docx", admin).agreement
     create_user(session, UserCreate(email="signer@example.org", full_name="Signer", roles=[Role.VIEWER],
                                     password="a long enough password"))  # fmt: skip
     session.commit()
@@ -419,6 +452,9 @@ def world(session, auth, make_user) -> World:
         "key": "mou",
         "language": "en",
         "import_id": import_run.id,
+        "upload_id": upload.id,
+        "upload_sha256": upload.latest_version.sha256,
+        "party_ids": ",".join(str(party.id) for party in drafted.partnership.parties),
     }
     return World(headers, values)
 

@@ -22,6 +22,7 @@ from httpx import Response
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.agreements.existing import upload_signed_copy
 from app.agreements.models import Agreement
 from app.agreements.service import list_obligations
 from app.config import get_settings
@@ -202,6 +203,33 @@ def _import_upload(w: World, role: Role) -> Call:
     return Call(f"{API}/imports", files={"file": ("inventory.csv", inventory, "text/csv")})
 
 
+def _signed_copy(w: World) -> Agreement:
+    """A signed copy uploaded by the partnership's legal officer, waiting for confirmation."""
+    docx = to_docx("# Memorandum of Understanding\n\nThis Memorandum shall enter into force on 1 March 2023.\n")
+    review = upload_signed_copy(w.session, w.formalising.id, docx, "signed.docx", w.people.lawyer)
+    w.session.commit()
+    return review.agreement
+
+
+def _existing_upload(w: World, role: Role) -> Call:
+    docx = to_docx("# Memorandum of Understanding\n\nSigned in Nairobi on 15 February 2023.\n")
+    url = f"{API}/partnerships/{w.formalising.id}/existing-agreements/extract"
+    return Call(url, files={"file": ("signed.docx", docx, DOCX_MEDIA_TYPE)})
+
+
+def _existing_confirm(w: World, role: Role) -> Call:
+    upload = _signed_copy(w)
+    body = {
+        "upload_id": upload.id,
+        "document_sha256": upload.latest_version.sha256,
+        "title": "MOU signed in 2023",
+        "effective_date": "2023-03-01",
+        "end_date": "2026-02-28",
+        "parties": [{"party_id": party.id} for party in w.formalising.parties],
+    }
+    return Call(f"{API}/partnerships/{w.formalising.id}/existing-agreements", body)
+
+
 def _import_run(w: World) -> int:
     run = ImportRun(file_name="matrix.csv", sha256="0" * 64, problems=[])
     w.session.add(run)
@@ -375,6 +403,21 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ),
     ("GET", "/api/v1/agreements/{agreement_id}/versions/{number}/diff/{other}"): get(
         lambda w: f"{_agr(w)}/versions/1/diff/1"
+    ),
+    # agreements signed before the registry: legal officers (any of them) and admins; the stored file: everyone
+    ("POST", "/api/v1/partnerships/{partnership_id}/existing-agreements/extract"): Spec(
+        _existing_upload, frozenset({ADMIN, LEGAL}), {LEGAL: 2}
+    ),
+    ("GET", "/api/v1/partnerships/{partnership_id}/existing-agreements/{upload_id}"): Spec(
+        lambda w, role: Call(f"{API}/partnerships/{w.formalising.id}/existing-agreements/{_signed_copy(w).id}"),
+        frozenset({ADMIN, LEGAL}),
+        {LEGAL: 2},
+    ),
+    ("POST", "/api/v1/partnerships/{partnership_id}/existing-agreements"): Spec(
+        _existing_confirm, frozenset({ADMIN, LEGAL}), {LEGAL: 2}
+    ),
+    ("GET", "/api/v1/agreements/{agreement_id}/versions/{number}/file"): get(
+        lambda w: f"{API}/agreements/{_signed_copy(w).id}/versions/1/file"
     ),
     # obligations -----------------------------------------------------------------------------------------------
     ("GET", "/api/v1/obligations"): get(lambda w: f"{API}/obligations"),

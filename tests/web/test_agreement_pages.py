@@ -184,9 +184,9 @@ def test_a_draft_goes_through_review_approval_and_signature_on_the_pages(session
     page = second.get(url).text
     assert "Signatures recorded" in page and "Signer 2, Director" in page
     triggers = session.scalars(
-        select(TransitionEvent.trigger).where(
-            TransitionEvent.entity_type == "agreement", TransitionEvent.entity_id == agreement.id
-        )
+        select(TransitionEvent.trigger)
+        .where(TransitionEvent.entity_type == "agreement", TransitionEvent.entity_id == agreement.id)
+        .order_by(TransitionEvent.id)
     ).all()
     assert triggers == [
         "create",

@@ -45,7 +45,8 @@ def _organisation_name() -> str:
 
 def _how_made(version: Any, titles: dict[str, str]) -> str:
     if version.file_name:
-        return f"Uploaded Word document ({version.file_name})"
+        what = "signed copy" if (version.variables or {}).get("signed_copy") else "Word document"
+        return f"Uploaded {what} ({version.file_name})"
     if version.template_key:
         title = titles.get(version.template_key, humanise(version.template_key))
         return f"Generated from the template “{title}” {version.template_version or ''}".strip()

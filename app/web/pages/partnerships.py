@@ -33,6 +33,7 @@ from app.web.deps import CheckedForm, PageUser
 from app.web.forms import field_errors, kept, text, validate
 from app.web.pages import obligation_forms
 from app.web.pages import partnership_forms as forms_in
+from app.web.pages.existing_agreements import may_record_existing
 from app.web.rendering import humanise, redirect, render
 from app.workflow import engine
 
@@ -278,6 +279,7 @@ def _partnership_page(
         "obligation_actions_shown": can_edit,
         "history": _history(session, partnership_id),
         "can_draft": partnership.stage in agreements.DRAFTING_STAGES,
+        "can_record_existing": may_record_existing(user, partnership),
         "interaction_kinds": [(kind.value, humanise(kind)) for kind in InteractionKind],
         "undertaking_forms": [(form.value, humanise(form)) for form in UndertakingForm],
         "agreement_kinds": [(kind.value, humanise(kind).replace("Mou", "MOU")) for kind in AgreementKind],
