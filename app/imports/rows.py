@@ -93,21 +93,24 @@ class ParsedRow:
     owner_email: str | None = None
     notes: str | None = None
     title_derived: bool = False
+    in_directory: bool = False
+    """The file has no partnership column at all (a directory of organisations): its contacts are just contacts."""
     doubts: list[Problem] = field(default_factory=list)
     non_exact: list[NonExact] = field(default_factory=list)
 
     @property
     def has_partnership(self) -> bool:
-        """Whether the line records a partnership: a reference, a title, a modality, dates or a focal point."""
+        """Whether the line records a partnership: a reference, a title, a modality, dates or a focal point.
+
+        In a directory of organisations (no partnership column at all) a contact person does not make one.
+        """
         return bool(
             self.partnership_ref
             or self.title
             or self.stage
             or self.start_date
             or self.end_date
-            or self.contact_name
-            or self.contact_email
-            or self.contact_phone
+            or (self.has_focal_point and not self.in_directory)
         )
 
     @property

@@ -33,6 +33,10 @@ from app.users.models import Role, User
 from app.workflow import engine
 
 
+PARTNERSHIP_FIELDS = {"partnership_ref", "partnership_title", "modality", "start_date", "end_date", "signed_date",
+                      "role", "owner_email", "notice_period"}  # fmt: skip
+
+
 @dataclass
 class _Written:
     """What writing one line did."""
@@ -66,6 +70,7 @@ class BatchImporter:
         self.columns = mapping.by_index()
         self.labels = {name: str(headers[index]) for index, name in self.columns.items()}
         self.dates = dates
+        self.directory = not set(self.columns.values()) & PARTNERSHIP_FIELDS
         self.owners: dict[str | None, int | str] = {}
         self.state = Lookup(areas={})
 
@@ -85,6 +90,8 @@ class BatchImporter:
                 parsed.append((line, raw, None, RowOutcome(line, "skipped", None, "a total or summary line")))
             else:
                 row, problems = parse_row(line, self._cells(raw), self.labels, self.dates.order_for(line))
+                if row is not None:
+                    row.in_directory = self.directory
                 outcome = None if row is not None else _rejection(line, problems)
                 parsed.append((line, raw, row, outcome))
         lookup = self._prefetch([row for _, _, row, _ in parsed if row is not None])
