@@ -32,7 +32,6 @@ from app.partnerships.schemas import PartnershipCreate, PartyInput, ProjectInput
 from app.users.models import Role, User
 from app.workflow import engine
 
-
 PARTNERSHIP_FIELDS = {"partnership_ref", "partnership_title", "modality", "start_date", "end_date", "signed_date",
                       "role", "owner_email", "notice_period"}  # fmt: skip
 
