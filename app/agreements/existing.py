@@ -19,6 +19,7 @@ from app.agreements import extraction, recording
 from app.agreements.existing_schemas import ExistingAgreementConfirm
 from app.agreements.models import Agreement, AgreementKind, DocumentVersion, Signature
 from app.agreements.proposals import KnownOrganisation, Proposals, propose
+from app.agreements.recording import ExistingTerms
 from app.agreements.rules import signing_parties
 from app.agreements.schemas import AgreementCreate
 from app.agreements.service import _check_parent as check_parent
@@ -37,28 +38,9 @@ WORKFLOW = "agreement"
 RECORDABLE_STAGES = {"formalising", "formal"}
 
 
-@dataclass(frozen=True)
-class ExistingTerms:
-    """What is known of an agreement signed elsewhere."""
-
-    title: str
-    effective_date: date
-    end_date: date
-    notice_period_days: int = 30
-    kind: AgreementKind = AgreementKind.MOU
-
-
 def open_existing(session: Session, partnership: Partnership, terms: ExistingTerms, actor_id: int | None) -> Agreement:
     """Open the draft that will be recorded as signed (no stage check: the caller has placed the partnership)."""
-    agreement = Agreement(
-        partnership_id=partnership.id,
-        kind=terms.kind,
-        title=terms.title,
-        effective_date=terms.effective_date,
-        end_date=terms.end_date,
-        notice_period_days=terms.notice_period_days,
-    )
-    agreement.partnership = partnership
+    agreement = recording.draft_for(partnership, terms)
     session.add(agreement)
     engine.record_creation(session, WORKFLOW, agreement, actor_id)
     return agreement

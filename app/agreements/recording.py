@@ -6,15 +6,44 @@ Each is opened as a draft, moved by ``record_existing`` with its evidence, then 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.agreements.models import Agreement
+from app.agreements.models import Agreement, AgreementKind
 from app.errors import DomainError
+from app.partnerships.models import Partnership
 from app.reminders.models import Reminder, ReminderStatus
 from app.workflow import engine
 
 WORKFLOW = "agreement"
+
+
+@dataclass(frozen=True)
+class ExistingTerms:
+    """What is known of an agreement signed elsewhere."""
+
+    title: str
+    effective_date: date
+    end_date: date
+    notice_period_days: int = 30
+    kind: AgreementKind = AgreementKind.MOU
+
+
+def draft_for(partnership: Partnership, terms: ExistingTerms) -> Agreement:
+    """A new draft (not yet added to the session) holding the terms of an agreement signed elsewhere."""
+    agreement = Agreement(
+        partnership_id=partnership.id,
+        kind=terms.kind,
+        title=terms.title,
+        effective_date=terms.effective_date,
+        end_date=terms.end_date,
+        notice_period_days=terms.notice_period_days,
+    )
+    agreement.partnership = partnership
+    return agreement
 AUTOMATIC_CATCH_UP = ("activate", "expire")
 
 

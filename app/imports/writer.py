@@ -15,7 +15,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.agreements import existing, recording
-from app.agreements.models import Agreement, AgreementKind
 from app.db import utcnow
 from app.errors import DomainError, invalid
 from app.imports.dates import DateOrderFinding
@@ -191,15 +190,13 @@ class BatchImporter:
         agreements, evidence = [], []
         for _index, row, partnership in lines:
             assert row.start_date is not None and row.end_date is not None
-            agreement = Agreement(
-                partnership_id=partnership.id,
-                kind=AgreementKind.MOU,
+            terms = recording.ExistingTerms(
                 title=f"{partnership.title} (MoU)"[:300],
                 effective_date=row.start_date,
                 end_date=row.end_date,
                 notice_period_days=row.notice_period_days if row.notice_period_days is not None else 30,
             )
-            agreement.partnership = partnership
+            agreement = recording.draft_for(partnership, terms)
             agreements.append(agreement)
             evidence.append(self._evidence(row.line) + (f"; signed on {row.signed_date}" if row.signed_date else ""))
         errors = recording.record_many(self.session, agreements, evidence, self.actor_id)

@@ -133,3 +133,29 @@ def check_outcomes(outcomes: dict[int, RowOutcome], expected: dict[int, dict[str
     assert set(outcomes) == set(expected)
     wrong = [problem for line, wanted in expected.items() if (problem := mismatch(outcomes[line], wanted))]
     assert not wrong, "\n".join(wrong)
+
+
+def write_csv(path: Path, rows: list[list[str]], header: list[str]) -> Path:
+    """A plain UTF-8, comma-separated inventory."""
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def import_file(
+    session: Session, path: Path, actor: User, **options: Any
+) -> tuple[ImportSummary, dict[int, RowOutcome]]:
+    """Import through the service, committing per batch, collecting each line's outcome."""
+    outcomes: dict[int, RowOutcome] = {}
+
+    def on_row(outcome: RowOutcome, _raw: list[Any]) -> None:
+        outcomes[outcome.line] = outcome
+
+    with path.open("rb") as stream:
+        summary = run_import(
+            session, stream, path.name, actor, ImportOptions(**options), commit=session.commit, on_row=on_row
+        )
+    session.commit()
+    return summary, outcomes

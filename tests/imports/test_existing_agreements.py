@@ -4,7 +4,6 @@ dates below are years away from it)."""
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,39 +15,21 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.agreements.models import Agreement
 from app.config import get_settings
-from app.imports.service import ImportOptions, ImportSummary, RowOutcome, run_import
 from app.organisations.models import Organisation
 from app.partnerships.models import Partnership
 from app.reminders.models import Reminder, ReminderKind
 from app.users.models import Role, User
 from app.workflow.models import TransitionEvent
+from tests.imports.conftest import import_file as do_import
+from tests.imports.conftest import write_csv as _write_csv
 
 HEADER = ["Partnership ref", "Organisation", "Country", "Partner type", "Modality", "Start date", "End date",
           "Notice period"]  # fmt: skip
 
 
-def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
-    """A plain UTF-8, comma-separated inventory."""
-    with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
-def do_import(session: Session, path: Path, actor: User, **options: Any) -> tuple[ImportSummary, dict[int, RowOutcome]]:
-    """Import through the service, committing per batch, collecting each line's outcome."""
-    outcomes: dict[int, RowOutcome] = {}
-
-    def on_row(outcome: RowOutcome, _raw: list[Any]) -> None:
-        outcomes[outcome.line] = outcome
-
-    with path.open("rb") as stream:
-        summary = run_import(
-            session, stream, path.name, actor, ImportOptions(**options), commit=session.commit, on_row=on_row
-        )
-    session.commit()
-    return summary, outcomes
+def write_csv(path: Path, rows: list[list[str]], header: list[str] | None = None) -> Path:
+    """A plain UTF-8, comma-separated inventory with this module's header unless another is given."""
+    return _write_csv(path, rows, header or HEADER)
 
 
 def count(session: Session, model: Any) -> int:

@@ -8,7 +8,6 @@ import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -18,12 +17,12 @@ from typer.testing import CliRunner
 from app import db
 from app.agreements.models import Agreement
 from app.cli import cli
-from app.imports.service import ImportOptions, ImportSummary, RowOutcome, run_import
 from app.organisations.models import Contact, Organisation
 from app.partnerships.models import Partnership
 from app.users.models import Role, User
 from app.users.schemas import UserCreate
 from app.users.service import create_user
+from tests.imports.conftest import import_file as do_import
 
 IMPORTER = "bureau@example.org"
 
@@ -161,21 +160,6 @@ def test_a_missing_required_column_exits_2_with_the_fix(office, tmp_path):
 
 
 # through the service -----------------------------------------------------------------------------------------
-
-
-def do_import(session: Session, path: Path, actor: User, **options: Any) -> tuple[ImportSummary, dict[int, RowOutcome]]:
-    """Import through the service, committing per batch, collecting each line's outcome."""
-    outcomes: dict[int, RowOutcome] = {}
-
-    def on_row(outcome: RowOutcome, _raw: list[Any]) -> None:
-        outcomes[outcome.line] = outcome
-
-    with path.open("rb") as stream:
-        summary = run_import(
-            session, stream, path.name, actor, ImportOptions(**options), commit=session.commit, on_row=on_row
-        )
-    session.commit()
-    return summary, outcomes
 
 
 @pytest.fixture

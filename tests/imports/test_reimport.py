@@ -4,7 +4,6 @@ partnership change it by import."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -18,7 +17,6 @@ from typer.testing import CliRunner
 from app import db
 from app.agreements.models import Agreement
 from app.cli import cli
-from app.imports.service import ImportOptions, ImportSummary, RowOutcome, run_import
 from app.organisations.models import Contact, Organisation
 from app.partnerships.models import Partnership
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
@@ -26,6 +24,8 @@ from app.users.models import Role, User
 from app.users.schemas import UserCreate
 from app.users.service import create_user
 from app.workflow.models import TransitionEvent
+from tests.imports.conftest import import_file as do_import
+from tests.imports.conftest import write_csv as _write_csv
 
 HEADER = [
     "Partnership ref",
@@ -38,6 +38,13 @@ HEADER = [
     "Focal point",
     "Focal point email",
 ]
+
+
+def write_csv(path: Path, rows: list[list[str]], header: list[str] | None = None) -> Path:
+    """A plain UTF-8, comma-separated inventory with this module's header unless another is given."""
+    return _write_csv(path, rows, header or HEADER)
+
+
 # P-1 informal without dates; P-2 formal with an MOU in force; P-3 informal with project dates; P-4 a focal point.
 FIRST = [
     ["P-1", "Alpha Relief", "Kenya", "NGO", "informal", "", "", "", ""],
@@ -51,30 +58,6 @@ SECOND = [
     ["P-3", "Gamma Schools", "Kenya", "NGO", "informal", "2024-02-01", "2025-12-31", "", ""],
     ["P-4", "Delta Rights", "Kenya", "NGO", "informal", "", "", "Cora Delta", "cora@delta.org"],
 ]
-
-
-def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
-    """A plain UTF-8, comma-separated inventory."""
-    with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
-def do_import(session: Session, path: Path, actor: User, **options: Any) -> tuple[ImportSummary, dict[int, RowOutcome]]:
-    """Import through the service, committing per batch, collecting each line's outcome."""
-    outcomes: dict[int, RowOutcome] = {}
-
-    def on_row(outcome: RowOutcome, _raw: list[Any]) -> None:
-        outcomes[outcome.line] = outcome
-
-    with path.open("rb") as stream:
-        summary = run_import(
-            session, stream, path.name, actor, ImportOptions(**options), commit=session.commit, on_row=on_row
-        )
-    session.commit()
-    return summary, outcomes
 
 
 def snapshot(session: Session) -> dict[str, Any]:

@@ -219,9 +219,7 @@ def sample_outcomes(do_import, database_url):
     return _OUTCOMES_BY_DATABASE[database_url]
 
 
-@pytest.mark.parametrize(
-    "line", [pytest.param(line, id=f"line-{line}") for line in sorted(ONCE_DEFECTIVE)]
-)
+@pytest.mark.parametrize("line", [pytest.param(line, id=f"line-{line}") for line in sorted(ONCE_DEFECTIVE)])
 def test_once_defective_lines_are_read_as_they_mean(sample_outcomes, expected, line):
     got = sample_outcomes[line]
     assert mismatch(got, expected[line]) is None
