@@ -8,12 +8,19 @@ changed after signing); whether the signer is *trusted* needs a trust root, whic
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
+# pyHanko logs every untrusted or self-signed certificate as a warning with a traceback; here that is an expected
+# answer, told to the user in words, not a fault of the server.
+logging.getLogger("pyhanko.sign.validation.generic_cms").setLevel(logging.ERROR)
 MAX_SIGNATURES = 20
 
 
@@ -63,6 +70,23 @@ def _signer(status) -> tuple[str | None, str | None]:  # type: ignore[no-untyped
     return (str(name) if name else None), cert.subject.human_friendly
 
 
+T = TypeVar("T")
+
+
+def outside_event_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call one of pyHanko's blocking functions, which start an event loop of their own (``asyncio.run``).
+
+    Where this thread already runs a loop (an async caller, a browser driver in tests) it is called in a
+    worker thread instead, so it can start its loop there.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
 def _check(embedded) -> SignatureCheck:  # type: ignore[no-untyped-def]
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
@@ -70,7 +94,7 @@ def _check(embedded) -> SignatureCheck:  # type: ignore[no-untyped-def]
 
     name = embedded.field_name or "unnamed signature field"
     try:
-        status = validate_pdf_signature(embedded, _validation_context())
+        status = outside_event_loop(validate_pdf_signature, embedded, _validation_context())
     except (SignatureValidationError, ValueError, KeyError, TypeError, AttributeError) as exc:
         words = f"it could not be checked ({type(exc).__name__})"
         return SignatureCheck(name, None, None, None, False, False, False, False, words, "not trusted", words)

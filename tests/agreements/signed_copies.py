@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.agreements.signatures_pdf import outside_event_loop
 from app.config import get_settings
 from app.organisations.models import AreaOfEngagement
 from app.partnerships.models import Partnership
@@ -171,7 +172,8 @@ def signed_pdf(content: bytes, common_name: str = SIGNER) -> bytes:
     signer = signers.SimpleSigner(signing_cert=certificate, signing_key=key,
                                   cert_registry=SimpleCertificateStore.from_certs([certificate]))  # fmt: skip
     writer = IncrementalPdfFileWriter(io.BytesIO(content))
-    out = signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name="Signature1"), signer=signer)
+    metadata = signers.PdfSignatureMetadata(field_name="Signature1")
+    out = outside_event_loop(signers.sign_pdf, writer, metadata, signer=signer)
     return out.getvalue()
 
 
