@@ -17,16 +17,17 @@ from sqlalchemy.orm import Session, selectinload
 from app.agreements import existing, recording
 from app.db import utcnow
 from app.errors import DomainError, invalid
+from app.imports.completion import contact_of, fill_organisation, fill_project
 from app.imports.dates import DateOrderFinding
 from app.imports.headers import HeaderMapping
-from app.imports.mapping import Lookup, Resolution, Resolver, contact_matches, latest_agreement
+from app.imports.mapping import Lookup, Resolution, Resolver, latest_agreement
 from app.imports.normalise import is_total_row
 from app.imports.reader import BrokenLine
 from app.imports.rows import ParsedRow, Problem, parse_row
 from app.imports.summary import ConflictLine, ImportOptions, ImportSummary, RowOutcome
 from app.organisations.models import AreaOfEngagement, Contact, Organisation
 from app.partnerships import service as partnerships
-from app.partnerships.models import Partnership, PartnershipParty, PartyRole, Project
+from app.partnerships.models import Partnership, PartnershipParty, PartyRole
 from app.partnerships.schemas import PartnershipCreate, PartyInput, ProjectInput
 from app.users.models import Role, User
 from app.workflow import engine
@@ -331,8 +332,8 @@ class BatchImporter:
             self.summary.organisations_created += 1
             created = True
         else:
-            changed = _fill(organisation, row, lookup)
-        contact, added = _contact(organisation, row)
+            changed = fill_organisation(organisation, row, lookup)
+        contact, added = contact_of(organisation, row)
         if added and not created:
             organisation.updated_at = utcnow()
             changed = True
@@ -399,7 +400,7 @@ class BatchImporter:
             partnership.areas.extend(missing)
             changed = True
         if plan.fill_dates:
-            changed = _fill_project(partnership, row) or changed
+            changed = fill_project(partnership, row) or changed
         if changed:
             partnership.updated_at = utcnow()
         return changed
@@ -433,7 +434,7 @@ class BatchImporter:
                 assert row.stage is not None
                 self._place(partnership, row.stage, row.line)
             elif kind == "dates":
-                _fill_project(partnership, row, overwrite=True)
+                fill_project(partnership, row, overwrite=True)
             elif kind == "agreement_term":
                 agreement = latest_agreement(partnership)
                 assert agreement is not None and row.start_date and row.end_date
@@ -446,7 +447,7 @@ class BatchImporter:
                 engine.fire(self.session, "agreement", agreement, "correct_recorded_term", self.actor_id, evidence,
                             payload=payload)  # fmt: skip
                 existing.bring_to_today(self.session, agreement, evidence)
-                _fill_project(partnership, row, overwrite=True)
+                fill_project(partnership, row, overwrite=True)
             elif kind == "focal_point" and contact is not None:
                 party = next(p for p in partnership.parties if p.organisation_id == contact.organisation_id)
                 party.focal_point_id = contact.id
@@ -463,65 +464,6 @@ def _rejection(line: int, problems: list[Problem]) -> RowOutcome:
     if len(problems) == 1:
         return RowOutcome(line, "rejected", problems[0].column, problems[0].reason)
     return RowOutcome(line, "rejected", problems[0].column, "; ".join(f"{p.column}: {p.reason}" for p in problems))
-
-
-def _fill_project(partnership: Partnership, row: ParsedRow, overwrite: bool = False) -> bool:
-    """Set the partnership's project dates from the line (only empty ones unless ``overwrite``)."""
-    project = partnership.project
-    if project is None:
-        project = Project(name=partnership.title, start_date=row.start_date, end_date=row.end_date)
-        partnership.project = project
-        return True
-    changed = False
-    for name in ("start_date", "end_date"):
-        value = getattr(row, name)
-        if value is not None and (overwrite or getattr(project, name) is None) and getattr(project, name) != value:
-            setattr(project, name, value)
-            changed = True
-    return changed
-
-
-def _fill(organisation: Organisation, row: ParsedRow, lookup: Lookup) -> bool:
-    """Fill the organisation's empty fields and add its missing areas from the line; whether anything changed."""
-    changed = False
-    values = {
-        "short_name": row.acronym,
-        "region": row.region,
-        "registration_number": row.registration_number,
-        "website": row.website,
-        "email": row.email,
-        "notes": row.notes,
-    }
-    for name, value in values.items():
-        if value and not getattr(organisation, name):
-            setattr(organisation, name, value)
-            changed = True
-    ref = row.organisation_ref
-    if ref and organisation.external_ref is None and ref not in lookup.by_ref:
-        organisation.external_ref = ref
-        lookup.by_ref[ref] = organisation
-        changed = True
-    missing = [lookup.areas[c] for c in row.areas if c in lookup.areas and lookup.areas[c] not in organisation.areas]
-    if missing:
-        organisation.areas.extend(missing)
-        organisation.updated_at = utcnow()
-        changed = True
-    return changed
-
-
-def _contact(organisation: Organisation, row: ParsedRow) -> tuple[Contact | None, bool]:
-    """The line's contact person at the organisation, and whether they were added now (not known before)."""
-    if not row.has_focal_point:
-        return None, False
-    for known in organisation.contacts:
-        if contact_matches(known, row):
-            if row.contact_phone and not known.phone:
-                known.phone = row.contact_phone
-            return known, False
-    name = row.contact_name or row.contact_email or row.contact_phone or ""
-    contact = Contact(name=name[:200], email=row.contact_email, phone=row.contact_phone)
-    organisation.contacts.append(contact)
-    return contact, True
 
 
 def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
