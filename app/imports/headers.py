@@ -226,24 +226,25 @@ CONCEPTS = {
     "REGION": "region subregion zone province provincia geographic geographical geographique geografica",
     "REG": "registration enregistrement registro immatriculation matricule incorporation rccm nif siret ruc nit",
     "WEB": "website web url site sitio homepage internet",
-    "EMAIL": "email mail courriel correo electronique electronico",
+    "EMAIL": "email mail courriel mel correo electronique electronico",
     "ADDR": "address adresse direccion",
     "CONTACT": "contact contacto focal point punto person persona personne referent interlocuteur interlocutor "
     "representative representant representante",
     "PHONE": "phone telephone telefono mobile movil cell cellular celular gsm portable whatsapp",
-    "AREA": "area thematic theme thematique tematica tema topic sector secteur domain domaine ambito engagement "
+    "AREA": "area thematic theme thematique tematica tema topic sector secteur domain domaine ambito "
     "intervention focus",
+    "ENGAGE": "engagement",
     "DEAL": "partnership partenariat alianza asociacion collaboration colaboracion cooperation cooperacion "
-    "relationship relation relacion agreement accord acuerdo convention convenio mou memorandum contract contrat "
-    "contrato arrangement",
+    "relationship relation relacion agreement accord acuerdo acordo convention convenio mou memorandum contract contrat "
+    "contrato arrangement vinculo link lien",
     "MODALITY": "modality modalite modalidad stage status statut estado etat estatus form forme forma formality "
     "formalisation formalizacion formal informal",
     "ROLE": "role rol",
     "START": "start starting begin beginning commencement commence from since debut inicio comienzo effective "
     "effet desde force vigueur vigor",
     "END": "end ending until till expiry expiration expire expiring fin finalizacion finalisation termination "
-    "terminacion termino vencimiento echeance caducite hasta close closing completion cloture",
-    "DATE": "date fecha dated",
+    "terminacion termino vencimiento echeance caducite hasta close closing completion cloture fim",
+    "DATE": "date fecha dated data",
     "VALID": "valid validity valable validite vigencia valido",
     "SIGN": "signed signature signing sign signe signee firma firmado firmada suscrito",
     "NOTICE": "notice preavis preaviso",
@@ -255,7 +256,7 @@ CONCEPTS = {
     "TITLE": "title titre titulo subject objet objeto intitule",
     # Words that say the column is about something else: no field is read from a header that has one.
     "OTHER": "office bureau oficina budget amount montant monto funding currency usd eur city ville ciudad "
-    "location lieu duration duree duracion signatory signataire firmante",
+    "location lieu duration duree duracion signatory signataire firmante juridique juridico juridica",
 }
 # field, the concepts it needs, the concepts it also tolerates (the most specific matching rule wins).
 RULES = (
@@ -274,8 +275,9 @@ RULES = (
     ("email", "EMAIL", "ORG ADDR"),
     ("contact_email", "EMAIL CONTACT", "ORG ADDR"),
     ("contact_phone", "PHONE", "CONTACT ORG NUMBER"),
+    ("contact_phone", "CONTACT NUMBER", "PHONE"),
     ("contact_name", "CONTACT", "NAME ORG"),
-    ("areas", "AREA", "DEAL ORG PROJECT"),
+    ("areas", "AREA", "DEAL ORG PROJECT ENGAGE"),
     ("partnership_ref", "DEAL ID", "NUMBER PROJECT"),
     ("partnership_ref", "DEAL NUMBER", "PROJECT"),
     ("partnership_ref", "PROJECT ID", "NUMBER"),
@@ -283,7 +285,8 @@ RULES = (
     ("partnership_title", "TITLE", "DEAL PROJECT NAME"),
     ("partnership_title", "DEAL NAME", "PROJECT"),
     ("partnership_title", "PROJECT", "NAME"),
-    ("modality", "MODALITY", "DEAL ORG"),
+    ("modality", "MODALITY", "DEAL ORG ENGAGE"),
+    ("modality", "TYPE ENGAGE", "DEAL"),
     ("modality", "TYPE DEAL", "MODALITY"),
     ("role", "ROLE", "ORG DEAL"),
     ("start_date", "START", "DATE DEAL VALID PROJECT"),

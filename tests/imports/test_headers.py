@@ -31,6 +31,12 @@ def field_of(header: str) -> str | None:
     [
         # The examples offices write.
         ("Organisation name (full)", "organisation_name"),
+        ("Contact No.", "contact_phone"),
+        ("Contact number", "contact_phone"),
+        ("Engagement Modality", "modality"),
+        ("Engagement type", "modality"),
+        ("Tipo de vínculo", "modality"),
+        ("Data de fim", "end_date"),
         ("Kind of partner", "partner_type"),
         ("Contact person e-mail", "contact_email"),
         ("Agreement starts", "start_date"),
@@ -407,3 +413,16 @@ def test_every_alias_and_label_names_its_own_field():
     for spec in FIELDS.values():
         for text in (spec.name, spec.label, *spec.aliases):
             assert field_of(text) == spec.name, text
+
+
+def test_the_contact_persons_block_keeps_its_phone_and_e_mail_together():
+    """ "Focal Person | Contact No. | Email Address": the number and the address are the person's."""
+    headers = ["Name", "Country", "Type", "Focal Person", "Contact No.", "Email Address"]
+    fields = match_columns(headers).by_index()
+    assert [fields[3], fields[4], fields[5]] == ["contact_name", "contact_phone", "contact_email"]
+    french = match_columns(["Partenaire", "Pays", "Catégorie", "Référent", "Mél"]).by_index()
+    assert french[4] == "contact_email"
+
+
+def test_a_legal_status_is_not_a_modality():
+    assert "Statut juridique" in match_columns(["Nom", "Pays", "Type", "Statut juridique"]).ignored
