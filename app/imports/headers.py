@@ -235,8 +235,8 @@ CONCEPTS = {
     "intervention focus",
     "ENGAGE": "engagement",
     "DEAL": "partnership partenariat alianza asociacion collaboration colaboracion cooperation cooperacion "
-    "relationship relation relacion agreement accord acuerdo acordo convention convenio mou memorandum contract contrat "
-    "contrato arrangement vinculo link lien",
+    "relationship relation relacion agreement accord acuerdo acordo convention convenio mou memorandum contract "
+    "contrat contrato arrangement vinculo link lien",
     "MODALITY": "modality modalite modalidad stage status statut estado etat estatus form forme forma formality "
     "formalisation formalizacion formal informal",
     "ROLE": "role rol",
