@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from app.agreements.models import Agreement
 from app.imports.rows import ParsedRow, Problem
@@ -39,10 +40,11 @@ class Lookup:
     """Partnerships of this run whose stage a line has stated (not just defaulted to ad hoc)."""
     created: set[str] = field(default_factory=set)
     """Keys of the partnerships this run creates: later lines add to them without conflict."""
-    recorded: set[str] = field(default_factory=set)
-    """Keys of the partnerships whose agreement this run records (once per partnership)."""
-    first_said: dict[str, str] = field(default_factory=dict)
-    """For recorded partnerships, the stage the first line of this run about them says: later lines follow it."""
+    recorded: dict[str, list[tuple[date, date]]] = field(default_factory=dict)
+    """The terms of the agreements this run records, by partnership key: each once, none overlapping another."""
+    first_said: dict[tuple[object, ...], str] = field(default_factory=dict)
+    """For recorded partnerships, what the first line of this run says of them (stage, focal point of a party):
+    a later line that says otherwise follows it (doubtful), rather than contradicting the record."""
 
     def remember_organisation(self, organisation: Organisation) -> None:
         """Make ``organisation`` findable by its reference, name key and registration key."""
@@ -65,6 +67,8 @@ class Difference:
     column: str
     recorded: str
     in_file: str
+    agreement_id: int | None = None
+    """For ``agreement_term``: the recorded agreement the line's term corrects."""
 
     def describe(self) -> str:
         """The difference in words: 'stage: recorded informal, the file says formal'."""
@@ -241,14 +245,26 @@ class Resolver:
         if row.stage:
             lookup.stated.add(key)
         lookup.created.add(key)
-        plan.record_agreement = self._claims_agreement(row, lookup, key)
+        if row.has_focal_point:
+            self._first_focal_point(row, lookup, plan, key)
+        if lookup.stages.get(key) == "formal":
+            plan.record_agreement = self._claim_term(row, lookup, key, plan)
         return plan
 
-    def _claims_agreement(self, row: ParsedRow, lookup: Lookup, key: str) -> bool:
-        """A formal line with a start and an end date records the agreement, once per partnership."""
-        if lookup.stages.get(key) != "formal" or not (row.start_date and row.end_date) or key in lookup.recorded:
+    def _claim_term(self, row: ParsedRow, lookup: Lookup, key: str, plan: Resolution) -> bool:
+        """A formal line with a start and an end date records that agreement: once per term, and a term that
+        overlaps one an earlier line gave is doubtful (the earlier one is kept)."""
+        if not (row.start_date and row.end_date):
             return False
-        lookup.recorded.add(key)
+        term = (row.start_date, row.end_date)
+        terms = lookup.recorded.setdefault(key, [])
+        if term in terms:
+            return False
+        if any(start <= term[1] and term[0] <= end for start, end in terms):
+            plan.doubts.append(Problem(self.label("end_date"), "an earlier line gives this partnership an agreement "
+                                       "over the same period; the earlier one is kept"))  # fmt: skip
+            return False
+        terms.append(term)
         return True
 
     def _same_run(self, row: ParsedRow, lookup: Lookup, plan: Resolution, key: str) -> None:
@@ -268,15 +284,16 @@ class Resolver:
                     )
                 )
         plan.fill_dates = bool(row.start_date or row.end_date)
-        plan.fill_focal_point = row.has_focal_point
-        plan.record_agreement = self._claims_agreement(row, lookup, key)
+        plan.fill_focal_point = row.has_focal_point and self._first_focal_point(row, lookup, plan, key)
+        if lookup.stages.get(key) == "formal":
+            plan.record_agreement = self._claim_term(row, lookup, key, plan)
 
     def _existing(
         self, row: ParsedRow, lookup: Lookup, plan: Resolution, partnership: Partnership, key: str
     ) -> Resolution | Problem:
         """A line about a recorded partnership: what it fills, and where it contradicts the record."""
         stage = partnership.stage
-        said = lookup.first_said.setdefault(key, row.stage) if row.stage is not None else None
+        said = lookup.first_said.setdefault((key, "stage"), row.stage) if row.stage is not None else None
         if said is not None and said != row.stage:
             plan.doubts.append(
                 Problem(
@@ -289,22 +306,10 @@ class Resolver:
             plan.differences.append(
                 Difference("stage", self.label("modality"), STAGE_WORDS.get(stage, stage), STAGE_WORDS[row.stage])
             )
-        agreement = latest_agreement(partnership)
         formal_with_term = (row.stage or stage) == "formal" and row.start_date and row.end_date
-        if formal_with_term and agreement is None and key not in lookup.recorded:
-            lookup.recorded.add(key)
-            plan.record_agreement = True
-        elif formal_with_term and agreement is not None:
-            if (agreement.effective_date, agreement.end_date) != (row.start_date, row.end_date):
-                plan.differences.append(
-                    Difference(
-                        "agreement_term",
-                        self.label("end_date"),
-                        _span(agreement.effective_date, agreement.end_date),
-                        _span(row.start_date, row.end_date),
-                    )
-                )
-        elif row.start_date or row.end_date:
+        if formal_with_term:
+            self._term(row, lookup, plan, partnership, key)
+        if not formal_with_term and (row.start_date or row.end_date):
             project = partnership.project
             recorded = (project.start_date, project.end_date) if project else (None, None)
             wanted = (row.start_date or recorded[0], row.end_date or recorded[1])
@@ -315,7 +320,7 @@ class Resolver:
         if row.has_focal_point and plan.organisation is not None:
             party = next((p for p in partnership.parties if p.organisation_id == plan.organisation.id), None)
             if party is not None:
-                self._focal_point(row, plan, party)
+                self._focal_point(row, lookup, plan, party, key)
         if self._changes(row, plan, partnership, lookup) and not self._may_change(partnership):
             return Problem(
                 self.label("partnership_ref") if row.partnership_ref else self.label("partnership_title"),
@@ -325,7 +330,46 @@ class Resolver:
         lookup.stages[key] = stage
         return plan
 
-    def _focal_point(self, row: ParsedRow, plan: Resolution, party: PartnershipParty) -> None:
+    def _term(self, row: ParsedRow, lookup: Lookup, plan: Resolution, partnership: Partnership, key: str) -> None:
+        """A formal line's term: an agreement already recorded, a new one (the first, or one after all the others,
+        as a renewal is), or a correction of the recorded agreement it overlaps."""
+        assert row.start_date is not None and row.end_date is not None
+        term = (row.start_date, row.end_date)
+        live = [a for a in partnership.agreements if a.status != "cancelled"]
+        if any((a.effective_date, a.end_date) == term for a in live) or term in lookup.recorded.get(key, []):
+            return
+        if all(a.end_date is not None and a.end_date < row.start_date for a in live):
+            plan.record_agreement = self._claim_term(row, lookup, key, plan)
+            return
+        said = lookup.first_said.setdefault((key, "term"), f"{term}")
+        if said != f"{term}":
+            plan.doubts.append(Problem(self.label("end_date"), "an earlier line gives this partnership another "
+                                       "agreement term; the earlier one is kept"))  # fmt: skip
+            return
+        target = next((a for a in live if a.effective_date == row.start_date), None) or latest_agreement(partnership)
+        assert target is not None
+        plan.differences.append(
+            Difference("agreement_term", self.label("end_date"), _span(target.effective_date, target.end_date),
+                       _span(*term), target.id)
+        )  # fmt: skip
+
+    def _first_focal_point(self, row: ParsedRow, lookup: Lookup, plan: Resolution, key: str) -> bool:
+        """Whether the line names the same focal point for its party as the first line of this run did (if not, the
+        earlier one is kept and the line is doubtful)."""
+        organisation = plan.organisation
+        written = row.contact_email or row.contact_name or row.contact_phone or ""
+        party = (organisation.name_key, organisation.country_code) if organisation else (row.name_key, row.country)
+        first = lookup.first_said.setdefault((key, "focal point", *party), written)
+        if first != written:
+            plan.doubts.append(Problem(self.label("contact_email"), f"an earlier line names {first} as the focal "
+                                       f"point; this line says {written}; the earlier one is kept"))  # fmt: skip
+        return first == written
+
+    def _focal_point(
+        self, row: ParsedRow, lookup: Lookup, plan: Resolution, party: PartnershipParty, key: str
+    ) -> None:
+        if not self._first_focal_point(row, lookup, plan, key):
+            return
         if party.focal_point_id is None:
             plan.fill_focal_point = True
             return

@@ -126,8 +126,11 @@ class ParsedRow:
         """
         if self.partnership_ref:
             return self.partnership_ref
-        title = "(untitled)" if self.title_derived or not self.title else organisation_name_key(self.title)
-        identity = f"{title}|{self.name_key}|{self.country or ''}"
+        if self.title_derived or not self.title:  # the organisation's untitled partnership
+            partner = f"ref:{self.organisation_ref}" if self.organisation_ref else f"{self.name_key}|{self.country}"
+            identity = f"(untitled)|{partner}"
+        else:
+            identity = f"{organisation_name_key(self.title)}|{self.name_key}|{self.country or ''}"
         return "auto-" + hashlib.sha256(identity.encode()).hexdigest()[:24]
 
 
@@ -233,6 +236,11 @@ def parse_row(
     row.start_date = read("start_date", parse_date, order)
     row.end_date = read("end_date", parse_date, order)
     row.signed_date = read("signed_date", parse_date, order)
+    if row.start_date is None and row.signed_date is not None and row.end_date is not None:
+        row.start_date = row.signed_date
+        row.doubts.append(
+            Problem(label("signed_date"), f"no start date: the signature date {row.signed_date} is taken as the start")
+        )
     notice = text_of(cells.get("notice_period"))
     if notice:
         row.notice_period_days = notice_days(notice)

@@ -20,7 +20,7 @@ from app.errors import DomainError, invalid
 from app.imports.completion import contact_of, fill_organisation, fill_project
 from app.imports.dates import DateOrderFinding
 from app.imports.headers import HeaderMapping
-from app.imports.mapping import Lookup, Resolution, Resolver, latest_agreement
+from app.imports.mapping import Difference, Lookup, Resolution, Resolver
 from app.imports.normalise import is_total_row
 from app.imports.reader import BrokenLine
 from app.imports.rows import ParsedRow, Problem, parse_row
@@ -417,7 +417,7 @@ class BatchImporter:
         for difference in plan.differences:
             refused = None
             try:
-                self._apply(difference.kind, row, partnership, contact)
+                self._apply(difference, row, partnership, contact)
             except DomainError as exc:
                 refused = exc.detail
             self.summary.conflict(
@@ -427,7 +427,8 @@ class BatchImporter:
                 refusals.append(f"{difference.describe()} ({refused})")
         return f"differs from {partnership.reference}: " + "; ".join(refusals) if refusals else None
 
-    def _apply(self, kind: str, row: ParsedRow, partnership: Partnership, contact: Contact | None) -> None:
+    def _apply(self, difference: Difference, row: ParsedRow, partnership: Partnership, contact: Contact | None) -> None:
+        kind = difference.kind
         savepoint = self.session.begin_nested()
         try:
             if kind == "stage":
@@ -436,7 +437,7 @@ class BatchImporter:
             elif kind == "dates":
                 fill_project(partnership, row, overwrite=True)
             elif kind == "agreement_term":
-                agreement = latest_agreement(partnership)
+                agreement = next(a for a in partnership.agreements if a.id == difference.agreement_id)
                 assert agreement is not None and row.start_date and row.end_date
                 payload = {
                     "effective_date": row.start_date.isoformat(),

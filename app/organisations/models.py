@@ -35,6 +35,23 @@ LEGAL_SUFFIXES = frozenset(
 """Legal-form words ignored at the end of a name when looking for duplicates ("Acme Ltd" is "Acme")."""
 
 
+TRAILING_ACRONYM = re.compile(r"\s*[(\[]\s*([^\s()\[\]]{2,12})\s*[)\]]\s*$")
+KIND_WORDS_IN_NAMES = frozenset({"ong", "ngo", "ingo", "ongi", "cso", "cbo", "osc"})
+
+
+def _without_trailing_acronym(name: str) -> str:
+    """ "Jordan River Foundation (JRF)" and "TIN TUA (ONG)" name the organisation without their bracket."""
+    found = TRAILING_ACRONYM.search(name)
+    if found is None or found.start() == 0:
+        return name
+    inside = found[1]
+    letters = [char for char in inside if char.isalpha()]
+    plain = "".join(plain_words(inside))
+    if (letters and all(char.isupper() for char in letters)) or plain in LEGAL_SUFFIXES | KIND_WORDS_IN_NAMES:
+        return name[: found.start()]
+    return name
+
+
 INNER_APOSTROPHE = re.compile(r"(?<=\w)['\u2019\u2018`\u00b4](?=\w)")
 
 
@@ -51,7 +68,7 @@ def organisation_name_key(name: str) -> str:
 
     An apostrophe inside a word joins it ("Women's" and "WOMENS" are one name; "L'Union" is "lunion").
     """
-    words = plain_words(INNER_APOSTROPHE.sub("", name))
+    words = plain_words(INNER_APOSTROPHE.sub("", _without_trailing_acronym(name)))
     while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()
     return " ".join(words)[:300]

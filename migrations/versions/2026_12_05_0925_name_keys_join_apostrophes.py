@@ -1,4 +1,5 @@
-"""Organisation name keys join a word's apostrophe ("Women's" is "womens"), so spellings with and without match.
+"""Organisation name keys join a word's apostrophe ("Women's" is "womens") and leave out a trailing acronym or
+kind in brackets ("Jordan River Foundation (JRF)", "TIN TUA (ONG)"), so spellings with and without them match.
 
 Revision ID: 0014
 Revises: 0013
@@ -20,13 +21,24 @@ depends_on: str | Sequence[str] | None = None
 # The key as this revision defines it (frozen here: later changes to the application's function do not apply).
 SUFFIXES = {"ltd", "limited", "inc", "incorporated", "llc", "plc", "gmbh", "ev", "asbl", "sarl", "corp"}
 APOSTROPHE = re.compile(r"(?<=\w)['\u2019\u2018`\u00b4](?=\w)")
+TRAILING = re.compile(r"\s*[(\[]\s*([^\s()\[\]]{2,12})\s*[)\]]\s*$")
+KINDS = {"ong", "ngo", "ingo", "ongi", "cso", "cbo", "osc"}
+
+
+def _words(value: str) -> list[str]:
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    plain = re.sub(r"(?<=\b\w)\.(?=\w\b)", "", plain)
+    return re.findall(r"[^\W_]+", plain.replace("&", " and "))
 
 
 def _key(name: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", APOSTROPHE.sub("", name).casefold())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    plain = re.sub(r"(?<=\b\w)\.(?=\w\b)", "", plain)
-    words = re.findall(r"[^\W_]+", plain.replace("&", " and "))
+    found = TRAILING.search(name)
+    if found is not None and found.start() > 0:
+        letters = [char for char in found[1] if char.isalpha()]
+        if (letters and all(char.isupper() for char in letters)) or "".join(_words(found[1])) in SUFFIXES | KINDS:
+            name = name[: found.start()]
+    words = _words(APOSTROPHE.sub("", name))
     while len(words) > 1 and words[-1] in SUFFIXES:
         words.pop()
     return " ".join(words)[:300]
@@ -35,7 +47,7 @@ def _key(name: str) -> str:
 def upgrade() -> None:
     connection = op.get_bind()
     organisations = sa.table("organisations", sa.column("id"), sa.column("legal_name"), sa.column("name_key"))
-    marks = ("'", "\u2019", "\u2018", "`", "\u00b4")
+    marks = ("'", "\u2019", "\u2018", "`", "\u00b4", "(", "[")
     found = connection.execute(
         sa.select(organisations.c.id, organisations.c.legal_name).where(
             sa.or_(*(organisations.c.legal_name.contains(mark) for mark in marks))
