@@ -41,6 +41,8 @@ def draft_for(partnership: Partnership, terms: ExistingTerms) -> Agreement:
         effective_date=terms.effective_date,
         end_date=terms.end_date,
         notice_period_days=terms.notice_period_days,
+        document_versions=[],  # known empty: the guards and effects that look at them need not load them
+        signatures=[],
     )
     agreement.partnership = partnership
     return agreement
@@ -57,7 +59,8 @@ def record_many(
     session.add_all(agreements)
     engine.record_creations(session, WORKFLOW, agreements, actor_id)
     items = [(a, text, {"evidence": text}) for a, text in zip(agreements, evidence, strict=True)]
-    results = engine.fire_many(session, WORKFLOW, items, "record_existing", actor_id)
+    # Not flushed on its own: the activation that follows at once writes the agreements' status in one UPDATE.
+    results = engine.fire_many(session, WORKFLOW, items, "record_existing", actor_id, flush=False)
     errors = [result if isinstance(result, DomainError) else None for result in results]
     recorded = [(a, text) for a, text, error in zip(agreements, evidence, errors, strict=True) if error is None]
     bring_many_to_today(session, recorded)

@@ -63,6 +63,9 @@ def contact_of(organisation: Organisation, row: ParsedRow) -> tuple[Contact | No
                 known.phone = row.contact_phone
             return known, False
     name = row.contact_name or row.contact_email or row.contact_phone or ""
-    contact = Contact(name=name[:200], email=row.contact_email, phone=row.contact_phone)
+    # A contact named on a partnership's line is its focal point: flagged as it is written, not updated after.
+    contact = Contact(
+        name=name[:200], email=row.contact_email, phone=row.contact_phone, is_focal_point=row.has_partnership
+    )
     organisation.contacts.append(contact)
     return contact, True

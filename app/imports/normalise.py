@@ -15,6 +15,7 @@ markers equal the cell's; a near phrase whose markers differ is refused with the
 
 from __future__ import annotations
 
+import calendar
 import functools
 import re
 import unicodedata
@@ -47,9 +48,12 @@ __all__ = [
     "area_codes",
     "country_code",
     "email_address",
+    "is_note_row",
+    "is_placeholder",
     "is_total_row",
     "match_headers",
     "modality_stage",
+    "notice_days",
     "organisation_kind",
     "organisation_name_key",
     "parse_date",
@@ -427,8 +431,28 @@ def _placeholder(text: str) -> bool:
     return not key or key in vocab.PLACEHOLDERS
 
 
+@lru_cache(maxsize=4096)
+def is_placeholder(text: str) -> bool:
+    """Whether a cell says nothing: empty, punctuation only ("-", "—", "?"), or a word that stands for no value
+    ("N/A", "n.a.", "TBD", "unknown", "none", "nil", "à préciser", "por definir", "s/o", "sans objet").
+
+    Not for the country column, where "NA" is Namibia's code.
+    """
+    return _placeholder(str(text))
+
+
+Merge = Callable[[str, list[tuple[str, V | None]]], Read[V] | None]
+"""How the parts of a cell are read together: each part and its value (``None`` when the part names nothing)."""
+
+
 def _term(
-    table: _Table[V], value: str, label: str, hint: str, name: Callable[[V], str], fuzzy: bool = True
+    table: _Table[V],
+    value: str,
+    label: str,
+    hint: str,
+    name: Callable[[V], str],
+    fuzzy: bool = True,
+    merge: Merge[V] | None = None,
 ) -> Read[V] | None:
     """Read one word or phrase of a vocabulary: exact, a synonym, or a clear typo (doubtful); ``None`` if unknown."""
     text = value.strip()
@@ -436,7 +460,7 @@ def _term(
     if isinstance(found, list):
         raise Unreadable(f"{label} {text!r} could be {' or '.join(map(name, found))}; write one of them")
     if found is None:
-        return _in_parts(table, text, label, hint, name) if fuzzy else None
+        return _in_parts(table, text, label, hint, name, merge) if fuzzy else None
     doubt = (
         f"{label} {text!r} read as {name(found.value)} (closest: {plain_label(found.phrase)!r})"
         if found.phrase
@@ -448,12 +472,18 @@ def _term(
 _PARTS = re.compile(r"[()\[\]{}/|;:,+]+|\s[-\u2013\u2014]+\s")  # hyphen, en and em dash between spaces
 
 
-def _in_parts(table: _Table[V], text: str, label: str, hint: str, name: Callable[[V], str]) -> Read[V] | None:
+def _in_parts(
+    table: _Table[V], text: str, label: str, hint: str, name: Callable[[V], str], merge: Merge[V] | None = None
+) -> Read[V] | None:
     """A cell saying one thing twice, each part read exactly: "Informal (verbal)", "MoU / LoA", "NGO - CSO"."""
     parts = [part.strip() for part in _PARTS.split(text) if part.strip()]
     if len(parts) < 2:
         return None
     found = [_match(table, part, label, hint, fuzzy=False) for part in parts]
+    if any(isinstance(each, list) for each in found):
+        return None  # a part that could be two things is not read beside the others
+    if merge is not None:
+        return merge(text, [(part, each.value if isinstance(each, _Found) else None) for part, each in zip(parts, found, strict=True)])
     if not all(isinstance(each, _Found) for each in found):
         return None
     values = list(dict.fromkeys(each.value for each in found if isinstance(each, _Found)))
@@ -463,13 +493,13 @@ def _in_parts(table: _Table[V], text: str, label: str, hint: str, name: Callable
 
 
 def _vocabulary(phrases: Mapping[str, tuple[str, ...]], convert: Callable[[str], V],
-                axes: Mapping[str, vocab.Axis]) -> _Table[V]:  # fmt: skip
+                axes: Mapping[str, vocab.Axis], stop: frozenset[str] = vocab.STOPWORDS) -> _Table[V]:  # fmt: skip
     """A table of a vocabulary: the code and the first phrase of each value are canonical, the rest synonyms."""
     rows: list[tuple[str, V, bool, int]] = []
     for code, group in phrases.items():
         value = convert(code)
         rows += [(code, value, True, 0), (group[0], value, True, 0), *((phrase, value, False, 0) for phrase in group)]
-    return _Table(rows, axes)
+    return _Table(rows, axes, stop)
 
 
 # Countries ----------------------------------------------------------------------------------------------------------
@@ -570,6 +600,11 @@ def _country_named(text: str) -> _Found[str] | None:
     values, canonical = table.exact(read)
     if not values:
         values, canonical = _without_title(table, read.key.split()), False
+    if not values:  # "Dominican Rep.", "Central African Rep.", "Solomon Is."
+        expanded = [vocab.COUNTRY_ABBREVIATIONS.get(word, word) for word in read.words]
+        if expanded != list(read.words):
+            again = table.read(" ".join(expanded))
+            values = table.exact(again)[0] or _without_title(table, again.key.split())
     if len(values) > 1:
         choices = " or ".join(f"{_country_label(code)} ({code})" for code in values)
         raise Unreadable(f"country {text!r} could be {choices}; write the country's ISO code")
@@ -603,13 +638,54 @@ def _country_suggestions(table: _Table[str], read: _Phrase) -> list[str]:
     return list(codes)[:3]
 
 
+@lru_cache(maxsize=1)
+def _country_short_names() -> dict[str, tuple[str, str]]:
+    return {" ".join(_words(name)): reading for name, reading in vocab.COUNTRY_SHORT_NAMES.items()}
+
+
+@lru_cache(maxsize=1)
+def _countries_without_code() -> dict[str, tuple[str, str | None]]:
+    """Each name of a country without an ISO 3166-1 code → the country, and its code if pycountry has one."""
+    names: dict[str, tuple[str, str | None]] = {}
+    for country, written in vocab.COUNTRIES_WITHOUT_CODE.items():
+        codes = [name for name in written if len(name) == 2 and name.isupper()]
+        listed = next((found.alpha_2 for code in codes if (found := pycountry.countries.get(alpha_2=code))), None)
+        names.update({" ".join(_words(name)): (country, listed) for name in written})
+    return names
+
+
+def _country_without_code(text: str) -> Read[str] | None:
+    """Kosovo ("Kosovo", "Kosovo*", "XK", "XKX"): read if pycountry lists it, else refused with the reason."""
+    words = [word for word in _words(text) if word not in vocab.COUNTRY_ARTICLES]
+    known = _countries_without_code()
+    hit = known.get(" ".join(words)) or (known.get(words[0]) if words and len(words[0]) > 3 else None)
+    if hit is None:
+        return None
+    country, code = hit
+    if code is not None:
+        return Read(code, None, False)
+    raise Unreadable(
+        f"country {text!r}: {country} has no ISO 3166-1 code in this product's list of countries, "
+        "so it cannot be recorded as a country"
+    )
+
+
 @_reader(8192)
 def country_code(value: str) -> Read[str]:
     """An ISO 3166-1 alpha-2 code from a code (KE, KEN) or a name in English, French, Spanish or the country's own
-    languages, short forms included; a clear typo is read and doubtful, anything else refused with suggestions."""
+    languages, short forms included; a clear typo is read and doubtful, anything else refused with suggestions.
+
+    A name two countries share ("Congo", "Korea") is read as the one usually meant, and doubtful.
+    """
     text = value.strip()
     if _placeholder(text) and not re.fullmatch(r"[A-Za-z]{2}", text):  # "NA" is Namibia's code
         raise Unreadable("the country is missing")
+    short = _country_short_names().get(" ".join(w for w in _words(text) if w not in vocab.COUNTRY_ARTICLES))
+    if short is not None:
+        return Read(short[0], short[1], False)
+    unlisted = _country_without_code(text)
+    if unlisted is not None:
+        return unlisted
     found = _country_named(text)
     if found is not None:
         return Read(found.value, None, found.exact)
@@ -636,19 +712,66 @@ def country_code(value: str) -> Read[str]:
 
 @lru_cache(maxsize=1)
 def _kinds() -> _Table[OrganisationKind]:
-    return _vocabulary(vocab.KIND_PHRASES, OrganisationKind, vocab.KIND_AXES)
+    """The partner types; "UN" is a word here, not the French article it is elsewhere ("UN agency")."""
+    return _vocabulary(vocab.KIND_PHRASES, OrganisationKind, vocab.KIND_AXES, vocab.STOPWORDS - {"un"})
+
+
+_NO_AGREEMENT = "no_agreement"  # "No MoU", "sin convenio": informal, or the stage another part of the cell names
+_TERMINATED = "terminated"  # "Terminated", "Résilié": refused
 
 
 @lru_cache(maxsize=1)
 def _modalities() -> _Table[str]:
-    """The modality phrases, and every document (or event) with every status word ("convenio sin firmar")."""
+    """The modality phrases, and every document (or event) with every status word ("convenio sin firmar"); every
+    relationship with a stage word ("partenariat ponctuel"); every document after an absence word ("sin convenio")
+    or before or after a word that ends it ("MoU terminated")."""
     phrases = {stage: list(group) for stage, group in vocab.MODALITY_PHRASES.items()}
     phrases["ad_hoc"] += vocab.MODALITY_EVENTS
     for stage, (before, after) in vocab.MODALITY_STATUS.items():
         for document in vocab.MODALITY_EVENTS if stage == "ad_hoc" else vocab.MODALITY_DOCUMENTS:
             phrases[stage] += [f"{status} {document}" for status in before]
             phrases[stage] += [f"{document} {status}" for status in after]
+    for stage, (before, after) in vocab.MODALITY_RELATION_STATUS.items():
+        for relation in vocab.MODALITY_RELATIONS:
+            phrases[stage] += [f"{status} {relation}" for status in before]
+            phrases[stage] += [f"{relation} {status}" for status in after]
+    absent, formal, taking = vocab.MODALITY_ABSENCE
+    none = phrases[_NO_AGREEMENT] = list(vocab.MODALITY_NO_AGREEMENT)
+    ended = phrases[_TERMINATED] = list(vocab.MODALITY_TERMINATED)
+    for document in vocab.MODALITY_DOCUMENTS:
+        none += [f"{word} {document}" for word in absent]
+        none += [f"{word} {document} {after}" for word in taking for after in formal]
+        ended += [f"{document} {word}" for word in vocab.MODALITY_TERMINATED]
+        ended += [f"{word} {document}" for word in vocab.MODALITY_TERMINATED]
     return _vocabulary({stage: tuple(group) for stage, group in phrases.items()}, str, vocab.MODALITY_AXES)
+
+
+def _stage_label(stage: str) -> str:
+    return {_NO_AGREEMENT: "informal (no formal agreement)"}.get(stage) or plain_label(stage)
+
+
+def _merge_modality(text: str, parts: list[tuple[str, str | None]]) -> Read[str] | None:
+    """The stage of a cell in parts ("MoU (expired)", "Informal - no MoU", "Joint workplan (no MoU)").
+
+    The parts must agree; a part saying there is no formal agreement gives way to a stage that has none (ad hoc,
+    informal, formalising) and lets a part that names no stage go unread (the cell is then doubtful).
+    """
+    values = list(dict.fromkeys(value for _part, value in parts if value is not None))
+    unread = [part for part, value in parts if value is None]
+    if _TERMINATED in values:
+        return Read(_TERMINATED, None, False)
+    stages = [value for value in values if value != _NO_AGREEMENT]
+    if len(stages) > 1 or (_NO_AGREEMENT in values and "formal" in stages):
+        named = " and ".join(_stage_label(value) for value in values)
+        raise Unreadable(f"modality {text!r} says both {named}; write one")
+    if _NO_AGREEMENT not in values:
+        return Read(stages[0], None, False) if stages and not unread else None
+    stage = stages[0] if stages else "informal"
+    doubt = None
+    if unread:
+        left = ", ".join(repr(part) for part in unread)
+        doubt = f"modality {text!r} read as {plain_label(stage)} (no formal agreement); {left} not read"
+    return Read(stage, doubt, False)
 
 
 @lru_cache(maxsize=1)
@@ -665,6 +788,26 @@ def plain_label(value: object) -> str:
     return " ".join(_ACRONYMS.get(word, word) for word in text.replace("_", " ").split())
 
 
+@lru_cache(maxsize=1)
+def _kind_heads() -> tuple[tuple[str, ...], ...]:
+    return tuple(sorted({tuple(_words(head)) for head in vocab.KIND_HEADS}, key=len, reverse=True))
+
+
+def _government_body(text: str) -> bool:
+    """Whether a cell names a government body by what it heads: "Ministry of Health", "Mairie de Dakar",
+    "Ministerio del Interior", "Health Ministry". A negation anywhere leaves it to the vocabulary."""
+    words = _words(text)
+    if any(word in vocab.NEGATION_WORDS for word in words):
+        return False
+    for head in _kind_heads():
+        size = len(head)
+        if len(words) > size + 1 and tuple(words[:size]) == head and words[size] in vocab.KIND_HEAD_LINKS:
+            return True
+        if len(words) > size and tuple(words[-size:]) == head:
+            return True
+    return False
+
+
 @_reader(1024)
 def organisation_kind(value: str) -> Read[OrganisationKind]:
     """The kind of partner from words such as "NGO", "ONG internationale", "universidad"; a clear typo is doubtful."""
@@ -672,6 +815,8 @@ def organisation_kind(value: str) -> Read[OrganisationKind]:
     if _placeholder(text):
         raise Unreadable("the partner type is missing")
     kinds = ", ".join(plain_label(kind) for kind in OrganisationKind)
+    if _government_body(text) and not _kinds().exact(_kinds().read(text))[0]:
+        return Read(OrganisationKind.GOVERNMENT, None, False)
     read = _term(_kinds(), text, "partner type", f"one of: {kinds}", plain_label)
     if read is None:
         raise Unreadable(f"unknown partner type {text!r}; use one of: {kinds} (or NGO, INGO, CBO, university, …)")
@@ -684,12 +829,19 @@ def modality_stage(value: str) -> Read[str | None]:
     text = value.strip()
     if _placeholder(text):
         return Read(None)
-    read = _term(_modalities(), text, "modality", "formal, informal, formalising or ad hoc", plain_label)
+    hint = "formal, informal, formalising or ad hoc"
+    read = _term(_modalities(), text, "modality", hint, _stage_label, merge=_merge_modality)
     if read is None:
         raise Unreadable(
             f"unknown modality {text!r}; use MoU/agreement/formal, informal/verbal/letter of intent, "
             "ad hoc/event/one-off, or negotiating"
         )
+    if read.value == _TERMINATED:
+        raise Unreadable(
+            f"modality {text!r} is a terminated agreement: record the partnership's stage instead ({hint})"
+        )
+    if read.value == _NO_AGREEMENT:
+        return Read("informal", read.doubt, False)
     return read
 
 
@@ -811,11 +963,19 @@ def _from_serial(number: float, original: str) -> date:
     return EXCEL_EPOCH + timedelta(days=int(number))
 
 
-def parse_date(value: Any, order: DateOrder = "auto") -> Read[date | None]:
+_YEARS = range(1900, 2200)
+"""The years a bare four-digit number can be: below, it is not a year of an agreement; as a number, an Excel serial
+in this range would be a day of 1905."""
+
+
+def parse_date(value: Any, order: DateOrder = "auto", period_end: bool = False) -> Read[date | None]:
     """A calendar date from ISO text, d/m/y or m/d/y, month names (English, French, Spanish), an Excel serial number
     (a number or its text) or a real date cell.
 
     A numeric date that reads both ways (03/04/2026) is read day first and doubtful, unless ``order`` decides.
+    A period ("2024", "Q3 2025", "T3 2025", "April 2024", "déc. 2027", "04/2024", "2024-04") is read as its first
+    day, or its last with ``period_end``, and doubtful. A cell saying there is no end ("ongoing", "indéterminée",
+    "vigente") or nothing ("N/A") is no date; the first is doubtful.
     """
     if value is None:
         return Read(None)
@@ -824,23 +984,90 @@ def parse_date(value: Any, order: DateOrder = "auto") -> Read[date | None]:
     if isinstance(value, date):
         return Read(value)
     if isinstance(value, Real) and not isinstance(value, bool):
-        return Read(_from_serial(float(value), str(value)))
-    result = _date_from_text(str(value).strip(), order)
+        number = float(value)
+        if number.is_integer() and int(number) in _YEARS:  # a year typed as a number, not a day of 1905
+            return _period(str(int(number)), date(int(number), 1, 1), date(int(number), 12, 31), "year", period_end)
+        return Read(_from_serial(number, str(value)))
+    result = _date_from_text(str(value).strip(), order, period_end)
     if isinstance(result, str):
         raise Unreadable(result)
     return result
 
 
 @lru_cache(maxsize=8192)
-def _date_from_text(text: str, order: DateOrder) -> Read[date | None] | str:
+def _date_from_text(text: str, order: DateOrder, period_end: bool = False) -> Read[date | None] | str:
     try:
-        return _read_date_text(text, order)
+        return _read_date_text(text, order, period_end)
     except Unreadable as exc:
         return str(exc)
 
 
-def _read_date_text(text: str, order: DateOrder) -> Read[date | None]:
+@lru_cache(maxsize=1)
+def _open_ended() -> frozenset[str]:
+    return frozenset(" ".join(_words(phrase)) for phrase in vocab.OPEN_ENDED)
+
+
+def _period(text: str, first: date, last: date, kind: str, period_end: bool) -> Read[date | None]:
+    day = last if period_end else first
+    edge = "end" if period_end else "start"
+    return Read(day, f"{text!r} is not a full date; read as {day.day} {day:%B %Y}, the {edge} of that {kind}")
+
+
+def _month_period(text: str, year: int, month: int, period_end: bool) -> Read[date | None]:
+    if not 1 <= month <= 12:
+        raise Unreadable(f"{text!r} is not a date (no such month)")
+    last = calendar.monthrange(year, month)[1]
+    return _period(text, date(year, month, 1), date(year, month, last), "month", period_end)
+
+
+_QUARTER_WORDS = {
+    "first": 1, "premier": 1, "primer": 1, "second": 2, "deuxieme": 2, "segundo": 2, "third": 3, "troisieme": 3,
+    "tercer": 3, "fourth": 4, "quatrieme": 4, "cuarto": 4,
+}  # fmt: skip
+_QUARTER = re.compile(r"^([qt])([1-4])[ \-/.,]*(\d{4})$|^(\d{4})[ \-/.,]*([qt])([1-4])$")
+_HALF = re.compile(r"^([hs])([12])[ \-/.,]*(\d{4})$|^(\d{4})[ \-/.,]*([hs])([12])$")
+_QUARTER_IN_WORDS = re.compile(
+    r"^(?:([1-4])\s*(?:st|nd|rd|th|er|e|eme|o)?|([a-z]+))\s+(?:quarter|trimestre)\s+(?:of |de |del )?(\d{4})$"
+)
+_MONTH_YEAR = re.compile(r"^(\d{1,2})[-/.](\d{4})$|^(\d{4})[-/.](\d{1,2})$")
+_NAMED_MONTH_YEAR = re.compile(r"^([a-z]+)\.?[ \-/.,']*(?:de |del )?(\d{4})$|^(\d{4})[ \-/.,]+([a-z]+)\.?$")
+
+
+def _partial_date(text: str, lowered: str, period_end: bool) -> Read[date | None] | None:
+    """A year, a half, a quarter or a month, read as its first (or last) day; ``None`` if the cell is none."""
+    if re.fullmatch(r"\d{4}(?:\.0+)?", lowered) and int(lowered[:4]) in _YEARS:
+        year = int(lowered[:4])
+        return _period(text, date(year, 1, 1), date(year, 12, 31), "year", period_end)
+    quarter = half = year = None
+    if found := _QUARTER.match(lowered):
+        quarter, year = int(found[2] or found[6]), int(found[3] or found[4])
+    elif (found := _QUARTER_IN_WORDS.match(lowered)) and (found[1] or found[2] in _QUARTER_WORDS):
+        quarter, year = int(found[1]) if found[1] else _QUARTER_WORDS[found[2]], int(found[3])
+    elif found := _HALF.match(lowered):
+        half, year = int(found[2] or found[6]), int(found[3] or found[4])
+    if year is not None:
+        months = 3 if quarter else 6
+        first_month = ((quarter or half or 1) - 1) * months + 1
+        last_month = first_month + months - 1
+        last = date(year, last_month, calendar.monthrange(year, last_month)[1])
+        return _period(text, date(year, first_month, 1), last, "quarter" if quarter else "half-year", period_end)
+    if found := _MONTH_YEAR.match(lowered):
+        month, year = (int(found[1]), int(found[2])) if found[1] else (int(found[4]), int(found[3]))
+        return _month_period(text, year, month, period_end)
+    if found := _NAMED_MONTH_YEAR.match(lowered):
+        word, year = (found[1], int(found[2])) if found[1] else (found[4], int(found[3]))
+        if (month := _month(word)) is not None:
+            return _month_period(text, year, month, period_end)
+    return None
+
+
+def _read_date_text(text: str, order: DateOrder, period_end: bool = False) -> Read[date | None]:
     if not text:
+        return Read(None)
+    key = " ".join(_words(text))
+    if key in _open_ended():
+        return Read(None, f"{text!r} read as no end date")
+    if _placeholder(text):
         return Read(None)
     lowered = " ".join(unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode().split())
     if re.fullmatch(r"\d{5}(?:\.\d+)?", lowered):
@@ -865,7 +1092,102 @@ def _read_date_text(text: str, order: DateOrder) -> Read[date | None]:
         return Read(_make(_year(found[3]), month, int(found[1]), text))
     if (found := _MONTH_DAY_YEAR.match(lowered)) and (month := _month(found[1])) is not None:
         return Read(_make(int(found[3]), month, int(found[2]), text))
+    partial = _partial_date(text, lowered, period_end)
+    if partial is not None:
+        return partial
     raise Unreadable(f"{text!r} is not a date: write it as 2026-12-31, 31/12/2026 or 31 Dec 2026")
+
+
+# Notice periods -----------------------------------------------------------------------------------------------------
+
+_NOTICE_TOKENS = re.compile(r"\d+(?:[.,]\d+)?|[a-z]+")
+_CONJUNCTIONS = frozenset({"and", "et", "y", "e", "plus"})
+_ARTICLES_AS_ONE = frozenset({"a", "an"})
+MAX_NOTICE_DAYS = 3650
+
+
+@lru_cache(maxsize=1)
+def _number_words() -> dict[tuple[str, ...], int]:
+    return {tuple(_words(word)): number for number, words in vocab.NUMBER_WORDS.items() for word in words}
+
+
+@lru_cache(maxsize=1)
+def _notice_units() -> dict[tuple[str, ...], str]:
+    return {tuple(_words(word)): unit for unit, words in vocab.NOTICE_UNITS.items() for word in words}
+
+
+def _longest(tokens: list[str], start: int, table: Mapping[tuple[str, ...], T]) -> tuple[T | None, int]:
+    """The longest run of tokens from ``start`` that the table names, and where it ends."""
+    for end in range(min(len(tokens), start + 4), start, -1):
+        if tuple(tokens[start:end]) in table:
+            return table[tuple(tokens[start:end])], end
+    return None, start
+
+
+def _notice_number(tokens: list[str], index: int) -> tuple[float | None, int]:
+    """A number in digits ("60", "1.5") or words ("six", "deux", "tres"), or "sixty (60)" saying it twice."""
+    token = tokens[index]
+    if token[0].isdigit():
+        return float(token.replace(",", ".")), index + 1
+    number, end = _longest(tokens, index, _number_words())
+    if number is None and token in _ARTICLES_AS_ONE and _longest(tokens, index + 1, _notice_units())[0]:
+        return 1.0, index + 1  # "a month", "an year"
+    if number is not None and end < len(tokens) and tokens[end][0].isdigit():  # "sixty (60) days"
+        if float(tokens[end].replace(",", ".")) != number:
+            return None, index
+        end += 1
+    return (float(number), end) if number is not None else (None, index)
+
+
+@_reader(2048)
+def notice_days(value: str) -> Read[int | None]:
+    """A notice period in days: "60", "60 days", "60 jours", "60 días", "two weeks", "deux semaines", "one month",
+    "tres meses", "1 year", "un an", "60 days' prior written notice", "1 month and 15 days".
+
+    A month is 30 days and a whole year 365 ("12 months" is 365, "18 months" 545). Working days are counted as
+    calendar days, and doubtful. A cell that says nothing ("N/A", "-") is ``None``.
+    """
+    text = value.strip()
+    if _placeholder(text):
+        return Read(None)
+    lowered = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+    tokens = [token for token in _NOTICE_TOKENS.findall(lowered) if token not in vocab.NOTICE_FILLERS]
+    plain = f"{text!r} is not a notice period: write a number of days (60), or weeks, months or years (3 months)"
+    days = weeks = months = years = 0.0
+    working = False
+    index, parts = 0, 0
+    while index < len(tokens):
+        if parts and tokens[index] in _CONJUNCTIONS:
+            index += 1
+            continue
+        number, index = _notice_number(tokens, index)
+        if number is None:
+            raise Unreadable(plain)
+        unit, index = _longest(tokens, index, _notice_units())
+        if unit is None:
+            if index < len(tokens) and tokens[index][0].isdigit():
+                raise Unreadable(f"{text!r} gives more than one number; write the notice period in days")
+            if index < len(tokens) or parts:
+                raise Unreadable(plain)
+            unit = "day"  # a bare number is a number of days
+        parts += 1
+        working = working or unit == "working day"
+        if unit in ("day", "working day"):
+            days += number
+        elif unit in ("week", "fortnight"):
+            weeks += number * (2 if unit == "fortnight" else 1)
+        elif unit == "month":
+            months += number
+        else:
+            years += number
+    if not parts:
+        raise Unreadable(plain)
+    whole_years, rest = divmod(months, 12)
+    total = round(days + weeks * 7 + (years + whole_years) * 365 + rest * 30)
+    if total > MAX_NOTICE_DAYS:
+        raise Unreadable(f"{text!r} is more than ten years; write the notice period in days")
+    doubt = f"{text!r}: working days counted as calendar days ({total} days)" if working else None
+    return Read(total, doubt, not working)
 
 
 # Contacts and addresses ---------------------------------------------------------------------------------------------
@@ -923,26 +1245,98 @@ def _is_number(cell: object) -> bool:
     return bool(_NUMBER.match(str(cell)))
 
 
+def _total_label(cell: object) -> bool:
+    """Whether a cell is a total's label: a total word followed by nothing, counts or words like "partners"."""
+    found = _TOTAL.match(" ".join(_words(str(cell))))
+    return found is not None and all(
+        word.isdigit() or word in vocab.TOTAL_QUALIFIERS or word in vocab.STOPWORDS for word in found[1].split()
+    )  # "Total Energies" names something
+
+
+def _names_a_country_or_type(cell: object) -> bool:
+    """Whether a cell reads as a country or a partner type: what makes a line an organisation's."""
+    text = str(cell).strip()
+    for reader in (country_code, organisation_kind):
+        try:
+            reader(text)
+        except Unreadable:
+            continue
+        return True
+    return False
+
+
 def is_total_row(cells: list[object]) -> bool:
     """Whether a line is a sheet's total or summary ("TOTAL", "Sous-total", "Totales", "Count: 142"), not data.
 
-    Its first text starts with a total word followed by nothing, a count or words like "général" or "partners"; the
-    rest is counts, with at most one other word ("TOTAL", "organisations", 142). An organisation called "Total
-    Energies", or "Total" with a country and a type, is data.
+    One of its texts starts with a total word followed by nothing, a count or words like "général" or "partners"
+    ("TOTAL: 12 parceiros"); the rest is counts, with at most one other word ("TOTAL", "organisations", 142). An
+    organisation called "Total Energies", or "Total" with a country or a type, is data.
     """
     filled = [cell for cell in cells if cell is not None and str(cell).strip()]
     texts = [cell for cell in filled if not _is_number(cell)]  # a leading line number is not the label
-    found = _TOTAL.match(" ".join(_words(str(texts[0])))) if texts else None
-    if found is None:
+    label = next((cell for cell in texts if _total_label(cell)), None)
+    if label is None:
         return False
-    rest = found[1].split()
-    if not all(word.isdigit() or word in vocab.TOTAL_QUALIFIERS or word in vocab.STOPWORDS for word in rest):
-        return False  # "Total Energies" names something
-    counted = any(word.isdigit() for word in rest) or any(
-        _is_number(cell) or _COUNT.match(str(cell)) for cell in filled if cell is not texts[0]
+    counted = any(word.isdigit() for word in _words(str(label))) or any(
+        _is_number(cell) or _COUNT.match(str(cell)) for cell in filled if cell is not label
     )
-    words = [cell for cell in texts[1:] if not _COUNT.match(str(cell))]
-    return not words or (len(words) == 1 and counted)
+    words = [cell for cell in texts if cell is not label and not _COUNT.match(str(cell))]
+    if len(words) == 1 and counted:
+        return not _names_a_country_or_type(words[0])  # "Total", "Kenya", 12 is an organisation's line
+    return not words
+
+
+@lru_cache(maxsize=1)
+def _note_markers() -> tuple[tuple[str, ...], ...]:
+    return tuple(sorted({tuple(_words(marker)) for marker in vocab.NOTE_MARKERS}, key=len, reverse=True))
+
+
+_NOTE_SYMBOL = re.compile(r"^\s*(?:[*\u2020\u2021\u00a7\u00b9\u00b2\u00b3]+|\(\d{1,2}\)|\[\d{1,2}\]|\d{1,2}\))")
+_NOTE_WORD = re.compile(r"^\s*([^\W\d_]+(?:\.[^\W\d_]+)*\.?)(.*)$", re.DOTALL)
+
+
+def _starts_with_note_marker(text: str) -> bool:
+    """ "Note: …", "N.B. …", "Fuente: DTM", "* …", "(1) …", "† …"; not "Source Foundation" (a name goes on)."""
+    if _NOTE_SYMBOL.match(text):
+        return True
+    words = _words(text)
+    for marker in _note_markers():
+        if tuple(words[: len(marker)]) != marker:
+            continue
+        rest = text.strip()
+        for _ in marker:  # the marker's words as written, then what follows them
+            found = _NOTE_WORD.match(rest)
+            rest = found[2] if found else ""
+        if not rest.strip() or rest.lstrip()[0] in ":.;-\u2013\u2014)=>":
+            return True
+        following = rest.split()[0]
+        return following[0].islower() or following[0].isdigit() or text.isupper()
+    return False
+
+
+def _is_sentence(text: str) -> bool:
+    """Six words or more, or four or more ending with a full stop; not a name in capitals ("Association pour la
+    Promotion des Droits des Femmes du Sénégal")."""
+    words = [word for word in text.split() if any(char.isalpha() for char in word)]
+    if not (len(words) >= 6 or (len(words) >= 4 and text.rstrip().endswith("."))):
+        return False
+    if text.isupper():
+        return True
+    content = [word for word in words if " ".join(_words(word)) not in vocab.NAME_PARTICLES]
+    return not all(word[0].isupper() or not word[0].isalpha() for word in content)
+
+
+def is_note_row(cells: list[object]) -> bool:
+    """Whether a line is a remark under (or over) a table, not a partner: one filled cell, anywhere, that starts with
+    a note marker ("Note:", "NB", "Obs.", "Source:", "Fuente:", "*", "(1)", "†") or is a sentence.
+
+    A line with a name and a country or a type has two cells: never a note.
+    """
+    filled = [cell for cell in cells if cell is not None and str(cell).strip()]
+    if len(filled) != 1 or _is_number(filled[0]):
+        return False
+    text = str(filled[0]).strip()
+    return _starts_with_note_marker(text) or _is_sentence(text)
 
 
 # Headers ------------------------------------------------------------------------------------------------------

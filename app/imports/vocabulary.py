@@ -113,11 +113,15 @@ STOPWORDS = frozenset(
 "no", it must not vanish ("on signé" is not "signé")."""
 
 PLACEHOLDERS = frozenset(
-    {"n a", "na", "none", "nil", "unknown", "tbd", "tbc", "not applicable", "not specified", "not known",
-     "sans objet", "s o", "non applicable", "non precise", "inconnu", "aucun", "nd",
-     "no aplica", "no especificado", "desconocido", "ninguno", "ninguna"}
+    {"n a", "na", "none", "nil", "null", "nan", "unknown", "tbd", "tbc", "tba", "not applicable", "not specified",
+     "not known", "not available", "to be determined", "to be confirmed", "to be defined", "x", "xx", "xxx",
+     "sans objet", "s o", "non applicable", "non precise", "non disponible", "inconnu", "aucun", "nd", "n d",
+     "a preciser", "a definir", "a determiner", "a confirmer", "non renseigne",
+     "no aplica", "no especificado", "no disponible", "desconocido", "ninguno", "ninguna", "por definir",
+     "por determinar", "por confirmar", "s d", "sin datos", "sin informacion"}
 )  # fmt: skip
-"""Cells that say nothing: an optional value stays unsaid, a required one is missing."""
+"""Cells that say nothing, as their words written plainly ("N/A", "à préciser", "s/o"): an optional value stays
+unsaid, a required one is missing. A cell without a letter or a digit ("-", "—", "?") says nothing too."""
 
 # Modalities -------------------------------------------------------------------------------------------------------
 
@@ -147,6 +151,14 @@ MODALITY_PHRASES: dict[str, tuple[str, ...]] = {
         "memorando de entendimiento", "memorándum de entendimiento", "memorando", "memorando firmado",
         "carta de acuerdo", "contrato", "contrato firmado", "alianza formal", "asociación formal", "formalizado",
         "acuerdo formalizado", "firmado", "firmada", "escrito", "oficial", "carta de entendimiento",
+        # The status of an agreement said instead of the modality: one exists, in force, renewed or expired (the
+        # importer records it expired from its dates)
+        "active", "valid", "in force", "renewed", "expired", "lapsed", "no longer in force", "no longer valid",
+        "not renewed",
+        "actif", "en vigueur", "renouvelé", "renouvelée", "expiré", "expirée", "échu", "échue", "caduc", "caduque",
+        "plus en vigueur", "non renouvelé",
+        "activo", "vigente", "en vigor", "renovado", "renovada", "vencido", "vencida", "no vigente", "ya no vigente",
+        "caducado", "caducada", "expirado", "expirada", "no renovado",
     ),
     "informal": (
         "informal",
@@ -209,9 +221,68 @@ MODALITY_PHRASES: dict[str, tuple[str, ...]] = {
         "borrador de convenio", "pendiente de firma", "en proceso de firma", "por firmar", "sin firmar",
         "acuerdo sin firmar", "convenio sin firmar", "memorando sin firmar", "no firmado", "aún no firmado",
         "en preparación", "en proceso de formalización", "en formalización", "en trámite", "en discusión",
+        # An agreement being renewed
+        "renewal pending", "pending renewal", "renewal in progress", "under renewal", "being renewed",
+        "to be renewed", "awaiting renewal", "renewal under negotiation",
+        "en cours de renouvellement", "renouvellement en cours", "en attente de renouvellement", "en renouvellement",
+        "à renouveler",
+        "en renovación", "renovación en trámite", "renovación en curso", "en proceso de renovación",
+        "pendiente de renovación", "por renovar",
     ),
 }  # fmt: skip
-"""Decision: an unsigned, draft or "not signed" agreement is one being negotiated, so it reads as formalising."""
+"""Decision: an unsigned, draft or "not signed" agreement is one being negotiated, so it reads as formalising; an
+agreement "active", "expired" or "former" is (or was) a formal one, and one "renewal pending" is being formalised."""
+
+MODALITY_NO_AGREEMENT = (
+    "no agreement", "no formal agreement", "no written agreement", "without agreement",
+    "pas d'accord", "aucun accord", "sans accord", "sin acuerdo", "ningún acuerdo", "no hay acuerdo",
+)  # fmt: skip
+"""A relationship with no formal agreement: informal alone; beside a stage that has none ("Joint event (no MoU)",
+"No MoU - under negotiation") that stage. Every document after an absence word is one too (``MODALITY_ABSENCE``)."""
+
+MODALITY_ABSENCE: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = (
+    ("no", "without", "without a", "without any", "not any", "no formal", "without formal", "no written",
+     "sans", "pas de", "aucun", "aucune", "sans aucun", "sans aucune", "sin", "no hay", "ningún", "ninguna",
+     "no existe", "sin ningún", "sin ninguna"),
+    ("formel", "formelle", "écrit", "écrite", "formal", "escrito", "escrita"),
+    ("no", "sans", "pas de", "sin"),
+)  # fmt: skip
+"""Absence words written before a document ("No MoU", "sin convenio", "pas de convention"), formal words that may
+follow it ("sans convention formelle"), and the absence words that take them."""
+
+MODALITY_TERMINATED = (
+    "terminated", "cancelled", "canceled", "revoked", "rescinded", "terminated early",
+    "résilié", "résiliée", "dénoncé", "dénoncée", "annulé", "annulée", "révoqué", "révoquée",
+    "rescindido", "rescindida", "cancelado", "cancelada", "anulado", "anulada", "revocado", "revocada",
+)  # fmt: skip
+"""An agreement ended before its term (alone or after or before a document): refused, as the partnership's stage
+cannot be told from it."""
+
+MODALITY_RELATIONS = (
+    "partnership", "collaboration", "cooperation", "relationship", "engagement", "interaction",
+    "partenariat", "coopération", "relation", "engagement",
+    "alianza", "asociación", "colaboración", "cooperación", "relación", "interacción",
+)  # fmt: skip
+"""A relationship, which says no stage alone: only with a stage word ("partenariat ponctuel", "informal
+partnership")."""
+
+MODALITY_RELATION_STATUS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "ad_hoc": (
+        ("one-off", "one-time", "ad hoc", "occasional", "isolated", "single"),
+        ("ponctuel", "ponctuelle", "ad hoc", "occasionnel", "occasionnelle", "puntual", "ocasional", "esporádica",
+         "esporádico", "one-off"),
+    ),
+    "informal": (
+        ("informal", "verbal", "oral", "unwritten", "tacit", "unofficial"),
+        ("informel", "informelle", "verbal", "verbale", "oral", "orale", "tacite", "informal", "tácita", "tácito",
+         "officieux", "officieuse", "non officiel", "non officielle", "no oficial"),
+    ),
+    "formal": (
+        ("formal", "formalised"),
+        ("formel", "formelle", "formalisé", "formalisée", "formal", "formalizada", "formalizado"),
+    ),
+}  # fmt: skip
+"""Stage → (words written before a relationship, words written after it)."""
 
 MODALITY_DOCUMENTS = (
     "MoU", "MoA", "memorandum", "memorandum of understanding", "agreement", "contract", "partnership agreement",
@@ -227,17 +298,26 @@ MODALITY_DOCUMENTS = (
 
 MODALITY_EVENTS = (
     "event", "activity", "workshop", "meeting", "conference", "seminar", "webinar", "training", "visit", "mission",
+    "forum", "symposium", "round table", "summit", "side event", "study visit", "exchange visit",
     "événement", "activité", "atelier", "réunion", "conférence", "séminaire", "webinaire", "formation", "visite",
+    "colloque", "table ronde", "sommet", "visite d'étude", "visite d'échange",
     "evento", "actividad", "taller", "reunión", "conferencia", "seminario", "capacitación", "visita", "misión",
-    "jornada", "encuentro",
+    "jornada", "encuentro", "foro", "simposio", "coloquio", "mesa redonda", "cumbre", "visita de estudio",
 )  # fmt: skip
 """One-off happenings: alone or with a word such as "single", "ponctuel", "único", they read as ad hoc."""
 
 MODALITY_STATUS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "formal": (
-        ("signed", "formal", "written", "binding", "official"),
+        ("signed", "formal", "written", "binding", "official", "non-binding", "active", "valid", "current",
+         "renewed", "expired", "lapsed", "former", "previous", "past", "old", "ancien", "ancienne", "antiguo",
+         "antigua"),
         ("signed", "in force", "signé", "signée", "en vigueur", "formel", "formelle", "écrit", "écrite", "officiel",
-         "officielle", "firmado", "firmada", "en vigor", "formal", "escrito", "escrita", "oficial"),
+         "officielle", "firmado", "firmada", "en vigor", "formal", "escrito", "escrita", "oficial",
+         "active", "valid", "renewed", "expired", "lapsed", "no longer in force", "not renewed", "signed expired",
+         "non contraignant", "non contraignante", "actif", "active", "renouvelé", "renouvelée", "expiré", "expirée",
+         "échu", "échue", "caduc", "caduque", "plus en vigueur", "non renouvelé", "non renouvelée",
+         "no vinculante", "vigente", "activo", "activa", "renovado", "renovada", "vencido", "vencida",
+         "no vigente", "caducado", "caducada", "expirado", "expirada", "anterior", "no renovado", "no renovada"),
     ),
     "formalising": (
         ("draft", "unsigned", "proposed", "planned", "projet de", "borrador de", "proyecto de"),
@@ -248,7 +328,11 @@ MODALITY_STATUS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "non signé", "non signée", "pas encore signé", "pas encore signée", "en négociation",
          "en cours de négociation", "en préparation", "en cours de signature", "en attente de signature",
          "sin firmar", "no firmado", "no firmada", "aún no firmado", "en negociación", "en preparación",
-         "pendiente de firma", "por firmar", "en trámite"),
+         "pendiente de firma", "por firmar", "en trámite",
+         "renewal pending", "pending renewal", "under renewal", "being renewed", "to be renewed", "awaiting renewal",
+         "en cours de renouvellement", "en renouvellement", "à renouveler", "en attente de renouvellement",
+         "en renovación", "en proceso de renovación", "pendiente de renovación", "por renovar",
+         "renovación en trámite"),
     ),
     "ad_hoc": (
         ("single", "one-off", "one-time", "joint", "ad hoc", "occasional", "isolated"),
@@ -272,12 +356,38 @@ KIND_PHRASES: dict[str, tuple[str, ...]] = {
         "organisation non gouvernementale internationale", "organisation internationale de la société civile",
         "ONG internacional", "organización no gubernamental internacional",
         "organización internacional de la sociedad civil",
+        "ONGI", "OING", "organisation internationale non gouvernementale", "ONG internationales",
+        # A network of civil society across a region's countries (a regional body of states is a regional
+        # organisation, a regional consultative process too)
+        "international network", "global network", "regional network", "regional NGO", "regional CSO",
+        "réseau international", "réseau régional", "ONG régionale", "red internacional", "red regional",
+        "ONG regional",
     ),
     "national_cso": (
         "national CSO", "NGO", "NNGO", "national NGO", "local NGO", "CSO", "civil society",
         "civil society organisation", "non-governmental organisation", "non-government organisation", "ONG",
         "association", "foundation", "charity", "non-profit", "non-profit organisation", "not-for-profit",
         "NPO", "faith-based organisation", "FBO",
+        "LNGO", "local CSO", "local civil society organisation", "NGOs", "non-governmental", "non-government",
+        "NGO network", "CSO network", "civil society network", "national network",
+        # Red Cross and Red Crescent National Societies: national associations auxiliary to their government
+        "Red Cross", "Red Crescent", "Red Cross Red Crescent", "Red Cross and Red Crescent", "National Society",
+        "Red Cross National Society", "Red Crescent National Society", "National Red Cross Society",
+        "National Red Crescent Society", "Croix-Rouge", "Croissant-Rouge", "Société nationale",
+        "Société nationale de la Croix-Rouge", "Société nationale du Croissant-Rouge", "Cruz Roja",
+        "Media Luna Roja", "Sociedad Nacional", "Sociedad Nacional de la Cruz Roja",
+        "Sociedad Nacional de la Media Luna Roja",
+        # Faith-based, diaspora and workers' organisations: civil society
+        "faith-based", "faith-based NGO", "religious organisation", "religious NGO", "church", "ONG confessionnelle",
+        "organisation confessionnelle", "association confessionnelle", "organisation religieuse", "ONG religieuse",
+        "église", "organización religiosa", "organización confesional", "organización basada en la fe",
+        "ONG religiosa", "ONG confesional", "iglesia",
+        "diaspora", "diaspora organisation", "diaspora association", "diaspora group", "diaspora network",
+        "organisation de la diaspora", "association de la diaspora", "organización de la diáspora",
+        "asociación de la diáspora",
+        "trade union", "labour union", "workers' union", "workers' organisation", "syndicat",
+        "organisation syndicale", "syndicat de travailleurs", "sindicato", "organización sindical",
+        "sindicato de trabajadores",
         "ONG nationale", "ONG locale", "organisation non gouvernementale", "organisation de la société civile",
         "OSC", "société civile", "association locale", "fondation", "organisation à but non lucratif",
         "association sans but lucratif",
@@ -292,6 +402,9 @@ KIND_PHRASES: dict[str, tuple[str, ...]] = {
         "organisation communautaire", "organisation à base communautaire", "OBC", "association communautaire",
         "groupe communautaire", "organisation de base",
         "organización comunitaria", "organización de base comunitaria", "grupo comunitario", "organización de base",
+        # Cooperatives: member-owned groups of producers or workers, mostly local
+        "cooperative", "co-operative", "cooperative society", "self-help group", "coopérative",
+        "groupement coopératif", "groupe d'entraide", "cooperativa", "grupo de autoayuda",
     ),
     "intergovernmental_organisation": (
         "intergovernmental organisation", "IGO", "intergovernmental", "inter-governmental",
@@ -303,6 +416,7 @@ KIND_PHRASES: dict[str, tuple[str, ...]] = {
         "regional organisation", "regional", "regional body", "regional economic community", "REC",
         "organisation régionale", "organisme régional", "communauté économique régionale", "CER",
         "organización regional", "organismo regional", "comunidad económica regional",
+        "regional consultative process", "RCP", "processus consultatif régional", "proceso consultivo regional",
     ),
     "academic_institution": (
         "academic institution", "university", "academic", "academia", "research institute", "research centre",
@@ -311,6 +425,9 @@ KIND_PHRASES: dict[str, tuple[str, ...]] = {
         "établissement d'enseignement supérieur", "école", "institut universitaire",
         "universidad", "institución académica", "centro de investigación", "instituto de investigación",
         "escuela",
+        "public university", "private university", "state university", "national university",
+        "université publique", "université privée", "université d'État", "université nationale",
+        "universidad pública", "universidad privada", "universidad estatal", "universidad nacional",
     ),
     "think_tank": (
         "think tank", "policy institute",
@@ -322,6 +439,8 @@ KIND_PHRASES: dict[str, tuple[str, ...]] = {
         "enterprise", "firm", "for-profit",
         "secteur privé", "privé", "entreprise", "entreprise privée", "société privée",
         "sector privado", "privado", "empresa", "empresa privada", "compañía", "con fines de lucro",
+        "chamber of commerce", "business association", "employers' organisation", "social enterprise",
+        "chambre de commerce", "organisation patronale", "cámara de comercio", "asociación empresarial",
     ),
     "government": (
         "government", "govt", "gov", "ministry", "government agency", "public authority", "public institution",
@@ -332,15 +451,32 @@ KIND_PHRASES: dict[str, tuple[str, ...]] = {
         "autorité locale", "collectivité locale", "municipalité", "mairie", "ambassade",
         "gobierno", "ministerio", "agencia gubernamental", "autoridad pública", "institución pública",
         "autoridad local", "municipalidad", "municipio", "alcaldía", "embajada",
+        "government ministry", "line ministry", "government department", "national agency", "state agency",
+        "local government", "local authorities", "municipal government", "regional government",
+        "provincial government", "state government", "county government", "city council", "district council",
+        "collectivité territoriale", "collectivités territoriales", "collectivités locales", "commune",
+        "conseil municipal", "conseil régional", "conseil départemental", "gouvernorat", "préfecture",
+        "agence nationale", "ministère de tutelle",
+        "gobierno local", "gobierno municipal", "gobierno regional", "gobierno provincial", "gobierno departamental",
+        "ayuntamiento", "gobernación", "prefectura", "agencia nacional", "autoridades locales",
     ),
     "un_agency": (
         "UN agency", "UN", "UN entity", "United Nations", "United Nations agency", "UN fund", "UN programme",
         "agence des Nations Unies", "agence onusienne", "Nations Unies", "ONU", "système des Nations Unies",
         "agencia de la ONU", "agencia de las Naciones Unidas", "Naciones Unidas", "organismo de las Naciones Unidas",
         "sistema de las Naciones Unidas",
+        "UN organisation", "UN system", "organisation des Nations Unies", "agence de l'ONU", "organismo de la ONU",
     ),
     "other": ("other", "autre", "autres", "otro", "otros", "otra"),
 }  # fmt: skip
+
+KIND_HEADS = (
+    "ministry", "ministries", "ministère", "ministerio", "municipality", "municipalité", "municipalidad", "municipio",
+    "mairie", "commune", "ayuntamiento", "alcaldía", "gobernación", "governorate", "gouvernorat", "prefecture",
+    "préfecture", "prefectura", "city council", "county government", "secretaría de estado",
+)  # fmt: skip
+"""Words that make a government body whatever they are of: "Ministry of Health", "Mairie de Dakar"."""
+KIND_HEAD_LINKS = frozenset({"of", "for", "de", "du", "des", "d", "del", "pour", "para", "de la"})
 
 # Areas of engagement ------------------------------------------------------------------------------------------------
 
@@ -473,7 +609,7 @@ COUNTRY_VARIANTS = {
     "US": ("U.S.A.", "America", "United States of America", "EE.UU.", "EEUU", "É.-U."),
     "AE": ("UAE", "Emirates", "EAU"),
     "TR": ("Turkey", "Turkiye"),
-    "KR": ("South Korea", "Korea", "Korea, Rep.", "ROK"),
+    "KR": ("South Korea", "Korea, Rep.", "ROK"),
     "KP": ("DPRK", "Korea, Dem. Rep."),
     "LA": ("Lao PDR",),
     "PS": ("Palestine", "oPt", "Occupied Palestinian Territory", "Occupied Palestinian Territories"),
@@ -492,8 +628,26 @@ COUNTRY_VARIANTS = {
     "VA": ("Vatican", "Holy See"),
     "CZ": ("Czech Republic",),
     "RU": ("Russia",),
+    "BF": ("Burkina",),
+    "TT": ("Trinidad",),
+    "AG": ("Antigua",),
+    "KN": ("St Kitts", "Saint Kitts"),
+    "VC": ("St Vincent", "Saint Vincent"),
+    "ST": ("Sao Tome", "São Tomé"),
 }  # fmt: skip
 """Short and political names that neither pycountry nor Babel gives (Babel adds the en/fr/es and native names)."""
+
+COUNTRY_SHORT_NAMES = {
+    "Congo": ("CG", "Congo is read as the Republic of the Congo (CG); write DRC for the Democratic Republic"),
+    "Korea": ("KR", "Korea is read as South Korea (KR); write North Korea or DPRK for the Democratic People's "
+                    "Republic (KP)"),
+    "Corée": ("KR", "Corée is read as South Korea (KR); write Corée du Nord for North Korea (KP)"),
+    "Corea": ("KR", "Corea is read as South Korea (KR); write Corea del Norte for North Korea (KP)"),
+}
+"""Names two countries share, read as the one usually meant, always doubtful."""
+
+COUNTRIES_WITHOUT_CODE = {"Kosovo": ("Kosovo", "Kosova", "Kosovë", "XK", "XKX")}
+"""Countries with no ISO 3166-1 code (Kosovo's XK is user-assigned): refused, with the reason."""
 
 REGIONS = (
     "global", "regional", "multi-country", "multiple countries", "several countries", "worldwide", "various",
@@ -506,7 +660,8 @@ REGIONS = (
 """What inventories put in the country column for work that is not in one country."""
 
 COUNTRY_ARTICLES = frozenset({"the", "la", "le", "les", "l", "el", "los", "las", "die", "der"})
-COUNTRY_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "rep": "republic", "dem": "democratic"}
+COUNTRY_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "rep": "republic", "dem": "democratic", "is": "islands",
+                         "isl": "islands", "fed": "federated", "sts": "states", "utd": "united"}
 COUNTRY_TITLES = (
     "republic of", "kingdom of", "state of", "principality of", "sultanate of", "grand duchy of",
     "commonwealth of", "federal republic of", "islamic republic of", "republique du", "republique de",
@@ -531,6 +686,74 @@ TOTAL_WORDS = (
 TOTAL_QUALIFIERS = frozenset(
     {"general", "generale", "generales", "global", "globale", "overall", "final", "partners", "partenaires", "socios",
      "organisations", "organizaciones", "partnerships", "partenariats", "alianzas", "rows", "lines", "lignes",
-     "filas", "records", "entries", "count", "number", "nombre", "numero", "registros"}
+     "filas", "records", "entries", "count", "number", "nombre", "numero", "registros",
+     "parceiros", "parcerias", "organizacoes", "entidades", "entities", "agreements", "accords", "acuerdos",
+     "convenios", "conventions", "contracts", "contrats", "contratos", "mous", "countries", "pays", "paises",
+     "geral", "linhas", "registos", "items", "elements", "elementos"}
 )  # fmt: skip
 """Words that may follow a total word ("Total général", "TOTAL PARTNERS: 10") without naming an organisation."""
+
+NOTE_MARKERS = (
+    "note", "notes", "nb", "n.b.", "nota", "nota bene", "obs", "observation", "observations", "observación",
+    "observaciones", "remark", "remarks", "remarque", "remarques", "source", "sources", "fuente", "fuentes", "fonte",
+    "fontes", "comment", "comments", "commentaire", "commentaires", "comentario", "comentarios", "disclaimer",
+    "legend", "légende", "leyenda", "caveat",
+)  # fmt: skip
+"""Words a remark under a table starts with ("Note:", "N.B.", "Fuente: DTM")."""
+
+NAME_PARTICLES = frozenset(
+    {"of", "the", "and", "for", "in", "on", "de", "du", "des", "la", "le", "les", "l", "d", "et", "pour", "en",
+     "sur", "au", "aux", "y", "del", "el", "los", "las", "para", "por", "con", "e", "da", "do", "dos", "das",
+     "van", "von", "der", "a"}
+)  # fmt: skip
+"""Words an organisation's name leaves in lower case ("Association pour la Promotion des Droits")."""
+
+# Periods of time ----------------------------------------------------------------------------------------------------
+
+OPEN_ENDED = (
+    "ongoing", "on-going", "open-ended", "open ended", "indefinite", "indefinitely", "no end date", "no end",
+    "no expiry", "no expiry date", "no expiration", "no expiration date", "until further notice", "unlimited",
+    "permanent", "continuing", "until terminated", "tacit renewal", "automatic renewal", "auto-renewal",
+    "en cours", "indéterminée", "indéterminé", "durée indéterminée", "à durée indéterminée", "sans date de fin",
+    "sans limite", "illimitée", "illimité", "jusqu'à nouvel ordre", "jusqu'à nouvel avis", "tacite reconduction",
+    "reconduction tacite", "renouvellement automatique",
+    "indefinido", "indefinida", "tiempo indefinido", "plazo indefinido", "por tiempo indefinido", "vigente",
+    "en curso", "sin fecha de fin", "sin fecha de término", "sin fecha de terminación", "sin vencimiento",
+    "hasta nuevo aviso", "renovación automática", "permanente",
+)  # fmt: skip
+"""What an end date column says of an agreement with no end: read as no end date, and doubtful."""
+
+NUMBER_WORDS = {
+    1: ("one", "un", "une", "uno", "una"), 2: ("two", "deux", "dos"), 3: ("three", "trois", "tres"),
+    4: ("four", "quatre", "cuatro"), 5: ("five", "cinq", "cinco"), 6: ("six", "seis"), 7: ("seven", "sept", "siete"),
+    8: ("eight", "huit", "ocho"), 9: ("nine", "neuf", "nueve"), 10: ("ten", "dix", "diez"),
+    11: ("eleven", "onze", "once"), 12: ("twelve", "douze", "doce"), 14: ("fourteen", "quatorze", "catorce"),
+    15: ("fifteen", "quinze", "quince"), 20: ("twenty", "vingt", "veinte"), 21: ("twenty-one", "veintiuno"),
+    30: ("thirty", "trente", "treinta"), 45: ("forty-five", "quarante-cinq", "cuarenta y cinco"),
+    60: ("sixty", "soixante", "sesenta"), 90: ("ninety", "quatre-vingt-dix", "noventa"),
+    120: ("one hundred twenty", "one hundred and twenty", "cent vingt", "ciento veinte"),
+    180: ("one hundred eighty", "one hundred and eighty", "cent quatre-vingts", "ciento ochenta"),
+}  # fmt: skip
+"""Numbers written in words in notice periods ("six months", "deux semaines", "tres meses")."""
+
+NOTICE_UNITS: dict[str, tuple[str, ...]] = {
+    "day": ("day", "days", "d", "calendar day", "calendar days", "jour", "jours", "j", "jour calendaire",
+            "jours calendaires", "jours civils", "jours francs", "dia", "dias", "dia calendario", "dias calendario",
+            "dias naturales", "dias corridos"),
+    "working day": ("working day", "working days", "business day", "business days", "work day", "work days",
+                    "workday", "workdays", "jour ouvrable", "jours ouvrables", "jour ouvre", "jours ouvres",
+                    "dia habil", "dias habiles", "dia laborable", "dias laborables", "dias laborales"),
+    "week": ("week", "weeks", "wk", "wks", "w", "semaine", "semaines", "sem", "semana", "semanas"),
+    "fortnight": ("fortnight", "fortnights"),
+    "month": ("month", "months", "mo", "mos", "mth", "mths", "m", "mois", "mes", "meses"),
+    "year": ("year", "years", "yr", "yrs", "an", "ans", "annee", "annees", "ano", "anos"),
+}  # fmt: skip
+"""The units of a notice period, as plain words."""
+
+NOTICE_FILLERS = frozenset(
+    {"notice", "prior", "written", "advance", "in", "of", "with", "the", "at", "least", "minimum", "min", "within",
+     "period", "termination", "preavis", "de", "d", "du", "avec", "au", "moins", "ecrit", "delai", "resiliation",
+     "preaviso", "previo", "previa", "por", "escrito", "con", "al", "menos", "antelacion", "anticipacion", "plazo",
+     "s"}
+)  # fmt: skip
+"""Words around a notice period that do not change it ("60 days' prior written notice", "préavis de 3 mois")."""

@@ -72,6 +72,7 @@ class BatchImporter:
         self.directory = not set(self.columns.values()) & PARTNERSHIP_FIELDS
         self.owners: dict[str | None, int | str] = {}
         self.state = Lookup(areas={})
+        self.new_organisations: list[Organisation] = []
 
     def _cells(self, raw: list[Any]) -> dict[str, Any]:
         return {column: raw[index] if index < len(raw) else None for index, column in self.columns.items()}
@@ -110,6 +111,7 @@ class BatchImporter:
                 planned.append(self._unapplied(row, resolution))
                 continue
             planned.append((row, resolution, *self._write_organisation(row, resolution, lookup)))
+        self._add_new_organisations()
         self.session.flush()
         lines = [(index, item) for index, item in enumerate(planned) if not isinstance(item, RowOutcome)]
         done = {index: _Written(item[4], item[5]) for index, item in lines}
@@ -138,16 +140,24 @@ class BatchImporter:
             if on_row is not None:
                 on_row(outcome, raw)
 
+    def _add_new_organisations(self) -> None:
+        """Add the batch's new organisations grouped by which fields they leave empty: the ORM writes a group of
+        rows that name the same columns in one statement, and would otherwise write one row at a time."""
+        optional = ("short_name", "region", "registration_number", "website", "email", "notes", "external_ref")
+        self.new_organisations.sort(key=lambda o: tuple(getattr(o, name) is None for name in optional))
+        self.session.add_all(self.new_organisations)
+        self.new_organisations = []
+
     def _create_partnerships(self, lines: list[tuple[int, Any]], lookup: Lookup, done: dict[int, _Written]) -> None:
         """Open the batch's new partnerships together, then place each at its stage (one engine step per stage)."""
         if not lines:
             return
         data = [self._creation(row, plan, org, contact) for _i, (row, plan, org, contact, *_) in lines]
-        created = partnerships.create_partnerships(self.session, data, self.actor)
+        keys = [row.partnership_key() for _i, (row, *_) in lines]
+        created = partnerships.create_partnerships(self.session, data, self.actor, keys)
         by_stage: dict[str, list[tuple[Partnership, str | None, None]]] = {}
         for (index, (row, plan, _organisation, contact, *_)), partnership in zip(lines, created, strict=True):
             key = row.partnership_key()
-            partnership.external_ref = key
             lookup.partnerships[key] = partnership
             if contact is not None:
                 contact.is_focal_point = True
@@ -258,7 +268,8 @@ class BatchImporter:
         for chunk in _chunks(sorted(refs | names | registrations), 500):
             conditions = [Organisation.name_key.in_(chunk), Organisation.external_ref.in_(chunk)]
             conditions.append(Organisation.registration_key.in_(chunk))
-            stmt = select(Organisation).where(or_(*conditions)).options(selectinload(Organisation.contacts))
+            loaded = (selectinload(Organisation.contacts), selectinload(Organisation.areas))
+            stmt = select(Organisation).where(or_(*conditions)).options(*loaded)
             for organisation in self.session.scalars(stmt):
                 lookup.remember_organisation(organisation)
         keys = sorted({row.partnership_key() for row in rows if row.has_partnership})
@@ -327,7 +338,7 @@ class BatchImporter:
                 areas=[lookup.areas[code] for code in row.areas if code in lookup.areas],
                 contacts=[],
             )
-            self.session.add(organisation)
+            self.new_organisations.append(organisation)
             lookup.remember_organisation(organisation)
             self.summary.organisations_created += 1
             created = True
@@ -401,7 +412,7 @@ class BatchImporter:
             changed = True
         if plan.fill_dates:
             changed = fill_project(partnership, row) or changed
-        if changed:
+        if changed and row.partnership_key() not in self.state.created:  # a new one was just written
             partnership.updated_at = utcnow()
         return changed
 

@@ -186,14 +186,18 @@ def create_partnership(session: Session, data: PartnershipCreate, actor: User) -
     return partnership
 
 
-def create_partnerships(session: Session, items: list[PartnershipCreate], actor: User) -> list[Partnership]:
+def create_partnerships(
+    session: Session, items: list[PartnershipCreate], actor: User, external_refs: list[str | None] | None = None
+) -> list[Partnership]:
     """Open several partnerships with the same checks as one, in one step (an import's batch); nothing flushed
-    after their creation events are added, so the caller's next flush writes them together."""
+    after their creation events are added, so the caller's next flush writes them together. ``external_refs``
+    are the references another system knows them by (an inventory's), written with them."""
+    refs = external_refs or [None] * len(items)
     codes = list(dict.fromkeys(code for data in items for code in data.area_codes))
     areas = {area.code: area for area in resolve_areas(session, codes)}
     references = next_references(session, len(items)) if items else []
     partnerships = []
-    for data, reference in zip(items, references, strict=True):
+    for data, reference, external_ref in zip(items, references, refs, strict=True):
         owner = _owner(session, data.owner_id or actor.id)
         legal_officer = _legal_officer(session, data.legal_officer_id) if data.legal_officer_id else None
         partnerships.append(
@@ -209,6 +213,7 @@ def create_partnerships(session: Session, items: list[PartnershipCreate], actor:
                 areas=[areas[code.strip()] for code in dict.fromkeys(data.area_codes)],
                 handles_personal_data=data.handles_personal_data,
                 agreements=[],  # known empty: guards that look at agreements need not load them
+                external_ref=external_ref,
             )
         )
     session.add_all(partnerships)

@@ -440,11 +440,13 @@ def fire_many(
     actor_id: int | None,
     *,
     actor: User | None = None,
+    flush: bool = True,
 ) -> list[TransitionEvent | DomainError]:
     """Move many entities by the same trigger, each checked as ``fire`` checks it, with one flush for all.
 
     ``items`` are ``(entity, comment, payload)``. An entity whose transition is refused is left as it was and
     its error is returned in its place; the others are moved, their events appended and their effects run in order.
+    ``flush=False`` leaves the writing to the caller's next step (a batch moved again at once writes one UPDATE).
     """
     workflow = get_workflow(workflow_name)
     results: list[TransitionEvent | DomainError] = []
@@ -469,7 +471,7 @@ def fire_many(
         session.add(event)
         results.append(event)
         moved.append((transition, ctx))
-    if moved:
+    if moved and flush:
         session.flush()
     # Effects run effect by effect over the batch (each entity's own effects still in their declared order);
     # an effect with a batch form runs once for all of them.
