@@ -57,13 +57,14 @@ def record_many(
     Returns, per agreement, the error that refused ``record_existing`` (``None`` when it was recorded).
     """
     session.add_all(agreements)
-    engine.record_creations(session, WORKFLOW, agreements, actor_id)
+    engine.record_creations(session, WORKFLOW, agreements, actor_id, flush=False)
     items = [(a, text, {"evidence": text}) for a, text in zip(agreements, evidence, strict=True)]
     # Not flushed on its own: the activation that follows at once writes the agreements' status in one UPDATE.
     results = engine.fire_many(session, WORKFLOW, items, "record_existing", actor_id, flush=False)
     errors = [result if isinstance(result, DomainError) else None for result in results]
     recorded = [(a, text) for a, text, error in zip(agreements, evidence, errors, strict=True) if error is None]
     bring_many_to_today(session, recorded)
+    session.flush()  # those not due for activation are written here
     return errors
 
 

@@ -154,7 +154,7 @@ class BatchImporter:
             return
         data = [self._creation(row, plan, org, contact) for _i, (row, plan, org, contact, *_) in lines]
         keys = [row.partnership_key() for _i, (row, *_) in lines]
-        created = partnerships.create_partnerships(self.session, data, self.actor, keys)
+        created = partnerships.create_partnerships(self.session, data, self.actor, keys, flush=False)
         by_stage: dict[str, list[tuple[Partnership, str | None, None]]] = {}
         for (index, (row, plan, _organisation, contact, *_)), partnership in zip(lines, created, strict=True):
             key = row.partnership_key()
@@ -162,14 +162,18 @@ class BatchImporter:
             if contact is not None:
                 contact.is_focal_point = True
             done[index].created = True
-            done[index].partnership_id = partnership.id
             self.summary.partnerships_created += 1
             if plan.move_stage:
                 by_stage.setdefault(plan.move_stage, []).append((partnership, self._evidence(row.line), None))
+        # Placed at their stages before they are written: each is inserted at its stage, its two events after it.
         for stage, items in by_stage.items():
-            for result in engine.fire_many(self.session, "partnership", items, f"import_as_{stage}", self.actor_id):
+            trigger = f"import_as_{stage}"
+            for result in engine.fire_many(self.session, "partnership", items, trigger, self.actor_id, flush=False):
                 if isinstance(result, DomainError):  # a new partnership meets no guard of these: a bug, not a line
                     raise result
+        self.session.flush()
+        for (index, _item), partnership in zip(lines, created, strict=True):
+            done[index].partnership_id = partnership.id
 
     def _creation(
         self, row: ParsedRow, plan: Resolution, organisation: Organisation, contact: Contact | None

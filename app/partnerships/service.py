@@ -187,11 +187,17 @@ def create_partnership(session: Session, data: PartnershipCreate, actor: User) -
 
 
 def create_partnerships(
-    session: Session, items: list[PartnershipCreate], actor: User, external_refs: list[str | None] | None = None
+    session: Session,
+    items: list[PartnershipCreate],
+    actor: User,
+    external_refs: list[str | None] | None = None,
+    *,
+    flush: bool = True,
 ) -> list[Partnership]:
     """Open several partnerships with the same checks as one, in one step (an import's batch); nothing flushed
     after their creation events are added, so the caller's next flush writes them together. ``external_refs``
-    are the references another system knows them by (an inventory's), written with them."""
+    are the references another system knows them by (an inventory's), written with them. ``flush=False`` leaves
+    them unwritten, so that a batch moved through the workflow at once is inserted at its stage."""
     refs = external_refs or [None] * len(items)
     codes = list(dict.fromkeys(code for data in items for code in data.area_codes))
     areas = {area.code: area for area in resolve_areas(session, codes)}
@@ -217,7 +223,7 @@ def create_partnerships(
             )
         )
     session.add_all(partnerships)
-    engine.record_creations(session, WORKFLOW, partnerships, actor.id)
+    engine.record_creations(session, WORKFLOW, partnerships, actor.id, flush=flush)
     return partnerships
 
 

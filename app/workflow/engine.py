@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from transitions import Machine
@@ -297,25 +298,58 @@ def record_creation(session: Session, workflow_name: str, entity: Any, actor_id:
     record_creations(session, workflow_name, [entity], actor_id)
 
 
-def record_creations(session: Session, workflow_name: str, entities: list[Any], actor_id: int | None) -> None:
-    """Put new entities in their initial state and record that as their first events (one flush for all)."""
+PENDING_EVENTS = "workflow_pending_events"
+"""``session.info`` key: events of entities not written yet, given their entity's id once it is (see below)."""
+
+
+def record_creations(
+    session: Session, workflow_name: str, entities: list[Any], actor_id: int | None, *, flush: bool = True
+) -> None:
+    """Put new entities in their initial state and record that as their first events (one flush for all).
+
+    ``flush=False`` (a batch that moves them at once) leaves the writing to the next flush: the events are
+    recorded against their entities when those are written.
+    """
     workflow = get_workflow(workflow_name)
     for entity in entities:
         setattr(entity, workflow.state_attribute, workflow.initial)
-    session.flush()
-    session.add_all(
-        [
+    if flush:
+        session.flush()
+    for entity in entities:
+        _add_event(
+            session,
+            entity,
             TransitionEvent(
-                entity_type=workflow.name,
-                entity_id=entity.id,
-                from_state=None,
-                to_state=workflow.initial,
-                trigger="create",
+                entity_type=workflow.name, from_state=None, to_state=workflow.initial, trigger="create",
                 actor_id=actor_id,
-            )
-            for entity in entities
-        ]
-    )
+            ),
+        )  # fmt: skip
+
+
+def _add_event(session: Session, entity: Any, event: TransitionEvent) -> None:
+    """Append ``event``; an entity not written yet gets it once it is (its id is known only then)."""
+    if entity.id is not None:
+        event.entity_id = entity.id
+        session.add(event)
+    else:
+        session.info.setdefault(PENDING_EVENTS, []).append((event, entity))
+
+
+@sa_event.listens_for(Session, "after_flush_postexec")
+def _attach_pending_events(session: Session, _context: Any) -> None:
+    """The entities of pending events are written now: record their events (they go with the next flush)."""
+    pending = session.info.pop(PENDING_EVENTS, None)
+    if not pending:
+        return
+    waiting = []
+    for event, entity in pending:
+        if entity.id is None:
+            waiting.append((event, entity))
+            continue
+        event.entity_id = entity.id
+        session.add(event)
+    if waiting:
+        session.info[PENDING_EVENTS] = waiting
 
 
 @dataclass(frozen=True)
@@ -459,7 +493,6 @@ def fire_many(
             continue
         event = TransitionEvent(
             entity_type=workflow.name,
-            entity_id=entity.id,
             from_state=workflow.state_of(entity),
             to_state=transition.dest,
             trigger=trigger,
@@ -468,7 +501,7 @@ def fire_many(
             payload=ctx.payload or None,
         )
         setattr(entity, workflow.state_attribute, transition.dest)
-        session.add(event)
+        _add_event(session, entity, event)
         results.append(event)
         moved.append((transition, ctx))
     if moved and flush:
