@@ -97,6 +97,7 @@ class ParsedRow:
     """The file has no partnership column at all (a directory of organisations): its contacts are just contacts."""
     doubts: list[Problem] = field(default_factory=list)
     non_exact: list[NonExact] = field(default_factory=list)
+    _key: str | None = field(default=None, repr=False)
 
     @property
     def has_partnership(self) -> bool:
@@ -126,6 +127,11 @@ class ParsedRow:
         """
         if self.partnership_ref:
             return self.partnership_ref
+        if self._key is None:
+            self._key = self._derived_key()
+        return self._key
+
+    def _derived_key(self) -> str:
         if self.title_derived or not self.title:  # the organisation's untitled partnership
             partner = f"ref:{self.organisation_ref}" if self.organisation_ref else f"{self.name_key}|{self.country}"
             identity = f"(untitled)|{partner}"
