@@ -153,6 +153,7 @@ class _Lexicon:
         self.forms = [word for word in self.poles if len(word) >= 4]
         self.negatable = any(axis.negatable for axis in axes.values())
         self._near: dict[str, _Pole | None] = {}
+        self._begun: dict[str, str | None] = {}
 
     def pole(self, word: str, fuzzy: bool = True) -> _Pole | None:
         """The pole ``word`` takes; a misspelling counts only if it keeps the first letter and is clearly nearer
@@ -177,6 +178,20 @@ class _Lexicon:
             return _Pole(pole.axis, "?", near=(self.name(pole), self.name(self.poles[min(rivals)[1]])))
         return pole
 
+    def begins(self, word: str) -> str | None:
+        """The axis of a polar word that ``word`` begins, two thirds of it or more ("form" of formal, "offic" of
+        official), where the axis says beginnings count: such a word is not a typo of another phrase."""
+        if len(word) < 4:
+            return None
+        if word not in self._begun:
+            self._begun[word] = next(
+                (pole.axis for form, pole in self.poles.items()
+                 if self.axes[pole.axis].beginnings and not pole.negated and form.startswith(word)
+                 and 3 * len(word) >= 2 * len(form)),
+                None,
+            )  # fmt: skip
+        return self._begun[word]
+
     def name(self, pole: _Pole) -> str:
         """The plain word for a pole ("informal" for "ilformal"), as its axis names it in messages."""
         return self.axes[pole.axis].choice.split(" or ")[pole.sign == "-"]
@@ -188,6 +203,7 @@ class _Phrase:
     key: str  # the words that carry meaning: no articles, no numbers
     markers: frozenset[tuple[str, str]]
     unsure: tuple[str, ...] = ()  # why the pole of a word cannot be told
+    beginnings: tuple[tuple[str, str], ...] = ()  # words that begin a polar word ("form"), and its axis
 
 
 _NEGATIONS = tuple(word for word in (*vocab.NEGATION_WORDS, *vocab.NEGATING_PREFIXES) if len(word) > 1)
@@ -247,12 +263,15 @@ def _read_phrase(text: str, lexicon: _Lexicon, known: frozenset[str], stop: froz
         index += 1
     markers: set[tuple[str, str]] = set()
     unsure: list[str] = []
+    beginnings: list[tuple[str, str]] = []
     negate = False
     for word in joined:
         if word in vocab.NEGATION_WORDS:
             negate = True
             continue
         pole = lexicon.pole(word, fuzzy=word not in known)
+        if pole is None and word not in known and (axis := lexicon.begins(word)) is not None:
+            beginnings.append((word, axis))
         if pole is None:
             if lexicon.negatable and word not in known and word not in stop and _looks_negative(word):
                 unsure.append(f"{word!r} is a negation (no, non, not, sin…)")  # a misspelt "non" must not vanish
@@ -271,7 +290,7 @@ def _read_phrase(text: str, lexicon: _Lexicon, known: frozenset[str], stop: froz
         markers.add(("negation", "-"))
     # The key joins a detached negating prefix to its stem ("in formal" → informal) and leaves out articles and numbers.
     key = " ".join(word for word in joined if word not in stop and not word.isdigit())
-    return _Phrase(tuple(raw), key, frozenset(markers), tuple(unsure))
+    return _Phrase(tuple(raw), key, frozenset(markers), tuple(unsure), tuple(beginnings))
 
 
 @dataclass(frozen=True)
@@ -316,7 +335,18 @@ class _Table(Generic[V]):
                 if not same:
                     entries.append(entry)
         self.near_keys = [key for key in self.by_key if len(key) >= 4]
+        self.exact_only = {
+            id(entry) for key in self.near_keys if self._extends_another(key) for entry in self.by_key[key]
+        }
         self.near_unordered = [key for key in self.by_words if len(key) >= 4 and " " in key]
+
+    def _extends_another(self, key: str) -> bool:
+        """Whether a short word is another value's word and one letter ("ONGI" is "ONG" and I, "INGO" I and "NGO"):
+        read when written, never as the typo of something else ("ONGN" is not "ONGI"), though a rival to one."""
+        if " " in key or len(key) > 5:
+            return False
+        mine = {entry.value for entry in self.by_key[key]}
+        return any({entry.value for entry in self.by_key.get(shorter, ())} - mine for shorter in (key[1:], key[:-1]))
 
     def _keys(self, read: _Phrase) -> list[tuple[dict[str, list[_Entry[V]]], str]]:
         words = read.key.split()
@@ -336,6 +366,18 @@ class _Table(Generic[V]):
                 canonical = index is self.by_key and any(e.canonical and e.words == read.words for e in entries)
                 return values, canonical
         return [], False
+
+    def singular(self, read: _Phrase) -> _Phrase | None:
+        """The phrase with its unknown plurals made singular ("NGOs", "IGOs", "ONG locales"), if it has any: a
+        plural is no typo of another phrase ("ONGs" is not "ONGI")."""
+        words = list(read.words)
+        for index, word in enumerate(words):
+            single = word[:-1]
+            if (len(word) >= 4 and word.endswith("s") and word not in self.known and word not in self.lexicon.poles
+                    and (single in self.known or single in self.lexicon.poles) and single not in _NEGATIONS
+                    and single not in vocab.NEGATION_WORDS):  # fmt: skip
+                words[index] = single
+        return self.read(" ".join(words)) if words != list(read.words) else None
 
     def near(self, read: _Phrase) -> list[tuple[int, _Entry[V], bool]]:
         """Entries within a typo of the phrase (in order or not), their edit distance, and whether the edit adds or
@@ -406,15 +448,25 @@ def _match(table: _Table[V], text: str, label: str, hint: str, fuzzy: bool = Tru
     if read.unsure:
         raise _unsure(label, text, read, table.lexicon, hint)
     values, canonical = table.exact(read)
+    if not values and (single := table.singular(read)) is not None and not single.unsure:
+        values, canonical = table.exact(single)[0], False
     if len(values) == 1:
         return _Found(values[0], canonical)
     if values or not fuzzy:
         return values or None
     near = table.near(read)
+    for word, axis in read.beginnings:  # "form l" is not "forum": only a phrase saying formal or informal may do
+        if any(axis not in dict(entry.markers) for _distance, entry, _negation in near):
+            choice = _choice(table.lexicon, axis, hint)
+            raise Unreadable(f"{label} {text!r}: cannot tell whether {word!r} means {choice}; write {choice}")
     alike = [(distance, entry) for distance, entry, negation in near if entry.markers == read.markers and not negation]
     unlike = [(distance, entry) for distance, entry, negation in near if entry.markers != read.markers or negation]
+    rivals = [(distance, entry) for distance, entry in alike if id(entry) in table.exact_only]
+    alike = [(distance, entry) for distance, entry in alike if id(entry) not in table.exact_only]
     best = alike[0][0] if alike else None
     chosen = {entry.value for distance, entry in alike if distance == best}
+    if best is not None and any(distance <= best and entry.value not in chosen for distance, entry in rivals):
+        return list(dict.fromkeys([*chosen, *(entry.value for distance, entry in rivals if distance <= best)]))
     for distance, entry in unlike:
         if best is None or (distance <= best and chosen != {entry.value}):
             raise _opposite(label, text, read, entry, table.lexicon, hint)
@@ -456,7 +508,15 @@ def _term(
 ) -> Read[V] | None:
     """Read one word or phrase of a vocabulary: exact, a synonym, or a clear typo (doubtful); ``None`` if unknown."""
     text = value.strip()
-    found = _match(table, text, label, hint, fuzzy)
+    try:
+        found = _match(table, text, label, hint, fuzzy)
+    except Unreadable:
+        # The whole is near a phrase of other meaning ("Informal - no MoU" is near "no formal MoU"); its parts,
+        # each read exactly, may still say plainly what it is.
+        parts = _in_parts(table, text, label, hint, name, merge) if fuzzy else None
+        if parts is None:
+            raise
+        return parts
     if isinstance(found, list):
         raise Unreadable(f"{label} {text!r} could be {' or '.join(map(name, found))}; write one of them")
     if found is None:
@@ -483,7 +543,10 @@ def _in_parts(
     if any(isinstance(each, list) for each in found):
         return None  # a part that could be two things is not read beside the others
     if merge is not None:
-        return merge(text, [(part, each.value if isinstance(each, _Found) else None) for part, each in zip(parts, found, strict=True)])
+        return merge(
+            text,
+            [(part, each.value if isinstance(each, _Found) else None) for part, each in zip(parts, found, strict=True)],
+        )
     if not all(isinstance(each, _Found) for each in found):
         return None
     values = list(dict.fromkeys(each.value for each in found if isinstance(each, _Found)))
@@ -742,7 +805,7 @@ def _modalities() -> _Table[str]:
         none += [f"{word} {document}" for word in absent]
         none += [f"{word} {document} {after}" for word in taking for after in formal]
         ended += [f"{document} {word}" for word in vocab.MODALITY_TERMINATED]
-        ended += [f"{word} {document}" for word in vocab.MODALITY_TERMINATED]
+        ended += [f"{word} {document}" for word in vocab.MODALITY_TERMINATED_BEFORE]
     return _vocabulary({stage: tuple(group) for stage, group in phrases.items()}, str, vocab.MODALITY_AXES)
 
 
@@ -1296,7 +1359,8 @@ _NOTE_WORD = re.compile(r"^\s*([^\W\d_]+(?:\.[^\W\d_]+)*\.?)(.*)$", re.DOTALL)
 
 
 def _starts_with_note_marker(text: str) -> bool:
-    """ "Note: …", "N.B. …", "Fuente: DTM", "* …", "(1) …", "† …"; not "Source Foundation" (a name goes on)."""
+    """ "Note: …", "N.B. …", "Fuente: DTM", "* …", "(1) …", "† …", "Note that …", "Source of data: …"; not "Source of
+    Hope Foundation" (a name goes on in capitals)."""
     if _NOTE_SYMBOL.match(text):
         return True
     words = _words(text)
@@ -1309,8 +1373,10 @@ def _starts_with_note_marker(text: str) -> bool:
             rest = found[2] if found else ""
         if not rest.strip() or rest.lstrip()[0] in ":.;-\u2013\u2014)=>":
             return True
-        following = rest.split()[0]
-        return following[0].islower() or following[0].isdigit() or text.isupper()
+        following = [word for word in rest.split() if " ".join(_words(word)) not in vocab.NAME_PARTICLES]
+        if not following:  # "Note de la", "Source of"
+            return True
+        return following[0][0].islower() or following[0][0].isdigit() or text.isupper()
     return False
 
 

@@ -35,6 +35,9 @@ class Axis(NamedTuple):
     positive: tuple[str, ...]
     negative: tuple[str, ...] = ()
     negatable: bool = True
+    beginnings: bool = False
+    """Whether a word that only begins one of the axis's words ("form", "offic") is unsure, never a typo of another
+    phrase ("form l" is not "forum")."""
 
 
 MODALITY_AXES = {
@@ -65,6 +68,7 @@ MODALITY_AXES = {
         "binding or non-binding", ("binding", "contraignant", "contraignante", "vinculante", "vinculantes")
     ),
 }  # fmt: skip
+MODALITY_AXES = {name: axis._replace(beginnings=True) for name, axis in MODALITY_AXES.items()}
 """Words whose opposite a near match must never reach: formal/informal, signed/unsigned/draft, written/verbal…"""
 
 KIND_AXES = {
@@ -82,8 +86,9 @@ KIND_AXES = {
     ),
     "scope": Axis(
         "national or international",
-        ("national", "nationale", "nacional", "local", "locale"),
-        ("international", "internationale", "internacional"),
+        ("national", "nationale", "nationales", "nationaux", "nacional", "nacionales", "local", "locale", "locales",
+         "locaux"),
+        ("international", "internationale", "internationales", "internationaux", "internacional", "internacionales"),
         negatable=False,
     ),
 }  # fmt: skip
@@ -177,7 +182,7 @@ MODALITY_PHRASES: dict[str, tuple[str, ...]] = {
         "entente verbale", "accord tacite", "officieux", "non officiel", "accord officieux", "accord de principe",
         "lettre d'intention", "lettre d'intention signée",
         # Spanish
-        "acuerdo informal", "alianza informal", "colaboración informal", "asociación informal", "acuerdo no formal",
+        "acuerdo informal", "alianza informal", "colaboración informal", "asociación informal",
         "no formalizado", "sin formalizar", "compromiso verbal", "compromiso oral", "acuerdo verbal",
         "acuerdo oral", "acuerdo de palabra", "no oficial", "extraoficial", "acuerdo extraoficial", "de palabra",
         "acuerdo de caballeros", "acuerdo tácito",
@@ -236,6 +241,7 @@ agreement "active", "expired" or "former" is (or was) a formal one, and one "ren
 MODALITY_NO_AGREEMENT = (
     "no agreement", "no formal agreement", "no written agreement", "without agreement",
     "pas d'accord", "aucun accord", "sans accord", "sin acuerdo", "ningún acuerdo", "no hay acuerdo",
+    "acuerdo no formal",
 )  # fmt: skip
 """A relationship with no formal agreement: informal alone; beside a stage that has none ("Joint event (no MoU)",
 "No MoU - under negotiation") that stage. Every document after an absence word is one too (``MODALITY_ABSENCE``)."""
@@ -245,7 +251,7 @@ MODALITY_ABSENCE: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = (
      "sans", "pas de", "aucun", "aucune", "sans aucun", "sans aucune", "sin", "no hay", "ningún", "ninguna",
      "no existe", "sin ningún", "sin ninguna"),
     ("formel", "formelle", "écrit", "écrite", "formal", "escrito", "escrita"),
-    ("no", "sans", "pas de", "sin"),
+    ("sans", "pas de", "aucun", "aucune", "sin", "ningún", "ninguna"),
 )  # fmt: skip
 """Absence words written before a document ("No MoU", "sin convenio", "pas de convention"), formal words that may
 follow it ("sans convention formelle"), and the absence words that take them."""
@@ -257,6 +263,8 @@ MODALITY_TERMINATED = (
 )  # fmt: skip
 """An agreement ended before its term (alone or after or before a document): refused, as the partnership's stage
 cannot be told from it."""
+MODALITY_TERMINATED_BEFORE = ("terminated", "cancelled", "canceled", "revoked", "rescinded")
+"""The words of ``MODALITY_TERMINATED`` also written before a document ("terminated MoU")."""
 
 MODALITY_RELATIONS = (
     "partnership", "collaboration", "cooperation", "relationship", "engagement", "interaction",
@@ -356,7 +364,7 @@ KIND_PHRASES: dict[str, tuple[str, ...]] = {
         "organisation non gouvernementale internationale", "organisation internationale de la société civile",
         "ONG internacional", "organización no gubernamental internacional",
         "organización internacional de la sociedad civil",
-        "ONGI", "OING", "organisation internationale non gouvernementale", "ONG internationales",
+        "ONGI", "organisation internationale non gouvernementale", "ONG internationales",
         # A network of civil society across a region's countries (a regional body of states is a regional
         # organisation, a regional consultative process too)
         "international network", "global network", "regional network", "regional NGO", "regional CSO",
@@ -368,7 +376,7 @@ KIND_PHRASES: dict[str, tuple[str, ...]] = {
         "civil society organisation", "non-governmental organisation", "non-government organisation", "ONG",
         "association", "foundation", "charity", "non-profit", "non-profit organisation", "not-for-profit",
         "NPO", "faith-based organisation", "FBO",
-        "LNGO", "local CSO", "local civil society organisation", "NGOs", "non-governmental", "non-government",
+        "LNGO", "local CSO", "local civil society organisation", "non-governmental", "non-government",
         "NGO network", "CSO network", "civil society network", "national network",
         # Red Cross and Red Crescent National Societies: national associations auxiliary to their government
         "Red Cross", "Red Crescent", "Red Cross Red Crescent", "Red Cross and Red Crescent", "National Society",
@@ -639,8 +647,10 @@ COUNTRY_VARIANTS = {
 
 COUNTRY_SHORT_NAMES = {
     "Congo": ("CG", "Congo is read as the Republic of the Congo (CG); write DRC for the Democratic Republic"),
-    "Korea": ("KR", "Korea is read as South Korea (KR); write North Korea or DPRK for the Democratic People's "
-                    "Republic (KP)"),
+    "Korea": (
+        "KR",
+        "Korea is read as South Korea (KR); write North Korea or DPRK for the Democratic People's Republic (KP)",
+    ),
     "Corée": ("KR", "Corée is read as South Korea (KR); write Corée du Nord for North Korea (KP)"),
     "Corea": ("KR", "Corea is read as South Korea (KR); write Corea del Norte for North Korea (KP)"),
 }
@@ -660,8 +670,17 @@ REGIONS = (
 """What inventories put in the country column for work that is not in one country."""
 
 COUNTRY_ARTICLES = frozenset({"the", "la", "le", "les", "l", "el", "los", "las", "die", "der"})
-COUNTRY_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "rep": "republic", "dem": "democratic", "is": "islands",
-                         "isl": "islands", "fed": "federated", "sts": "states", "utd": "united"}
+COUNTRY_ABBREVIATIONS = {
+    "st": "saint",
+    "ste": "sainte",
+    "rep": "republic",
+    "dem": "democratic",
+    "is": "islands",
+    "isl": "islands",
+    "fed": "federated",
+    "sts": "states",
+    "utd": "united",
+}
 COUNTRY_TITLES = (
     "republic of", "kingdom of", "state of", "principality of", "sultanate of", "grand duchy of",
     "commonwealth of", "federal republic of", "islamic republic of", "republique du", "republique de",

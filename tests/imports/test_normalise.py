@@ -12,9 +12,12 @@ from app.imports.normalise import (
     area_codes,
     country_code,
     email_address,
+    is_note_row,
+    is_placeholder,
     is_total_row,
     match_headers,
     modality_stage,
+    notice_days,
     organisation_kind,
     organisation_name_key,
     parse_date,
@@ -41,7 +44,6 @@ from app.partnerships.models import PartyRole
         ("DRC", "CD"),
         ("Congo, Dem. Rep.", "CD"),
         ("Democratic Republic of the Congo", "CD"),
-        ("Congo", "CG"),
         ("UK", "GB"),
         ("United Kingdom", "GB"),
         ("USA", "US"),
@@ -599,3 +601,336 @@ def test_total_rows(cells):
 )  # fmt: skip
 def test_data_rows_are_not_totals(cells):
     assert not is_total_row(cells)
+
+
+# Agreement status words as a modality ------------------------------------------------------------------------------
+
+STATUS_MODALITIES = {
+    "formal": [
+        "Active", "Vigente", "Convenio vigente", "En vigueur", "Valid", "Expired", "Lapsed", "Expired MoU",
+        "MoU expired", "MoU (expired)", "MoU signed - expired", "Vencido", "No vigente", "Convenio vencido",
+        "Convention expirée", "Contrat expiré", "Former MoU", "Renewed MoU", "MoU renewed", "Non-binding MoU",
+        "Active agreement", "Acuerdo caducado", "Previous MoU", "Ancienne convention", "Accord échu",
+        "Convenio renovado", "MoU not renewed", "Agreement no longer in force",
+    ],
+    "formalising": [
+        "MoU - renewal pending", "renewal pending", "En cours de renouvellement", "En renovación",
+        "Renovación en trámite", "En trámite", "En proceso de firma", "Convention en cours de renouvellement",
+        "Convenio pendiente de renovación", "MoU to be renewed", "No MoU - under negotiation",
+    ],
+    "informal": [
+        "No MoU", "No formal agreement", "Without MoU", "Informal - no MoU", "Sin convenio", "No hay convenio",
+        "Pas de convention", "Sans convention formelle", "Pas d'accord formel", "No agreement", "Sin acuerdo formal",
+        "Aucun protocole d'accord", "Without a contract",
+    ],
+    "ad_hoc": [
+        "Partenariat ponctuel (forum)", "Partenariat ponctuel", "Colaboración puntual", "One-off partnership",
+        "Forum", "Mesa redonda", "Joint event (no MoU)", "Coopération ponctuelle",
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("phrase", "stage"), [(p, s) for s, group in STATUS_MODALITIES.items() for p in group])
+def test_agreement_status_words_read_as_the_stage_they_imply(phrase, stage):
+    read = modality_stage(phrase)
+    assert read == Read(stage, None, False), read
+
+
+def test_a_part_saying_no_agreement_reads_what_else_the_cell_says_and_lets_the_rest_go_doubtful():
+    read = modality_stage("Joint workplan (no MoU)")
+    assert read.value == "informal" and not read.exact
+    assert "'Joint workplan' not read" in read.doubt
+    with pytest.raises(Unreadable, match="says both formal and informal"):
+        modality_stage("Signed MoU (no MoU)")
+    with pytest.raises(Unreadable, match="says both"):
+        modality_stage("Workshop / under negotiation")
+
+
+@pytest.mark.parametrize(
+    "written", ["Terminated", "Résilié", "Rescindido", "MoU terminated", "Convention résiliée", "Contrato rescindido",
+                "MoU (terminated)", "Cancelled", "Terminatd"]
+)  # fmt: skip
+def test_a_terminated_agreement_is_refused_with_the_reason(written):
+    with pytest.raises(Unreadable, match="a terminated agreement: record the partnership's stage instead"):
+        modality_stage(written)
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [("inactive", "negation would be lost"), ("Inactive MoU", "negation would be lost"), ("No activo", "unknown"),
+     ("not terminated", "unknown"), ("invalid", "unknown"), ("former", "formal or informal"),
+     ("form l", "whether 'form' means formal or informal"), ("form", "formal or informal"),
+     ("agreement sign", "signed or unsigned"), ("no renewed", "unknown")],
+)  # fmt: skip
+def test_status_words_never_cross_a_negation_or_a_polar_word(written, reason):
+    with pytest.raises(Unreadable, match=reason):
+        modality_stage(written)
+
+
+STATUS_POLAR = ["no mou", "sin convenio", "pas de convention", "no vigente", "former mou", "non-binding mou",
+                "renewal pending", "mou renewed", "expired mou", "without mou", "active", "terminated", "vencido",
+                "forum"]  # fmt: skip
+
+
+@pytest.mark.parametrize("source", STATUS_POLAR)
+def test_no_single_typo_of_a_status_phrase_reads_another_stage(source):
+    """Adversarial, as for the polar phrases: one edit reads the phrase's own stage, another exact phrase, or
+    nothing; never another stage by a guess."""
+    try:
+        stage = modality_stage(source).value
+    except Unreadable:
+        stage = "terminated"
+    for variant in _one_edit(source, "inoufstrmalgde -"):
+        try:
+            read = modality_stage(variant)
+        except Unreadable:
+            continue
+        assert read.value in (stage, None) or read.doubt is None, (source, variant, read)
+
+
+# Partner types inventories use -------------------------------------------------------------------------------------
+
+NEW_KINDS = {
+    "national_cso": [
+        "Red Cross", "Red Crescent", "Red Cross/Red Crescent", "National Society", "Red Cross National Society",
+        "Société nationale", "Société nationale de la Croix-Rouge", "Sociedad Nacional de la Cruz Roja",
+        "ONG confessionnelle", "Organisation confessionnelle", "Organización religiosa", "FBO",
+        "Faith-based organisation", "Non-governmental", "Diaspora organisation", "Trade union", "Syndicat",
+        "Sindicato", "LNGO", "NGOs", "ONGs",
+    ],
+    "government": [
+        "Government Ministry", "Ministry of Health", "Ministry for Foreign Affairs", "Ministère de la Santé",
+        "Ministerio del Interior", "Health Ministry", "Local government", "Gobierno local", "Municipalidad",
+        "Collectivité territoriale", "Commune", "Mairie", "Mairie de Dakar", "Municipality of Kampala",
+    ],
+    "international_cso": ["ONGI", "Regional network", "Réseau régional", "Red regional", "Global network"],
+    "un_agency": ["UN", "ONU", "UN agency", "U.N.", "ONUs"],
+    "community_based_organisation": ["Cooperative", "Coopérative", "Cooperativa", "CBOs"],
+    "academic_institution": ["Universidad pública", "Université publique", "Public university"],
+    "regional_organisation": ["Regional consultative process"],
+    "intergovernmental_organisation": ["IGOs"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("word", "kind"), [(w, k) for k, group in NEW_KINDS.items() for w in group])
+def test_partner_types_inventories_use(word, kind):
+    read = organisation_kind(word)
+    assert read.value is OrganisationKind(kind), read
+    assert read.doubt is None
+
+
+@pytest.mark.parametrize("written", ["agency", "une entity", "Non-ministry", "ONGN", "ilngo", "spaceship ministry x"])
+def test_partner_types_that_cannot_be_told_are_refused(written):
+    """ "agency" alone was a UN agency (the "un" of "UN agency" was a French article); "ONGN" is one letter from the
+    international "ONGI" and from "ONG", "ilngo" from INGO and LNGO: none is guessed."""
+    with pytest.raises(Unreadable):
+        organisation_kind(written)
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [("ongi", "international_cso"), ("lngo", "national_cso"), ("ong", "national_cso"), ("ingo", "international_cso"),
+     ("red cross", "national_cso"), ("local government", "government"), ("regional network", "international_cso"),
+     ("non-governmental", "national_cso"), ("universidad publica", "academic_institution")],
+)  # fmt: skip
+def test_no_single_typo_of_a_new_partner_type_reads_another_type(source, kind):
+    for variant in _one_edit(source, "inoutrgalsc -"):
+        try:
+            read = organisation_kind(variant)
+        except Unreadable:
+            continue
+        assert read.value == OrganisationKind(kind) or read.doubt is None, (source, variant, read)
+
+
+# Placeholders ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value", ["N/A", "n.a.", "-", "—", "TBD", "TBC", "?", "unknown", "none", "nil", "à préciser", "por definir",
+              "s/o", "sans objet", "", "  ", "NA", "Unknown", "n/a", "...", "xxx"]
+)  # fmt: skip
+def test_placeholders(value):
+    assert is_placeholder(value)
+
+
+@pytest.mark.parametrize("value", ["Kenya", "0", "NGO", "No", "Nil Foundation", "Sans Frontières", "Tbilisi"])
+def test_values_are_not_placeholders(value):
+    assert not is_placeholder(value)
+
+
+# Dates: open-ended and partial ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written", ["ongoing", "Ongoing", "open-ended", "indefinite", "no end date", "until further notice", "en cours",
+                "indéterminée", "Durée indéterminée", "indefinido", "vigente", "tacite reconduction"]
+)  # fmt: skip
+def test_an_open_ended_date_is_no_date_and_doubtful(written):
+    read = parse_date(written)
+    assert read.value is None
+    assert read.doubt == f"{written!r} read as no end date"
+
+
+@pytest.mark.parametrize("written", ["N/A", "-", "TBD", "?"])
+def test_a_placeholder_date_is_no_date(written):
+    assert parse_date(written) == Read(None)
+
+
+@pytest.mark.parametrize(
+    ("written", "first", "last", "period"),
+    [("2024", date(2024, 1, 1), date(2024, 12, 31), "year"),
+     ("Q3 2025", date(2025, 7, 1), date(2025, 9, 30), "quarter"),
+     ("T3 2025", date(2025, 7, 1), date(2025, 9, 30), "quarter"),
+     ("2025-Q4", date(2025, 10, 1), date(2025, 12, 31), "quarter"),
+     ("3e trimestre 2025", date(2025, 7, 1), date(2025, 9, 30), "quarter"),
+     ("first quarter of 2026", date(2026, 1, 1), date(2026, 3, 31), "quarter"),
+     ("H2 2025", date(2025, 7, 1), date(2025, 12, 31), "half-year"),
+     ("Apr 2024", date(2024, 4, 1), date(2024, 4, 30), "month"),
+     ("April 2024", date(2024, 4, 1), date(2024, 4, 30), "month"),
+     ("mars 2025", date(2025, 3, 1), date(2025, 3, 31), "month"),
+     ("déc. 2027", date(2027, 12, 1), date(2027, 12, 31), "month"),
+     ("diciembre 2027", date(2027, 12, 1), date(2027, 12, 31), "month"),
+     ("febrero de 2024", date(2024, 2, 1), date(2024, 2, 29), "month"),
+     ("04/2024", date(2024, 4, 1), date(2024, 4, 30), "month"),
+     ("2024-04", date(2024, 4, 1), date(2024, 4, 30), "month"),
+     (2024, date(2024, 1, 1), date(2024, 12, 31), "year")],
+)  # fmt: skip
+def test_a_partial_date_is_the_first_or_last_day_of_its_period_and_doubtful(written, first, last, period):
+    start, end = parse_date(written), parse_date(written, "auto", period_end=True)
+    assert start.value == first and end.value == last
+    assert (
+        start.doubt
+        == f"{str(written)!r} is not a full date; read as {first.day} {first:%B %Y}, the start of that {period}"
+    )
+    assert (
+        end.doubt == f"{str(written)!r} is not a full date; read as {last.day} {last:%B %Y}, the end of that {period}"
+    )
+
+
+def test_the_end_of_a_quarter_is_said_in_words():
+    assert parse_date("Q3 2025", period_end=True).doubt == (
+        "'Q3 2025' is not a full date; read as 30 September 2025, the end of that quarter"
+    )
+
+
+@pytest.mark.parametrize("written", ["13/2024", "2024-13", "Q5 2025", "1850", "Apr 24", "ongoin", "not ongoing"])
+def test_bad_partial_dates_are_refused(written):
+    with pytest.raises(Unreadable, match="not a date"):
+        parse_date(written)
+
+
+def test_full_dates_read_the_same_with_period_end():
+    for written in ["31/12/2026", "2026-12-31", "31 Dec 2026", 46387, "03/04/2026"]:
+        assert parse_date(written, "auto", period_end=True) == parse_date(written)
+
+
+# Notice periods ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "days"),
+    [("60", 60), ("60 days", 60), ("60 jours", 60), ("60 días", 60), ("one month", 30), ("six months", 180),
+     ("3 months", 90), ("12 months", 365), ("18 months", 545), ("1 year", 365), ("un an", 365), ("un año", 365),
+     ("2 years", 730), ("two weeks", 14), ("deux semaines", 14), ("tres meses", 90), ("douze mois", 365),
+     ("sixty (60) days", 60), ("60 days' prior written notice", 60), ("préavis de 3 mois", 90),
+     ("1 month and 15 days", 45), ("a month", 30), ("0", 0), ("90 d", 90), ("treinta días", 30)],
+)  # fmt: skip
+def test_notice_periods(written, days):
+    assert notice_days(written) == Read(days)
+
+
+@pytest.mark.parametrize("written", ["30 working days", "30 jours ouvrables", "30 días hábiles"])
+def test_working_days_are_counted_as_calendar_days_and_doubtful(written):
+    read = notice_days(written)
+    assert read.value == 30
+    assert "working days counted as calendar days" in read.doubt
+
+
+@pytest.mark.parametrize("written", ["N/A", "-", "", "TBD"])
+def test_an_empty_notice_period_is_none(written):
+    assert notice_days(written) == Read(None)
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [("whenever", "is not a notice period"), ("60-90 days", "more than one number"), ("20 years", "more than ten"),
+     ("sixty (90) days", "is not a notice period"), ("days", "is not a notice period"),
+     ("3 months notice or less", "is not a notice period")],
+)  # fmt: skip
+def test_nonsense_notice_periods_are_refused_in_words(written, reason):
+    with pytest.raises(Unreadable, match=reason):
+        notice_days(written)
+
+
+# Notes and totals under a table -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [["Note: figures are provisional"], [None, "NB: data as of March", None], ["N.B. see annex"],
+     ["Nota: datos preliminares"], ["Obs. a revisar"], ["Observation : données partielles"], ["Remarque: à compléter"],
+     ["Source: DTM 2024"], ["Fuente: OIM"], ["Fonte: OIM"], ["* estimated"], ["** to be confirmed"],
+     ["(1) MoU under review"], ["† contact has left"], ["", "", "This list was compiled by the regional office"],
+     ["Data checked by staff."], ["Note that two partners merged"], ["Source of data: DTM"],
+     ["ALL FIGURES ARE PROVISIONAL AND SUBJECT TO CHANGE"]],
+)  # fmt: skip
+def test_note_rows(cells):
+    assert is_note_row(cells)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [["Association des Femmes Juristes du Sénégal"], ["Source of Hope Foundation"], ["Sources of Hope", "Kenya"],
+     ["Note Foundation", "KE", "NGO"], ["Association pour la Promotion des Droits des Femmes du Sénégal"],
+     ["Caritas Kenya"], ["Notre Dame University"], ["NB Consulting"], [12], [], [None, ""],
+     ["Norwegian Refugee Council, Kenya Office."], ["Note: figures are provisional", "Kenya"],
+     ["This list was compiled by the regional office", "NGO"]],
+)  # fmt: skip
+def test_organisation_rows_are_not_notes(cells):
+    assert not is_note_row(cells)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [["TOTAL: 12 parceiros"], ["Total: 14"], ["Grand Total", 14], [None, "Grand Total", "", 44],
+     ["TOTAL: 14 partenaires"], ["Total: 9 socios"], ["Total", "8 parceiros"], ["Summary", "Grand Total", 14]],
+)  # fmt: skip
+def test_more_total_rows(cells):
+    assert is_total_row(cells)
+
+
+@pytest.mark.parametrize("cells", [["Total", "Kenya", 12], ["Total", "NGO", 3], ["Total", "KE", "14 partners"]])
+def test_total_with_a_country_or_a_type_is_an_organisation(cells):
+    assert not is_total_row(cells)
+
+
+# Countries two countries share, short forms, and countries without a code ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "code", "doubt"),
+    [("Congo", "CG", "Congo is read as the Republic of the Congo (CG); write DRC for the Democratic Republic"),
+     ("the Congo", "CG", "write DRC"), ("Korea", "KR", "read as South Korea (KR)"), ("Corée", "KR", "South Korea")],
+)  # fmt: skip
+def test_a_name_two_countries_share_is_read_as_the_one_usually_meant_and_doubtful(written, code, doubt):
+    read = country_code(written)
+    assert read.value == code and not read.exact
+    assert doubt in read.doubt
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [("Burkina", "BF"), ("Dominican Rep.", "DO"), ("Central African Rep.", "CF"), ("Congo Brazzaville", "CG"),
+     ("Republic of the Congo", "CG"), ("South Korea", "KR"), ("North Korea", "KP"), ("DRC", "CD"),
+     ("Trinidad", "TT"), ("Solomon Is.", "SB")],
+)  # fmt: skip
+def test_short_forms_of_countries(written, code):
+    read = country_code(written)
+    assert read.value == code
+    assert read.doubt is None
+
+
+@pytest.mark.parametrize("written", ["Kosovo", "XKX", "XK", "Kosovo*", "Kosova", "Kosovo (UNSCR 1244)"])
+def test_kosovo_has_no_code_in_the_list_and_is_refused_with_the_reason(written):
+    with pytest.raises(Unreadable, match="Kosovo has no ISO 3166-1 code in this product's list of countries"):
+        country_code(written)
