@@ -159,3 +159,9 @@ def import_file(
         )
     session.commit()
     return summary, outcomes
+
+
+def by_ref(session: Session, ref: str) -> Partnership:
+    """The partnership the file calls ``ref``."""
+    session.expire_all()
+    return session.scalars(select(Partnership).where(Partnership.external_ref == ref)).one()

@@ -19,7 +19,9 @@ from app.organisations.models import Organisation
 from app.partnerships.models import Partnership
 from app.reminders.models import Reminder, ReminderKind
 from app.users.models import Role, User
+from app.workflow import engine
 from app.workflow.models import TransitionEvent
+from tests.imports.conftest import by_ref
 from tests.imports.conftest import import_file as do_import
 from tests.imports.conftest import write_csv as _write_csv
 
@@ -35,23 +37,6 @@ def write_csv(path: Path, rows: list[list[str]], header: list[str] | None = None
 def count(session: Session, model: Any) -> int:
     """Rows of ``model``."""
     return session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def by_ref(session: Session, ref: str) -> Partnership:
-    """The partnership the file calls ``ref``."""
-    session.expire_all()
-    return session.scalars(select(Partnership).where(Partnership.external_ref == ref)).one()
-
-
-def history(session: Session, entity_type: str, entity_id: int) -> list[TransitionEvent]:
-    """The entity's transitions, oldest first."""
-    return list(
-        session.scalars(
-            select(TransitionEvent)
-            .where(TransitionEvent.entity_type == entity_type, TransitionEvent.entity_id == entity_id)
-            .order_by(TransitionEvent.id)
-        )
-    )
 
 
 @pytest.fixture
@@ -83,7 +68,7 @@ def test_formal_rows_with_a_term_become_active_or_expired_agreements(session, ma
         [agreement] = session.scalars(select(Agreement).where(Agreement.partnership_id == partnership.id)).all()
         assert agreement.status == status
         assert partnership.stage == stage
-        events = history(session, "agreement", agreement.id)
+        events = engine.history(session, "agreement", agreement.id)
         triggers = ["create", "record_existing", "activate"] + (["expire"] if status == "expired" else [])
         assert [e.trigger for e in events] == triggers
         recorded = events[1]

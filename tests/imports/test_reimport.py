@@ -23,7 +23,9 @@ from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.users.models import Role, User
 from app.users.schemas import UserCreate
 from app.users.service import create_user
+from app.workflow import engine
 from app.workflow.models import TransitionEvent
+from tests.imports.conftest import by_ref
 from tests.imports.conftest import import_file as do_import
 from tests.imports.conftest import write_csv as _write_csv
 
@@ -88,23 +90,6 @@ def snapshot(session: Session) -> dict[str, Any]:
     }
 
 
-def by_ref(session: Session, ref: str) -> Partnership:
-    """The partnership the file calls ``ref``."""
-    session.expire_all()
-    return session.scalars(select(Partnership).where(Partnership.external_ref == ref)).one()
-
-
-def events_of(session: Session, entity_type: str, entity_id: int) -> list[TransitionEvent]:
-    """The entity's history, oldest first."""
-    return list(
-        session.scalars(
-            select(TransitionEvent)
-            .where(TransitionEvent.entity_type == entity_type, TransitionEvent.entity_id == entity_id)
-            .order_by(TransitionEvent.id)
-        )
-    )
-
-
 @pytest.fixture
 def manager(make_user) -> User:
     """The importing project manager, who owns what the first file creates."""
@@ -162,7 +147,7 @@ def test_update_applies_each_difference_through_the_engine(session, manager, imp
     # The stage change is an import transition by the importing user, with the file and line.
     alpha = by_ref(session, "P-1")
     assert alpha.stage == "formal"
-    last = events_of(session, "partnership", alpha.id)[-1]
+    last = engine.history(session, "partnership", alpha.id)[-1]
     assert (last.trigger, last.from_state, last.to_state, last.actor_id) == (
         "import_as_formal",
         "informal",
@@ -179,9 +164,9 @@ def test_update_applies_each_difference_through_the_engine(session, manager, imp
         date(2024, 1, 1),
         date(2031, 6, 30),
     )
-    triggers = [e.trigger for e in events_of(session, "agreement", agreement.id)]
+    triggers = [e.trigger for e in engine.history(session, "agreement", agreement.id)]
     assert triggers[-2:] == ["correct_recorded_term", "activate"]
-    correction = events_of(session, "agreement", agreement.id)[-2]
+    correction = engine.history(session, "agreement", agreement.id)[-2]
     assert correction.comment == "imported from second.csv line 3"
     planned_end = session.scalars(
         select(Reminder.due_on).where(
@@ -273,7 +258,7 @@ def test_those_who_may_change_it_can(session, manager, others, tmp_path, who):
     assert outcomes[2].outcome == "updated", outcomes
     alpha = by_ref(session, "P-1")
     assert alpha.stage == "formal"
-    last = events_of(session, "partnership", alpha.id)[-1]
+    last = engine.history(session, "partnership", alpha.id)[-1]
     assert (last.trigger, last.actor_id) == ("import_as_formal", actor.id)
 
 
