@@ -46,6 +46,8 @@ def draft_for(partnership: Partnership, terms: ExistingTerms) -> Agreement:
     )
     agreement.partnership = partnership
     return agreement
+
+
 AUTOMATIC_CATCH_UP = ("activate", "expire")
 
 

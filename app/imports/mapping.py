@@ -365,9 +365,7 @@ class Resolver:
                                        f"point; this line says {written}; the earlier one is kept"))  # fmt: skip
         return first == written
 
-    def _focal_point(
-        self, row: ParsedRow, lookup: Lookup, plan: Resolution, party: PartnershipParty, key: str
-    ) -> None:
+    def _focal_point(self, row: ParsedRow, lookup: Lookup, plan: Resolution, party: PartnershipParty, key: str) -> None:
         if not self._first_focal_point(row, lookup, plan, key):
             return
         if party.focal_point_id is None:

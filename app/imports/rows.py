@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -17,7 +16,9 @@ from app.imports.normalise import (
     area_codes,
     country_code,
     email_address,
+    is_placeholder,
     modality_stage,
+    notice_days,
     organisation_kind,
     organisation_name_key,
     parse_date,
@@ -27,7 +28,7 @@ from app.imports.normalise import (
     registration_key,
     website_address,
 )
-from app.organisations.models import OrganisationKind, plain_words
+from app.organisations.models import OrganisationKind
 from app.partnerships.models import PartyRole
 
 MAX_LENGTHS = {
@@ -155,20 +156,14 @@ def text_of(value: Any) -> str:
     return str(value).strip()
 
 
-_NOTICE = re.compile(r"^(\d{1,4})\s*([a-z]*)\.?$")
-_NOTICE_UNITS = {"": 1, "d": 1, "day": 1, "days": 1, "jour": 1, "jours": 1, "j": 1, "dia": 1, "dias": 1,
-                 "w": 7, "week": 7, "weeks": 7, "semaine": 7, "semaines": 7, "semana": 7, "semanas": 7,
-                 "m": 30, "month": 30, "months": 30, "mois": 30, "mes": 30, "meses": 30}  # fmt: skip
-
-
-def notice_days(text: str) -> int | None:
-    """A notice period in days from "60", "60 days", "3 months", "2 semaines", "30 días"; ``None`` if unreadable."""
-    key = " ".join(plain_words(text))
-    found = _NOTICE.match(key)
-    if found is None or found[2] not in _NOTICE_UNITS:
-        return None
-    days = int(found[1]) * _NOTICE_UNITS[found[2]]
-    return days if days <= 3650 else None
+def _says_something(column: str, value: Any) -> bool:
+    """Whether a cell holds a value: "N/A", "-", "TBD", "à préciser" say nothing. A country's "NA" is Namibia,
+    and an acronym written in capitals ("NA", "ND") is an acronym."""
+    if not isinstance(value, str) or column == "country":
+        return True
+    if column == "acronym" and value.strip().isalpha() and value.strip().isupper():
+        return True
+    return not is_placeholder(value)
 
 
 def _shown(value: Any) -> str:
@@ -190,6 +185,7 @@ def parse_row(
 
     Returns the row and no problems, or ``None`` and every problem that rejects the line.
     """
+    cells = {column: value for column, value in cells.items() if _says_something(column, value)}
     row = ParsedRow(line=line)
     problems: list[Problem] = []
 
@@ -240,20 +236,14 @@ def parse_row(
     row.stage = read("modality", modality_stage) if text_of(cells.get("modality")) else None
     row.role = read("role", party_role)
     row.start_date = read("start_date", parse_date, order)
-    row.end_date = read("end_date", parse_date, order)
+    row.end_date = read("end_date", parse_date, order, True)  # "2027" or "déc. 2027" ends on its last day
     row.signed_date = read("signed_date", parse_date, order)
     if row.start_date is None and row.signed_date is not None and row.end_date is not None:
         row.start_date = row.signed_date
         row.doubts.append(
             Problem(label("signed_date"), f"no start date: the signature date {row.signed_date} is taken as the start")
         )
-    notice = text_of(cells.get("notice_period"))
-    if notice:
-        row.notice_period_days = notice_days(notice)
-        if row.notice_period_days is None:
-            problems.append(
-                Problem(label("notice_period"), f"{notice!r} is not a notice period: write a number of days")
-            )
+    row.notice_period_days = read("notice_period", notice_days) if text_of(cells.get("notice_period")) else None
     if row.start_date and row.end_date and row.end_date < row.start_date:
         problems.append(
             Problem(label("end_date"), f"the end date {row.end_date} is before the start date {row.start_date}")

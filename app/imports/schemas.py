@@ -27,6 +27,7 @@ class ImportTotals(OutputModel):
     rows_read: int
     skipped_blank: int
     skipped_total: int = Field(description="Total and summary lines skipped")
+    skipped_note: int = Field(0, description="Notes and remarks among or under the lines (one sentence or marked cell)")
     skipped_title: int = Field(description="Title and note lines above the header")
     organisations_created: int
     organisations_merged: int = Field(description="Organisations already recorded that lines were merged into")

@@ -9,6 +9,8 @@ from app.imports.normalise import DateOrder
 
 BATCH_SIZE = 1000
 MAX_LISTED = 1000
+TOTAL_LINE = "a total or summary line"
+NOTE_LINE = "a note, not a partner"
 OUTCOMES = ("created", "updated", "unchanged", "doubtful", "conflict", "skipped", "rejected")
 PROBLEM_OUTCOMES = ("rejected", "conflict", "doubtful")
 FOR_REJECTS_FILE = ("rejected", "conflict")
@@ -73,6 +75,7 @@ class ImportSummary:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     skipped_blank: int = 0
     skipped_total: int = 0
+    skipped_note: int = 0
     skipped_title: list[tuple[int, str]] = field(default_factory=list)
     header_line: int = 1
     header: list[str] = field(default_factory=list)
@@ -100,8 +103,8 @@ class ImportSummary:
 
     @property
     def skipped_total_rows(self) -> int:
-        """Lines skipped: blank, total or summary lines, and title or note lines above the header."""
-        return self.skipped_blank + self.skipped_total + len(self.skipped_title)
+        """Lines skipped: blank, total or summary lines, notes, and title or note lines above the header."""
+        return self.skipped_blank + self.skipped_total + self.skipped_note + len(self.skipped_title)
 
     @property
     def exit_code(self) -> int:
@@ -112,7 +115,9 @@ class ImportSummary:
         """Count one line's outcome, listing it if it is a problem and the list is not full."""
         self.rows += 1
         self.counts[outcome.outcome] += 1
-        if outcome.outcome == "skipped":
+        if outcome.outcome == "skipped" and outcome.reason == NOTE_LINE:
+            self.skipped_note += 1
+        elif outcome.outcome == "skipped":
             self.skipped_total += 1
         if outcome.outcome in PROBLEM_OUTCOMES and len(self.problems) < MAX_LISTED:
             self.problems.append(outcome)
@@ -145,6 +150,7 @@ class ImportSummary:
             "rows_read": self.rows,
             "skipped_blank": self.skipped_blank,
             "skipped_total": self.skipped_total,
+            "skipped_note": self.skipped_note,
             "skipped_title": len(self.skipped_title),
             "organisations_created": self.organisations_created,
             "organisations_merged": len(self.organisations_merged),
@@ -187,7 +193,7 @@ class ImportSummary:
         )
         out.append(
             f"skipped: {self.skipped_blank:,} blank, {self.skipped_total:,} total or summary, "
-            f"{len(self.skipped_title):,} title or note line(s)"
+            f"{len(self.skipped_title) + self.skipped_note:,} title or note line(s)"
         )
         out.append(
             f"organisations: {self.organisations_created:,} created, {len(self.organisations_merged):,} merged "

@@ -21,10 +21,10 @@ from app.imports.completion import contact_of, fill_organisation, fill_project
 from app.imports.dates import DateOrderFinding
 from app.imports.headers import HeaderMapping
 from app.imports.mapping import Difference, Lookup, Resolution, Resolver
-from app.imports.normalise import is_total_row
+from app.imports.normalise import is_note_row, is_total_row
 from app.imports.reader import BrokenLine
 from app.imports.rows import ParsedRow, Problem, parse_row
-from app.imports.summary import ConflictLine, ImportOptions, ImportSummary, RowOutcome
+from app.imports.summary import NOTE_LINE, TOTAL_LINE, ConflictLine, ImportOptions, ImportSummary, RowOutcome
 from app.organisations.models import AreaOfEngagement, Contact, Organisation
 from app.partnerships import service as partnerships
 from app.partnerships.models import Partnership, PartnershipParty, PartyRole
@@ -87,7 +87,9 @@ class BatchImporter:
             if isinstance(raw, BrokenLine):
                 parsed.append((line, [], None, RowOutcome(line, "rejected", None, raw.reason)))
             elif is_total_row(raw):
-                parsed.append((line, raw, None, RowOutcome(line, "skipped", None, "a total or summary line")))
+                parsed.append((line, raw, None, RowOutcome(line, "skipped", None, TOTAL_LINE)))
+            elif is_note_row(raw):
+                parsed.append((line, raw, None, RowOutcome(line, "skipped", None, NOTE_LINE)))
             else:
                 row, problems = parse_row(line, self._cells(raw), self.labels, self.dates.order_for(line))
                 if row is not None:

@@ -40,7 +40,10 @@ class Reminder(Base):
     """
 
     __tablename__ = "reminders"
-    __table_args__ = (Index("ix_reminders_status_send_at", "status", "send_at"),)
+    __table_args__ = (
+        Index("ix_reminders_status_send_at", "status", "send_at"),
+        Index("ix_reminders_subject", "subject_type", "subject_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)

@@ -283,3 +283,33 @@ def test_natural_phrases_are_read_and_near_misses_rejected(session, manager, tmp
     assert not session.scalars(
         select(Organisation).where(Organisation.legal_name.in_(["Typo Partner", "Other Typo"]))
     ).all()
+
+
+def test_cells_that_say_nothing_notes_and_worded_periods(session, manager, tmp_path):
+    path = _file(
+        tmp_path,
+        "office.csv",
+        "Name,Acronym,Country,Partner type,Registration No,Modality,Start date,End date,Notice\n"
+        "Namib Dunes Trust,N/A,NA,NGO,-,signed MoU,15/02/2022,déc. 2027,three months\n"
+        "Andes Rural Network,ARN,Peru,NGO,TBD,signed MoU,2021-05-01,2030,N/A\n"
+        "Nile Youth Forum,NA,Egypt,CBO,à préciser,oral commitment,,,\n"
+        "Note: the dates are those of the signed copies held by the regional office.\n"
+        "* Figures as of June\n",
+    )
+    summary, outcomes = do_import(session, path, manager)
+    # An end written as a month or a year is imported as its last day, and doubtful: a clerk checks it.
+    assert [outcomes[line].outcome for line in (2, 3, 4)] == ["doubtful", "doubtful", "created"], outcomes
+    assert "2030" in (outcomes[3].reason or "")
+    assert [outcomes[line].outcome for line in (5, 6)] == ["skipped", "skipped"]
+    assert (summary.skipped_note, summary.counts["rejected"]) == (2, 0)
+    assert "2 title or note line(s)" in "\n".join(summary.lines())
+    namib = session.scalars(select(Organisation).where(Organisation.legal_name == "Namib Dunes Trust")).one()
+    assert (namib.country_code, namib.short_name, namib.registration_number) == ("NA", None, None)
+    nile = session.scalars(select(Organisation).where(Organisation.legal_name == "Nile Youth Forum")).one()
+    assert (nile.short_name, nile.registration_number) == ("NA", None)  # an acronym in capitals is kept
+    agreements = {a.partnership.parties[0].organisation.legal_name: a for a in session.scalars(select(Agreement))}
+    assert (agreements["Namib Dunes Trust"].end_date, agreements["Namib Dunes Trust"].notice_period_days) == (
+        date(2027, 12, 31),
+        90,
+    )
+    assert agreements["Andes Rural Network"].end_date == date(2030, 12, 31)  # a year ends on its last day
