@@ -435,6 +435,35 @@ def header_score(cells: list[object], given: dict[str, str] | None = None) -> in
     return len(fields)
 
 
+def two_row_header(
+    groups: list[object], headers: list[object], given: dict[str, str] | None = None
+) -> list[str] | None:
+    """The header of a table whose columns are grouped under a row above ("Focal point" over "Name | E-mail |
+    Phone", a merged cell in Excel): each group's label joined to the headers under it, or ``None`` when the
+    joined header names no more fields than the lower row alone.
+
+    A label runs right until the next one (merged cells read as one label and blanks); a column keeps its own
+    header where the joined words name nothing, and a column with no header of its own takes the label above it.
+    """
+    if sum(1 for cell in groups if _text(cell)) < 2:  # one cell is a title, not groups
+        return None
+    joined: list[str] = []
+    label = ""
+    for index, cell in enumerate(headers):
+        above = _text(groups[index]) if index < len(groups) else ""
+        label = above or label
+        own = _text(cell)
+        if not own:
+            joined.append(above)
+        elif label and _guess(f"{label} {own}") is not None:
+            joined.append(f"{label} {own}")
+        else:
+            joined.append(own)
+    if header_score(list(joined), given) <= header_score(list(headers), given):
+        return None
+    return joined
+
+
 # The mapping of one file ---------------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
-from app.imports.headers import FIELDS, header_score
+from app.imports.headers import FIELDS, header_score, two_row_header
 
 MAX_CELL_CHARS = 20_000
 SNIFF_BYTES = 64 * 1024
@@ -193,7 +193,13 @@ def _find_header(
     line, cells = window[best]
     assert not isinstance(cells, BrokenLine)
     headers = ["" if cell is None else str(_cell(cell)) for cell in cells]
-    skipped = [(number, _row_text(above)) for number, above in window[:best]]
+    above = best
+    if best and window[best - 1][0] == line - 1 and not isinstance(window[best - 1][1], BrokenLine):
+        groups = [_cell(cell) for cell in window[best - 1][1]]  # type: ignore[union-attr]
+        joined = two_row_header(groups, list(headers), given)
+        if joined is not None:
+            headers, above = joined, best - 1
+    skipped = [(number, _row_text(row)) for number, row in window[:above]]
     return line, headers, skipped, chain(window[best + 1 :], rows)
 
 

@@ -16,6 +16,7 @@ from app.imports.normalise import (
     area_codes,
     country_code,
     email_address,
+    emails_in,
     is_placeholder,
     modality_stage,
     notice_days,
@@ -178,6 +179,20 @@ def _shown(value: Any) -> str:
     return plain_label(text)
 
 
+def _email_beside_phone(row: ParsedRow, phone_cell: str, column: str) -> None:
+    """An e-mail written in the phone column ("+254 700 123456 / grace@ngo.org") is the contact's e-mail when the
+    line gives none; otherwise it is left out, and either way the line says so."""
+    found = [email_address(email).value for email in emails_in(phone_cell)]
+    found = [email for email in found if email]
+    if not found:
+        return
+    if row.contact_email is None:
+        row.contact_email = found[0]
+        row.doubts.append(Problem(column, f"the e-mail {found[0]} written here is taken as the contact's e-mail"))
+    elif found[0] != row.contact_email:
+        row.doubts.append(Problem(column, f"the e-mail {found[0]} written here is left out"))
+
+
 def parse_row(
     line: int, cells: dict[str, Any], headers: dict[str, str], order: DateOrder
 ) -> tuple[ParsedRow | None, list[Problem]]:
@@ -230,6 +245,7 @@ def parse_row(
     row.contact_name = text("contact_name")
     row.contact_email = read("contact_email", email_address)
     row.contact_phone = read("contact_phone", phone_number)
+    _email_beside_phone(row, text_of(cells.get("contact_phone")), label("contact_phone"))
     row.areas = read("areas", area_codes) or ()
     row.partnership_ref = text("partnership_ref")
     row.title = text("partnership_title")

@@ -313,3 +313,34 @@ def test_cells_that_say_nothing_notes_and_worded_periods(session, manager, tmp_p
         90,
     )
     assert agreements["Andes Rural Network"].end_date == date(2030, 12, 31)  # a year ends on its last day
+
+
+def test_an_email_in_the_phone_column_is_the_contacts_email(session, manager, tmp_path):
+    path = _file(
+        tmp_path,
+        "phones.csv",
+        "Name,Country,Partner type,Modality,Focal point,Phone\n"
+        "Lake Fishers Cooperative,Uganda,CBO,informal,Grace Akello,Tel: +256 700 123456 / grace@lakefishers.ug\n",
+    )
+    _summary, outcomes = do_import(session, path, manager)
+    assert outcomes[2].outcome == "doubtful" and "taken as the contact's e-mail" in (outcomes[2].reason or "")
+    contact = session.scalars(select(Contact)).one()
+    assert (contact.email, contact.phone) == ("grace@lakefishers.ug", "+256 700 123456")
+
+
+def test_a_two_row_header_maps_the_focal_points_name_and_email(session, manager, tmp_path):
+    path = _file(
+        tmp_path,
+        "grouped.csv",
+        "Organisation,,,Focal point,,Agreement,,\nName,Country,Type,Name,Email,Modality,Start,End\n"
+        "Lake Fishers,Uganda,CBO,Grace Akello,grace@lakefishers.ug,signed MoU,2024-01-01,2030-12-31\n",
+    )
+    summary, outcomes = do_import(session, path, manager)
+    assert outcomes[3].outcome == "created", outcomes
+    contact_columns = (summary.mapping["Focal point Name"], summary.mapping["Focal point Email"])
+    assert contact_columns == ("contact_name", "contact_email")
+    organisation = session.scalars(select(Organisation)).one()
+    assert (organisation.legal_name, organisation.email) == ("Lake Fishers", None)
+    contact = session.scalars(select(Contact)).one()
+    assert (contact.name, contact.email, contact.is_focal_point) == ("Grace Akello", "grace@lakefishers.ug", True)
+    assert session.scalars(select(Agreement)).one().end_date == date(2030, 12, 31)

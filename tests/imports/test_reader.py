@@ -210,3 +210,47 @@ def test_xlsx_without_a_header_row_is_unusable(tmp_path):
 def test_unusable_files_are_named(name, content, message):
     with pytest.raises(UnusableFile, match=message):
         open_table(name, io.BytesIO(content))
+
+
+def test_a_two_row_header_joins_each_group_to_the_columns_under_it():
+    content = (
+        b"Partners of the Nairobi office\n"
+        b"Organisation,,,Focal point,,,Agreement,\n"
+        b"Name,Country,Type,Name,Email,Phone,Start,End\n"
+        b"Lake Fishers,Uganda,CBO,Grace Akello,grace@lakefishers.ug,+256 700 123456,2024-01-01,2026-12-31\n"
+    )
+    table, rows = _table(content)
+    assert table.header_line == 3
+    assert table.skipped == [(1, "Partners of the Nairobi office")]
+    assert table.headers == [
+        "Organisation Name", "Organisation Country", "Organisation Type", "Focal point Name", "Focal point Email",
+        "Focal point Phone", "Agreement Start", "Agreement End",
+    ]  # fmt: skip
+    assert rows[0][0] == 4
+
+
+def test_xlsx_groups_in_merged_cells_and_a_column_merged_down(tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"], sheet["B1"], sheet["D1"], sheet["F1"] = "Réf.", "Partenaire", "Point focal", "Convention"
+    sheet.merge_cells("A1:A2")
+    sheet.merge_cells("B1:C1")
+    sheet.merge_cells("D1:E1")
+    sheet.merge_cells("F1:G1")
+    for column, header in enumerate(["", "Nom", "Pays", "Nom", "Courriel", "Début", "Fin"], start=1):
+        sheet.cell(row=2, column=column, value=header or None)
+    sheet.append(["P-1", "Côte Solidaire", "CI", "Awa Koné", "awa@cote.ci", datetime(2024, 1, 1), datetime(2026, 1, 1)])
+    path = tmp_path / "partenaires.xlsx"
+    workbook.save(path)
+    table, rows = _table(path.read_bytes(), "partenaires.xlsx")
+    assert (table.header_line, table.skipped) == (2, [])
+    assert table.headers == [
+        "Réf.", "Partenaire Nom", "Partenaire Pays", "Point focal Nom", "Point focal Courriel", "Convention Début",
+        "Convention Fin",
+    ]  # fmt: skip
+    assert rows[0][1][:2] == ["P-1", "Côte Solidaire"]
+
+
+def test_a_note_above_the_header_is_not_a_group_row():
+    table, _rows_read = _table(b"Note: one line per partner; dates day first\nName;Country;Type\nA;KE;NGO\n")
+    assert table.headers == ["Name", "Country", "Type"]
