@@ -317,7 +317,10 @@ class BatchImporter:
         doubts = [*row.doubts, *resolution.doubts]
         reason = "; ".join(d.reason for d in doubts) or None
         column = doubts[0].column if doubts else None
-        if not done.created and not done.changed:
+        # A line contradicting an earlier line about a partnership this run creates is a problem to list; on a
+        # later import of the same file the partnership is on record and the line changes nothing.
+        contradicts_this_run = bool(resolution.doubts) and row.partnership_key() in self.state.created
+        if not done.created and not done.changed and not contradicts_this_run:
             return RowOutcome(row.line, "unchanged", column, reason or resolution.note, **ids)
         if doubts:
             return RowOutcome(row.line, "doubtful", column, reason, **ids)

@@ -52,6 +52,18 @@ def _without_trailing_acronym(name: str) -> str:
     return name
 
 
+WORD_FORMS = {
+    "assoc": "association", "assn": "association", "asso": "association", "asoc": "asociacion",
+    "org": "organisation", "organization": "organisation", "organizations": "organisations",
+    "intl": "international", "univ": "university", "dept": "department",
+    "natl": "national", "fdn": "foundation", "fndn": "foundation", "soc": "society", "inst": "institute",
+    "ctr": "centre", "cntr": "centre", "center": "centre", "centers": "centres", "govt": "government",
+    "devt": "development", "dev": "development", "mgmt": "management", "coop": "cooperative",
+    "program": "programme", "programs": "programmes", "labor": "labour", "defense": "defence",
+}  # fmt: skip
+"""Abbreviations and spellings one name is written with ("Assoc.", "Intl", "Center", "Organization"): a name key
+uses one form, so "Tanzania Women Lawyers Assoc." and "... Association" are one organisation."""
+
 INNER_APOSTROPHE = re.compile(r"(?<=\w)['\u2019\u2018`\u00b4](?=\w)")
 
 
@@ -66,9 +78,11 @@ def plain_words(value: str) -> list[str]:
 def organisation_name_key(name: str) -> str:
     """The form of a name two duplicates share: case, accents, punctuation, spacing and legal suffixes ignored.
 
-    An apostrophe inside a word joins it ("Women's" and "WOMENS" are one name; "L'Union" is "lunion").
+    An apostrophe inside a word joins it ("Women's" and "WOMENS" are one name; "L'Union" is "lunion"); common
+    abbreviations and spellings are written one way (``WORD_FORMS``: "Assoc." is "association", "Center" "centre").
     """
     words = plain_words(INNER_APOSTROPHE.sub("", _without_trailing_acronym(name)))
+    words = [WORD_FORMS.get(word, word) for word in words]
     while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()
     return " ".join(words)[:300]

@@ -958,3 +958,23 @@ def test_a_phone_cell_with_an_unreadable_part_says_what_it_left_out():
     assert read.value == "0700 111222"
     assert read.doubt and "call the office" in read.doubt
     assert phone_number("call the office").value is None
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Tanzania Women Lawyers Assoc.", "Tanzania Women Lawyers Association"),
+        ("Center for Migration Studies", "Centre for Migration Studies"),
+        ("World Health Organization", "World Health Organisation"),
+        ("Intl. Rescue Committee", "International Rescue Committee"),
+        ("Makerere Univ.", "Makerere University"),
+        ("Asoc. Venezolanos en Lima", "Asociación Venezolanos en Lima"),
+    ],
+)
+def test_abbreviations_and_spellings_of_a_name_share_its_key(one, other):
+    assert organisation_name_key(one) == organisation_name_key(other)
+
+
+def test_words_that_only_look_like_abbreviations_are_kept():
+    assert organisation_name_key("Fund for Peace") != organisation_name_key("Foundation for Peace")
+    assert organisation_name_key("Saint Mary Mission") != organisation_name_key("St Mary Mission")

@@ -346,6 +346,55 @@ def _bangkok(path: Path) -> None:
     _save(book, path)
 
 
+def _kampala(path: Path) -> None:
+    """7. Kampala sub-office's matrix: a header in two rows (groups in merged cells over the columns), cells that
+    say nothing ("N/A", "-", "TBD"), phone cells with labels and an e-mail, periods as end dates, notice periods
+    in words, and notes under the table."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Matrix"
+    sheet["A1"] = "EAST AFRICA SUB-OFFICE KAMPALA — PARTNER MATRIX (as of November 2026)"
+    sheet.merge_cells("A1:L1")
+    groups = {"A2:E2": "Organisation", "F2:H2": "Focal point", "I2:L2": "Agreement"}
+    for cells, label in groups.items():
+        sheet[cells.split(":")[0]] = label
+        sheet.merge_cells(cells)
+    header = ["Name", "Acronym", "Type", "Country", "Reg. No.", "Name", "E-mail", "Tel.", "Modality", "Start", "End",
+              "Notice"]  # fmt: skip
+    rows = [
+        ["Refugee Law Project", "RLP", "NGO", "Uganda", "REG/2009/114", "Dr. Chris Dolan", "N/A",
+         "Tel: +256 414 660 000 / c.dolan@refugeelawproject.org", "signed MoU", date(2022, 1, 15), "Dec 2027",
+         "three months"],
+        ["REFUGEE LAW PROJECT LTD", "RLP", "NGO", "UGANDA", "REG-2009-114", "Dr. Chris Dolan",
+         "c.dolan@refugeelawproject.org", "", "oral commitment", None, None, None],
+        ["Makerere University – School of Public Health", "MakSPH", "University", "Uganda", "-", "Prof. Rhoda Wanyenze",
+         "rwanyenze@musph.ac.ug", "Mob. 0772 111 222 or 0701 333 444", "MoU signed", date(2019, 7, 1),
+         date(2024, 6, 30), "60 days"],
+        ["Kyaka II Refugee Welfare Council", "N/A", "CBO", "Uganda", "TBD", "-", "-", "-", "single workshop",
+         date(2025, 3, 4), date(2025, 3, 5), "N/A"],
+        ["Kenya Red Cross Society", "KRCS", "National Red Cross society", "Kenya", "unknown", "Asha Mohamed",
+         "", "asha.mohamed@redcross.or.ke", "MoU signed", date(2024, 5, 1), "2029", "1 month"],
+        ["Tanzania Women Lawyers Association", "TAWLA", "NGO", "Tanzania", "", "", "", "", "MoU unsigned", None, None,
+         ""],
+        ["Tanzania Women Lawyers Assoc.", "TAWLA", "NGO", "Tanzania, United Republic of", "", "Grace Mushi",
+         "gmushi@tawla.or.tz", "+255 22 277 2336", "oral commitment", None, None, ""],
+        ["South Sudan Youth Forum", "SSYF", "CBO", "Sudan du Sud", "", "", "", "", "formal", date(2026, 3, 1),
+         date(2025, 3, 1), "30"],
+        ["Juba Returnees Association", "", "CBO", "South Sudan", "", "", "", "", "à préciser", None, None, ""],
+    ]  # fmt: skip
+    for column, text in enumerate(header, start=1):
+        sheet.cell(row=3, column=column, value=text).font = Font(bold=True)
+    for offset, row in enumerate(rows):
+        for column, value in enumerate(row, start=1):
+            cell = sheet.cell(row=4 + offset, column=column, value=value if value != "" else None)
+            if isinstance(value, date):
+                cell.number_format = "DD/MM/YYYY"
+    after = 4 + len(rows)  # one blank row, then the notes
+    sheet.cell(row=after + 1, column=1, value="Note: end dates written as a month or a year are being checked.")
+    sheet.cell(row=after + 2, column=1, value="* Source: partner files held in Kampala")
+    _save(book, path)
+
+
 def _save(book: openpyxl.Workbook, path: Path) -> None:
     """Save with a fixed timestamp so the file is the same bytes each time it is written."""
     from datetime import datetime
@@ -383,7 +432,7 @@ CSV_FILES = {
     "mixed_dates_en.csv": (MIXED_DATES, ",", "\n", "utf-8"),
     "ke_nairobi_refs.csv": (KE_NAIROBI, ",", "\r\n", "utf-8"),
 }
-XLSX_FILES = {"wa_regional.xlsx": _west_africa, "ap_bangkok_serials.xlsx": _bangkok}
+XLSX_FILES = {"wa_regional.xlsx": _west_africa, "ap_bangkok_serials.xlsx": _bangkok, "ug_kampala_grouped.xlsx": _kampala}
 
 
 def write(directory: Path = HERE) -> list[Path]:
