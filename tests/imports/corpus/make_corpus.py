@@ -432,7 +432,11 @@ CSV_FILES = {
     "mixed_dates_en.csv": (MIXED_DATES, ",", "\n", "utf-8"),
     "ke_nairobi_refs.csv": (KE_NAIROBI, ",", "\r\n", "utf-8"),
 }
-XLSX_FILES = {"wa_regional.xlsx": _west_africa, "ap_bangkok_serials.xlsx": _bangkok, "ug_kampala_grouped.xlsx": _kampala}
+XLSX_FILES = {
+    "wa_regional.xlsx": _west_africa,
+    "ap_bangkok_serials.xlsx": _bangkok,
+    "ug_kampala_grouped.xlsx": _kampala,
+}
 
 
 def write(directory: Path = HERE) -> list[Path]:
