@@ -75,6 +75,46 @@ class Settings(BaseSettings):
         "counts as stale in the data-quality score.",
     )
 
+    render_max_int_bits: int = Field(
+        4096,
+        ge=64,
+        le=1_000_000,
+        description="Largest integer, in bits, that an agreement template may compute with or produce (about 1,200 "
+        "digits at 4096); arithmetic past it is refused, since its cost grows with the size of the numbers.",
+    )
+    render_max_output_chars: int = Field(
+        500_000, ge=1_000, le=50_000_000, description="Longest document, in characters, a template may render."
+    )
+    render_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="Wall-clock limit of one render of a custom (user-editable) template; its worker process is "
+        "killed when it runs longer. The shipped templates render in-process under the same limit, checked "
+        "between operations.",
+    )
+    render_memory_limit_mb: int = Field(
+        256,
+        ge=64,
+        le=65_536,
+        description="Address-space limit (setrlimit RLIMIT_AS), in MB, of the worker process a custom template "
+        "renders in; a render needing more is refused.",
+    )
+    render_workers: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Worker processes kept warm for custom template renders in each server process: at most this "
+        "many such renders run at once; others wait up to render_timeout_seconds, then get 503 Retry-After.",
+    )
+    redline_max_input_chars: int = Field(
+        1_000_000,
+        ge=1_000,
+        le=100_000_000,
+        description="Longest text, in characters, of either version a comparison (redline or unified diff) "
+        "accepts; longer ones are refused at once instead of compared.",
+    )
+
     scheduler_enabled: bool = Field(
         True,
         description="Run the scheduled work inside 'agreements serve' on SQLite "

@@ -7,6 +7,16 @@ from dataclasses import dataclass
 from app.errors import DomainError
 
 
+def seconds(value: float) -> str:
+    """``1 second``, ``2.5 seconds``."""
+    return f"{value:g} second{'' if value == 1 else 's'}"
+
+
+def too_slow(timeout_s: float) -> str:
+    """The reason a render was stopped: it took longer than ``timeout_s`` seconds."""
+    return f"the template took longer than {seconds(timeout_s)} to render"
+
+
 class TemplateError(DomainError):
     """A template cannot be loaded, parsed or rendered; the message says which file or what went wrong."""
 

@@ -1,4 +1,8 @@
-"""Differences between two versions of agreement text: a unified diff, and a word-level HTML redline."""
+"""Differences between two versions of agreement text: a unified diff, and a word-level HTML redline.
+
+Comparing costs time that grows faster than the texts (and a page as long as both), so texts longer than the
+setting ``redline_max_input_chars`` are refused at once with ``ComparisonTooLarge`` instead of compared.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,9 @@ import difflib
 import html
 import re
 
-__all__ = ["redline_html", "redline_page", "unified_diff"]
+from app.errors import DomainError, FieldProblem
+
+__all__ = ["ComparisonTooLarge", "ensure_comparable", "redline_html", "redline_page", "unified_diff"]
 
 _TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
 _WORD = re.compile(r"\w+")
@@ -15,8 +21,41 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _PAIRING_RATIO = 0.5
 
 
-def unified_diff(old: str, new: str, old_label: str = "old", new_label: str = "new") -> str:
+class ComparisonTooLarge(DomainError):
+    """A text is too long to compare; the problems name each one and its length."""
+
+    status = 422
+    title = "Too large to compare"
+
+
+def ensure_comparable(
+    old: str,
+    new: str,
+    *,
+    max_chars: int | None = None,
+    fields: tuple[str, str] = ("old", "new"),
+    labels: tuple[str, str] = ("the old text", "the new text"),
+) -> None:
+    """Raise ``ComparisonTooLarge`` naming each text (by its field and label) longer than ``max_chars``."""
+    if max_chars is None:
+        from app.config import get_settings  # not at import: a comparison worker is given its limit instead
+
+        max_chars = get_settings().redline_max_input_chars
+    limit = max_chars
+    problems = [
+        FieldProblem(field, f"{label} is {len(text or ''):,} characters long; a comparison takes at most {limit:,}")
+        for field, label, text in zip(fields, labels, (old, new), strict=True)
+        if len(text or "") > limit
+    ]
+    if problems:
+        raise ComparisonTooLarge("; ".join(problem.reason for problem in problems), problems)
+
+
+def unified_diff(
+    old: str, new: str, old_label: str = "old", new_label: str = "new", *, max_chars: int | None = None
+) -> str:
     """A line-based unified diff of two texts; empty when they are identical."""
+    ensure_comparable(old, new, max_chars=max_chars)
     old_lines = [line + "\n" for line in (old or "").splitlines()]
     new_lines = [line + "\n" for line in (new or "").splitlines()]
     return "".join(difflib.unified_diff(old_lines, new_lines, fromfile=old_label, tofile=new_label))
@@ -84,8 +123,9 @@ def _replaced_block(old: list[str], new: list[str]) -> list[str]:
     return out
 
 
-def redline_html(old: str, new: str) -> str:
+def redline_html(old: str, new: str, *, max_chars: int | None = None) -> str:
     """An HTML fragment showing new against old: word-level insertions in <ins>, deletions in <del>."""
+    ensure_comparable(old, new, max_chars=max_chars)
     old_paragraphs, new_paragraphs = _paragraphs(old), _paragraphs(new)
     out: list[str] = []
     matcher = difflib.SequenceMatcher(None, old_paragraphs, new_paragraphs, autojunk=False)
@@ -114,7 +154,15 @@ del { background: #ffebe9; color: #a40e26; text-decoration: line-through; }
 """
 
 
-def redline_page(old: str, new: str, *, title: str = "Changes", old_label: str = "", new_label: str = "") -> str:
+def redline_page(
+    old: str,
+    new: str,
+    *,
+    title: str = "Changes",
+    old_label: str = "",
+    new_label: str = "",
+    max_chars: int | None = None,
+) -> str:
     """A complete standalone HTML5 page around redline_html, with its styles and the two version labels."""
     labels = ""
     if old_label or new_label:
@@ -125,5 +173,5 @@ def redline_page(old: str, new: str, *, title: str = "Changes", old_label: str =
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{_e(title)}</title>\n<style>{_PAGE_CSS}</style>\n</head>\n<body>\n"
-        f"<h1>{_e(title)}</h1>\n{labels}\n{redline_html(old, new)}\n</body>\n</html>\n"
+        f"<h1>{_e(title)}</h1>\n{labels}\n{redline_html(old, new, max_chars=max_chars)}\n</body>\n</html>\n"
     )

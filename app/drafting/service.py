@@ -20,7 +20,8 @@ from app.agreements import service as agreements
 from app.agreements.models import Agreement, AgreementKind, DocumentVersion
 from app.agreements.rules import signing_parties
 from app.config import get_settings
-from app.drafting import outputs, redline
+from app.drafting import outputs
+from app.drafting.comparison import compare
 from app.drafting.models import CustomTemplate
 from app.drafting.templates_engine import (
     PreflightFailed,
@@ -220,12 +221,17 @@ def _merge(resolved: ResolvedTemplate, facts: dict[str, Any], overrides: dict[st
 
 
 def _render(resolved: ResolvedTemplate, variables: dict[str, Any]) -> Rendered:
+    """Render with the shipped template in-process, or with the custom one in a worker; errors name the template."""
     if resolved.custom is None:
         return render(resolved.info.key, resolved.language, variables)
     problems = preflight(resolved.info, variables)
     if problems:
         raise PreflightFailed(problems)
-    text = render_source(resolved.custom.source, variables, language=resolved.language)
+    try:
+        text = render_source(resolved.custom.source, variables, language=resolved.language)
+    except TemplateError as exc:
+        detail = f"template {resolved.info.key!r} ({resolved.language}) cannot be rendered: {exc.detail}"
+        raise TemplateError(detail, [FieldProblem("template", exc.detail)]) from exc
     return Rendered(text, resolved.info.key, resolved.info.version, resolved.language, [])
 
 
@@ -417,18 +423,18 @@ def preview_document(
 
 def diff_versions(session: Session, agreement_id: int, old: int, new: int, fmt: str) -> Output:
     """The difference between two versions: an HTML redline or a unified text diff."""
+    if fmt not in ("unified", "html"):
+        raise invalid("format", "must be html or unified")
     before = agreements.get_version(session, agreement_id, old)
     after = agreements.get_version(session, agreement_id, new)
-    old_label, new_label = f"version {old}", f"version {new}"
+    labels = (f"version {old}", f"version {new}")
+    title = f"Changes from {labels[0]} to {labels[1]}"
+    form = "unified" if fmt == "unified" else "page"
+    text = compare(before.body or "", after.body or "", form, fields=("number", "other"), labels=labels, title=title)
+    name = f"agreement-{agreement_id}-v{old}-v{new}"
     if fmt == "unified":
-        text = redline.unified_diff(before.body or "", after.body or "", old_label, new_label)
-        return Output(text.encode("utf-8"), "text/plain; charset=utf-8", f"agreement-{agreement_id}-v{old}-v{new}.diff")
-    if fmt == "html":
-        title = f"Changes from {old_label} to {new_label}"
-        page = redline.redline_page(before.body or "", after.body or "", title=title, old_label=old_label,
-                                    new_label=new_label)  # fmt: skip
-        return Output(page.encode("utf-8"), "text/html; charset=utf-8", f"agreement-{agreement_id}-v{old}-v{new}.html")
-    raise invalid("format", "must be html or unified")
+        return Output(text.encode("utf-8"), "text/plain; charset=utf-8", f"{name}.diff")
+    return Output(text.encode("utf-8"), "text/html; charset=utf-8", f"{name}.html")
 
 
 def docx_text(content: bytes) -> str:
@@ -520,4 +526,4 @@ def redline_fragment(session: Session, agreement_id: int, old: int, new: int) ->
     """The word-level redline from version ``old`` to ``new`` as an escaped ``<div class="redline">`` fragment."""
     before = agreements.get_version(session, agreement_id, old)
     after = agreements.get_version(session, agreement_id, new)
-    return redline.redline_html(before.body or "", after.body or "")
+    return compare(before.body or "", after.body or "", "fragment", labels=(f"version {old}", f"version {new}"))

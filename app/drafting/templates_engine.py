@@ -2,8 +2,9 @@
 
 Templates are data under ``templates/agreements/<key>/``: ``template.yaml`` (metadata and the variables it needs,
 described in plain words) and one ``<lang>.md.j2`` per language; the MOU clauses live in ``clauses/``. Rendering
-runs in an immutable Jinja2 sandbox with bounded time, output, loops and value sizes, so the same engine can run
-templates uploaded by legal officers.
+runs in an immutable Jinja2 sandbox with bounded time, output, loops, value sizes and numbers, so the same engine can
+run templates written by legal officers; those (custom templates) are also read and rendered in a worker process
+that is killed when it runs out of time (``app.drafting.render_pool``). The limits come from the settings.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from typing import Any
 
 import jinja2
 import yaml
-from jinja2 import meta
-from jinja2.exceptions import SecurityError
 
-from app.drafting.errors import PreflightFailed, Problem, TemplateError, UnknownTemplate
-from app.drafting.sandbox import TEMPLATES_DIR, as_date, cached_environment, make_environment, run_bounded
+from app.config import get_settings
+from app.drafting.errors import PreflightFailed, Problem, TemplateError, UnknownTemplate, too_slow
+from app.drafting.render_pool import RenderJob, WorkerStopped, get_pool
+from app.drafting.sandbox import TEMPLATES_DIR, as_date, cached_environment, run_bounded
 
 __all__ = ["PreflightFailed", "Problem", "TemplateError", "UnknownTemplate"]
 
@@ -70,6 +71,29 @@ class TemplateInfo:
     def file_for(self, language: str) -> str:
         """The loader name of the template file in ``language``."""
         return f"{self.key}/{language}.md.j2"
+
+
+@dataclass(frozen=True)
+class RenderLimits:
+    """How long, how large and how much memory one render may take, and how wide its numbers may grow."""
+
+    max_chars: int
+    timeout_s: float
+    memory_mb: int
+    max_int_bits: int
+
+
+def render_limits(
+    max_chars: int | None = None, timeout_s: float | None = None, memory_mb: int | None = None
+) -> RenderLimits:
+    """The limits in the settings, with any given here instead."""
+    settings = get_settings()
+    return RenderLimits(
+        max_chars if max_chars is not None else settings.render_max_output_chars,
+        timeout_s if timeout_s is not None else settings.render_timeout_seconds,
+        memory_mb if memory_mb is not None else settings.render_memory_limit_mb,
+        settings.render_max_int_bits,
+    )
 
 
 @dataclass(frozen=True)
@@ -336,11 +360,16 @@ def render(
     language: str,
     variables: Mapping[str, Any],
     *,
-    max_chars: int = 500_000,
-    timeout_s: float = 5,
+    max_chars: int | None = None,
+    timeout_s: float | None = None,
     root: Path = TEMPLATES_DIR,
 ) -> Rendered:
-    """Render template ``key`` in ``language`` (with fallback); ``PreflightFailed`` lists every variable problem."""
+    """Render shipped template ``key`` in ``language`` (with fallback); ``PreflightFailed`` lists every problem.
+
+    The shipped templates are files deployed with the code, so they render in this process (the sandbox's
+    limits still hold); custom templates go through ``render_source``.
+    """
+    limits = render_limits(max_chars, timeout_s)
     info, used = find_template(key, language, root)
     problems = preflight(info, variables)
     if problems:
@@ -353,8 +382,29 @@ def render(
         raise TemplateError(f"{exc.filename or exc.name}: line {exc.lineno}: {exc.message}") from exc
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"template file not found: {exc.name}") from exc
-    text = _normalise(run_bounded(template, context, max_chars, timeout_s))
-    return Rendered(text, info.key, info.version, used, missing)
+    text = run_bounded(template, context, limits.max_chars, limits.timeout_s, limits.max_int_bits)
+    return Rendered(_normalise(text), info.key, info.version, used, missing)
+
+
+def _in_worker(job: RenderJob) -> dict[str, Any]:
+    try:
+        reply = get_pool().run(job, job.timeout_s)
+    except WorkerStopped as exc:
+        if exc.timed_out:
+            raise TemplateError(f"{too_slow(job.timeout_s)}; it was stopped") from None
+        raise TemplateError(
+            f"the template stopped its renderer (it may have needed more than {job.memory_mb:,} MB of memory)"
+        ) from None
+    if "error" in reply:
+        raise TemplateError(str(reply["error"]))
+    return reply
+
+
+def _job(source: str, root: Path, limits: RenderLimits, **fields: Any) -> RenderJob:
+    return RenderJob(
+        source, str(Path(root).resolve()), limits.max_chars, limits.max_int_bits, limits.timeout_s, limits.memory_mb,
+        **fields,
+    )  # fmt: skip
 
 
 def render_source(
@@ -362,41 +412,39 @@ def render_source(
     variables: Mapping[str, Any],
     *,
     language: str = "en",
-    max_chars: int = 500_000,
-    timeout_s: float = 5,
+    max_chars: int | None = None,
+    timeout_s: float | None = None,
+    memory_mb: int | None = None,
     root: Path = TEMPLATES_DIR,
     extra_templates: Mapping[str, str] | None = None,
 ) -> str:
-    """Render a custom template string in the same sandbox and bounds as the shipped templates.
+    """Render a custom template string in the sandbox, in a worker process stopped when it runs out of time.
 
     ``extra_templates`` (name → source) can be included by name, before the shipped files of the same name.
     """
-    if len(source) > max_chars:
-        raise TemplateError(f"the template is longer than {max_chars:,} characters")
-    env = make_environment(root, extra_templates) if extra_templates else cached_environment(root)
-    try:
-        template = env.from_string(source)
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(f"line {exc.lineno}: {exc.message}") from exc
-    except SecurityError as exc:
-        raise TemplateError(f"the template tried something that is not allowed: {exc}") from exc
-    return _normalise(run_bounded(template, {**variables, "language": language}, max_chars, timeout_s))
+    limits = render_limits(max_chars, timeout_s, memory_mb)
+    if len(source) > limits.max_chars:
+        raise TemplateError(f"the template is longer than {limits.max_chars:,} characters")
+    context = {**variables, "language": language}
+    extra = dict(extra_templates) if extra_templates else None
+    text = _in_worker(_job(source, root, limits, context=context, extra_templates=extra)).get("text")
+    if not isinstance(text, str) or len(text) > limits.max_chars:
+        raise TemplateError("the template's renderer answered with something else than the document")
+    return _normalise(text)
 
 
-def validate_custom_template(source: str, declared_variables: Iterable[str], root: Path = TEMPLATES_DIR) -> list[str]:
-    """Reasons to refuse an uploaded template: syntax errors (with line), undeclared and unused variables."""
-    env = cached_environment(root)
+def validate_custom_template(
+    source: str, declared_variables: Iterable[str], root: Path = TEMPLATES_DIR, *, timeout_s: float | None = None
+) -> list[str]:
+    """Reasons to refuse an uploaded template: syntax errors (with line), undeclared and unused variables.
+
+    The source is read in a worker process, like a render, since reading a hostile source can take long too.
+    """
+    job = _job(source, root, render_limits(timeout_s=timeout_s), declared=tuple(declared_variables))
     try:
-        tree = env.parse(source)
-    except jinja2.TemplateSyntaxError as exc:
-        return [f"line {exc.lineno}: {exc.message}"]
-    declared = set(declared_variables)
-    used = meta.find_undeclared_variables(tree) - set(env.globals) - {"language", "loop"}
-    reasons = [f"the template uses {name!r}, which is not a declared variable" for name in sorted(used - declared)]
-    reasons += [f"the declared variable {name!r} is never used" for name in sorted(declared - used - {"language"})]
-    for name in sorted(meta.find_referenced_templates(tree), key=str):
-        if name is None:
-            reasons.append("the template includes another template chosen at render time, which is not allowed")
-        elif name not in env.list_templates():
-            reasons.append(f"the template includes {name!r}, which does not exist")
-    return reasons
+        problems = _in_worker(job).get("problems")
+    except TemplateError as exc:
+        return [exc.detail]
+    if not isinstance(problems, list):
+        return ["the template's reader answered with something else than a list of problems"]
+    return [str(problem) for problem in problems]

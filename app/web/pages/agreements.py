@@ -14,6 +14,7 @@ from app.agreements.rules import signing_parties
 from app.api.deps import DbSession
 from app.config import get_settings
 from app.drafting import service as drafting
+from app.drafting.redline import ComparisonTooLarge
 from app.drafting.templates_engine import TemplateError
 from app.errors import DomainError, NotFound, invalid
 from app.partnerships.service import may_on_partnership, require_on_partnership
@@ -384,7 +385,11 @@ def compare_versions(
         new = numbers[-1]
     elif old is None and new is not None:
         old = max((n for n in numbers if n < new), default=None)
-    redline = drafting.redline_fragment(session, agreement_id, old, new) if old and new else None
+    redline, refused, status_code = None, None, 200
+    try:
+        redline = drafting.redline_fragment(session, agreement_id, old, new) if old and new else None
+    except ComparisonTooLarge as exc:  # say so where the changes would be
+        refused, status_code = exc.detail, exc.status
     context = {
         "agreement": agreement,
         "partnership": agreement.partnership,
@@ -392,6 +397,8 @@ def compare_versions(
         "old": old,
         "new": new,
         "redline": redline,
+        "refused": refused,
     }
-    name = "agreements/_redline.html" if request.headers.get("HX-Request") else "agreements/compare.html"
-    return render(request, name, context)
+    if request.headers.get("HX-Request"):  # htmx swaps only a 2xx answer in; the refusal is in the fragment
+        return render(request, "agreements/_redline.html", context)
+    return render(request, "agreements/compare.html", context, status_code)
