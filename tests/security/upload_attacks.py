@@ -103,33 +103,37 @@ def rezip(archive: bytes, changes: dict[str, bytes | None]) -> bytes:
     return buffer.getvalue()
 
 
-def zero_filled(archive: bytes, name: str, size: int, *, xml: bool = False) -> bytes:
-    """The archive with a member of ``size`` bytes of zeros (or spaces inside an XML part), deflated as it is written.
+def padded(archive: bytes, name: str, size: int) -> bytes:
+    """The archive with ``size`` bytes of padding in member ``name``: spaces before the last closing tag of an XML
+    part the reader really parses (so the document stays valid), zeros in a new member otherwise.
 
-    Written in 1 MB chunks, so a 300 MB member costs a few hundred kilobytes of memory and disk and under a second.
+    Deflated as it is written, in 1 MB chunks: a 300 MB part costs about 300 KB of memory and disk, and a second.
     """
+    parts = members(archive)
+    original = parts.get(name)
+    head, tail = (original[: original.rindex(b"</")], original[original.rindex(b"</") :]) if original else (b"", b"")
+    filler = (b" " if original else b"\0") * MB
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
-        for member, content in members(archive).items():
+        for member, content in parts.items():
             if member != name:
                 out.writestr(member, content)
         info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED
-        head, tail = (b'<?xml version="1.0"?><w:document xmlns:w="urn:x">', b"</w:document>") if xml else (b"", b"")
-        chunk = (b" " if xml else b"\0") * MB
         with out.open(info, "w", force_zip64=True) as stream:
             stream.write(head)
             left = size - len(head) - len(tail)
             while left > 0:
-                stream.write(chunk[: min(left, MB)])
+                stream.write(filler[: min(left, MB)])
                 left -= MB
             stream.write(tail)
     return buffer.getvalue()
 
 
 def docx_bomb(size: int = 300 * MB) -> bytes:
-    """A genuine Word document carrying one extra part of ``size`` bytes of zeros (about 1,000 to 1 compressed)."""
-    return zero_filled(docx(), "word/media/image1.png", size)
+    """A genuine Word document whose body is padded to ``size`` bytes with spaces (about 1,000 to 1 compressed),
+    which python-docx reads into memory and parses whole."""
+    return padded(docx(), "word/document.xml", size)
 
 
 def with_billion_laughs(archive: bytes, part: str) -> bytes:
