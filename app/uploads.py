@@ -6,7 +6,8 @@ shared strings, or carry XML entities that expand without end. ``check_docx`` an
 before either library opens it: its table of contents first (the number of parts, their unpacked sizes, how hard
 they are compressed), then every XML part streamed once through expat, which refuses a DTD or an entity
 declaration outright, says where a part is not well-formed, and for a workbook counts what openpyxl would hold.
-Every refusal is an ``UnsafeFile`` whose message says why in words a person reads; the caps are settings.
+Every refusal is an ``UnsafeFile`` whose message says why in words a person reads; the caps are settings. The
+last few files that passed are remembered by their SHA-256, so an import opening its file three times checks it once.
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ def check_xlsx(source: bytes | IO[bytes], limits: ArchiveLimits | None = None) -
 def _check(source: bytes | IO[bytes], limits: ArchiveLimits, *, workbook: bool) -> None:
     stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     try:
+        stream.seek(0)
         digest = hashlib.sha256()
         size = 0
         while chunk := stream.read(MB):

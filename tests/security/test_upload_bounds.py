@@ -15,7 +15,7 @@ import anyio
 import pytest
 
 from app.api.app import create_app
-from app.api.gate import UPLOAD_ROUTES, body_cap
+from app.api.gate import PUBLIC_WRITES, UPLOAD_ROUTES, body_cap
 from app.config import get_settings
 from app.users.models import Role
 from tests.builders import assert_problem, cast, draft_agreement
@@ -152,6 +152,18 @@ def test_every_endpoint_that_takes_a_file_has_an_upload_cap(app, settings):
                 concrete = path.replace("{", "").replace("}", "")
                 assert body_cap(settings, method.upper(), concrete)[0] > default, f"{method} {path}"
     assert {route.path.pattern.split("/")[-1] for route in UPLOAD_ROUTES} >= {"imports$", "upload$", "extract$"}
+
+
+def test_only_signing_in_takes_a_body_without_a_token(app, client):
+    open_writes = {
+        path
+        for path, operations in app.openapi()["paths"].items()
+        for method, operation in operations.items()
+        if method in {"post", "put", "patch", "delete"} and not operation.get("security")
+    }
+    assert open_writes <= PUBLIC_WRITES, "a public endpoint the gate would refuse: add it to PUBLIC_WRITES"
+    refused = client.post(f"{API}/auth/token", json={"email": "nobody@example.org", "password": "x" * 20_000})
+    assert_problem(refused, 413)
 
 
 def test_health_readiness_and_sign_in_still_answer(client):
