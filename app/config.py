@@ -138,6 +138,75 @@ class Settings(BaseSettings):
         "'agreements serve' trusts ('*' for any), so the session cookie is Secure behind HTTPS.",
     )
 
+    max_request_mb: int = Field(
+        4,
+        ge=1,
+        le=1024,
+        description="Largest request body, in MB, of any endpoint that takes no file (JSON, page forms); a larger one "
+        "is refused with 413 while it streams in, before it is parsed. Requests that may carry a body are also "
+        "refused with 401 before it is read unless they come with a valid API token (API) or session (pages).",
+    )
+    max_import_mb: int = Field(
+        50, ge=1, le=4096, description="Largest inventory file (CSV or XLSX), in MB, that POST /api/v1/imports accepts."
+    )
+    max_document_mb: int = Field(
+        10,
+        ge=1,
+        le=1024,
+        description="Largest Word (.docx) or PDF file, in MB, accepted as an agreement version or a signed copy.",
+    )
+    max_unzipped_docx_mb: int = Field(
+        50,
+        ge=1,
+        le=4096,
+        description="A Word document may unpack to at most this many MB (python-docx reads every part into memory); "
+        "a larger one is refused before it is opened.",
+    )
+    max_unzipped_xlsx_mb: int = Field(
+        500,
+        ge=1,
+        le=16384,
+        description="A workbook (XLSX) may unpack to at most this many MB (its worksheets are read as a stream); a "
+        "larger one is refused before it is opened.",
+    )
+    max_xlsx_part_mb: int = Field(
+        64,
+        ge=1,
+        le=4096,
+        description="Each part of a workbook read whole into memory (its string table, styles, workbook; not its "
+        "worksheets) may unpack to at most this many MB.",
+    )
+    max_zip_ratio: int = Field(
+        100,
+        ge=10,
+        le=10000,
+        description="A Word document or workbook, and each of its parts over 1 MB, may be compressed at most this many "
+        "to one (office files are about 5 to 20 to one; a ZIP bomb about 1,000 to one).",
+    )
+    max_zip_members: int = Field(
+        2000, ge=10, le=1_000_000, description="A Word document or workbook may hold at most this many parts (files)."
+    )
+    max_xlsx_rows: int = Field(
+        250_000,
+        ge=100,
+        le=1_048_576,
+        description="A worksheet may declare (in its dimension) and hold at most this many rows; an XLSX import with "
+        "more is refused before a line is read.",
+    )
+    max_xlsx_columns: int = Field(
+        1000,
+        ge=10,
+        le=16384,
+        description="A worksheet may declare and hold at most this many columns.",
+    )
+    max_xlsx_shared_strings: int = Field(
+        1_000_000,
+        ge=1000,
+        le=100_000_000,
+        description="A workbook's shared string table may declare and hold at most this many strings (openpyxl keeps "
+        "them all in memory).",
+    )
+
     @field_validator("remind_end_date_days", "remind_notice_days", "remind_obligation_days")
     @classmethod
     def _days_in_range(cls, value: list[int]) -> list[int]:

@@ -17,13 +17,13 @@ from app.agreements.existing_schemas import (
     SignatureReportRead,
     UploadFingerprint,
 )
-from app.agreements.extraction import MAX_UPLOAD_BYTES
 from app.agreements.schemas import AgreementRead
 from app.api.deps import CurrentUser, DbSession, IdempotencyKey
 from app.api.idempotency import replay_or_run
 from app.api.problems import ProblemDocument
 from app.errors import NotFound
 from app.schemas import MAX_ID
+from app.uploads import document_upload_bytes
 from app.users.policy import Action, require
 
 router = APIRouter(tags=["agreements"])
@@ -78,7 +78,7 @@ def extract(
     digital signatures are checked offline. ``Idempotency-Key`` welcome.
     """
     existing.require_recorder(session, user, partnership_id)
-    content = file.file.read(MAX_UPLOAD_BYTES + 1)
+    content = file.file.read(document_upload_bytes() + 1)
     fingerprint = UploadFingerprint(
         file_name=file.filename or "", sha256=hashlib.sha256(content).hexdigest(), size=len(content)
     )

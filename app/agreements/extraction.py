@@ -14,10 +14,10 @@ import zipfile
 from dataclasses import dataclass
 
 from app.errors import FieldProblem, ValidationFailed, invalid
+from app.uploads import MB, UnsafeFile, check_docx, document_upload_bytes
 
 PDF_MEDIA_TYPE = "application/pdf"
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # as for hand-edited Word documents
 MAX_PAGES = 300
 MAX_TEXT_CHARACTERS = 400_000
 LITTLE_TEXT_PER_PAGE = 80  # below this pypdf probably missed the text; pdfminer reads layouts differently
@@ -50,11 +50,12 @@ def sniff(content: bytes) -> str:
     """The media type the bytes really are (PDF or DOCX), or ``UnsupportedFile``."""
     if not content:
         raise invalid(FILE_FIELD, "is empty")
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise invalid(FILE_FIELD, f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    if len(content) > document_upload_bytes():
+        raise invalid(FILE_FIELD, f"is larger than {document_upload_bytes() // MB} MB")
     if b"%PDF-" in content[:1024]:
         return PDF_MEDIA_TYPE
     if content.startswith(b"PK\x03\x04"):
+        _check_archive(content)
         try:
             with zipfile.ZipFile(io.BytesIO(content)) as archive:
                 names = set(archive.namelist())
@@ -141,10 +142,19 @@ def _docx_blocks(document) -> list[str]:  # type: ignore[no-untyped-def]
     return lines
 
 
+def _check_archive(content: bytes) -> None:
+    """Refuse a ZIP bomb, XML entities or broken XML before python-docx reads every part into memory."""
+    try:
+        check_docx(content)
+    except UnsafeFile as exc:
+        raise invalid(FILE_FIELD, str(exc)) from None
+
+
 def docx_text(content: bytes) -> ExtractedText:
     """The text of a Word document, paragraphs and table cells in order; 422 when it cannot be read."""
     import docx
 
+    _check_archive(content)
     try:
         document = docx.Document(io.BytesIO(content))
         lines = _docx_blocks(document)

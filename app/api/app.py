@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import __version__, web
 from app.agreements.routes import router as agreements_router
 from app.api import problems
+from app.api.gate import RequestGate
 from app.audit.routes import router as audit_router
 from app.config import Settings, get_settings
 from app.db import make_engine
@@ -83,6 +84,16 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     ):
         app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
     app.include_router(monitoring_router)  # /metrics and /readyz, beside /healthz
+    # Who sends a body, and how large it is, before anything reads it. Added first, so innermost: a body cut off
+    # here raises straight into the route's parsing (the pages' header middleware would wrap it in a task group).
+    app.add_middleware(
+        RequestGate,
+        settings=settings,
+        session_factory=session_factory,
+        is_page=web.is_page,
+        page_error=web.error_page,
+        sign_in=web.sign_in_first,
+    )
     web.install(app)
     app.state.http_metrics = HttpMetrics()
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.http_metrics)  # outermost: sees every request

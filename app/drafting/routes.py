@@ -21,6 +21,7 @@ from app.drafting.schemas import (
 )
 from app.partnerships.routes import PartnershipId, _require_edit
 from app.schemas import MAX_ID
+from app.uploads import document_upload_bytes
 from app.users.policy import Action, require
 
 router = APIRouter(tags=["drafting"])
@@ -126,7 +127,7 @@ def upload(
     """Store a hand-edited Word document as a new version (legal officers and admins)."""
     require(user, Action.MANAGE_TEMPLATES)
     _require_on_agreement(session, user, agreement_id, Action.ACT_ON_AGREEMENT)
-    content = file.file.read(service.MAX_UPLOAD_BYTES + 1)
+    content = file.file.read(document_upload_bytes() + 1)
     version = service.upload_docx(session, agreement_id, content, file.filename, user)
     response.headers["Location"] = f"/api/v1/agreements/{agreement_id}/versions/{version.number}"
     return DocumentVersionRead.model_validate(version)

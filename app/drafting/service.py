@@ -44,6 +44,7 @@ from app.organisations.models import Contact
 from app.partnerships.models import Partnership
 from app.partnerships.service import get_partnership
 from app.schemas import country_name
+from app.uploads import MB, UnsafeFile, check_docx, document_upload_bytes
 from app.users.models import User
 
 DEFAULT_TEMPLATE = {
@@ -54,7 +55,6 @@ DEFAULT_TEMPLATE = {
     AgreementKind.TERMINATION_NOTICE: "termination_notice",
 }
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 FACTS_TO_MATCH = ("effective_date", "end_date", "notice_period_days")
 
 
@@ -443,6 +443,10 @@ def docx_text(content: bytes) -> str:
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
+        check_docx(content)  # before python-docx reads every part into memory
+    except UnsafeFile as exc:
+        raise invalid("file", str(exc)) from None
+    try:
         document = docx.Document(io.BytesIO(content))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
         raise invalid("file", f"is not a readable Word (.docx) document ({type(exc).__name__})") from None
@@ -481,8 +485,8 @@ def upload_docx(
     """Store a hand-edited Word document as a new version: the file and its hash, and its text for redlines."""
     if not content:
         raise invalid("file", "is empty")
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise invalid("file", f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    if len(content) > document_upload_bytes():
+        raise invalid("file", f"is larger than {document_upload_bytes() // MB} MB")
     text = docx_text(content)
     name = (file_name or "hand-edited.docx")[:255]
     return agreements.add_version(session, agreement_id, text, actor, file=(content, DOCX_MEDIA_TYPE, name))

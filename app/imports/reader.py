@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from app.imports.headers import FIELDS, header_score, two_row_header
+from app.uploads import UnsafeFile, check_xlsx, xlsx_limits
 
 MAX_CELL_CHARS = 20_000
 SNIFF_BYTES = 64 * 1024
@@ -240,13 +240,25 @@ def open_csv(stream: IO[bytes], *, given: dict[str, str] | None = None) -> Table
 
 
 def open_xlsx(source: Path | IO[bytes], *, given: dict[str, str] | None = None) -> Table:
-    """Open the first worksheet of an XLSX workbook in read-only (streaming) mode; date cells stay dates."""
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+    """Open the first worksheet of an XLSX workbook in read-only (streaming) mode; date cells stay dates.
 
+    The archive is checked first (``app.uploads.check_xlsx``: its unpacked size, its XML, the rows, columns and
+    strings it declares), so openpyxl never opens a ZIP bomb nor trusts a lying dimension.
+    """
+    import openpyxl
+
+    limits = xlsx_limits()
+    try:
+        if isinstance(source, Path):
+            with source.open("rb") as stream:
+                check_xlsx(stream, limits)
+        else:
+            check_xlsx(source, limits)
+    except UnsafeFile as exc:
+        raise UnusableFile(str(exc)) from None
     try:
         workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except Exception as exc:  # a damaged workbook can fail anywhere inside openpyxl (zip, XML, its own checks)
         raise UnusableFile(f"the file is not a readable XLSX workbook ({exc.__class__.__name__})") from None
     sheet = workbook.worksheets[0] if workbook.worksheets else None
     if sheet is None:
@@ -255,7 +267,22 @@ def open_xlsx(source: Path | IO[bytes], *, given: dict[str, str] | None = None) 
 
     def rows() -> Iterator[Row]:
         # A title merged over A1:H1 comes as its value and Nones in read-only mode.
-        for number, raw in enumerate(sheet.iter_rows(values_only=True), start=1):
+        number = 0
+        raw_rows = sheet.iter_rows(values_only=True)
+        while True:
+            try:
+                raw = next(raw_rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # checked before, so only a file openpyxl reads differently gets here
+                reason = f"the worksheet cannot be read after row {number:,} ({type(exc).__name__})"
+                raise UnusableFile(reason) from None
+            number += 1
+            if number > limits.rows or len(raw) > limits.columns:  # type: ignore[operator]
+                raise UnusableFile(
+                    f"the worksheet has more than {limits.rows:,} rows or {limits.columns:,} columns; "
+                    "split it or raise the limits (AGREEMENTS_MAX_XLSX_ROWS, AGREEMENTS_MAX_XLSX_COLUMNS)"
+                )
             cells = [_cell("" if cell is None else cell) for cell in raw]
             if any(cell not in ("", None) for cell in cells):
                 yield number, cells

@@ -15,10 +15,10 @@ from app.imports import service
 from app.imports.reader import UnusableFile
 from app.imports.schemas import ImportResultRead, ImportRunDetail, ImportRunRead, ImportTotals, RowProblemRead
 from app.schemas import MAX_ID
+from app.uploads import MB, import_upload_bytes
 from app.users.policy import Action, require
 
 router = APIRouter(tags=["imports"])
-MAX_IMPORT_BYTES = 50 * 1024 * 1024
 ImportId = Annotated[int, Path(gt=0, le=MAX_ID)]
 
 
@@ -52,13 +52,14 @@ def import_inventory(
 ) -> ImportResultRead:
     """Import organisations and partnerships (admins and project managers); idempotent, committed per batch."""
     require(user, Action.CREATE_PARTNERSHIP)
+    most = import_upload_bytes()
     with tempfile.TemporaryFile() as copy:
         size = 0
-        while chunk := file.file.read(1024 * 1024):
+        while chunk := file.file.read(MB):
             size += len(chunk)
-            if size > MAX_IMPORT_BYTES:
+            if size > most:
                 raise ContentTooLarge(
-                    f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; "
+                    f"the file is larger than {most // MB} MB; "
                     "import it with 'agreements import FILE' or split it"
                 )
             copy.write(chunk)

@@ -98,8 +98,8 @@ def create_token(session: Session, user: User, name: str, expires_in_days: int |
     return token, secret
 
 
-def authenticate_token(session: Session, secret: str) -> User | None:
-    """The active user a valid, unexpired, unrevoked token belongs to; ``None`` otherwise."""
+def _live_token(session: Session, secret: str) -> ApiToken | None:
+    """The valid, unexpired, unrevoked token of an active user whose secret this is; ``None`` otherwise."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
@@ -108,6 +108,20 @@ def authenticate_token(session: Session, secret: str) -> User | None:
         return None
     if not token.user.is_active:
         return None
+    return token
+
+
+def is_live_token(session: Session, secret: str) -> bool:
+    """Whether ``secret`` would authenticate now; nothing is written (checked before a request body is read)."""
+    return _live_token(session, secret) is not None
+
+
+def authenticate_token(session: Session, secret: str) -> User | None:
+    """The active user a valid, unexpired, unrevoked token belongs to; ``None`` otherwise."""
+    token = _live_token(session, secret)
+    if token is None:
+        return None
+    now = clock.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         token.last_used_at = now  # coarse, so reads do not write on every request
     return token.user

@@ -59,6 +59,11 @@ def error_page(request: Request, status: int, detail: str, errors: list[dict[str
     return render(request, "error.html", {"status": status, "detail": detail, "errors": errors}, status_code=status)
 
 
+def sign_in_first(request: Request) -> Response:
+    """Where a form posted without a valid session goes, as ``SignInRequired`` sends it: to sign in."""
+    return redirect(request, sign_in_url("/dashboard"))
+
+
 def install(app: FastAPI) -> None:
     """Add the pages, their assets, their error handling and their security headers to ``app``."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -11,6 +11,7 @@ import pytest
 from app.agreements import extraction
 from app.agreements.proposals import KnownOrganisation, add_months, find_notice, propose
 from app.errors import ValidationFailed
+from app.uploads import document_upload_bytes
 from tests.agreements.signed_copies import (
     FRENCH_PARTNER,
     PARTNER,
@@ -149,5 +150,5 @@ def test_files_are_judged_by_their_bytes_not_their_names():
     damaged_docx = _refusal(b"PK\x03\x04" + b"\x00" * 200)
     assert damaged_docx.status == 422 and damaged_docx.problems[0].field == "file"
     assert _refusal(b"").problems[0].reason == "is empty"
-    too_big = _refusal(b"%PDF-" + b"0" * extraction.MAX_UPLOAD_BYTES)
+    too_big = _refusal(b"%PDF-" + b"0" * document_upload_bytes())
     assert too_big.status == 422 and "larger than 10 MB" in too_big.problems[0].reason

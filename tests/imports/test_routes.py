@@ -153,7 +153,7 @@ def test_unusable_files_are_a_422_naming_the_file(client, auth):
 
 
 def test_a_file_too_large_is_a_413(client, auth, monkeypatch):
-    monkeypatch.setattr(routes, "MAX_IMPORT_BYTES", 100)
+    monkeypatch.setattr(routes, "import_upload_bytes", lambda: 100)
     _, headers = auth(Role.ADMIN)
     content = b"name,country,kind\n" + b"Partner,KE,NGO\n" * 20
     assert_problem(_post(client, headers, content, "big.csv"), 413)

@@ -19,6 +19,7 @@ from app.drafting.templates_engine import TemplateError
 from app.errors import DomainError, NotFound, invalid
 from app.partnerships.service import may_on_partnership, require_on_partnership
 from app.schemas import MAX_ID
+from app.uploads import document_upload_bytes
 from app.users.models import Role, User
 from app.users.policy import Action, can, require
 from app.web.deps import CheckedForm, PageUser
@@ -296,7 +297,7 @@ def upload_version(
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise invalid("file", "choose a Word (.docx) document to upload")
-        content = upload.file.read(drafting.MAX_UPLOAD_BYTES + 1)
+        content = upload.file.read(document_upload_bytes() + 1)
         version = drafting.upload_docx(session, agreement_id, content, upload.filename, user)
     except DomainError as exc:
         errors = forms_in.worded(field_errors(exc))

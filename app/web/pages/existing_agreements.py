@@ -13,13 +13,13 @@ from starlette.datastructures import FormData, UploadFile
 
 from app.agreements import existing
 from app.agreements import service as agreements
-from app.agreements.extraction import MAX_UPLOAD_BYTES
 from app.api.deps import DbSession
 from app.config import get_settings
 from app.errors import DomainError, NotFound, invalid
 from app.partnerships.models import Partnership
 from app.partnerships.service import get_partnership
 from app.schemas import MAX_ID
+from app.uploads import MB, document_upload_bytes
 from app.users.models import User
 from app.users.policy import Action, can, require
 from app.web.deps import CheckedForm, PageUser
@@ -56,7 +56,7 @@ def _upload_page(
     request: Request, partnership: Partnership, errors: dict[str, Any] | None = None, status: int = 200
 ) -> Response:
     context = {"partnership": partnership, "errors": errors or {}, "accept": ACCEPT, "action": _base(partnership),
-               "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)}  # fmt: skip
+               "max_mb": document_upload_bytes() // MB}  # fmt: skip
     return render(request, "agreements/existing_upload.html", context, status_code=status)
 
 
@@ -80,7 +80,7 @@ def upload(
     try:
         if not isinstance(sent, UploadFile) or not sent.filename:
             raise invalid("file", "choose the signed copy to upload (PDF or Word .docx)")
-        content = sent.file.read(MAX_UPLOAD_BYTES + 1)
+        content = sent.file.read(document_upload_bytes() + 1)
         with session.begin_nested():
             review = existing.upload_signed_copy(session, partnership_id, content, sent.filename, user)
     except DomainError as exc:
