@@ -57,6 +57,16 @@ class PreconditionFailed(DomainError):
     title = "Precondition failed"
 
 
+class BadHeader(DomainError):
+    """A request header is not in the form the API accepts (too long, or not its syntax); ``field`` names it."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, header: str, reason: str) -> None:
+        super().__init__(f"{header}: {reason}", [FieldProblem(header, reason)])
+
+
 class Forbidden(DomainError):
     """The user's roles do not allow the action."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Path, Request, Response, UploadFile, status
 
@@ -19,6 +18,7 @@ from app.agreements.existing_schemas import (
 )
 from app.agreements.schemas import AgreementRead
 from app.api.deps import CurrentUser, DbSession, IdempotencyKey
+from app.api.downloads import file_response
 from app.api.idempotency import replay_or_run
 from app.api.problems import ProblemDocument
 from app.errors import NotFound
@@ -142,8 +142,10 @@ def original_file(
     version = agreements.get_version(session, agreement_id, number)
     if version.file_content is None:
         raise NotFound(f"version {number} of agreement {agreement_id} was not uploaded as a file")
-    name = version.file_name or f"agreement-{agreement_id}-v{number}"
-    plain = "".join(c for c in name if c.isascii() and c.isprintable() and c not in '"\\;') or "signed-copy"
-    disposition = f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
-    headers = {"Content-Disposition": disposition, "X-Content-SHA256": version.sha256}
-    return Response(version.file_content, media_type=version.media_type or "application/octet-stream", headers=headers)
+    return file_response(
+        version.file_content,
+        version.media_type or "application/octet-stream",
+        version.file_name,
+        fallback=f"agreement-{agreement_id}-v{number}",
+        headers={"X-Content-SHA256": version.sha256},
+    )

@@ -75,10 +75,17 @@ def _obligation_per_party(ctx: Context) -> list[str]:
 
 @guard("four_eyes")
 def _four_eyes(ctx: Context) -> list[str]:
-    submitter = ctx.entity.submitted_by_id
-    if ctx.actor is not None and submitter is not None and ctx.actor.id == submitter:
-        return ["you submitted this version; another legal officer must approve it (four eyes)"]
-    return []
+    """The approver is neither the author of the version under review nor the person who submitted it."""
+    agreement: Agreement = ctx.entity
+    if ctx.actor is None:
+        return []
+    reasons = []
+    version = agreement.latest_version
+    if version is not None and version.author_id == ctx.actor.id:
+        reasons.append(f"you wrote version {version.number}; another legal officer must approve it (four eyes)")
+    if agreement.submitted_by_id == ctx.actor.id:
+        reasons.append("you submitted this version; another legal officer must approve it (four eyes)")
+    return reasons
 
 
 @guard("approves_submitted_version")

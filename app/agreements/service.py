@@ -159,14 +159,22 @@ def ending_between(
 def awaiting_review(
     session: Session,
     *,
-    not_submitted_by: int | None = None,
+    reviewable_by: int | None = None,
     partnerships: Select[Any] | None = None,
     limit: int = 25,
 ) -> Slice:
-    """Agreements in review, oldest first: optionally not submitted by someone, or within some partnerships."""
+    """Agreements in review, oldest first: optionally those a person may approve (they neither submitted nor wrote
+    the version in review: four eyes), or within some partnerships."""
     stmt = select(Agreement).where(Agreement.status == "in_review")
-    if not_submitted_by is not None:
-        stmt = stmt.where((Agreement.submitted_by_id != not_submitted_by) | Agreement.submitted_by_id.is_(None))
+    if reviewable_by is not None:
+        written = select(DocumentVersion.id).where(
+            DocumentVersion.agreement_id == Agreement.id,
+            DocumentVersion.number == Agreement.submitted_version_number,
+            DocumentVersion.author_id == reviewable_by,
+        )
+        stmt = stmt.where(
+            (Agreement.submitted_by_id != reviewable_by) | Agreement.submitted_by_id.is_(None), ~written.exists()
+        )
     if partnerships is not None:
         stmt = stmt.where(Agreement.partnership_id.in_(partnerships))
     stmt = stmt.options(selectinload(Agreement.partnership)).order_by(Agreement.updated_at, Agreement.id)
@@ -177,7 +185,7 @@ def add_version(
     session: Session,
     agreement_id: int,
     body: str,
-    actor: User | None,
+    actor: User,
     *,
     language: str = "en",
     template_key: str | None = None,
@@ -188,7 +196,8 @@ def add_version(
 ) -> DocumentVersion:
     """Store a new immutable version of a draft agreement's text, with its SHA-256; nothing is overwritten.
 
-    ``file`` (content, media type, name) keeps an uploaded document; the hash is then the file's.
+    ``file`` (content, media type, name) keeps an uploaded document; the hash is then the file's. ``actor`` is
+    recorded as the version's author: the four-eyes guard keeps them from approving it.
     """
     agreement = get_for_update(session, Agreement, agreement_id, "agreement")
     _require_status(agreement, EDITABLE_STATUSES, "add a document version")
@@ -202,7 +211,7 @@ def add_version(
         variables=variables or {},
         missing_fields=list(missing_fields or []),
         sha256=hashlib.sha256(file[0] if file else body.encode("utf-8")).hexdigest(),
-        author_id=actor.id if actor else None,
+        author_id=actor.id,
         file_content=file[0] if file else None,
         media_type=file[1] if file else None,
         file_name=file[2] if file else None,

@@ -23,6 +23,7 @@ from app.monitoring.http import HttpMetrics, ObservabilityMiddleware
 from app.monitoring.routes import router as monitoring_router
 from app.obligations.routes import router as obligations_router
 from app.organisations.routes import router as organisations_router
+from app.partnerships import ownership
 from app.partnerships.routes import router as partnerships_router
 from app.quality.routes import router as quality_router
 from app.reminders.routes import router as reminders_router
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     """Build the application; tests pass their own session factory."""
     settings = settings or get_settings()
     load_all()  # a broken workflow file stops start-up with its file, line and name
+    ownership.get_policy()  # and so do broken ownership rules
     if session_factory is None:
         session_factory = sessionmaker(bind=make_engine(settings.database_url), expire_on_commit=False)
     app = FastAPI(

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 
 from app.audit.recorder import ACTOR as AUDIT_ACTOR
 from app.db import unit_of_work
-from app.errors import invalid
+from app.errors import BadHeader, FieldProblem, PreconditionFailed, invalid
 from app.monitoring.http import note_caller
 from app.users.models import User
 from app.users.service import authenticate_token
@@ -48,7 +48,12 @@ def _current_user(
 
 CurrentUser = Annotated[User, Depends(_current_user)]
 
-_ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
+MAX_IF_MATCH = 64
+"""Longer ``If-Match`` values are refused unread: no ETag of this API comes near it."""
+_OUR_ETAG = re.compile(r'^(?:W/)?"([1-9][0-9]{0,17})"$')
+"""An ETag this API sends: a record's version, at most 18 digits (so it fits a 64-bit integer)."""
+_ANY_ETAG = re.compile(r'^(?:W/)?"[\x21\x23-\x7e]*"$')
+"""Any single entity-tag (RFC 9110 §8.8.3), for telling a wrong ETag (412) from a malformed header (400)."""
 
 
 def etag(version: int) -> str:
@@ -61,14 +66,28 @@ def set_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
+def expected_version(if_match: str | None) -> int | None:
+    """The version named by an ``If-Match`` value (``None`` when absent or ``*``); 400 when it is not one ETag,
+    412 when it is an ETag this API never sends (it matches no version of anything)."""
+    if if_match is None:
+        return None
+    if len(if_match) > MAX_IF_MATCH:
+        raise BadHeader("If-Match", f'is longer than {MAX_IF_MATCH} characters; send the ETag of a response, e.g. "3"')
+    value = if_match.strip()
+    if value == "*":
+        return None
+    found = _OUR_ETAG.match(value)
+    if found is not None:
+        return int(found.group(1))
+    if _ANY_ETAG.match(value):
+        reason = 'is not an ETag of this record: send the ETag of its last response, e.g. "3"'
+        raise PreconditionFailed(f"If-Match: {reason}", [FieldProblem("If-Match", reason)])
+    raise BadHeader("If-Match", 'must be one ETag from a previous response, in quotes, e.g. "3"')
+
+
 def _expected_version(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
     """The version named by ``If-Match`` (``None`` when absent or ``*``)."""
-    if if_match is None or if_match.strip() == "*":
-        return None
-    found = _ETAG.match(if_match.strip())
-    if found is None:
-        raise invalid("If-Match", 'must be an ETag from a previous response, such as "3"')
-    return int(found.group(1))
+    return expected_version(if_match)
 
 
 ExpectedVersion = Annotated[int | None, Depends(_expected_version)]

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.headers import headers_for
 from app.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,9 @@ def problem(
     }
     if errors:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    # Also sent by the last-resort handler, which answers outside the middleware that adds these.
+    sent = {**headers_for(request.url.path, False, {}), **(headers or {})}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=sent)
 
 
 _problem = problem

@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile,
 from app.agreements.routes import AgreementId, _require_on_agreement
 from app.agreements.schemas import DocumentVersionRead
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
+from app.api.downloads import file_response
 from app.api.idempotency import replay_or_run
 from app.drafting import service
 from app.drafting.schemas import (
@@ -31,9 +32,9 @@ VersionNumber = Annotated[int, Path(gt=0, le=MAX_ID)]
 
 
 def _file(output: service.Output) -> Response:
-    disposition = "inline" if output.media_type.startswith("text/") else "attachment"
-    headers = {"Content-Disposition": f'{disposition}; filename="{output.file_name}"'}
-    return Response(output.content, media_type=output.media_type, headers=headers)
+    return file_response(
+        output.content, output.media_type, output.file_name, inline=output.media_type.startswith("text/")
+    )
 
 
 @router.get("/templates", response_model=list[TemplateRead])

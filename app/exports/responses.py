@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
+from app.api.downloads import download_headers
 from app.exports import service
 from app.exports.schemas import ExportFormat
 
@@ -28,7 +29,7 @@ def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
 
 def export_response(request: Request, session: Session, export: service.Export) -> StreamingResponse:
     """The export as a download: CSV streamed row by row, XLSX built first (then sent in pieces)."""
-    headers = {"Content-Disposition": export.content_disposition}
+    headers = download_headers(export.filename)
     if export.format is ExportFormat.CSV:
         body = service.stream_csv(request.app.state.session_factory, export)
         return StreamingResponse(body, media_type=export.media_type, headers=headers)

@@ -46,11 +46,6 @@ class Export:
         """The Content-Type of the file."""
         return MEDIA_TYPES[self.format]
 
-    @property
-    def content_disposition(self) -> str:
-        """The header that makes a browser save the file under its name."""
-        return f'attachment; filename="{self.filename}"'
-
 
 def table_for(entity: str) -> Table:
     """The exportable list called ``entity``, or ``NotFound`` naming the ones there are."""

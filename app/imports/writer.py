@@ -26,10 +26,11 @@ from app.imports.reader import BrokenLine
 from app.imports.rows import ParsedRow, Problem, parse_row
 from app.imports.summary import NOTE_LINE, TOTAL_LINE, ConflictLine, ImportOptions, ImportSummary, RowOutcome
 from app.organisations.models import AreaOfEngagement, Contact, Organisation
+from app.partnerships import ownership
 from app.partnerships import service as partnerships
 from app.partnerships.models import Partnership, PartnershipParty, PartyRole
 from app.partnerships.schemas import PartnershipCreate, PartyInput, ProjectInput
-from app.users.models import Role, User
+from app.users.models import User
 from app.workflow import engine
 
 PARTNERSHIP_FIELDS = {"partnership_ref", "partnership_title", "modality", "start_date", "end_date", "signed_date",
@@ -297,8 +298,8 @@ class BatchImporter:
             user = self.session.scalar(select(User).where(User.email == email))
             if user is None or not user.is_active:
                 self.owners[email] = f"no active user has the email {email}"
-            elif not user.has_role(Role.PROJECT_MANAGER, Role.ADMIN):
-                self.owners[email] = f"{email} is not a project manager"
+            elif not user.has_role(*ownership.get_policy().owner_roles):
+                self.owners[email] = f"{email} cannot own a partnership: an owner is {ownership.who_may_own()}"
             else:
                 self.owners[email] = user.id
         return self.owners[email]

@@ -86,7 +86,7 @@ def update_partnership(
 ) -> PartnershipRead:
     """Change a partnership; send ``If-Match`` to refuse the write if someone changed it meanwhile."""
     _require_edit(session, user, partnership_id)
-    partnership = service.update_partnership(session, partnership_id, body, expected_version)
+    partnership = service.update_partnership(session, partnership_id, body, expected_version, actor=user)
     set_etag(response, partnership.version)
     return PartnershipRead.model_validate(partnership)
 

@@ -18,6 +18,7 @@ from app.listing import PageParams, Slice, contains_text, order_by, paginate
 from app.obligations.models import Obligation, ObligationStatus
 from app.organisations.models import AreaOfEngagement, Contact, Organisation
 from app.organisations.service import check_version, resolve_areas
+from app.partnerships import ownership
 from app.partnerships.models import (
     Interaction,
     Partnership,
@@ -113,10 +114,6 @@ def _person_with_role(session: Session, user_id: int, field: str, roles: tuple[R
     return user
 
 
-def _owner(session: Session, user_id: int) -> User:
-    return _person_with_role(session, user_id, "owner_id", (Role.PROJECT_MANAGER, Role.ADMIN), "project manager")
-
-
 def _legal_officer(session: Session, user_id: int) -> User:
     return _person_with_role(session, user_id, "legal_officer_id", (Role.LEGAL_OFFICER,), "legal officer")
 
@@ -168,12 +165,10 @@ def _project(data: ProjectInput | None, existing: Project | None) -> Project | N
 
 
 def _co_owners(session: Session, user_ids: list[int], owner: User) -> list[User]:
-    """The project managers who share the partnership with its owner (the owner is not listed twice)."""
+    """The people who share the partnership with its owner, each able to own one (the owner is not listed twice)."""
     people = []
     for user_id in dict.fromkeys(user_ids):
-        person = _person_with_role(
-            session, user_id, "co_owner_ids", (Role.PROJECT_MANAGER, Role.ADMIN), "project manager"
-        )
+        person = ownership.eligible_owner(session, user_id, "co_owner_ids")
         if person.id != owner.id:
             people.append(person)
     return people
@@ -204,7 +199,7 @@ def create_partnerships(
     references = next_references(session, len(items)) if items else []
     partnerships = []
     for data, reference, external_ref in zip(items, references, refs, strict=True):
-        owner = _owner(session, data.owner_id or actor.id)
+        owner = ownership.eligible_owner(session, data.owner_id or actor.id)
         legal_officer = _legal_officer(session, data.legal_officer_id) if data.legal_officer_id else None
         partnerships.append(
             Partnership(
@@ -228,9 +223,15 @@ def create_partnerships(
 
 
 def update_partnership(
-    session: Session, partnership_id: int, data: PartnershipUpdate, expected_version: int | None = None
+    session: Session,
+    partnership_id: int,
+    data: PartnershipUpdate,
+    expected_version: int | None = None,
+    *,
+    actor: User,
 ) -> Partnership:
-    """Change the fields given in ``data`` (the stage changes only through the workflow)."""
+    """Change the fields given in ``data`` as ``actor`` (the stage changes only through the workflow; the owner only
+    as the declared ownership rules allow)."""
     partnership = get_partnership(session, partnership_id)
     check_version("partnership", partnership.version, expected_version)
     fields = data.model_fields_set
@@ -239,7 +240,11 @@ def update_partnership(
             raise invalid(required, "cannot be empty")
     # Look up and check everything before changing the partnership's own row: every flush of a changed row
     # bumps its version, so changing it first would cost one request several versions.
-    owner = _owner(session, data.owner_id) if "owner_id" in fields else None
+    owner = (
+        ownership.check_hand_over(session, partnership, data.owner_id, actor)
+        if "owner_id" in fields and data.owner_id is not None
+        else None
+    )
     legal_officer = _legal_officer(session, data.legal_officer_id) if data.legal_officer_id else None
     areas = resolve_areas(session, data.area_codes or []) if "area_codes" in fields else None
     co_owners = (
@@ -252,7 +257,7 @@ def update_partnership(
     if "objectives" in fields:
         partnership.objectives = data.objectives
     if owner is not None:
-        partnership.owner = owner
+        ownership.hand_over(session, partnership, owner, actor)
     if "legal_officer_id" in fields:
         partnership.legal_officer = legal_officer
     if "project" in fields:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.api.deps import CurrentUser, DbSession
+from app.api.downloads import file_response
 from app.reports.pdf import report_pdf
 from app.reports.schemas import PortfolioReport, ReportFilter
 from app.reports.service import portfolio
@@ -25,9 +26,7 @@ class ReportQuery(ReportFilter):
 
 def _pdf(report: PortfolioReport) -> Response:
     name = f"portfolio-report-{report.today.isoformat()}.pdf"
-    return Response(
-        report_pdf(report), media_type=PDF, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return file_response(report_pdf(report), PDF, name)
 
 
 @router.get(

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from app.api.headers import SecurityHeaders, headers_for
 from app.web.deps import CsrfRefused, SignInRequired, sign_in_url
 from app.web.pages import (
     agreements,
@@ -43,20 +44,29 @@ SECURITY_HEADERS = {
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
     ),
-    "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+"""The pages' own headers, beside ``nosniff`` and ``no-store`` (see :mod:`app.api.headers`)."""
+
+
+def is_page_path(path: str) -> bool:
+    """Whether ``path`` is a page's (HTML errors) rather than the API's, an asset's or a probe's."""
+    return not path.startswith(NOT_PAGES)
 
 
 def is_page(request: Request) -> bool:
     """Whether ``request`` is for a page (HTML errors) rather than the API (problem+json)."""
-    return not request.url.path.startswith(NOT_PAGES)
+    return is_page_path(request.url.path)
 
 
 def error_page(request: Request, status: int, detail: str, errors: list[dict[str, str]]) -> Response:
-    """An error as a page: what went wrong in words, with a way back."""
-    return render(request, "error.html", {"status": status, "detail": detail, "errors": errors}, status_code=status)
+    """An error as a page: what went wrong in words, with a way back (with the pages' headers: a 500 is answered
+    outside the middleware that adds them)."""
+    response = render(request, "error.html", {"status": status, "detail": detail, "errors": errors}, status_code=status)
+    for name, value in headers_for(request.url.path, True, SECURITY_HEADERS).items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def sign_in_first(request: Request) -> Response:
@@ -79,11 +89,4 @@ def install(app: FastAPI) -> None:
         detail = "This form expired or did not come from this site. Go back, reload the page and try again."
         return error_page(request, 403, detail, [])
 
-    @app.middleware("http")
-    async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        if is_page(request):
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders, is_page=is_page_path, page_headers=SECURITY_HEADERS)

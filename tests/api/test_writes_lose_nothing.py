@@ -203,7 +203,7 @@ CASES: dict[str, tuple[Any, ...]] = {
         lambda i: {"notes": "changed"},
         "admin",
         {"If-Match": "latest"},
-        422,
+        400,
         "If-Match",
     ),
     "organisation update: viewer": (

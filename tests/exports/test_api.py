@@ -177,7 +177,8 @@ def test_xlsx_dates_are_date_cells_and_formulas_stay_text(client, headers, portf
 def test_the_file_comes_as_an_attachment_named_after_the_list_and_the_day(client, headers, portfolio, file_format):
     response = _export(client, headers, "partnerships", format=file_format)
     today = clock.today(get_settings().zone).isoformat()
-    assert response.headers["content-disposition"] == f'attachment; filename="partnerships-{today}.{file_format}"'
+    name = f"partnerships-{today}.{file_format}"
+    assert response.headers["content-disposition"] == f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
 
 
 def test_an_empty_selection_is_a_header_only_file(client, headers, portfolio):

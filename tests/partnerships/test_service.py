@@ -199,6 +199,7 @@ def test_update_replaces_the_parties_keeping_rows_of_those_who_stay(session, man
                 PartyInput(organisation_id=c.id, role="co_partner"),
             ]
         ),
+        actor=manager,
     )
     session.commit()
     session.expire_all()
@@ -215,7 +216,10 @@ def test_update_refuses_parties_without_a_partner_and_changes_nothing(session, m
     created = partnership(session, manager, a)
     with pytest.raises(ValidationFailed) as caught:
         service.update_partnership(
-            session, created.id, PartnershipUpdate(parties=[PartyInput(organisation_id=b.id, role="observer")])
+            session,
+            created.id,
+            PartnershipUpdate(parties=[PartyInput(organisation_id=b.id, role="observer")]),
+            actor=manager,
         )
     assert _fields(caught.value) == ["parties"]
     session.rollback()
@@ -237,6 +241,7 @@ def test_one_update_is_one_version(session, manager, make_user):
             parties=[PartyInput(organisation_id=b.id, role="lead_partner")],
         ),
         expected_version=1,
+        actor=manager,
     )
     session.commit()
     assert updated.version == 2
@@ -258,10 +263,11 @@ def test_update_fields_project_and_people(session, manager, make_user):
             handles_personal_data=True,
             project={"name": "First name"},
         ),
+        actor=manager,
     )
     session.commit()
     project_id = created.project.id
-    service.update_partnership(session, created.id, PartnershipUpdate(project={"name": "Second name"}))
+    service.update_partnership(session, created.id, PartnershipUpdate(project={"name": "Second name"}), actor=manager)
     session.commit()
     session.expire_all()
     stored = session.get(Partnership, created.id)
@@ -279,23 +285,25 @@ def test_update_fields_project_and_people(session, manager, make_user):
 def test_update_cannot_empty_a_required_field(session, manager, field):
     created = partnership(session, manager, organisation(session))
     with pytest.raises(ValidationFailed) as caught:
-        service.update_partnership(session, created.id, PartnershipUpdate(**{field: None}))
+        service.update_partnership(session, created.id, PartnershipUpdate(**{field: None}), actor=manager)
     assert _fields(caught.value) == [field]
 
 
 def test_update_with_a_stale_version_is_refused(session, manager):
     created = partnership(session, manager, organisation(session))
-    service.update_partnership(session, created.id, PartnershipUpdate(title="Second"))
+    service.update_partnership(session, created.id, PartnershipUpdate(title="Second"), actor=manager)
     session.commit()
     with pytest.raises(PreconditionFailed):
-        service.update_partnership(session, created.id, PartnershipUpdate(title="Third"), expected_version=1)
+        service.update_partnership(
+            session, created.id, PartnershipUpdate(title="Third"), expected_version=1, actor=manager
+        )
 
 
 def test_unknown_partnership_is_not_found(session, manager):
     with pytest.raises(NotFound):
         service.get_partnership(session, 987_654)
     with pytest.raises(NotFound):
-        service.update_partnership(session, 987_654, PartnershipUpdate(title="x"))
+        service.update_partnership(session, 987_654, PartnershipUpdate(title="x"), actor=manager)
 
 
 def test_interactions_are_logged_oldest_first_and_keep_the_stage(session, manager):

@@ -100,6 +100,7 @@ def test_formalising_is_allowed_once_the_guards_are_satisfied(session, informal)
             area_codes=["migrant_health"],
             parties=[PartyInput(organisation_id=org.id, role="lead_partner", focal_point_id=contact.id)],
         ),
+        actor=manager,
     )
     options = {option.trigger: option for option in available(session, "partnership", created, manager)}
     assert options["start_formalising"].allowed, options["start_formalising"].reasons

@@ -12,6 +12,7 @@ from app.agreements import service
 from app.agreements.models import Agreement
 from app.agreements.rules import signing_parties
 from app.api.deps import DbSession
+from app.api.downloads import file_response
 from app.config import get_settings
 from app.drafting import service as drafting
 from app.drafting.redline import ComparisonTooLarge
@@ -363,8 +364,7 @@ def download_version(
     if format not in DOWNLOADS:
         raise invalid("format", "must be docx or pdf")
     output = drafting.render_version(session, agreement_id, number, format)
-    headers = {"Content-Disposition": f'attachment; filename="{output.file_name}"'}
-    return Response(output.content, media_type=output.media_type, headers=headers)
+    return file_response(output.content, output.media_type, output.file_name)
 
 
 @router.get("/agreements/{agreement_id}/compare", response_class=HTMLResponse)

@@ -47,7 +47,7 @@ def _about(session: Session, reminders: list[Reminder]) -> list[dict[str, Any]]:
 def _review(session: Session, user: User, mine: Any) -> tuple[str, str, Any]:
     """The heading, the empty state and the agreements in review that concern ``user``."""
     if user.has_role(Role.LEGAL_OFFICER, Role.ADMIN):
-        found = awaiting_review(session, not_submitted_by=user.id, limit=LIMIT)
+        found = awaiting_review(session, reviewable_by=user.id, limit=LIMIT)
         return "Drafts waiting for your review", "No draft is waiting for review.", found
     if user.has_role(Role.PROJECT_MANAGER):
         found = awaiting_review(session, partnerships=mine, limit=LIMIT)

@@ -5,7 +5,6 @@ confirm — for legal officers and admins, on formalising and formal partnership
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
@@ -14,6 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 from app.agreements import existing
 from app.agreements import service as agreements
 from app.api.deps import DbSession
+from app.api.downloads import file_response
 from app.config import get_settings
 from app.errors import DomainError, NotFound, invalid
 from app.partnerships.models import Partnership
@@ -190,11 +190,9 @@ def original(
     version = agreements.get_version(session, agreement_id, number)
     if version.file_content is None:
         raise NotFound(f"version {number} of agreement {agreement_id} was not uploaded as a file")
-    name = version.file_name or f"agreement-{agreement_id}-v{number}"
-    plain = "".join(c for c in name if c.isascii() and c.isprintable() and c not in '"\\;') or "signed-copy"
-    disposition = f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
-    return Response(
+    return file_response(
         version.file_content,
-        media_type=version.media_type or "application/octet-stream",
-        headers={"Content-Disposition": disposition},
+        version.media_type or "application/octet-stream",
+        version.file_name,
+        fallback=f"agreement-{agreement_id}-v{number}",
     )

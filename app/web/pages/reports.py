@@ -11,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from app.api.deps import DbSession
+from app.api.downloads import file_response
 from app.errors import DomainError
 from app.organisations.models import OrganisationKind
 from app.organisations.service import countries_in_use, list_areas, regions_in_use
@@ -91,5 +92,4 @@ def portfolio_pdf_page(request: Request, session: DbSession, user: PageUser) -> 
     given = {name: value.strip() for name in FILTERS if (value := request.query_params.get(name) or "").strip()}
     report = portfolio(session, filters=validate(ReportFilter, given))
     name = f"portfolio-report-{report.today.isoformat()}.pdf"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(report_pdf(report), media_type="application/pdf", headers=headers)
+    return file_response(report_pdf(report), "application/pdf", name)
