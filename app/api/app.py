@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import __version__, web
 from app.agreements.routes import router as agreements_router
 from app.api import problems
+from app.api.proxies import TrustedProxyMiddleware
 from app.audit.routes import router as audit_router
 from app.config import Settings, get_settings
 from app.db import make_engine
@@ -85,7 +86,9 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     app.include_router(monitoring_router)  # /metrics and /readyz, beside /healthz
     web.install(app)
     app.state.http_metrics = HttpMetrics()
-    app.add_middleware(ObservabilityMiddleware, metrics=app.state.http_metrics)  # outermost: sees every request
+    app.add_middleware(ObservabilityMiddleware, metrics=app.state.http_metrics)  # sees every request
+    # Outermost, so that logs, metrics and routes all see the client's real address and scheme.
+    app.add_middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxies)
     _document_problems(app)
     return app
 
