@@ -132,10 +132,58 @@ class Settings(BaseSettings):
         description="A secret that Prometheus sends as 'Authorization: Bearer <token>' to read /metrics "
         "(an administrator's API token works too); unset, only administrators can read it.",
     )
-    forwarded_allow_ips: str = Field(
-        "127.0.0.1",
-        description="Comma-separated addresses of the reverse proxies whose X-Forwarded-Proto and X-Forwarded-For "
-        "'agreements serve' trusts ('*' for any), so the session cookie is Secure behind HTTPS.",
+    trusted_proxies: list[str] = Field(
+        [],
+        description="Addresses or CIDR networks of the reverse proxies, as a JSON list such as "
+        '\'["127.0.0.1", "10.0.0.0/8"]\', whose X-Forwarded-For and X-Forwarded-Proto are believed; from '
+        "any other peer they are ignored and the peer's own address is the client's (sign-in throttling) and its "
+        "scheme the request's (Secure cookie).",
+    )
+
+    sign_in_free_failures: int = Field(
+        5,
+        ge=1,
+        le=100,
+        description="Failed sign-ins allowed for one account (and for one account from one address) before each "
+        "further attempt must wait, 1 s then doubling.",
+    )
+    sign_in_free_failures_per_client: int = Field(
+        20,
+        ge=1,
+        le=1000,
+        description="Failed sign-ins allowed from one client address, whatever the accounts (an IPv6 client counts "
+        "by its /64), before each further attempt from it must wait, 1 s then doubling.",
+    )
+    sign_in_max_delay_seconds: int = Field(
+        300,
+        ge=1,
+        le=3600,
+        description="The longest wait imposed on a client address, or on an account from one address, after "
+        "failed sign-ins.",
+    )
+    sign_in_account_max_delay_seconds: int = Field(
+        60,
+        ge=1,
+        le=3600,
+        description="The longest wait imposed on an account as a whole (failures from every address): low, so "
+        "that nobody can lock a user out; an address the user signed in from lately is not held by it.",
+    )
+    sign_in_alert_failures: int = Field(
+        50,
+        ge=1,
+        le=1_000_000,
+        description="Failed sign-ins across all accounts within the alert window that make the administrators "
+        "receive an e-mail (once per window).",
+    )
+    sign_in_alert_account_failures: int = Field(
+        20,
+        ge=1,
+        le=1_000_000,
+        description="Failed sign-ins for one account within the alert window that make the administrators "
+        "receive an e-mail (once per account and window).",
+    )
+    sign_in_alert_window_minutes: int = Field(
+        10, ge=1, le=1440, description="The window over which failed sign-ins are counted for the alerts."
     )
 
     max_request_mb: int = Field(
@@ -223,6 +271,16 @@ class Settings(BaseSettings):
             return [validate_email(item, check_deliverability=False).normalized for item in value]
         except EmailNotValidError as exc:
             raise ValueError(str(exc)) from None
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        from ipaddress import ip_network
+
+        try:
+            return [str(ip_network(item.strip(), strict=False)) for item in value]
+        except ValueError as exc:
+            raise ValueError(f"{exc}; give addresses or CIDR networks such as 10.0.0.0/8") from None
 
     @field_validator("database_url")
     @classmethod

@@ -21,7 +21,7 @@ from app.partnerships.models import (
     UndertakingForm,
 )
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
-from app.users.models import ApiToken, LoginAttempt, Role, User, UserRole
+from app.users.models import ApiToken, Role, SignInThrottle, User, UserRole
 from app.workflow.models import TransitionEvent
 
 __all__ = [
@@ -38,7 +38,6 @@ __all__ = [
     "ImportRun",
     "Interaction",
     "InteractionKind",
-    "LoginAttempt",
     "Obligation",
     "ObligationStatus",
     "Organisation",
@@ -53,6 +52,7 @@ __all__ = [
     "ReminderKind",
     "ReminderStatus",
     "Role",
+    "SignInThrottle",
     "Signature",
     "TransitionEvent",
     "Undertaking",

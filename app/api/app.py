@@ -13,6 +13,7 @@ from app import __version__, web
 from app.agreements.routes import router as agreements_router
 from app.api import problems
 from app.api.gate import RequestGate
+from app.api.proxies import TrustedProxyMiddleware
 from app.audit.routes import router as audit_router
 from app.config import Settings, get_settings
 from app.db import make_engine
@@ -98,7 +99,9 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     )
     web.install(app)
     app.state.http_metrics = HttpMetrics()
-    app.add_middleware(ObservabilityMiddleware, metrics=app.state.http_metrics)  # outermost: sees every request
+    app.add_middleware(ObservabilityMiddleware, metrics=app.state.http_metrics)  # sees every request
+    # Outermost, so that logs, metrics and routes all see the client's real address and scheme.
+    app.add_middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxies)
     _document_problems(app)
     return app
 

@@ -136,11 +136,11 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
-    """What ``agreements serve`` passes to uvicorn: our logging (no second access log), trusted proxies."""
+    """What ``agreements serve`` passes to uvicorn: our logging (no second access log), no proxy headers of its own."""
     return {
         "log_level": settings.log_level.lower(),
         "log_config": None,  # keep the handler configure_logging installed
         "access_log": False,  # the middleware writes the access line, with the request id and the user
-        "proxy_headers": True,
-        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        # The application reads forwarded headers itself, from AGREEMENTS_TRUSTED_PROXIES only (app.api.proxies).
+        "proxy_headers": False,
     }

@@ -34,8 +34,9 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from app import clock
 from app.config import Settings, get_settings
 from app.db import get_sessionmaker, unit_of_work
+from app.reminders.alerts import build_sign_in_alert
 from app.reminders.email import ReminderContext, build_message, load_context, message_id_for
-from app.reminders.models import Reminder, ReminderStatus
+from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 
 log = logging.getLogger(__name__)
 
@@ -344,6 +345,9 @@ def _build(
     with unit_of_work(factory, write=False) as session:
         for reminder in session.scalars(select(Reminder).where(Reminder.id.in_(ids))):
             try:
+                if reminder.kind == ReminderKind.SIGN_IN_ALERT:
+                    built[reminder.id] = build_sign_in_alert(session, reminder, settings, at)
+                    continue
                 key = (reminder.subject_type, reminder.subject_id)
                 if key not in contexts:
                     contexts[key] = load_context(session, reminder, settings)

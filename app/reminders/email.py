@@ -46,6 +46,8 @@ def load_context(session: Session, reminder: Reminder, settings: Settings | None
     """Read the agreement or obligation behind ``reminder``, or raise ``SubjectMissing``."""
     settings = settings or get_settings()
     obligation = None
+    if reminder.subject_type not in {"agreement", "obligation"}:
+        raise SubjectMissing(f"a {reminder.kind.value} reminder is about no agreement nor obligation")
     if reminder.subject_type == "obligation":
         obligation = session.get(Obligation, reminder.subject_id)
         agreement = obligation.agreement if obligation is not None else None
@@ -132,6 +134,11 @@ def _environment(autoescape: bool) -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def render_template(name: str, values: dict[str, object], *, html: bool) -> str:
+    """Render ``templates/emails/<name>`` (HTML-escaped when ``html``) with undefined values refused."""
+    return _environment(html).get_template(name).render(values)
 
 
 def render_bodies(reminder: Reminder, context: ReminderContext, today: date, settings: Settings) -> tuple[str, str]:

@@ -29,6 +29,7 @@ class ReminderKind(enum.StrEnum):
     NOTICE_DEADLINE = "notice_deadline"
     OBLIGATION_DUE = "obligation_due"
     OBLIGATION_OVERDUE = "obligation_overdue"
+    SIGN_IN_ALERT = "sign_in_alert"  # to the administrators: a burst of failed sign-ins (app.reminders.alerts)
 
 
 class Reminder(Base):

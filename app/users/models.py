@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, str_enum, utcnow
@@ -81,14 +81,18 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(back_populates="tokens", lazy="joined")
 
 
-class LoginAttempt(Base):
-    """A password sign-in attempt, kept to slow down guessing (rate limit by email and by address)."""
+class SignInThrottle(Base):
+    """Failed sign-ins counted under one key: an account, a client address, an account from an address, a burst.
 
-    __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_email_at", "email", "attempted_at"),)
+    Keys never hold what was typed in the e-mail field (it may be a password typed in the wrong box), only a
+    salted digest of it. A row whose failures are forgotten and that remembers no recent success is pruned.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
-    client_address: Mapped[str] = mapped_column(String(64), index=True)
-    succeeded: Mapped[bool]
-    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    blocked_until: Mapped[datetime | None]
+    last_failure_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -9,12 +9,14 @@ from fastapi.responses import JSONResponse
 
 from app.api import problems
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
+from app.api.proxies import client_address
 from app.errors import Forbidden
 from app.schemas import MAX_ID
 from app.users import service
 from app.users.models import Role
 from app.users.policy import Action, require
 from app.users.schemas import SignIn, TokenCreate, TokenCreated, TokenRead, UserCreate, UserRead, UserUpdate
+from app.users.sign_in import sign_in as sign_in_with_password
 
 router = APIRouter(tags=["users"])
 UserId = Annotated[int, Path(gt=0, le=MAX_ID, description="User id")]
@@ -85,12 +87,15 @@ def revoke_token(session: DbSession, user: CurrentUser, token_id: TokenId) -> To
 
 
 @router.post("/auth/token", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
-def sign_in(session: DbSession, request: Request, body: SignIn) -> TokenCreated | JSONResponse:
-    """Exchange an email and password for a token valid twelve hours; failures are counted and rate-limited."""
-    address = request.client.host if request.client else "unknown"
-    issued = service.sign_in(session, body.email, body.password, address)
+def sign_in(request: Request, body: SignIn) -> TokenCreated | JSONResponse:
+    """Exchange an email and password for a token valid twelve hours; failures are slowed down, never locked out.
+
+    Every failure is the same 401, whatever the reason; while attempts must wait, 429 with ``Retry-After``.
+    """
+    # No request transaction: sign-in commits the attempt's count before checking the password (see sign_in).
+    state, address = request.app.state, client_address(request)
+    issued = sign_in_with_password(state.session_factory, body.email, body.password, address, state.settings)
     if issued is None:
-        # Answer without raising, so that the failed attempt is committed and counts towards the limit.
         return problems.problem(request, 401, "the email or the password is wrong")
     token, secret = issued
     return TokenCreated(token=TokenRead.model_validate(token), secret=secret)

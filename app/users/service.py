@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -13,9 +14,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from app import clock
-from app.errors import Conflict, DomainError, NotFound, invalid
+from app.errors import Conflict, NotFound, invalid
 from app.organisations.service import check_version
-from app.users.models import ApiToken, LoginAttempt, Role, User, UserRole
+from app.users.models import ApiToken, Role, User, UserRole
 from app.users.schemas import UserCreate
 
 TOKEN_PREFIX = "agr_"
@@ -43,9 +44,14 @@ def create_user(session: Session, data: UserCreate) -> User:
     return user
 
 
+def find_user_by_email(session: Session, email: str) -> User | None:
+    """The user with this email (whatever its case and surrounding spaces), or ``None``."""
+    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
 def get_user_by_email(session: Session, email: str) -> User:
     """The user with this email, or ``NotFound``."""
-    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    user = find_user_by_email(session, email)
     if user is None:
         raise NotFound(f"no user with email {email}")
     return user
@@ -66,14 +72,37 @@ def set_active(session: Session, user: User, active: bool) -> User:
     return user
 
 
-def verify_password(user: User, password: str) -> bool:
-    """Whether ``password`` is the user's password."""
-    if not user.password_hash:
-        return False
+@cache
+def _dummy_hash() -> str:
+    """An Argon2id hash of a random secret, made like real ones: what a missing password is checked against."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash``; one Argon2 check always, so no hash takes the same time."""
     try:
-        return _hasher.verify(user.password_hash, password)
+        matched = _hasher.verify(password_hash or _dummy_hash(), password)
+    except Exception:  # argon2 raises on a mismatch and on a malformed hash alike
+        matched = False
+    return matched and password_hash is not None
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a stored hash was made with other parameters than today's (so is rehashed at the next sign-in)."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
     except Exception:
         return False
+
+
+def set_password_hash(user: User, password: str) -> None:
+    """Store a fresh hash of ``password`` for ``user``; flush is the caller's."""
+    user.password_hash = _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    """Whether ``password`` is the user's password."""
+    return password_matches(user.password_hash, password)
 
 
 def create_token(session: Session, user: User, name: str, expires_in_days: int | None = 90) -> tuple[ApiToken, str]:
@@ -146,60 +175,11 @@ def revoke_token(session: Session, token_id: int) -> ApiToken:
     return token
 
 
-LOGIN_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_EMAIL = 5
-MAX_FAILURES_PER_ADDRESS = 20
 LOGIN_TOKEN_HOURS = 12
 
 
-class TooManyAttempts(DomainError):
-    """Too many failed sign-ins lately; ``retry_after`` says how many seconds to wait."""
-
-    status = 429
-    title = "Too many attempts"
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed sign-ins; try again in {retry_after // 60 + 1} minute(s)")
-        self.retry_after = retry_after
-
-
-def _recent_failures(session: Session, column: Any, value: str, since: datetime) -> list[datetime]:
-    stmt = select(LoginAttempt.attempted_at).where(
-        column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since
-    )
-    return sorted(session.scalars(stmt))
-
-
-def check_login_allowed(session: Session, email: str, address: str) -> None:
-    """Refuse a sign-in while an email or an address has too many recent failures (``TooManyAttempts``)."""
-    now = clock.now()
-    since = now - LOGIN_WINDOW
-    for column, value, limit in (
-        (LoginAttempt.email, email.strip().lower(), MAX_FAILURES_PER_EMAIL),
-        (LoginAttempt.client_address, address, MAX_FAILURES_PER_ADDRESS),
-    ):
-        failures = _recent_failures(session, column, value, since)
-        if len(failures) >= limit:
-            wait = failures[-limit] + LOGIN_WINDOW - now
-            raise TooManyAttempts(max(1, int(wait.total_seconds())))
-
-
-def sign_in(session: Session, email: str, password: str, address: str) -> tuple[ApiToken, str] | None:
-    """Check a password and issue a short-lived token; the attempt is recorded either way (flush only).
-
-    Returns ``None`` for a wrong email or password, without saying which.
-    """
-    check_login_allowed(session, email, address)
-    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    ok = user is not None and user.is_active and verify_password(user, password)
-    session.add(LoginAttempt(email=email.strip().lower()[:254], client_address=address[:64], succeeded=ok))
-    session.flush()
-    if not ok:
-        return None
-    return _session_token(session, user)
-
-
-def _session_token(session: Session, user: User) -> tuple[ApiToken, str]:
+def issue_session_token(session: Session, user: User) -> tuple[ApiToken, str]:
+    """A token for a browser or script that signed in with a password, valid ``LOGIN_TOKEN_HOURS``; flush only."""
     token, secret = create_token(session, user, "sign-in", 1)
     token.expires_at = clock.now() + timedelta(hours=LOGIN_TOKEN_HOURS)
     session.flush()

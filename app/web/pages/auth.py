@@ -6,7 +6,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import DbSession
-from app.users.service import TooManyAttempts, sign_in, sign_out
+from app.api.proxies import client_address
+from app.users.service import sign_out
+from app.users.sign_in import TooManyAttempts, in_words, sign_in
 from app.web.deps import CheckedForm, PageUser
 from app.web.rendering import redirect, render
 from app.web.security import (
@@ -44,7 +46,6 @@ def sign_in_page(request: Request, next: str = "/dashboard") -> Response:
 @router.post("/sign-in", response_class=HTMLResponse)
 def sign_in_submit(
     request: Request,
-    session: DbSession,
     email: str = Form(""),
     password: str = Form(""),
     csrf_token: str = Form(""),
@@ -60,11 +61,17 @@ def sign_in_submit(
         errors["password"] = "Enter your password."
     if errors:
         return _form(request, next, email, errors, 422)
-    address = request.client.host if request.client else "unknown"
+    factory, settings = request.app.state.session_factory, request.app.state.settings
     try:
-        issued = sign_in(session, email, password, address)
+        issued = sign_in(factory, email, password, client_address(request), settings)
     except TooManyAttempts as exc:
-        return _form(request, next, email, {"": str(exc.detail).capitalize() + "."}, 429)
+        message = (
+            f"Too many failed sign-ins. For your security, wait {in_words(exc.retry_after)} before trying again; "
+            "no account is locked."
+        )
+        response = _form(request, next, email, {"": message}, 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if issued is None:
         return _form(request, next, email, {"": "The email or password is not right."}, 401)
     _, secret = issued
