@@ -48,7 +48,10 @@ def _current_user(
 
 CurrentUser = Annotated[User, Depends(_current_user)]
 
-_ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
+_ETAG = re.compile(r'^(?:W/)?"([0-9]{1,18})"$')
+IF_MATCH_PATTERN = r'^(\*|(W/)?"[0-9]{1,18}")$'
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]([ -~]{0,198}[!-~])?$"
+"""1 to 200 printable ASCII characters, not starting or ending with a space (e.g. a UUID)."""
 
 
 def etag(version: int) -> str:
@@ -61,7 +64,16 @@ def set_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
-def _expected_version(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+def _expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The ETag of the version the change is based on (e.g. "3"); 412 when it is no longer current',
+            json_schema_extra={"pattern": IF_MATCH_PATTERN},
+        ),
+    ] = None,
+) -> int | None:
     """The version named by ``If-Match`` (``None`` when absent or ``*``)."""
     if if_match is None or if_match.strip() == "*":
         return None
@@ -79,7 +91,11 @@ def _idempotency_key(
         str | None,
         Header(
             alias="Idempotency-Key",
-            description="A unique value per intended write (e.g. a UUID): a retry with it is not done twice",
+            description=(
+                "A unique value per intended write (e.g. a UUID): a retry with it is not done twice; the same key "
+                "with a different request is refused with 422"
+            ),
+            json_schema_extra={"pattern": IDEMPOTENCY_KEY_PATTERN},
         ),
     ] = None,
 ) -> str | None:

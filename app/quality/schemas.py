@@ -8,9 +8,10 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.listing import MAX_PAGE, MAX_PAGE_SIZE
-from app.quality.rules import Entity
+from app.quality.rules import Entity, check_names
 
 Sort = Literal["impact", "score", "name"]
+CheckName = Literal[tuple(check_names())]  # type: ignore[valid-type]
 CheckStatus = Literal["passed", "failed", "not_applicable"]
 
 
@@ -18,7 +19,7 @@ class RecordsQuery(BaseModel):
     """Which records to fix to list, in which order, and which page."""
 
     entity: Entity | None = Field(None, description="organisation or partnership; both when absent")
-    check: str | None = Field(None, max_length=60, description="Only records failing this check (see the summary)")
+    check: CheckName | None = Field(None, description="Only records failing this check of the entity (see the summary)")
     sort: Sort = Field("impact", description="impact (largest first), score (lowest first) or name")
     page: int = Field(1, ge=1, le=MAX_PAGE, description="1-based page number")
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
