@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from app.listing import MAX_PAGE, MAX_PAGE_SIZE
 from app.quality.rules import Entity, check_names
 
 Sort = Literal["impact", "score", "name"]
-CheckName = Literal[tuple(check_names())]  # type: ignore[valid-type]
+CheckName = Annotated[str, Field(max_length=60), WithJsonSchema({"type": "string", "enum": check_names()})]
+"""A check's name: listed in the schema; the service refuses an unknown one (or one of the other entity) by name."""
 CheckStatus = Literal["passed", "failed", "not_applicable"]
 
 

@@ -5,7 +5,8 @@ valid ones and invalid ones, against a migrated database of this module's own th
 portfolio, so that ids 1..EXISTING_IDS and known names (workflows, templates, triggers) reach existing rows:
 
 - ``test_fuzz``: every operation as an administrator, with every check that applies (``fuzzing.CHECKS``);
-- ``test_fuzz_as_viewer``: every operation as a viewer, who reads and never changes anything;
+- ``test_fuzz_as_viewer``: every operation as a viewer, who reads and never changes anything, and
+  ``test_fuzz_as_project_manager``: every operation as a project manager, who never administers;
 - ``test_stateful``: scenarios that follow the schema's links (create → read, change, transitions), checking
   also that what was created can be read (``ensure_resource_availability``) and what was removed cannot
   (``use_after_free``).
@@ -50,8 +51,9 @@ from tests.api import fuzzing
 from tests.api.fuzzing import CHECKS, CONFIG, MAX_EXAMPLES, SEED, assert_problem_document
 from tests.support import scratch_database
 
-VIEWER_EXAMPLES = 4
-"""A viewer's requests per operation: enough to see every write refused and every read answered."""
+ROLE_EXAMPLES = 4
+"""Requests per operation for a viewer and a project manager: enough to see refusals and answers conform."""
+ROLE_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 STATEFUL_SCENARIOS = 40
 """Scenarios per family (each of up to ``max-steps`` calls)."""
 STATEFUL_FAMILIES = {
@@ -61,6 +63,8 @@ STATEFUL_FAMILIES = {
 }
 SELF_SERVICE = ("/api/v1/me", "/api/v1/auth/")
 """What a viewer may change: their own tokens, and signing in."""
+ADMINISTRATION = ("/api/v1/users", "/api/v1/audit", "/api/v1/templates/{key}/{language}")
+"""What only administrators (and, for templates, legal officers) reach."""
 VERBOSE = os.environ.get("AGREEMENTS_FUZZ_VERBOSE") == "1"
 
 STATS: dict[str, Counter[int]] = defaultdict(Counter)
@@ -177,21 +181,31 @@ def test_fuzz(case: schemathesis.Case, caller: Callable[[Role, str], dict[str, s
         assert_problem_document(response)
 
 
-@schema.parametrize()
-@hypothesis.settings(max_examples=VIEWER_EXAMPLES)
-def test_fuzz_as_viewer(case: schemathesis.Case, caller: Callable[[Role, str], dict[str, str]]) -> None:
-    headers = caller(Role.VIEWER, case.operation.label)
+def _call_as(role: Role, case: schemathesis.Case, caller: Callable[[Role, str], dict[str, str]]) -> int:
+    """Call as a user with ``role``; the answer must conform (a 403 is a documented problem document)."""
+    headers = caller(role, case.operation.label)
     response = case.call(headers=headers)
-    _note(f"{case.operation.label} (viewer)", case, response)
-    case.validate_response(
-        response,
-        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
-        headers=headers,
-    )
-    if case.method != "GET" and not case.path.startswith(SELF_SERVICE):
-        assert response.status_code >= 400, f"a viewer changed something: {case.method} {case.formatted_path}"
+    _note(f"{case.operation.label} ({role.value})", case, response)
+    case.validate_response(response, checks=ROLE_CHECKS, headers=headers)
     if response.status_code >= 400:
         assert_problem_document(response)
+    return response.status_code
+
+
+@schema.parametrize()
+@hypothesis.settings(max_examples=ROLE_EXAMPLES)
+def test_fuzz_as_viewer(case: schemathesis.Case, caller: Callable[[Role, str], dict[str, str]]) -> None:
+    status = _call_as(Role.VIEWER, case, caller)
+    if case.method != "GET" and not case.path.startswith(SELF_SERVICE):
+        assert status >= 400, f"a viewer changed something: {case.method} {case.formatted_path}"
+
+
+@schema.parametrize()
+@hypothesis.settings(max_examples=ROLE_EXAMPLES)
+def test_fuzz_as_project_manager(case: schemathesis.Case, caller: Callable[[Role, str], dict[str, str]]) -> None:
+    status = _call_as(Role.PROJECT_MANAGER, case, caller)
+    if case.path.startswith(ADMINISTRATION):
+        assert status >= 400, f"a project manager administered: {case.method} {case.formatted_path}"
 
 
 @pytest.mark.parametrize("family", sorted(STATEFUL_FAMILIES))
