@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select, func, or_, select
@@ -17,12 +18,28 @@ MAX_PAGE_SIZE = 200
 MAX_PAGE = 1_000_000  # keeps the row offset within what every database accepts
 
 
-class PageParams(BaseModel):
-    """Which slice of a list to return and in which order."""
+SORT_DESCRIPTION = "A field name, prefixed with '-' for descending order"
+
+
+def sort_keys(columns: Iterable[str]) -> Any:
+    """The values ``sort`` takes on a list sortable by ``columns`` (each name, and each with '-' for descending).
+
+    Each list's query declares ``sort`` with these, so the schema lists them as an enum and anything else is a 422.
+    """
+    return Literal[tuple(key for name in sorted(columns) for key in (name, f"-{name}"))]
+
+
+class Paging(BaseModel):
+    """Which slice of a list to return."""
 
     page: int = Field(1, ge=1, le=MAX_PAGE, description="1-based page number")
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
-    sort: str | None = Field(None, description="A field name, prefixed with '-' for descending order")
+
+
+class PageParams(Paging):
+    """Which slice of a list to return and in which order (a list's query narrows ``sort`` to its own keys)."""
+
+    sort: str | None = Field(None, description=SORT_DESCRIPTION)
 
 
 class Page(BaseModel, Generic[T]):
@@ -56,7 +73,7 @@ def order_by(stmt: Select[Any], sort: str | None, columns: dict[str, Any], defau
     return stmt.order_by(column.desc() if descending else column.asc(), *default)
 
 
-def paginate(session: Session, stmt: Select[Any], params: PageParams) -> Slice:
+def paginate(session: Session, stmt: Select[Any], params: Paging) -> Slice:
     """Run ``stmt`` for one page and count all matching rows."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = session.scalars(stmt.limit(params.page_size).offset((params.page - 1) * params.page_size))

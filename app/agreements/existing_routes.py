@@ -91,7 +91,8 @@ def extract(
     return replay_or_run(session, user, idempotency_key, request, fingerprint, run)
 
 
-@router.get("/partnerships/{partnership_id}/existing-agreements/{upload_id}", response_model=ExistingUploadRead)
+# ``:int``: .../existing-agreements/extract (POST) is not also the review of an upload called "extract".
+@router.get("/partnerships/{partnership_id}/existing-agreements/{upload_id:int}", response_model=ExistingUploadRead)
 def review(session: DbSession, user: CurrentUser, partnership_id: PartnershipId, upload_id: UploadId) -> Any:
     """An uploaded signed copy and its proposals again (legal officers and admins)."""
     existing.require_recorder(session, user, partnership_id)

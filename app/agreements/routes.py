@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
+from pydantic import Field
 
 from app.agreements import service
 from app.agreements.existing_routes import router as existing_router
@@ -22,7 +23,7 @@ from app.agreements.schemas import (
 )
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.idempotency import replay_or_run
-from app.listing import Page, PageParams
+from app.listing import SORT_DESCRIPTION, Page, PageParams
 from app.partnerships.service import require_on_partnership
 from app.schemas import MAX_ID
 from app.users.policy import Action, require
@@ -35,6 +36,8 @@ Trigger = Annotated[str, Path(pattern=r"^[a-z_]{1,60}$", description="A trigger 
 
 class AgreementQuery(AgreementFilter, PageParams):
     """Filters, paging and sorting for the agreement list."""
+
+    sort: service.SortKey | None = Field(None, description=SORT_DESCRIPTION)
 
 
 def _require(session: DbSession, user: CurrentUser, partnership_id: int, action: Action) -> None:
@@ -127,7 +130,8 @@ def add_version(
     return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
-@router.get("/agreements/{agreement_id}/versions/{number}", response_model=DocumentVersionRead)
+# ``:int`` so that .../versions/upload and .../versions/generate (POST) are not also a GET of a version "upload".
+@router.get("/agreements/{agreement_id}/versions/{number:int}", response_model=DocumentVersionRead)
 def get_version(
     session: DbSession,
     user: CurrentUser,

@@ -9,7 +9,7 @@ from pydantic import EmailStr, Field, ValidationInfo, field_validator, model_val
 
 from app.agreements.models import AgreementKind
 from app.obligations.models import ObligationStatus, Recurrence
-from app.schemas import Id, InputModel, LongText, Name, OutputModel
+from app.schemas import Id, InputModel, LongText, Name, OutputModel, QueryModel, omittable, vocabulary
 
 MAX_NOTICE_DAYS = 3650
 MAX_BODY_CHARACTERS = 500_000
@@ -54,20 +54,20 @@ class AgreementCreate(InputModel):
 class AgreementUpdate(InputModel):
     """Changes to a draft agreement; fields left out keep their value."""
 
-    title: Name | None = None
+    title: Name = omittable()
     effective_date: date | None = None
     end_date: date | None = None
-    notice_period_days: int | None = Field(None, ge=0, le=MAX_NOTICE_DAYS)
+    notice_period_days: int = omittable(ge=0, le=MAX_NOTICE_DAYS)
 
     _check_term = field_validator("end_date")(_end_after_effective)
 
 
-class AgreementFilter(InputModel):
+class AgreementFilter(QueryModel):
     """Filters for the agreement list."""
 
     q: str | None = Field(None, max_length=200, description="Text in the title")
     partnership_id: Id | None = None
-    status: str | None = None
+    status: str | None = Field(None, min_length=1, max_length=60, json_schema_extra=vocabulary("agreement_states"))
     kind: AgreementKind | None = None
     ending_before: date | None = Field(None, description="Only agreements whose end date is before this day")
 

@@ -20,7 +20,7 @@ from app.agreements.schemas import (
 )
 from app.db import get_for_update
 from app.errors import Conflict, NotFound, invalid
-from app.listing import PageParams, Slice, contains_text, order_by, paginate
+from app.listing import PageParams, Slice, contains_text, order_by, paginate, sort_keys
 from app.obligations.models import Obligation
 from app.organisations.service import check_version
 from app.partnerships.service import get_partnership
@@ -45,6 +45,7 @@ SORTABLE = {
     "end_date": Agreement.end_date,
     "created_at": Agreement.created_at,
 }
+SortKey = sort_keys(SORTABLE)
 
 
 def get_agreement(session: Session, agreement_id: int) -> Agreement:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__, web
 from app.agreements.routes import router as agreements_router
-from app.api import problems
+from app.api import docs, openapi, problems
 from app.api.gate import RequestGate
 from app.api.proxies import TrustedProxyMiddleware
 from app.audit.routes import router as audit_router
@@ -54,10 +54,13 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
             "`Authorization: Bearer <token>`; errors are RFC 9457 problem+json documents naming the field and the "
             "reason."
         ),
+        docs_url=None,  # FastAPI's own pages load their viewers from a CDN: ours come from app.api.docs
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
     problems.install(app, pages=web.error_page, is_page=web.is_page)
+    docs.install(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz(request: Request) -> JSONResponse:
@@ -102,25 +105,5 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.http_metrics)  # sees every request
     # Outermost, so that logs, metrics and routes all see the client's real address and scheme.
     app.add_middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxies)
-    _document_problems(app)
+    openapi.install(app)
     return app
-
-
-def _document_problems(app: FastAPI) -> None:
-    """Describe every error response as what it is: ``application/problem+json`` with a problem document."""
-    generate = app.openapi
-
-    def openapi() -> dict:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = generate()
-        problem = {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}
-        for operations in schema["paths"].values():
-            for operation in operations.values():
-                for code, response in operation.get("responses", {}).items():
-                    if code.startswith(("4", "5")):
-                        response["content"] = {"application/problem+json": problem}
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -50,10 +50,14 @@ CurrentUser = Annotated[User, Depends(_current_user)]
 
 MAX_IF_MATCH = 64
 """Longer ``If-Match`` values are refused unread: no ETag of this API comes near it."""
-_OUR_ETAG = re.compile(r'^(?:W/)?"([1-9][0-9]{0,17})"$')
+_OUR_ETAG = re.compile(r'^(?:W/)?"([0-9]{1,18})"$')
 """An ETag this API sends: a record's version, at most 18 digits (so it fits a 64-bit integer)."""
 _ANY_ETAG = re.compile(r'^(?:W/)?"[\x21\x23-\x7e]*"$')
 """Any single entity-tag (RFC 9110 §8.8.3), for telling a wrong ETag (412) from a malformed header (400)."""
+
+IF_MATCH_PATTERN = r'^(\*|(W/)?"[0-9]{1,18}")$'
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]([ -~]{0,198}[!-~])?$"
+"""1 to 200 printable ASCII characters, not starting or ending with a space (e.g. a UUID)."""
 
 
 def etag(version: int) -> str:
@@ -85,7 +89,16 @@ def expected_version(if_match: str | None) -> int | None:
     raise BadHeader("If-Match", 'must be one ETag from a previous response, in quotes, e.g. "3"')
 
 
-def _expected_version(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+def _expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The ETag of the version the change is based on (e.g. "3"); 412 when it is no longer current',
+            json_schema_extra={"pattern": IF_MATCH_PATTERN},
+        ),
+    ] = None,
+) -> int | None:
     """The version named by ``If-Match`` (``None`` when absent or ``*``)."""
     return expected_version(if_match)
 
@@ -98,7 +111,11 @@ def _idempotency_key(
         str | None,
         Header(
             alias="Idempotency-Key",
-            description="A unique value per intended write (e.g. a UUID): a retry with it is not done twice",
+            description=(
+                "A unique value per intended write (e.g. a UUID): a retry with it is not done twice; the same key "
+                "with a different request is refused with 422"
+            ),
+            json_schema_extra={"pattern": IDEMPOTENCY_KEY_PATTERN},
         ),
     ] = None,
 ) -> str | None:

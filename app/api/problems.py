@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from app.api.headers import headers_for
 from app.errors import DomainError
@@ -91,6 +92,25 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return errors
 
 
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route answers at ``request``'s path: each is tried, as routes (and routers) hold one each.
+
+    Mounts (static files) are left out: they match any method and refuse all but GET and HEAD themselves.
+    """
+    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
+    # Inside a mount the scope's root path has grown by the mount's prefix: start again from the app's.
+    root_path = request.scope.get("app_root_path", request.scope.get("root_path", ""))
+    allowed = []
+    for method in METHOD_ORDER:
+        scope = {**request.scope, "method": method, "root_path": root_path}
+        if any(route.matches(scope)[0] is Match.FULL for route in routes):
+            allowed.append(method)
+    return allowed or ["GET", "HEAD"]
+
+
 PageRenderer = Callable[[Request, int, str, list[dict[str, str]]], Response]
 
 
@@ -126,7 +146,12 @@ def install(app: FastAPI, pages: PageRenderer | None = None, is_page: Callable[[
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
-        return problem(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            # Starlette names only the methods of the first route on the path; RFC 9110 wants all of them.
+            headers["Allow"] = ", ".join(allowed_methods(request))
+            detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}"
+        return problem(request, exc.status_code, detail, headers=headers or None)
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> Response:

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app.api.deps import CurrentUser, DbSession
 from app.audit.models import AuditEntry
-from app.listing import Page, PageParams, paginate
-from app.schemas import Id, InputModel, OutputModel
+from app.listing import Page, Paging, paginate
+from app.schemas import Id, OutputModel, QueryModel
 from app.users.policy import Action, require
 
 router = APIRouter(tags=["audit"])
@@ -30,7 +30,7 @@ class AuditEntryRead(OutputModel):
     changes: dict[str, Any]
 
 
-class AuditFilter(InputModel):
+class AuditFilter(QueryModel):
     """Filters for the audit log (text refused with NUL characters, like every input)."""
 
     entity_type: str | None = Field(None, max_length=60, description="A table, e.g. partnerships")
@@ -39,7 +39,7 @@ class AuditFilter(InputModel):
     since: datetime | None = None
 
 
-class AuditQuery(AuditFilter, PageParams):
+class AuditQuery(AuditFilter, Paging):
     """Filters, paging for the audit log."""
 
 

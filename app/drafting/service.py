@@ -207,6 +207,14 @@ def resolve_template(session: Session, key: str, language: str = "en") -> Resolv
     return ResolvedTemplate(info, used)
 
 
+def _chosen_template(session: Session, key: str, language: str) -> ResolvedTemplate:
+    """``resolve_template`` for a key the request chose: an unknown one is a 422 on ``template``, not a 404."""
+    try:
+        return resolve_template(session, key, language)
+    except UnknownTemplate as exc:
+        raise invalid("template", exc.detail) from None
+
+
 def _merge(resolved: ResolvedTemplate, facts: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     declared = {variable.name for variable in resolved.info.variables}
     unknown = sorted(set(overrides) - declared)
@@ -261,7 +269,7 @@ def generate_version(
     agreement = agreements.get_agreement(session, agreement_id)
     if agreement.status != "draft":
         raise Conflict(f"cannot generate a version: the agreement is {agreement.status} (allowed when draft)")
-    resolved = resolve_template(session, _template_key(agreement, key), language)
+    resolved = _chosen_template(session, _template_key(agreement, key), language)
     variables = _merge(resolved, agreement_variables(session, agreement), overrides)
     rendered = _render(resolved, variables)
     return agreements.add_version(
@@ -297,7 +305,7 @@ def stale_reasons(session: Session, agreement: Agreement, version: DocumentVersi
 def preview(session: Session, partnership_id: int, key: str, language: str, overrides: dict[str, Any]) -> Rendered:
     """Render a template from the partnership's facts without storing anything (notes, letters, previews)."""
     partnership = get_partnership(session, partnership_id)
-    resolved = resolve_template(session, key, language)
+    resolved = _chosen_template(session, key, language)
     current = next((a for a in reversed(partnership.agreements) if a.status == "draft"), None)
     facts = agreement_variables(session, current) if current else partnership_variables(session, partnership)
     return _render(resolved, _merge(resolved, facts, overrides))

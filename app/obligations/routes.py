@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import Field
 
 from app.agreements.routes import _require_on_agreement
 from app.agreements.schemas import ObligationRead
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.idempotency import replay_or_run
-from app.listing import Page, PageParams
+from app.listing import SORT_DESCRIPTION, Page, PageParams
 from app.obligations import service
 from app.obligations.schemas import ObligationFilter
 from app.schemas import MAX_ID
@@ -23,6 +24,8 @@ ObligationId = Annotated[int, Path(gt=0, le=MAX_ID, description="Obligation id")
 
 class ObligationQuery(ObligationFilter, PageParams):
     """Filters, paging and sorting for the obligation list."""
+
+    sort: service.SortKey | None = Field(None, description=SORT_DESCRIPTION)
 
 
 @router.get("/obligations", response_model=Page[ObligationRead])

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import Field
+from app.obligations.models import ObligationStatus
+from app.schemas import Id, QueryModel
 
-from app.schemas import Id, InputModel
 
-
-class ObligationFilter(InputModel):
+class ObligationFilter(QueryModel):
     """Filters for the obligation list."""
 
-    status: str | None = Field(None, max_length=20)
+    status: ObligationStatus | None = None
     partnership_id: Id | None = None
     due_before: date | None = None

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, contains_eager
 from app.agreements.models import Agreement
 from app.db import get_for_update
 from app.errors import NotFound, invalid
-from app.listing import PageParams, Slice, order_by, paginate
+from app.listing import PageParams, Slice, order_by, paginate, sort_keys
 from app.obligations.models import Obligation, ObligationStatus
 from app.obligations.schemas import ObligationFilter
 from app.organisations.service import check_version
@@ -21,6 +21,7 @@ from app.workflow.models import TransitionEvent
 
 WORKFLOW = "obligation"
 SORTABLE = {"due_date": Obligation.due_date, "status": Obligation.status, "id": Obligation.id}
+SortKey = sort_keys(SORTABLE)
 
 
 def get_obligation(session: Session, obligation_id: int) -> Obligation:

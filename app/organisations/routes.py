@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
+from pydantic import Field
 
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.idempotency import replay_or_run
-from app.listing import Page, PageParams
+from app.listing import SORT_DESCRIPTION, Page, PageParams
 from app.organisations import service
 from app.organisations.schemas import (
     AreaRead,
@@ -29,6 +30,8 @@ OrganisationId = Annotated[int, Path(gt=0, le=MAX_ID, description="Organisation 
 
 class OrganisationQuery(OrganisationFilter, PageParams):
     """Filters, paging and sorting for the organisation list."""
+
+    sort: service.SortKey | None = Field(None, description=SORT_DESCRIPTION)
 
 
 @router.get("/areas", response_model=list[AreaRead], tags=["areas"])

@@ -7,7 +7,19 @@ from datetime import datetime
 from pydantic import EmailStr, Field
 
 from app.organisations.models import OrganisationKind
-from app.schemas import CountryCode, InputModel, LongText, Name, OutputModel, Phone, ShortText, Website
+from app.schemas import (
+    AreaCode,
+    CountryCode,
+    InputModel,
+    LongText,
+    Name,
+    OutputModel,
+    Phone,
+    QueryModel,
+    ShortText,
+    Website,
+    omittable,
+)
 
 
 class AreaRead(OutputModel):
@@ -32,11 +44,11 @@ class ContactCreate(InputModel):
 class ContactUpdate(InputModel):
     """Changes to a contact; omitted fields stay as they are."""
 
-    name: ShortText | None = None
+    name: ShortText = omittable()
     title: ShortText | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
-    is_focal_point: bool | None = None
+    is_focal_point: bool = omittable()
 
 
 class ContactRead(OutputModel):
@@ -63,7 +75,7 @@ class OrganisationCreate(InputModel):
     website: Website | None = None
     email: EmailStr | None = None
     notes: LongText | None = None
-    area_codes: list[str] = Field(default_factory=list, description="Codes of areas of engagement")
+    area_codes: list[AreaCode] = Field(default_factory=list, description="Codes of areas of engagement")
     contacts: list[ContactCreate] = Field(default_factory=list)
 
     model_config = {
@@ -86,16 +98,16 @@ class OrganisationCreate(InputModel):
 class OrganisationUpdate(InputModel):
     """Changes to an organisation; omitted fields stay as they are, ``null`` clears an optional one."""
 
-    legal_name: Name | None = None
+    legal_name: Name = omittable()
     short_name: ShortText | None = Field(None, max_length=60)
-    kind: OrganisationKind | None = None
-    country_code: CountryCode | None = None
+    kind: OrganisationKind = omittable()
+    country_code: CountryCode = omittable()
     region: ShortText | None = Field(None, max_length=100)
     registration_number: ShortText | None = Field(None, max_length=100)
     website: Website | None = None
     email: EmailStr | None = None
     notes: LongText | None = None
-    area_codes: list[str] | None = None
+    area_codes: list[AreaCode] | None = None
 
 
 class OrganisationRead(OutputModel):
@@ -118,11 +130,11 @@ class OrganisationRead(OutputModel):
     version: int
 
 
-class OrganisationFilter(InputModel):
+class OrganisationFilter(QueryModel):
     """Filters for the organisation list."""
 
     q: str | None = Field(None, max_length=200, description="Text in the legal or short name")
     kind: OrganisationKind | None = None
     country_code: CountryCode | None = None
     region: str | None = Field(None, max_length=100)
-    area: str | None = Field(None, description="Code of an area of engagement")
+    area: AreaCode | None = Field(None, description="Code of an area of engagement")

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, NotFound, PreconditionFailed, invalid
-from app.listing import PageParams, Slice, contains_text, order_by, paginate
+from app.listing import PageParams, Slice, contains_text, order_by, paginate, sort_keys
 from app.organisations.models import AreaOfEngagement, Contact, Organisation
 from app.organisations.schemas import (
     ContactCreate,
@@ -24,6 +24,7 @@ SORTABLE = {
     "created_at": Organisation.created_at,
     "updated_at": Organisation.updated_at,
 }
+SortKey = sort_keys(SORTABLE)
 
 
 def list_areas(session: Session) -> list[AreaOfEngagement]:

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.idempotency import replay_or_run
-from app.listing import Page, PageParams
+from app.listing import SORT_DESCRIPTION, Page, PageParams
 from app.partnerships import service
 from app.partnerships.schemas import (
     InteractionCreate,
@@ -22,7 +22,7 @@ from app.partnerships.schemas import (
     UndertakingCreate,
     UndertakingRead,
 )
-from app.schemas import MAX_ID, OutputModel
+from app.schemas import MAX_ID, Day, OutputModel
 from app.users.policy import Action, require
 from app.workflow.schemas import AvailableTransition, TransitionEventRead, TransitionRequest
 
@@ -32,6 +32,8 @@ PartnershipId = Annotated[int, Path(gt=0, le=MAX_ID, description="Partnership id
 
 class PartnershipQuery(PartnershipFilter, PageParams):
     """Filters, paging and sorting for the partnership list."""
+
+    sort: service.SortKey | None = Field(None, description=SORT_DESCRIPTION)
 
 
 def _require_edit(session: DbSession, user: CurrentUser, partnership_id: int) -> None:
@@ -203,7 +205,7 @@ def stage_on(
     session: DbSession,
     user: CurrentUser,
     partnership_id: PartnershipId,
-    on: Annotated[date, Query(description="A day (YYYY-MM-DD) in the organisation's timezone")],
+    on: Annotated[Day, Query(description="A day (YYYY-MM-DD) in the organisation's timezone")],
 ) -> StageOn:
     """What stage the partnership was in on a given day (at the end of that day), from its history."""
     require(user, Action.READ)

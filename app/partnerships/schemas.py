@@ -9,7 +9,19 @@ from pydantic import Field, ValidationInfo, field_validator
 from app.organisations.models import OrganisationKind
 from app.organisations.schemas import AreaRead
 from app.partnerships.models import InteractionKind, PartyRole, UndertakingForm
-from app.schemas import CountryCode, Id, InputModel, LongText, Name, OutputModel, ShortText
+from app.schemas import (
+    AreaCode,
+    CountryCode,
+    Id,
+    InputModel,
+    LongText,
+    Name,
+    OutputModel,
+    QueryModel,
+    ShortText,
+    omittable,
+    vocabulary,
+)
 
 PARTNER_ROLES = frozenset({PartyRole.LEAD_PARTNER, PartyRole.CO_PARTNER, PartyRole.IMPLEMENTING_PARTNER})
 
@@ -45,7 +57,7 @@ class PartnershipCreate(InputModel):
 
     title: Name
     objectives: LongText | None = None
-    area_codes: list[str] = Field(default_factory=list, description="Codes of areas of engagement")
+    area_codes: list[AreaCode] = Field(default_factory=list, description="Codes of areas of engagement")
     owner_id: Id | None = Field(None, description="Project manager who owns it; defaults to the caller")
     co_owner_ids: list[Id] = Field(default_factory=list, max_length=20, description="Managers who share it")
     legal_officer_id: Id | None = None
@@ -75,15 +87,15 @@ class PartnershipCreate(InputModel):
 class PartnershipUpdate(InputModel):
     """Changes to a partnership; omitted fields stay as they are. ``parties`` replaces the whole list."""
 
-    title: Name | None = None
+    title: Name = omittable()
     objectives: LongText | None = None
-    area_codes: list[str] | None = None
-    owner_id: Id | None = None
+    area_codes: list[AreaCode] | None = None
+    owner_id: Id = omittable()
     co_owner_ids: list[Id] | None = Field(None, max_length=20)
     legal_officer_id: Id | None = None
     project: ProjectInput | None = None
-    parties: list[PartyInput] | None = Field(None, min_length=1)
-    handles_personal_data: bool | None = None
+    parties: list[PartyInput] = omittable(min_length=1)
+    handles_personal_data: bool = omittable()
 
 
 class PersonRead(OutputModel):
@@ -145,12 +157,12 @@ class PartnershipRead(OutputModel):
     version: int
 
 
-class PartnershipFilter(InputModel):
+class PartnershipFilter(QueryModel):
     """Filters for the partnership list."""
 
     q: str | None = Field(None, max_length=200, description="Text in the reference, title or a party's name")
-    stage: str | None = None
-    area: str | None = Field(None, description="Code of an area of engagement")
+    stage: str | None = Field(None, min_length=1, max_length=60, json_schema_extra=vocabulary("partnership_stages"))
+    area: AreaCode | None = Field(None, description="Code of an area of engagement")
     partner_kind: OrganisationKind | None = None
     country_code: CountryCode | None = None
     region: str | None = Field(None, max_length=100)

@@ -14,7 +14,7 @@ from app.agreements.models import Agreement
 from app.config import get_settings
 from app.db import get_for_update, utcnow
 from app.errors import FieldProblem, NotFound, ValidationFailed, invalid
-from app.listing import PageParams, Slice, contains_text, order_by, paginate
+from app.listing import PageParams, Slice, contains_text, order_by, paginate, sort_keys
 from app.obligations.models import Obligation, ObligationStatus
 from app.organisations.models import AreaOfEngagement, Contact, Organisation
 from app.organisations.service import check_version, resolve_areas
@@ -50,6 +50,7 @@ SORTABLE = {
     "created_at": Partnership.created_at,
     "updated_at": Partnership.updated_at,
 }
+SortKey = sort_keys(SORTABLE)
 
 
 def next_reference(session: Session, prefix: str = "PA") -> str:

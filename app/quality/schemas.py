@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from app.listing import MAX_PAGE, MAX_PAGE_SIZE
-from app.quality.rules import Entity
+from app.quality.rules import Entity, check_names
 
 Sort = Literal["impact", "score", "name"]
+CheckName = Annotated[str, Field(max_length=60), WithJsonSchema({"type": "string", "enum": check_names()})]
+"""A check's name: listed in the schema; the service refuses an unknown one (or one of the other entity) by name."""
 CheckStatus = Literal["passed", "failed", "not_applicable"]
 
 
@@ -18,7 +20,7 @@ class RecordsQuery(BaseModel):
     """Which records to fix to list, in which order, and which page."""
 
     entity: Entity | None = Field(None, description="organisation or partnership; both when absent")
-    check: str | None = Field(None, max_length=60, description="Only records failing this check (see the summary)")
+    check: CheckName | None = Field(None, description="Only records failing this check of the entity (see the summary)")
     sort: Sort = Field("impact", description="impact (largest first), score (lowest first) or name")
     page: int = Field(1, ge=1, le=MAX_PAGE, description="1-based page number")
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)

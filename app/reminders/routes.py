@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from pydantic import Field
 
 from app.agreements.routes import AgreementId, _require_on_agreement
 from app.agreements.schemas import AgreementRead
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
-from app.listing import Page, PageParams
+from app.listing import SORT_DESCRIPTION, Page, PageParams
 from app.partnerships.routes import PartnershipId, _require_edit
 from app.reminders import service
 from app.reminders.schemas import CancelRequest, ReminderFilter, ReminderPolicyInput, ReminderRead, TimelineEntry
@@ -23,6 +24,8 @@ ReminderId = Annotated[int, Path(gt=0, le=MAX_ID, description="Reminder id")]
 
 class ReminderQuery(ReminderFilter, PageParams):
     """Filters, paging and sorting for the reminder list."""
+
+    sort: service.SortKey | None = Field(None, description=SORT_DESCRIPTION)
 
 
 def _require_manage(session: DbSession, user: CurrentUser, reminder_id: int) -> None:

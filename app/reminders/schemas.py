@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import EmailStr, Field
 
 from app.reminders.models import ReminderKind, ReminderStatus
-from app.schemas import Id, InputModel, LongText, OutputModel
+from app.schemas import Id, InputModel, LongText, OutputModel, QueryModel
 
 
 class ReminderRead(OutputModel):
@@ -31,7 +32,7 @@ class ReminderRead(OutputModel):
     sent_at: datetime | None
 
 
-class ReminderFilter(InputModel):
+class ReminderFilter(QueryModel):
     """Filters for the reminder list."""
 
     status: ReminderStatus | None = None
@@ -48,14 +49,17 @@ class CancelRequest(InputModel):
 
 
 Days = list[int]
+DaysBefore = Annotated[int, Field(ge=0, le=3650)]
 
 
 class ReminderPolicyInput(InputModel):
     """An agreement's own reminder policy; a field left out keeps the organisation's default."""
 
-    end_date_days: list[int] | None = Field(None, max_length=20, description="Days before the end date")
-    notice_days: list[int] | None = Field(None, max_length=20, description="Days before the notice deadline")
-    obligation_days: list[int] | None = Field(None, max_length=20, description="Days before an obligation is due")
+    end_date_days: list[DaysBefore] | None = Field(None, max_length=20, description="Days before the end date")
+    notice_days: list[DaysBefore] | None = Field(None, max_length=20, description="Days before the notice deadline")
+    obligation_days: list[DaysBefore] | None = Field(
+        None, max_length=20, description="Days before an obligation is due"
+    )
     on_overdue: bool | None = None
     focal_points: bool | None = Field(None, description="Also email the partners' focal points")
     cc: list[EmailStr] | None = Field(None, max_length=20)

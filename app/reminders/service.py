@@ -13,7 +13,7 @@ from app.agreements.models import Agreement
 from app.agreements.service import get_agreement
 from app.db import get_for_update
 from app.errors import Conflict, NotFound, invalid
-from app.listing import PageParams, Slice, order_by, paginate
+from app.listing import PageParams, Slice, order_by, paginate, sort_keys
 from app.organisations.service import check_version
 from app.reminders.models import Reminder, ReminderStatus
 from app.reminders.planner import plan_agreement
@@ -21,6 +21,7 @@ from app.reminders.schemas import ReminderFilter, ReminderPolicyInput
 from app.users.models import User
 
 SORTABLE = {"send_at": Reminder.send_at, "due_on": Reminder.due_on, "status": Reminder.status}
+SortKey = sort_keys(SORTABLE)
 TERMINAL = {"expired", "terminated", "superseded", "cancelled"}
 
 

@@ -7,13 +7,13 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from app.organisations.models import OrganisationKind
-from app.schemas import CountryCode, Id, InputModel
+from app.schemas import AreaCode, CountryCode, Id, QueryModel
 
 
-class ReportFilter(InputModel):
+class ReportFilter(QueryModel):
     """Narrow the report to the partnerships in an area, with a kind of partner, in a region or country, or an owner."""
 
-    area: str | None = Field(None, max_length=60, description="Code of an area of engagement")
+    area: AreaCode | None = Field(None, description="Code of an area of engagement")
     partner_kind: OrganisationKind | None = Field(None, description="A party is an organisation of this kind")
     region: str | None = Field(None, max_length=100, description="A party is registered in this region")
     country_code: CountryCode | None = Field(None, description="A party is registered in this country")

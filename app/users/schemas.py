@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, StringConstraints
 
 from app.schemas import InputModel, OutputModel, ShortText
 from app.users.models import Role
@@ -54,7 +55,9 @@ class UserUpdate(InputModel):
 class TokenCreate(InputModel):
     """A new API token for the caller."""
 
-    name: ShortText = Field(max_length=100, examples=["reporting script"])
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+        examples=["reporting script"]
+    )
     expires_in_days: int | None = Field(90, ge=1, le=3650, description="null for a token that does not expire")
 
 

@@ -9,6 +9,7 @@ from starlette.datastructures import FormData
 
 from app.api.problems import field_name
 from app.errors import DomainError, FieldProblem, ValidationFailed
+from app.schemas import TEXT_VALUES
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -16,7 +17,7 @@ T = TypeVar("T", bound=BaseModel)
 def validate(model: type[T], data: dict[str, Any]) -> T:
     """``model`` built from ``data``; pydantic's complaints become a ``ValidationFailed`` naming each field."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=TEXT_VALUES)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

@@ -1,14 +1,21 @@
-"""Property-based fuzzing of the published OpenAPI description with schemathesis.
+"""Property-based fuzzing of the published OpenAPI description with schemathesis, stateless and stateful.
 
 Every operation of ``/openapi.json`` is called in-process (ASGI) with requests generated from its own schema,
-valid ones and invalid ones, as an administrator, against a migrated database of this module's own that holds
-a small realistic portfolio, so that ids 1..EXISTING_IDS and known names (workflows, templates, triggers)
-reach existing rows. The run is bounded for CI: ``MAX_EXAMPLES`` generated requests per operation (plus the
-schema's own examples), derandomized with a fixed seed, no deadline, no example database.
+valid ones and invalid ones, against a migrated database of this module's own that holds a small realistic
+portfolio, so that ids 1..EXISTING_IDS and known names (workflows, templates, triggers) reach existing rows:
 
-What must hold for every response: never a 5xx; a 2xx/3xx has a documented status code, a documented content
-type and a body matching its documented schema; an error is an RFC 9457 problem+json document whose
-``status`` is the response's. See ``checks_for`` for why the 4xx are not held to the description yet.
+- ``test_fuzz``: every operation as an administrator, with every check that applies (``fuzzing.CHECKS``);
+- ``test_fuzz_as_viewer``: every operation as a viewer, who reads and never changes anything, and
+  ``test_fuzz_as_project_manager``: every operation as a project manager, who never administers;
+- ``test_stateful``: scenarios that follow the schema's links (create → read, change, transitions), checking
+  also that what was created can be read (``ensure_resource_availability``) and what was removed cannot
+  (``use_after_free``).
+
+The runs are bounded for CI (``MAX_EXAMPLES`` generated requests per operation, a fixed seed, derandomized, no
+deadline, no example database). What must hold for every response: never a 5xx; the documented status code,
+content type, headers and body; a schema-valid request accepted (but for the business rules listed in
+``fuzzing.BUSINESS_RULES``) and an invalid one refused; an error is an RFC 9457 problem+json document whose
+``status`` is the response's.
 
 The summary (operations, requests, statuses, undocumented error responses) is printed after the module;
 ``AGREEMENTS_FUZZ_VERBOSE=1`` lists the statuses per operation.
@@ -16,17 +23,18 @@ The summary (operations, requests, statuses, undocumented error responses) is pr
 
 from __future__ import annotations
 
-import itertools
 import os
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import hypothesis
 import pytest
 import schemathesis
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
+from schemathesis.engine import events as engine_events
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -38,70 +46,29 @@ from app import migrate
 from app.api.app import create_app
 from app.config import Settings
 from app.db import make_engine
-from app.users.models import Role, User
-from app.users.schemas import UserCreate
-from app.users.service import create_token, create_user
-from tests.builders import PROBLEM_JSON, advance, cast, draft_agreement, formalising_partnership, organisation
+from app.users.models import Role
+from tests.api import fuzzing
+from tests.api.fuzzing import CHECKS, CONFIG, MAX_EXAMPLES, SEED, assert_problem_document
 from tests.support import scratch_database
 
-MAX_EXAMPLES = 15
-SEED = 20261129
-EXISTING_IDS = 4
-"""After seeding, rows 1..4 exist in most tables (organisations, contacts, users, tokens, obligations, reminders)."""
-
-KNOWN_NAMES: dict[str, list[str]] = {
-    "name": ["agreement", "partnership", "obligation"],
-    "key": ["mou", "amendment", "extension"],
-    "language": ["en", "fr", "es"],
-    "trigger": ["submit_for_review", "request_changes", "approve", "cancel", "fulfil", "waive", "go_dormant"],
+ROLE_EXAMPLES = 4
+"""Requests per operation for a viewer and a project manager: enough to see refusals and answers conform."""
+ROLE_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+STATEFUL_SCENARIOS = 40
+"""Scenarios per family (each of up to ``max-steps`` calls)."""
+STATEFUL_FAMILIES = {
+    "organisations and users": r"^/api/v1/(organisations|users|me)",
+    "partnerships": r"^/api/v1/partnerships",
+    "agreements and obligations": r"^/api/v1/(agreements|obligations)",
 }
-"""Path parameters that name things rather than rows: half the requests use one of these real names."""
-
+SELF_SERVICE = ("/api/v1/me", "/api/v1/auth/")
+"""What a viewer may change: their own tokens, and signing in."""
+ADMINISTRATION = ("/api/v1/users", "/api/v1/audit", "/api/v1/templates/{key}/{language}")
+"""What only administrators (and, for templates, legal officers) reach."""
 VERBOSE = os.environ.get("AGREEMENTS_FUZZ_VERBOSE") == "1"
 
-CONFIG = schemathesis.Config.from_dict(
-    {
-        "seed": SEED,
-        "generation": {
-            "max-examples": MAX_EXAMPLES,
-            "deterministic": True,  # Hypothesis derandomize=True: the same requests on every run
-            "database": "none",  # no .hypothesis directory; nothing replays from an earlier run
-            # Every call carries the admin token we pass; without this, negative generation would also drop or
-            # garble the Authorization header and a 401 would hide the operation behind it.
-            "with-security-parameters": False,
-        },
-        # Coverage phase: boundary values for every parameter, unbounded by max-examples (hundreds of requests
-        # per operation here), too slow for a 2-core CI run. Stateful phase: links are not declared.
-        "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
-    }
-)
-
-_emails = itertools.count(1)
 STATS: dict[str, Counter[int]] = defaultdict(Counter)
 UNDOCUMENTED: dict[str, set[str]] = defaultdict(set)
-
-
-def _seed(factory: sessionmaker[Session]) -> None:
-    """Organisations with contacts, two formalising partnerships, agreements in draft, review and force."""
-    with factory() as session:
-
-        def make_user(*roles: Role) -> User:
-            email = f"fuzz{next(_emails)}@example.org"
-            user = create_user(session, UserCreate(email=email, full_name="Fuzz Person", roles=list(roles)))
-            session.commit()
-            return user
-
-        people = cast(make_user)
-        draft_agreement(session, people)
-        in_review = draft_agreement(session, people, formalising_partnership(session, people))
-        advance(session, in_review, "submit_for_review", people)
-        active = draft_agreement(session, people)
-        for trigger in ("submit_for_review", "approve", "record_signatures", "activate"):
-            advance(session, active, trigger, people)
-        organisation(session, contacts=[{"name": "Focal", "title": "Head"}])
-        for _ in range(EXISTING_IDS):
-            create_token(session, people.admin, "seed")
-        session.commit()
 
 
 @pytest.fixture(scope="module")
@@ -111,49 +78,50 @@ def fuzz_factory(database_url: str, settings: Settings, tmp_path_factory) -> Ite
         migrate.upgrade(url)
         bound = make_engine(url)
         factory = sessionmaker(bind=bound, expire_on_commit=False)
-        _seed(factory)
+        fuzzing.seed(factory)
         yield factory
         bound.dispose()
 
 
-def _existing(name: str, value: Any) -> Any:
-    if type(value) is int and value >= 0:
-        return value % EXISTING_IDS + 1
-    if isinstance(value, str) and name in KNOWN_NAMES:
-        return KNOWN_NAMES[name][len(value) % len(KNOWN_NAMES[name])]
-    return value
+def flatmap_path_parameters(context, path_parameters: dict[str, Any] | None):  # a hook: named for it
+    """Half the requests name existing rows; the other half keep what was generated (404s, 422s)."""
+    if not path_parameters:
+        return st.just(path_parameters)
+    described = {
+        parameter["name"]: parameter.get("schema", {})
+        for parameter in context.operation.definition.raw.get("parameters", [])
+        if parameter.get("in") == "path"
+    }
+    existing = {name: fuzzing.existing(name, value, described.get(name, {})) for name, value in path_parameters.items()}
+    return st.sampled_from([existing, path_parameters])
+
+
+def map_body(context, body: Any) -> Any:  # a hook: named for it
+    """Even row ids in a body name existing rows, so that creations succeed and chains go deeper."""
+    return fuzzing.existing_ids_in(body)
+
+
+def _hooked(schema: schemathesis.BaseSchema) -> schemathesis.BaseSchema:
+    schema.hook(flatmap_path_parameters)
+    schema.hook(map_body)
+    return schema
 
 
 @pytest.fixture(scope="module")
 def fuzz_schema(settings: Settings, fuzz_factory: sessionmaker[Session]) -> schemathesis.BaseSchema:
     """The application's own OpenAPI description, loaded over ASGI from an app on the fuzz database."""
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(settings, fuzz_factory), config=CONFIG)
-
-    @schema.hook
-    def flatmap_path_parameters(context, path_parameters: dict[str, Any] | None):
-        """Half the requests name existing rows; the other half keep what was generated (404s, 422s)."""
-        if not path_parameters:
-            return st.just(path_parameters)
-        existing = {name: _existing(name, value) for name, value in path_parameters.items()}
-        return st.sampled_from([existing, path_parameters])
-
-    return schema
+    return _hooked(schemathesis.openapi.from_asgi("/openapi.json", create_app(settings, fuzz_factory), config=CONFIG))
 
 
 @pytest.fixture(scope="module")
-def admin_headers(fuzz_factory: sessionmaker[Session]) -> Callable[[str], dict[str, str]]:
-    """A fresh administrator and token per operation: one that revokes a token or demotes a user spoils no other."""
-    cache: dict[str, dict[str, str]] = {}
+def caller(fuzz_factory: sessionmaker[Session]) -> Callable[[Role, str], dict[str, str]]:
+    """A new user with the role, and a token, per operation: revoking a token or demoting a user spoils no other."""
+    cache: dict[tuple[Role, str], dict[str, str]] = {}
 
-    def headers(label: str) -> dict[str, str]:
-        if label not in cache:
-            with fuzz_factory() as session:
-                email = f"fuzz-admin{next(_emails)}@example.org"
-                user = create_user(session, UserCreate(email=email, full_name="Fuzz Admin", roles=[Role.ADMIN]))
-                _, secret = create_token(session, user, "fuzz")
-                session.commit()
-            cache[label] = {"Authorization": f"Bearer {secret}"}
-        return cache[label]
+    def headers(role: Role, label: str) -> dict[str, str]:
+        if (role, label) not in cache:
+            cache[role, label] = fuzzing.token_headers(fuzz_factory, role)
+        return cache[role, label]
 
     return headers
 
@@ -166,16 +134,13 @@ def fuzz_summary(request: pytest.FixtureRequest) -> Iterator[None]:
     requests = sum(sum(counter.values()) for counter in STATS.values())
     statuses = sum(STATS.values(), Counter())
     lines = [
-        f"schemathesis {schemathesis.__version__}: {len(STATS)} operations, {requests} requests "
+        f"schemathesis {schemathesis.__version__}: {len(STATS)} operations and scenarios, {requests} requests "
         f"in {time.monotonic() - started:.1f}s (max_examples={MAX_EXAMPLES}, seed={SEED})",
         f"statuses: {dict(sorted(statuses.items()))}",
     ]
     if UNDOCUMENTED:
         gaps = Counter(found for label in UNDOCUMENTED for found in UNDOCUMENTED[label])
-        lines.append(
-            f"undocumented error responses on {len(UNDOCUMENTED)} operations (not failed, see checks_for), "
-            f"operations per kind: {dict(sorted(gaps.items()))}"
-        )
+        lines.append(f"undocumented responses on {len(UNDOCUMENTED)} operations: {dict(sorted(gaps.items()))}")
     if VERBOSE:
         lines += [f"  {label}: {', '.join(sorted(found))}" for label, found in sorted(UNDOCUMENTED.items())]
         lines += [f"  {label}: {dict(sorted(counter.items()))}" for label, counter in sorted(STATS.items())]
@@ -190,7 +155,10 @@ def fuzz_summary(request: pytest.FixtureRequest) -> Iterator[None]:
             reporter.write_line(line)
 
 
-def _note_undocumented(case: schemathesis.Case, response: schemathesis.Response) -> None:
+def _note(label: str, case: schemathesis.Case, response: schemathesis.Response) -> None:
+    STATS[label][response.status_code] += 1
+    if response.status_code < 400:
+        return
     documented = case.operation.definition.raw.get("responses", {})
     status = str(response.status_code)
     content_type = (response.headers.get("content-type") or [""])[0].split(";")[0]
@@ -200,44 +168,89 @@ def _note_undocumented(case: schemathesis.Case, response: schemathesis.Response)
         UNDOCUMENTED[case.operation.label].add(f"{status} as {content_type}")
 
 
-def checks_for(status: int) -> list:
-    """The schemathesis checks a response with ``status`` must pass.
-
-    - ``not_a_server_error`` and ``response_schema_conformance`` always (the latter validates the body against
-      the schema documented for that status and content type, and so covers every 2xx body; it has nothing to
-      check on statuses or content types that are not documented).
-    - ``status_code_conformance`` and ``content_type_conformance`` on every response: every route documents
-      its error statuses (400, 401, 403, 404, 409, 412, 422, 429) as ``application/problem+json`` problem
-      documents (``app.api.app._document_problems``), and each 4xx is also held to the problem contract by
-      ``assert_problem_document``.
-    - Not used: ``negative_data_rejection`` / ``positive_data_acceptance`` (a generated "invalid" request is
-      often valid to us, e.g. an extra JSON property that we ignore, and a schema-valid one often breaks a
-      business rule: a 409 or 422 is the right answer); ``use_after_free`` / ``ensure_resource_availability``
-      (stateful, and the stateful phase is off); ``ignored_auth`` (we always send a valid token; the auth
-      matrix is covered by tests/users); ``response_headers_conformance`` (no response headers documented);
-      ``max_response_time`` (not about the contract, and flaky on a loaded CI machine).
-    """
-    return [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
-
-
-def assert_problem_document(response: schemathesis.Response) -> None:
-    """An error answer is an RFC 9457 problem+json document that repeats the response's status."""
-    content_type = (response.headers.get("content-type") or [""])[0]
-    assert content_type.startswith(PROBLEM_JSON), f"{response.status_code} answered as {content_type!r}"
-    body = response.json()
-    assert isinstance(body, dict), body
-    assert body.get("status") == response.status_code, body
-    assert body.get("title") and body.get("type") and body.get("detail"), body
-
-
 schema = schemathesis.pytest.from_fixture("fuzz_schema")
 
 
 @schema.parametrize()
-def test_fuzz(case: schemathesis.Case, admin_headers: Callable[[str], dict[str, str]]) -> None:
-    response = case.call(headers=admin_headers(case.operation.label))
-    STATS[case.operation.label][response.status_code] += 1
-    case.validate_response(response, checks=checks_for(response.status_code))
+def test_fuzz(case: schemathesis.Case, caller: Callable[[Role, str], dict[str, str]]) -> None:
+    headers = caller(Role.ADMIN, case.operation.label)
+    response = case.call(headers=headers)
+    _note(case.operation.label, case, response)
+    case.validate_response(response, checks=CHECKS, headers=headers)
     if response.status_code >= 400:
-        _note_undocumented(case, response)
         assert_problem_document(response)
+
+
+def _call_as(role: Role, case: schemathesis.Case, caller: Callable[[Role, str], dict[str, str]]) -> int:
+    """Call as a user with ``role``; the answer must conform (a 403 is a documented problem document)."""
+    headers = caller(role, case.operation.label)
+    response = case.call(headers=headers)
+    _note(f"{case.operation.label} ({role.value})", case, response)
+    case.validate_response(response, checks=ROLE_CHECKS, headers=headers)
+    if response.status_code >= 400:
+        assert_problem_document(response)
+    return response.status_code
+
+
+@schema.parametrize()
+@hypothesis.settings(max_examples=ROLE_EXAMPLES)
+def test_fuzz_as_viewer(case: schemathesis.Case, caller: Callable[[Role, str], dict[str, str]]) -> None:
+    status = _call_as(Role.VIEWER, case, caller)
+    if case.method != "GET" and not case.path.startswith(SELF_SERVICE):
+        assert status >= 400, f"a viewer changed something: {case.method} {case.formatted_path}"
+
+
+@schema.parametrize()
+@hypothesis.settings(max_examples=ROLE_EXAMPLES)
+def test_fuzz_as_project_manager(case: schemathesis.Case, caller: Callable[[Role, str], dict[str, str]]) -> None:
+    status = _call_as(Role.PROJECT_MANAGER, case, caller)
+    if case.path.startswith(ADMINISTRATION):
+        assert status >= 400, f"a project manager administered: {case.method} {case.formatted_path}"
+
+
+@pytest.mark.parametrize("family", sorted(STATEFUL_FAMILIES))
+def test_stateful(
+    family: str,
+    settings: Settings,
+    fuzz_factory: sessionmaker[Session],
+    caller: Callable[[Role, str], dict[str, str]],
+) -> None:
+    """Scenarios along the links, as an administrator: what was created is there, and behaves.
+
+    Run by schemathesis' own engine, as its command line does: the database keeps what each scenario did, so a
+    scenario cannot be replayed the same way, and the engine (unlike a bare Hypothesis state machine) goes on when
+    a replay differs instead of calling the whole run flaky. One run per family of resources, so that each
+    family's creations start scenarios (in one run, the first roots drawn took the whole budget).
+    """
+    config = fuzzing.stateful_config(caller(Role.ADMIN, f"stateful {family}"), STATEFUL_SCENARIOS)
+    app = create_app(settings, fuzz_factory)
+    stateful = _hooked(schemathesis.openapi.from_asgi("/openapi.json", app, config=config))
+    stateful = stateful.include(path_regex=STATEFUL_FAMILIES[family])
+    failures: list[str] = []
+    errors: list[str] = []
+    scenarios = 0
+    for event in schemathesis.engine.from_schema(stateful).execute():
+        if isinstance(event, engine_events.ScenarioFinished):
+            scenarios += 1
+            failures += _failures(event.recorder)
+        elif isinstance(event, engine_events.NonFatalError | engine_events.FatalError):
+            errors.append(repr(getattr(event, "value", None) or getattr(event, "exception", None)))
+    assert not errors, errors
+    assert scenarios, "no scenario ran"
+    assert not failures, f"{len(failures)} failures, the first ones:\n\n" + "\n\n".join(failures[:5])
+
+
+def _failures(recorder: Any) -> list[str]:
+    """The failed checks of a scenario, each with the request that shows it; counts the statuses seen."""
+    found = []
+    for case_id, interaction in recorder.interactions.items():
+        if interaction.response is not None:
+            STATS["stateful"][interaction.response.status_code] += 1
+        for node in recorder.checks.get(case_id, []):
+            if node.failure_info is not None:
+                failure = node.failure_info.failure
+                answer = interaction.response.content[:500] if interaction.response is not None else b""
+                found.append(
+                    f"{failure.title} ({node.name})\n{failure.message}\n{node.failure_info.code_sample}\n{answer!r}"
+                )
+    return found

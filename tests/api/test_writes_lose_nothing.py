@@ -854,7 +854,7 @@ CASES: dict[str, tuple[Any, ...]] = {
         "admin",
         {},
         422,
-        "end_date_days",
+        "end_date_days[1]",
     ),
     "reminder policy: bad cc address": (
         "PUT",
