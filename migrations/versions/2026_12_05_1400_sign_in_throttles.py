@@ -3,9 +3,9 @@
 The attempt log kept what was typed as the e-mail in plain text (sometimes a password typed in the wrong box),
 and so did the audit entries of its rows: both go. The counters that replace it keep only a salted digest.
 
-Revision ID: 0016s
-Revises: 0015
-Create Date: 2026-12-06 09:00:00+00:00
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-05 14:00:00+00:00
 """
 
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016s"
-down_revision: str | None = "0015"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
