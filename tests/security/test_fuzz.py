@@ -47,8 +47,8 @@ from app.api.app import create_app
 from app.config import Settings
 from app.db import make_engine
 from app.users.models import Role
-from tests.api import fuzzing
-from tests.api.fuzzing import CHECKS, CONFIG, MAX_EXAMPLES, SEED, assert_problem_document
+from tests.security import fuzzing
+from tests.security.fuzzing import CHECKS, CONFIG, MAX_EXAMPLES, SEED, assert_problem_document
 from tests.support import scratch_database
 
 ROLE_EXAMPLES = 4

@@ -184,7 +184,7 @@ CHECKS = [
     ignored_auth,
 ]
 """Every built-in check that applies, but ``max_response_time`` (flaky on a loaded machine),
-``object_level_authorization`` (needs identities schemathesis signs up itself; tests/api/test_role_matrix.py holds
+``object_level_authorization`` (needs identities schemathesis signs up itself; tests/security/test_role_matrix.py holds
 the role matrix) and the coverage phase's own (``unsupported_method``, ``allow_header_conformance``,
 ``missing_required_header``: that phase is off, see ``CONFIG``). The stateful run (schemathesis' engine) runs
 every enabled built-in check, ``use_after_free`` and ``ensure_resource_availability`` among them, and the two
