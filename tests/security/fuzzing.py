@@ -118,13 +118,25 @@ BUSINESS_RULES: dict[str, set[str]] = {
     "POST /api/v1/agreements": {"parent_id", "end_date"},  # a parent this kind may modify; after the start
     "POST /api/v1/agreements/{agreement_id}/obligations": {"body", "party_id"},  # a due date or a recurrence
     "POST /api/v1/agreements/{agreement_id}/transitions/{trigger}": {"comment", "payload"},  # what a trigger needs
-    "POST /api/v1/agreements/{agreement_id}/versions/generate": {"template", "purpose", "obligations", "variables"},
+    "POST /api/v1/agreements/{agreement_id}/versions/generate": {
+        "template",
+        "purpose",
+        "obligations",
+        "variables",
+        "effective_date",  # the agreement must state its terms
+    },
     "POST /api/v1/agreements/{agreement_id}/versions/upload": {"file"},  # a readable Word document
     "POST /api/v1/imports": {"file", "mapping"},  # a spreadsheet with a header line; the mapping as JSON
     "POST /api/v1/obligations/{obligation_id}/transitions/{trigger}": {"comment", "payload"},
     "POST /api/v1/partnerships": {"parties", "owner_id", "legal_officer_id", "co_owner_ids", "project"},
     "POST /api/v1/partnerships/{partnership_id}/existing-agreements": {"end_date", "upload_id", "parties"},
-    "POST /api/v1/partnerships/{partnership_id}/drafts": {"template", "purpose", "obligations", "variables"},
+    "POST /api/v1/partnerships/{partnership_id}/drafts": {
+        "template",
+        "purpose",
+        "obligations",
+        "variables",
+        "effective_date",
+    },
     "POST /api/v1/partnerships/{partnership_id}/existing-agreements/extract": {"file"},  # a PDF or Word file
     "POST /api/v1/partnerships/{partnership_id}/interactions": {"occurred_on"},  # not in the future
     "POST /api/v1/partnerships/{partnership_id}/transitions/{trigger}": {"comment", "payload"},

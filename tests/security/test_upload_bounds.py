@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tracemalloc
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import anyio
 import pytest
@@ -58,7 +59,9 @@ def _drive(app, method: str, path: str, headers: dict[str, str], body: Iterator[
         "server": ("testserver", 80),
         "state": {},
     }
-    anyio.run(app, scope, receive, send)
+    # In a thread of its own: the browser tests' synchronous Playwright leaves an event loop in the main thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(anyio.run, app, scope, receive, send).result()
     start = next(message for message in messages if message["type"] == "http.response.start")
     answer = b"".join(message.get("body", b"") for message in messages if message["type"] == "http.response.body")
     names = {name.decode().lower(): value.decode() for name, value in start["headers"]}
