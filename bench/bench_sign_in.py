@@ -19,6 +19,7 @@ Time is simulated with ``app.clock.frozen_at`` for the throttling figures; the t
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import tempfile
@@ -180,6 +181,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--threads", type=int, default=20)
     args = parser.parse_args()
+    logging.getLogger("app").setLevel(logging.ERROR)  # the burst alerts' warnings would drown the figures
     with _database(args.url) as url:
         site = Site(url)
         print(f"backend: {site.engine.dialect.name}")

@@ -267,3 +267,22 @@ def test_served_app_believes_no_proxy_by_default(settings, session_factory):
     app = create_app(settings, session_factory)
     assert settings.trusted_proxies == [] and uvicorn_options(settings)["proxy_headers"] is False
     assert app.user_middleware[0].cls.__name__ == "TrustedProxyMiddleware"  # outermost: logs see the real client
+
+
+def test_an_alert_that_could_not_be_sent_shows_on_the_admins_dashboard_as_what_it_is(site, person, session):
+    from app.users.service import create_token
+    from app.web.security import SESSION_COOKIE
+
+    admin = person("admin@example.org", Role.ADMIN)
+    person("finance@example.org", Role.VIEWER)
+    with clock.frozen_at(START):
+        for n in range(4):
+            site.sign_in(f"198.51.100.{n + 1}", "finance@example.org", "guess", **ALERTS)
+    (alert,) = _alerts(session)
+    alert.status, alert.last_error = "failed", "relay refused"
+    _, secret = create_token(session, admin, "dashboard")
+    session.commit()
+    browser = site.client("192.0.2.200")
+    browser.cookies.set(SESSION_COOKIE, secret)
+    page = browser.get("/dashboard").text
+    assert "a burst of failed sign-ins" in page and "relay refused" in page and "no longer exists" not in page
