@@ -124,6 +124,7 @@ BUSINESS_RULES: dict[str, set[str]] = {
         "obligations",
         "variables",
         "effective_date",  # the agreement must state its terms
+        "end_date",
     },
     "POST /api/v1/agreements/{agreement_id}/versions/upload": {"file"},  # a readable Word document
     "POST /api/v1/imports": {"file", "mapping"},  # a spreadsheet with a header line; the mapping as JSON
@@ -136,6 +137,7 @@ BUSINESS_RULES: dict[str, set[str]] = {
         "obligations",
         "variables",
         "effective_date",
+        "end_date",
     },
     "POST /api/v1/partnerships/{partnership_id}/existing-agreements/extract": {"file"},  # a PDF or Word file
     "POST /api/v1/partnerships/{partnership_id}/interactions": {"occurred_on"},  # not in the future
