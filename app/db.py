@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, select
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from app import clock
 from app.config import get_settings
+from app.errors import NotFound
 
 T = TypeVar("T")
 
@@ -80,9 +81,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``url`` with the per-backend settings this application relies on."""
-    import app.models  # noqa: F401  (every mapper must be known before the first query)
+    """Create an engine for ``url`` with the per-backend settings this application relies on.
 
+    The models are not imported here (``app.db`` sits below them): a start-up that queries imports
+    ``app.models`` first, so every mapper and the audit recorder are known before the first flush.
+    """
     if url.startswith("sqlite"):
         # The pool hands a connection to one thread at a time; requests run in a thread pool.
         kwargs.setdefault("connect_args", {"check_same_thread": False})
@@ -142,8 +145,6 @@ def get_for_update(session: Session, model: type[T], entity_id: int, what: str) 
     state. SQLite has no row locks; there the writing transaction began with ``BEGIN IMMEDIATE`` (see
     ``unit_of_work``), which serialises writers the same way.
     """
-    from app.errors import NotFound
-
     # Lock with a plain SELECT: eager-loaded outer joins cannot take FOR UPDATE on PostgreSQL.
     pk = model.__mapper__.primary_key[0]  # type: ignore[attr-defined]
     session.execute(select(pk).where(pk == entity_id).with_for_update())
@@ -155,8 +156,6 @@ def get_for_update(session: Session, model: type[T], entity_id: int, what: str) 
 
 def str_enum(enum_cls: type, name: str, length: int = 40) -> Any:
     """A portable enum column: VARCHAR plus a named CHECK constraint, storing the enum's values."""
-    from sqlalchemy import Enum
-
     return Enum(
         enum_cls,
         name=name,
@@ -166,3 +165,10 @@ def str_enum(enum_cls: type, name: str, length: int = 40) -> Any:
         validate_strings=True,
         values_callable=lambda members: [member.value for member in members],
     )
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """Run a part that may fail on its own: its writes are undone on error, the outer transaction goes on."""
+    with session.begin_nested():
+        yield

@@ -19,7 +19,8 @@ from app.errors import DomainError
 from app.idempotency.service import purge
 from app.obligations.models import Obligation
 from app.partnerships.models import Partnership
-from app.workflow import engine
+from app.workflow import definition, engine
+from app.workflow.actor import Actor
 from app.workflow.registry import CRITERIA
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def run_daily_transitions(factory: sessionmaker[Session] | None = None) -> Daily
     """Fire every due automatic transition (as the system), in the order the workflow files list them."""
     report = DailyReport()
     today = engine.current_date()
-    for workflow in engine.load_all():
+    for workflow in definition.load_all():
         model = ENTITY_MODELS[workflow.name]
         for rule in workflow.daily:
             with unit_of_work(factory, write=False) as session:
@@ -61,7 +62,8 @@ def run_daily_transitions(factory: sessionmaker[Session] | None = None) -> Daily
                         state = workflow.state_of(entity)
                         if workflow.find(rule.trigger, state) is None:
                             continue  # moved meanwhile by someone else
-                        engine.fire(session, workflow.name, entity, rule.trigger, None, f"daily run of {today}")
+                        daily = f"daily run of {today}"
+                        engine.fire(session, workflow.name, entity, rule.trigger, Actor.system(reason=daily), daily)
                     report.fired.setdefault(rule.trigger, []).append(entity_id)
                 except DomainError as exc:
                     log.warning("daily run: %s %s not moved by %s: %s", workflow.name, entity_id, rule.trigger, exc)

@@ -7,7 +7,7 @@ from app.db import Base
 from app.drafting.models import CustomTemplate
 from app.idempotency.models import IdempotentRequest
 from app.imports.models import ImportRun
-from app.obligations.models import Obligation, ObligationStatus, Recurrence
+from app.obligations.models import Obligation, Recurrence
 from app.organisations.models import AreaOfEngagement, Contact, Organisation, OrganisationKind
 from app.partnerships.models import (
     Interaction,
@@ -39,7 +39,6 @@ __all__ = [
     "Interaction",
     "InteractionKind",
     "Obligation",
-    "ObligationStatus",
     "Organisation",
     "OrganisationKind",
     "Partnership",

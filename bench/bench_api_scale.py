@@ -31,7 +31,8 @@ from sqlalchemy.orm import sessionmaker
 
 from app import migrate
 from app.db import make_engine, unit_of_work
-from app.generate import existing_data, generate_portfolio
+from app.devtools.generate import existing_data, generate_portfolio
+from app.rules import register_all
 
 SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 ADMIN_EMAIL = "bench-api-scale@example.org"
@@ -188,6 +189,7 @@ def run(
 
 
 def main() -> None:
+    register_all()  # as start-up does: every domain's workflow rules
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a PostgreSQL database (filled if it holds no partnerships)")
     parser.add_argument("--partnerships", type=int, default=100_000)

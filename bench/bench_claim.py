@@ -28,6 +28,7 @@ from bench_dispatch import _database, _subject
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+import app.models  # noqa: F401  (every mapper and the audit recorder, before the first query)
 from app.config import load_settings
 from app.db import make_engine
 from app.reminders.dispatcher import claim_due

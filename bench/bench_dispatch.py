@@ -36,6 +36,7 @@ from app.db import make_engine
 from app.models import Agreement, Organisation, Partnership, Reminder, User
 from app.reminders.dispatcher import claim_due, dispatch_once, skip_missed
 from app.reminders.email import build_message, load_context
+from app.rules import register_all
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -289,6 +290,7 @@ def _table(rows: list[tuple[str, str]]) -> str:
 
 def main() -> None:
     """Run the benchmark and print its table."""
+    register_all()  # as start-up does: every domain's workflow rules
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a PostgreSQL URL of a server on which a scratch database may be created")
     parser.add_argument("--count", type=int, default=2000, help="reminders to dispatch")

@@ -33,9 +33,11 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import app.models  # noqa: F401  (every mapper and the audit recorder, before the first query)
 from app import migrate
 from app.db import make_engine
-from app.imports.service import ImportOptions, run_import
+from app.imports.service import ImportOptions, InventoryImport
+from app.rules import register_all
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_user
@@ -145,9 +147,10 @@ def import_file(url: str, path: Path, batch: int) -> Any:
         )
         session.commit()
         with path.open("rb") as stream:
-            summary = run_import(
-                session, stream, path.name, user, ImportOptions(batch_size=batch), commit=session.commit
-            )
+            job = InventoryImport(session, stream, path.name, user, ImportOptions(batch_size=batch))
+            for _lines_read in job.batches():
+                session.commit()
+            summary = job.finish()
         session.commit()
     engine.dispose()
     return summary
@@ -192,6 +195,7 @@ def raw_insert(url: str, rows: dict[str, list[dict[str, Any]]], batch: int) -> f
 
 
 def main() -> None:
+    register_all()  # as start-up does: every domain's workflow rules
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[25_000, 100_000])
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL (its public schema is dropped)")

@@ -1,10 +1,10 @@
 """Benchmark: the data-quality summary and the first page of records to fix over a large portfolio.
 
 Usage: python bench/bench_quality.py [--database-url URL] [--partnerships 100000] [--organisations 16000] [--repeat 3]
-Fills the database with ``app.generate.generate_portfolio`` (it adds rows: give it an empty, migrated database of its
-own, or none for a temporary SQLite file), then prints the best of ``--repeat`` timings of ``summary``, of the
-first page of ``records_to_fix`` in each sort order and for one check, and of one record's checks; the baseline,
-measured in the same run, is the first page of the ordinary partnership list and a plain count.
+Fills the database with ``app.devtools.generate.generate_portfolio`` (it adds rows: give it an empty, migrated
+database of its own, or none for a temporary SQLite file), then prints the best of ``--repeat`` timings of
+``summary``, of the first page of ``records_to_fix`` in each sort order and for one check, and of one record's
+checks; the baseline, measured in the same run, is the first page of the ordinary partnership list and a plain count.
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from sqlalchemy.orm import Session
 from app import clock, migrate
 from app.config import get_settings
 from app.db import make_engine
-from app.generate import generate_portfolio
+from app.devtools.generate import generate_portfolio
 from app.listing import PageParams
 from app.partnerships.models import Partnership
 from app.partnerships.schemas import PartnershipFilter
 from app.partnerships.service import list_partnerships
 from app.quality.schemas import RecordsQuery
 from app.quality.service import record_quality, records_to_fix, summary
+from app.rules import register_all
 
 
 def _best(repeat: int, action: Callable[[], Any]) -> float:
@@ -42,6 +43,7 @@ def _best(repeat: int, action: Callable[[], Any]) -> float:
 
 def main() -> None:
     """Fill the database, time the data-quality queries, print a table of figures."""
+    register_all()  # as start-up does: every domain's workflow rules
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="an empty database to fill (default: a temporary SQLite file)")
     parser.add_argument("--partnerships", type=int, default=100_000)

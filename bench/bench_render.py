@@ -15,8 +15,10 @@ from collections.abc import Callable
 import jinja2
 
 from app.drafting import outputs
+from app.drafting.preflight import template_context
 from app.drafting.samples import sample_variables
-from app.drafting.templates_engine import TEMPLATES_DIR, _context, find_template, render
+from app.drafting.template_files import find_template
+from app.drafting.templates_engine import TEMPLATES_DIR, render
 
 
 def _median_ms(step: Callable[[], object], repeat: int) -> float:
@@ -37,7 +39,7 @@ def main() -> None:
 
     variables = sample_variables("mou")
     info, language = find_template("mou", "en")
-    context, _ = _context(info, variables)
+    context, _ = template_context(info, variables)
     plain = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), undefined=jinja2.StrictUndefined)
     collapse = lambda value: " ".join(str(value).split())  # noqa: E731
     plain.filters.update(inline=collapse, cell=collapse, date=jinja2.pass_context(lambda _ctx, value: str(value)))

@@ -17,14 +17,14 @@ import threading
 import time
 from collections.abc import Callable
 
+from app.drafting.preflight import template_context
 from app.drafting.render_pool import RenderJob, RenderPool, get_pool
 from app.drafting.samples import sample_variables
 from app.drafting.sandbox import TEMPLATES_DIR, cached_environment, run_bounded
+from app.drafting.template_files import find_template
 from app.drafting.templates_engine import (
     TemplateError,
-    _context,
     _job,
-    find_template,
     render,
     render_limits,
     render_source,
@@ -96,7 +96,7 @@ def main() -> None:
 
     variables = sample_variables("mou")
     info, language = find_template("mou", "en")
-    context, _ = _context(info, variables)
+    context, _ = template_context(info, variables)
     context["language"] = language
     source = (TEMPLATES_DIR / info.file_for(language)).read_text(encoding="utf-8")
     environment = cached_environment(TEMPLATES_DIR)

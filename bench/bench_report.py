@@ -4,7 +4,7 @@ Usage: python bench/bench_report.py [--database-url URL] [--organisations 10000]
        [--runs 5] [--skip-generate] [--try-indexes]
 
 Drops and recreates the database's ``public`` schema, migrates it (``alembic upgrade head``), generates the
-portfolio with ``app.generate.generate_portfolio``, runs ANALYZE, then times the whole report (median of
+portfolio with ``app.devtools.generate.generate_portfolio``, runs ANALYZE, then times the whole report (median of
 ``--runs`` after one warm-up), the baseline (``SELECT stage, count(*) FROM partnerships GROUP BY stage``), each
 section of the report on its own, and prints the EXPLAIN ANALYZE of the slowest section. Target: report < 1 s.
 ``--try-indexes`` creates candidate indexes BY HAND (not a migration) and measures again, clearly marked.
@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session
 from app import clock, migrate
 from app.config import get_settings
 from app.db import make_engine
-from app.generate import generate_portfolio
+from app.devtools.generate import generate_portfolio
 from app.reports import service
 from app.reports.dialect import REPORT_WORKERS, prepare_for_aggregates, run_sections
+from app.rules import register_all
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/agreements_bench"
 BASELINE = "SELECT stage, count(*) FROM partnerships GROUP BY stage"
@@ -102,6 +103,7 @@ def _print(title: str, figures: dict[str, Any]) -> None:
 
 def main() -> None:
     """Generate, analyse, time, explain; print tables."""
+    register_all()  # as start-up does: every domain's workflow rules
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--organisations", type=int, default=10_000)

@@ -44,6 +44,7 @@ def _prepare(url: str) -> dict[str, object]:
     os.environ["AGREEMENTS_DATABASE_URL"] = url
     from sqlalchemy.orm import Session
 
+    import app.models  # noqa: F401  (every mapper and the audit recorder, before the first query)
     from app import migrate
     from app.db import make_engine
     from app.users.models import Role

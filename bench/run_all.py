@@ -144,7 +144,7 @@ def bench_render(args: argparse.Namespace) -> list[Figure]:
     repeat = 5 if args.quick else 20
     variables = br.sample_variables("mou")
     info, language = br.find_template("mou", "en")
-    context, _ = br._context(info, variables)
+    context, _ = br.template_context(info, variables)
     plain = jinja2.Environment(loader=jinja2.FileSystemLoader(br.TEMPLATES_DIR), undefined=jinja2.StrictUndefined)
     collapse = lambda value: " ".join(str(value).split())  # noqa: E731
     plain.filters.update(inline=collapse, cell=collapse, date=jinja2.pass_context(lambda _ctx, value: str(value)))
@@ -251,7 +251,7 @@ def bench_report(args: argparse.Namespace) -> list[Figure]:
     from sqlalchemy.orm import Session
 
     from app.db import make_engine
-    from app.generate import generate_portfolio
+    from app.devtools.generate import generate_portfolio
 
     size = 5_000 if args.quick else 100_000
     with _scratch_postgres(args.url) as url:

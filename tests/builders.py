@@ -15,9 +15,11 @@ from app import clock
 from app.agreements import service as agreements
 from app.agreements.models import Agreement, AgreementKind
 from app.agreements.rules import signing_parties
-from app.agreements.schemas import AgreementCreate, ObligationCreate
+from app.agreements.schemas import AgreementCreate
 from app.config import get_settings
 from app.db import Base
+from app.obligations import service as obligations
+from app.obligations.schemas import ObligationCreate
 from app.organisations.models import AreaOfEngagement, Organisation, OrganisationKind
 from app.organisations.schemas import ContactCreate, OrganisationCreate
 from app.organisations.service import create_organisation
@@ -26,9 +28,19 @@ from app.partnerships.schemas import PartnershipCreate, PartyInput, UndertakingC
 from app.partnerships.service import create_partnership, record_undertaking
 from app.users.models import Role, User
 from app.workflow import engine
+from app.workflow.actor import Actor
 
 _numbers = itertools.count(1)
 PROBLEM_JSON = "application/problem+json"
+
+
+SYSTEM = Actor.system(reason="a test's automatic step")
+"""The system, as the scheduler and agreement events fire what happens on its own."""
+
+
+def acting(user: User | None) -> Actor:
+    """The person ``user``, or the system when there is none (the happy path's automatic steps)."""
+    return Actor.person(user) if user is not None else SYSTEM
 
 
 def organisation(
@@ -130,7 +142,7 @@ def formalising_partnership(session: Session, people: Cast, partners: int = 2) -
     today = clock.today(get_settings().zone)
     undertaking = UndertakingCreate(given_on=today, given_by="The director", scope="Joint work", form="verbal")
     record_undertaking(session, created.id, undertaking, people.manager)
-    engine.fire(session, "partnership", created, "start_formalising", people.manager.id, actor=people.manager)
+    engine.fire(session, "partnership", created, "start_formalising", Actor.person(people.manager))
     session.commit()
     return created
 
@@ -163,7 +175,7 @@ def draft_agreement(
     if complete:
         for party in [None, *signing_parties(created)]:
             obligation = ObligationCreate(party_id=party.id if party else None, description="Report", due_date=today)
-            agreements.add_obligation(session, created.id, obligation)
+            obligations.add_obligation(session, created.id, obligation)
         agreements.add_version(session, created.id, f"The text of {created.title} & <annexes>", people.manager)
     session.commit()
     return created
@@ -214,4 +226,4 @@ def advance(session: Session, agreement: Agreement, trigger: str, people: Cast) 
         else clock.now()
     )
     with clock.frozen_at(moment):
-        engine.fire(session, "agreement", agreement, trigger, actor and actor.id, comment, actor=actor, payload=payload)
+        engine.fire(session, "agreement", agreement, trigger, acting(actor), comment, payload=payload)

@@ -20,15 +20,19 @@ warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+import app.models  # noqa: E402, F401  (every mapper and the audit recorder)
 from app import migrate  # noqa: E402
 from app.api.app import create_app  # noqa: E402
 from app.config import Settings, get_settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
+from app.rules import register_all  # noqa: E402
 from app.users.models import Role, User  # noqa: E402
 from app.users.schemas import UserCreate  # noqa: E402
 from app.users.service import create_token, create_user  # noqa: E402
 
 ENV_URL = "AGREEMENTS_TEST_DATABASE_URL"
+
+register_all()  # as start-up does: every domain's workflow rules, before any workflow is loaded
 
 
 def _reset_postgresql(url: str) -> None:

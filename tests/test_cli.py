@@ -183,17 +183,17 @@ def test_tick_fires_what_is_due_and_says_so(cli_database: str, run) -> None:
 
 
 def test_a_broken_workflow_file_stops_the_server_with_its_line(cli_database: str, run, tmp_path, monkeypatch) -> None:
-    from app.workflow import engine
+    from app.workflow import definition
 
     for name in ("partnership", "agreement"):
-        text = (engine.WORKFLOWS_DIR / f"{name}.yaml").read_text(encoding="utf-8")
+        text = (definition.WORKFLOWS_DIR / f"{name}.yaml").read_text(encoding="utf-8")
         (tmp_path / f"{name}.yaml").write_text(text.replace("roles: [legal_officer]", "roles: [lawyer]"))
-    monkeypatch.setattr(engine, "WORKFLOWS_DIR", tmp_path)
-    engine.get_workflow.cache_clear()
+    monkeypatch.setattr(definition, "WORKFLOWS_DIR", tmp_path)
+    definition.get_workflow.cache_clear()
     try:
         result = run("serve", "--port", "1")
     finally:
-        engine.get_workflow.cache_clear()
+        definition.get_workflow.cache_clear()
     assert result.exit_code == 2
     assert f"{tmp_path / 'agreement.yaml'}, line" in result.output
     assert "transition 'approve' names unknown role 'lawyer'" in result.output

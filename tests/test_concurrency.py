@@ -24,6 +24,7 @@ from app.users.models import User
 from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
 from app.workflow import engine
+from app.workflow.actor import Actor
 from app.workflow.engine import TransitionNotAllowed
 from app.workflow.models import TransitionEvent
 from tests.builders import Cast, advance, cast, draft_agreement
@@ -76,7 +77,7 @@ def _fire(live, agreement_id: int, trigger: str, user_id: int, comment: str | No
     with unit_of_work(live) as session:
         actor = session.get(User, user_id)
         agreement = get_for_update(session, Agreement, agreement_id, "agreement")
-        engine.fire(session, "agreement", agreement, trigger, actor.id, comment, actor=actor)
+        engine.fire(session, "agreement", agreement, trigger, Actor.person(actor), comment)
 
 
 def test_a_conflicting_transition_waits_for_the_first_and_is_then_refused(live):
@@ -88,7 +89,7 @@ def test_a_conflicting_transition_waits_for_the_first_and_is_then_refused(live):
         with unit_of_work(live) as session:
             actor = session.get(User, people.second_lawyer.id)
             agreement = get_for_update(session, Agreement, agreement_id, "agreement")
-            engine.fire(session, "agreement", agreement, "approve", actor.id, actor=actor)
+            engine.fire(session, "agreement", agreement, "approve", Actor.person(actor))
             approved.set()
             release.wait(20)  # hold the lock, uncommitted, while the other transaction tries
 

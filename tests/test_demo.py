@@ -14,13 +14,13 @@ from app import clock
 from app.agreements.models import Agreement, AgreementKind, Signature
 from app.agreements.rules import signing_parties
 from app.config import get_settings
-from app.demo import DemoSummary, load_demo
-from app.obligations.models import Obligation, ObligationStatus
+from app.devtools.demo import DemoSummary, load_demo
+from app.obligations.models import Obligation
 from app.organisations.models import Organisation, OrganisationKind
 from app.partnerships.models import Partnership
 from app.users.models import ApiToken, Role, User
 from app.users.service import authenticate_token, verify_password
-from app.workflow.engine import get_workflow
+from app.workflow.definition import get_workflow, states
 from app.workflow.models import TransitionEvent
 
 SIGNED_OR_LATER = {"signed", "active", "suspended", "expired", "terminated", "superseded"}
@@ -68,9 +68,9 @@ def test_portfolio_covers_every_kind_region_stage_and_deadline(session: Session)
     assert any(a.status == "expired" and a.end_date.year == today.year - 1 for a in agreements)
 
     obligations = list(session.scalars(select(Obligation)))
-    assert set(ObligationStatus) == {obligation.status for obligation in obligations}
+    assert states("obligation") == {obligation.status for obligation in obligations}
     assert any(obligation.recurrence for obligation in obligations)
-    due_soon = [o for o in obligations if o.status is ObligationStatus.OPEN and o.due_date]
+    due_soon = [o for o in obligations if o.status == "open" and o.due_date]
     assert any(today <= o.due_date <= today + timedelta(days=90) for o in due_soon)
 
 

@@ -33,16 +33,22 @@ from app.partnerships.service import get_partnership, require_on_partnership
 from app.users.models import User
 from app.users.policy import Action, can
 from app.workflow import engine
+from app.workflow.actor import Actor
+from app.workflow.definition import states
 
 WORKFLOW = "agreement"
-RECORDABLE_STAGES = {"formalising", "formal"}
 
 
-def open_existing(session: Session, partnership: Partnership, terms: ExistingTerms, actor_id: int | None) -> Agreement:
+def is_recordable(partnership: Partnership) -> bool:
+    """Whether a signed agreement may be recorded for the partnership (it is being formalised or formal)."""
+    return partnership.stage in states("partnership", group="formalisation")
+
+
+def open_existing(session: Session, partnership: Partnership, terms: ExistingTerms, actor: Actor) -> Agreement:
     """Open the draft that will be recorded as signed (no stage check: the caller has placed the partnership)."""
     agreement = recording.draft_for(partnership, terms)
     session.add(agreement)
-    engine.record_creation(session, WORKFLOW, agreement, actor_id)
+    engine.record_creation(session, WORKFLOW, agreement, actor)
     return agreement
 
 
@@ -56,19 +62,17 @@ def record_existing(
     agreement: Agreement,
     evidence: str,
     *,
-    actor: User | None,
-    actor_id: int | None,
+    actor: Actor,
     document_sha256: str | None = None,
 ) -> Agreement:
     """Record a draft as signed elsewhere (``record_existing``), then bring it to today's status.
 
-    ``actor`` is the person recording it (role checked), or ``None`` when the system (an import) does, with
-    ``actor_id`` the user on whose behalf it acts.
+    ``actor`` is the person recording it, or the system (an import) acting for the importing user.
     """
     payload: dict[str, str] = {"evidence": evidence}
     if document_sha256:
         payload["document_sha256"] = document_sha256
-    engine.fire(session, WORKFLOW, agreement, "record_existing", actor_id, evidence, actor=actor, payload=payload)
+    engine.fire(session, WORKFLOW, agreement, "record_existing", actor, evidence, payload=payload)
     bring_to_today(session, agreement, evidence)
     return agreement
 
@@ -104,7 +108,7 @@ def require_recorder(session: Session, user: User, partnership_id: int) -> None:
 
 def require_recordable(partnership: Partnership) -> None:
     """Refuse (409) unless the partnership is formalising or formal."""
-    if partnership.stage not in RECORDABLE_STAGES:
+    if not is_recordable(partnership):
         raise Conflict(
             f"{partnership.reference} is {partnership.stage.replace('_', ' ')}: start formalising it before "
             "recording a signed agreement"
@@ -164,7 +168,7 @@ def upload_signed_copy(
     )
     agreement.partnership = partnership
     session.add(agreement)
-    engine.record_creation(session, WORKFLOW, agreement, actor.id)
+    engine.record_creation(session, WORKFLOW, agreement, Actor.person(actor))
     session.flush()
     version = add_version(
         session,
@@ -241,7 +245,7 @@ def confirm_signed_copy(
     partnership = get_partnership(session, partnership_id)
     require_recordable(partnership)
     agreement, version = _upload(session, partnership_id, data.upload_id, lock=True)
-    if agreement.status != "draft":
+    if agreement.status not in states(WORKFLOW, group="editable"):
         raise Conflict(f"the signed copy {data.upload_id} was already recorded: the agreement is {agreement.status}")
     if data.document_sha256 != version.sha256:
         raise invalid("document_sha256", f"is not the hash of the uploaded copy ({version.sha256})")
@@ -262,7 +266,7 @@ def confirm_signed_copy(
     )
     if uploader is None or uploader.id != actor.id:
         evidence += f", confirmed by {actor.full_name}"
-    record_existing(session, agreement, evidence, actor=actor, actor_id=actor.id, document_sha256=version.sha256)
+    record_existing(session, agreement, evidence, actor=Actor.person(actor), document_sha256=version.sha256)
     for entry in data.parties:
         if entry.signatory_name and entry.signed_on:
             agreement.signatures.append(

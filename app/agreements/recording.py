@@ -16,7 +16,8 @@ from app.agreements.models import Agreement, AgreementKind
 from app.errors import DomainError
 from app.partnerships.models import Partnership
 from app.reminders.models import Reminder, ReminderStatus
-from app.workflow import engine
+from app.workflow import definition, engine
+from app.workflow.actor import Actor
 
 WORKFLOW = "agreement"
 
@@ -52,17 +53,17 @@ AUTOMATIC_CATCH_UP = ("activate", "expire")
 
 
 def record_many(
-    session: Session, agreements: list[Agreement], evidence: list[str], actor_id: int | None
+    session: Session, agreements: list[Agreement], evidence: list[str], actor: Actor
 ) -> list[DomainError | None]:
     """Record new agreements (not yet flushed) as signed elsewhere and bring them to today's status.
 
     Returns, per agreement, the error that refused ``record_existing`` (``None`` when it was recorded).
     """
     session.add_all(agreements)
-    engine.record_creations(session, WORKFLOW, agreements, actor_id, flush=False)
+    engine.record_creations(session, WORKFLOW, agreements, actor, flush=False)
     items = [(a, text, {"evidence": text}) for a, text in zip(agreements, evidence, strict=True)]
     # Not flushed on its own: the activation that follows at once writes the agreements' status in one UPDATE.
-    results = engine.fire_many(session, WORKFLOW, items, "record_existing", actor_id, flush=False)
+    results = engine.fire_many(session, WORKFLOW, items, "record_existing", actor, flush=False)
     errors = [result if isinstance(result, DomainError) else None for result in results]
     recorded = [(a, text) for a, text, error in zip(agreements, evidence, errors, strict=True) if error is None]
     bring_many_to_today(session, recorded)
@@ -76,11 +77,11 @@ def bring_many_to_today(session: Session, agreements: list[tuple[Agreement, str]
     A transition whose guard says it is not due (the effective date not reached, the end date not passed) is
     simply not taken.
     """
-    workflow = engine.get_workflow(WORKFLOW)
+    workflow = definition.get_workflow(WORKFLOW)
     for trigger in AUTOMATIC_CATCH_UP:
         due = [(a, text, None) for a, text in agreements if workflow.find(trigger, a.status) is not None]
         if due:
-            engine.fire_many(session, WORKFLOW, due, trigger, None)
+            engine.fire_many(session, WORKFLOW, due, trigger, Actor.system(reason="catching up to today"))
 
 
 def planned_reminders(session: Session, agreement_ids: list[int]) -> int:

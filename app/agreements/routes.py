@@ -1,4 +1,4 @@
-"""HTTP endpoints for agreements: drafting facts, document versions, obligations, signatures and transitions."""
+"""HTTP endpoints for agreements: drafting facts, document versions, signatures and transitions."""
 
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ from app.agreements.schemas import (
     DocumentVersionCreate,
     DocumentVersionRead,
     DocumentVersionSummary,
-    ObligationCreate,
-    ObligationRead,
     SignatureRead,
 )
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
@@ -141,34 +139,6 @@ def get_version(
     """One document version with its text."""
     require(user, Action.READ)
     return DocumentVersionRead.model_validate(service.get_version(session, agreement_id, number))
-
-
-@router.get("/agreements/{agreement_id}/obligations", response_model=list[ObligationRead])
-def list_obligations(session: DbSession, user: CurrentUser, agreement_id: AgreementId) -> list[ObligationRead]:
-    """What each party owes, by due date."""
-    require(user, Action.READ)
-    return [ObligationRead.model_validate(o) for o in service.list_obligations(session, agreement_id)]
-
-
-@router.post(
-    "/agreements/{agreement_id}/obligations", response_model=ObligationRead, status_code=status.HTTP_201_CREATED
-)
-def add_obligation(
-    request: Request,
-    session: DbSession,
-    user: CurrentUser,
-    agreement_id: AgreementId,
-    body: ObligationCreate,
-    idempotency_key: IdempotencyKey,
-) -> Response:
-    """Record what a party owes under the agreement (``Idempotency-Key`` welcome)."""
-
-    def run() -> tuple[int, ObligationRead, None, str]:
-        _require_on_agreement(session, user, agreement_id, Action.EDIT_PARTNERSHIP)
-        obligation = service.add_obligation(session, agreement_id, body, user)
-        return 201, ObligationRead.model_validate(obligation), None, f"/api/v1/obligations/{obligation.id}"
-
-    return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
 @router.get("/agreements/{agreement_id}/signatures", response_model=list[SignatureRead])

@@ -9,13 +9,19 @@ from sqlalchemy import ColumnElement, and_, select
 from app import clock
 from app.agreements.models import Agreement, AgreementKind, Signature
 from app.config import get_settings
-from app.obligations.models import Obligation, ObligationStatus
 from app.partnerships.models import PartnershipParty, PartyRole
+from app.workflow import definition, engine
+from app.workflow.actor import Actor
+from app.workflow.definition import get_workflow, states
 from app.workflow.registry import Context, criterion, effect, effect_many, guard
 
-IN_FORCE = ("active", "suspended")
-KEEPS_PARTNERSHIP_FORMAL = ("signed", "active", "suspended")
+ENDED_MOVE = "ended"  # not a workflow state: the partnership_moves event of workflows/agreement.yaml
 CARRIES_OVER_OBLIGATIONS = {AgreementKind.AMENDMENT, AgreementKind.EXTENSION, AgreementKind.TERMINATION_NOTICE}
+
+
+def sources_of(workflow: str, trigger: str) -> list[str]:
+    """The states ``trigger`` fires from, sorted (a daily criterion selects exactly the rows it may move)."""
+    return sorted({state for t in get_workflow(workflow).transitions if t.trigger == trigger for state in t.sources})
 
 
 def signing_parties(agreement: Agreement) -> list[PartnershipParty]:
@@ -23,23 +29,13 @@ def signing_parties(agreement: Agreement) -> list[PartnershipParty]:
     return [party for party in agreement.partnership.parties if party.role is not PartyRole.OBSERVER]
 
 
-def _party_name(party: PartnershipParty | None) -> str:
+def party_name(party: PartnershipParty | None) -> str:
+    """The party's legal name, or the organisation's own name for ``None``."""
     return party.organisation.legal_name if party is not None else get_settings().organisation_name
 
 
 # guards ------------------------------------------------------------------------------------------------
-
-
-@guard("version_complete")
-def _version_complete(ctx: Context) -> list[str]:
-    version = ctx.entity.latest_version
-    if version is None:
-        return ["no document version has been generated yet"]
-    if version.missing_fields:
-        return [f"version {version.number} is incomplete: {problem}" for problem in version.missing_fields]
-    from app.drafting.service import stale_reasons  # drafting builds on agreements, not the other way round
-
-    return stale_reasons(ctx.session, ctx.entity, version)
+# (``version_complete`` judges the document, so drafting registers it: app/drafting/rules.py)
 
 
 @guard("term_set")
@@ -55,35 +51,17 @@ def _term_set(ctx: Context) -> list[str]:
     return reasons
 
 
-@guard("obligation_per_party")
-def _obligation_per_party(ctx: Context) -> list[str]:
-    agreement: Agreement = ctx.entity
-    agreement_ids = [agreement.id]
-    if agreement.kind in CARRIES_OVER_OBLIGATIONS and agreement.parent_id:
-        agreement_ids.append(agreement.parent_id)
-    bound = select(Obligation.party_id).where(
-        Obligation.agreement_id.in_(agreement_ids), Obligation.status != ObligationStatus.WAIVED
-    )
-    with_obligations = set(ctx.session.scalars(bound))
-    expected: list[PartnershipParty | None] = [None, *signing_parties(agreement)]
-    return [
-        f"no obligation is recorded for {_party_name(party)}"
-        for party in expected
-        if (party.id if party else None) not in with_obligations
-    ]
-
-
 @guard("four_eyes")
 def _four_eyes(ctx: Context) -> list[str]:
     """The approver is neither the author of the version under review nor the person who submitted it."""
     agreement: Agreement = ctx.entity
-    if ctx.actor is None:
+    if ctx.actor.is_system:
         return []
     reasons = []
     version = agreement.latest_version
-    if version is not None and version.author_id == ctx.actor.id:
+    if version is not None and version.author_id == ctx.actor.user_id:
         reasons.append(f"you wrote version {version.number}; another legal officer must approve it (four eyes)")
-    if agreement.submitted_by_id == ctx.actor.id:
+    if agreement.submitted_by_id == ctx.actor.user_id:
         reasons.append("you submitted this version; another legal officer must approve it (four eyes)")
     return reasons
 
@@ -122,7 +100,7 @@ def _signatures_complete(ctx: Context) -> list[str]:
         if party_id is not None and party_id not in parties:
             reasons.append(f"party {party_id} is not a party to this agreement")
             continue
-        name = _party_name(parties.get(party_id) if party_id else None)
+        name = party_name(parties.get(party_id) if party_id else None)
         if party_id in seen:
             reasons.append(f"{name} is listed twice")
         seen.add(party_id)
@@ -133,7 +111,7 @@ def _signatures_complete(ctx: Context) -> list[str]:
     already = {s.party_id for s in agreement.signatures}
     for party_id in [None, *parties]:
         if party_id not in seen and party_id not in already:
-            reasons.append(f"the signature of {_party_name(parties.get(party_id) if party_id else None)} is missing")
+            reasons.append(f"the signature of {party_name(parties.get(party_id) if party_id else None)} is missing")
     return reasons
 
 
@@ -194,7 +172,7 @@ def _termination_respects_notice(ctx: Context) -> list[str]:
 @effect("record_submission")
 def _record_submission(ctx: Context) -> None:
     agreement: Agreement = ctx.entity
-    agreement.submitted_by_id = ctx.actor.id if ctx.actor else None
+    agreement.submitted_by_id = ctx.actor.user_id
     agreement.submitted_version_number = agreement.latest_version.number if agreement.latest_version else None
 
 
@@ -203,7 +181,7 @@ def _record_approval(ctx: Context) -> None:
     agreement: Agreement = ctx.entity
     version = agreement.latest_version
     assert version is not None  # guaranteed by the approves_submitted_version guard
-    agreement.approved_by_id = ctx.actor.id if ctx.actor else None
+    agreement.approved_by_id = ctx.actor.user_id
     agreement.approved_at = clock.now()
     agreement.approved_version_number = version.number
     agreement.approved_sha256 = version.sha256
@@ -223,7 +201,7 @@ def _store_signatures(ctx: Context) -> None:
                 signed_on=date.fromisoformat(signature["signed_on"]),
                 document_version_id=version.id,
                 document_sha256=version.sha256,
-                recorded_by_id=ctx.actor.id if ctx.actor else None,
+                recorded_by_id=ctx.actor.user_id,
             )
         )
     ctx.session.flush()
@@ -238,7 +216,7 @@ def _record_existing_evidence(ctx: Context) -> None:
     if version is not None:
         agreement.approved_version_number = version.number
         agreement.approved_sha256 = version.sha256
-        agreement.approved_by_id = ctx.actor.id if ctx.actor else None
+        agreement.approved_by_id = ctx.actor.user_id
         agreement.approved_at = clock.now()
 
 
@@ -285,12 +263,10 @@ def _record_termination(ctx: Context) -> None:
 
 
 def _move_partnership(ctx: Context, event_name: str, comment: str) -> None:
-    from app.workflow import engine
-
     partnership = ctx.entity.partnership
-    trigger = engine.get_workflow("agreement").moves[event_name]
-    if engine.get_workflow("partnership").find(trigger, partnership.stage) is not None:
-        engine.fire(ctx.session, "partnership", partnership, trigger, None, comment)
+    trigger = definition.get_workflow("agreement").moves[event_name]
+    if definition.get_workflow("partnership").find(trigger, partnership.stage) is not None:
+        engine.fire(ctx.session, "partnership", partnership, trigger, Actor.system(reason=comment), comment)
 
 
 @effect("partnership_in_force")
@@ -302,12 +278,11 @@ def _partnership_in_force(ctx: Context) -> None:
 @effect("supersede_parent")
 def _supersede_parent(ctx: Context) -> None:
     """An amendment, extension or renewal in force takes the place of the agreement it modifies."""
-    from app.workflow import engine
-
     agreement: Agreement = ctx.entity
     parent = ctx.session.get(Agreement, agreement.parent_id) if agreement.parent_id else None
-    if parent is not None and parent.status in IN_FORCE:
-        engine.fire(ctx.session, "agreement", parent, "supersede", None, f"Replaced by: {agreement.title}")
+    if parent is not None and parent.status in states("agreement", group="in_force"):
+        replaced = f"Replaced by: {agreement.title}"
+        engine.fire(ctx.session, "agreement", parent, "supersede", Actor.system(reason=replaced), replaced)
 
 
 @effect("partnership_ended_if_last")
@@ -317,10 +292,10 @@ def _partnership_ended_if_last(ctx: Context) -> None:
     others = select(Agreement.id).where(
         Agreement.partnership_id == agreement.partnership_id,
         Agreement.id != agreement.id,
-        Agreement.status.in_(KEEPS_PARTNERSHIP_FORMAL),
+        Agreement.status.in_(sorted(states("agreement", group="signed_and_in_force"))),
     )
     if ctx.session.scalars(others.limit(1)).first() is None:
-        _move_partnership(ctx, "ended", f"{agreement.title}: {agreement.status}")
+        _move_partnership(ctx, ENDED_MOVE, f"{agreement.title}: {agreement.status}")
 
 
 # daily criteria ----------------------------------------------------------------------------------------
@@ -328,9 +303,9 @@ def _partnership_ended_if_last(ctx: Context) -> None:
 
 @criterion("effective_date_reached")
 def _due_for_activation(today: date) -> ColumnElement[bool]:
-    return and_(Agreement.status == "signed", Agreement.effective_date <= today)
+    return and_(Agreement.status.in_(sources_of("agreement", "activate")), Agreement.effective_date <= today)
 
 
 @criterion("end_date_passed")
 def _due_for_expiry(today: date) -> ColumnElement[bool]:
-    return and_(Agreement.status.in_(IN_FORCE), Agreement.end_date < today)
+    return and_(Agreement.status.in_(sources_of("agreement", "expire")), Agreement.end_date < today)

@@ -1,15 +1,14 @@
-"""What the API accepts and returns for agreements, their document versions, obligations and signatures."""
+"""What the API accepts and returns for agreements, their document versions and signatures."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import EmailStr, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from app.agreements.models import AgreementKind
-from app.obligations.models import ObligationStatus, Recurrence
-from app.schemas import Id, InputModel, LongText, Name, OutputModel, QueryModel, omittable, vocabulary
+from app.schemas import Id, InputModel, Name, OutputModel, QueryModel, omittable, vocabulary
 
 MAX_NOTICE_DAYS = 3650
 MAX_BODY_CHARACTERS = 500_000
@@ -123,42 +122,6 @@ class DocumentVersionRead(DocumentVersionSummary):
 
     body: str | None
     variables: dict[str, Any]
-
-
-class ObligationCreate(InputModel):
-    """A duty of one party (``party_id``) or of the organisation (no ``party_id``) under the agreement."""
-
-    party_id: Id | None = Field(None, description="A party of the partnership; leave out for the organisation")
-    description: LongText = Field(min_length=1)
-    due_date: date | None = None
-    recurrence: Recurrence | None = None
-    recurrence_until: date | None = None
-    responsible_email: EmailStr | None = None
-
-    @model_validator(mode="after")
-    def _when(self) -> ObligationCreate:
-        if self.due_date is None and self.recurrence is None:
-            raise ValueError("give a due date, a recurrence, or both")
-        if self.recurrence_until and self.due_date and self.recurrence_until < self.due_date:
-            raise ValueError("the recurrence cannot end before the first due date")
-        return self
-
-
-class ObligationRead(OutputModel):
-    """An obligation as returned by the API."""
-
-    id: int
-    agreement_id: int
-    party_id: int | None
-    description: str
-    due_date: date | None
-    recurrence: Recurrence | None
-    recurrence_until: date | None
-    status: ObligationStatus
-    fulfilled_on: date | None
-    evidence_note: str | None
-    waived_reason: str | None
-    responsible_email: str | None
 
 
 class SignatureRead(OutputModel):

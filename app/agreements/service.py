@@ -1,4 +1,4 @@
-"""Rules for agreements: drafting facts, document versions, obligations, and their way through the workflow."""
+"""Rules for agreements: drafting facts, document versions, signatures, and their way through the workflow."""
 
 from __future__ import annotations
 
@@ -10,33 +10,32 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.agreements.models import Agreement, AgreementKind, DocumentVersion, Signature
-from app.agreements.rules import IN_FORCE, signing_parties
+from app.agreements.rules import signing_parties
 from app.agreements.schemas import (
     AgreementCreate,
     AgreementFilter,
     AgreementUpdate,
     DocumentVersionCreate,
-    ObligationCreate,
 )
 from app.db import get_for_update
 from app.errors import Conflict, NotFound, invalid
 from app.listing import PageParams, Slice, contains_text, order_by, paginate, sort_keys
-from app.obligations.models import Obligation
-from app.organisations.service import check_version
+from app.partnerships.models import Partnership
 from app.partnerships.service import get_partnership
 from app.users.models import User
-from app.workflow import engine
+from app.versioning import check_version
+from app.workflow import definition, engine
+from app.workflow.actor import Actor
+from app.workflow.definition import states
 from app.workflow.models import TransitionEvent
 
 WORKFLOW = "agreement"
-DRAFTING_STAGES = {"formalising", "formal"}
-EDITABLE_STATUSES = {"draft"}
-OBLIGATIONS_OPEN_IN = {"draft", "active", "suspended"}
-PARENT_STATUSES = {
-    AgreementKind.AMENDMENT: set(IN_FORCE),
-    AgreementKind.EXTENSION: set(IN_FORCE),
-    AgreementKind.TERMINATION_NOTICE: set(IN_FORCE),
-    AgreementKind.RENEWAL: {*IN_FORCE, "expired"},
+# The state group (workflows/agreement.yaml) an agreement must be in to be modified by one of each kind.
+PARENT_GROUPS = {
+    AgreementKind.AMENDMENT: "in_force",
+    AgreementKind.EXTENSION: "in_force",
+    AgreementKind.TERMINATION_NOTICE: "in_force",
+    AgreementKind.RENEWAL: "renewable",
 }
 SORTABLE = {
     "title": Agreement.title,
@@ -56,9 +55,19 @@ def get_agreement(session: Session, agreement_id: int) -> Agreement:
     return agreement
 
 
+def may_draft(partnership: Partnership) -> bool:
+    """Whether agreements may be drafted for the partnership (it is being formalised or formal)."""
+    return partnership.stage in states("partnership", group="formalisation")
+
+
+def takes_obligations(agreement: Agreement) -> bool:
+    """Whether obligations may be added to the agreement (while drafted, or as milestones while in force)."""
+    return agreement.status in states(WORKFLOW, group="takes_obligations")
+
+
 def _check_parent(session: Session, data: AgreementCreate) -> None:
-    allowed = PARENT_STATUSES.get(data.kind)
-    if allowed is None:
+    group = PARENT_GROUPS.get(data.kind)
+    if group is None:
         if data.parent_id is not None:
             raise invalid("parent_id", f"an agreement of kind {data.kind.value} does not modify another one")
         return
@@ -67,6 +76,7 @@ def _check_parent(session: Session, data: AgreementCreate) -> None:
     parent = session.get(Agreement, data.parent_id)
     if parent is None or parent.partnership_id != data.partnership_id:
         raise invalid("parent_id", f"agreement {data.parent_id} is not an agreement of this partnership")
+    allowed = states(WORKFLOW, group=group)
     if parent.status not in allowed:
         raise invalid(
             "parent_id",
@@ -78,19 +88,21 @@ def _check_parent(session: Session, data: AgreementCreate) -> None:
 def create_agreement(session: Session, data: AgreementCreate, actor: User) -> Agreement:
     """Open a draft agreement for a partnership that is formalising or formal."""
     partnership = get_partnership(session, data.partnership_id)
-    if partnership.stage not in DRAFTING_STAGES:
+    if not may_draft(partnership):
         raise Conflict(
             f"{partnership.reference} is {partnership.stage}: start formalising it before drafting an agreement"
         )
     _check_parent(session, data)
     agreement = Agreement(**data.model_dump())
     session.add(agreement)
-    engine.record_creation(session, WORKFLOW, agreement, actor.id)
+    engine.record_creation(session, WORKFLOW, agreement, Actor.person(actor))
     session.flush()
     return agreement
 
 
-def _require_status(agreement: Agreement, allowed: set[str], what: str) -> None:
+def require_status(agreement: Agreement, group: str, what: str) -> None:
+    """Refuse (``Conflict``) to ``what`` unless the agreement's status is in the state group ``group``."""
+    allowed = states(WORKFLOW, group=group)
     if agreement.status not in allowed:
         allowed_words = ", ".join(sorted(allowed))
         raise Conflict(f"cannot {what}: the agreement is {agreement.status} (allowed when {allowed_words})")
@@ -102,7 +114,7 @@ def update_agreement(
     """Change a draft agreement's title, term or notice period; refuse if ``expected_version`` is stale."""
     agreement = get_for_update(session, Agreement, agreement_id, "agreement")
     check_version("agreement", agreement.version, expected_version)
-    _require_status(agreement, EDITABLE_STATUSES, "change the agreement")
+    require_status(agreement, "editable", "change the agreement")
     changes = data.model_dump(exclude_unset=True)
     for name in ("title", "notice_period_days"):
         if name in changes and changes[name] is None:
@@ -126,9 +138,9 @@ def selection(session: Session, filters: AgreementFilter, sort: str | None = Non
     """The agreements matching ``filters`` in the list's order (unknown status or sort field refused)."""
     stmt = select(Agreement)
     if filters.status:
-        states = engine.get_workflow(WORKFLOW).states
-        if filters.status not in states:
-            raise invalid("status", f"unknown status {filters.status!r}; choose one of: {', '.join(states)}")
+        known = definition.get_workflow(WORKFLOW).states
+        if filters.status not in known:
+            raise invalid("status", f"unknown status {filters.status!r}; choose one of: {', '.join(known)}")
         stmt = stmt.where(Agreement.status == filters.status)
     if filters.partnership_id:
         stmt = stmt.where(Agreement.partnership_id == filters.partnership_id)
@@ -149,7 +161,9 @@ def ending_between(
     ``partnerships`` (a SELECT of partnership ids) narrows them to those partnerships.
     """
     stmt = select(Agreement).where(
-        Agreement.status == "active", Agreement.end_date >= first, Agreement.end_date <= last
+        Agreement.status.in_(sorted(states(WORKFLOW, group="running"))),
+        Agreement.end_date >= first,
+        Agreement.end_date <= last,
     )
     if partnerships is not None:
         stmt = stmt.where(Agreement.partnership_id.in_(partnerships))
@@ -166,7 +180,7 @@ def awaiting_review(
 ) -> Slice:
     """Agreements in review, oldest first: optionally those a person may approve (they neither submitted nor wrote
     the version in review: four eyes), or within some partnerships."""
-    stmt = select(Agreement).where(Agreement.status == "in_review")
+    stmt = select(Agreement).where(Agreement.status.in_(sorted(states(WORKFLOW, group="awaiting_review"))))
     if reviewable_by is not None:
         written = select(DocumentVersion.id).where(
             DocumentVersion.agreement_id == Agreement.id,
@@ -201,7 +215,7 @@ def add_version(
     recorded as the version's author: the four-eyes guard keeps them from approving it.
     """
     agreement = get_for_update(session, Agreement, agreement_id, "agreement")
-    _require_status(agreement, EDITABLE_STATUSES, "add a document version")
+    require_status(agreement, "editable", "add a document version")
     latest = agreement.latest_version
     version = DocumentVersion(
         number=(latest.number if latest else 0) + 1,
@@ -240,30 +254,6 @@ def get_version(session: Session, agreement_id: int, number: int) -> DocumentVer
     raise NotFound(f"agreement {agreement_id} has no document version {number}")
 
 
-def add_obligation(
-    session: Session, agreement_id: int, data: ObligationCreate, actor: User | None = None
-) -> Obligation:
-    """Record what a party owes under the agreement (while drafting, or as a milestone while in force)."""
-    from app.reminders.planner import plan_obligation
-
-    agreement = get_agreement(session, agreement_id)
-    _require_status(agreement, OBLIGATIONS_OPEN_IN, "add an obligation")
-    if data.party_id is not None and data.party_id not in {party.id for party in signing_parties(agreement)}:
-        raise invalid("party_id", f"party {data.party_id} is not a party bound by this agreement")
-    obligation = Obligation(agreement=agreement, **data.model_dump())
-    session.add(obligation)
-    engine.record_creation(session, "obligation", obligation, actor.id if actor else None)
-    plan_obligation(session, obligation)
-    return obligation
-
-
-def list_obligations(session: Session, agreement_id: int) -> list[Obligation]:
-    """The agreement's obligations, by due date."""
-    get_agreement(session, agreement_id)
-    stmt = select(Obligation).where(Obligation.agreement_id == agreement_id)
-    return list(session.scalars(stmt.order_by(Obligation.due_date, Obligation.id)))
-
-
 def list_signatures(session: Session, agreement_id: int) -> list[Signature]:
     """The recorded signatures of the agreement."""
     return list(get_agreement(session, agreement_id).signatures)
@@ -271,7 +261,7 @@ def list_signatures(session: Session, agreement_id: int) -> list[Signature]:
 
 def available_transitions(session: Session, agreement_id: int, user: User) -> list[engine.Availability]:
     """What ``user`` may do with the agreement now, with the reasons for what is blocked."""
-    return engine.available(session, WORKFLOW, get_agreement(session, agreement_id), user)
+    return engine.available(session, WORKFLOW, get_agreement(session, agreement_id), Actor.person(user))
 
 
 def transition_agreement(
@@ -286,7 +276,7 @@ def transition_agreement(
     """Move the agreement by ``trigger`` through the workflow engine (roles, payload and guards checked)."""
     agreement = get_for_update(session, Agreement, agreement_id, "agreement")
     check_version("agreement", agreement.version, expected_version)
-    engine.fire(session, WORKFLOW, agreement, trigger, actor.id, comment, actor=actor, payload=payload)
+    engine.fire(session, WORKFLOW, agreement, trigger, Actor.person(actor), comment, payload=payload)
     return agreement
 
 
@@ -307,24 +297,7 @@ def successors(session: Session, agreement_id: int) -> list[Agreement]:
 
 def successor_kinds(agreement: Agreement) -> list[AgreementKind]:
     """The kinds of agreement that may modify this one in its current status (see ``_check_parent``)."""
-    return [kind for kind, allowed in PARENT_STATUSES.items() if agreement.status in allowed]
-
-
-def planned_reminders(session: Session, agreement_id: int, limit: int = 10) -> list[Any]:
-    """The next reminders still to be sent about the agreement or its obligations, soonest first."""
-    from app.reminders.models import Reminder, ReminderStatus
-
-    obligation_ids = select(Obligation.id).where(Obligation.agreement_id == agreement_id)
-    about = ((Reminder.subject_type == "agreement") & (Reminder.subject_id == agreement_id)) | (
-        (Reminder.subject_type == "obligation") & Reminder.subject_id.in_(obligation_ids)
-    )
-    stmt = (
-        select(Reminder)
-        .where(about, Reminder.status.in_([ReminderStatus.PLANNED, ReminderStatus.FAILED]))
-        .order_by(Reminder.send_at, Reminder.id)
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
+    return [kind for kind, group in PARENT_GROUPS.items() if agreement.status in states(WORKFLOW, group=group)]
 
 
 def signatories_to_record(session: Session, agreement: Agreement) -> list[tuple[Any, Any]]:

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+import app.models  # noqa: F401  (every mapper and the audit recorder, before the first query)
 from app import __version__, web
 from app.agreements.routes import router as agreements_router
 from app.api import docs, openapi, problems
@@ -29,8 +30,9 @@ from app.partnerships.routes import router as partnerships_router
 from app.quality.routes import router as quality_router
 from app.reminders.routes import router as reminders_router
 from app.reports.routes import router as reports_router
+from app.rules import register_all
 from app.users.routes import router as users_router
-from app.workflow.engine import load_all
+from app.workflow.definition import load_all
 from app.workflow.routes import router as workflows_router
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None) -> FastAPI:
     """Build the application; tests pass their own session factory."""
     settings = settings or get_settings()
+    register_all()
     load_all()  # a broken workflow file stops start-up with its file, line and name
     ownership.get_policy()  # and so do broken ownership rules
     if session_factory is None:

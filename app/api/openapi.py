@@ -22,13 +22,14 @@ from sqlalchemy.orm import Session
 
 from app.organisations.service import list_areas
 from app.schemas import VOCABULARY
-from app.workflow import engine
+from app.workflow import definition
 
 log = logging.getLogger(__name__)
 METHODS = ("get", "put", "post", "patch", "delete")
 VOCABULARIES: dict[str, Callable[[Session], list[str]]] = {
-    "agreement_states": lambda _: list(engine.get_workflow("agreement").states),
-    "partnership_stages": lambda _: list(engine.get_workflow("partnership").states),
+    "agreement_states": lambda _: list(definition.get_workflow("agreement").states),
+    "partnership_stages": lambda _: list(definition.get_workflow("partnership").states),
+    "obligation_states": lambda _: list(definition.get_workflow("obligation").states),
     "areas": lambda session: [area.code for area in list_areas(session)],
 }
 """Each vocabulary's values, read when the schema is generated (the session reads reference rows)."""

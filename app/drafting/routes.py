@@ -11,7 +11,7 @@ from app.agreements.schemas import DocumentVersionRead
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.downloads import file_response
 from app.api.idempotency import replay_or_run
-from app.drafting import service
+from app.drafting import catalogue, documents, service
 from app.drafting.schemas import (
     LANGUAGE_PATTERN,
     CustomTemplateWrite,
@@ -31,7 +31,7 @@ Language = Annotated[str, Path(pattern=LANGUAGE_PATTERN, description="Language c
 VersionNumber = Annotated[int, Path(gt=0, le=MAX_ID)]
 
 
-def _file(output: service.Output) -> Response:
+def _file(output: documents.Output) -> Response:
     return file_response(
         output.content, output.media_type, output.file_name, inline=output.media_type.startswith("text/")
     )
@@ -41,15 +41,15 @@ def _file(output: service.Output) -> Response:
 def list_templates(session: DbSession, user: CurrentUser) -> list[TemplateRead]:
     """Every agreement template, shipped and custom, with the variables it needs."""
     require(user, Action.READ)
-    return [TemplateRead.of(info, custom) for info, custom in service.all_templates(session)]
+    return [TemplateRead.of(info, custom) for info, custom in catalogue.all_templates(session)]
 
 
 @router.get("/templates/{key}", response_model=TemplateRead)
 def get_template(session: DbSession, user: CurrentUser, key: TemplateKey) -> TemplateRead:
     """One template."""
     require(user, Action.READ)
-    info = service.template_or_404(session, key)
-    return TemplateRead.of(info, any(i.key == key and c for i, c in service.all_templates(session)))
+    info = catalogue.template_or_404(session, key)
+    return TemplateRead.of(info, any(i.key == key and c for i, c in catalogue.all_templates(session)))
 
 
 @router.put("/templates/{key}/{language}", response_model=TemplateRead)
@@ -65,9 +65,9 @@ def save_template(
     """Add or replace a custom template; refused with the reasons unless it parses, declares every variable it
     uses and renders in the sandbox."""
     require(user, Action.MANAGE_TEMPLATES)
-    row = service.save_custom_template(session, key, language, body.model_dump(), user, expected_version)
+    row = catalogue.save_custom_template(session, key, language, body.model_dump(), user, expected_version)
     set_etag(response, row.version)
-    return TemplateRead.of(service.resolve_template(session, key, language).info, True)
+    return TemplateRead.of(catalogue.resolve_template(session, key, language).info, True)
 
 
 @router.get("/agreements/{agreement_id}/preflight", response_model=PreflightRead)
@@ -137,7 +137,7 @@ def upload(
 @router.get(
     "/agreements/{agreement_id}/versions/{number}/document",
     response_class=Response,
-    responses={200: {"content": {"text/html": {}, "application/pdf": {}, service.DOCX_MEDIA_TYPE: {}}}},
+    responses={200: {"content": {"text/html": {}, "application/pdf": {}, documents.DOCX_MEDIA_TYPE: {}}}},
 )
 def document(
     session: DbSession,
@@ -148,7 +148,7 @@ def document(
 ) -> Response:
     """A version as an HTML preview, a Word document or a PDF (marked DRAFT until that version is approved)."""
     require(user, Action.READ)
-    return _file(service.render_version(session, agreement_id, number, format))
+    return _file(documents.render_version(session, agreement_id, number, format))
 
 
 @router.get(
@@ -166,13 +166,13 @@ def diff(
 ) -> Response:
     """What changed from version ``number`` to version ``other``: an HTML redline or a unified diff."""
     require(user, Action.READ)
-    return _file(service.diff_versions(session, agreement_id, number, other, format))
+    return _file(documents.diff_versions(session, agreement_id, number, other, format))
 
 
 @router.post(
     "/partnerships/{partnership_id}/drafts",
     response_class=Response,
-    responses={200: {"content": {"text/html": {}, "application/pdf": {}, service.DOCX_MEDIA_TYPE: {}}}},
+    responses={200: {"content": {"text/html": {}, "application/pdf": {}, documents.DOCX_MEDIA_TYPE: {}}}},
 )
 def preview(session: DbSession, user: CurrentUser, partnership_id: PartnershipId, body: PreviewRequest) -> Response:
     """Render a template from the partnership's facts without storing it (a note for the file, a letter)."""

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from app.drafting.templates_engine import VARIABLE_TYPES, TemplateInfo
+from app.drafting.template_files import VARIABLE_TYPES, TemplateInfo
 from app.schemas import InputModel, OutputModel, ShortText
 
 LANGUAGE_PATTERN = r"^[a-z]{2}(-[A-Z]{2})?$"

@@ -22,8 +22,9 @@ from app.config import get_settings
 from app.db import unit_of_work
 from app.errors import FieldProblem, NotFound, ValidationFailed, invalid
 from app.exports import writers
+from app.exports.columns import Cell, Table
 from app.exports.schemas import MEDIA_TYPES, QUERIES, ExportFormat, ExportOptions
-from app.exports.tables import TABLES, Cell, Table
+from app.exports.tables import TABLES
 from app.partnerships.service import involving
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from app.errors import invalid
-from app.exports.tables import Cell, Column
+from app.exports.columns import Cell, Column
 
 BOM = "\ufeff"
 """Makes Excel read the CSV as UTF-8 rather than the system code page."""

@@ -5,19 +5,30 @@ ignored), then matched: exactly (the field's name or label), by alias, by meanin
 concept — "e-mail", "focal point", "end" — and rules say which concepts make which field), and last by a
 fuzzy comparison with the aliases for typos. Each field is taken by one column at most, the best one.
 Pure functions, no database.
+
+The fields and header words are in ``header_fields``, the guess for one header in ``header_guess``.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import OSA
 
+from app.imports.header_fields import (
+    FIELDS,
+    IGNORE,
+    MIN_RESEMBLANCE,
+    ColumnMatch,
+    FieldSpec,
+    MappingError,
+    given_key,
+    header_key,
+    header_words,
+)
+from app.imports.header_guess import guess_field
 from app.organisations.models import plain_words
 
 __all__ = [
@@ -34,380 +45,6 @@ __all__ = [
     "save_mapping",
 ]
 
-IGNORE = "ignore"
-FUZZY_THRESHOLD = 88
-FUZZY_MARGIN = 5
-MIN_RESEMBLANCE = 40
-"""Headers less alike than this are not offered as candidates for a missing field."""
-
-
-class MappingError(ValueError):
-    """A column mapping (``--map`` or a mapping file) that cannot be applied; the message says why."""
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """A field the importer knows: its name, a label for messages, whether it is required, its wordings."""
-
-    name: str
-    label: str
-    required: bool
-    aliases: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ColumnMatch:
-    """One column of the file and the field it holds; ``how`` is exact, alias, meaning or given."""
-
-    index: int
-    header: str
-    field: str
-    how: str
-
-
-# The fields, in a stable order: name, label, required, aliases (en | fr | es, abbreviations).
-_FIELD_TABLE = (
-    ("organisation_ref", "organisation reference", False,
-     "org ref|organisation ref|organisation id|organisation code|partner id|partner ref|partner code|partner number|"
-     "external id|vendor id|id|ref|reference|code|id partenaire|code partenaire|référence du partenaire|id socio|"
-     "código del socio|referencia de la organización"),
-    ("organisation_name", "organisation name", True,
-     "organisation|name|partner|partner name|org name|legal name|organisation name (full)|name of organisation|"
-     "entity|institution|nom|nom de l'organisation|nom du partenaire|organisme|raison sociale|dénomination|"
-     "partenaire|nombre|nombre de la organización|razón social|socio|entidad|organización"),
-    ("acronym", "acronym", False,
-     "short name|abbreviation|acronyme|sigle|nom court|acrónimo|sigla|siglas|nombre corto"),
-    ("partner_type", "partner type", True,
-     "type|kind|category|type of partner|kind of partner|partner category|organisation type|type of organisation|"
-     "type de partenaire|type d'organisation|catégorie|nature du partenaire|tipo|tipo de socio|"
-     "tipo de organización|categoría"),
-    ("country", "country", True,
-     "country code|country name|country iso|iso|iso2|iso code|pays|code pays|país|código de país"),
-    ("region", "region", False, "sub region|subregion|région|sous-région|región|zone|zone géographique"),
-    ("registration_number", "registration number", False,
-     "registration|registration no|reg no|registration id|company number|tax id|n° d'enregistrement|"
-     "numéro d'enregistrement|numéro d'immatriculation|rccm|número de registro|registro|nif"),
-    ("website", "website", False, "web site|web|url|site|site web|site internet|sitio web|página web"),
-    ("email", "organisation e-mail", False,
-     "email|e-mail|organisation email|org email|general email|email address|courriel|adresse e-mail|"
-     "adresse électronique|correo|correo electrónico"),
-    ("contact_name", "contact name", False,
-     "contact|contact person|focal point|focal point name|name of focal point|point of contact|"
-     "personne de contact|point focal|nom du point focal|persona de contacto|punto focal|nombre del contacto"),
-    ("contact_email", "contact e-mail", False,
-     "contact email|contact person email|focal point email|email du point focal|courriel du contact|"
-     "correo del contacto|correo de la persona de contacto|email punto focal"),
-    ("contact_phone", "contact phone", False,
-     "phone|telephone|phone number|focal point phone|mobile|tel|téléphone|tél. point focal|téléphone du contact|"
-     "teléfono|teléfono de contacto|celular|móvil"),
-    ("areas", "areas of engagement", False,
-     "areas|area of engagement|thematic areas|sectors|sector|themes|topics|domaines|domaines d'intervention|"
-     "secteurs|thématiques|áreas|áreas temáticas|sectores|ámbitos"),
-    ("partnership_ref", "partnership reference", False,
-     "partnership ref|partnership id|agreement ref|agreement number|agreement id|mou number|mou ref|"
-     "contract number|réf. accord|référence de l'accord|numéro de convention|referencia del acuerdo|"
-     "número de convenio"),
-    ("partnership_title", "partnership title", False,
-     "partnership|partnership name|title|agreement title|project|project title|project name|subject|titre|"
-     "intitulé|objet|titre du partenariat|partenariat|nom du projet|título|objeto|nombre del proyecto"),
-    ("modality", "modality", False,
-     "stage|status|partnership type|type of partnership|type of agreement|agreement type|partnership status|"
-     "form of cooperation|nature of the relationship|modalité|modalité de partenariat|type d'accord|statut|"
-     "type de partenariat|modalidad|tipo de acuerdo|estado|tipo de alianza"),
-    ("role", "role", False, "party role|partner role|role in partnership|rôle|rôle du partenaire|rol|rol del socio"),
-    ("start_date", "start date", False,
-     "start|starts|from|date start|agreement starts|mou start|effective date|commencement date|valid from|"
-     "date de début|début|date d'effet|fecha de inicio|inicio|desde"),
-    ("end_date", "end date", False,
-     "end|ends|to|date to|valid to|until|date end|expiry|expiry date|expiration date|valid until|mou end|"
-     "agreement ends|date de fin|fin|échéance|date d'expiration|fecha de fin|fecha de finalización|vencimiento|hasta"),
-    ("signed_date", "signature date", False,
-     "date signed|signed date|signed on|date of signature|date de signature|signé le|fecha de firma|firmado el"),
-    ("notice_period", "notice period (days)", False,
-     "notice period|notice|notice days|préavis|délai de préavis|préavis (jours)|plazo de preaviso|preaviso"),
-    ("owner_email", "owner e-mail", False,
-     "owner|owner email|project manager|project manager email|manager email|responsible officer|"
-     "internal focal point|gestionnaire|responsable|chargé de programme|responsable del proyecto|gestor"),
-    ("notes", "notes", False,
-     "note|comments|comment|remarks|observations|commentaires|remarques|comentarios|observaciones|notas"),
-)  # fmt: skip
-
-FIELDS: dict[str, FieldSpec] = {
-    name: FieldSpec(name, label, required, tuple(aliases.split("|"))) for name, label, required, aliases in _FIELD_TABLE
-}
-"""Every field the importer knows, in the order of the inventory template."""
-
-# Normalisation ------------------------------------------------------------------------------------------------
-
-_FILLER_WORDS = (
-    "the of a an and or for in on at by per its with de d du des la le les l el los las del al y et en un une "
-    "uno una su sus son sa ses pour par por para full complete if any etc s es x sub sous main primary principal "
-    "general official legal registered current usual applicable optional please dd mm yy yyyy jj aaaa aa"
-)
-FILLERS = frozenset(_FILLER_WORDS.split())
-ABBREVIATIONS = {
-    "pt": "point", "org": "organisation", "orga": "organisation", "no": "number", "n": "number",
-    "num": "number", "nr": "number", "nbr": "number", "tel": "phone", "telf": "phone", "tlf": "phone",
-    "ph": "phone", "mob": "phone", "cel": "phone", "reg": "registration", "dt": "date", "fp": "focal point",
-    "cat": "category", "addr": "address", "mgr": "manager", "resp": "responsible", "ctry": "country",
-    "cntry": "country", "abbr": "abbreviation", "abbrev": "abbreviation", "pm": "project manager",
-    "poc": "point contact", "obs": "observation", "agmt": "agreement", "agrmt": "agreement", "ptnr": "partner",
-    "eff": "effective", "exp": "expiry", "sig": "signature", "info": "information",
-}  # fmt: skip
-_KEEP_S = frozenset({"pays", "status", "mois", "alias", "analysis", "focus"})
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
-_LETTERS = re.compile(r"[^\W\d_]+")
-
-
-def _singular(word: str) -> str:
-    if len(word) <= 3 or word in _KEEP_S or word.endswith(("ss", "us", "is")):
-        return word
-    if word.endswith("iones"):  # observaciones
-        return word[:-2]
-    if word.endswith("ores"):  # sectores
-        return word[:-2]
-    if word.endswith("ies") and len(word) > 4:  # categories
-        return word[:-3] + "y"
-    return word[:-1] if word.endswith("s") else word
-
-
-def _split_camel_case(found: re.Match[str]) -> str:
-    """Split "StartDate" in two, but not the words the lexicon knows whole ("MoU", "WhatsApp")."""
-    word = found.group()
-    if not _CAMEL.search(word) or word.casefold() in LEXICON:
-        return word
-    return _CAMEL.sub(" ", word)
-
-
-@lru_cache(maxsize=8192)
-def header_words(text: str) -> tuple[str, ...]:
-    """The words a header says, normalised: no case, accents, punctuation, filler words, plurals or abbreviations."""
-    words: list[str] = []
-    for word in plain_words(_LETTERS.sub(_split_camel_case, text)):
-        if word in ("mail", "mails") and words and words[-1] == "e":
-            words[-1] = "email"
-            continue
-        words.append(word)
-    result: list[str] = []
-    for word in words:
-        word = word.replace("organiz", "organis")
-        if word in FILLERS or word.isdigit():  # "1. Name": column numbers say nothing
-            continue
-        word = _singular(word)
-        if word in FILLERS:
-            continue
-        result.extend(ABBREVIATIONS.get(word, word).split())
-    return tuple(result)
-
-
-def _key(text: str) -> str:
-    return " ".join(header_words(text))
-
-
-def _given_key(text: str) -> str:
-    """How a ``--map`` header is compared with the file's: case, accents, spaces and punctuation ignored."""
-    return "".join(plain_words(text))
-
-
-# Meaning: concept words and the rules that make fields of them ------------------------------------------------
-
-CONCEPTS = {
-    "ORG": "organisation organismo organisme partner partenaire socio asociado contraparte counterpart entity entite "
-    "entidad institution institucion structure company entreprise empresa vendor supplier "
-    "fournisseur proveedor contractor grantee",
-    "NAME": "name nom nombre denomination denominacion designation appellation raison razon",
-    "ID": "id identifier identifiant identificador ref reference referencia code codigo",
-    "NUMBER": "number numero",
-    "ACRONYM": "acronym acronyme acronimo abbreviation abreviation abreviatura sigle sigla",
-    "SHORT": "short court corto abbreviated abrege",
-    "TYPE": "type kind category categorie categoria tipo typology typologie tipologia classification "
-    "clasificacion nature naturaleza class classe clase",
-    "COUNTRY": "country pays pais iso",
-    "REGION": "region subregion zone province provincia geographic geographical geographique geografica",
-    "REG": "registration enregistrement registro immatriculation matricule incorporation rccm nif siret ruc nit",
-    "WEB": "website web url site sitio homepage internet",
-    "EMAIL": "email mail courriel mel correo electronique electronico",
-    "ADDR": "address adresse direccion",
-    "CONTACT": "contact contacto focal point punto person persona personne referent interlocuteur interlocutor "
-    "representative representant representante",
-    "PHONE": "phone telephone telefono mobile movil cell cellular celular gsm portable whatsapp",
-    "AREA": "area thematic theme thematique tematica tema topic sector secteur domain domaine ambito "
-    "intervention focus",
-    "ENGAGE": "engagement",
-    "DEAL": "partnership partenariat alianza asociacion collaboration colaboracion cooperation cooperacion "
-    "relationship relation relacion agreement accord acuerdo acordo convention convenio mou memorandum contract "
-    "contrat contrato arrangement vinculo link lien",
-    "MODALITY": "modality modalite modalidad stage status statut estado etat estatus form forme forma formality "
-    "formalisation formalizacion formal informal",
-    "ROLE": "role rol",
-    "START": "start starting begin beginning commencement commence from since debut inicio comienzo effective "
-    "effet desde force vigueur vigor",
-    "END": "end ending until till expiry expiration expire expiring fin finalizacion finalisation termination "
-    "terminacion termino vencimiento echeance caducite hasta close closing completion cloture fim",
-    "DATE": "date fecha dated data",
-    "VALID": "valid validity valable validite vigencia valido",
-    "SIGN": "signed signature signing sign signe signee firma firmado firmada suscrito",
-    "NOTICE": "notice preavis preaviso",
-    "PERIOD": "period periode periodo plazo delay delai day jour dia week semaine semana month mois mes",
-    "OWNER": "owner manager responsible responsable officer gestionnaire gestor charge staff",
-    "PROJECT": "project projet proyecto programme program programa",
-    "INTERNAL": "internal interne interno",
-    "NOTE": "note comment remark observation commentaire comentario remarque annotation nota",
-    "TITLE": "title titre titulo subject objet objeto intitule",
-    # Words that say the column is about something else: no field is read from a header that has one.
-    "OTHER": "office bureau oficina budget amount montant monto funding currency usd eur city ville ciudad "
-    "location lieu duration duree duracion signatory signataire firmante juridique juridico juridica",
-}
-# field, the concepts it needs, the concepts it also tolerates (the most specific matching rule wins).
-RULES = (
-    ("organisation_ref", "ORG ID", "NUMBER"),
-    ("organisation_ref", "ORG NUMBER", ""),
-    ("organisation_ref", "ID", "NUMBER"),
-    ("organisation_name", "ORG", "NAME"),
-    ("organisation_name", "NAME", ""),
-    ("acronym", "ACRONYM", "ORG NAME"),
-    ("acronym", "NAME SHORT", "ORG"),
-    ("partner_type", "TYPE", "ORG"),
-    ("country", "COUNTRY", "ORG ID NAME REG NUMBER AREA"),
-    ("region", "REGION", "ORG AREA NAME"),
-    ("registration_number", "REG", "NUMBER ID ORG"),
-    ("website", "WEB", "ORG ADDR"),
-    ("email", "EMAIL", "ORG ADDR"),
-    ("contact_email", "EMAIL CONTACT", "ORG ADDR"),
-    ("contact_phone", "PHONE", "CONTACT ORG NUMBER"),
-    ("contact_phone", "CONTACT NUMBER", "PHONE"),
-    ("contact_name", "CONTACT", "NAME ORG"),
-    ("areas", "AREA", "DEAL ORG PROJECT ENGAGE"),
-    ("partnership_ref", "DEAL ID", "NUMBER PROJECT"),
-    ("partnership_ref", "DEAL NUMBER", "PROJECT"),
-    ("partnership_ref", "PROJECT ID", "NUMBER"),
-    ("partnership_ref", "PROJECT NUMBER", ""),
-    ("partnership_title", "TITLE", "DEAL PROJECT NAME"),
-    ("partnership_title", "DEAL NAME", "PROJECT"),
-    ("partnership_title", "PROJECT", "NAME"),
-    ("modality", "MODALITY", "DEAL ORG ENGAGE"),
-    ("modality", "TYPE ENGAGE", "DEAL"),
-    ("modality", "TYPE DEAL", "MODALITY"),
-    ("role", "ROLE", "ORG DEAL"),
-    ("start_date", "START", "DATE DEAL VALID PROJECT"),
-    ("end_date", "END", "DATE DEAL VALID PROJECT"),
-    ("signed_date", "SIGN", "DATE DEAL"),
-    ("notice_period", "NOTICE", "PERIOD DEAL END"),
-    ("owner_email", "OWNER", "EMAIL NAME PROJECT DEAL CONTACT ORG"),
-    ("owner_email", "CONTACT INTERNAL", "EMAIL NAME"),
-    ("notes", "NOTE", "DEAL ORG"),
-)
-_RULES = tuple(
-    (name, frozenset(needed.split()), frozenset(needed.split()) | frozenset(tolerated.split()))
-    for name, needed, tolerated in RULES
-)
-LEXICON = {word: concept for concept, words in CONCEPTS.items() for raw in words.split() for word in header_words(raw)}
-MAX_HEADER_WORDS = 10
-MAX_HEADER_CHARS = 120
-
-
-@lru_cache(maxsize=4096)
-def _closest_word(word: str) -> str | None:
-    """The concept of the lexicon words a typo is closest to (1 edit, 2 for long words), if they agree on one."""
-    if len(word) < 5 or word.isdigit():
-        return None
-    limit = 1 if len(word) <= 9 else 2
-    best, concepts = limit + 1, set()
-    for known, concept in LEXICON.items():
-        if len(known) < 4 or known[0] != word[0]:  # typos seldom touch the first letter: "pending" is not "ending"
-            continue
-        distance = OSA.distance(word, known, score_cutoff=limit)
-        if distance < best:
-            best, concepts = distance, {concept}
-        elif distance == best:
-            concepts.add(concept)
-    return concepts.pop() if best <= limit and len(concepts) == 1 else None
-
-
-def _by_meaning(words: tuple[str, ...]) -> tuple[str, int] | None:
-    concepts: list[str] = []
-    unknown = corrected = 0
-    for word in words:
-        concept = LEXICON.get(word)
-        if concept is None:
-            concept = _closest_word(word)
-            corrected += concept is not None
-        if concept is None:
-            unknown += 1
-        else:
-            concepts.append(concept)
-    said = frozenset(concepts)
-    if not said or "OTHER" in said or unknown > (2 if len(concepts) >= 3 else 1):
-        return None
-    matching = [(len(needed), name) for name, needed, allowed in _RULES if needed <= said <= allowed]
-    if not matching:
-        return None
-    specificity, name = max(matching, key=lambda found: found[0])  # max() keeps the first of equals
-    return name, min(85, 60 + 6 * specificity + 2 * len(concepts) - 8 * unknown - 3 * corrected)
-
-
-# Exact, alias and fuzzy tables ---------------------------------------------------------------------------------
-
-
-def _tables() -> tuple[dict[str, str], dict[str, str], list[tuple[str, str]]]:
-    exact: dict[str, str] = {}
-    alias: dict[str, str] = {}
-    for spec in FIELDS.values():
-        for text in (spec.name, spec.label):
-            exact[_key(text)] = spec.name
-    for spec in FIELDS.values():
-        for text in spec.aliases:
-            alias.setdefault(_key(text), spec.name)
-    corpus = [(key, name) for table in (exact, alias) for key, name in table.items()]
-    return exact, alias, corpus
-
-
-_EXACT, _ALIAS, _CORPUS = _tables()
-
-
-def _fuzzy(key: str) -> tuple[str, int] | None:
-    best: dict[str, float] = {}
-    for known, name in _CORPUS:
-        score = max(fuzz.ratio(key, known), fuzz.token_sort_ratio(key, known))
-        if score > best.get(name, 0):
-            best[name] = score
-    ranked = sorted(best.items(), key=lambda item: -item[1])
-    if not ranked or ranked[0][1] < FUZZY_THRESHOLD:
-        return None
-    if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < FUZZY_MARGIN:
-        return None  # two fields equally close: no guess
-    return ranked[0][0], int(ranked[0][1] * 0.8)
-
-
-_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-
-
-@lru_cache(maxsize=4096)
-def _guess(header: str) -> tuple[str, str, int] | None:
-    """The field a header names, how it was found and a score (higher is surer), or ``None``.
-
-    A header that names nothing is tried again without its brackets: "Role (lead, implementing, donor)".
-    """
-    found = _guess_words(header)
-    if found is None and _BRACKETED.search(header):
-        found = _guess_words(_BRACKETED.sub(" ", header))
-    return found
-
-
-def _guess_words(header: str) -> tuple[str, str, int] | None:
-    if not header or len(header) > MAX_HEADER_CHARS or "@" in header or "://" in header:
-        return None
-    words = header_words(header)
-    if not words or len(words) > MAX_HEADER_WORDS:
-        return None
-    key = " ".join(words)
-    if key in _EXACT:
-        return _EXACT[key], "exact", 100
-    if key in _ALIAS:
-        return _ALIAS[key], "alias", 90 + min(len(words), 5)
-    found = _by_meaning(words) or _fuzzy(key)
-    return (found[0], "meaning", found[1]) if found else None
-
 
 def _text(cell: object) -> str:
     return "" if cell is None else str(cell).strip()
@@ -418,18 +55,18 @@ def header_score(cells: list[object], given: dict[str, str] | None = None) -> in
 
     ``given`` (a ``--map`` mapping) counts its headers as naming their fields.
     """
-    named_by_hand = {_given_key(header): value for header, value in (given or {}).items()}
+    named_by_hand = {given_key(header): value for header, value in (given or {}).items()}
     fields: set[str] = set()
     for cell in cells:
         if not isinstance(cell, str):
             continue
         text = _text(cell)
-        by_hand = named_by_hand.get(_given_key(text)) if text else None
+        by_hand = named_by_hand.get(given_key(text)) if text else None
         if by_hand is not None:
             if by_hand.strip().lower() != IGNORE:
                 fields.add(by_hand)
             continue
-        found = _guess(text)
+        found = guess_field(text)
         if found is not None:
             fields.add(found[0])
     return len(fields)
@@ -455,7 +92,7 @@ def two_row_header(
         own = _text(cell)
         if not own:
             joined.append(above)
-        elif label and _guess(f"{label} {own}") is not None:
+        elif label and guess_field(f"{label} {own}") is not None:
             joined.append(f"{label} {own}")
         else:
             joined.append(own)
@@ -486,7 +123,7 @@ class HeaderMapping:
         lines = [f'column "{column.header}" → {FIELDS[column.field].label}' for column in self.columns]
         holders = {column.field: column.header for column in self.columns}
         for header in self.ignored:
-            found = _guess(header)
+            found = guess_field(header)
             if found and found[0] in holders and holders[found[0]] != header:
                 lines.append(f'column "{header}" ignored ({FIELDS[found[0]].label} comes from "{holders[found[0]]}")')
             else:
@@ -542,7 +179,7 @@ def match_columns(headers: list[str], given: dict[str, str] | None = None) -> He
     for header, value in (given or {}).items():
         target = _field_named(value)
         same = [i for i, text in enumerate(texts) if text == _text(header)] or [
-            i for i, text in enumerate(texts) if _given_key(header) and _given_key(text) == _given_key(header)
+            i for i, text in enumerate(texts) if given_key(header) and given_key(text) == given_key(header)
         ]
         if not same:
             shown = ", ".join(f'"{text}"' for text in texts if text) or "none"
@@ -564,7 +201,7 @@ def match_columns(headers: list[str], given: dict[str, str] | None = None) -> He
     for index, text in enumerate(texts):
         if index in chosen or index in left_out:
             continue
-        found = _guess(text)
+        found = guess_field(text)
         if found is not None:
             candidates.append((-found[2], index, found[0], found[1]))
     taken_fields = {match.field for match in chosen.values()}
@@ -605,11 +242,11 @@ def _contact_block(chosen: dict[int, ColumnMatch]) -> None:
 
 def _resemblance(header: str, name: str) -> int:
     """How much a header looks like a field, 0-100: the best of its fuzzy scores against the field's wordings."""
-    key = _key(header)
+    key = header_key(header)
     if not key:
         return 0
     spec = FIELDS[name]
-    wordings = [_key(text) for text in (spec.name, spec.label, *spec.aliases)]
+    wordings = [header_key(text) for text in (spec.name, spec.label, *spec.aliases)]
     return round(max(max(fuzz.ratio(key, w), fuzz.token_set_ratio(key, w)) for w in wordings if w))
 
 

@@ -10,52 +10,33 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
 from app.agreements.models import Agreement
+from app.imports import vocabulary as vocab
+from app.imports.lookup import Lookup
 from app.imports.rows import ParsedRow, Problem
-from app.organisations.models import AreaOfEngagement, Contact, Organisation
+from app.organisations.models import Contact, Organisation
 from app.partnerships.models import Partnership, PartnershipParty
 from app.partnerships.schemas import PARTNER_ROLES
 from app.partnerships.service import permission_context
 from app.users.models import User
 from app.users.policy import Action, can
-
-STAGE_WORDS = {"ad_hoc": "ad hoc", "informal": "informal", "formalising": "formalising", "formal": "formal"}
-AGREEMENT_ENDED = ("expired", "terminated", "superseded")
+from app.workflow.definition import get_workflow, states
 
 
-@dataclass
-class Lookup:
-    """The organisations and partnerships one batch may refer to, by every key a line can name them by."""
+def stage_words(stage: str | None) -> str:
+    """A stage as the vocabulary names it ("ad hoc"), or its own name where the vocabulary has none."""
+    phrases = vocab.MODALITY_PHRASES.get(stage or "")
+    return phrases[0] if phrases else str(stage)
 
-    areas: dict[str, AreaOfEngagement]
-    by_ref: dict[str, Organisation] = field(default_factory=dict)
-    by_name: dict[str, list[Organisation]] = field(default_factory=dict)
-    by_registration: dict[str, list[Organisation]] = field(default_factory=dict)
-    partnerships: dict[str, Partnership] = field(default_factory=dict)
-    stages: dict[str, str] = field(default_factory=dict)
-    """The stage each partnership of this run will be in once the lines matched so far are written."""
-    stated: set[str] = field(default_factory=set)
-    """Partnerships of this run whose stage a line has stated (not just defaulted to ad hoc)."""
-    created: set[str] = field(default_factory=set)
-    """Keys of the partnerships this run creates: later lines add to them without conflict."""
-    recorded: dict[str, list[tuple[date, date]]] = field(default_factory=dict)
-    """The terms of the agreements this run records, by partnership key: each once, none overlapping another."""
-    first_said: dict[tuple[object, ...], str] = field(default_factory=dict)
-    """For recorded partnerships, what the first line of this run says of them (stage, focal point of a party):
-    a later line that says otherwise follows it (doubtful), rather than contradicting the record."""
 
-    def remember_organisation(self, organisation: Organisation) -> None:
-        """Make ``organisation`` findable by its reference, name key and registration key."""
-        if organisation.external_ref:
-            self.by_ref.setdefault(organisation.external_ref, organisation)
-        keys = ((self.by_name, organisation.name_key), (self.by_registration, organisation.registration_key))
-        for index, key in keys:
-            if key:
-                known = index.setdefault(key, [])
-                if all(other is not organisation for other in known):
-                    known.append(organisation)
+def _initial_stage() -> str:
+    return get_workflow("partnership").initial
+
+
+def _with_agreement(stage: str | None) -> bool:
+    """Whether a partnership at ``stage`` has a signed agreement in force (a formal one)."""
+    return stage in states("partnership", group="in_force")
 
 
 @dataclass(frozen=True)
@@ -141,8 +122,14 @@ def contact_matches(contact: Contact, row: ParsedRow) -> bool:
 
 def latest_agreement(partnership: Partnership) -> Agreement | None:
     """The partnership's newest agreement that was not cancelled."""
-    live = [a for a in partnership.agreements if a.status != "cancelled"]
+    live = _live_agreements(partnership)
     return max(live, key=lambda a: a.id or 0) if live else None
+
+
+def _live_agreements(partnership: Partnership) -> list[Agreement]:
+    """The partnership's agreements not given up before signature."""
+    given_up = states("agreement", group="given_up")
+    return [a for a in partnership.agreements if a.status not in given_up]
 
 
 def _span(start: object, end: object) -> str:
@@ -154,7 +141,12 @@ def _stage_agrees(recorded: str, in_file: str, partnership: Partnership) -> bool
         return True
     # A formal partnership whose agreement has lapsed has ended: the file's "formal" describes the same history.
     latest = latest_agreement(partnership)
-    return in_file == "formal" and recorded == "ended" and latest is not None and latest.status in AGREEMENT_ENDED
+    return (
+        _with_agreement(in_file)
+        and recorded in states("partnership", group="agreement_lapsed")
+        and latest is not None
+        and latest.status in states("agreement", group="no_longer_in_force")
+    )
 
 
 class Resolver:
@@ -240,14 +232,14 @@ class Resolver:
             return Problem(self.label("owner_email"), owner_id)
         plan.owner_id = owner_id
         plan.new_partnership = True
-        plan.move_stage = row.stage if row.stage not in (None, "ad_hoc") else None
-        lookup.stages[key] = row.stage or "ad_hoc"
+        plan.move_stage = row.stage if row.stage not in (None, _initial_stage()) else None
+        lookup.stages[key] = row.stage or _initial_stage()
         if row.stage:
             lookup.stated.add(key)
         lookup.created.add(key)
         if row.has_focal_point:
             self._first_focal_point(row, lookup, plan, key)
-        if lookup.stages.get(key) == "formal":
+        if _with_agreement(lookup.stages.get(key)):
             plan.record_agreement = self._claim_term(row, lookup, key, plan)
         return plan
 
@@ -279,13 +271,13 @@ class Resolver:
                 plan.doubts.append(
                     Problem(
                         self.label("modality"),
-                        f"an earlier line makes the partnership {STAGE_WORDS.get(current, current)}; "
-                        f"this line says {STAGE_WORDS.get(row.stage, row.stage)}; the earlier one is kept",
+                        f"an earlier line makes the partnership {stage_words(current)}; "
+                        f"this line says {stage_words(row.stage)}; the earlier one is kept",
                     )
                 )
         plan.fill_dates = bool(row.start_date or row.end_date)
         plan.fill_focal_point = row.has_focal_point and self._first_focal_point(row, lookup, plan, key)
-        if lookup.stages.get(key) == "formal":
+        if _with_agreement(lookup.stages.get(key)):
             plan.record_agreement = self._claim_term(row, lookup, key, plan)
 
     def _existing(
@@ -298,15 +290,15 @@ class Resolver:
             plan.doubts.append(
                 Problem(
                     self.label("modality"),
-                    f"an earlier line says {STAGE_WORDS.get(said, said)}; this line says "
-                    f"{STAGE_WORDS.get(row.stage or '', row.stage)}; the earlier one is kept",
+                    f"an earlier line says {stage_words(said)}; this line says "
+                    f"{stage_words(row.stage)}; the earlier one is kept",
                 )
             )
         elif row.stage is not None and not _stage_agrees(stage, row.stage, partnership):
             plan.differences.append(
-                Difference("stage", self.label("modality"), STAGE_WORDS.get(stage, stage), STAGE_WORDS[row.stage])
+                Difference("stage", self.label("modality"), stage_words(stage), stage_words(row.stage))
             )
-        formal_with_term = (row.stage or stage) == "formal" and row.start_date and row.end_date
+        formal_with_term = _with_agreement(row.stage or stage) and row.start_date and row.end_date
         if formal_with_term:
             self._term(row, lookup, plan, partnership, key)
         if not formal_with_term and (row.start_date or row.end_date):
@@ -335,7 +327,7 @@ class Resolver:
         as a renewal is), or a correction of the recorded agreement it overlaps."""
         assert row.start_date is not None and row.end_date is not None
         term = (row.start_date, row.end_date)
-        live = [a for a in partnership.agreements if a.status != "cancelled"]
+        live = _live_agreements(partnership)
         if any((a.effective_date, a.end_date) == term for a in live) or term in lookup.recorded.get(key, []):
             return
         if all(a.end_date is not None and a.end_date < row.start_date for a in live):

@@ -59,21 +59,22 @@ def import_inventory(
             size += len(chunk)
             if size > most:
                 raise ContentTooLarge(
-                    f"the file is larger than {most // MB} MB; "
-                    "import it with 'agreements import FILE' or split it"
+                    f"the file is larger than {most // MB} MB; import it with 'agreements import FILE' or split it"
                 )
             copy.write(chunk)
         copy.seek(0)
-
-        def commit() -> None:
-            session.commit()
-            session.connection(execution_options={WRITE_OPTION: True})
 
         options = service.ImportOptions(
             date_order=date_order, dry_run=dry_run, update=update, given_mapping=_given(mapping), api=True
         )
         try:
-            summary = service.run_import(session, copy, (file.filename or "upload")[:255], user, options, commit=commit)
+            # The request owns the transaction: it commits each batch (a dry run commits nothing, it is undone).
+            job = service.InventoryImport(session, copy, (file.filename or "upload")[:255], user, options)
+            for _lines_read in job.batches():
+                if not dry_run:
+                    session.commit()
+                    session.connection(execution_options={WRITE_OPTION: True})
+            summary = job.finish()
         except UnusableFile as exc:
             raise invalid("file", str(exc)) from None
     if dry_run:

@@ -31,6 +31,7 @@ from app.imports.normalise import (
 )
 from app.organisations.models import OrganisationKind
 from app.partnerships.models import PartyRole
+from app.workflow.definition import states
 
 MAX_LENGTHS = {
     "organisation_ref": 100,
@@ -264,7 +265,7 @@ def parse_row(
         problems.append(
             Problem(label("end_date"), f"the end date {row.end_date} is before the start date {row.start_date}")
         )
-    elif row.stage == "formal" and row.start_date and row.end_date == row.start_date:
+    elif row.stage in states("partnership", group="in_force") and row.start_date and row.end_date == row.start_date:
         problems.append(
             Problem(
                 label("end_date"),

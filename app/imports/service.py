@@ -3,21 +3,22 @@
 The pipeline, one step a module: read the file and find its header (``reader``), map its columns by meaning
 (``headers``), learn its date order (``dates``), read each line's values (``rows`` with ``normalise``), match
 existing records and find differences (``mapping``), write through the services and the engine (``writer``),
-and report every line (``summary``). A rejected line writes nothing. After each batch the caller's ``commit``
-runs and the session is emptied, so memory stays flat however long the file; a dry run does the same inside a
+and report every line (``summary``). A rejected line writes nothing. The caller owns the transaction: it runs
+``InventoryImport.batches()`` and may commit after each batch (see ``InventoryImport``); a dry run writes inside a
 savepoint it rolls back.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.db import savepoint
 from app.errors import NotFound
 from app.imports.dates import DATE_FIELDS, DateOrderFinding, infer_date_order
 from app.imports.headers import HeaderMapping, MappingError, match_columns, missing_message
@@ -31,6 +32,7 @@ __all__ = [
     "OUTCOMES",
     "ImportOptions",
     "ImportSummary",
+    "InventoryImport",
     "RowOutcome",
     "get_run",
     "list_runs",
@@ -85,6 +87,106 @@ def _date_order(file_name: str, stream: IO[bytes], options: ImportOptions) -> Da
         stream.seek(0)
 
 
+class _Preview(Exception):
+    """Raised at the end of a dry run to undo what it wrote."""
+
+
+class InventoryImport:
+    """One import of an inventory, written batch by batch in the caller's transaction.
+
+    The caller (a command, a job, a request) owns the transaction and runs the unit-of-work loop::
+
+        job = InventoryImport(session, stream, file_name, actor, options)
+        for lines_read in job.batches():  # each batch is written and flushed, never committed here
+            if not options.dry_run:
+                session.commit()  # optional: a long file committed per batch keeps memory flat
+        summary = job.finish()
+
+    After each batch the session is emptied, so memory stays flat however long the file. A dry run writes inside a
+    savepoint that ``finish`` undoes: its caller must not commit between batches.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        stream: IO[bytes],
+        file_name: str,
+        actor: User,
+        options: ImportOptions | None = None,
+        *,
+        on_row: OnRow | None = None,
+    ) -> None:
+        """Open the file and map its columns; ``UnusableFile`` (nothing written) when it is not an inventory."""
+        self.session = session
+        self.options = options = options or ImportOptions()
+        self.on_row = on_row
+        digest = sha256_of(stream)
+        finding = _date_order(file_name, stream, options)
+        self.table, mapping = open_inventory(file_name, stream, options.given_mapping, options.api)
+        summary = ImportSummary(file_name, digest, self.table.format, options.dry_run, update=options.update)
+        summary.header = mapping.describe()
+        summary.mapping = mapping.as_saved()
+        summary.ignored_columns = list(mapping.ignored)
+        summary.header_line = self.table.header_line
+        summary.skipped_title = [(line, text) for line, text in self.table.skipped]
+        summary.date_order = finding.describe()
+        self.summary = summary
+        self.importer = BatchImporter(session, actor, file_name, options, summary, self.table.headers, mapping, finding)
+        if not options.dry_run:
+            run = ImportRun(user_id=actor.id, file_name=file_name[:255], sha256=digest, problems=[])
+            session.add(run)
+            session.flush()
+            summary.run_id = run.id
+
+    def batches(self) -> Iterator[int]:
+        """Write the file a batch at a time; after each batch is flushed, yield the number of lines read so far."""
+        if not self.options.dry_run:
+            yield from self._batches()
+            return
+        try:
+            with savepoint(self.session):  # a preview: written as for real, then undone
+                yield from self._batches()
+                raise _Preview
+        except _Preview:
+            self.session.expunge_all()
+
+    def _batches(self) -> Iterator[int]:
+        try:
+            batch: list[tuple[int, list[Any] | BrokenLine]] = []
+            for item in self.table.rows:
+                batch.append(item)
+                if len(batch) >= self.options.batch_size:
+                    yield self._write(batch)
+                    self.session.expunge_all()  # a batch's rows are written: let them go, so memory stays flat
+                    batch = []
+            if batch:
+                yield self._write(batch)
+                self.session.expunge_all()
+        finally:
+            self.summary.skipped_blank = getattr(self.table, "blank_rows", 0)
+            self.table.close()
+
+    def _write(self, batch: list[tuple[int, list[Any] | BrokenLine]]) -> int:
+        self.importer.process(batch, self.on_row)
+        self.session.flush()
+        if self.summary.run_id is not None:
+            run = self.session.get(ImportRun, self.summary.run_id)
+            if run is not None:
+                _record(run, self.summary, finished=False)  # what a commit now keeps, should a later batch fail
+                self.session.flush()
+        return self.summary.rows
+
+    def finish(self) -> ImportSummary:
+        """Record the run as finished (a dry run: undo everything it wrote) and return the summary."""
+        if self.options.dry_run:
+            return self.summary
+        run = self.session.get(ImportRun, self.summary.run_id)
+        assert run is not None
+        _record(run, self.summary)
+        self.session.flush()
+        return self.summary
+
+
 def run_import(
     session: Session,
     stream: IO[bytes],
@@ -92,75 +194,16 @@ def run_import(
     actor: User,
     options: ImportOptions | None = None,
     *,
-    commit: Callable[[], None] | None = None,
     on_row: OnRow | None = None,
-    progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Import the inventory in ``stream``; ``commit`` is called after each batch of a real run.
+    """Import the whole inventory in ``stream`` within the caller's transaction (flushed per batch, not committed).
 
     Raises ``UnusableFile`` (nothing written) when the file cannot be read as an inventory.
     """
-    options = options or ImportOptions()
-    digest = sha256_of(stream)
-    finding = _date_order(file_name, stream, options)
-    table, mapping = open_inventory(file_name, stream, options.given_mapping, options.api)
-    summary = ImportSummary(file_name, digest, table.format, options.dry_run, update=options.update)
-    summary.header = mapping.describe()
-    summary.mapping = mapping.as_saved()
-    summary.ignored_columns = list(mapping.ignored)
-    summary.header_line = table.header_line
-    summary.skipped_title = [(line, text) for line, text in table.skipped]
-    summary.date_order = finding.describe()
-    importer = BatchImporter(session, actor, file_name, options, summary, table.headers, mapping, finding)
-    savepoint = session.begin_nested() if options.dry_run else None
-    if not options.dry_run:
-        run = ImportRun(user_id=actor.id, file_name=file_name[:255], sha256=digest, problems=[])
-        session.add(run)
-        session.flush()
-        summary.run_id = run.id
-    try:
-        batch: list[tuple[int, list[Any] | BrokenLine]] = []
-        for item in table.rows:
-            batch.append(item)
-            if len(batch) >= options.batch_size:
-                importer.process(batch, on_row)
-                _finish_batch(session, commit, options, progress, summary)
-                batch = []
-        if batch:
-            importer.process(batch, on_row)
-            _finish_batch(session, commit, options, progress, summary)
-    finally:
-        summary.skipped_blank = getattr(table, "blank_rows", 0)
-        table.close()
-    if savepoint is not None:
-        savepoint.rollback()
-        session.expunge_all()
-        return summary
-    run = session.get(ImportRun, summary.run_id)
-    assert run is not None
-    _record(run, summary)
-    session.flush()
-    return summary
-
-
-def _finish_batch(
-    session: Session,
-    commit: Callable[[], None] | None,
-    options: ImportOptions,
-    progress: Callable[[int], None] | None,
-    summary: ImportSummary,
-) -> None:
-    session.flush()
-    if commit is not None and not options.dry_run:
-        if summary.run_id is not None:
-            run = session.get(ImportRun, summary.run_id)
-            if run is not None:
-                _record(run, summary, finished=False)
-                session.flush()
-        commit()
-    session.expunge_all()  # a batch's rows are written: let them go, so memory stays flat
-    if progress is not None:
-        progress(summary.rows)
+    job = InventoryImport(session, stream, file_name, actor, options, on_row=on_row)
+    for _lines_read in job.batches():
+        pass
+    return job.finish()
 
 
 def _record(run: ImportRun, summary: ImportSummary, finished: bool = True) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.imports.normalise import DateOrder
+from app.imports.dates import DateOrder
 
 BATCH_SIZE = 1000
 MAX_LISTED = 1000

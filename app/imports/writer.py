@@ -7,44 +7,35 @@ importing user as the audited actor and the file and line as the evidence.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app.agreements import existing, recording
+from app.agreements import recording
 from app.db import utcnow
-from app.errors import DomainError, invalid
-from app.imports.completion import contact_of, fill_organisation, fill_project
+from app.errors import DomainError
+from app.imports.completion import contact_of, fill_organisation
 from app.imports.dates import DateOrderFinding
 from app.imports.headers import HeaderMapping
-from app.imports.mapping import Difference, Lookup, Resolution, Resolver
+from app.imports.lookup import Lookup, prefetch
+from app.imports.mapping import Resolution, Resolver
 from app.imports.normalise import is_note_row, is_total_row
 from app.imports.reader import BrokenLine
 from app.imports.rows import ParsedRow, Problem, parse_row
 from app.imports.summary import NOTE_LINE, TOTAL_LINE, ConflictLine, ImportOptions, ImportSummary, RowOutcome
-from app.organisations.models import AreaOfEngagement, Contact, Organisation
+from app.imports.updates import RecordedPartnerships, Written
+from app.organisations.models import Contact, Organisation
 from app.partnerships import ownership
 from app.partnerships import service as partnerships
-from app.partnerships.models import Partnership, PartnershipParty, PartyRole
+from app.partnerships.models import Partnership, PartyRole
 from app.partnerships.schemas import PartnershipCreate, PartyInput, ProjectInput
 from app.users.models import User
 from app.workflow import engine
+from app.workflow.definition import states
 
 PARTNERSHIP_FIELDS = {"partnership_ref", "partnership_title", "modality", "start_date", "end_date", "signed_date",
                       "role", "owner_email", "notice_period"}  # fmt: skip
-
-
-@dataclass
-class _Written:
-    """What writing one line did."""
-
-    created: bool = False
-    changed: bool = False
-    conflict: str | None = None
-    partnership_id: int | None = None
 
 
 class BatchImporter:
@@ -74,12 +65,11 @@ class BatchImporter:
         self.owners: dict[str | None, int | str] = {}
         self.state = Lookup(areas={})
         self.new_organisations: list[Organisation] = []
+        self.recorded = RecordedPartnerships(session, actor.id, file_name, summary, self.state.created)
+        self.system = self.recorded.system
 
     def _cells(self, raw: list[Any]) -> dict[str, Any]:
         return {column: raw[index] if index < len(raw) else None for index, column in self.columns.items()}
-
-    def _evidence(self, line: int) -> str:
-        return f"imported from {self.file_name} line {line}"
 
     def process(self, batch: list[tuple[int, list[Any] | BrokenLine]], on_row: Any) -> None:
         """Read, match and write one batch of lines, reporting each line's outcome."""
@@ -97,7 +87,7 @@ class BatchImporter:
                     row.in_directory = self.directory
                 outcome = None if row is not None else _rejection(line, problems)
                 parsed.append((line, raw, row, outcome))
-        lookup = self._prefetch([row for _, _, row, _ in parsed if row is not None])
+        lookup = prefetch(self.session, [row for _, _, row, _ in parsed if row is not None], self.state)
         resolver = Resolver(self.actor, self.labels, self._owner)
         planned: list[tuple[ParsedRow, Resolution, Organisation, Contact | None, bool, bool] | RowOutcome] = []
         for line, _raw, row, outcome in parsed:
@@ -117,14 +107,14 @@ class BatchImporter:
         self._add_new_organisations()
         self.session.flush()
         lines = [(index, item) for index, item in enumerate(planned) if not isinstance(item, RowOutcome)]
-        done = {index: _Written(item[4], item[5]) for index, item in lines}
+        done = {index: Written(item[4], item[5]) for index, item in lines}
         new = [(i, item) for i, item in lines if item[0].has_partnership and item[1].new_partnership]
         self._create_partnerships(new, lookup, done)
         for index, (row, resolution, organisation, contact, _created, _changed) in lines:
             if not row.has_partnership or resolution.new_partnership:
                 continue
             try:
-                self._write_partnership(row, resolution, lookup, organisation, contact, done[index])
+                self.recorded.write(row, resolution, lookup, organisation, contact, done[index])
             except DomainError as exc:  # the engine's own rules (checked before it writes): the line is refused
                 column = self.labels.get("partnership_title") or self.labels.get("organisation_name")
                 planned[index] = RowOutcome(row.line, "rejected", column, exc.detail)
@@ -151,7 +141,7 @@ class BatchImporter:
         self.session.add_all(self.new_organisations)
         self.new_organisations = []
 
-    def _create_partnerships(self, lines: list[tuple[int, Any]], lookup: Lookup, done: dict[int, _Written]) -> None:
+    def _create_partnerships(self, lines: list[tuple[int, Any]], lookup: Lookup, done: dict[int, Written]) -> None:
         """Open the batch's new partnerships together, then place each at its stage (one engine step per stage)."""
         if not lines:
             return
@@ -167,11 +157,11 @@ class BatchImporter:
             done[index].created = True
             self.summary.partnerships_created += 1
             if plan.move_stage:
-                by_stage.setdefault(plan.move_stage, []).append((partnership, self._evidence(row.line), None))
+                by_stage.setdefault(plan.move_stage, []).append((partnership, self.recorded.evidence(row.line), None))
         # Placed at their stages before they are written: each is inserted at its stage, its two events after it.
         for stage, items in by_stage.items():
             trigger = f"import_as_{stage}"
-            for result in engine.fire_many(self.session, "partnership", items, trigger, self.actor_id, flush=False):
+            for result in engine.fire_many(self.session, "partnership", items, trigger, self.system, flush=False):
                 if isinstance(result, DomainError):  # a new partnership meets no guard of these: a bug, not a line
                     raise result
         self.session.flush()
@@ -200,9 +190,9 @@ class BatchImporter:
             ],
         )
 
-    def _record_agreements(self, lines: list[tuple[int, ParsedRow, Partnership]], done: dict[int, _Written]) -> None:
+    def _record_agreements(self, lines: list[tuple[int, ParsedRow, Partnership]], done: dict[int, Written]) -> None:
         """Record the batch's existing MOUs as signed, then active or expired as today requires."""
-        lines = [item for item in lines if item[2].stage in ("formalising", "formal")]
+        lines = [item for item in lines if item[2].stage in states("partnership", group="records_agreement")]
         if not lines:
             return
         agreements, evidence = [], []
@@ -216,8 +206,10 @@ class BatchImporter:
             )
             agreement = recording.draft_for(partnership, terms)
             agreements.append(agreement)
-            evidence.append(self._evidence(row.line) + (f"; signed on {row.signed_date}" if row.signed_date else ""))
-        errors = recording.record_many(self.session, agreements, evidence, self.actor_id)
+            evidence.append(
+                self.recorded.evidence(row.line) + (f"; signed on {row.signed_date}" if row.signed_date else "")
+            )
+        errors = recording.record_many(self.session, agreements, evidence, self.system)
         self.summary.reminders_planned += recording.planned_reminders(self.session, [a.id for a in agreements])
         for (index, row, partnership), agreement, error in zip(lines, agreements, errors, strict=True):
             if error is not None:
@@ -227,8 +219,9 @@ class BatchImporter:
             done[index].changed = True
             if row.partnership_key() not in self.state.created:
                 self.summary.partnerships_updated.add(partnership.id)
-            if agreement.status != "active":
-                ended = f"; the partnership is now {partnership.stage}" if partnership.stage != "formal" else ""
+            if agreement.status not in states("agreement", group="in_force"):
+                formal = partnership.stage in states("partnership", group="in_force")
+                ended = "" if formal else f"; the partnership is now {partnership.stage}"
                 status = agreement.status
                 self.summary.notes.append(
                     f"line {row.line}: the agreement of {partnership.reference} is recorded as {status}{ended}"
@@ -259,37 +252,6 @@ class BatchImporter:
             row.title = row.title[:300]
             row.title_derived = True
 
-    def _prefetch(self, rows: list[ParsedRow]) -> Lookup:
-        """Load the organisations and partnerships the batch may refer to, in a few queries."""
-        lookup = Lookup(
-            areas={a.code: a for a in self.session.scalars(select(AreaOfEngagement))},
-            stages=self.state.stages,
-            stated=self.state.stated,
-            created=self.state.created,
-            recorded=self.state.recorded,
-            first_said=self.state.first_said,
-        )
-        refs = {row.organisation_ref for row in rows if row.organisation_ref}
-        names = {row.name_key for row in rows}
-        registrations = {row.registration_key for row in rows if row.registration_key}
-        for chunk in _chunks(sorted(refs | names | registrations), 500):
-            conditions = [Organisation.name_key.in_(chunk), Organisation.external_ref.in_(chunk)]
-            conditions.append(Organisation.registration_key.in_(chunk))
-            loaded = (selectinload(Organisation.contacts), selectinload(Organisation.areas))
-            stmt = select(Organisation).where(or_(*conditions)).options(*loaded)
-            for organisation in self.session.scalars(stmt):
-                lookup.remember_organisation(organisation)
-        keys = sorted({row.partnership_key() for row in rows if row.has_partnership})
-        for chunk in _chunks(keys, 500):
-            stmt = (
-                select(Partnership)
-                .where(Partnership.external_ref.in_(chunk))
-                .options(selectinload(Partnership.parties), selectinload(Partnership.agreements))
-            )
-            for partnership in self.session.scalars(stmt):
-                lookup.partnerships[partnership.external_ref or ""] = partnership
-        return lookup
-
     def _owner(self, email: str | None) -> int | str:
         """The id of the project manager who will own a new partnership, or the reason they cannot."""
         if email is None:
@@ -304,9 +266,7 @@ class BatchImporter:
                 self.owners[email] = user.id
         return self.owners[email]
 
-    def _outcome(
-        self, row: ParsedRow, resolution: Resolution, organisation: Organisation, done: _Written
-    ) -> RowOutcome:
+    def _outcome(self, row: ParsedRow, resolution: Resolution, organisation: Organisation, done: Written) -> RowOutcome:
         ids = {"organisation_id": organisation.id, "partnership_id": done.partnership_id}
         if resolution.merged and organisation.id is not None:
             self.summary.organisations_merged.add(organisation.id)
@@ -360,134 +320,8 @@ class BatchImporter:
             changed = True
         return organisation, contact, created, changed
 
-    def _write_partnership(
-        self,
-        row: ParsedRow,
-        plan: Resolution,
-        lookup: Lookup,
-        organisation: Organisation,
-        contact: Contact | None,
-        done: _Written,
-    ) -> None:
-        """A line about a partnership already recorded, or created by an earlier line: complete it, apply changes."""
-        key = row.partnership_key()
-        partnership = lookup.partnerships.get(key)
-        if partnership is None:
-            raise invalid("partnership_ref", f"partnership {key!r} could not be created from an earlier line")
-        done.changed = self._complete(row, plan, lookup, partnership, organisation, contact) or done.changed
-        done.partnership_id = partnership.id
-        if plan.move_stage and engine.get_workflow("partnership").state_of(partnership) != plan.move_stage:
-            self._place(partnership, plan.move_stage, row.line)
-            done.changed = True
-        if plan.differences:
-            done.conflict = self._differences(row, plan, partnership, contact)
-            done.changed = done.changed or done.conflict is None
-        if done.changed and key not in self.state.created:
-            self.summary.partnerships_updated.add(partnership.id)
-
-    def _complete(
-        self,
-        row: ParsedRow,
-        plan: Resolution,
-        lookup: Lookup,
-        partnership: Partnership,
-        organisation: Organisation,
-        contact: Contact | None,
-    ) -> bool:
-        """Add the line's party, role, areas, dates and focal point where the record has none."""
-        changed = False
-        party = next((p for p in partnership.parties if p.organisation_id == organisation.id), None)
-        if party is None:
-            partnership.parties.append(
-                PartnershipParty(
-                    organisation_id=organisation.id,
-                    role=row.role or PartyRole.CO_PARTNER,
-                    focal_point_id=contact.id if contact else None,
-                )
-            )
-            if contact is not None:
-                contact.is_focal_point = True
-            changed = True
-        else:
-            if row.role is not None and party.role != row.role:
-                party.role = row.role
-                changed = True
-            if plan.fill_focal_point and contact is not None and party.focal_point_id is None:
-                party.focal_point_id = contact.id
-                contact.is_focal_point = True
-                changed = True
-        missing = [lookup.areas[c] for c in row.areas if c in lookup.areas and lookup.areas[c] not in partnership.areas]
-        if missing:
-            partnership.areas.extend(missing)
-            changed = True
-        if plan.fill_dates:
-            changed = fill_project(partnership, row) or changed
-        if changed and row.partnership_key() not in self.state.created:  # a new one was just written
-            partnership.updated_at = utcnow()
-        return changed
-
-    def _place(self, partnership: Partnership, stage: str, line: int) -> None:
-        """Move the partnership to the stage its line records, through the engine's import transition."""
-        engine.fire(self.session, "partnership", partnership, f"import_as_{stage}", self.actor_id, self._evidence(line))
-
-    def _differences(
-        self, row: ParsedRow, plan: Resolution, partnership: Partnership, contact: Contact | None
-    ) -> str | None:
-        """Apply each difference (--update) and list it; the reason the line stays in conflict, if one is refused."""
-        refusals: list[str] = []
-        for difference in plan.differences:
-            refused = None
-            try:
-                self._apply(difference, row, partnership, contact)
-            except DomainError as exc:
-                refused = exc.detail
-            self.summary.conflict(
-                ConflictLine(row.line, partnership.reference, difference.describe(), refused is None, refused)
-            )
-            if refused:
-                refusals.append(f"{difference.describe()} ({refused})")
-        return f"differs from {partnership.reference}: " + "; ".join(refusals) if refusals else None
-
-    def _apply(self, difference: Difference, row: ParsedRow, partnership: Partnership, contact: Contact | None) -> None:
-        kind = difference.kind
-        savepoint = self.session.begin_nested()
-        try:
-            if kind == "stage":
-                assert row.stage is not None
-                self._place(partnership, row.stage, row.line)
-            elif kind == "dates":
-                fill_project(partnership, row, overwrite=True)
-            elif kind == "agreement_term":
-                agreement = next(a for a in partnership.agreements if a.id == difference.agreement_id)
-                assert agreement is not None and row.start_date and row.end_date
-                payload = {
-                    "effective_date": row.start_date.isoformat(),
-                    "end_date": row.end_date.isoformat(),
-                    "evidence": self._evidence(row.line),
-                }
-                evidence = self._evidence(row.line)
-                engine.fire(self.session, "agreement", agreement, "correct_recorded_term", self.actor_id, evidence,
-                            payload=payload)  # fmt: skip
-                existing.bring_to_today(self.session, agreement, evidence)
-                fill_project(partnership, row, overwrite=True)
-            elif kind == "focal_point" and contact is not None:
-                party = next(p for p in partnership.parties if p.organisation_id == contact.organisation_id)
-                party.focal_point_id = contact.id
-                contact.is_focal_point = True
-            partnership.updated_at = utcnow()
-            self.session.flush()
-        except DomainError:
-            savepoint.rollback()
-            raise
-        savepoint.commit()
-
 
 def _rejection(line: int, problems: list[Problem]) -> RowOutcome:
     if len(problems) == 1:
         return RowOutcome(line, "rejected", problems[0].column, problems[0].reason)
     return RowOutcome(line, "rejected", problems[0].column, "; ".join(f"{p.column}: {p.reason}" for p in problems))
-
-
-def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]

@@ -13,7 +13,7 @@ from app.agreements.models import Agreement
 from app.monitoring.exposition import Family
 from app.partnerships.models import Partnership
 from app.reminders.models import Reminder, ReminderStatus
-from app.workflow.engine import STATE_ATTRIBUTES, get_workflow
+from app.workflow.definition import STATE_ATTRIBUTES, get_workflow
 from app.workflow.models import TransitionEvent
 
 

@@ -13,15 +13,6 @@ from app.db import Base, str_enum, utcnow
 from app.partnerships.models import PartnershipParty
 
 
-class ObligationStatus(enum.StrEnum):
-    """Where an obligation stands."""
-
-    OPEN = "open"
-    FULFILLED = "fulfilled"
-    WAIVED = "waived"
-    OVERDUE = "overdue"
-
-
 class Recurrence(enum.StrEnum):
     """How often a recurring obligation falls due."""
 
@@ -46,9 +37,8 @@ class Obligation(Base):
     due_date: Mapped[date | None] = mapped_column(index=True)
     recurrence: Mapped[Recurrence | None] = mapped_column(str_enum(Recurrence, "recurrence"))
     recurrence_until: Mapped[date | None]
-    status: Mapped[ObligationStatus] = mapped_column(
-        str_enum(ObligationStatus, "obligation_status"), default=ObligationStatus.OPEN, index=True
-    )
+    # A state of workflows/obligation.yaml (the engine writes it, starting at the initial state).
+    status: Mapped[str] = mapped_column(String(40), index=True)
     fulfilled_on: Mapped[date | None]
     evidence_note: Mapped[str | None] = mapped_column(Text)
     waived_reason: Mapped[str | None] = mapped_column(Text)

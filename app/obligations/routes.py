@@ -1,19 +1,18 @@
-"""HTTP endpoints for obligations: the list across agreements, one obligation, its transitions and history."""
+"""HTTP endpoints for obligations: an agreement's obligations, the list across agreements, one, its transitions."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import Field
 
-from app.agreements.routes import _require_on_agreement
-from app.agreements.schemas import ObligationRead
+from app.agreements.routes import AgreementId, _require_on_agreement
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.idempotency import replay_or_run
 from app.listing import SORT_DESCRIPTION, Page, PageParams
 from app.obligations import service
-from app.obligations.schemas import ObligationFilter
+from app.obligations.schemas import ObligationCreate, ObligationFilter, ObligationRead
 from app.schemas import MAX_ID
 from app.users.policy import Action, require
 from app.workflow.schemas import AvailableTransition, TransitionEventRead, TransitionRequest
@@ -26,6 +25,37 @@ class ObligationQuery(ObligationFilter, PageParams):
     """Filters, paging and sorting for the obligation list."""
 
     sort: service.SortKey | None = Field(None, description=SORT_DESCRIPTION)
+
+
+# ``name`` keeps the operation id this endpoint had when it lived in the agreements router.
+@router.get("/agreements/{agreement_id}/obligations", response_model=list[ObligationRead], name="list_obligations")
+def list_agreement_obligations(
+    session: DbSession, user: CurrentUser, agreement_id: AgreementId
+) -> list[ObligationRead]:
+    """What each party owes, by due date."""
+    require(user, Action.READ)
+    return [ObligationRead.model_validate(o) for o in service.list_for_agreement(session, agreement_id)]
+
+
+@router.post(
+    "/agreements/{agreement_id}/obligations", response_model=ObligationRead, status_code=status.HTTP_201_CREATED
+)
+def add_obligation(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    agreement_id: AgreementId,
+    body: ObligationCreate,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    """Record what a party owes under the agreement (``Idempotency-Key`` welcome)."""
+
+    def run() -> tuple[int, ObligationRead, None, str]:
+        _require_on_agreement(session, user, agreement_id, Action.EDIT_PARTNERSHIP)
+        obligation = service.add_obligation(session, agreement_id, body, user)
+        return 201, ObligationRead.model_validate(obligation), None, f"/api/v1/obligations/{obligation.id}"
+
+    return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
 @router.get("/obligations", response_model=Page[ObligationRead])

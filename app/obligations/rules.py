@@ -1,12 +1,16 @@
-"""Guards, effects and daily criteria of the obligation workflow (named in ``workflows/obligation.yaml``)."""
+"""Guards, effects and daily criteria of the obligation workflow, and the agreement guard about obligations."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, select
 
-from app.obligations.models import Obligation, ObligationStatus, Recurrence
+from app.agreements.models import Agreement
+from app.agreements.rules import CARRIES_OVER_OBLIGATIONS, party_name, signing_parties, sources_of
+from app.obligations.models import Obligation, Recurrence
+from app.partnerships.models import PartnershipParty
+from app.workflow.definition import states
 from app.workflow.registry import Context, criterion, effect, guard
 
 MONTHS = {Recurrence.MONTHLY: 1, Recurrence.QUARTERLY: 3, Recurrence.SEMI_ANNUALLY: 6, Recurrence.ANNUALLY: 12}
@@ -31,6 +35,26 @@ def next_occurrence(obligation: Obligation) -> date | None:
     following = add_months(obligation.due_date, MONTHS[obligation.recurrence])
     until = obligation.recurrence_until or obligation.agreement.end_date
     return following if until is None or following <= until else None
+
+
+# the agreement workflow asks this one: every bound party (and the organisation) owes something
+@guard("obligation_per_party")
+def _obligation_per_party(ctx: Context) -> list[str]:
+    agreement: Agreement = ctx.entity
+    agreement_ids = [agreement.id]
+    if agreement.kind in CARRIES_OVER_OBLIGATIONS and agreement.parent_id:
+        agreement_ids.append(agreement.parent_id)
+    bound = select(Obligation.party_id).where(
+        Obligation.agreement_id.in_(agreement_ids),
+        Obligation.status.not_in(sorted(states("obligation", group="waived"))),
+    )
+    with_obligations = set(ctx.session.scalars(bound))
+    expected: list[PartnershipParty | None] = [None, *signing_parties(agreement)]
+    return [
+        f"no obligation is recorded for {party_name(party)}"
+        for party in expected
+        if (party.id if party else None) not in with_obligations
+    ]
 
 
 @guard("last_occurrence")
@@ -101,4 +125,4 @@ def _plan_obligation_reminders(ctx: Context) -> None:
 
 @criterion("obligation_due_date_passed")
 def _due_date_passed_criterion(today: date) -> ColumnElement[bool]:
-    return and_(Obligation.status == ObligationStatus.OPEN, Obligation.due_date < today)
+    return and_(Obligation.status.in_(sources_of("obligation", "mark_overdue")), Obligation.due_date < today)

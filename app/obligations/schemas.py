@@ -1,16 +1,54 @@
-"""What the API and CLI accept for obligations across agreements (the obligation itself is in agreements)."""
+"""What the API, pages and CLI accept and return for obligations."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from app.obligations.models import ObligationStatus
-from app.schemas import Id, QueryModel
+from pydantic import EmailStr, Field, model_validator
+
+from app.obligations.models import Recurrence
+from app.schemas import Id, InputModel, LongText, OutputModel, QueryModel, vocabulary
 
 
 class ObligationFilter(QueryModel):
     """Filters for the obligation list."""
 
-    status: ObligationStatus | None = None
+    status: str | None = Field(None, min_length=1, max_length=60, json_schema_extra=vocabulary("obligation_states"))
     partnership_id: Id | None = None
     due_before: date | None = None
+
+
+class ObligationCreate(InputModel):
+    """A duty of one party (``party_id``) or of the organisation (no ``party_id``) under the agreement."""
+
+    party_id: Id | None = Field(None, description="A party of the partnership; leave out for the organisation")
+    description: LongText = Field(min_length=1)
+    due_date: date | None = None
+    recurrence: Recurrence | None = None
+    recurrence_until: date | None = None
+    responsible_email: EmailStr | None = None
+
+    @model_validator(mode="after")
+    def _when(self) -> ObligationCreate:
+        if self.due_date is None and self.recurrence is None:
+            raise ValueError("give a due date, a recurrence, or both")
+        if self.recurrence_until and self.due_date and self.recurrence_until < self.due_date:
+            raise ValueError("the recurrence cannot end before the first due date")
+        return self
+
+
+class ObligationRead(OutputModel):
+    """An obligation as returned by the API."""
+
+    id: int
+    agreement_id: int
+    party_id: int | None
+    description: str
+    due_date: date | None
+    recurrence: Recurrence | None
+    recurrence_until: date | None
+    status: str = Field(json_schema_extra=vocabulary("obligation_states"))
+    fulfilled_on: date | None
+    evidence_note: str | None
+    waived_reason: str | None
+    responsible_email: str | None

@@ -1,4 +1,4 @@
-"""Rules for obligations once recorded: looking them up, listing them, and moving them through their workflow."""
+"""Rules for obligations: recording them under an agreement, looking them up, listing them, and their workflow."""
 
 from __future__ import annotations
 
@@ -9,17 +9,23 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager
 
 from app.agreements.models import Agreement
+from app.agreements.rules import signing_parties
+from app.agreements.service import get_agreement, require_status
 from app.db import get_for_update
 from app.errors import NotFound, invalid
 from app.listing import PageParams, Slice, order_by, paginate, sort_keys
-from app.obligations.models import Obligation, ObligationStatus
-from app.obligations.schemas import ObligationFilter
-from app.organisations.service import check_version
+from app.obligations.models import Obligation
+from app.obligations.schemas import ObligationCreate, ObligationFilter
+from app.reminders.planner import plan_obligation
 from app.users.models import User
+from app.versioning import check_version
 from app.workflow import engine
+from app.workflow.actor import Actor
+from app.workflow.definition import get_workflow, states
 from app.workflow.models import TransitionEvent
 
 WORKFLOW = "obligation"
+"""Agreement statuses in which obligations may be added."""
 SORTABLE = {"due_date": Obligation.due_date, "status": Obligation.status, "id": Obligation.id}
 SortKey = sort_keys(SORTABLE)
 
@@ -30,6 +36,29 @@ def get_obligation(session: Session, obligation_id: int) -> Obligation:
     if obligation is None:
         raise NotFound(f"obligation {obligation_id} does not exist")
     return obligation
+
+
+def add_obligation(
+    session: Session, agreement_id: int, data: ObligationCreate, actor: User | None = None
+) -> Obligation:
+    """Record what a party owes under the agreement (while drafting, or as a milestone while in force)."""
+    agreement = get_agreement(session, agreement_id)
+    require_status(agreement, "takes_obligations", "add an obligation")
+    if data.party_id is not None and data.party_id not in {party.id for party in signing_parties(agreement)}:
+        raise invalid("party_id", f"party {data.party_id} is not a party bound by this agreement")
+    obligation = Obligation(agreement=agreement, **data.model_dump())
+    session.add(obligation)
+    by = Actor.person(actor) if actor else Actor.system(reason="obligation recorded with its agreement")
+    engine.record_creation(session, WORKFLOW, obligation, by)
+    plan_obligation(session, obligation)
+    return obligation
+
+
+def list_for_agreement(session: Session, agreement_id: int) -> list[Obligation]:
+    """The agreement's obligations, by due date."""
+    get_agreement(session, agreement_id)
+    stmt = select(Obligation).where(Obligation.agreement_id == agreement_id)
+    return list(session.scalars(stmt.order_by(Obligation.due_date, Obligation.id)))
 
 
 def list_obligations(
@@ -49,9 +78,10 @@ def selection(filters: ObligationFilter, sort: str | None = None) -> Select[tupl
     """The obligations matching ``filters`` in the list's order (unknown status or sort field refused)."""
     stmt = select(Obligation)
     if filters.status:
-        if filters.status not in {member.value for member in ObligationStatus}:
+        known = get_workflow(WORKFLOW).states
+        if filters.status not in known:
             status = filters.status
-            raise invalid("status", f"unknown status {status!r}; choose one of: {', '.join(ObligationStatus)}")
+            raise invalid("status", f"unknown status {status!r}; choose one of: {', '.join(known)}")
         stmt = stmt.where(Obligation.status == filters.status)
     if filters.partnership_id:
         stmt = stmt.where(Obligation.agreement.has(Agreement.partnership_id == filters.partnership_id))
@@ -60,10 +90,24 @@ def selection(filters: ObligationFilter, sort: str | None = None) -> Select[tupl
     return order_by(stmt, sort, SORTABLE, default=[Obligation.due_date, Obligation.id])
 
 
+def late_condition(today: date) -> Any:
+    """SQL: the obligation is late (marked so, or still open after its due date, before the daily job has run)."""
+    marked = Obligation.status.in_(sorted(states(WORKFLOW, group="late")))
+    return marked | (Obligation.status.in_(sorted(states(WORKFLOW, group="open"))) & (Obligation.due_date < today))
+
+
+def is_late(obligation: Obligation, today: date) -> bool:
+    """Python twin of :func:`late_condition` for an obligation already loaded."""
+    if obligation.status in states(WORKFLOW, group="late"):
+        return True
+    due = obligation.due_date
+    return obligation.status in states(WORKFLOW, group="open") and due is not None and due < today
+
+
 def overdue(session: Session, *, partnerships: Select[Any] | None = None, limit: int = 25) -> Slice:
     """Overdue obligations, longest overdue first; ``partnerships`` (a SELECT of ids) narrows them."""
     stmt = select(Obligation).join(Agreement, Obligation.agreement_id == Agreement.id)
-    stmt = stmt.where(Obligation.status == ObligationStatus.OVERDUE)
+    stmt = stmt.where(Obligation.status.in_(sorted(states(WORKFLOW, group="late"))))
     if partnerships is not None:
         stmt = stmt.where(Agreement.partnership_id.in_(partnerships))
     stmt = stmt.options(contains_eager(Obligation.agreement).selectinload(Agreement.partnership))
@@ -72,7 +116,7 @@ def overdue(session: Session, *, partnerships: Select[Any] | None = None, limit:
 
 def available_transitions(session: Session, obligation_id: int, user: User) -> list[engine.Availability]:
     """What ``user`` may do with the obligation now, with the reasons for what is blocked."""
-    return engine.available(session, WORKFLOW, get_obligation(session, obligation_id), user)
+    return engine.available(session, WORKFLOW, get_obligation(session, obligation_id), Actor.person(user))
 
 
 def transition_obligation(
@@ -87,7 +131,7 @@ def transition_obligation(
     """Fulfil, waive, reopen… an obligation through the workflow engine; refuse if ``expected_version`` is stale."""
     obligation = get_for_update(session, Obligation, obligation_id, "obligation")
     check_version("obligation", obligation.version, expected_version)
-    engine.fire(session, WORKFLOW, obligation, trigger, actor.id, comment, actor=actor, payload=payload)
+    engine.fire(session, WORKFLOW, obligation, trigger, Actor.person(actor), comment, payload=payload)
     return obligation
 
 

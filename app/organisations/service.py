@@ -6,7 +6,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.errors import Conflict, NotFound, PreconditionFailed, invalid
+from app.errors import Conflict, NotFound, invalid
 from app.listing import PageParams, Slice, contains_text, order_by, paginate, sort_keys
 from app.organisations.models import AreaOfEngagement, Contact, Organisation
 from app.organisations.schemas import (
@@ -16,6 +16,7 @@ from app.organisations.schemas import (
     OrganisationFilter,
     OrganisationUpdate,
 )
+from app.versioning import check_version
 
 SORTABLE = {
     "legal_name": Organisation.legal_name,
@@ -81,15 +82,6 @@ def create_organisation(session: Session, data: OrganisationCreate) -> Organisat
     session.add(organisation)
     session.flush()
     return organisation
-
-
-def check_version(entity_name: str, current: int, expected: int | None) -> None:
-    """Refuse a write based on a stale copy (``If-Match`` with an older version)."""
-    if expected is not None and expected != current:
-        raise PreconditionFailed(
-            f"the {entity_name} was changed by someone else (now version {current}, you had {expected}); "
-            "reload it and apply your change again"
-        )
 
 
 def update_organisation(

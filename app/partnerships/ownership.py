@@ -19,7 +19,7 @@ from app.audit.models import AuditEntry
 from app.errors import FieldProblem, Forbidden, invalid
 from app.partnerships.models import Partnership
 from app.users.models import Role, User
-from app.workflow.engine import WORKFLOWS_DIR, WorkflowDefinitionError
+from app.workflow.definition import WORKFLOWS_DIR, WorkflowDefinitionError
 
 POLICY_FILE = WORKFLOWS_DIR / "partnership.yaml"
 SECTION = "ownership"

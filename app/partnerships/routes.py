@@ -1,4 +1,4 @@
-"""HTTP endpoints for partnerships, their interactions and undertakings."""
+"""HTTP endpoints for partnerships, their interactions, undertakings and timeline."""
 
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ from app.partnerships.schemas import (
     PartnershipFilter,
     PartnershipRead,
     PartnershipUpdate,
+    TimelineEntry,
     UndertakingCreate,
     UndertakingRead,
 )
+from app.partnerships.timeline import timeline
 from app.schemas import MAX_ID, Day, OutputModel
 from app.users.policy import Action, require
 from app.workflow.schemas import AvailableTransition, TransitionEventRead, TransitionRequest
@@ -210,3 +212,10 @@ def stage_on(
     """What stage the partnership was in on a given day (at the end of that day), from its history."""
     require(user, Action.READ)
     return StageOn(on=on, stage=service.stage_at_end_of(session, partnership_id, on))
+
+
+@router.get("/partnerships/{partnership_id}/timeline", response_model=list[TimelineEntry])
+def partnership_timeline(session: DbSession, user: CurrentUser, partnership_id: PartnershipId) -> list[TimelineEntry]:
+    """Everything dated about the partnership, in order: contacts, undertakings, changes, deadlines, reminders."""
+    require(user, Action.READ)
+    return timeline(session, partnership_id)

@@ -214,3 +214,15 @@ class UndertakingRead(OutputModel):
     scope: str
     form: UndertakingForm
     created_at: datetime
+
+
+class TimelineEntry(OutputModel):
+    """One dated thing in the life of a partnership."""
+
+    on: date
+    at: datetime | None
+    kind: str
+    title: str
+    detail: str | None = None
+    subject_type: str
+    subject_id: int

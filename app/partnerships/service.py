@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
 from app import clock
-from app.agreements.models import Agreement
 from app.config import get_settings
 from app.db import get_for_update, utcnow
 from app.errors import FieldProblem, NotFound, ValidationFailed, invalid
-from app.listing import PageParams, Slice, contains_text, order_by, paginate, sort_keys
-from app.obligations.models import Obligation, ObligationStatus
-from app.organisations.models import AreaOfEngagement, Contact, Organisation
-from app.organisations.service import check_version, resolve_areas
+from app.organisations.models import Contact, Organisation
+from app.organisations.service import resolve_areas
 from app.partnerships import ownership
 from app.partnerships.models import (
     Interaction,
@@ -27,11 +24,32 @@ from app.partnerships.models import (
     ReferenceCounter,
     Undertaking,
 )
+
+# Reading lives in ``queries``; its names stay importable from here, where callers have always found them.
+from app.partnerships.queries import (  # noqa: F401
+    SORTABLE,
+    WORKFLOW,
+    SortKey,
+    count_by_stage,
+    current_end_dates,
+    get_partnership,
+    in_stage,
+    involving,
+    list_interactions,
+    list_partnerships,
+    list_undertakings,
+    matching,
+    organisation_choices,
+    parties_of_organisation,
+    partnership_history,
+    selection,
+    stage_at_end_of,
+    stage_on,
+)
 from app.partnerships.schemas import (
     PARTNER_ROLES,
     InteractionCreate,
     PartnershipCreate,
-    PartnershipFilter,
     PartnershipUpdate,
     PartyInput,
     ProjectInput,
@@ -39,18 +57,10 @@ from app.partnerships.schemas import (
 )
 from app.users.models import Role, User
 from app.users.policy import Action, can, require
+from app.versioning import check_version
 from app.workflow import engine
-from app.workflow.models import TransitionEvent
-
-WORKFLOW = "partnership"
-SORTABLE = {
-    "reference": Partnership.reference,
-    "title": Partnership.title,
-    "stage": Partnership.stage,
-    "created_at": Partnership.created_at,
-    "updated_at": Partnership.updated_at,
-}
-SortKey = sort_keys(SORTABLE)
+from app.workflow.actor import Actor
+from app.workflow.definition import get_workflow
 
 
 def next_reference(session: Session, prefix: str = "PA") -> str:
@@ -77,14 +87,6 @@ def next_references(session: Session, count: int, prefix: str = "PA") -> list[st
         except IntegrityError:  # another transaction created the series first
             last = session.execute(bump).scalar_one()
     return [f"{series}-{value:04d}" for value in range(last - count + 1, last + 1)]
-
-
-def get_partnership(session: Session, partnership_id: int) -> Partnership:
-    """The partnership with this id, or ``NotFound``."""
-    partnership = session.get(Partnership, partnership_id)
-    if partnership is None:
-        raise NotFound(f"partnership {partnership_id} does not exist")
-    return partnership
 
 
 def permission_context(partnership: Partnership) -> dict[str, Any]:
@@ -219,7 +221,7 @@ def create_partnerships(
             )
         )
     session.add_all(partnerships)
-    engine.record_creations(session, WORKFLOW, partnerships, actor.id, flush=flush)
+    engine.record_creations(session, WORKFLOW, partnerships, Actor.person(actor), flush=flush)
     return partnerships
 
 
@@ -297,124 +299,6 @@ def _replace_parties(session: Session, partnership: Partnership, parties: list[P
         raise invalid("parties", "a party that has signatures or obligations cannot be removed") from None
 
 
-def list_partnerships(session: Session, filters: PartnershipFilter, params: PageParams) -> Slice:
-    """Partnerships matching ``filters``, one page at a time."""
-    return paginate(session, selection(session, filters, params.sort), params)
-
-
-def selection(session: Session, filters: PartnershipFilter, sort: str | None = None) -> Select[tuple[Partnership]]:
-    """The partnerships matching ``filters`` in the list's order (unknown stage, area or sort field refused)."""
-    stmt = select(Partnership).where(*matching(session, filters))
-    return order_by(stmt, sort, SORTABLE, default=[Partnership.id.desc()])
-
-
-def matching(session: Session, filters: PartnershipFilter) -> list[ColumnElement[bool]]:
-    """The SQL conditions that pick the partnerships matching ``filters`` (unknown stage or area refused)."""
-    conditions: list[ColumnElement[bool]] = []
-    if filters.stage:
-        states = engine.get_workflow(WORKFLOW).states
-        if filters.stage not in states:
-            raise invalid("stage", f"unknown stage {filters.stage!r}; choose one of: {', '.join(states)}")
-        conditions.append(Partnership.stage == filters.stage)
-    if filters.area:
-        area = resolve_areas(session, [filters.area], field="area")[0]
-        conditions.append(Partnership.areas.any(AreaOfEngagement.id == area.id))
-    party_conditions = []
-    if filters.partner_kind:
-        party_conditions.append(Organisation.kind == filters.partner_kind)
-    if filters.country_code:
-        party_conditions.append(Organisation.country_code == filters.country_code)
-    if filters.region:
-        party_conditions.append(func.lower(Organisation.region) == filters.region.lower())
-    if party_conditions:
-        conditions.append(Partnership.parties.any(PartnershipParty.organisation.has(and_(*party_conditions))))
-    if filters.owner_id:
-        conditions.append(Partnership.owner_id == filters.owner_id)
-    if filters.legal_officer_id:
-        conditions.append(Partnership.legal_officer_id == filters.legal_officer_id)
-    if filters.ending_before:
-        in_force = Agreement.status.in_(("active", "suspended"))
-        conditions.append(Partnership.agreements.any(in_force & (Agreement.end_date < filters.ending_before)))
-    if filters.overdue is not None:
-        late = (
-            select(Obligation.id)
-            .join(Agreement, Obligation.agreement_id == Agreement.id)
-            .where(Agreement.partnership_id == Partnership.id, Obligation.status == ObligationStatus.OVERDUE)
-            .exists()
-        )
-        conditions.append(late if filters.overdue else ~late)
-    if filters.q:
-        named_party = Partnership.parties.any(
-            PartnershipParty.organisation.has(
-                contains_text(filters.q, Organisation.legal_name, Organisation.short_name)
-            )
-        )
-        conditions.append(contains_text(filters.q, Partnership.reference, Partnership.title) | named_party)
-    return conditions
-
-
-def involving(user_id: int) -> ColumnElement[bool]:
-    """Partnerships the user owns, shares as a co-owner or advises on as their legal officer."""
-    return (
-        (Partnership.owner_id == user_id)
-        | (Partnership.legal_officer_id == user_id)
-        | Partnership.co_owners.any(User.id == user_id)
-    )
-
-
-def count_by_stage(
-    session: Session, filters: PartnershipFilter, involving_user_id: int | None = None
-) -> dict[str, int]:
-    """How many partnerships matching ``filters`` are in each stage, in one GROUP BY query."""
-    conditions = matching(session, filters)
-    if involving_user_id is not None:
-        conditions.append(involving(involving_user_id))
-    stmt = select(Partnership.stage, func.count(Partnership.id)).where(*conditions).group_by(Partnership.stage)
-    return {stage: count for stage, count in session.execute(stmt)}
-
-
-def in_stage(
-    session: Session,
-    filters: PartnershipFilter,
-    stage: str,
-    *,
-    limit: int,
-    offset: int = 0,
-    involving_user_id: int | None = None,
-) -> list[Partnership]:
-    """At most ``limit`` partnerships matching ``filters`` in ``stage``, newest first."""
-    conditions = [*matching(session, filters), Partnership.stage == stage]
-    if involving_user_id is not None:
-        conditions.append(involving(involving_user_id))
-    stmt = select(Partnership).where(*conditions).order_by(Partnership.id.desc()).limit(limit).offset(offset)
-    return list(session.scalars(stmt).unique())
-
-
-def current_end_dates(session: Session, partnership_ids: list[int]) -> dict[int, date | None]:
-    """For each partnership that has an agreement in force, the latest end date among them (``None``: open-ended)."""
-    if not partnership_ids:
-        return {}
-    stmt = (
-        select(Agreement.partnership_id, func.max(Agreement.end_date))
-        .where(Agreement.partnership_id.in_(partnership_ids), Agreement.status.in_(("active", "suspended")))
-        .group_by(Agreement.partnership_id)
-    )
-    return {partnership_id: end for partnership_id, end in session.execute(stmt)}
-
-
-def parties_of_organisation(session: Session, organisation_id: int, limit: int = 200) -> list[PartnershipParty]:
-    """The organisation's places in partnerships (role, and the partnership with its stage), newest first."""
-    stmt = (
-        select(PartnershipParty)
-        .join(Partnership, PartnershipParty.partnership_id == Partnership.id)
-        .where(PartnershipParty.organisation_id == organisation_id)
-        .options(contains_eager(PartnershipParty.partnership))
-        .order_by(Partnership.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
-
-
 def _not_in_future(value: date, field: str, what: str) -> None:
     today = clock.today(get_settings().zone)
     if value > today:
@@ -445,24 +329,14 @@ def record_undertaking(session: Session, partnership_id: int, data: UndertakingC
     undertaking = Undertaking(**data.model_dump(), recorded_by_id=actor.id)
     partnership.undertakings.append(undertaking)
     session.flush()
-    if partnership.stage in {"ad_hoc", "informal"}:
-        engine.fire(session, WORKFLOW, partnership, "record_undertaking", actor.id, data.scope[:500], actor=actor)
+    if get_workflow(WORKFLOW).find("record_undertaking", partnership.stage) is not None:
+        engine.fire(session, WORKFLOW, partnership, "record_undertaking", Actor.person(actor), data.scope[:500])
     return undertaking
-
-
-def list_interactions(session: Session, partnership_id: int) -> list[Interaction]:
-    """The partnership's interactions, oldest first."""
-    return list(get_partnership(session, partnership_id).interactions)
-
-
-def list_undertakings(session: Session, partnership_id: int) -> list[Undertaking]:
-    """The partnership's undertakings, oldest first."""
-    return list(get_partnership(session, partnership_id).undertakings)
 
 
 def available_transitions(session: Session, partnership_id: int, user: User) -> list[engine.Availability]:
     """What ``user`` may do with the partnership now, with the reasons for what is blocked."""
-    return engine.available(session, WORKFLOW, get_partnership(session, partnership_id), user)
+    return engine.available(session, WORKFLOW, get_partnership(session, partnership_id), Actor.person(user))
 
 
 def transition_partnership(
@@ -477,47 +351,8 @@ def transition_partnership(
     """Move the partnership by ``trigger`` through the workflow engine (roles and guards checked)."""
     partnership = get_for_update(session, Partnership, partnership_id, "partnership")
     check_version("partnership", partnership.version, expected_version)
-    engine.fire(session, WORKFLOW, partnership, trigger, actor.id, comment, actor=actor, payload=payload)
+    engine.fire(session, WORKFLOW, partnership, trigger, Actor.person(actor), comment, payload=payload)
     return partnership
-
-
-def partnership_history(session: Session, partnership_id: int) -> list[TransitionEvent]:
-    """Every stage change of the partnership, oldest first."""
-    get_partnership(session, partnership_id)
-    return engine.history(session, WORKFLOW, partnership_id)
-
-
-def stage_on(session: Session, partnership_id: int, instant: datetime) -> str | None:
-    """The stage the partnership was in at ``instant`` (``None`` before it existed)."""
-    get_partnership(session, partnership_id)
-    stmt = (
-        select(TransitionEvent.to_state)
-        .where(
-            TransitionEvent.entity_type == WORKFLOW,
-            TransitionEvent.entity_id == partnership_id,
-            TransitionEvent.occurred_at <= instant,
-        )
-        .order_by(TransitionEvent.occurred_at.desc(), TransitionEvent.id.desc())
-        .limit(1)
-    )
-    return session.scalar(stmt)
-
-
-def stage_at_end_of(session: Session, partnership_id: int, day: date) -> str | None:
-    """The stage at the end of ``day`` in the organisation's timezone (``None`` before it existed)."""
-    zone = get_settings().zone
-    end_of_day = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone) - timedelta(microseconds=1)
-    return stage_on(session, partnership_id, end_of_day)
-
-
-def organisation_choices(session: Session) -> list[tuple[int, str]]:
-    """Every organisation as ``(id, "Legal name (short name)")``, by name, for choosing a party."""
-    rows = session.execute(
-        select(Organisation.id, Organisation.legal_name, Organisation.short_name).order_by(
-            Organisation.legal_name, Organisation.id
-        )
-    )
-    return [(row.id, f"{row.legal_name} ({row.short_name})" if row.short_name else row.legal_name) for row in rows]
 
 
 def set_focal_point(

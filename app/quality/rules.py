@@ -11,20 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, case, func, or_
+
+from app.workflow.definition import states
 
 Entity = Literal["organisation", "partnership"]
 Level = Literal["required", "expected", "stale"]
 ENTITIES: tuple[Entity, ...] = ("organisation", "partnership")
 
 CSO_KINDS = ("international_cso", "national_cso", "community_based_organisation")
-INFORMAL_ONWARDS = ("informal", "formalising", "formal")
-FORMALISING_ONWARDS = ("formalising", "formal")
-LIVE_STAGES = ("ad_hoc", "informal", "formalising", "formal")  # dormant, ended and closed are not expected to move
-IN_FORCE = ("signed", "active", "suspended")
-
-# Impact = failed weight x factor: fixing a record that binds the organisation matters more.
-PARTNERSHIP_FACTORS = {"formal": 2.0, "formalising": 1.5}
+# Impact = failed weight x factor: fixing a record that binds the organisation matters more. Keys are state groups of
+# workflows/partnership.yaml; a stage in none of them weighs 1.
+PARTNERSHIP_FACTORS = {"bound": 2.0, "being_formalised": 1.5}
 ORGANISATION_FACTOR_IN_FORMAL_PARTNERSHIP = 2.0
 
 Condition = Callable[[Any], ColumnElement[bool]]
@@ -48,6 +46,21 @@ class Check:
     def column(self) -> str:
         """The name of this check's flag column (NULL = not applicable, 0 = passed, 1 = failed)."""
         return f"c_{self.name}"
+
+
+def in_stages(column: Any, group: str) -> ColumnElement[bool]:
+    """A partnership stage column is in the named group of workflows/partnership.yaml."""
+    return column.in_(sorted(states("partnership", group=group)))
+
+
+def agreement_in(column: Any, group: str) -> ColumnElement[bool]:
+    """An agreement status column is in the named group of workflows/agreement.yaml."""
+    return column.in_(sorted(states("agreement", group=group)))
+
+
+def partnership_factor(stage: Any) -> Any:
+    """SQL: the impact factor of a partnership in ``stage`` (see ``PARTNERSHIP_FACTORS``)."""
+    return case(*((in_stages(stage, group), factor) for group, factor in PARTNERSHIP_FACTORS.items()), else_=1.0)
 
 
 def _filled(column: Any) -> ColumnElement[bool]:
@@ -112,34 +125,35 @@ PARTNERSHIP_CHECKS: tuple[Check, ...] = (
           "no area of engagement is recorded", lambda s: _some(s.areas.c.areas)),
     Check("legal_officer", "partnership", 3, "expected", "has a legal officer", "no legal officer is assigned",
           lambda s: s.p.c.legal_officer_id.is_not(None),
-          lambda s: s.p.c.stage.in_(FORMALISING_ONWARDS), "formalising and formal partnerships"),
+          lambda s: in_stages(s.p.c.stage, "formalisation"), "formalising and formal partnerships"),
     Check("party_focal_points", "partnership", 3, "expected", "names a focal point for every partner",
           "a partner has no focal point", lambda s: _none(s.parties.c.without_focal_point),
-          lambda s: s.p.c.stage.in_(INFORMAL_ONWARDS), "informal, formalising and formal partnerships"),
+          lambda s: in_stages(s.p.c.stage, "undertaken"), "informal, formalising and formal partnerships"),
     Check("project_dates", "partnership", 1, "expected", "serves a project with a start and an end date",
           "no project with start and end dates is recorded",
           lambda s: and_(s.project.c.start_date.is_not(None), s.project.c.end_date.is_not(None))),
     Check("undertaking", "partnership", 2, "expected", "records the undertaking given",
           "no undertaking is recorded", lambda s: _some(s.undertakings.c.undertakings),
-          lambda s: s.p.c.stage.in_(INFORMAL_ONWARDS), "informal, formalising and formal partnerships"),
+          lambda s: in_stages(s.p.c.stage, "undertaken"), "informal, formalising and formal partnerships"),
     Check("formal_agreement", "partnership", 5, "expected",
           "has a signed or active agreement with an approved and signed version",
           "no signed or active agreement with an approved, signed version", lambda s: _some(s.agreements.c.sound),
-          lambda s: s.p.c.stage == "formal", "formal partnerships"),
+          lambda s: in_stages(s.p.c.stage, "bound"), "formal partnerships"),
     Check("signed_versions", "partnership", 5, "expected",
           "has an approved and signed version of every agreement in force",
           "an agreement in force has no approved and signed version", lambda s: _none(s.agreements.c.unsound),
           lambda s: _some(s.agreements.c.in_force), "partnerships with an agreement signed, active or suspended"),
     Check("agreement_dates", "partnership", 3, "expected",
           "has an agreement (not cancelled) with both an effective date and an end date", "agreement dates missing",
-          lambda s: _some(s.agreements.c.dated), lambda s: s.p.c.stage == "formal", "formal partnerships"),
+          lambda s: _some(s.agreements.c.dated), lambda s: in_stages(s.p.c.stage, "bound"),
+          "formal partnerships"),
     Check("obligations", "partnership", 3, "expected", "records obligations under its agreements in force",
           "no obligation is recorded on its agreements in force", lambda s: _some(s.agreements.c.with_obligations),
-          lambda s: s.p.c.stage == "formal", "formal partnerships"),
+          lambda s: in_stages(s.p.c.stage, "bound"), "formal partnerships"),
     Check("stale", "partnership", 2, "stale", "was updated, met or moved within the stale period",
           "no update, interaction or transition within the stale period",
           lambda s: or_(s.p.c.updated_at >= s.cutoff, _some(s.recent.c.touches)),
-          lambda s: s.p.c.stage.in_(LIVE_STAGES), "ad hoc, informal, formalising and formal partnerships"),
+          lambda s: in_stages(s.p.c.stage, "working"), "ad hoc, informal, formalising and formal partnerships"),
 )  # fmt: skip
 
 CHECKS: dict[Entity, tuple[Check, ...]] = {"organisation": ORGANISATION_CHECKS, "partnership": PARTNERSHIP_CHECKS}

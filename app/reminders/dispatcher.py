@@ -27,13 +27,14 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import and_, case, exists, or_, select, text, update
+from sqlalchemy import and_, exists, or_, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from app import clock
 from app.config import Settings, get_settings
 from app.db import get_sessionmaker, unit_of_work
+from app.reminders import outbox
 from app.reminders.alerts import build_sign_in_alert
 from app.reminders.email import ReminderContext, build_message, load_context, message_id_for
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
@@ -79,21 +80,17 @@ def reclaim_expired(session: Session, now: datetime, lease_seconds: int, max_att
     """
     cutoff = now - timedelta(seconds=lease_seconds)
     table = Reminder.__table__
-    result = session.execute(
-        update(table)
-        .where(table.c.status == ReminderStatus.SENDING, table.c.claimed_at < cutoff)
-        .values(
-            status=case(
-                (table.c.attempts + 1 >= max_attempts, ReminderStatus.FAILED.value), else_=ReminderStatus.PLANNED.value
-            ),
-            attempts=table.c.attempts + 1,
-            last_error="the dispatcher that claimed it stopped before recording the outcome (lease expired)",
-            claimed_by=None,
-            claimed_at=None,
-            updated_at=now,
-        )
+    return outbox.move_all(
+        session,
+        {ReminderStatus.SENDING},
+        outbox.Either(table.c.attempts + 1 >= max_attempts, ReminderStatus.FAILED, ReminderStatus.PLANNED),
+        table.c.claimed_at < cutoff,
+        attempts=table.c.attempts + 1,
+        last_error="the dispatcher that claimed it stopped before recording the outcome (lease expired)",
+        claimed_by=None,
+        claimed_at=None,
+        updated_at=now,
     )
-    return result.rowcount or 0
 
 
 def skip_missed(session: Session, now: datetime) -> int:
@@ -137,13 +134,16 @@ def skip_missed(session: Session, now: datetime) -> int:
         # know: it expects a large share of the table to be due and compiles this small UPDATE with JIT, whose
         # 250 ms dwarf the milliseconds the statement takes. Only this transaction is affected.
         session.execute(text("SET LOCAL jit = off"))
-    result = session.execute(
-        update(table)
-        .where(table.c.status == ReminderStatus.PLANNED, table.c.send_at <= now, superseded)
-        .values(status=ReminderStatus.SKIPPED, cancel_reason=MISSED_REASON, updated_at=now)
-        .execution_options(synchronize_session=False)
+    return outbox.move_all(
+        session,
+        {ReminderStatus.PLANNED},
+        ReminderStatus.SKIPPED,
+        table.c.send_at <= now,
+        superseded,
+        synchronize_session=False,
+        cancel_reason=MISSED_REASON,
+        updated_at=now,
     )
-    return result.rowcount or 0
 
 
 def claim_due(
@@ -169,18 +169,13 @@ def claim_due(
         ids = list(session.scalars(due.with_for_update(skip_locked=True)))
         if not ids:
             return []
-        session.execute(
-            update(table)
-            .where(table.c.id.in_(ids))
-            .values(status=ReminderStatus.SENDING, claimed_by=worker_id, claimed_at=now, updated_at=now)
-        )
+        claimed = {"claimed_by": worker_id, "claimed_at": now, "updated_at": now}
+        outbox.move_all(session, {ReminderStatus.PLANNED}, ReminderStatus.SENDING, table.c.id.in_(ids), **claimed)
         mine = select(Reminder).where(Reminder.id.in_(ids))
     else:
-        session.execute(
-            update(table)
-            .where(table.c.id.in_(due.correlate(None).scalar_subquery()), table.c.status == ReminderStatus.PLANNED)
-            .values(status=ReminderStatus.SENDING, claimed_by=worker_id, claimed_at=now, updated_at=now)
-        )
+        due_ids = table.c.id.in_(due.correlate(None).scalar_subquery())
+        claimed = {"claimed_by": worker_id, "claimed_at": now, "updated_at": now}
+        outbox.move_all(session, {ReminderStatus.PLANNED}, ReminderStatus.SENDING, due_ids, **claimed)
         mine = select(Reminder).where(
             Reminder.status == ReminderStatus.SENDING, Reminder.claimed_by == worker_id, Reminder.claimed_at == now
         )
@@ -229,19 +224,18 @@ def _record_sent(factory: sessionmaker[Session], reminder_id: int, message_id: s
     with unit_of_work(factory) as session:
         # Also when the claim was lost meanwhile (lease expired: planned again, or failed): it did go out.
         went_out = [ReminderStatus.SENDING, ReminderStatus.PLANNED, ReminderStatus.FAILED]
-        session.execute(
-            update(table)
-            .where(table.c.id == reminder_id, table.c.status.in_(went_out))
-            .values(
-                status=ReminderStatus.SENT,
-                message_id=message_id,
-                sent_at=at,
-                last_error=None,
-                next_attempt_at=None,
-                claimed_by=None,
-                claimed_at=None,
-                updated_at=at,
-            )
+        outbox.move_all(
+            session,
+            went_out,
+            ReminderStatus.SENT,
+            table.c.id == reminder_id,
+            message_id=message_id,
+            sent_at=at,
+            last_error=None,
+            next_attempt_at=None,
+            claimed_by=None,
+            claimed_at=None,
+            updated_at=at,
         )
 
 
@@ -266,10 +260,12 @@ def _record_failure(
         reminder.last_error = error
         reminder.claimed_by = reminder.claimed_at = None
         if reminder.attempts >= settings.dispatch_max_attempts:
-            reminder.status, reminder.next_attempt_at = ReminderStatus.FAILED, None
+            outbox.move(reminder, ReminderStatus.FAILED)
+            reminder.next_attempt_at = None
         else:
             retry_at = at + timedelta(seconds=backoff_seconds(reminder.attempts, settings.dispatch_retry_base_seconds))
-            reminder.status, reminder.send_at, reminder.next_attempt_at = ReminderStatus.PLANNED, retry_at, retry_at
+            outbox.move(reminder, ReminderStatus.PLANNED)
+            reminder.send_at = reminder.next_attempt_at = retry_at
         return reminder.status
 
 
@@ -277,14 +273,15 @@ def _release(factory: sessionmaker[Session], reminder_ids: list[int], worker_id:
     """Hand unsent claims back untouched (no attempt counted), e.g. when the lease is running out."""
     table = Reminder.__table__
     with unit_of_work(factory) as session:
-        session.execute(
-            update(table)
-            .where(
-                table.c.id.in_(reminder_ids),
-                table.c.status == ReminderStatus.SENDING,
-                table.c.claimed_by == worker_id,
-            )
-            .values(status=ReminderStatus.PLANNED, claimed_by=None, claimed_at=None, updated_at=at)
+        outbox.move_all(
+            session,
+            {ReminderStatus.SENDING},
+            ReminderStatus.PLANNED,
+            table.c.id.in_(reminder_ids),
+            table.c.claimed_by == worker_id,
+            claimed_by=None,
+            claimed_at=None,
+            updated_at=at,
         )
 
 

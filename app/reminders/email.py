@@ -114,7 +114,7 @@ def subject_line(reminder: Reminder, context: ReminderContext, today: date) -> s
     when, on = _in_days(days), long_date(reminder.due_on)
     name = f"{context.agreement_title} on {context.partnership_title}"
     if reminder.kind == ReminderKind.END_DATE:
-        text = f"{name} {'ends' if days >= 0 else 'ended'} {when} ({on})"
+        text = f"{name} {'ends' if days >= 0 else 'ended'} {when} ({on})"  # not a workflow state: the verb
     elif reminder.kind == ReminderKind.NOTICE_DEADLINE:
         text = f"Last day to give notice on {name}: {on} ({when})"
     elif reminder.kind == ReminderKind.OBLIGATION_DUE:

@@ -18,7 +18,7 @@ class ReminderStatus(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled"  # not a workflow state: the outbox's own (app/reminders), not workflows/*.yaml
     SKIPPED = "skipped"
 
 

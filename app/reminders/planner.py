@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.agreements.models import Agreement, AgreementKind
 from app.config import Settings, get_settings
-from app.obligations.models import Obligation, ObligationStatus
+from app.obligations.models import Obligation
 from app.organisations.models import Contact
+from app.reminders import outbox
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
+from app.workflow.definition import states
 
 PENDING = (ReminderStatus.PLANNED, ReminderStatus.FAILED)
 CARRIES_OVER = {AgreementKind.AMENDMENT, AgreementKind.EXTENSION}
@@ -107,16 +109,17 @@ def _recipients(session: Session, agreement: Agreement, policy: Policy) -> list[
 
 def _in_force(session: Session, agreement: Agreement) -> bool:
     """Whether obligations under ``agreement`` are being carried out now (also through an amendment)."""
-    if agreement.status == "active":
+    running = states("agreement", group="running")
+    if agreement.status in running:
         return True
-    if agreement.status != "superseded":
+    if agreement.status not in states("agreement", group="replaced"):
         return False
-    children = select(Agreement).where(Agreement.parent_id == agreement.id, Agreement.status == "active")
+    children = select(Agreement).where(Agreement.parent_id == agreement.id, Agreement.status.in_(sorted(running)))
     return any(child.kind in CARRIES_OVER for child in session.scalars(children))
 
 
 def _wanted_for_agreement(session: Session, agreement: Agreement) -> list[Wanted]:
-    if agreement.status not in ("active", "suspended") or agreement.end_date is None:
+    if agreement.status not in states("agreement", group="in_force") or agreement.end_date is None:
         return []
     policy = policy_for(agreement)
     deadlines = [(ReminderKind.END_DATE, agreement.end_date, policy.end_date_days)]
@@ -133,7 +136,7 @@ def _wanted_for_agreement(session: Session, agreement: Agreement) -> list[Wanted
 
 def _wanted_for_obligation(session: Session, obligation: Obligation) -> list[Wanted]:
     agreement = obligation.agreement
-    open_states = (ObligationStatus.OPEN, ObligationStatus.OVERDUE)
+    open_states = states("obligation", group="open")
     if obligation.status not in open_states or obligation.due_date is None or not _in_force(session, agreement):
         return []
     policy = policy_for(agreement)
@@ -228,19 +231,16 @@ def _reconcile_one(
                 row.subject_type, row.subject_id, row.due_on = subject_type, subject_id, item.due_on
                 row.dedupe_key, row.series = item.dedupe_key, item.series
                 row.send_at, row.next_attempt_at = _send_at(item.send_day, hour), None
-                row.status, row.attempts, row.last_error = ReminderStatus.PLANNED, 0, None
+                outbox.move(row, ReminderStatus.PLANNED)
+                row.attempts, row.last_error = 0, None
             continue
         if item.send_day < today:
             continue  # its day has passed before it was ever planned: not worth an email now
         taken = taken_by_key.get(item.dedupe_key)
         if taken is not None:
             if taken.status in (ReminderStatus.CANCELLED, ReminderStatus.SKIPPED):  # applies again: revive it
-                taken.status, taken.cancel_reason, taken.attempts, taken.last_error = (
-                    ReminderStatus.PLANNED,
-                    None,
-                    0,
-                    None,
-                )
+                outbox.move(taken, ReminderStatus.PLANNED)
+                taken.cancel_reason, taken.attempts, taken.last_error = None, 0, None
                 taken.send_at, taken.next_attempt_at = _send_at(item.send_day, hour), None
             continue  # sent or being sent: never again
         session.add(
@@ -260,7 +260,8 @@ def _reconcile_one(
         )
     for row in pending.values():
         if (row.subject_type, row.subject_id) == (subject_type, subject_id):
-            row.status, row.cancel_reason = ReminderStatus.CANCELLED, subject.reason
+            outbox.move(row, ReminderStatus.CANCELLED)
+            row.cancel_reason = subject.reason
 
 
 def plan_agreement(session: Session, agreement: Agreement) -> None:
@@ -279,7 +280,7 @@ def plan_agreements(session: Session, agreements: list[Agreement]) -> None:
     for agreement in agreements:
         adopt = None
         if (
-            agreement.status == "active"
+            agreement.status in states("agreement", group="running")
             and agreement.parent_id
             and agreement.kind in (*CARRIES_OVER, AgreementKind.RENEWAL)
         ):

@@ -1,4 +1,4 @@
-"""HTTP endpoints for reminders: the outbox, retry and cancel, my upcoming reminders, policies and timelines."""
+"""HTTP endpoints for reminders: the outbox, retry and cancel, my upcoming reminders and reminder policies."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from app.agreements.routes import AgreementId, _require_on_agreement
 from app.agreements.schemas import AgreementRead
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
 from app.listing import SORT_DESCRIPTION, Page, PageParams
-from app.partnerships.routes import PartnershipId, _require_edit
+from app.partnerships.routes import _require_edit
 from app.reminders import service
-from app.reminders.schemas import CancelRequest, ReminderFilter, ReminderPolicyInput, ReminderRead, TimelineEntry
-from app.reminders.timeline import timeline
+from app.reminders.schemas import CancelRequest, ReminderFilter, ReminderPolicyInput, ReminderRead
 from app.schemas import MAX_ID
 from app.users.policy import Action, require
 
@@ -92,10 +91,3 @@ def set_policy(
     """Give the agreement its own reminder days and recipients; its reminders are re-planned at once."""
     _require_on_agreement(session, user, agreement_id, Action.EDIT_PARTNERSHIP)
     return AgreementRead.model_validate(service.set_policy(session, agreement_id, body))
-
-
-@router.get("/partnerships/{partnership_id}/timeline", response_model=list[TimelineEntry])
-def partnership_timeline(session: DbSession, user: CurrentUser, partnership_id: PartnershipId) -> list[TimelineEntry]:
-    """Everything dated about the partnership, in order: contacts, undertakings, changes, deadlines, reminders."""
-    require(user, Action.READ)
-    return timeline(session, partnership_id)

@@ -1,4 +1,4 @@
-"""What the API accepts and returns for reminders, reminder policies and the partnership timeline."""
+"""What the API accepts and returns for reminders and reminder policies."""
 
 from __future__ import annotations
 
@@ -76,15 +76,3 @@ class ReminderPolicyInput(InputModel):
                 value = sorted(set(value), reverse=True)
             overrides[name] = value
         return overrides
-
-
-class TimelineEntry(OutputModel):
-    """One dated thing in the life of a partnership."""
-
-    on: date
-    at: datetime | None
-    kind: str
-    title: str
-    detail: str | None = None
-    subject_type: str
-    subject_id: int

@@ -14,15 +14,32 @@ from app.agreements.service import get_agreement
 from app.db import get_for_update
 from app.errors import Conflict, NotFound, invalid
 from app.listing import PageParams, Slice, order_by, paginate, sort_keys
-from app.organisations.service import check_version
+from app.obligations.models import Obligation
+from app.reminders import outbox
 from app.reminders.models import Reminder, ReminderStatus
 from app.reminders.planner import plan_agreement
 from app.reminders.schemas import ReminderFilter, ReminderPolicyInput
 from app.users.models import User
+from app.versioning import check_version
+from app.workflow.definition import states
 
 SORTABLE = {"send_at": Reminder.send_at, "due_on": Reminder.due_on, "status": Reminder.status}
 SortKey = sort_keys(SORTABLE)
-TERMINAL = {"expired", "terminated", "superseded", "cancelled"}
+
+
+def planned_about_agreement(session: Session, agreement_id: int, limit: int = 10) -> list[Reminder]:
+    """The next reminders still to be sent about the agreement or its obligations, soonest first."""
+    obligation_ids = select(Obligation.id).where(Obligation.agreement_id == agreement_id)
+    about = ((Reminder.subject_type == "agreement") & (Reminder.subject_id == agreement_id)) | (
+        (Reminder.subject_type == "obligation") & Reminder.subject_id.in_(obligation_ids)
+    )
+    stmt = (
+        select(Reminder)
+        .where(about, Reminder.status.in_([ReminderStatus.PLANNED, ReminderStatus.FAILED]))
+        .order_by(Reminder.send_at, Reminder.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
 
 
 def get_reminder(session: Session, reminder_id: int) -> Reminder:
@@ -91,7 +108,7 @@ def due_now(session: Session, until: datetime | None = None) -> list[Reminder]:
 def set_policy(session: Session, agreement_id: int, data: ReminderPolicyInput) -> Agreement:
     """Give an agreement its own reminder policy and re-plan its reminders accordingly."""
     agreement = get_agreement(session, agreement_id)
-    if agreement.status in TERMINAL:
+    if agreement.status in states("agreement", group="closed"):
         raise Conflict(f"the agreement is {agreement.status}: it has no reminders to plan")
     agreement.reminder_policy = data.as_overrides() or None
     session.flush()
@@ -105,7 +122,7 @@ def retry(session: Session, reminder_id: int, expected_version: int | None = Non
     check_version("reminder", reminder.version, expected_version)
     if reminder.status != ReminderStatus.FAILED:
         raise Conflict(f"reminder {reminder_id} is {reminder.status.value}: only a failed reminder can be retried")
-    reminder.status = ReminderStatus.PLANNED
+    outbox.move(reminder, ReminderStatus.PLANNED)
     reminder.attempts = 0
     reminder.send_at = reminder.next_attempt_at = clock.now()
     reminder.claimed_by = reminder.claimed_at = None
@@ -126,7 +143,7 @@ def cancel(session: Session, reminder_id: int, reason: str, expected_version: in
         raise Conflict(f"reminder {reminder_id} is being sent right now; try again in a moment")
     if reminder.status not in (ReminderStatus.PLANNED, ReminderStatus.FAILED):
         raise Conflict(f"reminder {reminder_id} is already {reminder.status.value}")
-    reminder.status = ReminderStatus.CANCELLED
+    outbox.move(reminder, ReminderStatus.CANCELLED)
     reminder.cancel_reason = reason.strip()
     reminder.next_attempt_at = None
     session.flush()

@@ -1,38 +1,30 @@
 """The portfolio report: partnerships by modality, area, partner kind and place; the funnel; what is expiring or late.
 
-Every figure is an aggregate query (GROUP BY, window functions); no partnership row is loaded into Python. The few
-expressions that differ between SQLite and PostgreSQL (the median, day arithmetic, months) are in ``dialect``.
+Every figure is an aggregate query of ``sections`` (run side by side); this module shapes their small results into
+the report. Modalities, the funnel and what counts as expiring or late are state groups of ``workflows/*.yaml``.
 Conventions, also written into the report's ``notes``:
 
 - a partnership with two areas of engagement counts in both areas (a row's total counts it once);
 - a partnership with partners of two kinds, regions or countries counts under each of them;
 - multi-actor means two or more partner parties;
-- the funnel counts the partnerships that ever entered a stage, from their transition history;
+- the funnel (the ``funnel`` group) counts the partnerships that ever entered a stage, from their transition history;
 - the median time in a stage counts the stays that ended; the current, still open stay is left out;
-- expiring and end dates: agreements whose status is ``active``; overdue: obligations marked overdue, or still
-  open after their due date.
+- expiring and end dates: agreements in the ``running`` group (active); overdue: obligations marked overdue, or still
+  open after their due date (``app.obligations.service.late_condition``).
 """
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, String, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.agreements.models import Agreement
 from app.config import get_settings
-from app.obligations.models import Obligation, ObligationStatus
-from app.organisations.models import AreaOfEngagement, Organisation
-from app.partnerships.models import Partnership, PartnershipParty, partnership_areas
-from app.partnerships.schemas import PartnershipFilter
-from app.partnerships.service import matching
-from app.reports.dialect import days_between, median_by_group, run_sections, year_month
+from app.reports.dialect import run_sections
 from app.reports.schemas import (
     AreaColumn,
     Count,
@@ -50,21 +42,24 @@ from app.reports.schemas import (
     StageCount,
     StageDuration,
 )
-from app.workflow.engine import get_workflow
-from app.workflow.models import TransitionEvent
+from app.reports.sections import (
+    EXPIRY_WINDOWS,
+    SECTIONS,
+    SLOWEST,
+    TIMELINE_MONTHS,
+    WORKFLOW,
+    Scope,
+    funnel_stages,
+    month_after,
+    scope_of,
+)
+from app.workflow.definition import get_workflow
 
-WORKFLOW = "partnership"
-# The modality of a relationship (the issue's words) and the stages of the workflow that express it.
-MODALITIES: list[tuple[str, str, tuple[str, ...]]] = [
-    ("ad_hoc", "Ad hoc", ("ad_hoc",)),
-    ("informal", "Informal", ("informal",)),
-    ("formal", "Formal (incl. formalising)", ("formalising", "formal")),
-    ("inactive", "Inactive (dormant, ended, closed)", ("dormant", "ended", "closed")),
-]
-FUNNEL = ("ad_hoc", "informal", "formalising", "formal")
-EXPIRY_WINDOWS = (30, 60, 90)
-TIMELINE_MONTHS = 24
-OVERDUE_PARTIES_SHOWN = 20
+__all__ = ["SECTIONS", "Scope", "assemble", "kind_label", "label", "modalities", "modality_of", "portfolio"]
+
+MODALITY_GROUP = "modality_"
+"""The modalities of a relationship (the issue's words) are the partnership state groups named ``modality_<key>``."""
+OTHER = "other"
 NO_AREA = "No area"
 NOTES = [
     "A partnership with several areas of engagement counts in each of them; row totals count it once.",
@@ -88,225 +83,29 @@ def kind_label(kind: str) -> str:
     return words
 
 
-def modality_of(stage: str) -> str:
+def modalities() -> list[tuple[str, str, tuple[str, ...]]]:
+    """Each modality: its key, its label and its stages (in the order the workflow file declares them)."""
+    workflow = get_workflow(WORKFLOW)
+    found = []
+    for group, members in workflow.groups.items():
+        if group.startswith(MODALITY_GROUP):
+            key = group.removeprefix(MODALITY_GROUP)
+            stages = tuple(stage for stage in workflow.states if stage in members)
+            found.append((key, _modality_label(key, stages), stages))
+    return found
+
+
+def _modality_label(key: str, stages: tuple[str, ...]) -> str:
+    """``Formal (incl. formalising)`` when the key is one of its stages, ``Inactive (dormant, …)`` otherwise."""
+    others = [label(stage).lower() for stage in stages if stage != key]
+    if not others:
+        return label(key)
+    return f"{label(key)} ({'incl. ' if key in stages else ''}{', '.join(others)})"
+
+
+def modality_of(stage: str, known: list[tuple[str, str, tuple[str, ...]]] | None = None) -> str:
     """The modality key of a stage (``other`` for a stage no modality names)."""
-    return next((key for key, _, stages in MODALITIES if stage in stages), "other")
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a section needs: the session, the day the report is for and the partnerships it covers."""
-
-    session: Session
-    today: date
-    ids: Select[Any] | None  # SELECT of partnership ids, or None for all
-
-    def only(self, column: Any) -> list[Any]:
-        """The condition limiting ``column`` (a partnership id) to the scope, as a list of zero or one."""
-        return [] if self.ids is None else [column.in_(self.ids)]
-
-
-def _scope(session: Session, today: date, filters: ReportFilter | None) -> Scope:
-    chosen = filters.model_dump(exclude_none=True) if filters else {}
-    conditions = matching(session, PartnershipFilter(**chosen)) if chosen else []
-    return Scope(session, today, select(Partnership.id).where(*conditions) if conditions else None)
-
-
-# --- sections ---------------------------------------------------------------------------------------------------
-
-
-def stage_counts(scope: Scope) -> dict[str, int]:
-    """Partnerships per current stage."""
-    stmt = select(Partnership.stage, func.count()).where(*scope.only(Partnership.id)).group_by(Partnership.stage)
-    return {stage: count for stage, count in scope.session.execute(stmt)}
-
-
-def stage_area_counts(scope: Scope) -> dict[tuple[str, int | None], int]:
-    """Partnerships per (stage, area id); area ``None`` for those without an area."""
-    stmt = (
-        select(Partnership.stage, partnership_areas.c.area_id, func.count())
-        .select_from(Partnership)
-        .outerjoin(partnership_areas, partnership_areas.c.partnership_id == Partnership.id)
-        .where(*scope.only(Partnership.id))
-        .group_by(Partnership.stage, partnership_areas.c.area_id)
-    )
-    return {(stage, area): count for stage, area, count in scope.session.execute(stmt)}
-
-
-PARTNER_DIMENSIONS = {
-    "kind": type_coerce(Organisation.kind, String),
-    "region": Organisation.region,
-    "country": Organisation.country_code,
-}
-
-
-def partners_by(dimension: str) -> Callable[[Scope], list[tuple[Any, int]]]:
-    """The section counting distinct partnerships per value of one partner ``dimension`` (biggest first).
-
-    Each dimension is its own statement, so that on PostgreSQL the three run side by side; two partners of one
-    kind count the partnership once under that kind.
-    """
-    column = PARTNER_DIMENSIONS[dimension]
-
-    def section(scope: Scope) -> list[tuple[Any, int]]:
-        pairs = (
-            select(PartnershipParty.partnership_id, column.label("value"))
-            .join(Organisation, Organisation.id == PartnershipParty.organisation_id)
-            .where(*scope.only(PartnershipParty.partnership_id))
-            .distinct()
-            .subquery()
-        )
-        stmt = select(pairs.c.value, func.count()).group_by(pairs.c.value)
-        rows = [(value, count) for value, count in scope.session.execute(stmt)]
-        return sorted(rows, key=lambda row: (-row[1], row[0] is None, str(row[0])))
-
-    section.__name__ = f"partners_by_{dimension}"
-    return section
-
-
-def party_distribution(scope: Scope) -> dict[int, int]:
-    """How many partnerships have 1, 2, 3… partner parties (those without any are not in it)."""
-    per = (
-        select(PartnershipParty.partnership_id, func.count().label("parties"))
-        .where(*scope.only(PartnershipParty.partnership_id))
-        .group_by(PartnershipParty.partnership_id)
-        .subquery()
-    )
-    stmt = select(per.c.parties, func.count()).group_by(per.c.parties)
-    return {int(parties): count for parties, count in scope.session.execute(stmt)}
-
-
-def funnel_reached(scope: Scope) -> dict[str, int]:
-    """Partnerships that ever entered each funnel stage, from the transition history.
-
-    A partnership revived or renewed enters a stage again: it counts once. ``COUNT(DISTINCT …)`` grouped by the
-    state reads ``ix_transition_events_entered`` in order, without hashing every event.
-    """
-    event = TransitionEvent
-    stmt = (
-        select(event.to_state, func.count(event.entity_id.distinct()))
-        .where(event.entity_type == WORKFLOW, event.to_state.in_(FUNNEL))
-        .where(*scope.only(event.entity_id))
-        .group_by(event.to_state)
-    )
-    return {stage: count for stage, count in scope.session.execute(stmt)}
-
-
-def stage_medians(scope: Scope) -> dict[str, tuple[float, int]]:
-    """Median days and number of ended stays per stage, from consecutive stage changes of each partnership."""
-    event = TransitionEvent
-    changes = (
-        select(
-            event.to_state.label("stage"),
-            event.occurred_at.label("entered"),
-            func.lead(event.occurred_at)
-            .over(partition_by=event.entity_id, order_by=(event.occurred_at, event.id))
-            .label("left"),
-        )
-        .where(event.entity_type == WORKFLOW)
-        # A second undertaking moves informal -> informal: the stay goes on, it is not a new one.
-        .where(or_(event.from_state.is_(None), event.from_state != event.to_state))
-        .where(*scope.only(event.entity_id))
-        .subquery()
-    )
-    stays = (
-        select(
-            changes.c.stage.label("key"), days_between(scope.session, changes.c.left, changes.c.entered).label("value")
-        )
-        .where(changes.c.left.is_not(None))
-        .subquery()
-    )
-    return median_by_group(scope.session, stays)
-
-
-def expiring(scope: Scope) -> dict[int, int]:
-    """Active agreements ending from today to today + 30, 60, 90 days (cumulative), in one query."""
-    end = Agreement.end_date
-    last = scope.today + timedelta(days=max(EXPIRY_WINDOWS))
-    columns = [
-        func.coalesce(func.sum(case((end <= scope.today + timedelta(days=days), 1), else_=0)), 0)
-        for days in EXPIRY_WINDOWS
-    ]
-    stmt = (
-        select(*columns)
-        .where(Agreement.status == "active", end >= scope.today, end <= last)
-        .where(*scope.only(Agreement.partnership_id))
-    )
-    row = scope.session.execute(stmt).one()
-    return {days: int(value) for days, value in zip(EXPIRY_WINDOWS, row, strict=True)}
-
-
-def _month_after(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def end_dates(scope: Scope) -> dict[str, int]:
-    """Active agreements ending per month, from today to the end of the 24th month (this one included)."""
-    last = _month_after(scope.today, TIMELINE_MONTHS) - timedelta(days=1)
-    month = year_month(scope.session, Agreement.end_date)
-    stmt = (
-        select(month, func.count())
-        .where(Agreement.status == "active", Agreement.end_date >= scope.today, Agreement.end_date <= last)
-        .where(*scope.only(Agreement.partnership_id))
-        .group_by(month)
-    )
-    return {str(key): count for key, count in scope.session.execute(stmt)}
-
-
-def _overdue_condition(today: date) -> Any:
-    late = (Obligation.status == ObligationStatus.OPEN) & (Obligation.due_date < today)
-    return (Obligation.status == ObligationStatus.OVERDUE) | late
-
-
-def overdue(scope: Scope) -> tuple[int, int, list[tuple[int | None, str | None, int]]]:
-    """Overdue obligations: total, number of parties owing them, and the parties owing the most."""
-    base = (
-        select(PartnershipParty.organisation_id.label("organisation_id"), func.count().label("count"))
-        .select_from(Obligation)
-        .outerjoin(PartnershipParty, PartnershipParty.id == Obligation.party_id)
-        .where(_overdue_condition(scope.today))
-        .group_by(PartnershipParty.organisation_id)
-    )
-    if scope.ids is not None:
-        base = base.join(Agreement, Agreement.id == Obligation.agreement_id).where(
-            Agreement.partnership_id.in_(scope.ids)
-        )
-    per_party = base.subquery()
-    totals = select(func.coalesce(func.sum(per_party.c.count), 0), func.count())
-    total, parties = scope.session.execute(totals).one()
-    top = (
-        select(per_party.c.organisation_id, Organisation.legal_name, per_party.c.count)
-        .outerjoin(Organisation, Organisation.id == per_party.c.organisation_id)
-        .order_by(per_party.c.count.desc(), Organisation.legal_name, per_party.c.organisation_id)
-        .limit(OVERDUE_PARTIES_SHOWN)
-    )
-    return int(total), int(parties), [tuple(row) for row in scope.session.execute(top)]
-
-
-def areas(scope: Scope) -> list[tuple[int, str, str]]:
-    """Every area of engagement: id, code and name, in their seeded order."""
-    stmt = select(AreaOfEngagement.id, AreaOfEngagement.code, AreaOfEngagement.name).order_by(AreaOfEngagement.id)
-    return [tuple(row) for row in scope.session.execute(stmt)]  # type: ignore[misc]
-
-
-# Each section by name, so the benchmark can time them one by one.
-SECTIONS: dict[str, Callable[[Scope], Any]] = {
-    "stages": stage_counts,
-    "stage_by_area": stage_area_counts,
-    **{f"partners_by_{name}": partners_by(name) for name in PARTNER_DIMENSIONS},
-    "party_distribution": party_distribution,
-    "funnel": funnel_reached,
-    "stage_medians": stage_medians,
-    "expiring": expiring,
-    "end_dates": end_dates,
-    "overdue": overdue,
-    "areas": areas,
-}
-
-
-SLOWEST = ("stage_medians", "partners_by_kind", "partners_by_region", "partners_by_country")
-"""The sections that dominate at 100k partnerships (see bench/bench_report.py); started first."""
+    return next((key for key, _, stages in known or modalities() if stage in stages), OTHER)
 
 
 # --- the report ---------------------------------------------------------------------------------------------------
@@ -322,7 +121,7 @@ def _sections(today: date, filters: ReportFilter | None) -> dict[str, Callable[[
     """Each section as a function of the session it runs in (the slowest first, so they start first)."""
 
     def bound(section: Callable[[Scope], Any]) -> Callable[[Session], Any]:
-        return lambda session: section(_scope(session, today, filters))
+        return lambda session: section(scope_of(session, today, filters))
 
     order = sorted(SECTIONS, key=lambda name: name not in SLOWEST)
     return {name: bound(SECTIONS[name]) for name in order}
@@ -361,10 +160,10 @@ def assemble(raw: dict[str, Any], today: date, filters: ReportFilter | None) -> 
         AreaColumn(code=code, name=name, count=sum(v for (_, a), v in cells.items() if a == area_id))
         for area_id, code, name in raw["areas"]
     ] + [AreaColumn(code=None, name=NO_AREA, count=sum(v for (_, a), v in cells.items() if a is None))]
-    modalities = list(MODALITIES)
-    others = tuple(stage for stage in states if modality_of(stage) == "other")
+    rows = modalities()
+    others = tuple(stage for stage in states if modality_of(stage, rows) == OTHER)
     if others:
-        modalities.append(("other", "Other", others))
+        rows.append((OTHER, "Other", others))
 
     distribution = raw["party_distribution"]
     with_parties = sum(distribution.values())
@@ -373,7 +172,8 @@ def assemble(raw: dict[str, Any], today: date, filters: ReportFilter | None) -> 
     multi = sum(count for n, count in distribution.items() if n >= 2)
 
     reached = raw["funnel"]
-    first = reached.get(FUNNEL[0], 0)
+    funnel_order = funnel_stages()
+    first = reached.get(funnel_order[0], 0) if funnel_order else 0
     funnel = [
         FunnelStep(
             stage=stage,
@@ -381,9 +181,9 @@ def assemble(raw: dict[str, Any], today: date, filters: ReportFilter | None) -> 
             ever_reached=reached.get(stage, 0),
             current=stages.get(stage, 0),
             share_of_first=_share(reached.get(stage, 0), first),
-            share_of_previous=_share(reached.get(stage, 0), reached.get(FUNNEL[i - 1], 0)) if i else None,
+            share_of_previous=_share(reached.get(stage, 0), reached.get(funnel_order[i - 1], 0)) if i else None,
         )
-        for i, stage in enumerate(FUNNEL)
+        for i, stage in enumerate(funnel_order)
     ]
     medians = raw["stage_medians"]
     durations = [
@@ -415,14 +215,14 @@ def assemble(raw: dict[str, Any], today: date, filters: ReportFilter | None) -> 
         previous = days
     months = []
     for offset in range(TIMELINE_MONTHS):
-        start = _month_after(today, offset)
+        start = month_after(today, offset)
         key = f"{start.year:04d}-{start.month:02d}"
         months.append(
             MonthCount(
                 month=key, label=f"{calendar.month_abbr[start.month]} {start.year}", count=raw["end_dates"].get(key, 0)
             )
         )
-    overdue_total, overdue_parties, top = raw["overdue"]
+    overdue_total, overdue_parties, top = raw["late_obligations"]
     us = get_settings().organisation_name
     return PortfolioReport(
         today=today,
@@ -430,15 +230,15 @@ def assemble(raw: dict[str, Any], today: date, filters: ReportFilter | None) -> 
         filters=filters.chosen() if filters else {},
         total_partnerships=total,
         stages=[
-            StageCount(stage=stage, label=label(stage), modality=modality_of(stage), count=stages.get(stage, 0))
+            StageCount(stage=stage, label=label(stage), modality=modality_of(stage, rows), count=stages.get(stage, 0))
             for stage in states
         ],
         modalities=[
             Modality(key=key, label=text, stages=list(members), count=sum(stages.get(s, 0) for s in members))
-            for key, text, members in modalities
+            for key, text, members in rows
         ],
         areas=area_columns,
-        modality_by_area=_matrix(modalities, cells, stages, columns),
+        modality_by_area=_matrix(rows, cells, stages, columns),
         stage_by_area=_matrix([(s, label(s), (s,)) for s in states], cells, stages, columns),
         by_partner_kind=[
             Count(key=str(kind), label=kind_label(str(kind)), count=n) for kind, n in raw["partners_by_kind"]

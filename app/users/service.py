@@ -15,9 +15,9 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from app import clock
 from app.errors import Conflict, NotFound, invalid
-from app.organisations.service import check_version
 from app.users.models import ApiToken, Role, User, UserRole
 from app.users.schemas import UserCreate
+from app.versioning import check_version
 
 TOKEN_PREFIX = "agr_"
 _hasher = PasswordHasher()

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from app.api.headers import SecurityHeaders, headers_for
 from app.web.deps import CsrfRefused, SignInRequired, sign_in_url
 from app.web.pages import (
+    agreement_documents,
     agreements,
     auth,
     dashboard,
@@ -16,6 +17,7 @@ from app.web.pages import (
     exports,
     obligations,
     organisations,
+    partnership_list,
     partnerships,
     pipeline,
     quality,
@@ -28,8 +30,10 @@ PAGE_MODULES = (
     auth,
     dashboard,
     pipeline,
+    partnership_list,  # before partnerships: /partnerships/new is not /partnerships/{partnership_id}
     partnerships,
     agreements,
+    agreement_documents,
     existing_agreements,
     obligations,
     organisations,

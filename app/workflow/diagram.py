@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Callable
 from xml.sax.saxutils import escape
 
-from app.workflow.engine import SYSTEM_ROLE, Transition, Workflow
+from app.workflow.definition import SYSTEM_ROLE, Transition, Workflow
 from app.workflow.layout import Edge, Route, layout
 
 

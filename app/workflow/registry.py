@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from app.users.models import Role, User
+from app.workflow.actor import Actor
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Context:
     session: Session
     entity: Any
     trigger: str
-    actor: User | None
+    actor: Actor
     today: date
     payload: dict[str, Any] | None = None
     comment: str | None = None
@@ -32,7 +32,7 @@ class Context:
     @property
     def by_admin(self) -> bool:
         """Whether the actor is an active admin."""
-        return self.actor is not None and self.actor.is_active and self.actor.has_role(Role.ADMIN)
+        return self.actor.is_admin
 
 
 Guard = Callable[[Context], list[str]]
@@ -44,6 +44,19 @@ EFFECTS: dict[str, Effect] = {}
 EFFECTS_MANY: dict[str, Callable[[list[Context]], None]] = {}
 """Effects that also have a form for many entities at once, used when the engine moves a batch."""
 CRITERIA: dict[str, Criterion] = {}
+
+_registered = False
+
+
+def mark_registered() -> None:
+    """Say every domain's rules are imported (the composition root :mod:`app.rules` calls this)."""
+    global _registered
+    _registered = True
+
+
+def is_registered() -> bool:
+    """Whether the composition root has registered every domain's rules."""
+    return _registered
 
 
 def guard(name: str) -> Callable[[Guard], Guard]:

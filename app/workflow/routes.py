@@ -10,8 +10,8 @@ from fastapi.responses import Response
 from app.api.deps import CurrentUser
 from app.errors import NotFound
 from app.users.policy import Action, require
+from app.workflow.definition import STATE_ATTRIBUTES, Workflow, get_workflow
 from app.workflow.diagram import DRAWINGS, MEDIA_TYPES
-from app.workflow.engine import STATE_ATTRIBUTES, Workflow, get_workflow
 from app.workflow.schemas import PayloadFieldRead, TransitionDefinition, WorkflowDefinition
 
 router = APIRouter(tags=["workflows"])

@@ -1,5 +1,8 @@
 """Initial schema, and the twelve areas of engagement seeded as data.
 
+Size: a migration is one unit Alembic applies whole; this first one creates every table at once, and the
+operations of a revision already applied in the field must stay as they are, so it is not split.
+
 Revision ID: 0001
 Revises: 
 Create Date: 2026-11-29 02:48:30.066778+00:00

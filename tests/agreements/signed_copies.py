@@ -21,6 +21,7 @@ from app.partnerships.models import Partnership
 from app.partnerships.schemas import UndertakingCreate
 from app.partnerships.service import record_undertaking
 from app.workflow import engine
+from app.workflow.actor import Actor
 from tests.builders import Cast, organisation, partnership
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -58,7 +59,7 @@ def recordable_partnership(session: Session, people: Cast, *names: str) -> Partn
     created.areas = [session.scalars(select(AreaOfEngagement)).first()]
     undertaking = UndertakingCreate(given_on=today(), given_by="The director", scope="Legal aid", form="verbal")
     record_undertaking(session, created.id, undertaking, people.manager)
-    engine.fire(session, "partnership", created, "start_formalising", people.manager.id, actor=people.manager)
+    engine.fire(session, "partnership", created, "start_formalising", Actor.person(people.manager))
     session.commit()
     return created
 

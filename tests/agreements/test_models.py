@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.agreements.models import Agreement, AgreementKind, DocumentVersion, ImmutableRecordError
 from app.users.models import Role
+from app.workflow.definition import get_workflow
 from tests.builders import organisation, partnership
 
 TEXT = "Memorandum of understanding between the parties."
@@ -18,7 +19,9 @@ TEXT = "Memorandum of understanding between the parties."
 def version(session, make_user) -> DocumentVersion:
     actor = make_user(Role.PROJECT_MANAGER)
     opened = partnership(session, actor, organisation(session))
-    agreement = Agreement(partnership=opened, kind=AgreementKind.MOU, title="MOU")
+    agreement = Agreement(
+        partnership=opened, kind=AgreementKind.MOU, title="MOU", status=get_workflow("agreement").initial
+    )
     written = DocumentVersion(
         agreement=agreement,
         number=1,

@@ -12,9 +12,11 @@ from app.agreements.models import AgreementKind, DocumentVersion
 from app.agreements.schemas import AgreementUpdate
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, ValidationFailed
+from app.obligations import service as obligations
 from app.workflow import engine
+from app.workflow.actor import Actor
 from app.workflow.engine import TransitionBlocked
-from tests.builders import advance, cast, database_snapshot, draft_agreement, signatures_for
+from tests.builders import SYSTEM, acting, advance, cast, database_snapshot, draft_agreement, signatures_for
 
 
 @pytest.fixture
@@ -29,7 +31,7 @@ def _today():
 def _blocked(session, agreement, trigger, actor, payload=None, comment=None) -> list[str]:
     before = database_snapshot(session)
     with pytest.raises(TransitionBlocked) as caught:
-        engine.fire(session, "agreement", agreement, trigger, actor and actor.id, comment, actor=actor, payload=payload)
+        engine.fire(session, "agreement", agreement, trigger, acting(actor), comment, payload=payload)
     assert database_snapshot(session) == before  # a refused transition writes nothing
     return caught.value.reasons
 
@@ -57,20 +59,20 @@ def test_submitting_needs_a_complete_version_a_term_and_an_obligation_per_party(
 
 def test_approval_is_by_another_legal_officer_and_binds_the_version_hash(session, people):
     agreement = draft_agreement(session, people)
-    engine.fire(session, "agreement", agreement, "submit_for_review", people.lawyer.id, actor=people.lawyer)
+    engine.fire(session, "agreement", agreement, "submit_for_review", Actor.person(people.lawyer))
     assert agreement.submitted_by_id == people.lawyer.id
 
     reasons = _blocked(session, agreement, "approve", people.lawyer)
     assert reasons == ["you submitted this version; another legal officer must approve it (four eyes)"]
     with pytest.raises(Forbidden, match="only a legal officer may do this"):
-        engine.fire(session, "agreement", agreement, "approve", people.manager.id, actor=people.manager)
+        engine.fire(session, "agreement", agreement, "approve", Actor.person(people.manager))
     stale = {"version_sha256": "0" * 64}
     reasons = _blocked(session, agreement, "approve", people.second_lawyer, payload=stale)
     assert reasons[0].startswith("the version you reviewed is not the current one")
 
     version = agreement.latest_version
     payload = {"version_sha256": version.sha256.upper()}
-    engine.fire(session, "agreement", agreement, "approve", people.second_lawyer.id, actor=people.second_lawyer,
+    engine.fire(session, "agreement", agreement, "approve", Actor.person(people.second_lawyer),
                 payload=payload)  # fmt: skip
     assert agreement.status == "approved"
     assert (agreement.approved_version_number, agreement.approved_sha256) == (version.number, version.sha256)
@@ -79,14 +81,15 @@ def test_approval_is_by_another_legal_officer_and_binds_the_version_hash(session
 
 def test_availability_says_why_without_changing_anything(session, people):
     agreement = draft_agreement(session, people)
-    engine.fire(session, "agreement", agreement, "submit_for_review", people.lawyer.id, actor=people.lawyer)
+    engine.fire(session, "agreement", agreement, "submit_for_review", Actor.person(people.lawyer))
     before = database_snapshot(session)
-    options = {a.trigger: a for a in engine.available(session, "agreement", agreement, people.lawyer)}
+    options = {a.trigger: a for a in engine.available(session, "agreement", agreement, Actor.person(people.lawyer))}
     assert database_snapshot(session) == before
     assert not options["approve"].allowed and "four eyes" in options["approve"].reasons[0]
     assert [f.name for f in options["approve"].payload] == ["version_sha256"]
     assert options["request_changes"].allowed and options["request_changes"].comment_required
-    others = {a.trigger: a for a in engine.available(session, "agreement", agreement, people.second_lawyer)}
+    second = Actor.person(people.second_lawyer)
+    others = {a.trigger: a for a in engine.available(session, "agreement", agreement, second)}
     assert others["approve"].allowed
 
 
@@ -112,11 +115,11 @@ def test_signatures_need_every_party_no_future_date_and_none_before_approval(ses
     assert f"the signature of {second_partner} is missing" in reasons
 
     with pytest.raises(ValidationFailed) as caught:
-        engine.fire(session, "agreement", agreement, "record_signatures", lawyer.id, actor=lawyer,
+        engine.fire(session, "agreement", agreement, "record_signatures", Actor.person(lawyer),
                     payload={"signatures": [{**signatures[0], "signatory_title": " "}]})  # fmt: skip
     assert caught.value.problems[0].field == "payload.signatures[0].signatory_title"
 
-    engine.fire(session, "agreement", agreement, "record_signatures", lawyer.id, actor=lawyer,
+    engine.fire(session, "agreement", agreement, "record_signatures", Actor.person(lawyer),
                 payload={"signatures": signatures})  # fmt: skip
     assert agreement.status == "signed"
     assert {s.document_sha256 for s in agreement.signatures} == {agreement.approved_sha256}
@@ -138,13 +141,13 @@ def test_activation_is_automatic_on_the_effective_date_and_makes_the_partnership
     agreement = draft_agreement(session, people, effective=_today() + timedelta(days=10))
     _to(session, agreement, people, "submit_for_review", "approve", "record_signatures")
     with pytest.raises(Forbidden, match="automatically"):
-        engine.fire(session, "agreement", agreement, "activate", people.admin.id, actor=people.admin)
+        engine.fire(session, "agreement", agreement, "activate", Actor.person(people.admin))
     reasons = _blocked(session, agreement, "activate", None)
     assert reasons and "has not been reached" in reasons[0]
     assert agreement.partnership.stage == "formalising"
     effective = datetime.combine(agreement.effective_date, time(9), tzinfo=get_settings().zone)
     with clock.frozen_at(effective):
-        engine.fire(session, "agreement", agreement, "activate", None)
+        engine.fire(session, "agreement", agreement, "activate", SYSTEM)
     assert agreement.status == "active"
     assert agreement.partnership.stage == "formal"
     moved = engine.history(session, "partnership", agreement.partnership_id)[-1]
@@ -155,7 +158,7 @@ def test_an_amendment_in_force_supersedes_its_parent_and_the_partnership_stays_f
     mou = draft_agreement(session, people)
     _to(session, mou, people, "submit_for_review", "approve", "record_signatures", "activate")
     amendment = draft_agreement(session, people, mou.partnership, kind=AgreementKind.AMENDMENT, parent=mou)
-    for obligation in service.list_obligations(session, amendment.id):
+    for obligation in obligations.list_for_agreement(session, amendment.id):
         session.delete(obligation)  # an amendment carries over its parent's obligations
     session.flush()
     _to(session, amendment, people, "submit_for_review", "approve", "record_signatures", "activate")
@@ -201,7 +204,7 @@ def test_termination_respects_the_notice_period_unless_an_admin_overrides_it(ses
     ]
     late = {"reason": "Late", "termination_date": (agreement.end_date + timedelta(days=1)).isoformat()}
     assert "let it expire instead" in _blocked(session, agreement, "terminate", people.admin, payload=late)[0]
-    event = engine.fire(session, "agreement", agreement, "terminate", people.admin.id, actor=people.admin,
+    event = engine.fire(session, "agreement", agreement, "terminate", Actor.person(people.admin),
                         payload=override)  # fmt: skip
     assert agreement.status == "terminated" and agreement.terminated_on.isoformat() == soon
     assert event.payload["override_justification"] == override["override_justification"]
@@ -211,13 +214,13 @@ def test_termination_respects_the_notice_period_unless_an_admin_overrides_it(ses
 def test_a_justification_is_required_to_cancel_request_changes_or_suspend(session, people):
     agreement = draft_agreement(session, people)
     with pytest.raises(ValidationFailed) as caught:
-        engine.fire(session, "agreement", agreement, "cancel", people.manager.id, "  ", actor=people.manager)
+        engine.fire(session, "agreement", agreement, "cancel", Actor.person(people.manager), "  ")
     assert caught.value.problems[0].field == "comment"
     with pytest.raises(ValidationFailed) as caught:
-        engine.fire(session, "agreement", agreement, "cancel", people.manager.id, "Obsolete", actor=people.manager,
+        engine.fire(session, "agreement", agreement, "cancel", Actor.person(people.manager), "Obsolete",
                     payload={"surprise": 1})  # fmt: skip
     assert caught.value.problems[0].field == "payload.surprise"
-    engine.fire(session, "agreement", agreement, "cancel", people.manager.id, "Obsolete", actor=people.manager)
+    engine.fire(session, "agreement", agreement, "cancel", Actor.person(people.manager), "Obsolete")
     assert agreement.status == "cancelled"
 
 

@@ -17,7 +17,6 @@ import pytest
 from app import clock
 from app.agreements.existing import upload_signed_copy
 from app.agreements.routes import AgreementQuery
-from app.agreements.service import list_obligations
 from app.audit.routes import AuditQuery
 from app.config import get_settings
 from app.drafting.outputs import to_docx
@@ -30,6 +29,7 @@ from app.exports.schemas import (
 )
 from app.imports.models import ImportRun
 from app.obligations.routes import ObligationQuery
+from app.obligations.service import list_for_agreement
 from app.organisations.routes import OrganisationQuery
 from app.partnerships.routes import PartnershipQuery
 from app.quality.schemas import RecordsQuery
@@ -444,7 +444,7 @@ def world(session, auth, make_user) -> World:
         "other": 1,
         "agreement_trigger": "cancel",
         "obligation_trigger": "fulfil",
-        "obligation_id": list_obligations(session, drafted.id)[0].id,
+        "obligation_id": list_for_agreement(session, drafted.id)[0].id,
         "reminder_id": failed.id,
         "user_id": lawyer.id,
         "token_id": spare_token.id,

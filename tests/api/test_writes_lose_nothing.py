@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from app import clock
-from app.agreements.service import list_obligations
 from app.config import get_settings
+from app.obligations.service import list_for_agreement
 from app.partnerships.models import PartyRole
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.users.models import Role
@@ -79,7 +79,7 @@ def world(session, auth, make_user) -> World:
     second = partnership(session, admin, org, (other, PartyRole.DONOR), project={"name": "Second", "code": "P-2"})
     ids = {
         "admin_token": admin_token.id,
-        "obligation": list_obligations(session, active.id)[0].id,
+        "obligation": list_for_agreement(session, active.id)[0].id,
         "planned_reminder": planned_reminder.id,
         "sent_reminder": sent_reminder.id,
         "formalising": drafted.partnership_id,

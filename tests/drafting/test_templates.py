@@ -8,18 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from app.drafting.preflight import preflight
 from app.drafting.samples import sample_variables
 from app.drafting.sandbox import format_date, inline
+from app.drafting.template_files import KINDS, find_template, get_template_info, list_templates, load_template_info
 from app.drafting.templates_engine import (
-    KINDS,
     PreflightFailed,
     TemplateError,
     UnknownTemplate,
-    find_template,
-    get_template_info,
-    list_templates,
-    load_template_info,
-    preflight,
     render,
     render_source,
     validate_custom_template,

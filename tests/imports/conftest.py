@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.imports.service import ImportOptions, ImportSummary, RowOutcome, run_import
+from app.imports.service import ImportOptions, ImportSummary, InventoryImport, RowOutcome
 from app.organisations.models import Organisation
 from app.partnerships.models import Partnership
 from app.users.models import Role, User
@@ -71,6 +71,22 @@ def expected() -> dict[int, dict[str, str]]:
         return {int(row["line"]): row for row in csv.DictReader(stream)}
 
 
+def import_committing(
+    session: Session,
+    stream: Any,
+    name: str,
+    actor: User,
+    options: ImportOptions,
+    on_row: Callable[[RowOutcome, list[Any]], None] | None = None,
+) -> ImportSummary:
+    """Import as the command does: the caller's loop commits after each batch of a real run."""
+    job = InventoryImport(session, stream, name, actor, options, on_row=on_row)
+    for _lines_read in job.batches():
+        if not options.dry_run:
+            session.commit()
+    return job.finish()
+
+
 Import = Callable[..., tuple[ImportSummary, dict[int, RowOutcome], list[list[Any]]]]
 
 
@@ -92,9 +108,7 @@ def do_import(session: Session, importer: User) -> Import:
             cells.append(raw)
 
         with path.open("rb") as stream, clock.frozen_at(SAMPLE_NOW + timedelta(minutes=next(runs))):
-            summary = run_import(
-                session, stream, path.name, importer, ImportOptions(**options), commit=session.commit, on_row=on_row
-            )
+            summary = import_committing(session, stream, path.name, importer, ImportOptions(**options), on_row)
         session.commit()
         return summary, outcomes, cells
 
@@ -154,9 +168,7 @@ def import_file(
         outcomes[outcome.line] = outcome
 
     with path.open("rb") as stream:
-        summary = run_import(
-            session, stream, path.name, actor, ImportOptions(**options), commit=session.commit, on_row=on_row
-        )
+        summary = import_committing(session, stream, path.name, actor, ImportOptions(**options), on_row)
     session.commit()
     return summary, outcomes
 

@@ -36,12 +36,13 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from app.agreements.models import Agreement
-from app.imports.service import ImportOptions, ImportSummary, RowOutcome, run_import
+from app.imports.service import ImportOptions, ImportSummary, RowOutcome
 from app.organisations.models import Organisation
 from app.partnerships.models import Partnership
 from app.users.models import Role, User
 from app.users.schemas import UserCreate
 from app.users.service import create_user
+from tests.imports.conftest import import_committing
 
 CORPUS = Path(__file__).parent / "corpus"
 FILES = sorted(path for path in CORPUS.iterdir() if path.suffix in (".csv", ".xlsx"))
@@ -64,7 +65,7 @@ def import_file(session: Session, user: User, path: Path) -> tuple[ImportSummary
         outcomes[outcome.line] = outcome
 
     with path.open("rb") as stream:
-        summary = run_import(session, stream, path.name, user, ImportOptions(), commit=session.commit, on_row=on_row)
+        summary = import_committing(session, stream, path.name, user, ImportOptions(), on_row)
     session.commit()
     return summary, outcomes
 

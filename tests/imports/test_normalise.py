@@ -424,17 +424,17 @@ def test_a_misspelling_that_could_flip_the_meaning_is_refused(written, reason):
 def test_a_near_phrase_of_opposite_meaning_is_refused_with_the_reason():
     """The rule itself, on a vocabulary that only knows the formal phrase: the informal typo is refused."""
     from app.imports import vocabulary
-    from app.imports.normalise import _match, _Table
+    from app.imports.phrase_tables import PhraseTable, match_phrase
 
-    table = _Table([("formal agreement", "formal", True, 0), ("no agreement", "none", True, 0)],
+    table = PhraseTable([("formal agreement", "formal", True, 0), ("no agreement", "none", True, 0)],
                    vocabulary.MODALITY_AXES)  # fmt: skip
     with pytest.raises(Unreadable) as caught:
-        _match(table, "informal agreemnt", "modality", "formal or informal")
+        match_phrase(table, "informal agreemnt", "modality", "formal or informal")
     assert str(caught.value) == (
         "modality 'informal agreemnt' is close to 'formal agreement', which means the opposite; "
         "write formal or informal"
     )
-    assert _match(table, "no agrement", "modality", "formal or informal").value == "none"
+    assert match_phrase(table, "no agrement", "modality", "formal or informal").value == "none"
     with pytest.raises(Unreadable, match="does not plainly say signed or unsigned"):
         modality_stage("no nirmado")
 
@@ -536,9 +536,9 @@ def test_role_exactness_and_placeholders():
 
 
 def test_the_vocabularies_never_give_one_phrase_two_meanings():
-    from app.imports import normalise
+    from app.imports import categories
 
-    for table in (normalise._kinds(), normalise._modalities(), normalise._areas(), normalise._roles()):
+    for table in (categories._kinds(), categories._modalities(), categories._areas(), categories._roles()):
         assert table.conflicts() == []
 
 

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.agreements.models import Agreement
-from app.imports.cli import REJECT_COLUMNS, RejectsWriter
+from app.cli.imports import REJECT_COLUMNS, RejectsWriter
 from app.imports.headers import FIELDS, match_columns
-from app.imports.service import OUTCOMES, ImportOptions, open_inventory, run_import
+from app.imports.service import OUTCOMES, ImportOptions, open_inventory
 from app.organisations.models import Contact, Organisation
 from app.partnerships.models import Partnership
 from app.reminders.models import Reminder, ReminderStatus
@@ -31,6 +31,7 @@ from tests.imports.conftest import (
     check_outcomes,
     counts,
     expected_totals,
+    import_committing,
     load_generator,
     mismatch,
 )
@@ -282,8 +283,7 @@ def test_an_interrupted_import_completes_on_a_second_run_without_doubles(session
             raise Crash
 
     with SAMPLE.open("rb") as stream, clock.frozen_at(SAMPLE_NOW), pytest.raises(Crash):
-        run_import(session, stream, SAMPLE.name, importer, ImportOptions(batch_size=50), commit=session.commit,
-                   on_row=on_row)  # fmt: skip
+        import_committing(session, stream, SAMPLE.name, importer, ImportOptions(batch_size=50), on_row)
     session.rollback()  # what the CLI's unit of work does: the unfinished batch is lost, the first two are kept
     kept = counts(session)
     assert before[0] < kept[0] < before[0] + 200
@@ -347,9 +347,7 @@ def test_the_rejects_file_can_be_fixed_and_imported_as_it_is(session, importer, 
         table.close()
     writer = RejectsWriter.like(rejects, table)
     with SAMPLE.open("rb") as stream, clock.frozen_at(SAMPLE_NOW):
-        summary = run_import(
-            session, stream, SAMPLE.name, importer, ImportOptions(), commit=session.commit, on_row=writer
-        )
+        summary = import_committing(session, stream, SAMPLE.name, importer, ImportOptions(), writer)
     writer.close()
     session.commit()
     headers, sample_rows, _ = _sample_rows()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.users.models import Role
+from app.workflow.actor import Actor
 from tests.builders import assert_problem, organisation, partnership
 
 API = "/api/v1/partnerships"
@@ -70,9 +71,9 @@ def test_stage_on_a_past_date(session, make_user):
     with clock.frozen_at(opened_at):
         created = partnership(session, manager, organisation(session))
     with clock.frozen_at(opened_at + timedelta(days=30)):
-        engine.fire(session, "partnership", created, "go_dormant", manager.id, actor=manager)
+        engine.fire(session, "partnership", created, "go_dormant", Actor.person(manager))
     with clock.frozen_at(opened_at + timedelta(days=60)):
-        engine.fire(session, "partnership", created, "revive", manager.id, actor=manager)
+        engine.fire(session, "partnership", created, "revive", Actor.person(manager))
     session.commit()
     assert stage_on(session, created.id, opened_at - timedelta(seconds=1)) is None
     assert stage_on(session, created.id, opened_at + timedelta(days=1)) == "ad_hoc"

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from app.agreements.models import Agreement
 from app.quality.service import record_quality, summary
 from app.workflow import engine
+from app.workflow.actor import Actor
 from tests.builders import draft_agreement, formalising_partnership
 from tests.quality.conftest import formal_agreement, today
 
@@ -38,7 +39,7 @@ def test_a_cancelled_agreement_does_not_count(session, people):
     session.execute(update(Agreement).where(Agreement.id == agreement.id).values(effective_date=None))
     cancelled = draft_agreement(session, people, agreement.partnership, complete=False,
                                 effective=today() - timedelta(days=3), end=today() + timedelta(days=300))  # fmt: skip
-    engine.fire(session, "agreement", cancelled, "cancel", people.manager.id, "Not needed", actor=people.manager)
+    engine.fire(session, "agreement", cancelled, "cancel", Actor.person(people.manager), "Not needed")
     session.commit()
     assert _check(session, agreement.partnership_id).status == "failed"
 

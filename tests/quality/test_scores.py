@@ -18,6 +18,7 @@ from app.partnerships.schemas import InteractionCreate
 from app.partnerships.service import record_interaction
 from app.quality.service import record_quality
 from app.users.models import Role, User
+from app.workflow.actor import Actor
 from tests.builders import formalising_partnership, organisation
 from tests.quality.conftest import (
     WEIGHTS,
@@ -232,7 +233,7 @@ def test_dormant_partnerships_are_not_expected_to_move(session, make_user):
     created = complete_partnership(session, manager, complete_organisation(session))
     from app.workflow import engine
 
-    engine.fire(session, "partnership", created, "go_dormant", manager.id, "Quiet year", actor=manager)
+    engine.fire(session, "partnership", created, "go_dormant", Actor.person(manager), "Quiet year")
     session.commit()
     later = today() + timedelta(days=800)
     result = record_quality(session, "partnership", created.id, later)

@@ -492,6 +492,7 @@ def test_concurrent_claims_are_disjoint_on_this_backend(live, backend):
 DISPATCH_LOOP = """
 import sys
 from sqlalchemy.orm import sessionmaker
+import app.models
 from app.config import load_settings
 from app.db import make_engine
 from app.reminders.dispatcher import dispatch_once

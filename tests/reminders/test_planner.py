@@ -8,11 +8,12 @@ from sqlalchemy import select
 
 from app import clock
 from app.agreements.models import AgreementKind
-from app.agreements.schemas import ObligationCreate
-from app.agreements.service import add_obligation, list_obligations
 from app.config import get_settings
+from app.obligations.schemas import ObligationCreate
+from app.obligations.service import add_obligation, list_for_agreement
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
-from app.workflow import engine
+from app.workflow import definition, engine
+from app.workflow.actor import Actor
 from tests.builders import advance, cast, draft_agreement
 
 
@@ -54,14 +55,14 @@ def test_an_agreement_in_force_gets_exactly_the_planned_reminders(session, make_
     assert len({r.dedupe_key for r in planned}) == len(planned)
 
     obligations = _reminders(session, subject_type="obligation")
-    due_dates = {o.id: o.due_date for o in list_obligations(session, agreement.id)}
+    due_dates = {o.id: o.due_date for o in list_for_agreement(session, agreement.id)}
     for reminder in obligations:
         assert reminder.due_on == due_dates[reminder.subject_id]
         assert reminder.offset_days in (14, 3, -1)
         assert clock.local_date(reminder.send_at, get_settings().zone) >= _today()
 
     count = len(_reminders(session))
-    engine.get_workflow("agreement")  # planning again changes nothing
+    definition.get_workflow("agreement")  # planning again changes nothing
     from app.reminders.planner import plan_agreement
 
     plan_agreement(session, agreement)
@@ -77,7 +78,7 @@ def test_an_extension_reschedules_and_termination_cancels(session, make_user):
 
     new_end = end + timedelta(days=180)
     extension = draft_agreement(session, people, mou.partnership, kind=AgreementKind.EXTENSION, parent=mou, end=new_end)
-    for obligation in list_obligations(session, extension.id):
+    for obligation in list_for_agreement(session, extension.id):
         session.delete(obligation)
     session.flush()
     for step in ("submit_for_review", "approve", "record_signatures", "activate"):
@@ -112,9 +113,9 @@ def test_obligation_reminders_follow_its_status(session, make_user):
     }
     assert "a@x.org" in {r.recipient_email for r in mine}
     payload = {"fulfilled_on": _today().isoformat(), "evidence": "Received"}
-    engine.fire(session, "obligation", obligation, "fulfil", people.manager.id, actor=people.manager, payload=payload)
+    engine.fire(session, "obligation", obligation, "fulfil", Actor.person(people.manager), payload=payload)
     assert not [r for r in _reminders(session, subject_type="obligation") if r.subject_id == obligation.id]
-    engine.fire(session, "obligation", obligation, "reopen", people.lawyer.id, "Wrong report", actor=people.lawyer)
+    engine.fire(session, "obligation", obligation, "reopen", Actor.person(people.lawyer), "Wrong report")
     assert len([r for r in _reminders(session, subject_type="obligation") if r.subject_id == obligation.id]) == len(
         mine
     )

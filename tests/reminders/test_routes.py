@@ -10,7 +10,7 @@ from app.partnerships.schemas import InteractionCreate
 from app.partnerships.service import record_interaction
 from app.reminders.models import ReminderStatus
 from app.users.models import Role
-from tests.builders import advance, assert_problem, cast, draft_agreement
+from tests.builders import SYSTEM, advance, assert_problem, cast, draft_agreement
 
 API = "/api/v1"
 
@@ -141,16 +141,16 @@ def test_obligations_are_listed_fulfilled_and_waived_over_http(client, session, 
 def test_partnerships_ending_soon_or_with_overdue_obligations(client, session, make_user, auth):
     from datetime import datetime, time
 
-    from app.agreements.service import list_obligations
+    from app.obligations.service import list_for_agreement
     from app.workflow import engine
 
     people = cast(make_user)
     soon = _active(session, people, end=_today() + timedelta(days=20))
     later = _active(session, people, end=_today() + timedelta(days=400))
-    late_one = list_obligations(session, later.id)[0]
+    late_one = list_for_agreement(session, later.id)[0]
     late_one.due_date = _today() - timedelta(days=3)
     with clock.frozen_at(datetime.combine(_today(), time(12), tzinfo=get_settings().zone)):
-        engine.fire(session, "obligation", late_one, "mark_overdue", None)
+        engine.fire(session, "obligation", late_one, "mark_overdue", SYSTEM)
     session.commit()
     _, viewer = auth(Role.VIEWER)
 

@@ -27,6 +27,7 @@ from app.partnerships.schemas import UndertakingCreate
 from app.partnerships.service import record_undertaking
 from app.users.models import Role
 from app.workflow import engine
+from app.workflow.actor import Actor
 from tests.builders import Cast, advance, draft_agreement, organisation, partnership
 
 START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
@@ -109,10 +110,10 @@ def small_portfolio(session, make_user) -> Small:
         party.focal_point_id = org.contacts[0].id
     session.commit()
     with clock.frozen_at(day(25)):
-        engine.fire(session, "partnership", p3, "start_formalising", people.manager.id, actor=people.manager)
+        engine.fire(session, "partnership", p3, "start_formalising", Actor.person(people.manager))
         session.commit()
     with clock.frozen_at(day(30)):
-        engine.fire(session, "partnership", p4, "go_dormant", people.manager.id, actor=people.manager)
+        engine.fire(session, "partnership", p4, "go_dormant", Actor.person(people.manager))
         session.commit()
     with clock.frozen_at(day(40)):
         mou = draft_agreement(session, people, p3, end=TODAY + timedelta(days=45))

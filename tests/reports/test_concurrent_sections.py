@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import migrate
 from app.db import make_engine
-from app.generate import generate_portfolio
+from app.devtools.generate import generate_portfolio
 from app.reports import service
 from app.reports.dialect import run_sections
 from tests.support import scratch_database

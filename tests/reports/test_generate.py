@@ -7,7 +7,7 @@ from itertools import pairwise
 
 from sqlalchemy import func, select
 
-from app.generate import generate_portfolio
+from app.devtools.generate import generate_portfolio
 from app.models import (
     Agreement,
     Obligation,
@@ -21,7 +21,7 @@ from app.models import (
 )
 from app.partnerships.models import partnership_areas
 from app.reports.service import portfolio
-from app.workflow.engine import get_workflow
+from app.workflow.definition import get_workflow
 
 
 def _histories(session, entity_type: str) -> dict[int, list[TransitionEvent]]:

@@ -11,7 +11,9 @@ from app.audit.models import AuditEntry
 from app.partnerships.models import Partnership
 from app.users.models import Role
 from app.workflow import engine
-from app.workflow.engine import TransitionBlocked, WorkflowDefinitionError
+from app.workflow.actor import Actor
+from app.workflow.definition import WorkflowDefinitionError
+from app.workflow.engine import TransitionBlocked
 from tests.builders import assert_problem, cast, draft_agreement, organisation, partnership
 
 API = "/api/v1"
@@ -73,9 +75,9 @@ def test_an_uploaded_version_binds_its_uploader_too(client, session, people, aut
 def test_who_wrote_and_submitted_a_version_is_told_both(session, people):
     agreement = draft_agreement(session, people)
     agreements.add_version(session, agreement.id, "Terms written and submitted by one person.", people.lawyer)
-    engine.fire(session, "agreement", agreement, "submit_for_review", people.lawyer.id, actor=people.lawyer)
+    engine.fire(session, "agreement", agreement, "submit_for_review", Actor.person(people.lawyer))
     with pytest.raises(TransitionBlocked) as caught:
-        engine.fire(session, "agreement", agreement, "approve", people.lawyer.id, actor=people.lawyer, payload={})
+        engine.fire(session, "agreement", agreement, "approve", Actor.person(people.lawyer), payload={})
     assert caught.value.reasons == [
         "you wrote version 2; another legal officer must approve it (four eyes)",
         "you submitted this version; another legal officer must approve it (four eyes)",
@@ -85,7 +87,7 @@ def test_who_wrote_and_submitted_a_version_is_told_both(session, people):
 def test_the_dashboard_does_not_offer_a_legal_officer_the_version_they_wrote(session, people):
     agreement = draft_agreement(session, people)
     agreements.add_version(session, agreement.id, "Terms by the first legal officer.", people.lawyer)
-    engine.fire(session, "agreement", agreement, "submit_for_review", people.manager.id, actor=people.manager)
+    engine.fire(session, "agreement", agreement, "submit_for_review", Actor.person(people.manager))
     session.commit()
     mine = agreements.awaiting_review(session, reviewable_by=people.lawyer.id)
     theirs = agreements.awaiting_review(session, reviewable_by=people.second_lawyer.id)

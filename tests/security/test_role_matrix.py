@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.agreements.existing import upload_signed_copy
 from app.agreements.models import Agreement
-from app.agreements.service import list_obligations
 from app.config import get_settings
 from app.drafting.outputs import to_docx
 from app.drafting.service import DOCX_MEDIA_TYPE
 from app.imports.models import ImportRun
+from app.obligations.service import list_for_agreement
 from app.organisations.models import Organisation
 from app.partnerships.models import Partnership
 from app.partnerships.schemas import UndertakingCreate
@@ -169,7 +169,7 @@ def _agr(w: World) -> str:
 
 
 def _obligation(w: World) -> str:
-    return f"{API}/obligations/{list_obligations(w.session, w.agreement.id)[0].id}"
+    return f"{API}/obligations/{list_for_agreement(w.session, w.agreement.id)[0].id}"
 
 
 def _partnership_transition(w: World, role: Role) -> Call:

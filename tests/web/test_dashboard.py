@@ -6,12 +6,13 @@ import re
 from datetime import datetime, time, timedelta
 
 from app import clock
-from app.agreements.service import list_obligations
 from app.config import get_settings
+from app.obligations.service import list_for_agreement
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.users.models import Role
 from app.workflow import engine
-from tests.builders import advance, cast, draft_agreement, organisation, partnership
+from app.workflow.actor import Actor
+from tests.builders import SYSTEM, advance, cast, draft_agreement, organisation, partnership
 
 
 def _today():
@@ -128,12 +129,12 @@ def test_expiring_agreements_are_those_of_my_partnerships_unless_i_take_stock_of
 def test_overdue_obligations_link_to_their_partnership(sign_in, session, make_user):
     people = cast(make_user)
     agreement = _active(session, people, 200)
-    late, on_time = list_obligations(session, agreement.id)[:2]
+    late, on_time = list_for_agreement(session, agreement.id)[:2]
     late.description = "Quarterly narrative report"
     late.due_date = _today() - timedelta(days=3)
     on_time.description = "Annual financial statement"
     with clock.frozen_at(datetime.combine(_today(), time(12), tzinfo=get_settings().zone)):
-        engine.fire(session, "obligation", late, "mark_overdue", None)
+        engine.fire(session, "obligation", late, "mark_overdue", SYSTEM)
     session.commit()
 
     overdue = _section(sign_in(user=people.manager).get("/dashboard").text, "overdue-heading")
@@ -150,7 +151,7 @@ def test_drafts_in_review_depend_on_the_role(sign_in, session, make_user):
     submitted_by_manager = draft_agreement(session, people)
     advance(session, submitted_by_manager, "submit_for_review", people)
     submitted_by_lawyer = draft_agreement(session, people)
-    engine.fire(session, "agreement", submitted_by_lawyer, "submit_for_review", people.lawyer.id, actor=people.lawyer)
+    engine.fire(session, "agreement", submitted_by_lawyer, "submit_for_review", Actor.person(people.lawyer))
     still_draft = draft_agreement(session, people)
     session.commit()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.workflow.engine import WorkflowDefinitionError, load_all, load_workflow_file
+from app.workflow.definition import WorkflowDefinitionError, load_all, load_workflow_file
 
 GOOD = """\
 name: agreement

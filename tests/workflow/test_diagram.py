@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.workflow.definition import Transition, Workflow, get_workflow
 from app.workflow.diagram import LABEL_FONT_SIZE, mermaid, svg, text_width
-from app.workflow.engine import Transition, Workflow, get_workflow
 from tests.builders import assert_problem
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -296,7 +296,8 @@ def test_svg_is_deterministic(name):
 
 def test_svg_bytes_do_not_depend_on_hash_seeds():
     script = (
-        "import hashlib; from app.workflow.diagram import svg; from app.workflow.engine import get_workflow; "
+        "import hashlib; from app.rules import register_all; from app.workflow.diagram import svg; "
+        "from app.workflow.definition import get_workflow; register_all(); "
         "print(*(hashlib.sha256(svg(get_workflow(n)).encode()).hexdigest() for n in ('partnership', 'agreement')))"
     )
     expected = " ".join(hashlib.sha256(svg(get_workflow(n)).encode()).hexdigest() for n in WORKFLOWS)

@@ -12,7 +12,9 @@ from app.errors import Conflict, NotFound
 from app.partnerships.models import Partnership
 from app.users.models import Role
 from app.workflow import engine
-from app.workflow.engine import TransitionNotAllowed, WorkflowDefinitionError, get_workflow, parse_workflow
+from app.workflow.actor import Actor
+from app.workflow.definition import WorkflowDefinitionError, get_workflow, parse_workflow
+from app.workflow.engine import TransitionNotAllowed
 from app.workflow.models import TransitionEvent
 from tests.builders import organisation, partnership
 
@@ -122,7 +124,7 @@ def opened(session, make_user):
 
 def test_fire_moves_the_entity_and_appends_an_event(session, opened):
     actor, entity = opened
-    event = engine.fire(session, "partnership", entity, "go_dormant", actor.id, comment="Quiet year")
+    event = engine.fire(session, "partnership", entity, "go_dormant", Actor.person(actor), comment="Quiet year")
     session.commit()
     session.expire_all()
     assert session.get(Partnership, entity.id).stage == "dormant"
@@ -134,7 +136,7 @@ def test_fire_moves_the_entity_and_appends_an_event(session, opened):
         "Quiet year",
     )
     assert event.occurred_at.tzinfo is not None
-    engine.fire(session, "partnership", session.get(Partnership, entity.id), "revive", None)
+    engine.fire(session, "partnership", session.get(Partnership, entity.id), "revive", Actor.person(actor))
     session.commit()
     assert _events(session, entity.id) == [
         (None, "ad_hoc", "create"),
@@ -147,7 +149,7 @@ def test_fire_refuses_a_trigger_not_allowed_from_the_current_state_and_writes_no
     actor, entity = opened
     events_before = session.scalar(select(func.count()).select_from(TransitionEvent))
     with pytest.raises(TransitionNotAllowed) as caught:
-        engine.fire(session, "partnership", entity, "start_formalising", actor.id)
+        engine.fire(session, "partnership", entity, "start_formalising", Actor.person(actor))
     message = str(caught.value)
     assert "'ad_hoc'" in message
     assert "allowed from there: record_undertaking, go_dormant" in message
@@ -161,13 +163,13 @@ def test_fire_refuses_a_trigger_not_allowed_from_the_current_state_and_writes_no
 def test_fire_from_a_final_state_says_nothing_is_allowed(session, opened):
     actor, entity = opened
     for trigger in ("go_dormant", "close"):
-        engine.fire(session, "partnership", entity, trigger, actor.id)
+        engine.fire(session, "partnership", entity, trigger, Actor.person(actor))
     with pytest.raises(TransitionNotAllowed, match="allowed from there: none"):
-        engine.fire(session, "partnership", entity, "revive", actor.id)
+        engine.fire(session, "partnership", entity, "revive", Actor.person(actor))
     assert entity.stage == "closed"
 
 
 def test_an_unknown_trigger_is_refused(session, opened):
     actor, entity = opened
     with pytest.raises(NotFound, match="the partnership workflow has no trigger 'teleport'; its triggers are: "):
-        engine.fire(session, "partnership", entity, "teleport", actor.id)
+        engine.fire(session, "partnership", entity, "teleport", Actor.person(actor))

@@ -13,10 +13,12 @@ from app.errors import Forbidden
 from app.partnerships.schemas import PartnershipUpdate, PartyInput, UndertakingCreate
 from app.partnerships.service import record_undertaking, update_partnership
 from app.users.models import Role
-from app.workflow import engine
-from app.workflow.engine import TransitionBlocked, WorkflowDefinitionError, available, parse_workflow
+from app.workflow import definition, engine
+from app.workflow.actor import Actor
+from app.workflow.definition import WorkflowDefinitionError, parse_workflow
+from app.workflow.engine import TransitionBlocked, available
 from app.workflow.models import TransitionEvent
-from tests.builders import organisation, partnership
+from tests.builders import SYSTEM, organisation, partnership
 
 BASE = {
     "name": "partnership",
@@ -40,8 +42,8 @@ def test_an_unknown_role_or_guard_stops_loading_with_its_name():
 
 
 def test_one_shared_machine_per_workflow_without_auto_transitions():
-    workflow = engine.get_workflow("partnership")
-    assert workflow.machine is engine.get_workflow("partnership").machine
+    workflow = definition.get_workflow("partnership")
+    assert workflow.machine is definition.get_workflow("partnership").machine
     assert workflow.machine.models == []  # no machine state attached to rows
     assert not any(t.startswith("to_") for t in workflow.machine.get_triggers(*workflow.states))
 
@@ -70,7 +72,7 @@ def _event_count(session) -> int:
 def test_available_explains_blocked_formalisation_and_changes_nothing(session, informal):
     manager, created = informal
     before = (created.stage, _event_count(session))
-    options = {option.trigger: option for option in available(session, "partnership", created, manager)}
+    options = {option.trigger: option for option in available(session, "partnership", created, Actor.person(manager))}
     assert set(options) == {"record_undertaking", "start_formalising", "go_dormant"}
     blocked = options["start_formalising"]
     assert not blocked.allowed
@@ -84,7 +86,7 @@ def test_a_blocked_transition_is_refused_with_reasons_and_writes_nothing(session
     manager, created = informal
     before = _event_count(session)
     with pytest.raises(TransitionBlocked) as caught:
-        engine.fire(session, "partnership", created, "start_formalising", manager.id, actor=manager)
+        engine.fire(session, "partnership", created, "start_formalising", Actor.person(manager))
     assert caught.value.status == 409 and caught.value.reasons
     assert created.stage == "informal" and _event_count(session) == before
 
@@ -102,17 +104,17 @@ def test_formalising_is_allowed_once_the_guards_are_satisfied(session, informal)
         ),
         actor=manager,
     )
-    options = {option.trigger: option for option in available(session, "partnership", created, manager)}
+    options = {option.trigger: option for option in available(session, "partnership", created, Actor.person(manager))}
     assert options["start_formalising"].allowed, options["start_formalising"].reasons
-    engine.fire(session, "partnership", created, "start_formalising", manager.id, actor=manager)
+    engine.fire(session, "partnership", created, "start_formalising", Actor.person(manager))
     assert created.stage == "formalising"
 
     # Entering force is automatic: shown as blocked to people, refused to them, done by the system.
-    options = {option.trigger: option for option in available(session, "partnership", created, manager)}
+    options = {option.trigger: option for option in available(session, "partnership", created, Actor.person(manager))}
     assert options["agreement_in_force"].reasons == ("this happens automatically",)
     with pytest.raises(Forbidden, match="automatically"):
-        engine.fire(session, "partnership", created, "agreement_in_force", manager.id, actor=manager)
-    engine.fire(session, "partnership", created, "agreement_in_force", None)
+        engine.fire(session, "partnership", created, "agreement_in_force", Actor.person(manager))
+    engine.fire(session, "partnership", created, "agreement_in_force", SYSTEM)
     assert created.stage == "formal"
 
 
@@ -120,7 +122,7 @@ def test_roles_decide_who_may_fire(session, informal, make_user):
     _, created = informal
     viewer = make_user(Role.VIEWER)
     with pytest.raises(Forbidden, match="only an admin or a project manager may do this"):
-        engine.fire(session, "partnership", created, "go_dormant", viewer.id, actor=viewer)
-    options = {option.trigger: option for option in available(session, "partnership", created, viewer)}
+        engine.fire(session, "partnership", created, "go_dormant", Actor.person(viewer))
+    options = {option.trigger: option for option in available(session, "partnership", created, Actor.person(viewer))}
     assert not options["go_dormant"].allowed
     assert created.stage == "informal"

@@ -13,13 +13,14 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from app.agreements.models import Agreement, AgreementKind
-from app.agreements.schemas import AgreementCreate, AgreementUpdate, ObligationCreate
+from app.agreements.schemas import AgreementCreate, AgreementUpdate
 from app.errors import DomainError, invalid
 from app.obligations.models import Recurrence
+from app.obligations.schemas import ObligationCreate
 from app.schemas import MAX_ID
 from app.web.forms import field_errors, text, validate
 from app.web.rendering import humanise
-from app.workflow import engine
+from app.workflow import definition, engine
 from app.workflow.schemas import TransitionRequest
 
 LABELS = {
@@ -126,7 +127,7 @@ def action_forms(
     available: Iterable[engine.Availability], agreement: Agreement, *, show_admin_fields: bool
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The engine's availabilities as forms people fill in, and the automatic ones as notes on when they happen."""
-    workflow = engine.get_workflow("agreement")
+    workflow = definition.get_workflow("agreement")
     people, automatic = [], []
     for availability in available:
         trigger = availability.trigger
@@ -197,7 +198,7 @@ def signatures(form: FormData) -> tuple[list[dict[str, Any]], list[int]]:
 
 def transition_input(agreement: Agreement, trigger: str, form: FormData) -> tuple[TransitionRequest, list[int]]:
     """The comment and the payload ``trigger`` takes, and the form row of each signature in it."""
-    workflow = engine.get_workflow("agreement")
+    workflow = definition.get_workflow("agreement")
     transition = workflow.find(trigger, agreement.status) or next(
         t for t in workflow.transitions if t.trigger == trigger
     )

@@ -1,10 +1,13 @@
-"""Pages: one agreement — its term, parties, obligations, document versions, redlines and workflow actions."""
+"""Pages: one agreement — its term, parties, obligations, versions and workflow actions, and the forms that change them.
+
+A version as it prints, its downloads and redlines are :mod:`app.web.pages.agreement_documents`.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
@@ -12,13 +15,14 @@ from app.agreements import service
 from app.agreements.models import Agreement
 from app.agreements.rules import signing_parties
 from app.api.deps import DbSession
-from app.api.downloads import file_response
 from app.config import get_settings
+from app.drafting import catalogue
 from app.drafting import service as drafting
-from app.drafting.redline import ComparisonTooLarge
-from app.drafting.templates_engine import TemplateError
+from app.drafting.errors import TemplateError
 from app.errors import DomainError, NotFound, invalid
+from app.obligations import service as obligations_service
 from app.partnerships.service import may_on_partnership, require_on_partnership
+from app.reminders.service import planned_about_agreement
 from app.schemas import MAX_ID
 from app.uploads import document_upload_bytes
 from app.users.models import Role, User
@@ -27,8 +31,10 @@ from app.web.deps import CheckedForm, PageUser
 from app.web.forms import field_errors, kept
 from app.web.pages import agreement_forms as forms_in
 from app.web.pages import obligation_forms
+from app.web.pages.agreement_documents import DOWNLOADS, how_made
 from app.web.rendering import humanise, redirect, render
-from app.workflow import engine
+from app.workflow import definition
+from app.workflow.definition import states
 
 router = APIRouter(include_in_schema=False)
 AgreementId = Annotated[int, Path(gt=0, le=MAX_ID)]
@@ -36,7 +42,6 @@ VersionNumber = Annotated[int, Path(gt=0, le=MAX_ID)]
 Trigger = Annotated[str, Path(pattern=r"^[a-z_]{1,60}$")]
 
 REFUSED_ANCHORS = {"terms": "term", "obligation": "obligations", "generate": "versions", "upload": "versions"}
-DOWNLOADS = {"docx": "Word (.docx)", "pdf": "PDF"}
 
 
 # reading ---------------------------------------------------------------------------------------------------
@@ -44,16 +49,6 @@ DOWNLOADS = {"docx": "Word (.docx)", "pdf": "PDF"}
 
 def _organisation_name() -> str:
     return get_settings().organisation_name
-
-
-def _how_made(version: Any, titles: dict[str, str]) -> str:
-    if version.file_name:
-        what = "signed copy" if (version.variables or {}).get("signed_copy") else "Word document"
-        return f"Uploaded {what} ({version.file_name})"
-    if version.template_key:
-        title = titles.get(version.template_key, humanise(version.template_key))
-        return f"Generated from the template “{title}” {version.template_version or ''}".strip()
-    return "Typed by hand"
 
 
 def _actions(session: DbSession, agreement: Agreement, user: User) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -85,9 +80,9 @@ def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, 
     can_edit = may_on_partnership(session, user, agreement.partnership_id, Action.EDIT_PARTNERSHIP)
     versions = list(agreement.document_versions)
     history = service.agreement_history(session, agreement.id)
-    obligations = service.list_obligations(session, agreement.id)
-    templates = drafting.templates_for(session, agreement)
-    titles = {info.key: info.title for info, _custom in drafting.all_templates(session)}
+    obligations = obligations_service.list_for_agreement(session, agreement.id)
+    templates = catalogue.templates_for(session, agreement)
+    titles = {info.key: info.title for info, _custom in catalogue.all_templates(session)}
     people = service.people_by_id(
         session,
         {v.author_id for v in versions}
@@ -95,10 +90,10 @@ def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, 
         | {s.recorded_by_id for s in agreement.signatures}
         | {agreement.submitted_by_id, agreement.approved_by_id},
     )
-    draft = agreement.status == "draft"
+    editable = agreement.status in states("agreement", group="editable")
     preflight: list[Any] = []
     preflight_error = None
-    if draft:
+    if editable:
         try:
             _resolved, preflight = drafting.agreement_preflight(session, agreement.id, None, "en")
         except TemplateError as exc:
@@ -115,10 +110,11 @@ def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, 
         "children": service.successors(session, agreement.id),
         "can_act": can_act,
         "can_edit": can_edit,
-        "can_upload": draft and can_act and can(user, Action.MANAGE_TEMPLATES),
-        "draft": draft,
+        "can_upload": editable and can_act and can(user, Action.MANAGE_TEMPLATES),
+        "editable": editable,
+        "awaiting_review": agreement.status in states("agreement", group="awaiting_review"),
         "versions": versions,
-        "how_made": {v.number: _how_made(v, titles) for v in versions},
+        "how_made": {v.number: how_made(v, titles) for v in versions},
         "people": {uid: person.full_name for uid, person in people.items()},
         "obligations": obligations,
         "actions_by_obligation": obligation_forms.row_actions(session, user, obligations, may_act=can_edit),
@@ -128,7 +124,7 @@ def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, 
         "signing": signing,
         "signatures": list(agreement.signatures),
         "history": history,
-        "reminders": _reminders(service.planned_reminders(session, agreement.id, limit=40), obligations),
+        "reminders": _reminders(planned_about_agreement(session, agreement.id, limit=40), obligations),
         "preflight": preflight,
         "preflight_error": preflight_error,
         "actions": actions,
@@ -136,18 +132,18 @@ def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, 
         "signature_rows": forms_in.signature_rows(
             service.signatories_to_record(session, agreement), _organisation_name()
         )
-        if agreement.status == "approved"
+        if agreement.status in states("agreement", group="awaiting_signatures")
         else [],
         "templates": [(info.key, f"{info.title} (version {info.version})") for info in templates],
         "languages": [(code, forms_in.LANGUAGE_NAMES.get(code, code)) for code in languages],
-        "to_type": drafting.variables_to_type(session, agreement, templates) if draft else [],
-        "obligation_open": agreement.status in service.OBLIGATIONS_OPEN_IN,
+        "to_type": drafting.variables_to_type(session, agreement, templates) if editable else [],
+        "obligation_open": service.takes_obligations(agreement),
         "party_options": [("", f"{_organisation_name()} (the organisation)")]
         + [(p.id, p.organisation.legal_name) for p in parties if p.id in signing],
         "recurrences": forms_in.RECURRENCES,
         "successor_kinds": [(k.value, forms_in.SUCCESSOR_WORDS[k]) for k in kinds] if can_edit else [],
         "downloads": DOWNLOADS,
-        "states": engine.get_workflow("agreement").states,
+        "states": definition.get_workflow("agreement").states,
     }
 
 
@@ -213,7 +209,7 @@ def fire_transition(
     """Move the agreement through the workflow, with the comment and the data the trigger takes."""
     agreement = service.get_agreement(session, agreement_id)
     require_on_partnership(session, user, agreement.partnership_id, Action.ACT_ON_AGREEMENT)
-    if trigger not in engine.get_workflow("agreement").triggers():
+    if trigger not in definition.get_workflow("agreement").triggers():
         raise NotFound(f"an agreement has no action {trigger!r}")
     number = agreement.latest_version.number if agreement.latest_version else ""
     origin: list[int] = []
@@ -259,7 +255,7 @@ def add_obligation(
     """Record what a party (or the organisation) owes under the agreement."""
     _require_edit(session, user, agreement_id)
     try:
-        service.add_obligation(session, agreement_id, forms_in.obligation_input(form), user)
+        obligations_service.add_obligation(session, agreement_id, forms_in.obligation_input(form), user)
     except DomainError as exc:
         errors = forms_in.obligation_errors(exc)
         return _refused(request, session, user, agreement_id, "obligation", form, errors, exc.status)
@@ -272,7 +268,7 @@ def generate_version(
 ) -> Response:
     """Render a new version from a template and the facts the system holds; every missing fact is listed."""
     agreement = _require_edit(session, user, agreement_id)
-    templates = drafting.templates_for(session, agreement)
+    templates = catalogue.templates_for(session, agreement)
     to_type = drafting.variables_to_type(session, agreement, templates)
     try:
         key, language = forms_in.template_choice(form)
@@ -318,88 +314,3 @@ def start_successor(
         errors = forms_in.successor_errors(exc)
         return _refused(request, session, user, agreement_id, "successor", form, errors, exc.status)
     return redirect(request, f"/agreements/{child.id}", f"Draft {humanise(child.kind).lower()} started")
-
-
-# documents -------------------------------------------------------------------------------------------------
-
-
-def _demoted(fragment: str) -> str:
-    """The document's headings two levels down, under the page's own h1 and h2 (its text is already escaped)."""
-    for level in (3, 2, 1):
-        fragment = fragment.replace(f"<h{level}", f"<h{level + 2}").replace(f"</h{level}>", f"</h{level + 2}>")
-    return fragment
-
-
-@router.get("/agreements/{agreement_id}/versions/{number}", response_class=HTMLResponse)
-def version_page(
-    request: Request, session: DbSession, user: PageUser, agreement_id: AgreementId, number: VersionNumber
-) -> Response:
-    """One version: its facts, its text as it will print, and its downloads."""
-    require(user, Action.READ)
-    agreement = service.get_agreement(session, agreement_id)
-    version = service.get_version(session, agreement_id, number)
-    titles = {info.key: info.title for info, _custom in drafting.all_templates(session)}
-    author = service.people_by_id(session, {version.author_id}).get(version.author_id or 0)
-    numbers = [v.number for v in agreement.document_versions]
-    context = {
-        "agreement": agreement,
-        "partnership": agreement.partnership,
-        "version": version,
-        "how_made": _how_made(version, titles),
-        "author": author.full_name if author else None,
-        "document": _demoted(drafting.version_html(session, agreement_id, number)),
-        "downloads": DOWNLOADS,
-        "previous": max((n for n in numbers if n < number), default=None),
-        "next": min((n for n in numbers if n > number), default=None),
-    }
-    return render(request, "agreements/version.html", context)
-
-
-@router.get("/agreements/{agreement_id}/versions/{number}/download")
-def download_version(
-    session: DbSession, user: PageUser, agreement_id: AgreementId, number: VersionNumber, format: str = "docx"
-) -> Response:
-    """A version as a Word document or a PDF (marked DRAFT until that version is approved)."""
-    require(user, Action.READ)
-    if format not in DOWNLOADS:
-        raise invalid("format", "must be docx or pdf")
-    output = drafting.render_version(session, agreement_id, number, format)
-    return file_response(output.content, output.media_type, output.file_name)
-
-
-@router.get("/agreements/{agreement_id}/compare", response_class=HTMLResponse)
-def compare_versions(
-    request: Request,
-    session: DbSession,
-    user: PageUser,
-    agreement_id: AgreementId,
-    old: Annotated[int | None, Query(gt=0, le=MAX_ID)] = None,
-    new: Annotated[int | None, Query(gt=0, le=MAX_ID)] = None,
-) -> Response:
-    """The redline between two versions (by default the last two): inserted and deleted words marked."""
-    require(user, Action.READ)
-    agreement = service.get_agreement(session, agreement_id)
-    numbers = [v.number for v in agreement.document_versions]
-    if old is None and new is None and len(numbers) >= 2:
-        old, new = numbers[-2], numbers[-1]
-    elif new is None and numbers:
-        new = numbers[-1]
-    elif old is None and new is not None:
-        old = max((n for n in numbers if n < new), default=None)
-    redline, refused, status_code = None, None, 200
-    try:
-        redline = drafting.redline_fragment(session, agreement_id, old, new) if old and new else None
-    except ComparisonTooLarge as exc:  # say so where the changes would be
-        refused, status_code = exc.detail, exc.status
-    context = {
-        "agreement": agreement,
-        "partnership": agreement.partnership,
-        "options": [(n, f"Version {n}") for n in numbers],
-        "old": old,
-        "new": new,
-        "redline": redline,
-        "refused": refused,
-    }
-    if request.headers.get("HX-Request"):  # htmx swaps only a 2xx answer in; the refusal is in the fragment
-        return render(request, "agreements/_redline.html", context)
-    return render(request, "agreements/compare.html", context, status_code)

@@ -25,7 +25,7 @@ from app.users.models import Role, User
 from app.users.policy import Action, require
 from app.web.deps import PageUser
 from app.web.rendering import render
-from app.workflow.engine import get_workflow
+from app.workflow.definition import get_workflow
 
 router = APIRouter(include_in_schema=False)
 LIMIT = 25
@@ -83,7 +83,7 @@ def dashboard(request: Request, session: DbSession, user: PageUser) -> Response:
         "mine_total": sum(counts.values()),
         "portfolio": portfolio,
         "expiring": expiring,
-        "overdue": overdue(session, partnerships=within, limit=LIMIT),
+        "late_obligations": overdue(session, partnerships=within, limit=LIMIT),
         "review_heading": review_heading,
         "review_empty": review_empty,
         "review": review,

@@ -27,22 +27,18 @@ from app.web.forms import field_errors, kept
 from app.web.pages import existing_agreement_forms as forms_in
 from app.web.pages.agreement_forms import worded
 from app.web.rendering import humanise, redirect, render
+from app.workflow.definition import label, states
 
 router = APIRouter(include_in_schema=False)
 PartnershipId = Annotated[int, Path(gt=0, le=MAX_ID)]
 UploadId = Annotated[int, Path(gt=0, le=MAX_ID)]
 VersionNumber = Annotated[int, Path(gt=0, le=MAX_ID)]
 ACCEPT = ".pdf,.docx,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-DONE = {
-    "signed": "Recorded as signed; it comes into force on its effective date",
-    "active": "Recorded as signed: the agreement is in force",
-    "expired": "Recorded as signed: its end date has passed, so it is recorded as expired",
-}
 
 
 def may_record_existing(user: User, partnership: Partnership) -> bool:
     """Whether the partnership page offers "Record an existing signed agreement" to ``user``."""
-    return partnership.stage in existing.RECORDABLE_STAGES and can(user, Action.MANAGE_TEMPLATES)
+    return existing.is_recordable(partnership) and can(user, Action.MANAGE_TEMPLATES)
 
 
 def _base(partnership: Partnership) -> str:
@@ -109,14 +105,14 @@ def _review_page(
     parents = [
         (a.id, f"{a.title} ({humanise(a.status).lower()})")
         for a in partnership.agreements
-        if a.id != agreement.id and a.status in {"active", "suspended", "expired"}
+        if a.id != agreement.id and a.status in states("agreement", group="renewable")
     ]
     context = {
         "partnership": partnership,
         "agreement": agreement,
         "review": review,
         "version": review.version,
-        "draft": agreement.status == "draft",
+        "editable": agreement.status in states("agreement", group="editable"),
         "rows": rows,
         "values": values if values is not None else forms_in.proposed_values(review, rows),
         "errors": errors or {},
@@ -160,7 +156,8 @@ def confirm(
         raise
     except DomainError as exc:
         return _refused(request, session, partnership_id, upload_id, form, exc, origin)
-    return redirect(request, f"/agreements/{agreement.id}", DONE.get(agreement.status, "Recorded as signed"))
+    done = f"Recorded as signed. Now: {label('agreement', agreement.status)}"
+    return redirect(request, f"/agreements/{agreement.id}", done)
 
 
 def _refused(

@@ -21,7 +21,7 @@ from app.users.models import User
 from app.web.forms import text, validate
 from app.web.rendering import format_date, humanise
 from app.web.security import safe_next
-from app.workflow import engine
+from app.workflow import definition, engine
 from app.workflow.schemas import TransitionRequest
 
 WORKFLOW = service.WORKFLOW
@@ -71,7 +71,7 @@ def button_label(trigger: str) -> str:
 
 def action_forms(available: Iterable[engine.Availability], obligation: Obligation) -> list[dict[str, Any]]:
     """The actions the engine allows now, as small forms; blocked and automatic ones are left out (too noisy)."""
-    workflow = engine.get_workflow(WORKFLOW)
+    workflow = definition.get_workflow(WORKFLOW)
     forms = []
     for availability in available:
         transition = workflow.find(availability.trigger, workflow.state_of(obligation))
@@ -130,7 +130,7 @@ def came_from(target: str) -> tuple[str, int] | None:
 
 def transition_input(trigger: str, form: FormData) -> TransitionRequest:
     """The comment and the payload fields ``trigger`` takes, as the API's request body."""
-    workflow = engine.get_workflow(WORKFLOW)
+    workflow = definition.get_workflow(WORKFLOW)
     transition = next(t for t in workflow.transitions if t.trigger == trigger)
     payload = {spec.name: value for spec in transition.payload if (value := text(form, spec.name)) is not None}
     return validate(TransitionRequest, {"comment": text(form, "comment"), "payload": payload or None})
@@ -142,7 +142,7 @@ def refusal(exc: DomainError, trigger: str, obligation: Obligation) -> dict[str,
     general: list[str] = []
     errors: dict[str, Any] = {}
     if isinstance(exc, engine.TransitionNotAllowed):
-        status = humanise(engine.get_workflow(WORKFLOW).state_of(obligation)).lower()
+        status = humanise(definition.get_workflow(WORKFLOW).state_of(obligation)).lower()
         general.append(f"It cannot be done while the obligation is {status}; reload the page to see what can.")
     elif isinstance(exc, PreconditionFailed):
         general.append("Someone changed this obligation meanwhile; check the page and try again.")
@@ -161,7 +161,7 @@ def refusal(exc: DomainError, trigger: str, obligation: Obligation) -> dict[str,
 
 
 def _all_fields(trigger: str) -> list[dict[str, Any]]:
-    workflow = engine.get_workflow(WORKFLOW)
+    workflow = definition.get_workflow(WORKFLOW)
     transition = next(t for t in workflow.transitions if t.trigger == trigger)
     fields = [
         {"name": spec.name, "label": _field_label(trigger, spec.name, spec.description)} for spec in transition.payload

@@ -18,7 +18,7 @@ from app.web.forms import kept
 from app.web.pages import agreements, obligation_forms, partnerships
 from app.web.pages.agreement_forms import expected_version
 from app.web.rendering import redirect, render
-from app.workflow import engine
+from app.workflow import definition
 
 router = APIRouter(include_in_schema=False)
 ObligationId = Annotated[int, Path(gt=0, le=MAX_ID)]
@@ -42,7 +42,7 @@ def fire_transition(
     obligation = service.get_obligation(session, obligation_id)
     agreement_id, partnership_id = obligation.agreement_id, obligation.agreement.partnership_id
     require_on_partnership(session, user, partnership_id, Action.EDIT_PARTNERSHIP)
-    if trigger not in engine.get_workflow(service.WORKFLOW).triggers():
+    if trigger not in definition.get_workflow(service.WORKFLOW).triggers():
         raise NotFound(f"an obligation has no action {trigger!r}")
     back = obligation_forms.back_to(form, f"/agreements/{agreement_id}#obligations")
     try:

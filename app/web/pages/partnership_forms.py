@@ -1,7 +1,8 @@
 """The partnership pages' forms: submitted fields turned into the inputs the services take, and service errors into
 messages that name the field.
 
-No routes here, and no database: the routes in :mod:`app.web.pages.partnerships` call these and then the services.
+No routes here, and no database: the routes in :mod:`app.web.pages.partnerships` and
+:mod:`app.web.pages.partnership_list` call these and then the services.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from app.errors import DomainError, FieldProblem, PreconditionFailed
+from app.partnerships.models import PartyRole
 from app.schemas import MAX_ID
 from app.web.forms import field_errors, text, texts
 from app.web.rendering import humanise
 from app.workflow import engine
 
 ROWS_SHOWN = 3
+ROLE_LABELS = {role.value: humanise(role).replace("Co partner", "Co-partner") for role in PartyRole}
 MAX_ROWS = 30
 PARTY_FIELD = re.compile(r"^parties\[(\d{1,2})\]\.(organisation_id|role)$")
 LIST_FIELD = re.compile(r"^(area_codes|co_owner_ids)\[\d+\]$")

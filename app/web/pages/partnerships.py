@@ -1,12 +1,13 @@
-"""Pages: partnerships — the list, opening a new one, one partnership with its timeline, and what can be done to it."""
+"""Pages: one partnership — its timeline, obligations and history, and what can be done to it.
+
+The list and opening a new partnership are :mod:`app.web.pages.partnership_list`.
+"""
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
@@ -16,33 +17,30 @@ from app.agreements import service as agreements
 from app.agreements.models import AgreementKind
 from app.agreements.schemas import AgreementCreate
 from app.api.deps import DbSession
-from app.errors import DomainError, NotFound, ValidationFailed, invalid
+from app.errors import DomainError, NotFound, invalid
 from app.listing import PageParams
 from app.obligations import service as obligations
-from app.obligations.models import ObligationStatus
-from app.organisations.service import list_areas
 from app.partnerships import service
-from app.partnerships.models import InteractionKind, PartyRole, UndertakingForm
-from app.partnerships.schemas import InteractionCreate, PartnershipCreate, PartnershipFilter, UndertakingCreate
-from app.reminders.timeline import timeline
+from app.partnerships.models import InteractionKind, UndertakingForm
+from app.partnerships.schemas import InteractionCreate, UndertakingCreate
+from app.partnerships.timeline import timeline
 from app.schemas import MAX_ID
-from app.users.models import Role, User
-from app.users.policy import Action, can, require
-from app.users.service import list_users
+from app.users.models import User
+from app.users.policy import Action, require
 from app.web.deps import CheckedForm, PageUser
-from app.web.forms import field_errors, kept, text, validate
+from app.web.forms import kept, text, validate
 from app.web.pages import obligation_forms
 from app.web.pages import partnership_forms as forms_in
 from app.web.pages.existing_agreements import may_record_existing
 from app.web.rendering import humanise, redirect, render
-from app.workflow import engine
+from app.workflow import definition, engine
+from app.workflow.definition import states
 
 router = APIRouter(include_in_schema=False)
 PartnershipId = Annotated[int, Path(gt=0, le=MAX_ID)]
 PartyId = Annotated[int, Path(gt=0, le=MAX_ID)]
 Trigger = Annotated[str, Path(pattern=r"^[a-z_]{1,60}$")]
 
-PAGE_SIZE = 25
 TRIGGER_LABELS = {
     "start_formalising": "Start formalisation",
     "go_dormant": "Mark as dormant",
@@ -52,119 +50,7 @@ TRIGGER_LABELS = {
     "agreement_in_force": "Agreement in force",
     "last_agreement_ended": "Last agreement ended",
 }
-ROLE_LABELS = {role.value: humanise(role).replace("Co partner", "Co-partner") for role in PartyRole}
 FORM_TRIGGERS = {"record_undertaking"}  # fired by the "Record an undertaking" form, never as a bare button
-
-# the list ----------------------------------------------------------------------------------------------------
-
-
-@router.get("/partnerships")
-def partnership_list(
-    request: Request, session: DbSession, user: PageUser, q: str = "", stage: str = "", page: str = "1"
-) -> Response:
-    """Every partnership in a searchable, paged table (the board is ``/pipeline``)."""
-    require(user, Action.READ)
-    errors: dict[str, str] = {}
-    filters = PartnershipFilter()
-    try:
-        filters = validate(PartnershipFilter, forms_in.present({"q": q.strip(), "stage": stage.strip()}))
-    except ValidationFailed as exc:
-        errors = forms_in.messages(field_errors(exc))
-    params = PageParams(page=min(forms_in.number(page) or 1, 100_000), page_size=PAGE_SIZE)
-    try:
-        found = service.list_partnerships(session, filters, params)
-    except ValidationFailed as exc:
-        errors = forms_in.messages(field_errors(exc))
-        found = service.list_partnerships(session, PartnershipFilter(), params)
-    pages = max(1, math.ceil(found.total / PAGE_SIZE))
-    query = forms_in.present({"q": q.strip(), "stage": stage.strip()})
-
-    def page_url(number: int) -> str:
-        return "/partnerships?" + urlencode({**query, "page": number})
-
-    stages = engine.get_workflow(service.WORKFLOW).states
-    context = {
-        "found": found,
-        "pages": pages,
-        "page_url": page_url,
-        "q": q.strip(),
-        "stage": stage.strip(),
-        "stages": [(name, humanise(name)) for name in stages],
-        "errors": errors,
-        "can_create": can(user, Action.CREATE_PARTNERSHIP),
-    }
-    wants_rows = request.headers.get("HX-Target") == "partnership-results"
-    if wants_rows and not request.headers.get("HX-History-Restore-Request"):
-        return render(request, "partnerships/_results.html", context)
-    return render(request, "partnerships/list.html", context)
-
-
-# a new partnership -------------------------------------------------------------------------------------------
-
-
-def _choices(session: DbSession, user: User) -> dict[str, Any]:
-    legal_officers = [(u.id, u.full_name) for u in list_users(session, Role.LEGAL_OFFICER) if u.is_active]
-    managers = [(u.id, u.full_name) for u in list_users(session, Role.PROJECT_MANAGER) if u.is_active]
-    return {
-        "areas": [(area.code, area.name) for area in list_areas(session)],
-        "organisations": service.organisation_choices(session),
-        "legal_officers": legal_officers,
-        "managers": [(user_id, name) for user_id, name in managers if user_id != user.id],
-        "roles": list(ROLE_LABELS.items()),
-    }
-
-
-def _new_form(
-    request: Request,
-    session: DbSession,
-    user: User,
-    values: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
-    rows: int = forms_in.ROWS_SHOWN,
-    status: int = 200,
-) -> Response:
-    context = {
-        "values": values or {},
-        "errors": errors or {},
-        "rows": min(rows, forms_in.MAX_ROWS),
-        **_choices(session, user),
-    }
-    return render(request, "partnerships/new.html", context, status_code=status)
-
-
-@router.get("/partnerships/new")
-def new_partnership(request: Request, session: DbSession, user: PageUser) -> Response:
-    """The form to open a partnership with its partners."""
-    require(user, Action.CREATE_PARTNERSHIP)
-    return _new_form(request, session, user)
-
-
-@router.get("/partnerships/new/party-row")
-def party_row(request: Request, session: DbSession, user: PageUser, index: str = "3") -> Response:
-    """One more partner row for the new-partnership form (asked for by htmx)."""
-    require(user, Action.CREATE_PARTNERSHIP)
-    row = min(forms_in.number(index) or forms_in.ROWS_SHOWN, forms_in.MAX_ROWS - 1)
-    context = {"index": row, "more": row + 1 < forms_in.MAX_ROWS, "values": {}, "errors": {}, **_choices(session, user)}
-    return render(request, "partnerships/_party_row.html", context)
-
-
-@router.post("/partnerships")
-def create_partnership(request: Request, session: DbSession, user: PageUser, form: CheckedForm) -> Response:
-    """Open the partnership; on a mistake show the form again with the messages and everything typed."""
-    require(user, Action.CREATE_PARTNERSHIP)
-    rows_shown = forms_in.party_rows(form)
-    if text(form, "add_party"):  # "Add another partner" without JavaScript: the same form, one row longer
-        return _new_form(request, session, user, kept(form), rows=rows_shown + 1)
-    data, rows = forms_in.partnership_data(form)
-    try:
-        body = validate(PartnershipCreate, data)
-        with session.begin_nested():
-            created = service.create_partnership(session, body, user)
-    except DomainError as exc:
-        errors = forms_in.creation_errors(exc, rows)
-        return _new_form(request, session, user, kept(form), errors, rows_shown, status=exc.status)
-    return redirect(request, f"/partnerships/{created.id}", f"Partnership {created.reference} created.")
-
 
 # one partnership ---------------------------------------------------------------------------------------------
 
@@ -221,14 +107,16 @@ def _obligation_rows(
     actions = obligation_forms.row_actions(session, user, found.items, may_act=may_act)
     rows = []
     for obligation in found.items:
-        late = obligation.status == ObligationStatus.OVERDUE or (
-            obligation.status == ObligationStatus.OPEN
-            and obligation.due_date is not None
-            and obligation.due_date < today
-        )
+        late = obligations.is_late(obligation, today)
         party = obligation.party.organisation.legal_name if obligation.party else "Our organisation"
         rows.append(
-            {"obligation": obligation, "party": party, "overdue": late, "actions": actions.get(obligation.id, [])}
+            {
+                "obligation": obligation,
+                "party": party,
+                "late": late,
+                "marked_late": obligation.status in states("obligation", group="late"),
+                "actions": actions.get(obligation.id, []),
+            }
         )
     return rows
 
@@ -260,7 +148,7 @@ def _partnership_page(
     """The partnership page; after a refused form, with its messages and the typed values (``forms[name]``)."""
     partnership = service.get_partnership(session, partnership_id)
     can_edit = service.may_on_partnership(session, user, partnership_id, Action.EDIT_PARTNERSHIP)
-    workflow = engine.get_workflow(service.WORKFLOW)
+    workflow = definition.get_workflow(service.WORKFLOW)
     offered = service.available_transitions(session, partnership_id, user) if can_edit else []
     offered = [a for a in offered if a.trigger not in FORM_TRIGGERS]
     automatic = [a for a in offered if getattr(workflow.find(a.trigger, partnership.stage), "automatic", False)]
@@ -271,14 +159,16 @@ def _partnership_page(
         "available": [a for a in offered if a not in automatic],
         "automatic": automatic,
         "labels": TRIGGER_LABELS,
-        "role_labels": ROLE_LABELS,
+        "role_labels": forms_in.ROLE_LABELS,
         "action_error": action_error,
         "forms": forms or {},
         **_timeline_and_reminders(session, partnership_id),
         "obligations": _obligation_rows(session, user, partnership_id, today, may_act=can_edit),
         "obligation_actions_shown": can_edit,
         "history": _history(session, partnership_id),
-        "can_draft": partnership.stage in agreements.DRAFTING_STAGES,
+        "can_draft": agreements.may_draft(partnership),
+        "undertaking_moves_on": workflow.find("record_undertaking", partnership.stage) is not None,
+        "being_formalised": partnership.stage in states(service.WORKFLOW, group="being_formalised"),
         "can_record_existing": may_record_existing(user, partnership),
         "interaction_kinds": [(kind.value, humanise(kind)) for kind in InteractionKind],
         "undertaking_forms": [(form.value, humanise(form)) for form in UndertakingForm],

@@ -22,7 +22,7 @@ from app.users.service import list_users
 from app.web.deps import PageUser
 from app.web.forms import field_errors, validate
 from app.web.rendering import render
-from app.workflow.engine import get_workflow
+from app.workflow.definition import get_workflow
 
 router = APIRouter(include_in_schema=False)
 CARDS_PER_COLUMN = 50

@@ -24,6 +24,7 @@ from app.users.service import list_users
 from app.web.deps import PageUser
 from app.web.forms import field_errors, validate
 from app.web.rendering import render
+from app.workflow.definition import states
 
 router = APIRouter(include_in_schema=False)
 FILTERS = ("area", "partner_kind", "region", "country_code", "owner_id")
@@ -39,6 +40,12 @@ def _choices(session: Session) -> dict[str, list[tuple[str, str]]]:
         "countries": [(code, code) for code in countries_in_use(session)],
         "owners": [(str(person.id), person.full_name) for person in owners],
     }
+
+
+def _only_stage(group: str) -> str | None:
+    """The stage of a one-stage partnership group, for a pipeline link (which filters by one stage); else None."""
+    members = states("partnership", group=group)
+    return next(iter(members)) if len(members) == 1 else None
 
 
 @router.get("/reports/portfolio")
@@ -74,6 +81,7 @@ def portfolio_page(request: Request, session: DbSession, user: PageUser) -> Resp
         "filtered": bool(given),
         "errors": errors,
         "pipeline": pipeline,
+        "bound_stage": _only_stage("bound"),
         "here": here,
         "pipeline_filters_lost": sorted(set(given) - set(PIPELINE_FILTERS)),
         "pdf_url": "/reports/portfolio.pdf" + (f"?{query}" if query else ""),

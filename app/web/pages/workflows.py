@@ -12,8 +12,8 @@ from app.errors import NotFound
 from app.users.policy import Action, require
 from app.web.deps import PageUser
 from app.web.rendering import humanise, render
+from app.workflow.definition import STATE_ATTRIBUTES, SYSTEM_ROLE, Transition, Workflow, get_workflow
 from app.workflow.diagram import svg
-from app.workflow.engine import STATE_ATTRIBUTES, SYSTEM_ROLE, Transition, Workflow, get_workflow
 
 router = APIRouter(include_in_schema=False)
 

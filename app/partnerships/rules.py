@@ -1,14 +1,15 @@
-"""Guards of the partnership workflow: each returns the reasons a transition is blocked (empty means allowed)."""
+"""Guards of the partnership workflow (named in ``workflows/partnership.yaml``): each returns the reasons a
+transition is blocked (empty means allowed)."""
 
 from __future__ import annotations
 
+from app.partnerships.schemas import PARTNER_ROLES
+from app.workflow.definition import states
 from app.workflow.registry import Context, guard
 
 
 @guard("has_partner_with_focal_point")
 def _has_partner_with_focal_point(ctx: Context) -> list[str]:
-    from app.partnerships.schemas import PARTNER_ROLES
-
     partners = [party for party in ctx.entity.parties if party.role in PARTNER_ROLES]
     if not partners:
         return ["the partnership has no partner party (lead, co- or implementing partner)"]
@@ -33,7 +34,6 @@ def _has_undertaking(ctx: Context) -> list[str]:
 @guard("no_agreement_in_force")
 def _no_agreement_in_force(ctx: Context) -> list[str]:
     """A partnership cannot leave formal while one of its agreements binds the parties."""
-    from app.agreements.rules import KEEPS_PARTNERSHIP_FORMAL
-
-    bound = [a for a in ctx.entity.agreements if a.status in KEEPS_PARTNERSHIP_FORMAL]
+    binding = states("agreement", group="signed_and_in_force")
+    bound = [a for a in ctx.entity.agreements if a.status in binding]
     return [f"agreement {a.title!r} is {a.status}: terminate it first" for a in bound]

@@ -7,7 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
+from app import clock
+from app.cli.support import ensure_schema, fail, friendly_errors
+from app.config import get_settings
+from app.db import unit_of_work
 from app.listing import MAX_PAGE_SIZE
+from app.quality import service
+from app.quality.rules import ENTITIES
+from app.quality.schemas import RecordsQuery
 
 
 def _score(value: float | None) -> str:
@@ -42,36 +49,25 @@ def _text(summary: Any, found: Any, entity: str | None) -> str:
     return "\n".join(lines)
 
 
-def register(cli: typer.Typer) -> None:
-    """Add this domain's commands to the ``agreements`` command line."""
-    from app.cli import _ensure_schema, fail, friendly_errors
+@friendly_errors
+def quality(
+    entity: Annotated[str | None, typer.Option(help="organisation or partnership (both by default).")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_PAGE_SIZE, help="How many records to fix to list.")] = 20,
+    format: Annotated[str, typer.Option(help="text or json.")] = "text",
+) -> None:
+    """The completeness scores of the portfolio and the records to fix first."""
 
-    @cli.command()
-    @friendly_errors
-    def quality(
-        entity: Annotated[str | None, typer.Option(help="organisation or partnership (both by default).")] = None,
-        limit: Annotated[int, typer.Option(min=1, max=MAX_PAGE_SIZE, help="How many records to fix to list.")] = 20,
-        format: Annotated[str, typer.Option(help="text or json.")] = "text",
-    ) -> None:
-        """The completeness scores of the portfolio and the records to fix first."""
-        from app import clock
-        from app.config import get_settings
-        from app.db import unit_of_work
-        from app.quality import service
-        from app.quality.rules import ENTITIES
-        from app.quality.schemas import RecordsQuery
-
-        if entity is not None and entity not in ENTITIES:
-            raise fail(f"unknown entity {entity!r}; choose one of: {', '.join(ENTITIES)}")
-        if format not in {"text", "json"}:
-            raise fail(f"unknown format {format!r}; choose one of: text, json")
-        _ensure_schema(get_settings())
-        today = clock.today(get_settings().zone)
-        with unit_of_work(write=False) as session:
-            summary = service.summary(session, today)
-            found = service.records_to_fix(session, today, RecordsQuery(entity=entity, page_size=limit))
-        if format == "json":
-            document = {"summary": summary.model_dump(mode="json"), "records_to_fix": found.model_dump(mode="json")}
-            typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
-        else:
-            typer.echo(_text(summary, found, entity))
+    if entity is not None and entity not in ENTITIES:
+        raise fail(f"unknown entity {entity!r}; choose one of: {', '.join(ENTITIES)}")
+    if format not in {"text", "json"}:
+        raise fail(f"unknown format {format!r}; choose one of: text, json")
+    ensure_schema(get_settings())
+    today = clock.today(get_settings().zone)
+    with unit_of_work(write=False) as session:
+        summary = service.summary(session, today)
+        found = service.records_to_fix(session, today, RecordsQuery(entity=entity, page_size=limit))
+    if format == "json":
+        document = {"summary": summary.model_dump(mode="json"), "records_to_fix": found.model_dump(mode="json")}
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(_text(summary, found, entity))

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from app.agreements.models import Agreement
 from app.config import get_settings
 from app.obligations.models import Obligation
-from app.partnerships.service import get_partnership
+from app.partnerships.queries import get_partnership
+from app.partnerships.schemas import TimelineEntry
 from app.reminders.models import Reminder
-from app.reminders.schemas import TimelineEntry
 from app.workflow.models import TransitionEvent
 
 

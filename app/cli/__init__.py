@@ -1,0 +1,46 @@
+"""The ``agreements`` command line: one Typer application, its commands written one module per area.
+
+The areas (``database``, ``serve``, ``drafting``, ``reminders``, ``devtools``, ``imports``, ``exports``, ``reports``,
+``quality``, ``users``, ``workflow``) never import this module; it imports them and puts their commands in order.
+Each command opens its own unit of work and commits it; the services it calls only flush.
+"""
+
+from __future__ import annotations
+
+import typer
+
+import app.models  # noqa: F401  (every mapper and the audit recorder, before the first query)
+from app.cli import database, devtools, drafting, exports, imports, quality, reminders, reports, serve, users, workflow
+from app.rules import register_all
+
+cli = typer.Typer(
+    name="agreements",
+    help="Agreement lifecycle and workflow engine.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# The order here is the order of ``agreements --help``.
+cli.command("init")(database.init)
+cli.command("serve")(serve.serve)
+cli.command("tick")(serve.tick)
+cli.command("draft")(drafting.draft)  # not a workflow state: the command that drafts a document
+cli.command("remind")(reminders.remind)
+cli.command("worker")(serve.worker)
+cli.command("demo")(devtools.demo)
+cli.command("generate")(devtools.generate)
+cli.command("import")(imports.import_inventory)
+cli.command("export")(exports.export)
+cli.command("report")(reports.report)
+cli.command("quality")(quality.quality)
+cli.add_typer(users.users_cli, name="users")
+cli.add_typer(users.tokens_cli, name="tokens")
+cli.add_typer(reminders.reminders_cli, name="reminders")
+cli.add_typer(workflow.workflow_cli, name="workflow")
+
+
+def main() -> None:
+    """Entry point of the ``agreements`` console script."""
+    register_all()
+    cli()

@@ -1,0 +1,86 @@
+"""``agreements remind`` and ``agreements reminders …``: send, list, retry and cancel reminders."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+import typer
+
+from app import clock
+from app.cli.support import ensure_schema, fail, friendly_errors
+from app.config import get_settings
+from app.db import unit_of_work
+from app.listing import PageParams
+from app.monitoring.logs import configure_logging
+from app.reminders.dispatcher import dispatch_once
+from app.reminders.schemas import ReminderFilter
+from app.reminders.service import cancel, due_now, list_reminders, retry
+
+reminders_cli = typer.Typer(help="Look at and manage the reminder outbox.", no_args_is_help=True)
+
+
+def _reminder_line(reminder: Any) -> str:
+    when = reminder.send_at.astimezone(get_settings().zone).strftime("%Y-%m-%d %H:%M")
+    kind = reminder.kind.value.replace("_", " ")
+    return (
+        f"{reminder.id:>7}  {when}  {reminder.status:<9}  {kind:<18}  due {reminder.due_on}  "
+        f"{reminder.subject_type} {reminder.subject_id}  to {reminder.recipient_email}"
+    )
+
+
+@friendly_errors
+def remind(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show what would go out, to whom, when.")] = False,
+    days: Annotated[int, typer.Option(min=0, max=3650, help="With --dry-run: also what falls due in N days.")] = 0,
+) -> None:
+    """Send the reminders that are due now (or, with --dry-run, list them without sending)."""
+    configure_logging(get_settings())
+    ensure_schema(get_settings())
+    if dry_run:
+        until = clock.now() + timedelta(days=days)
+        with unit_of_work(write=False) as session:
+            due = due_now(session, until)
+            for reminder in due:
+                typer.echo(_reminder_line(reminder))
+        typer.echo(f"{len(due)} reminder(s) would go out by {until.astimezone(get_settings().zone):%Y-%m-%d %H:%M}")
+        return
+    report = dispatch_once()
+    typer.echo(f"sent {report.sent}, retrying {report.retried}, failed {report.failed}, skipped {report.skipped}")
+
+
+@reminders_cli.command("list")
+@friendly_errors
+def reminders_list(
+    status: Annotated[str | None, typer.Option(help="planned, sending, sent, failed, cancelled or skipped")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+) -> None:
+    """List reminders, soonest first."""
+    filters = ReminderFilter(status=status)
+    ensure_schema(get_settings())
+    with unit_of_work(write=False) as session:
+        found = list_reminders(session, filters, PageParams(page_size=min(limit, 200)))
+        for reminder in found.items:
+            typer.echo(_reminder_line(reminder))
+    typer.echo(f"{found.total} reminder(s)")
+
+
+@reminders_cli.command("retry")
+@friendly_errors
+def reminders_retry(reminder_id: Annotated[int, typer.Argument(min=1)]) -> None:
+    """Send a failed reminder again at the next dispatch."""
+    with unit_of_work() as session:
+        typer.echo(_reminder_line(retry(session, reminder_id)))
+
+
+@reminders_cli.command("cancel")
+@friendly_errors
+def reminders_cancel(
+    reminder_id: Annotated[int, typer.Argument(min=1)],
+    reason: Annotated[str, typer.Option(help="Why it should not go out.")],
+) -> None:
+    """Make sure a planned or failed reminder does not go out."""
+    if not reason.strip():
+        raise fail("--reason must say why")
+    with unit_of_work() as session:
+        typer.echo(_reminder_line(cancel(session, reminder_id, reason.strip())))

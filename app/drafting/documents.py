@@ -1,0 +1,132 @@
+"""Agreement versions as files, and files as versions' text: HTML, DOCX and PDF out, redlines, Word text in.
+
+A version is marked DRAFT unless it is the approved one; a hand-edited Word version is served as uploaded.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from app.agreements import service as agreements
+from app.drafting import outputs
+from app.drafting.comparison import compare
+from app.errors import invalid
+from app.uploads import UnsafeFile, check_docx
+
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass(frozen=True)
+class Output:
+    """A file to send: its bytes, media type and a file name."""
+
+    content: bytes
+    media_type: str
+    file_name: str
+
+
+def safe_file_name(text: str) -> str:
+    """Text reduced to letters, digits, dashes and underscores, fit for a download's file name."""
+    return "".join(char if char.isalnum() or char in "-_" else "-" for char in text).strip("-") or "agreement"
+
+
+def document_file(text: str, fmt: str, *, reference: str, label: str, draft: bool, name: str) -> Output:
+    """The agreement text as an HTML, DOCX or PDF file, with its reference and version label in the header."""
+    if fmt == "html":
+        html = outputs.to_html(text, reference=reference, version_label=label, draft=draft)
+        return Output(html.encode("utf-8"), "text/html; charset=utf-8", f"{name}.html")
+    if fmt == "docx":
+        content = outputs.to_docx(text, reference=reference, version_label=label, draft=draft)
+        return Output(content, DOCX_MEDIA_TYPE, f"{name}.docx")
+    if fmt == "pdf":
+        return Output(outputs.to_pdf(text, reference=reference, version_label=label, draft=draft), "application/pdf",
+                      f"{name}.pdf")  # fmt: skip
+    raise invalid("format", "must be html, docx or pdf")
+
+
+def render_version(session: Session, agreement_id: int, number: int, fmt: str) -> Output:
+    """A version as HTML, DOCX or PDF; marked DRAFT unless it is the approved version."""
+    agreement = agreements.get_agreement(session, agreement_id)
+    version = agreements.get_version(session, agreement_id, number)
+    reference = agreement.partnership.reference
+    name = safe_file_name(f"{reference}-v{version.number}")
+    if fmt == "docx" and version.file_content is not None and version.media_type == DOCX_MEDIA_TYPE:
+        return Output(version.file_content, DOCX_MEDIA_TYPE, version.file_name or f"{name}.docx")
+    draft = agreement.approved_version_number != version.number
+    return document_file(version.body or "", fmt, reference=reference, label=f"version {version.number}", draft=draft,
+                         name=name)  # fmt: skip
+
+
+def diff_versions(session: Session, agreement_id: int, old: int, new: int, fmt: str) -> Output:
+    """The difference between two versions: an HTML redline or a unified text diff."""
+    if fmt not in ("unified", "html"):
+        raise invalid("format", "must be html or unified")
+    before = agreements.get_version(session, agreement_id, old)
+    after = agreements.get_version(session, agreement_id, new)
+    labels = (f"version {old}", f"version {new}")
+    title = f"Changes from {labels[0]} to {labels[1]}"
+    form = "unified" if fmt == "unified" else "page"
+    text = compare(before.body or "", after.body or "", form, fields=("number", "other"), labels=labels, title=title)
+    name = f"agreement-{agreement_id}-v{old}-v{new}"
+    if fmt == "unified":
+        return Output(text.encode("utf-8"), "text/plain; charset=utf-8", f"{name}.diff")
+    return Output(text.encode("utf-8"), "text/html; charset=utf-8", f"{name}.html")
+
+
+def docx_text(content: bytes) -> str:
+    """The text of a DOCX file in the agreement Markdown subset (headings, paragraphs, bullets, tables)."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        check_docx(content)  # before python-docx reads every part into memory
+    except UnsafeFile as exc:
+        raise invalid("file", str(exc)) from None
+    try:
+        document = docx.Document(io.BytesIO(content))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+        raise invalid("file", f"is not a readable Word (.docx) document ({type(exc).__name__})") from None
+    except Exception as exc:  # zip and XML errors of a damaged file
+        raise invalid("file", f"is not a readable Word (.docx) document ({type(exc).__name__})") from None
+    lines: list[str] = []
+    for block in document.element.body.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            paragraph = docx.text.paragraph.Paragraph(block, document)
+            text = " ".join(paragraph.text.split())
+            if not text:
+                continue
+            style = (paragraph.style.name if paragraph.style is not None else "") or ""
+            if style == "Title":
+                lines += [f"# {text}", ""]
+            elif style.startswith("Heading"):
+                level = 3 if style.endswith(("2", "3", "4")) else 2
+                lines += [f"{'#' * level} {text}", ""]
+            elif "List" in style:
+                lines.append(f"- {text}")
+            else:
+                lines += [text, ""]
+        elif tag == "tbl":
+            table = docx.table.Table(block, document)
+            for row in table.rows:
+                cells = [" ".join(cell.text.split()).replace("|", "\\|") for cell in row.cells]
+                lines.append("| " + " | ".join(cells) + " |")
+            lines.append("")
+    return "\n".join(lines).strip() + "\n"
+
+
+def version_html(session: Session, agreement_id: int, number: int) -> str:
+    """A version's text as the escaped HTML ``<article>`` of its HTML rendering, to embed in a page."""
+    page = render_version(session, agreement_id, number, "html").content.decode("utf-8")
+    start, end = page.find("<article>"), page.rfind("</article>")
+    return page[start : end + len("</article>")] if start >= 0 and end >= 0 else ""
+
+
+def redline_fragment(session: Session, agreement_id: int, old: int, new: int) -> str:
+    """The word-level redline from version ``old`` to ``new`` as an escaped ``<div class="redline">`` fragment."""
+    before = agreements.get_version(session, agreement_id, old)
+    after = agreements.get_version(session, agreement_id, new)
+    return compare(before.body or "", after.body or "", "fragment", labels=(f"version {old}", f"version {new}"))

@@ -1,0 +1,213 @@
+"""Reading partnerships: one by id, the filtered list and its counts, their steps, and their stage over time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.orm import Session, contains_eager
+
+from app.agreements.models import Agreement
+from app.config import get_settings
+from app.errors import NotFound, invalid
+from app.listing import PageParams, Slice, contains_text, order_by, paginate, sort_keys
+from app.obligations.models import Obligation
+from app.organisations.models import AreaOfEngagement, Organisation
+from app.organisations.service import resolve_areas
+from app.partnerships.models import Interaction, Partnership, PartnershipParty, Undertaking
+from app.partnerships.schemas import PartnershipFilter
+from app.users.models import User
+from app.workflow import definition, engine
+from app.workflow.definition import states
+from app.workflow.models import TransitionEvent
+
+WORKFLOW = "partnership"
+SORTABLE = {
+    "reference": Partnership.reference,
+    "title": Partnership.title,
+    "stage": Partnership.stage,
+    "created_at": Partnership.created_at,
+    "updated_at": Partnership.updated_at,
+}
+SortKey = sort_keys(SORTABLE)
+
+
+def get_partnership(session: Session, partnership_id: int) -> Partnership:
+    """The partnership with this id, or ``NotFound``."""
+    partnership = session.get(Partnership, partnership_id)
+    if partnership is None:
+        raise NotFound(f"partnership {partnership_id} does not exist")
+    return partnership
+
+
+def list_partnerships(session: Session, filters: PartnershipFilter, params: PageParams) -> Slice:
+    """Partnerships matching ``filters``, one page at a time."""
+    return paginate(session, selection(session, filters, params.sort), params)
+
+
+def selection(session: Session, filters: PartnershipFilter, sort: str | None = None) -> Select[tuple[Partnership]]:
+    """The partnerships matching ``filters`` in the list's order (unknown stage, area or sort field refused)."""
+    stmt = select(Partnership).where(*matching(session, filters))
+    return order_by(stmt, sort, SORTABLE, default=[Partnership.id.desc()])
+
+
+def matching(session: Session, filters: PartnershipFilter) -> list[ColumnElement[bool]]:
+    """The SQL conditions that pick the partnerships matching ``filters`` (unknown stage or area refused)."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.stage:
+        states = definition.get_workflow(WORKFLOW).states
+        if filters.stage not in states:
+            raise invalid("stage", f"unknown stage {filters.stage!r}; choose one of: {', '.join(states)}")
+        conditions.append(Partnership.stage == filters.stage)
+    if filters.area:
+        area = resolve_areas(session, [filters.area], field="area")[0]
+        conditions.append(Partnership.areas.any(AreaOfEngagement.id == area.id))
+    party_conditions = []
+    if filters.partner_kind:
+        party_conditions.append(Organisation.kind == filters.partner_kind)
+    if filters.country_code:
+        party_conditions.append(Organisation.country_code == filters.country_code)
+    if filters.region:
+        party_conditions.append(func.lower(Organisation.region) == filters.region.lower())
+    if party_conditions:
+        conditions.append(Partnership.parties.any(PartnershipParty.organisation.has(and_(*party_conditions))))
+    if filters.owner_id:
+        conditions.append(Partnership.owner_id == filters.owner_id)
+    if filters.legal_officer_id:
+        conditions.append(Partnership.legal_officer_id == filters.legal_officer_id)
+    if filters.ending_before:
+        in_force = Agreement.status.in_(sorted(states("agreement", group="in_force")))
+        conditions.append(Partnership.agreements.any(in_force & (Agreement.end_date < filters.ending_before)))
+    if filters.overdue is not None:
+        late = (
+            select(Obligation.id)
+            .join(Agreement, Obligation.agreement_id == Agreement.id)
+            .where(
+                Agreement.partnership_id == Partnership.id,
+                Obligation.status.in_(sorted(states("obligation", group="late"))),
+            )
+            .exists()
+        )
+        conditions.append(late if filters.overdue else ~late)
+    if filters.q:
+        named_party = Partnership.parties.any(
+            PartnershipParty.organisation.has(
+                contains_text(filters.q, Organisation.legal_name, Organisation.short_name)
+            )
+        )
+        conditions.append(contains_text(filters.q, Partnership.reference, Partnership.title) | named_party)
+    return conditions
+
+
+def involving(user_id: int) -> ColumnElement[bool]:
+    """Partnerships the user owns, shares as a co-owner or advises on as their legal officer."""
+    return (
+        (Partnership.owner_id == user_id)
+        | (Partnership.legal_officer_id == user_id)
+        | Partnership.co_owners.any(User.id == user_id)
+    )
+
+
+def count_by_stage(
+    session: Session, filters: PartnershipFilter, involving_user_id: int | None = None
+) -> dict[str, int]:
+    """How many partnerships matching ``filters`` are in each stage, in one GROUP BY query."""
+    conditions = matching(session, filters)
+    if involving_user_id is not None:
+        conditions.append(involving(involving_user_id))
+    stmt = select(Partnership.stage, func.count(Partnership.id)).where(*conditions).group_by(Partnership.stage)
+    return {stage: count for stage, count in session.execute(stmt)}
+
+
+def in_stage(
+    session: Session,
+    filters: PartnershipFilter,
+    stage: str,
+    *,
+    limit: int,
+    offset: int = 0,
+    involving_user_id: int | None = None,
+) -> list[Partnership]:
+    """At most ``limit`` partnerships matching ``filters`` in ``stage``, newest first."""
+    conditions = [*matching(session, filters), Partnership.stage == stage]
+    if involving_user_id is not None:
+        conditions.append(involving(involving_user_id))
+    stmt = select(Partnership).where(*conditions).order_by(Partnership.id.desc()).limit(limit).offset(offset)
+    return list(session.scalars(stmt).unique())
+
+
+def current_end_dates(session: Session, partnership_ids: list[int]) -> dict[int, date | None]:
+    """For each partnership that has an agreement in force, the latest end date among them (``None``: open-ended)."""
+    if not partnership_ids:
+        return {}
+    stmt = (
+        select(Agreement.partnership_id, func.max(Agreement.end_date))
+        .where(
+            Agreement.partnership_id.in_(partnership_ids),
+            Agreement.status.in_(sorted(states("agreement", group="in_force"))),
+        )
+        .group_by(Agreement.partnership_id)
+    )
+    return {partnership_id: end for partnership_id, end in session.execute(stmt)}
+
+
+def parties_of_organisation(session: Session, organisation_id: int, limit: int = 200) -> list[PartnershipParty]:
+    """The organisation's places in partnerships (role, and the partnership with its stage), newest first."""
+    stmt = (
+        select(PartnershipParty)
+        .join(Partnership, PartnershipParty.partnership_id == Partnership.id)
+        .where(PartnershipParty.organisation_id == organisation_id)
+        .options(contains_eager(PartnershipParty.partnership))
+        .order_by(Partnership.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def list_interactions(session: Session, partnership_id: int) -> list[Interaction]:
+    """The partnership's interactions, oldest first."""
+    return list(get_partnership(session, partnership_id).interactions)
+
+
+def list_undertakings(session: Session, partnership_id: int) -> list[Undertaking]:
+    """The partnership's undertakings, oldest first."""
+    return list(get_partnership(session, partnership_id).undertakings)
+
+
+def partnership_history(session: Session, partnership_id: int) -> list[TransitionEvent]:
+    """Every stage change of the partnership, oldest first."""
+    get_partnership(session, partnership_id)
+    return engine.history(session, WORKFLOW, partnership_id)
+
+
+def stage_on(session: Session, partnership_id: int, instant: datetime) -> str | None:
+    """The stage the partnership was in at ``instant`` (``None`` before it existed)."""
+    get_partnership(session, partnership_id)
+    stmt = (
+        select(TransitionEvent.to_state)
+        .where(
+            TransitionEvent.entity_type == WORKFLOW,
+            TransitionEvent.entity_id == partnership_id,
+            TransitionEvent.occurred_at <= instant,
+        )
+        .order_by(TransitionEvent.occurred_at.desc(), TransitionEvent.id.desc())
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
+def stage_at_end_of(session: Session, partnership_id: int, day: date) -> str | None:
+    """The stage at the end of ``day`` in the organisation's timezone (``None`` before it existed)."""
+    zone = get_settings().zone
+    end_of_day = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone) - timedelta(microseconds=1)
+    return stage_on(session, partnership_id, end_of_day)
+
+
+def organisation_choices(session: Session) -> list[tuple[int, str]]:
+    """Every organisation as ``(id, "Legal name (short name)")``, by name, for choosing a party."""
+    rows = session.execute(
+        select(Organisation.id, Organisation.legal_name, Organisation.short_name).order_by(
+            Organisation.legal_name, Organisation.id
+        )
+    )
+    return [(row.id, f"{row.legal_name} ({row.short_name})" if row.short_name else row.legal_name) for row in rows]
