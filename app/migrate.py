@@ -1,8 +1,11 @@
-"""Run Alembic from code (CLI, tests) against a given database URL."""
+"""Run Alembic from code (CLI, tests) against a given database URL.
+
+The configuration is built here, not read from ``alembic.ini``: an installed wheel ships the migrations inside the
+package (``app/migrations``) but no ``alembic.ini``, which stays at the top of a checkout for the developer's
+``alembic`` command and points at the same directory.
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -10,14 +13,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from app.db import make_engine
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from app.resources import migrations_dir
 
 
 def alembic_config(database_url: str) -> Config:
     """An Alembic config for this project aimed at ``database_url``."""
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()).replace("%", "%%"))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("timezone", "UTC")
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     config.attributes["configure_logger"] = False
     return config

@@ -39,7 +39,7 @@ class Agreement(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id", ondelete="SET NULL"), index=True)
     kind: Mapped[AgreementKind] = mapped_column(str_enum(AgreementKind, "agreement_kind"))
     title: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(32), index=True)  # a state of workflows/agreement.yaml
+    status: Mapped[str] = mapped_column(String(32), index=True)  # a state of app/workflows/agreement.yaml
     effective_date: Mapped[date | None]
     end_date: Mapped[date | None] = mapped_column(index=True)
     notice_period_days: Mapped[int] = mapped_column(default=30)

@@ -1,4 +1,4 @@
-"""Guards, effects and daily criteria of the agreement workflow (named in ``workflows/agreement.yaml``)."""
+"""Guards, effects and daily criteria of the agreement workflow (named in ``app/workflows/agreement.yaml``)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from app.workflow.actor import Actor
 from app.workflow.definition import get_workflow, states
 from app.workflow.registry import Context, criterion, effect, effect_many, guard
 
-ENDED_MOVE = "ended"  # not a workflow state: the partnership_moves event of workflows/agreement.yaml
+ENDED_MOVE = "ended"  # not a workflow state: the partnership_moves event of app/workflows/agreement.yaml
 CARRIES_OVER_OBLIGATIONS = {AgreementKind.AMENDMENT, AgreementKind.EXTENSION, AgreementKind.TERMINATION_NOTICE}
 
 

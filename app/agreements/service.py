@@ -30,7 +30,7 @@ from app.workflow.definition import states
 from app.workflow.models import TransitionEvent
 
 WORKFLOW = "agreement"
-# The state group (workflows/agreement.yaml) an agreement must be in to be modified by one of each kind.
+# The state group (app/workflows/agreement.yaml) an agreement must be in to be modified by one of each kind.
 PARENT_GROUPS = {
     AgreementKind.AMENDMENT: "in_force",
     AgreementKind.EXTENSION: "in_force",

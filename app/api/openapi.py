@@ -1,7 +1,7 @@
 """The finishing touches on the generated OpenAPI description, so that it says what the API really does.
 
 - Every error response is documented as what it is: ``application/problem+json`` with a problem document.
-- Text whose values live in data (workflow states from ``workflows/*.yaml``, areas of engagement in the
+- Text whose values live in data (workflow states from ``app/workflows/*.yaml``, areas of engagement in the
   database) carries an ``x-vocabulary`` marker (``app.schemas.vocabulary``); it becomes an ``enum`` of the values
   known when the schema is generated.
 - An e-mail address is one with a domain name (``format: email`` alone would allow ``x@localhost``, which

@@ -1,7 +1,7 @@
 """The scenarios the developer tools play, read once from ``scenarios.yaml`` and checked against the workflows.
 
 No state is named in the Python of ``app/devtools``: the stages a scenario ends in live in ``scenarios.yaml`` (checked
-here against ``workflows/partnership.yaml`` when loaded), and every other state is found by walking the workflow
+here against ``app/workflows/partnership.yaml`` when loaded), and every other state is found by walking the workflow
 definitions from their initial state along a path of triggers (``walk``).
 """
 

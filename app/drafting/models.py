@@ -1,4 +1,4 @@
-"""Agreement templates added through the API (the shipped ones live in ``templates/agreements/``)."""
+"""Agreement templates added through the API (the shipped ones live in ``app/templates/agreements/``)."""
 
 from __future__ import annotations
 

@@ -34,6 +34,7 @@ from app.drafting import redline
 from app.drafting.errors import TemplateError
 from app.drafting.sandbox import cached_environment, compile_source, make_environment, run_bounded, source_problems
 from app.errors import DomainError
+from app.resources import code_root
 
 try:  # not on Windows: there the time limit still holds, the memory limit does not
     import resource
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 _IN_WORKER_GRACE_S = 1.0
 _COMPILED_CACHE_SIZE = 64
 _HEADER = struct.Struct(">I")
-_CODE_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding the ``app`` package
+_CODE_ROOT = str(code_root())  # the directory holding the ``app`` package
 
 
 class RendererBusy(DomainError):

@@ -1,4 +1,4 @@
-"""The agreement workflow's guard on the document (named in ``workflows/agreement.yaml``), registered by drafting,
+"""The agreement workflow's guard on the document (named in ``app/workflows/agreement.yaml``), registered by drafting,
 which owns document versions."""
 
 from __future__ import annotations

@@ -39,10 +39,11 @@ from app.drafting.bounds import (
 )
 from app.drafting.errors import TemplateError
 from app.drafting.filters import as_date, cell, format_date, inline, localised_date
+from app.resources import agreement_templates_dir
 
 __all__ = ["BoundedSandbox", "as_date", "cell", "format_date", "inline", "make_environment", "run_bounded"]
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "agreements"
+TEMPLATES_DIR = agreement_templates_dir()
 
 
 class _Instrument(NodeTransformer):

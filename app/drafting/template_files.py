@@ -1,6 +1,6 @@
 """The shipped agreement template library on disk: each template's metadata, read and validated.
 
-Templates are data under ``templates/agreements/<key>/``: ``template.yaml`` (metadata and the variables it needs,
+Templates are data under ``app/templates/agreements/<key>/``: ``template.yaml`` (metadata and the variables it needs,
 described in plain words) and one ``<lang>.md.j2`` per language; the MOU clauses live in ``clauses/``.
 """
 

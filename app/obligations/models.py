@@ -37,7 +37,7 @@ class Obligation(Base):
     due_date: Mapped[date | None] = mapped_column(index=True)
     recurrence: Mapped[Recurrence | None] = mapped_column(str_enum(Recurrence, "recurrence"))
     recurrence_until: Mapped[date | None]
-    # A state of workflows/obligation.yaml (the engine writes it, starting at the initial state).
+    # A state of app/workflows/obligation.yaml (the engine writes it, starting at the initial state).
     status: Mapped[str] = mapped_column(String(40), index=True)
     fulfilled_on: Mapped[date | None]
     evidence_note: Mapped[str | None] = mapped_column(Text)

@@ -99,7 +99,7 @@ class Partnership(Base):
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     objectives: Mapped[str | None] = mapped_column(Text)
-    stage: Mapped[str] = mapped_column(String(32), index=True)  # a state of workflows/partnership.yaml
+    stage: Mapped[str] = mapped_column(String(32), index=True)  # a state of app/workflows/partnership.yaml
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     legal_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)

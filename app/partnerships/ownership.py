@@ -1,4 +1,5 @@
-"""Who may own a partnership and who may hand it to whom, as ``workflows/partnership.yaml`` declares (``ownership``).
+"""Who may own a partnership and who may hand it to whom, as ``app/workflows/partnership.yaml`` declares
+(``ownership``).
 
 The rules are checked here, in the service layer, so the API, the pages and imports obey the same ones; every
 hand-over is written to the audit log with the old and the new owner and the person who made it.
@@ -88,7 +89,7 @@ def load_policy(path: Path = POLICY_FILE) -> OwnershipPolicy:
 
 @lru_cache
 def get_policy() -> OwnershipPolicy:
-    """The ownership rules of ``workflows/partnership.yaml``, read once (a broken file stops start-up)."""
+    """The ownership rules of ``app/workflows/partnership.yaml``, read once (a broken file stops start-up)."""
     return load_policy()
 
 

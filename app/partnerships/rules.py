@@ -1,4 +1,4 @@
-"""Guards of the partnership workflow (named in ``workflows/partnership.yaml``): each returns the reasons a
+"""Guards of the partnership workflow (named in ``app/workflows/partnership.yaml``): each returns the reasons a
 transition is blocked (empty means allowed)."""
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ ENTITIES: tuple[Entity, ...] = ("organisation", "partnership")
 
 CSO_KINDS = ("international_cso", "national_cso", "community_based_organisation")
 # Impact = failed weight x factor: fixing a record that binds the organisation matters more. Keys are state groups of
-# workflows/partnership.yaml; a stage in none of them weighs 1.
+# app/workflows/partnership.yaml; a stage in none of them weighs 1.
 PARTNERSHIP_FACTORS = {"bound": 2.0, "being_formalised": 1.5}
 ORGANISATION_FACTOR_IN_FORMAL_PARTNERSHIP = 2.0
 
@@ -49,12 +49,12 @@ class Check:
 
 
 def in_stages(column: Any, group: str) -> ColumnElement[bool]:
-    """A partnership stage column is in the named group of workflows/partnership.yaml."""
+    """A partnership stage column is in the named group of app/workflows/partnership.yaml."""
     return column.in_(sorted(states("partnership", group=group)))
 
 
 def agreement_in(column: Any, group: str) -> ColumnElement[bool]:
-    """An agreement status column is in the named group of workflows/agreement.yaml."""
+    """An agreement status column is in the named group of app/workflows/agreement.yaml."""
     return column.in_(sorted(states("agreement", group=group)))
 
 

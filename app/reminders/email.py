@@ -1,4 +1,5 @@
-"""The reminder email: subject, plain text and HTML from ``templates/emails``, and an iCalendar file of the deadline."""
+"""The reminder email: subject, plain text and HTML from ``app/templates/emails``, and an iCalendar file of the
+deadline."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import parseaddr
 from functools import lru_cache
-from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
@@ -20,8 +20,7 @@ from app.agreements.models import Agreement
 from app.config import Settings, get_settings
 from app.obligations.models import Obligation
 from app.reminders.models import Reminder, ReminderKind
-
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "emails"
+from app.resources import email_templates_dir
 
 
 class SubjectMissing(LookupError):
@@ -127,7 +126,7 @@ def subject_line(reminder: Reminder, context: ReminderContext, today: date) -> s
 @lru_cache
 def _environment(autoescape: bool) -> SandboxedEnvironment:
     return SandboxedEnvironment(
-        loader=FileSystemLoader(str(TEMPLATES)),
+        loader=FileSystemLoader(str(email_templates_dir())),
         autoescape=autoescape,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -137,7 +136,7 @@ def _environment(autoescape: bool) -> SandboxedEnvironment:
 
 
 def render_template(name: str, values: dict[str, object], *, html: bool) -> str:
-    """Render ``templates/emails/<name>`` (HTML-escaped when ``html``) with undefined values refused."""
+    """Render ``app/templates/emails/<name>`` (HTML-escaped when ``html``) with undefined values refused."""
     return _environment(html).get_template(name).render(values)
 
 

@@ -18,7 +18,7 @@ class ReminderStatus(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
-    CANCELLED = "cancelled"  # not a workflow state: the outbox's own (app/reminders), not workflows/*.yaml
+    CANCELLED = "cancelled"  # not a workflow state: the outbox's own (app/reminders), not app/workflows/*.yaml
     SKIPPED = "skipped"
 
 

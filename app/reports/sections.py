@@ -2,7 +2,7 @@
 
 No partnership row is loaded into Python; the few expressions that differ between SQLite and PostgreSQL (the median,
 day arithmetic, months) are in ``dialect``. Which stages and statuses a section counts are state groups of
-``workflows/*.yaml``, asked when it runs. ``app.reports.service`` shapes their raw figures into the report.
+``app/workflows/*.yaml``, asked when it runs. ``app.reports.service`` shapes their raw figures into the report.
 """
 
 from __future__ import annotations

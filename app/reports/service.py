@@ -1,7 +1,7 @@
 """The portfolio report: partnerships by modality, area, partner kind and place; the funnel; what is expiring or late.
 
 Every figure is an aggregate query of ``sections`` (run side by side); this module shapes their small results into
-the report. Modalities, the funnel and what counts as expiring or late are state groups of ``workflows/*.yaml``.
+the report. Modalities, the funnel and what counts as expiring or late are state groups of ``app/workflows/*.yaml``.
 Conventions, also written into the report's ``notes``:
 
 - a partnership with two areas of engagement counts in both areas (a row's total counts it once);

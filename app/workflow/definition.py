@@ -1,4 +1,4 @@
-"""Workflow definitions: states, groups of states, transitions and daily rules, loaded from ``workflows/*.yaml``,
+"""Workflow definitions: states, groups of states, transitions and daily rules, loaded from ``app/workflows/*.yaml``,
 checked once and immutable afterwards. Firing lives in :mod:`app.workflow.engine`.
 
 A malformed file stops the process at start-up with the file, the line and the name at fault. Python code asks
@@ -16,12 +16,13 @@ from typing import Any
 import yaml
 from transitions import Machine
 
+from app.resources import workflows_dir
 from app.users.models import Role
 from app.workflow.actor import SYSTEM_ROLE
 from app.workflow.payload import PARSERS, PayloadField
 from app.workflow.registry import CRITERIA, EFFECTS, GUARDS, is_registered
 
-WORKFLOWS_DIR = Path(__file__).resolve().parents[2] / "workflows"
+WORKFLOWS_DIR = workflows_dir()
 STATE_ATTRIBUTES = {"partnership": "stage", "agreement": "status", "obligation": "status"}
 _LINE = "__line__"
 
@@ -306,7 +307,7 @@ def load_workflow_file(path: Path) -> Workflow:
 
 @lru_cache
 def get_workflow(name: str) -> Workflow:
-    """The workflow called ``name``, loaded from ``workflows/<name>.yaml``."""
+    """The workflow called ``name``, loaded from ``app/workflows/<name>.yaml``."""
     path = WORKFLOWS_DIR / f"{name}.yaml"
     if not path.exists():
         raise WorkflowDefinitionError(f"no workflow file {path}")

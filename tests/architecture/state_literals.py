@@ -1,9 +1,10 @@
 """Find workflow state names written as Python string literals under ``app/``.
 
-States are data (``workflows/*.yaml``); Python asks ``app.workflow.definition.states(workflow, group=...)`` for
+States are data (``app/workflows/*.yaml``); Python asks ``app.workflow.definition.states(workflow, group=...)`` for
 them. This scanner reads every state name of every workflow file and reports each string constant equal to one,
 outside docstrings, group names (``states(..., group="open")``) and lines marked ``# not a workflow state`` (a word
-that merely coincides with a state name: a user being active, an HTML ``open`` attribute).
+that merely coincides with a state name: a user being active, an HTML ``open`` attribute). The Alembic revisions
+under ``app/migrations`` are left out: each is frozen history and writes the states as they were on its day.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from app.workflow import definition
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_DIR = ROOT / "app"
+SKIPPED = ("migrations",)
+"""Folders of ``app`` (relative to it) that are not scanned."""
 EXEMPTION_MARKER = "# not a workflow state"
 GROUP_LOOKUPS = {"states", "group"}
 """Calls whose positional arguments after the workflow name are group names, not states."""
@@ -104,7 +107,8 @@ def scan(app_dir: Path = APP_DIR, names: frozenset[str] | None = None) -> list[L
     names = state_names() if names is None else names
     found: list[Literal] = []
     for path in sorted(app_dir.rglob("*.py")):
-        found.extend(scan_file(path, names))
+        if path.relative_to(app_dir).parts[0] not in SKIPPED:
+            found.extend(scan_file(path, names))
     return found
 
 

@@ -1,4 +1,5 @@
-"""Workflow states are data: no Python module under ``app/`` names one, and a state added to a YAML group shows up.
+"""Workflow states are data: no Python module under ``app/`` (migrations aside) names one, and a state added to a
+YAML group shows up.
 
 The scanner is ``tests/architecture/state_literals.py`` (run it as a script for the full list and counts).
 """
@@ -33,7 +34,8 @@ def test_no_module_under_app_names_a_workflow_state():
     if by_file:
         pytest.fail(
             f"{sum(map(len, by_file.values()))} workflow state names written in Python, in {len(by_file)} files; ask "
-            "app.workflow.definition.states(workflow, group=...) instead (add a group to workflows/*.yaml if needed), "
+            "app.workflow.definition.states(workflow, group=...) instead (add a group to app/workflows/*.yaml if "
+            "needed), "
             f"or mark a word that only looks like a state with '{EXEMPTION_MARKER}' on its line:\n{summary}",
             pytrace=False,
         )
@@ -70,6 +72,13 @@ def test_the_scanner_leaves_docstrings_group_names_and_marked_words_alone(tmp_pa
         "WORKFLOW = 'agreement'\n"
     )
     assert _scanned(tmp_path, source) == []
+
+
+def test_the_scanner_leaves_the_frozen_migrations_alone(tmp_path):
+    (tmp_path / "migrations" / "versions").mkdir(parents=True)
+    (tmp_path / "migrations" / "versions" / "revision.py").write_text("STATUSES = ('active',)\n", encoding="utf-8")
+    (tmp_path / "module.py").write_text("STATUSES = ('active',)\n", encoding="utf-8")
+    assert [(literal.path.name, literal.value) for literal in scan(tmp_path, NAMES)] == [("module.py", "active")]
 
 
 # --- a state added to a group needs no Python change -------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""A migration killed half-way on PostgreSQL: ``migrations/env.py`` runs every pending revision in ONE transaction,
+"""A migration killed half-way on PostgreSQL: ``app/migrations/env.py`` runs every pending revision in ONE transaction,
 so nothing of the interrupted upgrade is left (not even the revisions before the one that blocked); a re-run
 reaches head and the schema matches the models."""
 

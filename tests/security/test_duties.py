@@ -1,5 +1,5 @@
 """Separation of duties: nobody approves a version they wrote or submitted, and a partnership changes owner only
-as workflows/partnership.yaml declares (audited with the old and the new owner and who made the change)."""
+as app/workflows/partnership.yaml declares (audited with the old and the new owner and who made the change)."""
 
 from __future__ import annotations
 

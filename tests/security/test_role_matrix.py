@@ -5,9 +5,9 @@ added here with a valid request and the roles it allows. Each case runs in its o
 the project manager of the cast OWNS the partnerships used and the cast's legal officer IS their legal officer,
 so "allowed" means allowed to the people in the relationship the policy asks for. ``Spec.outsiders`` says what
 a fresh user of the same role who is NOT in that relationship gets, and ``WORKFLOW_ROLES`` checks the roles that
-``workflows/*.yaml`` declares on top of the policy (system-only triggers are refused to everyone).
+``app/workflows/*.yaml`` declares on top of the policy (system-only triggers are refused to everyone).
 
-The expectations state the INTENDED policy (``app/users/policy.py`` plus the roles in ``workflows/*.yaml``).
+The expectations state the INTENDED policy (``app/users/policy.py`` plus the roles in ``app/workflows/*.yaml``).
 """
 
 from __future__ import annotations
@@ -591,7 +591,7 @@ WORKFLOW_CASES = [(name, trigger, role) for (name, trigger) in WORKFLOW_ROLES fo
 
 @pytest.mark.parametrize(("workflow", "trigger", "role"), WORKFLOW_CASES, ids=lambda part: str(part))
 def test_workflow_roles_are_enforced_over_the_policy(client, world, auth, workflow, trigger, role):
-    """Roles declared in ``workflows/*.yaml``: a role the policy lets in still gets 403 for another's trigger."""
+    """Roles declared in ``app/workflows/*.yaml``: a role the policy lets in still gets 403 for another's trigger."""
     url, body, allowed = WORKFLOW_ROLES[(workflow, trigger)]
     target = url(world)
     world.session.commit()

@@ -6,7 +6,7 @@ phrase is listed once. The first phrase of each value is its canonical name: a c
 code) is an exact read, anything else a reported mapping.
 
 Modality words are keyed by partnership stage: every stage they name is checked at load against
-``workflows/partnership.yaml``, and an unknown one raises ``VocabularyError`` (the import cannot start).
+``app/workflows/partnership.yaml``, and an unknown one raises ``VocabularyError`` (the import cannot start).
 """
 
 from __future__ import annotations
