@@ -10,7 +10,7 @@ import typer
 from app import clock
 from app.cli.support import ensure_schema, fail, friendly_errors
 from app.config import get_settings
-from app.db import unit_of_work
+from app.db import get_sessionmaker, unit_of_work
 from app.listing import PageParams
 from app.monitoring.logs import configure_logging
 from app.reminders.dispatcher import dispatch_once
@@ -45,7 +45,7 @@ def remind(
                 typer.echo(_reminder_line(reminder))
         typer.echo(f"{len(due)} reminder(s) would go out by {until.astimezone(get_settings().zone):%Y-%m-%d %H:%M}")
         return
-    report = dispatch_once()
+    report = dispatch_once(get_sessionmaker())
     typer.echo(f"sent {report.sent}, retrying {report.retried}, failed {report.failed}, skipped {report.skipped}")
 
 

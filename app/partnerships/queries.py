@@ -55,9 +55,9 @@ def matching(session: Session, filters: PartnershipFilter) -> list[ColumnElement
     """The SQL conditions that pick the partnerships matching ``filters`` (unknown stage or area refused)."""
     conditions: list[ColumnElement[bool]] = []
     if filters.stage:
-        states = definition.get_workflow(WORKFLOW).states
-        if filters.stage not in states:
-            raise invalid("stage", f"unknown stage {filters.stage!r}; choose one of: {', '.join(states)}")
+        known = definition.get_workflow(WORKFLOW).states
+        if filters.stage not in known:
+            raise invalid("stage", f"unknown stage {filters.stage!r}; choose one of: {', '.join(known)}")
         conditions.append(Partnership.stage == filters.stage)
     if filters.area:
         area = resolve_areas(session, [filters.area], field="area")[0]

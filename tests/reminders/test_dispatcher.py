@@ -23,7 +23,8 @@ from app.config import Settings, load_settings
 from app.db import make_engine, unit_of_work
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.obligations.models import Obligation
-from app.reminders.dispatcher import MISSED_REASON, _record_sent, claim_due, dispatch_once
+from app.reminders.claims import MISSED_REASON, claim_due, record_sent
+from app.reminders.dispatcher import dispatch_once
 from app.reminders.email import escape_text, fold, message_id_for
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.reminders.service import cancel as cancel_reminder
@@ -548,5 +549,5 @@ def test_a_reminder_recorded_sent_after_its_claim_was_lost_stays_sent(session_fa
     session.commit()
     session.execute(update(Reminder).where(Reminder.id == reminder.id).values(status=ReminderStatus.PLANNED))
     session.commit()
-    _record_sent(session_factory, reminder.id, "<x@example.org>", NOW)
+    record_sent(session_factory, reminder.id, "<x@example.org>", NOW)
     assert _status(session_factory, reminder.id).status == ReminderStatus.SENT
