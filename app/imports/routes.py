@@ -8,8 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
 
-from app.api.deps import CurrentUser, DbSession
-from app.db import WRITE_OPTION
+from app.api.deps import CurrentUser, DbSession, commit_batch
 from app.errors import DomainError, invalid
 from app.imports import service
 from app.imports.reader import UnusableFile
@@ -72,8 +71,7 @@ def import_inventory(
             job = service.InventoryImport(session, copy, (file.filename or "upload")[:255], user, options)
             for _lines_read in job.batches():
                 if not dry_run:
-                    session.commit()
-                    session.connection(execution_options={WRITE_OPTION: True})
+                    commit_batch(session)
             summary = job.finish()
         except UnusableFile as exc:
             raise invalid("file", str(exc)) from None

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.config import get_settings
-from app.db import get_for_update, utcnow
+from app.db import get_for_update, savepoint, utcnow
 from app.errors import FieldProblem, NotFound, ValidationFailed, invalid
 from app.organisations.models import Contact, Organisation
 from app.organisations.service import resolve_areas
@@ -81,7 +81,7 @@ def next_references(session: Session, count: int, prefix: str = "PA") -> list[st
     last = session.execute(bump).scalar_one_or_none()
     if last is None:
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 session.add(ReferenceCounter(series=series, last_value=count))
             last = count
         except IntegrityError:  # another transaction created the series first
