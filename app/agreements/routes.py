@@ -94,7 +94,7 @@ def update_agreement(
 ) -> AgreementRead:
     """Change a draft's title, term or notice period; send ``If-Match`` to refuse a stale write."""
     _require_on_agreement(session, user, agreement_id, Action.EDIT_PARTNERSHIP)
-    agreement = service.update_agreement(session, agreement_id, body, expected_version)
+    agreement = service.update_agreement(session, agreement_id, body, expected_version, actor=user)
     set_etag(response, agreement.version)
     return AgreementRead.model_validate(agreement)
 

@@ -178,6 +178,6 @@ def preview(session: DbSession, user: CurrentUser, partnership_id: PartnershipId
     """Render a template from the partnership's facts without storing it (a note for the file, a letter)."""
     _require_edit(session, user, partnership_id)
     output = service.preview_document(
-        session, partnership_id, body.template, body.language, body.variables, body.format
+        session, partnership_id, body.template, body.language, body.variables, body.format, actor=user
     )
     return _file(output)

@@ -126,11 +126,11 @@ def _given(mapping: str | None) -> dict[str, str] | None:
 def list_imports(session: DbSession, user: CurrentUser) -> list[ImportRunRead]:
     """The last 50 import runs, newest first (admins and project managers)."""
     require(user, Action.CREATE_PARTNERSHIP)
-    return [ImportRunRead.model_validate(run) for run in service.list_runs(session)]
+    return [ImportRunRead.model_validate(run) for run in service.list_runs(session, actor=user)]
 
 
 @router.get("/imports/{import_id}", response_model=ImportRunDetail)
 def get_import(session: DbSession, user: CurrentUser, import_id: ImportId) -> ImportRunDetail:
     """One import run with its first rejected and doubtful lines (admins and project managers)."""
     require(user, Action.CREATE_PARTNERSHIP)
-    return ImportRunDetail.model_validate(service.get_run(session, import_id))
+    return ImportRunDetail.model_validate(service.get_run(session, import_id, actor=user))

@@ -56,7 +56,7 @@ def retry(
 ) -> ReminderRead:
     """Send a failed reminder again at the next dispatch (``If-Match`` refuses a stale request)."""
     _require_manage(session, user, reminder_id)
-    reminder = service.retry(session, reminder_id, expected_version)
+    reminder = service.retry(session, reminder_id, expected_version, actor=user)
     set_etag(response, reminder.version)
     return ReminderRead.model_validate(reminder)
 
@@ -72,7 +72,7 @@ def cancel(
 ) -> ReminderRead:
     """Make sure a planned or failed reminder does not go out (``If-Match`` refuses a stale request)."""
     _require_manage(session, user, reminder_id)
-    reminder = service.cancel(session, reminder_id, body.reason, expected_version)
+    reminder = service.cancel(session, reminder_id, body.reason, expected_version, actor=user)
     set_etag(response, reminder.version)
     return ReminderRead.model_validate(reminder)
 
@@ -90,4 +90,4 @@ def set_policy(
 ) -> AgreementRead:
     """Give the agreement its own reminder days and recipients; its reminders are re-planned at once."""
     _require_on_agreement(session, user, agreement_id, Action.EDIT_PARTNERSHIP)
-    return AgreementRead.model_validate(service.set_policy(session, agreement_id, body))
+    return AgreementRead.model_validate(service.set_policy(session, agreement_id, body, actor=user))

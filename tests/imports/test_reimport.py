@@ -25,6 +25,7 @@ from app.users.schemas import UserCreate
 from app.users.service import create_user
 from app.workflow import engine
 from app.workflow.models import TransitionEvent
+from tests.builders import SET_UP
 from tests.imports.conftest import by_ref
 from tests.imports.conftest import import_file as do_import
 from tests.imports.conftest import write_csv as _write_csv
@@ -269,7 +270,9 @@ def test_those_who_may_change_it_can(session, manager, others, tmp_path, who):
 def cli_users(cli_database: str) -> Iterator[str]:
     """The CLI's database with an importing project manager; yields their e-mail."""
     with db.unit_of_work() as session:
-        create_user(session, UserCreate(email="pm@example.org", full_name="PM", roles=[Role.PROJECT_MANAGER]))
+        create_user(
+            session, UserCreate(email="pm@example.org", full_name="PM", roles=[Role.PROJECT_MANAGER]), actor=SET_UP
+        )
     yield "pm@example.org"
 
 

@@ -243,7 +243,9 @@ def save_terms(
     _require_edit(session, user, agreement_id)
     try:
         with savepoint(session):
-            service.update_agreement(session, agreement_id, forms_in.terms_input(form), forms_in.expected_version(form))
+            service.update_agreement(
+                session, agreement_id, forms_in.terms_input(form), forms_in.expected_version(form), actor=user
+            )
     except DomainError as exc:
         errors = forms_in.worded(field_errors(exc))
         return _refused(request, session, user, agreement_id, "terms", form, errors, exc.status)

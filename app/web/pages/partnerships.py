@@ -258,7 +258,12 @@ def set_focal_point(
             raise invalid("focal_point_id", "choose a contact from the list")
         with savepoint(session):
             service.set_focal_point(
-                session, partnership_id, party_id, forms_in.number(contact), forms_in.number(text(form, "version"))
+                session,
+                partnership_id,
+                party_id,
+                forms_in.number(contact),
+                forms_in.number(text(form, "version")),
+                actor=user,
             )
     except NotFound:
         raise
