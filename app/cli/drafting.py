@@ -40,7 +40,8 @@ def draft(
         found = session.scalars(select(Partnership).where(Partnership.reference == reference.strip())).first()
         if found is None:
             raise fail(f"no partnership has the reference {reference!r}")
-        document = preview_document(session, found.id, template, language, overrides, format, actor=operator("draft a preview"))
+        preview_for = operator("draft a preview")
+        document = preview_document(session, found.id, template, language, overrides, format, actor=preview_for)
     try:
         output.write_bytes(document.content)
     except OSError as exc:

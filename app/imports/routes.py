@@ -50,7 +50,7 @@ def import_inventory(
     ] = None,
 ) -> ImportResultRead:
     """Import organisations and partnerships (admins and project managers); idempotent, committed per batch."""
-    require(user, Action.CREATE_PARTNERSHIP)
+    require(user, Action.CREATE_PARTNERSHIP)  # before the upload is read; the import asks again
     most = import_upload_bytes()
     with tempfile.TemporaryFile() as copy:
         size = 0

@@ -68,6 +68,12 @@ def list_users(session: Session, role: Role | None = None) -> list[User]:
     return list(session.scalars(stmt))
 
 
+def list_accounts(session: Session, role: Role | None = None, *, actor: User | Actor) -> list[User]:
+    """Every account (or those with ``role``), by name, with emails and roles: for those who manage users."""
+    require(actor, Action.MANAGE_USERS)
+    return list_users(session, role)
+
+
 def set_active(session: Session, user: User, active: bool) -> User:
     """Activate or deactivate a user; a deactivated user's tokens stop working."""
     user.is_active = active

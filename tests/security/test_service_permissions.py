@@ -223,6 +223,7 @@ CASES = [
     Case(f"{USERS}:create_user", lambda w: users.create_user(
         w.session, UserCreate(email="refused@example.org", full_name="Refused", roles=[Role.ADMIN]),
         actor=w.people.manager)),
+    Case(f"{USERS}:list_accounts", lambda w: users.list_accounts(w.session, actor=w.people.lawyer)),
     Case(f"{USERS}:update_user", lambda w: users.update_user(
         w.session, w.people.manager.id, {"roles": [Role.ADMIN]}, actor=w.people.manager)),
     Case(f"{USERS}:revoke_token", lambda w: users.revoke_token(w.session, w.admin_token.id, actor=w.people.manager)),
