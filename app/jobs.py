@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import clock
 from app.agreements.models import Agreement
-from app.db import get_for_update, unit_of_work
+from app.db import get_for_update, get_sessionmaker, unit_of_work
 from app.errors import DomainError
 from app.idempotency.service import purge
 from app.obligations.models import Obligation
@@ -87,7 +87,7 @@ def dispatch_job(factory: sessionmaker[Session] | None = None) -> None:
     from app.reminders.dispatcher import dispatch_once
 
     try:
-        dispatch_once(factory)
+        dispatch_once(factory or get_sessionmaker())
     except Exception:
         log.exception("reminder dispatch failed; it will be tried again in a minute")
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from app.db import make_engine, unit_of_work
 from app.organisations.models import OrganisationKind
 from app.partnerships.models import PartyRole, UndertakingForm
+from app.workflow.actor import Actor
 
 # (country, region): KE carries the filtered scenarios; the others make it selective (about 1 in 24 parties).
 COUNTRIES = [
@@ -206,7 +207,9 @@ def admin_token(url: str) -> str:
     try:
         with unit_of_work(sessionmaker(bind=engine, expire_on_commit=False)) as session:
             user = create_user(
-                session, UserCreate(email="bench-admin@example.org", full_name="Bench Admin", roles=[Role.ADMIN])
+                session,
+                UserCreate(email="bench-admin@example.org", full_name="Bench Admin", roles=[Role.ADMIN]),
+                actor=Actor.system(reason="benchmark set-up"),
             )
             _, secret = create_token(session, user, "bench_api", expires_in_days=1)
     finally:

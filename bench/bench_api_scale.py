@@ -33,6 +33,7 @@ from app import migrate
 from app.db import make_engine, unit_of_work
 from app.devtools.generate import existing_data, generate_portfolio
 from app.rules import register_all
+from app.workflow.actor import Actor
 
 SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 ADMIN_EMAIL = "bench-api-scale@example.org"
@@ -65,7 +66,11 @@ def _token(url: str) -> str:
         with unit_of_work(sessionmaker(bind=engine, expire_on_commit=False)) as session:
             user = session.scalar(select(User).where(User.email == ADMIN_EMAIL))
             if user is None:
-                user = create_user(session, UserCreate(email=ADMIN_EMAIL, full_name="Bench", roles=[Role.ADMIN]))
+                user = create_user(
+                    session,
+                    UserCreate(email=ADMIN_EMAIL, full_name="Bench", roles=[Role.ADMIN]),
+                    actor=Actor.system(reason="benchmark set-up"),
+                )
             _, secret = create_token(session, user, f"bench-{uuid.uuid4().hex[:6]}", expires_in_days=1)
     finally:
         engine.dispose()

@@ -7,7 +7,7 @@ with ``INSERT … SELECT generate_series``: ``--due-percent`` of them planned an
 the next three years or already sent. Timed, median of ``--repeat`` runs each rolled back so every run sees the
 same table:
 
-* ``claim_due`` (``app/reminders/dispatcher.py``, the real function: reclaim expired leases, lock a batch with
+* ``claim_due`` (``app/reminders/claims.py``, the real function: reclaim expired leases, lock a batch with
   ``FOR UPDATE SKIP LOCKED``, mark it ``sending``, read it back);
 * baseline: the bare ``SELECT id … WHERE status = 'planned' AND send_at <= now ORDER BY send_at, id LIMIT n``;
 * the same ``claim_due`` on a 10,000-row table (how much the million rows cost).
@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import app.models  # noqa: F401  (every mapper and the audit recorder, before the first query)
 from app.config import load_settings
 from app.db import make_engine
-from app.reminders.dispatcher import claim_due
+from app.reminders.claims import claim_due
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

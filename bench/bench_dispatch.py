@@ -34,7 +34,8 @@ from app import migrate
 from app.config import load_settings
 from app.db import make_engine
 from app.models import Agreement, Organisation, Partnership, Reminder, User
-from app.reminders.dispatcher import claim_due, dispatch_once, skip_missed
+from app.reminders.claims import claim_due, skip_missed
+from app.reminders.dispatcher import dispatch_once
 from app.reminders.email import build_message, load_context
 from app.rules import register_all
 

@@ -41,6 +41,7 @@ from app.rules import register_all
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_user
+from app.workflow.actor import Actor
 
 HEADERS = [
     "Partner ID", "Organisation name (full)", "Acronym", "Kind of partner", "Country", "Region", "Registration No.",
@@ -143,7 +144,9 @@ def import_file(url: str, path: Path, batch: int) -> Any:
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as session:
         user = create_user(
-            session, UserCreate(email="bench@example.org", full_name="Bench", roles=[Role.ADMIN, Role.PROJECT_MANAGER])
+            session,
+            UserCreate(email="bench@example.org", full_name="Bench", roles=[Role.ADMIN, Role.PROJECT_MANAGER]),
+            actor=Actor.system(reason="benchmark set-up"),
         )
         session.commit()
         with path.open("rb") as stream:

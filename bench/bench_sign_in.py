@@ -46,6 +46,7 @@ from app.db import make_engine  # noqa: E402
 from app.users.models import Role  # noqa: E402
 from app.users.schemas import UserCreate  # noqa: E402
 from app.users.service import create_user, set_active  # noqa: E402
+from app.workflow.actor import Actor  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
 TOKEN = "/api/v1/auth/token"
@@ -82,7 +83,9 @@ class Site:
     def user(self, email: str, active: bool = True) -> None:
         with self.factory() as session:
             user = create_user(
-                session, UserCreate(email=email, full_name="Bench", roles=[Role.VIEWER], password=PASSWORD)
+                session,
+                UserCreate(email=email, full_name="Bench", roles=[Role.VIEWER], password=PASSWORD),
+                actor=Actor.system(reason="benchmark set-up"),
             )
             if not active:
                 set_active(session, user, False)

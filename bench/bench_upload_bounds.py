@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterator
 from contextlib import suppress
 from pathlib import Path
 
+from app.workflow.actor import Actor
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -56,7 +58,11 @@ def _prepare(url: str) -> dict[str, object]:
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as session:
         users = [
-            create_user(session, UserCreate(email=f"{role.value}{n}@example.org", full_name=role.value, roles=[role]))
+            create_user(
+                session,
+                UserCreate(email=f"{role.value}{n}@example.org", full_name=role.value, roles=[role]),
+                actor=Actor.system(reason="benchmark set-up"),
+            )
             for n, role in enumerate((Role.PROJECT_MANAGER, Role.LEGAL_OFFICER, Role.LEGAL_OFFICER, Role.ADMIN))
         ]
         session.commit()

@@ -33,6 +33,10 @@ from app.workflow.actor import Actor
 _numbers = itertools.count(1)
 PROBLEM_JSON = "application/problem+json"
 
+RECORDED_WITH_AGREEMENT = Actor.system(reason="obligation recorded with its agreement")
+SET_UP = Actor.system(reason="a test's set-up")
+"""The system, as a command sets up data (organisations) for a test."""
+
 
 SYSTEM = Actor.system(reason="a test's automatic step")
 """The system, as the scheduler and agreement events fire what happens on its own."""
@@ -60,7 +64,7 @@ def organisation(
         contacts=[ContactCreate(**contact) for contact in contacts or []],
         **fields,
     )
-    created = create_organisation(session, data)
+    created = create_organisation(session, data, actor=SET_UP)
     session.commit()
     return created
 
@@ -175,7 +179,7 @@ def draft_agreement(
     if complete:
         for party in [None, *signing_parties(created)]:
             obligation = ObligationCreate(party_id=party.id if party else None, description="Report", due_date=today)
-            obligations.add_obligation(session, created.id, obligation)
+            obligations.add_obligation(session, created.id, obligation, RECORDED_WITH_AGREEMENT)
         agreements.add_version(session, created.id, f"The text of {created.title} & <annexes>", people.manager)
     session.commit()
     return created

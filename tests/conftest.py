@@ -29,6 +29,7 @@ from app.rules import register_all  # noqa: E402
 from app.users.models import Role, User  # noqa: E402
 from app.users.schemas import UserCreate  # noqa: E402
 from app.users.service import create_token, create_user  # noqa: E402
+from tests.builders import SET_UP  # noqa: E402
 
 ENV_URL = "AGREEMENTS_TEST_DATABASE_URL"
 
@@ -121,6 +122,7 @@ def make_user(session: Session) -> Callable[..., User]:
                 full_name=name or f"{label.title()} {number}",
                 roles=list(roles),
             ),
+            actor=SET_UP,
         )
         session.commit()
         return user

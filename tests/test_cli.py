@@ -10,6 +10,7 @@ from app import db, migrate
 from app.cli import cli
 from app.config import get_settings
 from app.users.models import ApiToken, User
+from tests.builders import SET_UP
 from tests.support import clear_cached_settings
 
 
@@ -167,7 +168,7 @@ def test_tick_fires_what_is_due_and_says_so(cli_database: str, run) -> None:
 
         def make_user(*roles):
             email = f"tick{next(emails)}@example.org"
-            return create_user(session, UserCreate(email=email, full_name="Tick", roles=list(roles)))
+            return create_user(session, UserCreate(email=email, full_name="Tick", roles=list(roles)), actor=SET_UP)
 
         people = cast(make_user)
         agreement = draft_agreement(session, people)
@@ -213,7 +214,9 @@ def test_draft_writes_a_document_or_lists_what_is_missing(cli_database: str, run
 
     with db.unit_of_work() as session:
         manager = create_user(
-            session, UserCreate(email="drafter@example.org", full_name="Drafter", roles=[Role.PROJECT_MANAGER])
+            session,
+            UserCreate(email="drafter@example.org", full_name="Drafter", roles=[Role.PROJECT_MANAGER]),
+            actor=SET_UP,
         )
         org = organisation(session, "Kituo Cha Sheria & <Partners>", contacts=[{"name": "Focal", "email": "f@k.org"}])
         created = partnership(session, manager, org, area_codes=["migrant_health"])

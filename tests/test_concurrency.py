@@ -27,7 +27,7 @@ from app.workflow import engine
 from app.workflow.actor import Actor
 from app.workflow.engine import TransitionNotAllowed
 from app.workflow.models import TransitionEvent
-from tests.builders import Cast, advance, cast, draft_agreement
+from tests.builders import SET_UP, Cast, advance, cast, draft_agreement
 from tests.support import scratch_database
 
 API = "/api/v1"
@@ -47,7 +47,7 @@ def live(database_url, settings, tmp_path) -> Iterator[sessionmaker[Session]]:
 def _people(session: Session) -> Cast:
     def make_user(*roles):
         email = f"concurrent{next(_emails)}@example.org"
-        return create_user(session, UserCreate(email=email, full_name="Concurrent", roles=list(roles)))
+        return create_user(session, UserCreate(email=email, full_name="Concurrent", roles=list(roles)), actor=SET_UP)
 
     return cast(make_user)
 

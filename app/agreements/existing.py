@@ -156,6 +156,7 @@ def upload_signed_copy(
 
     Nothing is recorded as signed: the draft waits for ``confirm_signed_copy``.
     """
+    require_recorder(session, actor, partnership_id)
     partnership = get_partnership(session, partnership_id)
     require_recordable(partnership)
     extracted = extraction.extract(content)
@@ -242,6 +243,7 @@ def confirm_signed_copy(
     The confirmed terms are set on the draft, the signatories confirmed become signatures bound to the copy's hash,
     and the evidence names the file, its hash and who uploaded it.
     """
+    require_recorder(session, actor, partnership_id)
     partnership = get_partnership(session, partnership_id)
     require_recordable(partnership)
     agreement, version = _upload(session, partnership_id, data.upload_id, lock=True)

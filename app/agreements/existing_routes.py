@@ -77,7 +77,7 @@ def extract(
     The proposals (parties, dates, term, notice, signatories) each carry the snippet they came from; a signed PDF's
     digital signatures are checked offline. ``Idempotency-Key`` welcome.
     """
-    existing.require_recorder(session, user, partnership_id)
+    existing.require_recorder(session, user, partnership_id)  # before the upload is read; the service asks again
     content = file.file.read(document_upload_bytes() + 1)
     fingerprint = UploadFingerprint(
         file_name=file.filename or "", sha256=hashlib.sha256(content).hexdigest(), size=len(content)

@@ -21,8 +21,9 @@ from app.db import get_for_update
 from app.errors import Conflict, NotFound, invalid
 from app.listing import PageParams, Slice, contains_text, order_by, paginate, sort_keys
 from app.partnerships.models import Partnership
-from app.partnerships.service import get_partnership
+from app.partnerships.service import get_partnership, permission_context
 from app.users.models import User
+from app.users.policy import Action, require
 from app.versioning import check_version
 from app.workflow import definition, engine
 from app.workflow.actor import Actor
@@ -88,6 +89,7 @@ def _check_parent(session: Session, data: AgreementCreate) -> None:
 def create_agreement(session: Session, data: AgreementCreate, actor: User) -> Agreement:
     """Open a draft agreement for a partnership that is formalising or formal."""
     partnership = get_partnership(session, data.partnership_id)
+    require(actor, Action.EDIT_PARTNERSHIP, **permission_context(partnership))
     if not may_draft(partnership):
         raise Conflict(
             f"{partnership.reference} is {partnership.stage}: start formalising it before drafting an agreement"
@@ -100,6 +102,11 @@ def create_agreement(session: Session, data: AgreementCreate, actor: User) -> Ag
     return agreement
 
 
+def require_on_agreement(actor: User | Actor, agreement: Agreement, action: Action) -> None:
+    """Raise ``Forbidden`` unless ``actor`` may perform ``action`` on the agreement's partnership."""
+    require(actor, action, **permission_context(agreement.partnership))
+
+
 def require_status(agreement: Agreement, group: str, what: str) -> None:
     """Refuse (``Conflict``) to ``what`` unless the agreement's status is in the state group ``group``."""
     allowed = states(WORKFLOW, group=group)
@@ -109,10 +116,11 @@ def require_status(agreement: Agreement, group: str, what: str) -> None:
 
 
 def update_agreement(
-    session: Session, agreement_id: int, data: AgreementUpdate, expected_version: int | None = None
+    session: Session, agreement_id: int, data: AgreementUpdate, expected_version: int | None = None, *, actor: User
 ) -> Agreement:
     """Change a draft agreement's title, term or notice period; refuse if ``expected_version`` is stale."""
     agreement = get_for_update(session, Agreement, agreement_id, "agreement")
+    require_on_agreement(actor, agreement, Action.EDIT_PARTNERSHIP)
     check_version("agreement", agreement.version, expected_version)
     require_status(agreement, "editable", "change the agreement")
     changes = data.model_dump(exclude_unset=True)
@@ -212,7 +220,8 @@ def add_version(
     """Store a new immutable version of a draft agreement's text, with its SHA-256; nothing is overwritten.
 
     ``file`` (content, media type, name) keeps an uploaded document; the hash is then the file's. ``actor`` is
-    recorded as the version's author: the four-eyes guard keeps them from approving it.
+    recorded as the version's author: the four-eyes guard keeps them from approving it. A building block: the
+    callers (typed, generated, uploaded, recorded versions) each require their own permission first.
     """
     agreement = get_for_update(session, Agreement, agreement_id, "agreement")
     require_status(agreement, "editable", "add a document version")
@@ -238,6 +247,7 @@ def add_version(
 
 def add_typed_version(session: Session, agreement_id: int, data: DocumentVersionCreate, actor: User) -> DocumentVersion:
     """Store text typed or edited by hand as a new version."""
+    require_on_agreement(actor, get_agreement(session, agreement_id), Action.EDIT_PARTNERSHIP)
     return add_version(session, agreement_id, data.body, actor, language=data.language)
 
 
@@ -273,8 +283,12 @@ def transition_agreement(
     expected_version: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> Agreement:
-    """Move the agreement by ``trigger`` through the workflow engine (roles, payload and guards checked)."""
+    """Move the agreement by ``trigger`` through the workflow engine (roles, payload and guards checked).
+
+    Who may fire it is the workflow's YAML roles, checked by ``fire()``; the policy adds whose agreement it is.
+    """
     agreement = get_for_update(session, Agreement, agreement_id, "agreement")
+    require_on_agreement(actor, agreement, Action.ACT_ON_AGREEMENT)
     check_version("agreement", agreement.version, expected_version)
     engine.fire(session, WORKFLOW, agreement, trigger, Actor.person(actor), comment, payload=payload)
     return agreement

@@ -13,6 +13,7 @@ import app.models  # noqa: F401  (every mapper and the audit recorder, before th
 from app import __version__, web
 from app.agreements.routes import router as agreements_router
 from app.api import docs, openapi, problems
+from app.api.deps import read_only
 from app.api.gate import RequestGate
 from app.api.proxies import TrustedProxyMiddleware
 from app.audit.routes import router as audit_router
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     def healthz(request: Request) -> JSONResponse:
         """Liveness and database reachability; 503 when the database does not answer."""
         try:
-            with request.app.state.session_factory() as session:
+            with read_only(request.app.state.session_factory) as session:
                 session.execute(text("SELECT 1"))
         except Exception as exc:
             log.warning("health check: database unreachable (%s)", exc.__class__.__name__)

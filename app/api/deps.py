@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException
 
 from app.audit.recorder import ACTOR as AUDIT_ACTOR
-from app.db import unit_of_work
+from app.db import WRITE_OPTION, unit_of_work
 from app.errors import BadHeader, FieldProblem, PreconditionFailed, invalid
 from app.monitoring.http import note_caller
 from app.users.models import User
@@ -29,6 +30,20 @@ def _transaction(request: Request) -> Iterator[Session]:
 
 
 DbSession = Annotated[Session, Depends(_transaction, scope="function")]
+
+
+def commit_batch(session: Session) -> None:
+    """Commit what the request has written so far and go on writing in a new transaction (one batch of an import)."""
+    session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})
+
+
+@contextmanager
+def read_only(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A read-only transaction beside the request's: for answers that must come even when the database does not
+    (health, metrics, the token check before the body is read) and for documents built outside any request."""
+    with unit_of_work(factory, write=False) as session:
+        yield session
 
 
 def _current_user(

@@ -24,8 +24,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api import problems
+from app.api.deps import read_only
 from app.config import Settings
-from app.db import unit_of_work
 from app.uploads import MB, document_upload_bytes, import_upload_bytes
 from app.users.service import is_live_token
 from app.web.security import SESSION_COOKIE
@@ -171,7 +171,7 @@ class RequestGate:
         """Whether the token is valid now (``None`` when the database cannot say)."""
 
         def check() -> bool:
-            with unit_of_work(self.session_factory, write=False) as session:
+            with read_only(self.session_factory) as session:
                 return is_live_token(session, secret)
 
         try:

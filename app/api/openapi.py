@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
+from app.api.deps import read_only
 from app.organisations.service import list_areas
 from app.schemas import VOCABULARY
 from app.workflow import definition
@@ -46,7 +47,7 @@ def install(app: FastAPI) -> None:
         document_problems(schema)
         parameters_without_null(schema)
         addresses_with_domain(schema)
-        with app.state.session_factory() as session:
+        with read_only(app.state.session_factory) as session:
             fill_vocabularies(schema, session)
         link_created_resources(schema)
         app.openapi_schema = schema

@@ -7,13 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import Field
-from sqlalchemy import select
 
 from app.api.deps import CurrentUser, DbSession
-from app.audit.models import AuditEntry
-from app.listing import Page, Paging, paginate
+from app.audit import service
+from app.listing import Page, Paging
 from app.schemas import Id, OutputModel, QueryModel
-from app.users.policy import Action, require
 
 router = APIRouter(tags=["audit"])
 
@@ -46,16 +44,14 @@ class AuditQuery(AuditFilter, Paging):
 @router.get("/audit", response_model=Page[AuditEntryRead])
 def audit_log(session: DbSession, user: CurrentUser, query: Annotated[AuditQuery, Query()]) -> Page[AuditEntryRead]:
     """Every write, newest first: who, when, what changed (before and after)."""
-    require(user, Action.READ_AUDIT_LOG)
-    stmt = select(AuditEntry)
-    if query.entity_type:
-        stmt = stmt.where(AuditEntry.entity_type == query.entity_type)
-    if query.entity_id:
-        stmt = stmt.where(AuditEntry.entity_id == query.entity_id)
-    if query.actor_id:
-        stmt = stmt.where(AuditEntry.actor_id == query.actor_id)
-    if query.since:
-        stmt = stmt.where(AuditEntry.occurred_at >= query.since)
-    found = paginate(session, stmt.order_by(AuditEntry.id.desc()), query)
+    found = service.audit_entries(
+        session,
+        query,
+        actor=user,
+        entity_type=query.entity_type,
+        entity_id=query.entity_id,
+        actor_id=query.actor_id,
+        since=query.since,
+    )
     items = [AuditEntryRead.model_validate(item) for item in found.items]
     return Page[AuditEntryRead](items=items, total=found.total, page=found.page, page_size=found.page_size)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from app.cli.support import ensure_schema, fail, friendly_errors
+from app.cli.support import ensure_schema, fail, friendly_errors, operator
 from app.config import get_settings
 from app.db import unit_of_work
 from app.partnerships.models import Partnership
@@ -40,7 +40,8 @@ def draft(
         found = session.scalars(select(Partnership).where(Partnership.reference == reference.strip())).first()
         if found is None:
             raise fail(f"no partnership has the reference {reference!r}")
-        document = preview_document(session, found.id, template, language, overrides, format)
+        preview_for = operator("draft a preview")
+        document = preview_document(session, found.id, template, language, overrides, format, actor=preview_for)
     try:
         output.write_bytes(document.content)
     except OSError as exc:

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 import typer
 
 from app import clock
-from app.cli.support import ensure_schema, fail, friendly_errors
+from app.cli.support import ensure_schema, fail, friendly_errors, operator
 from app.config import get_settings
-from app.db import unit_of_work
+from app.db import get_sessionmaker, unit_of_work
 from app.listing import PageParams
 from app.monitoring.logs import configure_logging
 from app.reminders.dispatcher import dispatch_once
@@ -45,7 +45,7 @@ def remind(
                 typer.echo(_reminder_line(reminder))
         typer.echo(f"{len(due)} reminder(s) would go out by {until.astimezone(get_settings().zone):%Y-%m-%d %H:%M}")
         return
-    report = dispatch_once()
+    report = dispatch_once(get_sessionmaker())
     typer.echo(f"sent {report.sent}, retrying {report.retried}, failed {report.failed}, skipped {report.skipped}")
 
 
@@ -70,7 +70,7 @@ def reminders_list(
 def reminders_retry(reminder_id: Annotated[int, typer.Argument(min=1)]) -> None:
     """Send a failed reminder again at the next dispatch."""
     with unit_of_work() as session:
-        typer.echo(_reminder_line(retry(session, reminder_id)))
+        typer.echo(_reminder_line(retry(session, reminder_id, actor=operator("reminders retry"))))
 
 
 @reminders_cli.command("cancel")
@@ -83,4 +83,4 @@ def reminders_cancel(
     if not reason.strip():
         raise fail("--reason must say why")
     with unit_of_work() as session:
-        typer.echo(_reminder_line(cancel(session, reminder_id, reason.strip())))
+        typer.echo(_reminder_line(cancel(session, reminder_id, reason.strip(), actor=operator("reminders cancel"))))

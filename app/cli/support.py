@@ -14,9 +14,18 @@ from sqlalchemy.exc import OperationalError
 from app import migrate
 from app.config import ConfigError, Settings
 from app.errors import DomainError
+from app.workflow.actor import Actor
 from app.workflow.definition import WorkflowDefinitionError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def operator(command: str) -> Actor:
+    """The system, acting for whoever runs ``command``: they hold the database already, so no role is asked of them.
+
+    A command that acts for a named user (``import --as``) passes that user to the services instead.
+    """
+    return Actor.system(reason=f"agreements {command}")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

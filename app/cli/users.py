@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli.support import ensure_schema, fail, friendly_errors
+from app.cli.support import ensure_schema, fail, friendly_errors, operator
 from app.config import get_settings
 from app.db import unit_of_work
 from app.users.models import Role
@@ -43,7 +43,7 @@ def users_create(
     data = UserCreate(email=email, full_name=name, roles=role, password=password)  # type: ignore[arg-type]
     ensure_schema(get_settings())
     with unit_of_work() as session:
-        user = create_user(session, data)
+        user = create_user(session, data, actor=operator("users create"))
         typer.echo(f"created user {user.id} {user.email} ({', '.join(user.roles)})")
 
 
@@ -128,5 +128,5 @@ def tokens_revoke(
     """Revoke an API token at once."""
     ensure_schema(get_settings())
     with unit_of_work() as session:
-        token = revoke_token(session, token_id)
+        token = revoke_token(session, token_id, actor=operator("tokens revoke"))
         typer.echo(f"token {token.id} ({token.name}) is revoked")

@@ -26,6 +26,7 @@ from app.partnerships.models import Partnership, UndertakingForm
 from app.users.models import Role, User
 from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
+from app.workflow.actor import Actor
 
 
 @dataclass
@@ -74,7 +75,9 @@ class _DemoPortfolio(AgreementSteps):
             users = [
                 (
                     create_user(
-                        self.session, UserCreate(email=email, full_name=name, roles=[role], password=passwords[email])
+                        self.session,
+                        UserCreate(email=email, full_name=name, roles=[role], password=passwords[email]),
+                        actor=Actor.system(reason="demo data"),
                     ),
                     role,
                 )

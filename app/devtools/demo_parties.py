@@ -168,7 +168,7 @@ class PartnershipSteps:
                     contacts=self.contacts(region, phone_prefix, domain, first_title=kind_index + copy),
                 )
                 with self.on(self.ago(self.rng.randint(1800, 2100))):
-                    organisation = create_organisation(self.session, data)
+                    organisation = create_organisation(self.session, data, actor=Actor.system(reason="demo data"))
                 self.organisations.append(organisation)
                 self.city_of[organisation.id] = city
 

@@ -20,6 +20,7 @@ from app.drafting.template_files import TemplateInfo, Variable, find_template, l
 from app.drafting.templates_engine import render_source, validate_custom_template
 from app.errors import FieldProblem, NotFound, ValidationFailed, invalid
 from app.users.models import User
+from app.users.policy import Action, require
 from app.versioning import check_version
 
 
@@ -90,6 +91,7 @@ def save_custom_template(
     expected_version: int | None = None,
 ) -> CustomTemplate:
     """Accept a custom template after checking its syntax, its variables and a trial render in the sandbox."""
+    require(actor, Action.MANAGE_TEMPLATES)
     variables = fields["variables"]
     reasons = validate_custom_template(fields["source"], [v["name"] for v in variables])
     if not reasons:

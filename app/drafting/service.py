@@ -21,9 +21,11 @@ from app.drafting.template_files import TemplateInfo, Variable
 from app.drafting.templates_engine import Rendered, render, render_source
 from app.drafting.variables import agreement_variables, partnership_variables
 from app.errors import Conflict, FieldProblem, ValidationFailed, invalid
-from app.partnerships.service import get_partnership
+from app.partnerships.service import get_partnership, permission_context
 from app.uploads import MB, document_upload_bytes
 from app.users.models import User
+from app.users.policy import Action, require
+from app.workflow.actor import Actor
 from app.workflow.definition import states
 
 DEFAULT_TEMPLATE = {
@@ -88,6 +90,7 @@ def generate_version(
 ) -> DocumentVersion:
     """Render the agreement from a template and store it as a new immutable version (drafts only)."""
     agreement = agreements.get_agreement(session, agreement_id)
+    agreements.require_on_agreement(actor, agreement, Action.EDIT_PARTNERSHIP)
     if agreement.status not in states("agreement", group="editable"):
         raise Conflict(f"cannot generate a version: the agreement is {agreement.status} (allowed when draft)")
     resolved = chosen_template(session, _template_key(agreement, key), language)
@@ -135,9 +138,17 @@ def preview(session: Session, partnership_id: int, key: str, language: str, over
 
 
 def preview_document(
-    session: Session, partnership_id: int, key: str, language: str, overrides: dict[str, Any], fmt: str
+    session: Session,
+    partnership_id: int,
+    key: str,
+    language: str,
+    overrides: dict[str, Any],
+    fmt: str,
+    *,
+    actor: User | Actor,
 ) -> Output:
     """A template rendered from the partnership's facts as HTML, DOCX or PDF, marked DRAFT, not stored."""
+    require(actor, Action.EDIT_PARTNERSHIP, **permission_context(get_partnership(session, partnership_id)))
     rendered = preview(session, partnership_id, key, language, overrides)
     reference = get_partnership(session, partnership_id).reference
     name = safe_file_name(f"{reference}-{key}")
@@ -148,6 +159,8 @@ def upload_docx(
     session: Session, agreement_id: int, content: bytes, file_name: str | None, actor: User
 ) -> DocumentVersion:
     """Store a hand-edited Word document as a new version: the file and its hash, and its text for redlines."""
+    require(actor, Action.MANAGE_TEMPLATES)
+    agreements.require_on_agreement(actor, agreements.get_agreement(session, agreement_id), Action.ACT_ON_AGREEMENT)
     if not content:
         raise invalid("file", "is empty")
     if len(content) > document_upload_bytes():

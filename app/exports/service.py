@@ -15,11 +15,10 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 from sqlalchemy import Select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from app import clock
 from app.config import get_settings
-from app.db import unit_of_work
 from app.errors import FieldProblem, NotFound, ValidationFailed, invalid
 from app.exports import writers
 from app.exports.columns import Cell, Table
@@ -118,12 +117,11 @@ def write(session: Session, export: Export, target: IO[bytes]) -> int:
     return writers.write_csv(target, export.table.headers, cells)
 
 
-def stream_csv(factory: sessionmaker[Session], export: Export) -> Iterator[bytes]:
-    """The CSV file in pieces, read in a read-only transaction of its own (for a streamed response)."""
-    with unit_of_work(factory, write=False) as session:
-        try:
-            yield from writers.csv_chunks(export.table.headers, rows(session, export))
-        except Exception:
-            # The status line has gone already: all that is left is to stop the body and say why in the log.
-            log.exception("export of %s stopped part-way", export.table.entity)
-            raise
+def stream_csv(session: Session, export: Export) -> Iterator[bytes]:
+    """The CSV file in pieces, read in the transaction the caller gives (for a streamed response)."""
+    try:
+        yield from writers.csv_chunks(export.table.headers, rows(session, export))
+    except Exception:
+        # The status line has gone already: all that is left is to stop the body and say why in the log.
+        log.exception("export of %s stopped part-way", export.table.entity)
+        raise

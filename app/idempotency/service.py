@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.db import savepoint
 from app.errors import invalid
 from app.idempotency.models import IdempotentRequest
 
@@ -32,7 +33,7 @@ def claim(session: Session, user_id: int, key: str, fingerprint: str) -> Idempot
     if existing is None:
         record = IdempotentRequest(user_id=user_id, key=key, fingerprint=fingerprint)
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 session.add(record)
             return record
         except IntegrityError:

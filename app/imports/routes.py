@@ -8,8 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
 
-from app.api.deps import CurrentUser, DbSession
-from app.db import WRITE_OPTION
+from app.api.deps import CurrentUser, DbSession, commit_batch
 from app.errors import DomainError, invalid
 from app.imports import service
 from app.imports.reader import UnusableFile
@@ -51,7 +50,7 @@ def import_inventory(
     ] = None,
 ) -> ImportResultRead:
     """Import organisations and partnerships (admins and project managers); idempotent, committed per batch."""
-    require(user, Action.CREATE_PARTNERSHIP)
+    require(user, Action.CREATE_PARTNERSHIP)  # before the upload is read; the import asks again
     most = import_upload_bytes()
     with tempfile.TemporaryFile() as copy:
         size = 0
@@ -72,8 +71,7 @@ def import_inventory(
             job = service.InventoryImport(session, copy, (file.filename or "upload")[:255], user, options)
             for _lines_read in job.batches():
                 if not dry_run:
-                    session.commit()
-                    session.connection(execution_options={WRITE_OPTION: True})
+                    commit_batch(session)
             summary = job.finish()
         except UnusableFile as exc:
             raise invalid("file", str(exc)) from None
@@ -128,11 +126,11 @@ def _given(mapping: str | None) -> dict[str, str] | None:
 def list_imports(session: DbSession, user: CurrentUser) -> list[ImportRunRead]:
     """The last 50 import runs, newest first (admins and project managers)."""
     require(user, Action.CREATE_PARTNERSHIP)
-    return [ImportRunRead.model_validate(run) for run in service.list_runs(session)]
+    return [ImportRunRead.model_validate(run) for run in service.list_runs(session, actor=user)]
 
 
 @router.get("/imports/{import_id}", response_model=ImportRunDetail)
 def get_import(session: DbSession, user: CurrentUser, import_id: ImportId) -> ImportRunDetail:
     """One import run with its first rejected and doubtful lines (admins and project managers)."""
     require(user, Action.CREATE_PARTNERSHIP)
-    return ImportRunDetail.model_validate(service.get_run(session, import_id))
+    return ImportRunDetail.model_validate(service.get_run(session, import_id, actor=user))

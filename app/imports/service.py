@@ -27,6 +27,7 @@ from app.imports.reader import BrokenLine, Table, UnusableFile, open_table
 from app.imports.summary import OUTCOMES, ImportOptions, ImportSummary, RowOutcome
 from app.imports.writer import BatchImporter
 from app.users.models import User
+from app.users.policy import Action, require
 
 __all__ = [
     "OUTCOMES",
@@ -117,6 +118,7 @@ class InventoryImport:
         on_row: OnRow | None = None,
     ) -> None:
         """Open the file and map its columns; ``UnusableFile`` (nothing written) when it is not an inventory."""
+        require(actor, Action.CREATE_PARTNERSHIP)
         self.session = session
         self.options = options = options or ImportOptions()
         self.on_row = on_row
@@ -221,13 +223,15 @@ def _record(run: ImportRun, summary: ImportSummary, finished: bool = True) -> No
         run.finished_at = clock.now()
 
 
-def list_runs(session: Session, limit: int = 50) -> list[ImportRun]:
-    """The most recent import runs, newest first."""
+def list_runs(session: Session, limit: int = 50, *, actor: User) -> list[ImportRun]:
+    """The most recent import runs, newest first (for those who may import)."""
+    require(actor, Action.CREATE_PARTNERSHIP)
     return list(session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(limit)))
 
 
-def get_run(session: Session, run_id: int) -> ImportRun:
-    """The import run with this id, or ``NotFound``."""
+def get_run(session: Session, run_id: int, *, actor: User) -> ImportRun:
+    """The import run with this id, or ``NotFound`` (for those who may import)."""
+    require(actor, Action.CREATE_PARTNERSHIP)
     run = session.get(ImportRun, run_id)
     if run is None:
         raise NotFound(f"import run {run_id} does not exist")

@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app import __version__
 from app.api import problems
-from app.db import unit_of_work
+from app.api.deps import read_only
 from app.monitoring import service
 from app.monitoring.exposition import CONTENT_TYPE, render
 from app.users.models import Role
@@ -56,7 +56,7 @@ def metrics(request: Request, credentials: Credentials) -> Response:
         )
     if not _is_metrics_token(request, credentials.credentials):
         try:
-            with unit_of_work(request.app.state.session_factory, write=False) as session:
+            with read_only(request.app.state.session_factory) as session:
                 user = authenticate_token(session, credentials.credentials)
                 admin = user is not None and user.has_role(Role.ADMIN)
         except Exception as exc:
@@ -68,7 +68,7 @@ def metrics(request: Request, credentials: Credentials) -> Response:
             return problems.problem(request, 403, "only administrators (or the metrics token) may read the metrics")
     families = [service.build_family()]
     try:
-        with unit_of_work(request.app.state.session_factory, write=False) as session:
+        with read_only(request.app.state.session_factory) as session:
             from_database = service.database_families(session)
         families += [service.database_up_family(True), *from_database]
     except Exception as exc:
@@ -86,7 +86,7 @@ def metrics(request: Request, credentials: Credentials) -> Response:
 def readyz(request: Request) -> Response:
     """Ready for traffic: the database answers and its schema is at the revision this code needs; 503 otherwise."""
     try:
-        with request.app.state.session_factory() as session:
+        with read_only(request.app.state.session_factory) as session:
             current = service.schema_revision(session)
     except Exception as exc:
         log.warning("readiness: database unreachable (%s)", exc.__class__.__name__)

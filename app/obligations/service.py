@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from app.agreements.models import Agreement
 from app.agreements.rules import signing_parties
-from app.agreements.service import get_agreement, require_status
+from app.agreements.service import get_agreement, require_on_agreement, require_status
 from app.db import get_for_update
 from app.errors import NotFound, invalid
 from app.listing import PageParams, Slice, order_by, paginate, sort_keys
@@ -18,6 +18,7 @@ from app.obligations.models import Obligation
 from app.obligations.schemas import ObligationCreate, ObligationFilter
 from app.reminders.planner import plan_obligation
 from app.users.models import User
+from app.users.policy import Action
 from app.versioning import check_version
 from app.workflow import engine
 from app.workflow.actor import Actor
@@ -38,17 +39,19 @@ def get_obligation(session: Session, obligation_id: int) -> Obligation:
     return obligation
 
 
-def add_obligation(
-    session: Session, agreement_id: int, data: ObligationCreate, actor: User | None = None
-) -> Obligation:
-    """Record what a party owes under the agreement (while drafting, or as a milestone while in force)."""
+def add_obligation(session: Session, agreement_id: int, data: ObligationCreate, actor: User | Actor) -> Obligation:
+    """Record what a party owes under the agreement (while drafting, or as a milestone while in force).
+
+    ``actor`` is the person recording it, or the system (an obligation recorded with its agreement).
+    """
     agreement = get_agreement(session, agreement_id)
+    require_on_agreement(actor, agreement, Action.EDIT_PARTNERSHIP)
     require_status(agreement, "takes_obligations", "add an obligation")
     if data.party_id is not None and data.party_id not in {party.id for party in signing_parties(agreement)}:
         raise invalid("party_id", f"party {data.party_id} is not a party bound by this agreement")
     obligation = Obligation(agreement=agreement, **data.model_dump())
     session.add(obligation)
-    by = Actor.person(actor) if actor else Actor.system(reason="obligation recorded with its agreement")
+    by = actor if isinstance(actor, Actor) else Actor.person(actor)
     engine.record_creation(session, WORKFLOW, obligation, by)
     plan_obligation(session, obligation)
     return obligation
@@ -130,6 +133,7 @@ def transition_obligation(
 ) -> Obligation:
     """Fulfil, waive, reopen… an obligation through the workflow engine; refuse if ``expected_version`` is stale."""
     obligation = get_for_update(session, Obligation, obligation_id, "obligation")
+    require_on_agreement(actor, obligation.agreement, Action.EDIT_PARTNERSHIP)
     check_version("obligation", obligation.version, expected_version)
     engine.fire(session, WORKFLOW, obligation, trigger, Actor.person(actor), comment, payload=payload)
     return obligation

@@ -16,7 +16,10 @@ from app.organisations.schemas import (
     OrganisationFilter,
     OrganisationUpdate,
 )
+from app.users.models import User
+from app.users.policy import Action, require
 from app.versioning import check_version
+from app.workflow.actor import Actor
 
 SORTABLE = {
     "legal_name": Organisation.legal_name,
@@ -70,8 +73,9 @@ def _refuse_duplicate(session: Session, legal_name: str, country_code: str, exce
         )
 
 
-def create_organisation(session: Session, data: OrganisationCreate) -> Organisation:
+def create_organisation(session: Session, data: OrganisationCreate, *, actor: User | Actor) -> Organisation:
     """Register a partner organisation, with its areas and contacts."""
+    require(actor, Action.MANAGE_ORGANISATIONS)
     _refuse_duplicate(session, data.legal_name, data.country_code)
     areas = resolve_areas(session, data.area_codes)
     organisation = Organisation(
@@ -85,9 +89,15 @@ def create_organisation(session: Session, data: OrganisationCreate) -> Organisat
 
 
 def update_organisation(
-    session: Session, organisation_id: int, data: OrganisationUpdate, expected_version: int | None = None
+    session: Session,
+    organisation_id: int,
+    data: OrganisationUpdate,
+    expected_version: int | None = None,
+    *,
+    actor: User | Actor,
 ) -> Organisation:
     """Change the fields given in ``data``; refuse if ``expected_version`` is stale."""
+    require(actor, Action.MANAGE_ORGANISATIONS)
     organisation = get_organisation(session, organisation_id)
     check_version("organisation", organisation.version, expected_version)
     changes = data.model_dump(exclude_unset=True, exclude={"area_codes"})
@@ -132,8 +142,9 @@ def selection(session: Session, filters: OrganisationFilter, sort: str | None = 
     return order_by(stmt, sort, SORTABLE, default=[Organisation.legal_name, Organisation.id])
 
 
-def add_contact(session: Session, organisation_id: int, data: ContactCreate) -> Contact:
+def add_contact(session: Session, organisation_id: int, data: ContactCreate, *, actor: User | Actor) -> Contact:
     """Add a person to an organisation."""
+    require(actor, Action.MANAGE_ORGANISATIONS)
     organisation = get_organisation(session, organisation_id)
     contact = Contact(**data.model_dump())
     organisation.contacts.append(contact)
@@ -150,9 +161,16 @@ def get_contact(session: Session, organisation_id: int, contact_id: int) -> Cont
 
 
 def update_contact(
-    session: Session, organisation_id: int, contact_id: int, data: ContactUpdate, expected_version: int | None = None
+    session: Session,
+    organisation_id: int,
+    contact_id: int,
+    data: ContactUpdate,
+    expected_version: int | None = None,
+    *,
+    actor: User | Actor,
 ) -> Contact:
     """Change the fields given in ``data``; refuse if ``expected_version`` is stale."""
+    require(actor, Action.MANAGE_ORGANISATIONS)
     contact = get_contact(session, organisation_id, contact_id)
     check_version("contact", contact.version, expected_version)
     changes = data.model_dump(exclude_unset=True)

@@ -38,10 +38,6 @@ class PartnershipQuery(PartnershipFilter, PageParams):
     sort: service.SortKey | None = Field(None, description=SORT_DESCRIPTION)
 
 
-def _require_edit(session: DbSession, user: CurrentUser, partnership_id: int) -> None:
-    service.require_on_partnership(session, user, partnership_id, Action.EDIT_PARTNERSHIP)
-
-
 @router.get("/partnerships", response_model=Page[PartnershipRead])
 def list_partnerships(
     session: DbSession, user: CurrentUser, query: Annotated[PartnershipQuery, Query()]
@@ -60,7 +56,6 @@ def create_partnership(
     """Open a partnership; it starts as an ad hoc interaction (an ``Idempotency-Key`` makes a retry safe)."""
 
     def run() -> tuple[int, PartnershipRead, int, str]:
-        require(user, Action.CREATE_PARTNERSHIP)
         partnership = service.create_partnership(session, body, user)
         location = f"/api/v1/partnerships/{partnership.id}"
         return 201, PartnershipRead.model_validate(partnership), partnership.version, location
@@ -89,7 +84,6 @@ def update_partnership(
     response: Response,
 ) -> PartnershipRead:
     """Change a partnership; send ``If-Match`` to refuse the write if someone changed it meanwhile."""
-    _require_edit(session, user, partnership_id)
     partnership = service.update_partnership(session, partnership_id, body, expected_version, actor=user)
     set_etag(response, partnership.version)
     return PartnershipRead.model_validate(partnership)
@@ -118,7 +112,6 @@ def record_interaction(
     """Log an ad hoc contact or event (an ``Idempotency-Key`` makes a retry safe)."""
 
     def run() -> tuple[int, InteractionRead, None]:
-        _require_edit(session, user, partnership_id)
         interaction = service.record_interaction(session, partnership_id, body, user)
         return 201, InteractionRead.model_validate(interaction), None
 
@@ -148,7 +141,6 @@ def record_undertaking(
     """Record an agreement in principle; an ad hoc partnership becomes informal (``Idempotency-Key`` welcome)."""
 
     def run() -> tuple[int, UndertakingRead, None]:
-        _require_edit(session, user, partnership_id)
         undertaking = service.record_undertaking(session, partnership_id, body, user)
         return 201, UndertakingRead.model_validate(undertaking), None
 
@@ -179,7 +171,6 @@ def fire_transition(
     """
 
     def run() -> tuple[int, PartnershipRead, int]:
-        _require_edit(session, user, partnership_id)
         partnership = service.transition_partnership(
             session, partnership_id, trigger, user, body.comment, expected_version, body.payload
         )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.config import get_settings
-from app.db import get_for_update, utcnow
+from app.db import get_for_update, savepoint, utcnow
 from app.errors import FieldProblem, NotFound, ValidationFailed, invalid
 from app.organisations.models import Contact, Organisation
 from app.organisations.service import resolve_areas
@@ -81,7 +81,7 @@ def next_references(session: Session, count: int, prefix: str = "PA") -> list[st
     last = session.execute(bump).scalar_one_or_none()
     if last is None:
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 session.add(ReferenceCounter(series=series, last_value=count))
             last = count
         except IntegrityError:  # another transaction created the series first
@@ -196,6 +196,7 @@ def create_partnerships(
     after their creation events are added, so the caller's next flush writes them together. ``external_refs``
     are the references another system knows them by (an inventory's), written with them. ``flush=False`` leaves
     them unwritten, so that a batch moved through the workflow at once is inserted at its stage."""
+    require(actor, Action.CREATE_PARTNERSHIP)
     refs = external_refs or [None] * len(items)
     codes = list(dict.fromkeys(code for data in items for code in data.area_codes))
     areas = {area.code: area for area in resolve_areas(session, codes)}
@@ -236,6 +237,7 @@ def update_partnership(
     """Change the fields given in ``data`` as ``actor`` (the stage changes only through the workflow; the owner only
     as the declared ownership rules allow)."""
     partnership = get_partnership(session, partnership_id)
+    require(actor, Action.EDIT_PARTNERSHIP, **permission_context(partnership))
     check_version("partnership", partnership.version, expected_version)
     fields = data.model_fields_set
     for required in ("title", "owner_id", "parties", "handles_personal_data"):
@@ -308,6 +310,7 @@ def _not_in_future(value: date, field: str, what: str) -> None:
 def record_interaction(session: Session, partnership_id: int, data: InteractionCreate, actor: User) -> Interaction:
     """Log an ad hoc contact or event; the partnership keeps its stage."""
     partnership = get_partnership(session, partnership_id)
+    require(actor, Action.EDIT_PARTNERSHIP, **permission_context(partnership))
     _not_in_future(data.occurred_on, "occurred_on", "an interaction")
     interaction = Interaction(**data.model_dump(), recorded_by_id=actor.id)
     partnership.interactions.append(interaction)
@@ -318,6 +321,7 @@ def record_interaction(session: Session, partnership_id: int, data: InteractionC
 def record_undertaking(session: Session, partnership_id: int, data: UndertakingCreate, actor: User) -> Undertaking:
     """Record an agreement in principle; an ad hoc partnership becomes informal through the workflow."""
     partnership = get_partnership(session, partnership_id)
+    require(actor, Action.EDIT_PARTNERSHIP, **permission_context(partnership))
     _not_in_future(data.given_on, "given_on", "an undertaking")
     if data.organisation_id is not None and data.organisation_id not in {
         p.organisation_id for p in partnership.parties
@@ -348,8 +352,12 @@ def transition_partnership(
     expected_version: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> Partnership:
-    """Move the partnership by ``trigger`` through the workflow engine (roles and guards checked)."""
+    """Move the partnership by ``trigger`` through the workflow engine (roles and guards checked).
+
+    Who may fire it is the workflow's YAML roles, checked by ``fire()``; the policy adds whose partnership it is.
+    """
     partnership = get_for_update(session, Partnership, partnership_id, "partnership")
+    require(actor, Action.EDIT_PARTNERSHIP, **permission_context(partnership))
     check_version("partnership", partnership.version, expected_version)
     engine.fire(session, WORKFLOW, partnership, trigger, Actor.person(actor), comment, payload=payload)
     return partnership
@@ -361,9 +369,12 @@ def set_focal_point(
     party_id: int,
     focal_point_id: int | None,
     expected_version: int | None = None,
+    *,
+    actor: User,
 ) -> PartnershipParty:
     """Name (or clear, with ``None``) the focal point of one party among its organisation's contacts."""
     partnership = get_for_update(session, Partnership, partnership_id, "partnership")
+    require(actor, Action.EDIT_PARTNERSHIP, **permission_context(partnership))
     check_version("partnership", partnership.version, expected_version)
     party = next((p for p in partnership.parties if p.id == party_id), None)
     if party is None:

@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
 
-from app.agreements.routes import AgreementId, _require_on_agreement
+from app.agreements.routes import AgreementId
 from app.agreements.schemas import AgreementRead
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
 from app.listing import SORT_DESCRIPTION, Page, PageParams
-from app.partnerships.routes import _require_edit
 from app.reminders import service
 from app.reminders.schemas import CancelRequest, ReminderFilter, ReminderPolicyInput, ReminderRead
 from app.schemas import MAX_ID
@@ -25,14 +24,6 @@ class ReminderQuery(ReminderFilter, PageParams):
     """Filters, paging and sorting for the reminder list."""
 
     sort: service.SortKey | None = Field(None, description=SORT_DESCRIPTION)
-
-
-def _require_manage(session: DbSession, user: CurrentUser, reminder_id: int) -> None:
-    reminder = service.get_reminder(session, reminder_id)
-    if reminder.partnership_id is None:
-        require(user, Action.MANAGE_USERS)
-    else:
-        _require_edit(session, user, reminder.partnership_id)
 
 
 @router.get("/reminders", response_model=Page[ReminderRead])
@@ -55,8 +46,7 @@ def retry(
     response: Response,
 ) -> ReminderRead:
     """Send a failed reminder again at the next dispatch (``If-Match`` refuses a stale request)."""
-    _require_manage(session, user, reminder_id)
-    reminder = service.retry(session, reminder_id, expected_version)
+    reminder = service.retry(session, reminder_id, expected_version, actor=user)
     set_etag(response, reminder.version)
     return ReminderRead.model_validate(reminder)
 
@@ -71,8 +61,7 @@ def cancel(
     response: Response,
 ) -> ReminderRead:
     """Make sure a planned or failed reminder does not go out (``If-Match`` refuses a stale request)."""
-    _require_manage(session, user, reminder_id)
-    reminder = service.cancel(session, reminder_id, body.reason, expected_version)
+    reminder = service.cancel(session, reminder_id, body.reason, expected_version, actor=user)
     set_etag(response, reminder.version)
     return ReminderRead.model_validate(reminder)
 
@@ -89,5 +78,4 @@ def set_policy(
     session: DbSession, user: CurrentUser, agreement_id: AgreementId, body: ReminderPolicyInput
 ) -> AgreementRead:
     """Give the agreement its own reminder days and recipients; its reminders are re-planned at once."""
-    _require_on_agreement(session, user, agreement_id, Action.EDIT_PARTNERSHIP)
-    return AgreementRead.model_validate(service.set_policy(session, agreement_id, body))
+    return AgreementRead.model_validate(service.set_policy(session, agreement_id, body, actor=user))

@@ -10,17 +10,20 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.agreements.models import Agreement
-from app.agreements.service import get_agreement
+from app.agreements.service import get_agreement, require_on_agreement
 from app.db import get_for_update
 from app.errors import Conflict, NotFound, invalid
 from app.listing import PageParams, Slice, order_by, paginate, sort_keys
 from app.obligations.models import Obligation
+from app.partnerships.service import get_partnership, permission_context
 from app.reminders import outbox
 from app.reminders.models import Reminder, ReminderStatus
 from app.reminders.planner import plan_agreement
 from app.reminders.schemas import ReminderFilter, ReminderPolicyInput
 from app.users.models import User
+from app.users.policy import Action, require
 from app.versioning import check_version
+from app.workflow.actor import Actor
 from app.workflow.definition import states
 
 SORTABLE = {"send_at": Reminder.send_at, "due_on": Reminder.due_on, "status": Reminder.status}
@@ -105,9 +108,19 @@ def due_now(session: Session, until: datetime | None = None) -> list[Reminder]:
     return list(session.scalars(stmt.order_by(Reminder.send_at, Reminder.id)))
 
 
-def set_policy(session: Session, agreement_id: int, data: ReminderPolicyInput) -> Agreement:
+def require_manage(session: Session, actor: User | Actor, reminder: Reminder) -> None:
+    """Raise ``Forbidden`` unless ``actor`` may retry or cancel ``reminder``: whoever may edit its partnership,
+    or an admin for a reminder about no partnership (a sign-in alert)."""
+    if reminder.partnership_id is None:
+        require(actor, Action.MANAGE_USERS)
+    else:
+        require(actor, Action.EDIT_PARTNERSHIP, **permission_context(get_partnership(session, reminder.partnership_id)))
+
+
+def set_policy(session: Session, agreement_id: int, data: ReminderPolicyInput, *, actor: User | Actor) -> Agreement:
     """Give an agreement its own reminder policy and re-plan its reminders accordingly."""
     agreement = get_agreement(session, agreement_id)
+    require_on_agreement(actor, agreement, Action.EDIT_PARTNERSHIP)
     if agreement.status in states("agreement", group="closed"):
         raise Conflict(f"the agreement is {agreement.status}: it has no reminders to plan")
     agreement.reminder_policy = data.as_overrides() or None
@@ -116,9 +129,10 @@ def set_policy(session: Session, agreement_id: int, data: ReminderPolicyInput) -
     return agreement
 
 
-def retry(session: Session, reminder_id: int, expected_version: int | None = None) -> Reminder:
+def retry(session: Session, reminder_id: int, expected_version: int | None = None, *, actor: User | Actor) -> Reminder:
     """Send a failed reminder again at the next dispatch, with its attempts counted afresh; flush only."""
     reminder = get_for_update(session, Reminder, reminder_id, "reminder")
+    require_manage(session, actor, reminder)
     check_version("reminder", reminder.version, expected_version)
     if reminder.status != ReminderStatus.FAILED:
         raise Conflict(f"reminder {reminder_id} is {reminder.status.value}: only a failed reminder can be retried")
@@ -130,11 +144,14 @@ def retry(session: Session, reminder_id: int, expected_version: int | None = Non
     return reminder
 
 
-def cancel(session: Session, reminder_id: int, reason: str, expected_version: int | None = None) -> Reminder:
+def cancel(
+    session: Session, reminder_id: int, reason: str, expected_version: int | None = None, *, actor: User | Actor
+) -> Reminder:
     """Cancel a planned or failed reminder so it is never sent, keeping the reason; flush only."""
     if not reason or not reason.strip():
         raise invalid("reason", "say why the reminder is cancelled")
     reminder = get_for_update(session, Reminder, reminder_id, "reminder")
+    require_manage(session, actor, reminder)
     check_version("reminder", reminder.version, expected_version)
     if reminder.status == ReminderStatus.SENT:
         when = f" on {reminder.sent_at:%Y-%m-%d %H:%M} UTC" if reminder.sent_at else ""

@@ -1,4 +1,11 @@
-"""The one permission policy: which roles may do what. Used by the API, the pages and the CLI alike."""
+"""The one permission policy for non-workflow actions: which roles may do what.
+
+The services decide: each public service function that changes or reveals protected data takes the acting user
+(or an ``Actor``) and calls :func:`require`, so the API, the pages, the CLI and the imports cannot disagree.
+Workflow transitions are decided by the roles in the workflow YAML, inside ``fire()``. A system actor (a command
+run by the operator, or the system acting on its own) is not refused here: whoever runs a command holds the
+database already; a command acting for a named user passes that user instead.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from typing import Any
 
 from app.errors import Forbidden
 from app.users.models import Role, User
+from app.workflow.actor import Actor
 
 
 class Action(enum.StrEnum):
@@ -36,7 +44,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
 
 
 def can(
-    user: User,
+    user: User | Actor,
     action: Action,
     *,
     owner_id: int | None = None,
@@ -44,19 +52,25 @@ def can(
     co_owner_ids: Iterable[int] = (),
 ) -> bool:
     """Whether ``user`` may perform ``action`` (on a partnership with these owners and legal officer)."""
-    if not user.is_active or not user.has_role(*ALLOWED[action]):
+    if isinstance(user, Actor):
+        if user.is_system:
+            return True
+        active, user_id = user.active, user.user_id
+    else:
+        active, user_id = user.is_active, user.id
+    if not active or not user.has_role(*ALLOWED[action]):
         return False
     if action is Action.EDIT_PARTNERSHIP and not user.has_role(Role.ADMIN):
         # Project managers edit what they own; legal officers what they are responsible for.
-        return user.id in {owner_id, legal_officer_id, *co_owner_ids}
+        return user_id in {owner_id, legal_officer_id, *co_owner_ids}
     if action is Action.ACT_ON_AGREEMENT and not user.has_role(Role.ADMIN, Role.LEGAL_OFFICER):
         # Any legal officer may review and approve (four eyes needs a second one); managers act on their own.
-        return user.id in {owner_id, legal_officer_id, *co_owner_ids}
+        return user_id in {owner_id, legal_officer_id, *co_owner_ids}
     return True
 
 
-def require(user: User, action: Action, **context: Any) -> None:
+def require(user: User | Actor, action: Action, **context: Any) -> None:
     """Raise ``Forbidden`` unless ``user`` may perform ``action``."""
     if not can(user, action, **context):
-        roles = ", ".join(user.roles) or "none"
+        roles = ", ".join(sorted(str(role) for role in user.roles)) or "none"
         raise Forbidden(f"your roles ({roles}) do not allow you to {action.value.replace('_', ' ')}")

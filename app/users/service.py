@@ -16,8 +16,10 @@ from sqlalchemy.orm.attributes import flag_modified
 from app import clock
 from app.errors import Conflict, NotFound, invalid
 from app.users.models import ApiToken, Role, User, UserRole
+from app.users.policy import Action, require
 from app.users.schemas import UserCreate
 from app.versioning import check_version
+from app.workflow.actor import Actor
 
 TOKEN_PREFIX = "agr_"
 _hasher = PasswordHasher()
@@ -28,8 +30,9 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_user(session: Session, data: UserCreate) -> User:
-    """Create a user with the given roles; the email must be new."""
+def create_user(session: Session, data: UserCreate, *, actor: User | Actor) -> User:
+    """Create a user with the given roles; the email must be new (admins, or the system: a command, the demo)."""
+    require(actor, Action.MANAGE_USERS)
     email = data.email.lower()
     if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
         raise Conflict(f"a user with email {email} already exists")
@@ -58,11 +61,17 @@ def get_user_by_email(session: Session, email: str) -> User:
 
 
 def list_users(session: Session, role: Role | None = None) -> list[User]:
-    """Every user (or those with ``role``), by name."""
+    """Every user (or those with ``role``), by name: names for pickers (the accounts API requires managing users)."""
     stmt = select(User).order_by(User.full_name, User.id)
     if role is not None:
         stmt = stmt.where(User.role_grants.any(UserRole.role == role))
     return list(session.scalars(stmt))
+
+
+def list_accounts(session: Session, role: Role | None = None, *, actor: User | Actor) -> list[User]:
+    """Every account (or those with ``role``), by name, with emails and roles: for those who manage users."""
+    require(actor, Action.MANAGE_USERS)
+    return list_users(session, role)
 
 
 def set_active(session: Session, user: User, active: bool) -> User:
@@ -164,11 +173,13 @@ def list_tokens(session: Session, user: User | None = None) -> list[ApiToken]:
     return list(session.scalars(stmt))
 
 
-def revoke_token(session: Session, token_id: int) -> ApiToken:
-    """Revoke a token now; revoking twice is harmless."""
+def revoke_token(session: Session, token_id: int, *, actor: User | Actor) -> ApiToken:
+    """Revoke a token now (one's own, or anyone's for an admin); revoking twice is harmless."""
     token = session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(f"API token {token_id} does not exist")
+    if token.user_id != (actor.user_id if isinstance(actor, Actor) else actor.id):
+        require(actor, Action.MANAGE_USERS)
     if token.revoked_at is None:
         token.revoked_at = clock.now()
     session.flush()
@@ -186,8 +197,11 @@ def issue_session_token(session: Session, user: User) -> tuple[ApiToken, str]:
     return token, secret
 
 
-def update_user(session: Session, user_id: int, changes: dict[str, Any], expected_version: int | None = None) -> User:
+def update_user(
+    session: Session, user_id: int, changes: dict[str, Any], expected_version: int | None = None, *, actor: User | Actor
+) -> User:
     """Change a user's name, roles or whether they are active (admins); refuse if ``expected_version`` is stale."""
+    require(actor, Action.MANAGE_USERS)
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"user {user_id} does not exist")

@@ -228,7 +228,7 @@ def test_drafting_facts_are_frozen_once_submitted(session, people):
     agreement = draft_agreement(session, people)
     _to(session, agreement, people, "submit_for_review")
     with pytest.raises(Conflict, match="the agreement is in_review"):
-        service.update_agreement(session, agreement.id, AgreementUpdate(title="Changed"))
+        service.update_agreement(session, agreement.id, AgreementUpdate(title="Changed"), actor=people.manager)
     with pytest.raises(Conflict, match="the agreement is in_review"):
         service.add_version(session, agreement.id, "New text", people.manager)
     _to(session, agreement, people, "request_changes")

@@ -39,7 +39,7 @@ from app.reports.routes import ReportQuery
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
-from tests.builders import PROBLEM_JSON, cast, draft_agreement, organisation, partnership
+from tests.builders import PROBLEM_JSON, SET_UP, cast, draft_agreement, organisation, partnership
 
 GARBAGE: list[Any] = [
     None,
@@ -427,7 +427,7 @@ def world(session, auth, make_user) -> World:
     signed_copy = to_docx("# Memorandum of Understanding\n\nIt shall enter into force on 1 March 2023.\n")
     upload = upload_signed_copy(session, drafted.partnership_id, signed_copy, "signed.docx", admin).agreement
     create_user(session, UserCreate(email="signer@example.org", full_name="Signer", roles=[Role.VIEWER],
-                                    password="a long enough password"))  # fmt: skip
+                                    password="a long enough password"), actor=SET_UP)  # fmt: skip
     session.commit()
     values = {
         "admin_id": admin.id,

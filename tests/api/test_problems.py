@@ -13,7 +13,7 @@ from app.api.problems import field_name
 from app.config import get_settings
 from app.users.models import Role
 from app.users.service import create_token, revoke_token, set_active
-from tests.builders import assert_problem, organisation, partnership
+from tests.builders import SET_UP, assert_problem, organisation, partnership
 
 API = "/api/v1"
 VALID_ORGANISATION = {"legal_name": "Problem Solvers", "kind": "think_tank", "country_code": "DE"}
@@ -129,7 +129,7 @@ def test_an_expired_token_is_401(client, session, make_user):
 def test_a_revoked_token_is_401(client, session, auth):
     user, headers = auth(Role.ADMIN)
     assert client.get(f"{API}/me", headers=headers).status_code == 200
-    revoke_token(session, user.tokens[0].id)
+    revoke_token(session, user.tokens[0].id, actor=SET_UP)
     session.commit()
     assert_problem(client.get(f"{API}/me", headers=headers), 401)
 

@@ -21,6 +21,7 @@ from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
 from tests.builders import (
+    SET_UP,
     advance,
     assert_problem,
     cast,
@@ -73,7 +74,7 @@ def world(session, auth, make_user) -> World:
     )
     session.add_all([planned_reminder, sent_reminder])
     admin_token, _ = create_token(session, admin, "admin's own")
-    create_user(session, UserCreate(email="taken@example.org", full_name="Taken", roles=[Role.VIEWER]))
+    create_user(session, UserCreate(email="taken@example.org", full_name="Taken", roles=[Role.VIEWER]), actor=SET_UP)
     session.commit()
     first = partnership(session, admin, org, project={"name": "First project", "code": "P-1"})
     second = partnership(session, admin, org, (other, PartyRole.DONOR), project={"name": "Second", "code": "P-2"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_user
-from tests.builders import assert_problem, organisation
+from tests.builders import SET_UP, assert_problem, organisation
 
 API = "/api/v1"
 
@@ -41,7 +41,7 @@ def test_secrets_are_masked_and_only_admins_read_the_log(client, session, auth):
     _, admin = auth(Role.ADMIN)
     _, legal = auth(Role.LEGAL_OFFICER)
     user = create_user(session, UserCreate(email="masked@example.org", full_name="Masked", roles=[Role.VIEWER],
-                                           password="correct horse battery staple"))  # fmt: skip
+                                           password="correct horse battery staple"), actor=SET_UP)  # fmt: skip
     session.commit()
     entry = _entries(client, admin, entity_type="users", entity_id=str(user.id))[0]
     assert entry["changes"]["password_hash"] == [None, "***"] and entry["actor_id"] is None

@@ -29,6 +29,7 @@ from app.organisations.service import create_organisation
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_user
+from tests.builders import SET_UP
 from tests.support import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,7 +108,9 @@ def _seed(url: str) -> None:
         with Session(engine) as session:
             for who in PEOPLE.values():
                 create_user(
-                    session, UserCreate(email=who.email, full_name=who.full_name, roles=[who.role], password=PASSWORD)
+                    session,
+                    UserCreate(email=who.email, full_name=who.full_name, roles=[who.role], password=PASSWORD),
+                    actor=SET_UP,
                 )
             for name, kind, country, contact, email in PARTNERS.values():
                 create_organisation(
@@ -118,6 +121,7 @@ def _seed(url: str) -> None:
                         country_code=country,
                         contacts=[ContactCreate(name=contact, email=email, is_focal_point=True)],
                     ),
+                    actor=SET_UP,
                 )
             session.commit()
     finally:

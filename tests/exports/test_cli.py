@@ -15,7 +15,7 @@ from app.organisations.models import OrganisationKind
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_user
-from tests.builders import organisation, partnership
+from tests.builders import SET_UP, organisation, partnership
 from tests.exports.conftest import EVIL_NAME, read_csv, read_xlsx
 from tests.support import clear_cached_settings, scratch_database
 
@@ -29,7 +29,9 @@ def inventory(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         clear_cached_settings()
         with db.unit_of_work() as session:
             manager = create_user(
-                session, UserCreate(email="pm@example.org", full_name="Pat Manager", roles=[Role.PROJECT_MANAGER])
+                session,
+                UserCreate(email="pm@example.org", full_name="Pat Manager", roles=[Role.PROJECT_MANAGER]),
+                actor=SET_UP,
             )
             kenyan = organisation(session, "Kituo Cha Sheria", area_codes=["migrant_health"])
             evil = organisation(session, EVIL_NAME, country_code="FR", kind=OrganisationKind.THINK_TANK)

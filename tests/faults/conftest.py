@@ -34,7 +34,7 @@ from app.reminders.models import Reminder, ReminderKind
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
-from tests.builders import cast, draft_agreement
+from tests.builders import SET_UP, cast, draft_agreement
 from tests.faults.pgcluster import PgCluster
 from tests.reminders.smtp import SmtpServer
 
@@ -157,7 +157,9 @@ def world(fault_db: FaultDatabase) -> World:
 
         def make_user(*roles: Role):
             email = f"faults{next(_numbers)}@example.org"
-            return create_user(session, UserCreate(email=email, full_name="Fault Tester", roles=list(roles)))
+            return create_user(
+                session, UserCreate(email=email, full_name="Fault Tester", roles=list(roles)), actor=SET_UP
+            )
 
         agreement = draft_agreement(session, cast(make_user))
         admin = make_user(Role.ADMIN)

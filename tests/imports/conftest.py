@@ -20,6 +20,7 @@ from app.partnerships.models import Partnership
 from app.users.models import Role, User
 from app.users.schemas import UserCreate
 from app.users.service import create_user
+from tests.builders import SET_UP
 from tests.conftest import ROOT
 
 SAMPLE = ROOT / "samples" / "inventory_sample.csv"
@@ -57,9 +58,9 @@ an untitled duplicate line opening a second partnership): each is checked on its
 def importer(session: Session) -> User:
     """The importing user (a project manager), and the project manager the sample names as an owner."""
     create_user(session, UserCreate(email="pm.sample@example.org", full_name="Sample Owner",
-                                    roles=[Role.PROJECT_MANAGER]))  # fmt: skip
+                                    roles=[Role.PROJECT_MANAGER]), actor=SET_UP)  # fmt: skip
     user = create_user(session, UserCreate(email="importer@example.org", full_name="Importer",
-                                           roles=[Role.PROJECT_MANAGER]))  # fmt: skip
+                                           roles=[Role.PROJECT_MANAGER]), actor=SET_UP)  # fmt: skip
     session.commit()
     return user
 

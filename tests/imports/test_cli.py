@@ -21,6 +21,7 @@ from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_user
 from app.workflow.models import TransitionEvent
+from tests.builders import SET_UP
 from tests.imports.conftest import EXPECTED, SAMPLE, expected_totals
 from tests.support import clear_cached_settings, scratch_database
 
@@ -37,7 +38,7 @@ def cli_database(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
         with db.unit_of_work() as session:
             for email, roles in (("importer@example.org", [Role.ADMIN]), ("pm.sample@example.org",
                                  [Role.PROJECT_MANAGER]), ("viewer@example.org", [Role.VIEWER])):  # fmt: skip
-                create_user(session, UserCreate(email=email, full_name=email, roles=roles))
+                create_user(session, UserCreate(email=email, full_name=email, roles=roles), actor=SET_UP)
         yield url
         clear_cached_settings()
     monkeypatch.undo()

@@ -42,6 +42,7 @@ from app.partnerships.models import Partnership
 from app.users.models import Role, User
 from app.users.schemas import UserCreate
 from app.users.service import create_user
+from tests.builders import SET_UP
 from tests.imports.conftest import import_committing
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -190,7 +191,9 @@ def check_file(
 def corpus_user(session: Session) -> User:
     """The importing project manager."""
     user = create_user(
-        session, UserCreate(email="corpus@example.org", full_name="Corpus Importer", roles=[Role.PROJECT_MANAGER])
+        session,
+        UserCreate(email="corpus@example.org", full_name="Corpus Importer", roles=[Role.PROJECT_MANAGER]),
+        actor=SET_UP,
     )
     session.commit()
     return user
@@ -328,7 +331,9 @@ def test_precision_and_recall_of_merges_and_rejections(engine: Engine) -> None:
             try:
                 with Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False) as s:
                     user = create_user(
-                        s, UserCreate(email="score@example.org", full_name="Scorer", roles=[Role.PROJECT_MANAGER])
+                        s,
+                        UserCreate(email="score@example.org", full_name="Scorer", roles=[Role.PROJECT_MANAGER]),
+                        actor=SET_UP,
                     )
                     s.commit()
                     _summary, outcomes = import_file(s, user, path)

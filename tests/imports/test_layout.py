@@ -22,6 +22,7 @@ from app.partnerships.models import Partnership
 from app.users.models import Role, User
 from app.users.schemas import UserCreate
 from app.users.service import create_user
+from tests.builders import SET_UP
 from tests.imports.conftest import import_file as do_import
 
 IMPORTER = "bureau@example.org"
@@ -79,7 +80,7 @@ def _counts() -> tuple[int, int, int]:
 def office(cli_database: str) -> Iterator[str]:
     """The CLI's database with an importing project manager."""
     with db.unit_of_work() as session:
-        create_user(session, UserCreate(email=IMPORTER, full_name="Bureau", roles=[Role.PROJECT_MANAGER]))
+        create_user(session, UserCreate(email=IMPORTER, full_name="Bureau", roles=[Role.PROJECT_MANAGER]), actor=SET_UP)
     yield IMPORTER
 
 

@@ -22,6 +22,7 @@ from app.partnerships.models import Partnership
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_user
+from tests.builders import SET_UP
 
 IMPORTER = "clerk@example.org"
 HEADER = ["Nom", "Pays", "Type de partenaire", "Modalité", "Rôle"]
@@ -37,7 +38,7 @@ ENUM_NAMES = ("national_cso", "international_cso", "lead_partner", "co_partner",
 def clerk(cli_database: str) -> Iterator[str]:
     """The CLI's database with an importing project manager; yields their e-mail."""
     with db.unit_of_work() as session:
-        create_user(session, UserCreate(email=IMPORTER, full_name="Clerk", roles=[Role.PROJECT_MANAGER]))
+        create_user(session, UserCreate(email=IMPORTER, full_name="Clerk", roles=[Role.PROJECT_MANAGER]), actor=SET_UP)
     yield IMPORTER
 
 

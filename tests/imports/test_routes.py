@@ -13,14 +13,18 @@ from app.partnerships.models import Partnership
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_user
-from tests.builders import assert_problem
+from tests.builders import SET_UP, assert_problem
 from tests.imports.conftest import EXPECTED, SAMPLE, expected_totals
 
 API = "/api/v1"
 
 
 def _sample_owner(session):
-    create_user(session, UserCreate(email="pm.sample@example.org", full_name="Owner", roles=[Role.PROJECT_MANAGER]))
+    create_user(
+        session,
+        UserCreate(email="pm.sample@example.org", full_name="Owner", roles=[Role.PROJECT_MANAGER]),
+        actor=SET_UP,
+    )
     session.commit()
 
 

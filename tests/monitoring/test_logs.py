@@ -20,6 +20,7 @@ from app.monitoring.logs import configure_logging, make_handler
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_user
+from tests.builders import SET_UP
 from tests.support import scratch_database
 
 PASSWORD = "correct horse battery staple"
@@ -58,6 +59,7 @@ def test_sign_in_and_an_authenticated_request_log_json_without_secrets(client, s
     user = create_user(
         session,
         UserCreate(email="logged.admin@example.org", full_name="Logged", roles=[Role.ADMIN], password=PASSWORD),
+        actor=SET_UP,
     )
     session.commit()
     signed = client.post("/api/v1/auth/token", json={"email": user.email, "password": PASSWORD})

@@ -20,7 +20,7 @@ from app.organisations.schemas import (
     OrganisationFilter,
     OrganisationUpdate,
 )
-from tests.builders import organisation
+from tests.builders import SET_UP, organisation
 
 
 def _fields(error: ValidationFailed) -> set[str]:
@@ -40,6 +40,7 @@ def test_create_stores_fields_areas_and_contacts(session):
             area_codes=["migrant_health", "humanitarian"],
             contacts=[{"name": "Amina Otieno", "is_focal_point": True}, {"name": "Paul Mwangi"}],
         ),
+        actor=SET_UP,
     )
     session.commit()
     session.expire_all()
@@ -59,6 +60,7 @@ def test_unknown_area_code_is_refused_with_the_known_codes(session):
         service.create_organisation(
             session,
             OrganisationCreate(legal_name="X", kind="other", country_code="FR", area_codes=["humanitarian", "nope"]),
+            actor=SET_UP,
         )
     assert _fields(caught.value) == {"area_codes"}
     assert "'nope'" in caught.value.detail and "migrant_health" in caught.value.detail
@@ -71,11 +73,14 @@ def test_duplicate_legal_name_in_the_same_country_ignores_case(session):
         service.create_organisation(
             session,
             OrganisationCreate(legal_name="UNIVERSITÉ DE DAKAR", kind="academic_institution", country_code="SN"),
+            actor=SET_UP,
         )
     assert str(first.id) in caught.value.detail
     # The same name elsewhere is another organisation.
     other = service.create_organisation(
-        session, OrganisationCreate(legal_name="Université de Dakar", kind="academic_institution", country_code="FR")
+        session,
+        OrganisationCreate(legal_name="Université de Dakar", kind="academic_institution", country_code="FR"),
+        actor=SET_UP,
     )
     assert other.id != first.id
 
@@ -91,7 +96,11 @@ def test_update_changes_only_given_fields_and_bumps_the_version(session):
         org = organisation(session, "Think Lab", kind=OrganisationKind.THINK_TANK, short_name="TL", region="Europe")
     with clock.frozen_at(start + timedelta(hours=2)):
         updated = service.update_organisation(
-            session, org.id, OrganisationUpdate(region="Western Europe", short_name=None), expected_version=1
+            session,
+            org.id,
+            OrganisationUpdate(region="Western Europe", short_name=None),
+            expected_version=1,
+            actor=SET_UP,
         )
         session.commit()
     session.expire_all()
@@ -106,10 +115,12 @@ def test_update_changes_only_given_fields_and_bumps_the_version(session):
 
 def test_update_with_a_stale_version_is_refused(session):
     org = organisation(session)
-    service.update_organisation(session, org.id, OrganisationUpdate(notes="first"))
+    service.update_organisation(session, org.id, OrganisationUpdate(notes="first"), actor=SET_UP)
     session.commit()
     with pytest.raises(PreconditionFailed) as caught:
-        service.update_organisation(session, org.id, OrganisationUpdate(notes="second"), expected_version=1)
+        service.update_organisation(
+            session, org.id, OrganisationUpdate(notes="second"), expected_version=1, actor=SET_UP
+        )
     assert "version 2" in caught.value.detail
 
 
@@ -120,7 +131,9 @@ def test_update_cannot_empty_a_required_field(session):
             OrganisationUpdate(**{field: None})
         # A change built without validation (not from a request) meets the same refusal in the service.
         with pytest.raises(ValidationFailed) as caught:
-            service.update_organisation(session, org.id, OrganisationUpdate.model_construct(**{field: None}))
+            service.update_organisation(
+                session, org.id, OrganisationUpdate.model_construct(**{field: None}), actor=SET_UP
+            )
         assert _fields(caught.value) == {field}
 
 
@@ -128,22 +141,26 @@ def test_update_refuses_a_name_taken_in_the_country_but_allows_changing_case(ses
     organisation(session, "Alpha Foundation", country_code="BR")
     org = organisation(session, "Beta Foundation", country_code="BR")
     with pytest.raises(Conflict):
-        service.update_organisation(session, org.id, OrganisationUpdate(legal_name="ALPHA foundation"))
+        service.update_organisation(session, org.id, OrganisationUpdate(legal_name="ALPHA foundation"), actor=SET_UP)
     session.rollback()
-    renamed = service.update_organisation(session, org.id, OrganisationUpdate(legal_name="BETA FOUNDATION"))
+    renamed = service.update_organisation(
+        session, org.id, OrganisationUpdate(legal_name="BETA FOUNDATION"), actor=SET_UP
+    )
     assert renamed.legal_name == "BETA FOUNDATION"
     moved = organisation(session, "Alpha Foundation", country_code="AR")
     with pytest.raises(Conflict):
-        service.update_organisation(session, moved.id, OrganisationUpdate(country_code="BR"))
+        service.update_organisation(session, moved.id, OrganisationUpdate(country_code="BR"), actor=SET_UP)
 
 
 def test_update_replaces_and_clears_areas_and_bumps_the_version(session):
     org = organisation(session, area_codes=["labour_migration"])
-    service.update_organisation(session, org.id, OrganisationUpdate(area_codes=["research_data", "policy_dialogue"]))
+    service.update_organisation(
+        session, org.id, OrganisationUpdate(area_codes=["research_data", "policy_dialogue"]), actor=SET_UP
+    )
     session.commit()
     assert {area.code for area in org.areas} == {"research_data", "policy_dialogue"}
     assert org.version == 2
-    service.update_organisation(session, org.id, OrganisationUpdate(area_codes=[]))
+    service.update_organisation(session, org.id, OrganisationUpdate(area_codes=[]), actor=SET_UP)
     session.commit()
     assert org.areas == []
     assert org.version == 3
@@ -197,11 +214,15 @@ def test_list_by_unknown_sort_field_names_sort(session):
 
 def test_contacts_are_added_and_updated(session):
     org = organisation(session)
-    contact = service.add_contact(session, org.id, ContactCreate(name="Ana Souza", email="ana@example.org"))
+    contact = service.add_contact(
+        session, org.id, ContactCreate(name="Ana Souza", email="ana@example.org"), actor=SET_UP
+    )
     session.commit()
     assert contact.organisation_id == org.id and not contact.is_focal_point
 
-    service.update_contact(session, org.id, contact.id, ContactUpdate(is_focal_point=True, title="Director"))
+    service.update_contact(
+        session, org.id, contact.id, ContactUpdate(is_focal_point=True, title="Director"), actor=SET_UP
+    )
     session.commit()
     session.expire_all()
     stored = session.get(Contact, contact.id)
@@ -217,9 +238,9 @@ def test_contact_of_another_organisation_is_not_found(session):
     first = organisation(session, contacts=[{"name": "Someone"}])
     second = organisation(session)
     with pytest.raises(NotFound):
-        service.update_contact(session, second.id, first.contacts[0].id, ContactUpdate(name="Other"))
+        service.update_contact(session, second.id, first.contacts[0].id, ContactUpdate(name="Other"), actor=SET_UP)
     with pytest.raises(NotFound):
-        service.add_contact(session, 987_654, ContactCreate(name="Nobody"))
+        service.add_contact(session, 987_654, ContactCreate(name="Nobody"), actor=SET_UP)
 
 
 def test_contact_name_cannot_be_emptied(session):
@@ -229,7 +250,7 @@ def test_contact_name_cannot_be_emptied(session):
             ContactUpdate(**{field: None})
         unchecked = ContactUpdate.model_construct(**{field: None})
         with pytest.raises(ValidationFailed) as caught:
-            service.update_contact(session, org.id, org.contacts[0].id, unchecked)
+            service.update_contact(session, org.id, org.contacts[0].id, unchecked, actor=SET_UP)
         assert _fields(caught.value) == {field}
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.config import get_settings
-from app.errors import NotFound, PreconditionFailed, ValidationFailed
+from app.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from app.partnerships import service
 from app.partnerships.models import Partnership, PartnershipParty, PartyRole, Project
 from app.partnerships.schemas import (
@@ -268,7 +268,13 @@ def test_update_fields_project_and_people(session, manager, make_user):
     )
     session.commit()
     project_id = created.project.id
-    service.update_partnership(session, created.id, PartnershipUpdate(project={"name": "Second name"}), actor=manager)
+    # Handed over: the former owner may no longer edit it, the new one may.
+    with pytest.raises(Forbidden):
+        service.update_partnership(session, created.id, PartnershipUpdate(title="Taken back"), actor=manager)
+    session.rollback()
+    service.update_partnership(
+        session, created.id, PartnershipUpdate(project={"name": "Second name"}), actor=other_manager
+    )
     session.commit()
     session.expire_all()
     stored = session.get(Partnership, created.id)

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from app import db
 from app.cli import cli
+from tests.builders import SET_UP
 
 
 def _run(*args: str):
@@ -22,7 +23,9 @@ def _load() -> tuple[int, int]:
     from tests.quality.conftest import complete_organisation, complete_partnership
 
     with db.unit_of_work() as session:
-        manager = create_user(session, UserCreate(email="pm@example.org", full_name="PM", roles=[Role.PROJECT_MANAGER]))
+        manager = create_user(
+            session, UserCreate(email="pm@example.org", full_name="PM", roles=[Role.PROJECT_MANAGER]), actor=SET_UP
+        )
         complete = complete_organisation(session, "Complete Org")
         bare = complete_organisation(session, "Bare Org", contacts=[], website=None)
         created = complete_partnership(session, manager, complete, objectives=None)

@@ -23,14 +23,15 @@ from app.config import Settings, load_settings
 from app.db import make_engine, unit_of_work
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.obligations.models import Obligation
-from app.reminders.dispatcher import MISSED_REASON, _record_sent, claim_due, dispatch_once
+from app.reminders.claims import MISSED_REASON, claim_due, record_sent
+from app.reminders.dispatcher import dispatch_once
 from app.reminders.email import escape_text, fold, message_id_for
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.reminders.service import cancel as cancel_reminder
 from app.reminders.service import retry
 from app.users.schemas import UserCreate
 from app.users.service import create_user
-from tests.builders import cast, draft_agreement
+from tests.builders import SET_UP, cast, draft_agreement
 from tests.conftest import ROOT
 from tests.reminders.smtp import SmtpServer
 from tests.support import scratch_database
@@ -249,8 +250,8 @@ def test_after_the_last_attempt_a_reminder_is_failed_and_retry_sends_it(
 
     mail.refusal = None
     with pytest.raises(Conflict, match="only a failed reminder"):
-        retry(session, _reminder(session, agreement, offset=7).id)
-    retried = retry(session, reminder.id)
+        retry(session, _reminder(session, agreement, offset=7).id, actor=SET_UP)
+    retried = retry(session, reminder.id, actor=SET_UP)
     session.commit()
     assert (retried.status, retried.attempts) == (ReminderStatus.PLANNED, 0)
     assert dispatch_once(session_factory, config).sent == 1
@@ -293,13 +294,13 @@ def test_cancel_stops_a_planned_reminder_and_refuses_a_sent_one(session_factory,
     dispatch_once(session_factory, config, now=NOW)
     assert len(mail.received) == 2
     later = _reminder(session, agreement, offset=7, send_at=NOW + timedelta(days=1))
-    cancelled = cancel_reminder(session, later.id, "The agreement is being renewed")
+    cancelled = cancel_reminder(session, later.id, "The agreement is being renewed", actor=SET_UP)
     session.commit()
     assert (cancelled.status, cancelled.cancel_reason) == (ReminderStatus.CANCELLED, "The agreement is being renewed")
     with pytest.raises(Conflict, match="already sent"):
-        cancel_reminder(session, sent.id, "Too late")
+        cancel_reminder(session, sent.id, "Too late", actor=SET_UP)
     with pytest.raises(Conflict, match="already cancelled"):
-        cancel_reminder(session, later.id, "Again")
+        cancel_reminder(session, later.id, "Again", actor=SET_UP)
     assert dispatch_once(session_factory, config, now=NOW + timedelta(days=2)).sent == 0
     assert len(mail.received) == 2
     assert _status(session_factory, planned.id).status == ReminderStatus.SENT
@@ -374,9 +375,9 @@ def test_a_reminder_whose_subject_is_gone_is_retried_and_the_others_still_go_out
 def test_cancel_needs_a_reason(session, agreement):
     reminder = _reminder(session, agreement)
     with pytest.raises(ValidationFailed):
-        cancel_reminder(session, reminder.id, "  ")
+        cancel_reminder(session, reminder.id, "  ", actor=SET_UP)
     with pytest.raises(NotFound):
-        cancel_reminder(session, 987_654, "Gone")
+        cancel_reminder(session, 987_654, "Gone", actor=SET_UP)
 
 
 def test_calendar_text_is_escaped_and_folded_at_75_octets():
@@ -406,7 +407,7 @@ def _fill(factory: sessionmaker[Session], count: int, send_at: datetime) -> None
 
         def make_user(*roles):
             email = f"dispatch{next(_numbers)}@example.org"
-            return create_user(session, UserCreate(email=email, full_name="Dispatch", roles=list(roles)))
+            return create_user(session, UserCreate(email=email, full_name="Dispatch", roles=list(roles)), actor=SET_UP)
 
         agreement = draft_agreement(session, cast(make_user))
         rows = [
@@ -548,5 +549,5 @@ def test_a_reminder_recorded_sent_after_its_claim_was_lost_stays_sent(session_fa
     session.commit()
     session.execute(update(Reminder).where(Reminder.id == reminder.id).values(status=ReminderStatus.PLANNED))
     session.commit()
-    _record_sent(session_factory, reminder.id, "<x@example.org>", NOW)
+    record_sent(session_factory, reminder.id, "<x@example.org>", NOW)
     assert _status(session_factory, reminder.id).status == ReminderStatus.SENT

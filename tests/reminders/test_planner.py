@@ -137,7 +137,10 @@ def test_suspension_pauses_obligation_reminders_only(session, make_user):
     people = cast(make_user)
     agreement = _active(session, people, end=_today() + timedelta(days=200))
     add_obligation(
-        session, agreement.id, ObligationCreate(description="Report", due_date=_today() + timedelta(days=40))
+        session,
+        agreement.id,
+        ObligationCreate(description="Report", due_date=_today() + timedelta(days=40)),
+        people.manager,
     )
     advance(session, agreement, "suspend", people)
     assert _reminders(session, subject_type="agreement") and not _reminders(session, subject_type="obligation")
@@ -151,7 +154,10 @@ def test_the_daily_run_marks_overdue_obligations(session, session_factory, make_
     people = cast(make_user)
     agreement = _active(session, people)
     obligation = add_obligation(
-        session, agreement.id, ObligationCreate(description="Report", due_date=_today() + timedelta(days=2))
+        session,
+        agreement.id,
+        ObligationCreate(description="Report", due_date=_today() + timedelta(days=2)),
+        people.manager,
     )
     session.commit()
     later = datetime.combine(_today() + timedelta(days=5), time(7), tzinfo=get_settings().zone)

@@ -30,7 +30,7 @@ from app.schemas import MAX_ID
 from app.users.models import Role, User
 from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
-from tests.builders import PROBLEM_JSON, advance, cast, draft_agreement, formalising_partnership, organisation
+from tests.builders import PROBLEM_JSON, SET_UP, advance, cast, draft_agreement, formalising_partnership, organisation
 
 MAX_EXAMPLES = 15
 SEED = 20261129
@@ -213,7 +213,9 @@ def seed(factory: sessionmaker[Session]) -> None:
 
         def make_user(*roles: Role) -> User:
             email = f"fuzz{next(_emails)}@example.org"
-            user = create_user(session, UserCreate(email=email, full_name="Fuzz Person", roles=list(roles)))
+            user = create_user(
+                session, UserCreate(email=email, full_name="Fuzz Person", roles=list(roles)), actor=SET_UP
+            )
             session.commit()
             return user
 
@@ -234,7 +236,7 @@ def token_headers(factory: sessionmaker[Session], role: Role) -> dict[str, str]:
     """The Authorization header of a new user with ``role`` and a fresh token."""
     with factory() as session:
         email = f"fuzz-{role.value}{next(_emails)}@example.org"
-        user = create_user(session, UserCreate(email=email, full_name=f"Fuzz {role.value}", roles=[role]))
+        user = create_user(session, UserCreate(email=email, full_name=f"Fuzz {role.value}", roles=[role]), actor=SET_UP)
         _, secret = create_token(session, user, "fuzz")
         session.commit()
     return {"Authorization": f"Bearer {secret}"}

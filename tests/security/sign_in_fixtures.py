@@ -14,6 +14,7 @@ from app.api.app import create_app
 from app.users.models import Role, User
 from app.users.schemas import UserCreate
 from app.users.service import create_user, set_active
+from tests.builders import SET_UP
 
 PASSWORD = "correct horse battery staple"
 TOKEN = "/api/v1/auth/token"
@@ -58,6 +59,7 @@ def person(session: Session) -> Callable[..., User]:
             UserCreate(
                 email=email, full_name=email.split("@")[0], roles=list(roles or [Role.VIEWER]), password=password
             ),
+            actor=SET_UP,
         )
         if not active:
             set_active(session, user, False)

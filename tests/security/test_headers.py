@@ -17,7 +17,7 @@ from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
 from app.web.security import SESSION_COOKIE, csrf_for
-from tests.builders import assert_problem, cast, draft_agreement, organisation
+from tests.builders import SET_UP, assert_problem, cast, draft_agreement, organisation
 from tests.web.conftest import Browser
 
 API = "/api/v1"
@@ -217,6 +217,7 @@ def test_secrets_and_signed_in_answers_are_never_stored(client, session, auth, s
     user = create_user(
         session,
         UserCreate(email="keeper@example.org", full_name="Keeper", roles=[Role.VIEWER], password="a long passphrase 1"),
+        actor=SET_UP,
     )
     session.commit()
     _, headers = auth(user=user)

@@ -39,6 +39,7 @@ from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
 from tests.builders import (
     PROBLEM_JSON,
+    SET_UP,
     Cast,
     advance,
     draft_agreement,
@@ -248,6 +249,7 @@ def _sign_in(w: World, role: Role) -> Call:
     person = create_user(
         w.session,
         UserCreate(email=f"signing.{role.value}@example.org", full_name="Signs In", roles=[role], password=PASSWORD),
+        actor=SET_UP,
     )
     w.session.commit()
     return Call(f"{API}/auth/token", {"email": person.email, "password": PASSWORD})

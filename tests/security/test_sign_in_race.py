@@ -22,6 +22,7 @@ from app.db import make_engine, unit_of_work
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_user
+from tests.builders import SET_UP
 from tests.security import sign_in_fixtures
 from tests.security.sign_in_fixtures import PASSWORD, START, TOKEN
 from tests.support import scratch_database
@@ -61,7 +62,7 @@ def _all_at_once(calls) -> list[object]:
 def test_twenty_simultaneous_wrong_passwords_check_no_more_than_the_limit(live, settings, argon2_checks, same_address):
     with unit_of_work(live) as session:
         create_user(session, UserCreate(email="raced@example.org", full_name="Raced", roles=[Role.VIEWER],
-                                        password=PASSWORD))  # fmt: skip
+                                        password=PASSWORD), actor=SET_UP)  # fmt: skip
     app = create_app(settings, live)
     clients = [
         TestClient(app, raise_server_exceptions=False, client=("192.0.2.1" if same_address else f"198.18.0.{n}", 4000))

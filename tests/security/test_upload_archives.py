@@ -23,6 +23,7 @@ from app.uploads import ArchiveLimits, UnsafeFile, check_docx, check_xlsx, docx_
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_user
+from tests.builders import SET_UP
 from tests.conftest import ROOT
 from tests.security import upload_attacks as attacks
 
@@ -117,7 +118,7 @@ def test_docx_limits_follow_the_settings(monkeypatch):
 @pytest.fixture
 def importer(cli_database):
     with db.unit_of_work() as session:
-        create_user(session, UserCreate(email="admin@example.org", full_name="Admin", roles=[Role.ADMIN]))
+        create_user(session, UserCreate(email="admin@example.org", full_name="Admin", roles=[Role.ADMIN]), actor=SET_UP)
     return cli_database
 
 

@@ -8,7 +8,7 @@ from app import clock
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_user
-from tests.builders import assert_problem
+from tests.builders import SET_UP, assert_problem
 
 API = "/api/v1"
 PASSWORD = "correct horse battery staple"
@@ -55,7 +55,7 @@ def test_tokens_are_shown_once_and_revoked_by_their_owner_or_an_admin(client, au
 
 def test_sign_in_with_a_password_is_rate_limited(client, session):
     create_user(session, UserCreate(email="signer@example.org", full_name="Signer", roles=[Role.VIEWER],
-                                    password=PASSWORD))  # fmt: skip
+                                    password=PASSWORD), actor=SET_UP)  # fmt: skip
     session.commit()
     signed = client.post(f"{API}/auth/token", json={"email": "Signer@example.org", "password": PASSWORD})
     assert signed.status_code == 201, signed.text
@@ -86,7 +86,7 @@ def test_no_secret_reaches_the_logs(client, session, auth, caplog):
     caplog.set_level(logging.DEBUG)
     _, headers = auth(Role.VIEWER)
     create_user(session, UserCreate(email="logged@example.org", full_name="Logged", roles=[Role.VIEWER],
-                                    password=PASSWORD))  # fmt: skip
+                                    password=PASSWORD), actor=SET_UP)  # fmt: skip
     session.commit()
     created = client.post(f"{API}/me/tokens", json={"name": "logged", "expires_in_days": 1}, headers=headers).json()
     client.post(f"{API}/auth/token", json={"email": "logged@example.org", "password": PASSWORD})

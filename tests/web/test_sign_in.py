@@ -12,11 +12,14 @@ from app.users.models import ApiToken, Role
 from app.users.schemas import UserCreate
 from app.users.service import create_user
 from app.web.security import SESSION_COOKIE
+from tests.builders import SET_UP
 
 
 def _user_with_password(session: Session, email: str = "pm@example.org", password: str = "a-long-passphrase"):
     user = create_user(
-        session, UserCreate(email=email, full_name="Paula Manager", roles=[Role.PROJECT_MANAGER], password=password)
+        session,
+        UserCreate(email=email, full_name="Paula Manager", roles=[Role.PROJECT_MANAGER], password=password),
+        actor=SET_UP,
     )
     session.commit()
     return user

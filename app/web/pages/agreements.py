@@ -16,6 +16,7 @@ from app.agreements.models import Agreement
 from app.agreements.rules import signing_parties
 from app.api.deps import DbSession
 from app.config import get_settings
+from app.db import savepoint
 from app.drafting import catalogue
 from app.drafting import service as drafting
 from app.drafting.errors import TemplateError
@@ -174,8 +175,7 @@ def _refused(
     status: int,
     **extra: Any,
 ) -> HTMLResponse:
-    """Nothing of the refused change stays; the page comes back with the message beside the form and what was typed."""
-    session.rollback()
+    """The page again, with the message beside the form and what was typed (the change was undone by its savepoint)."""
     forms = {key: {"errors": errors, "values": kept(form), **extra}}
     return _page(request, session, user, agreement_id, status_code=status, forms=forms)
 
@@ -215,9 +215,10 @@ def fire_transition(
     origin: list[int] = []
     try:
         body, origin = forms_in.transition_input(agreement, trigger, form)
-        service.transition_agreement(
-            session, agreement_id, trigger, user, body.comment, forms_in.expected_version(form), body.payload
-        )
+        with savepoint(session):
+            service.transition_agreement(
+                session, agreement_id, trigger, user, body.comment, forms_in.expected_version(form), body.payload
+            )
     except DomainError as exc:
         errors = forms_in.action_errors(exc, origin)
         return _refused(request, session, user, agreement_id, f"action:{trigger}", form, errors, exc.status)
@@ -241,7 +242,10 @@ def save_terms(
     """Change a draft's title and term (refused if someone else changed it since the page was loaded)."""
     _require_edit(session, user, agreement_id)
     try:
-        service.update_agreement(session, agreement_id, forms_in.terms_input(form), forms_in.expected_version(form))
+        with savepoint(session):
+            service.update_agreement(
+                session, agreement_id, forms_in.terms_input(form), forms_in.expected_version(form), actor=user
+            )
     except DomainError as exc:
         errors = forms_in.worded(field_errors(exc))
         return _refused(request, session, user, agreement_id, "terms", form, errors, exc.status)
@@ -255,7 +259,8 @@ def add_obligation(
     """Record what a party (or the organisation) owes under the agreement."""
     _require_edit(session, user, agreement_id)
     try:
-        obligations_service.add_obligation(session, agreement_id, forms_in.obligation_input(form), user)
+        with savepoint(session):
+            obligations_service.add_obligation(session, agreement_id, forms_in.obligation_input(form), user)
     except DomainError as exc:
         errors = forms_in.obligation_errors(exc)
         return _refused(request, session, user, agreement_id, "obligation", form, errors, exc.status)
@@ -275,7 +280,8 @@ def generate_version(
         chosen = next((info for info in templates if info.key == key), templates[0] if templates else None)
         declared = {variable.name for variable in chosen.variables} if chosen else set()
         overrides = forms_in.overrides(form, to_type, declared)
-        version = drafting.generate_version(session, agreement_id, key, language, overrides, user)
+        with savepoint(session):
+            version = drafting.generate_version(session, agreement_id, key, language, overrides, user)
     except DomainError as exc:
         errors, problems = forms_in.generation_errors(exc, {variable.name for variable in to_type})
         return _refused(request, session, user, agreement_id, "generate", form, errors, exc.status, problems=problems)
@@ -295,7 +301,8 @@ def upload_version(
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise invalid("file", "choose a Word (.docx) document to upload")
         content = upload.file.read(document_upload_bytes() + 1)
-        version = drafting.upload_docx(session, agreement_id, content, upload.filename, user)
+        with savepoint(session):
+            version = drafting.upload_docx(session, agreement_id, content, upload.filename, user)
     except DomainError as exc:
         errors = forms_in.worded(field_errors(exc))
         return _refused(request, session, user, agreement_id, "upload", form, errors, exc.status)
@@ -309,7 +316,8 @@ def start_successor(
     """Open a draft amendment, extension or renewal of this agreement, and go to it."""
     parent = _require_edit(session, user, agreement_id)
     try:
-        child = service.create_agreement(session, forms_in.successor_input(parent, form), user)
+        with savepoint(session):
+            child = service.create_agreement(session, forms_in.successor_input(parent, form), user)
     except DomainError as exc:
         errors = forms_in.successor_errors(exc)
         return _refused(request, session, user, agreement_id, "successor", form, errors, exc.status)

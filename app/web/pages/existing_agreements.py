@@ -15,6 +15,7 @@ from app.agreements import service as agreements
 from app.api.deps import DbSession
 from app.api.downloads import file_response
 from app.config import get_settings
+from app.db import savepoint
 from app.errors import DomainError, NotFound, invalid
 from app.partnerships.models import Partnership
 from app.partnerships.service import get_partnership
@@ -77,7 +78,7 @@ def upload(
         if not isinstance(sent, UploadFile) or not sent.filename:
             raise invalid("file", "choose the signed copy to upload (PDF or Word .docx)")
         content = sent.file.read(document_upload_bytes() + 1)
-        with session.begin_nested():
+        with savepoint(session):
             review = existing.upload_signed_copy(session, partnership_id, content, sent.filename, user)
     except DomainError as exc:
         errors = worded(field_errors(exc))
@@ -150,7 +151,7 @@ def confirm(
     origin: list[int] = []
     try:
         body, origin = forms_in.confirmation_input(form, upload_id)
-        with session.begin_nested():
+        with savepoint(session):
             agreement = existing.confirm_signed_copy(session, partnership_id, body, user)
     except NotFound:
         raise

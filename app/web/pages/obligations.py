@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from app.api.deps import DbSession
+from app.db import savepoint
 from app.errors import DomainError, Forbidden, NotFound
 from app.obligations import service
 from app.partnerships.service import require_on_partnership
@@ -47,7 +48,7 @@ def fire_transition(
     back = obligation_forms.back_to(form, f"/agreements/{agreement_id}#obligations")
     try:
         body = obligation_forms.transition_input(trigger, form)
-        with session.begin_nested():
+        with savepoint(session):
             moved = service.transition_obligation(
                 session, obligation_id, trigger, user, body.comment, body.payload, expected_version(form)
             )

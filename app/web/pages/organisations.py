@@ -109,7 +109,7 @@ def create_organisation(request: Request, session: DbSession, user: PageUser, fo
     data = {name: value for name, value in data.items() if value is not None}
     data["area_codes"] = texts(form, "area_codes")
     try:
-        organisation = service.create_organisation(session, validate(OrganisationCreate, data))
+        organisation = service.create_organisation(session, validate(OrganisationCreate, data), actor=user)
     except DomainError as exc:
         values = kept(form)
         values["area_codes"] = texts(form, "area_codes")
@@ -163,7 +163,7 @@ def add_contact(
     data = {name: value for name, value in data.items() if value is not None}
     data["is_focal_point"] = form.get("is_focal_point") == "yes"
     try:
-        contact = service.add_contact(session, organisation.id, validate(ContactCreate, data))
+        contact = service.add_contact(session, organisation.id, validate(ContactCreate, data), actor=user)
     except DomainError as exc:
         return _organisation_page(request, session, user, organisation, kept(form), field_errors(exc), exc.status)
     return redirect(request, f"/organisations/{organisation.id}#contacts", f"{contact.name} is added as a contact.")

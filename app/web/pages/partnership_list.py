@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.api.deps import DbSession
+from app.db import savepoint
 from app.errors import DomainError, ValidationFailed
 from app.listing import PageParams
 from app.organisations.service import list_areas
@@ -134,7 +135,7 @@ def create_partnership(request: Request, session: DbSession, user: PageUser, for
     data, rows = forms_in.partnership_data(form)
     try:
         body = validate(PartnershipCreate, data)
-        with session.begin_nested():
+        with savepoint(session):
             created = service.create_partnership(session, body, user)
     except DomainError as exc:
         errors = forms_in.creation_errors(exc, rows)

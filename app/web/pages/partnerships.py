@@ -17,6 +17,7 @@ from app.agreements import service as agreements
 from app.agreements.models import AgreementKind
 from app.agreements.schemas import AgreementCreate
 from app.api.deps import DbSession
+from app.db import savepoint
 from app.errors import DomainError, NotFound, invalid
 from app.listing import PageParams
 from app.obligations import service as obligations
@@ -217,7 +218,7 @@ def log_interaction(
     data = forms_in.fields(form, "interaction", ("occurred_on", "kind", "summary", "participants"))
     try:
         body = validate(InteractionCreate, data)
-        with session.begin_nested():
+        with savepoint(session):
             service.record_interaction(session, partnership_id, body, user)
     except DomainError as exc:
         return _refused(request, session, user, partnership_id, "interaction", form, exc)
@@ -233,7 +234,7 @@ def record_undertaking(
     data = forms_in.fields(form, "undertaking", ("given_on", "given_by", "organisation_id", "scope", "form"))
     try:
         body = validate(UndertakingCreate, data)
-        with session.begin_nested():
+        with savepoint(session):
             service.record_undertaking(session, partnership_id, body, user)
     except DomainError as exc:
         return _refused(request, session, user, partnership_id, "undertaking", form, exc)
@@ -255,9 +256,14 @@ def set_focal_point(
     try:
         if contact is not None and forms_in.number(contact) is None:
             raise invalid("focal_point_id", "choose a contact from the list")
-        with session.begin_nested():
+        with savepoint(session):
             service.set_focal_point(
-                session, partnership_id, party_id, forms_in.number(contact), forms_in.number(text(form, "version"))
+                session,
+                partnership_id,
+                party_id,
+                forms_in.number(contact),
+                forms_in.number(text(form, "version")),
+                actor=user,
             )
     except NotFound:
         raise
@@ -279,7 +285,7 @@ def fire_transition(
     _require_edit(session, user, partnership_id)
     label = TRIGGER_LABELS.get(trigger, humanise(trigger))
     try:
-        with session.begin_nested():
+        with savepoint(session):
             moved = service.transition_partnership(
                 session,
                 partnership_id,
@@ -309,7 +315,7 @@ def start_agreement(
     data = {"partnership_id": partnership_id, **forms_in.fields(form, "agreement", names)}
     try:
         body = validate(AgreementCreate, data)
-        with session.begin_nested():
+        with savepoint(session):
             agreement = agreements.create_agreement(session, body, user)
     except DomainError as exc:
         return _refused(request, session, user, partnership_id, "agreement", form, exc)
