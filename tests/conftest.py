@@ -7,6 +7,7 @@ PostgreSQL fails the run; it never skips.
 
 from __future__ import annotations
 
+import gc
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
@@ -45,11 +47,28 @@ def _reset_postgresql(url: str) -> None:
         engine.dispose()
 
 
+def _worker_database(url: str, worker: str) -> str:
+    """The database of one pytest-xdist worker beside the one given (``<name>_<worker>``), created if missing."""
+    name = f"{make_url(url).database}_{worker}"
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if exists.first() is None:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The URL of an empty test database (SQLite file, or the PostgreSQL database given)."""
+    """The URL of an empty test database (SQLite file, or the PostgreSQL database given; one per xdist worker)."""
     url = os.environ.get(ENV_URL) or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     if url.startswith("postgresql"):
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if worker:  # workers must not reset each other's schema
+            url = _worker_database(url, worker)  # raises, and so fails the run, when PostgreSQL is unreachable
         _reset_postgresql(url)  # raises, and so fails the run, when PostgreSQL is unreachable
     return url
 
@@ -144,10 +163,9 @@ def auth(session: Session, make_user: Callable[..., User]) -> Callable[..., tupl
 @pytest.fixture
 def cli_database(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A migrated scratch database that the CLI (and anything using the process-wide settings) is configured to use."""
-    from tests.support import clear_cached_settings, scratch_database
+    from tests.support import clear_cached_settings, migrated_scratch_database
 
-    with scratch_database(database_url, tmp_path) as url:
-        migrate.upgrade(url)
+    with migrated_scratch_database(database_url, tmp_path) as url:
         monkeypatch.setenv("AGREEMENTS_DATABASE_URL", url)
         clear_cached_settings()
         yield url
@@ -163,3 +181,39 @@ def backend(engine: Engine) -> str:
 
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+SLOW: tuple[str, ...] = ()
+"""Tests that take more than about two seconds each (measured, see docs/test-durations.txt), as node ids from the
+repository root without parameters: a module (``tests/x.py``), a class or a test function (``tests/x.py::test``).
+They carry the ``slow`` marker; everything under tests/e2e and tests/faults carries ``e2e`` and ``faults``."""
+
+_DIRECTORY_MARKERS = {"e2e": pytest.mark.e2e, "faults": pytest.mark.faults}
+
+
+def is_declared_slow(node_id: str) -> bool:
+    """Whether the test with this node id is in SLOW (as its module, its class or itself)."""
+    name = node_id.split("[", 1)[0]
+    return any(name == entry or name.startswith(f"{entry}::") for entry in SLOW)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Move everything alive after collection (modules, test items) out of the cyclic garbage collector's sight.
+
+    Those objects live to the end of the run anyway; without this every full collection walks them again, and
+    the collections make up a noticeable share of the suite's time.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test ``e2e``, ``faults`` or ``slow`` from where it lives, so that the fast lane can leave them out."""
+    tests_root = Path(__file__).resolve().parent
+    for item in items:
+        relative = item.path.resolve().relative_to(tests_root)
+        marker = _DIRECTORY_MARKERS.get(relative.parts[0]) if len(relative.parts) > 1 else None
+        if marker is not None:
+            item.add_marker(marker)
+        if is_declared_slow(item.nodeid):  # relative to the rootdir, the repository root (pyproject.toml)
+            item.add_marker(pytest.mark.slow)
