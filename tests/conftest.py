@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 
+from fastapi import FastAPI  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 import app.models  # noqa: E402, F401  (every mapper and the audit recorder)
@@ -118,11 +119,43 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+class _RunningTestSessions:
+    """The session factory of the shared application: it opens sessions in the running test's transaction."""
+
+    def __init__(self) -> None:
+        self.factory: sessionmaker[Session] | None = None
+
+    def __call__(self, **options: object) -> Session:
+        """A session from the running test's factory."""
+        if self.factory is None:
+            raise RuntimeError("the shared application is used outside a test's client fixture")
+        return self.factory(**options)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.factory, name)
+
+
+@pytest.fixture(scope="session")
+def _shared_app(settings: Settings) -> tuple[FastAPI, _RunningTestSessions]:
+    """One application for the whole run (building one per test costs time and keeps every route tree alive)."""
+    sessions = _RunningTestSessions()
+    return create_app(settings, sessions), sessions  # type: ignore[arg-type]  (a sessionmaker in all but name)
+
+
 @pytest.fixture
-def client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
-    """An API client whose requests run in the test's transaction."""
-    with TestClient(create_app(settings, session_factory), raise_server_exceptions=False) as client:
-        yield client
+def client(
+    _shared_app: tuple[FastAPI, _RunningTestSessions], session_factory: sessionmaker[Session]
+) -> Iterator[TestClient]:
+    """An API client whose requests run in the test's transaction, on an application as fresh as a new one."""
+    app, sessions = _shared_app
+    sessions.factory = session_factory
+    app.state.http_metrics.__init__()  # counters from zero, as in a new application
+    app.openapi_schema = None  # the document lists vocabularies read from the database
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            yield client
+    finally:
+        sessions.factory = None
 
 
 @pytest.fixture
