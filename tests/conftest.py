@@ -1,4 +1,5 @@
-"""Test fixtures: a database migrated by Alembic, one rolled-back transaction per test, API clients.
+"""Test fixtures: a database migrated by Alembic, one rolled-back transaction per test, API clients on one
+application shared by the run, and the ``e2e``, ``faults`` and ``slow`` markers (the fast lane leaves them out).
 
 The backend is chosen by ``AGREEMENTS_TEST_DATABASE_URL``: unset means a fresh SQLite file; a PostgreSQL
 URL means that database, whose ``public`` schema is dropped and rebuilt by the migrations. An unreachable
