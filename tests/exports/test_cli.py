@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from app import clock, db, migrate
+from app import clock, db
 from app.cli import cli
 from app.config import get_settings
 from app.organisations.models import OrganisationKind
@@ -17,14 +17,13 @@ from app.users.schemas import UserCreate
 from app.users.service import create_user
 from tests.builders import SET_UP, organisation, partnership
 from tests.exports.conftest import EVIL_NAME, read_csv, read_xlsx
-from tests.support import clear_cached_settings, scratch_database
+from tests.support import clear_cached_settings, migrated_scratch_database
 
 
 @pytest.fixture
 def inventory(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """A scratch database the CLI uses, holding three organisations and two partnerships."""
-    with scratch_database(database_url, tmp_path) as url:
-        migrate.upgrade(url)
+    with migrated_scratch_database(database_url, tmp_path) as url:
         monkeypatch.setenv("AGREEMENTS_DATABASE_URL", url)
         clear_cached_settings()
         with db.unit_of_work() as session:
