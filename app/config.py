@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///agreements.db"
+
+# A list read from the environment is given as ``30,7`` or as JSON (``[30, 7]``); NoDecode stops pydantic-settings
+# from insisting on JSON (a traceback otherwise) so that ``_split_list`` below reads both forms.
+IntList = Annotated[list[int], NoDecode]
+StrList = Annotated[list[str], NoDecode]
+LIST_FIELDS = ("remind_end_date_days", "remind_notice_days", "remind_obligation_days", "remind_cc", "trusted_proxies")
+
+
+def split_list_setting(value: object) -> object:
+    """A list setting's text as a list: JSON when it starts with ``[``, otherwise comma-separated items."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith(("[", "{", '"')):
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            raise ValueError("not a valid JSON list; give e.g. 30,7 or [30, 7]") from None
+        if not isinstance(parsed, list):
+            raise ValueError("not a list; give e.g. 30,7 or [30, 7]")
+        return parsed
+    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 class ConfigError(Exception):
@@ -49,13 +73,15 @@ class Settings(BaseSettings):
     smtp_sender: str = Field("agreements@localhost", description="From address of the reminders.")
     smtp_timeout_seconds: float = Field(30.0, gt=0, le=600, description="Timeout of every SMTP operation.")
 
-    remind_end_date_days: list[int] = Field([90, 60, 30, 7], description="Days before an end date to remind.")
-    remind_notice_days: list[int] = Field([30, 7], description="Days before the notice deadline to remind.")
-    remind_obligation_days: list[int] = Field([14, 3], description="Days before an obligation falls due.")
+    remind_end_date_days: IntList = Field(
+        [90, 60, 30, 7], description="Days before an end date to remind, comma-separated (90,60,30,7) or JSON."
+    )
+    remind_notice_days: IntList = Field([30, 7], description="Days before the notice deadline to remind.")
+    remind_obligation_days: IntList = Field([14, 3], description="Days before an obligation falls due.")
     remind_on_overdue: bool = Field(True, description="Also remind on the day an obligation becomes overdue.")
     remind_send_hour: int = Field(8, ge=0, le=23, description="Local hour at which reminders go out.")
     remind_focal_points: bool = Field(False, description="Also email the partners' focal points.")
-    remind_cc: list[str] = Field([], description="Addresses copied on every reminder.")
+    remind_cc: StrList = Field([], description="Addresses copied on every reminder, comma-separated or JSON.")
 
     dispatch_batch_size: int = Field(50, ge=1, le=1000, description="Reminders claimed per dispatch round.")
     dispatch_max_attempts: int = Field(6, ge=1, le=50, description="Attempts before a reminder is marked failed.")
@@ -132,12 +158,20 @@ class Settings(BaseSettings):
         description="A secret that Prometheus sends as 'Authorization: Bearer <token>' to read /metrics "
         "(an administrator's API token works too); unset, only administrators can read it.",
     )
-    trusted_proxies: list[str] = Field(
+    trusted_proxies: StrList = Field(
         [],
-        description="Addresses or CIDR networks of the reverse proxies, as a JSON list such as "
-        '\'["127.0.0.1", "10.0.0.0/8"]\', whose X-Forwarded-For and X-Forwarded-Proto are believed; from '
-        "any other peer they are ignored and the peer's own address is the client's (sign-in throttling) and its "
+        description="Addresses or CIDR networks of the reverse proxies, comma-separated (127.0.0.1,10.0.0.0/8) or "
+        'as a JSON list such as \'["127.0.0.1", "10.0.0.0/8"]\', whose X-Forwarded-For and X-Forwarded-Proto are '
+        "believed; from any other peer they are ignored and the peer's own address is the client's (sign-in "
+        "throttling) and its "
         "scheme the request's (Secure cookie).",
+    )
+
+    password_reset_hours: int = Field(
+        24,
+        ge=1,
+        le=720,
+        description="Hours a password reset link issued by an administrator stays valid (it works once).",
     )
 
     sign_in_free_failures: int = Field(
@@ -255,6 +289,11 @@ class Settings(BaseSettings):
         "them all in memory).",
     )
 
+    @field_validator(*LIST_FIELDS, mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        return split_list_setting(value)
+
     @field_validator("remind_end_date_days", "remind_notice_days", "remind_obligation_days")
     @classmethod
     def _days_in_range(cls, value: list[int]) -> list[int]:
@@ -319,9 +358,13 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "settings"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"invalid setting AGREEMENTS_{field.upper()}: {message}") from None
+        field, *inside = first["loc"] or ("settings",)
+        message = " ".join(str(first["msg"]).removeprefix("Value error, ").split())
+        if inside and isinstance(inside[0], int):
+            message = f"item {inside[0] + 1}: {message}"
+        raise ConfigError(f"invalid setting AGREEMENTS_{str(field).upper()}: {message}") from None
+    except SettingsError as exc:  # a value the environment source itself could not decode
+        raise ConfigError(f"invalid setting: {' '.join(str(exc).split())}") from None
 
 
 @lru_cache

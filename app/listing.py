@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
@@ -78,6 +78,13 @@ def paginate(session: Session, stmt: Select[Any], params: Paging) -> Slice:
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = session.scalars(stmt.limit(params.page_size).offset((params.page - 1) * params.page_size))
     return Slice(items=list(rows.unique()), total=total, page=params.page, page_size=params.page_size)
+
+
+def page_of(items: Sequence[Any], params: Paging) -> Slice:
+    """One page of a list already in memory (a record's contacts or obligations), with the same envelope."""
+    start = (params.page - 1) * params.page_size
+    return Slice(items=list(items[start : start + params.page_size]), total=len(items), page=params.page,
+                 page_size=params.page_size)  # fmt: skip
 
 
 def contains_text(text: str, *columns: Any) -> ColumnElement[bool]:

@@ -18,6 +18,7 @@ DATA_DIRECTORIES: dict[str, tuple[str, ...]] = {
     "workflows": ("workflows",),
     "agreement_templates": ("templates", "agreements"),
     "email_templates": ("templates", "emails"),
+    "document_styles": ("templates", "documents"),
     "migrations": ("migrations",),
 }
 """Each kind of shipped data and its folder inside the package."""
@@ -49,6 +50,11 @@ def agreement_templates_dir() -> Path:
 def email_templates_dir() -> Path:
     """The directory of the reminder and alert email templates."""
     return data_directory("email_templates")
+
+
+def reference_docx() -> Path:
+    """The reference Word document every generated DOCX starts from: the house style (fonts, headings, page)."""
+    return data_directory("document_styles") / "reference.docx"
 
 
 def migrations_dir() -> Path:

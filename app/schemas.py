@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
 import pycountry
+from babel import Locale
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -37,8 +38,12 @@ def _web_address(value: str) -> str:
     return value
 
 
-def country_name(code: str) -> str:
-    """The English short name of an ISO 3166-1 alpha-2 country code."""
+def country_name(code: str, locale: str | None = None) -> str:
+    """The short name of an ISO 3166-1 alpha-2 country code: English by default, else in the Babel ``locale``."""
+    if locale:
+        localised = Locale.parse(locale).territories.get(code)
+        if localised:
+            return localised
     country = pycountry.countries.get(alpha_2=code)
     return getattr(country, "common_name", None) or country.name if country else code
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.agreements import service as agreements
 from app.agreements.models import Agreement, AgreementKind
-from app.agreements.rules import signing_parties
+from app.agreements.rules import signing_parties, sources_of
 from app.agreements.schemas import AgreementCreate
 from app.config import get_settings
 from app.db import Base
@@ -222,12 +222,19 @@ def happy_step(agreement: Agreement, trigger: str, people: Cast) -> tuple[User |
 
 
 def advance(session: Session, agreement: Agreement, trigger: str, people: Cast) -> None:
-    """Fire ``trigger`` as the happy path does (expiry travels to the day after the end date)."""
+    """Fire ``trigger`` as the happy path does (expiry travels to the day after the end date).
+
+    ``activate`` travels to a future effective date, and is a no-op when the signature already activated the
+    agreement (its effective date reached).
+    """
+    if trigger == "activate" and agreement.status not in sources_of("agreement", "activate"):
+        return
     actor, comment, payload = happy_step(agreement, trigger, people)
-    moment = (
-        datetime.combine(agreement.end_date + timedelta(days=1), time(12), tzinfo=get_settings().zone)
-        if trigger == "expire"
-        else clock.now()
-    )
+    zone = get_settings().zone
+    moment = clock.now()
+    if trigger == "expire":
+        moment = datetime.combine(agreement.end_date + timedelta(days=1), time(12), tzinfo=zone)
+    elif trigger == "activate" and agreement.effective_date and agreement.effective_date > clock.today(zone):
+        moment = datetime.combine(agreement.effective_date, time(12), tzinfo=zone)
     with clock.frozen_at(moment):
         engine.fire(session, "agreement", agreement, trigger, acting(actor), comment, payload=payload)

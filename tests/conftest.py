@@ -224,7 +224,10 @@ SLOW: tuple[str, ...] = (
     "tests/security/test_fuzz.py",
     "tests/security/test_sign_in_race.py",
     "tests/test_demo.py",
+    "tests/test_demo_credentials.py::test_the_demo_saves_its_credentials_and_names_the_file_last",
+    "tests/test_demo_credentials.py::test_show_credentials_renews_them_prints_them_and_saves_them_for_the_user_only",
     "tests/test_serve.py",
+    "tests/test_serve_startup.py",  # demo, then the real server polled for its first seconds
     "tests/agreements/test_existing_routes.py::test_a_digitally_signed_pdf_shows_its_signer_and_intact",
     "tests/agreements/test_existing_routes.py::test_a_legal_officer_uploads_a_docx_confirms_and_the_agreement_comes_into_force",
     "tests/agreements/test_routes.py::test_draft_an_agreement_through_the_api",
@@ -308,6 +311,7 @@ SLOW: tuple[str, ...] = (
     "tests/security/test_sign_in_attacks.py::test_x_forwarded_for_from_an_untrusted_loopback_peer_does_not_escape_the_limit",
     "tests/test_cli.py::test_init_reports_revision",
     "tests/test_cli.py::test_users_and_tokens_lifecycle",
+    "tests/test_cli.py::test_users_set_password_reads_the_new_password_from_standard_input",
     "tests/test_concurrency.py::test_over_http_a_retry_racing_the_original_is_answered_once",
     "tests/test_concurrency.py::test_over_http_exactly_one_of_two_conflicting_transitions_wins",
     "tests/test_generate_cli.py::test_refuses_real_partnerships_even_with_append",

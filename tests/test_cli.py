@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from app import db, migrate
+from app import clock, db, migrate
 from app.cli import cli
 from app.config import get_settings
 from app.users.models import ApiToken, User
@@ -171,9 +173,11 @@ def test_tick_fires_what_is_due_and_says_so(cli_database: str, run) -> None:
             return create_user(session, UserCreate(email=email, full_name="Tick", roles=list(roles)), actor=SET_UP)
 
         people = cast(make_user)
-        agreement = draft_agreement(session, people)
-        for step in ("submit_for_review", "approve", "record_signatures"):
-            advance(session, agreement, step, people)
+        effective = clock.today(get_settings().zone)
+        agreement = draft_agreement(session, people, effective=effective)
+        with clock.frozen_at(clock.now() - timedelta(days=10)):  # signed ten days before its effective date
+            for step in ("submit_for_review", "approve", "record_signatures"):
+                advance(session, agreement, step, people)
         agreement_id = agreement.id
     result = run("tick")
     assert result.exit_code == 0, result.output
@@ -200,7 +204,9 @@ def test_a_broken_workflow_file_stops_the_server_with_its_line(cli_database: str
     assert "transition 'approve' names unknown role 'lawyer'" in result.output
 
 
-def test_draft_writes_a_document_or_lists_what_is_missing(cli_database: str, run, tmp_path) -> None:
+def test_draft_writes_a_document_or_lists_what_is_missing(
+    cli_database: str, run, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import io
 
     import docx
@@ -242,6 +248,15 @@ def test_draft_writes_a_document_or_lists_what_is_missing(cli_database: str, run
     assert unknown.exit_code == 1 and "no partnership has the reference" in unknown.output
     bad_var = run("draft", reference, "--var", "oops", "-o", str(tmp_path / "x.docx"))
     assert bad_var.exit_code == 1 and "NAME=VALUE" in bad_var.output
+
+    monkeypatch.chdir(tmp_path)
+    for file_format in ("pdf", "html"):
+        named = run("draft", reference, "--template", "undertaking_record", "--format", file_format)
+        assert named.exit_code == 0, named.output
+        expected = tmp_path / f"{reference}-undertaking_record.{file_format}"
+        assert expected.exists() and f"wrote {expected.name} " in named.stdout
+    assert expected.read_text(encoding="utf-8").count("Share referrals") >= 1
+    assert not (tmp_path / "agreement.docx").exists()
 
 
 def test_remind_dry_run_lists_what_would_go_out_and_reminders_can_be_managed(cli_database: str, run) -> None:
@@ -286,3 +301,128 @@ def test_remind_dry_run_lists_what_would_go_out_and_reminders_can_be_managed(cli
     assert listed.exit_code == 0 and "someone37@example.org" in listed.stdout and "1 reminder(s)" in listed.stdout
     bad = run("reminders", "list", "--status", "lost")
     assert bad.exit_code == 1 and "status" in bad.output
+
+
+def test_a_bad_list_setting_stops_with_one_line(monkeypatch: pytest.MonkeyPatch, run) -> None:
+    monkeypatch.setenv("AGREEMENTS_REMIND_END_DATE_DAYS", "30,seven")
+    clear_cached_settings()
+    try:
+        result = run("init")
+    finally:
+        monkeypatch.undo()
+        clear_cached_settings()
+    assert result.exit_code == 2
+    assert "AGREEMENTS_REMIND_END_DATE_DAYS" in result.stderr and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _fresh_sqlite(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv("AGREEMENTS_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    clear_cached_settings()
+
+
+@pytest.mark.parametrize("command", [("tick",), ("remind",), ("init",)])
+def test_commands_are_quiet_about_migrations_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path, run, command):
+    _fresh_sqlite(monkeypatch, tmp_path)
+    try:
+        result = run(*command)
+    finally:
+        monkeypatch.undo()
+        clear_cached_settings()
+    assert result.exit_code == 0, result.output
+    assert "alembic" not in result.output and "Running upgrade" not in result.output, result.output
+
+
+def test_verbose_shows_the_migrations(monkeypatch: pytest.MonkeyPatch, tmp_path, run) -> None:
+    from app.cli.support import set_verbosity
+
+    _fresh_sqlite(monkeypatch, tmp_path)
+    try:
+        result = run("-v", "init")
+    finally:
+        set_verbosity(False)
+        monkeypatch.undo()
+        clear_cached_settings()
+    assert result.exit_code == 0, result.output
+    assert "Running upgrade  -> 0001" in result.stderr
+
+
+def test_remind_days_without_dry_run_sends_what_falls_due_within_the_days(cli_database: str, run) -> None:
+    from datetime import timedelta
+
+    from app import clock
+    from app.reminders.models import Reminder, ReminderKind, ReminderStatus
+
+    with db.unit_of_work() as session:
+        soon, later = (
+            Reminder(
+                dedupe_key=f"ahead:{days}",
+                series=f"ahead:{days}",
+                subject_type="agreement",
+                subject_id=1,
+                kind=ReminderKind.END_DATE,
+                due_on=clock.today(get_settings().zone) + timedelta(days=30),
+                offset_days=30 - days,
+                send_at=clock.now() + timedelta(days=days),
+                recipient_email=f"ahead{days}@example.org",
+                status=ReminderStatus.PLANNED,
+            )
+            for days in (5, 20)
+        )
+        session.add_all([soon, later])
+        session.flush()
+        soon_id, later_id = soon.id, later.id
+
+    def attempts() -> dict[int, int]:
+        with db.unit_of_work() as session:
+            return {
+                r.id: r.attempts for r in session.scalars(select(Reminder).where(Reminder.id.in_([soon_id, later_id])))
+            }
+
+    plain = run("remind")
+    assert plain.exit_code == 0 and "sent 0, retrying 0, failed 0" in plain.stdout
+    assert attempts() == {soon_id: 0, later_id: 0}
+
+    ahead = run("remind", "--days", "7")
+    assert ahead.exit_code == 0, ahead.output
+    assert "due by" in ahead.stdout
+    # The one due in 5 days was taken and tried now (its agreement does not exist here, so it is retried later).
+    assert attempts() == {soon_id: 1, later_id: 0}
+
+
+def test_users_set_password_reads_the_new_password_from_standard_input(cli_database: str, run) -> None:
+    from app.users.service import find_user_by_email, verify_password
+
+    assert run("users", "create", "--email", "fo@example.org", "--name", "Forgetful", "--role", "viewer").exit_code == 0
+    result = run("users", "set-password", "FO@example.org", input="a-brand-new-passphrase\n")
+    assert result.exit_code == 0, result.output
+    assert "a-brand-new-passphrase" not in result.output
+    with db.unit_of_work() as session:
+        assert verify_password(find_user_by_email(session, "fo@example.org"), "a-brand-new-passphrase")
+
+    short = run("users", "set-password", "fo@example.org", input="short\n")
+    assert short.exit_code == 1 and "at least 12 characters" in short.stderr and "Traceback" not in short.output
+    unknown = run("users", "set-password", "nobody@example.org", input="a-brand-new-passphrase\n")
+    assert unknown.exit_code == 1 and "no user with email" in unknown.stderr
+
+
+def test_remind_warns_about_each_reminder_it_could_not_send(cli_database: str, run, monkeypatch) -> None:
+    from app import clock
+    from app.reminders.models import Reminder, ReminderKind
+    from tests.reminders.smtp import free_port
+
+    monkeypatch.setenv("AGREEMENTS_SMTP_PORT", str(free_port()))  # nothing listens there
+    with db.unit_of_work() as session:
+        reminder = Reminder(
+            dedupe_key="cli:unsendable", series="cli:unsendable", subject_type="agreement", subject_id=987_654,
+            kind=ReminderKind.END_DATE, due_on=clock.today(get_settings().zone), offset_days=0,
+            send_at=clock.now(), recipient_email="someone@example.org",
+        )  # fmt: skip
+        session.add(reminder)
+        session.flush()
+        reminder_id = reminder.id
+    result = run("remind")
+    assert result.exit_code == 0, result.output
+    assert "sent 0, retrying 1" in result.stdout
+    assert f"warning: reminder {reminder_id} could not be sent: SubjectMissing" in result.stderr
+    assert "1 reminder(s) could not be sent" in result.stderr

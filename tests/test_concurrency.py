@@ -111,7 +111,7 @@ def test_a_conflicting_transition_waits_for_the_first_and_is_then_refused(live):
     for thread in threads:
         thread.join(30)
     assert isinstance(outcome["second"], TransitionNotAllowed)
-    assert "'approved'" in outcome["second"].detail
+    assert "that is approved;" in outcome["second"].detail
     assert (_events(live, agreement_id, "approve"), _events(live, agreement_id, "request_changes")) == (1, 0)
 
 

@@ -100,3 +100,40 @@ def test_overrides_are_checked_too():
     with pytest.raises(ConfigError, match="AGREEMENTS_TIMEZONE"):
         load_settings(timezone="Nowhere/Special")
     assert load_settings(timezone="Asia/Tokyo").zone == ZoneInfo("Asia/Tokyo")
+
+
+@pytest.mark.parametrize("value", ["30,7", "30, 7", "[30, 7]", " [7,30] ", "7,30,30"])
+def test_a_list_of_days_reads_comma_separated_and_json_forms(monkeypatch, value):
+    monkeypatch.setenv("AGREEMENTS_REMIND_END_DATE_DAYS", value)
+    assert load_settings().remind_end_date_days == [30, 7]
+
+
+@pytest.mark.parametrize("value", ["a@x.org,b@y.org", '["a@x.org", "b@y.org"]', " a@x.org , b@y.org "])
+def test_a_list_of_addresses_reads_comma_separated_and_json_forms(monkeypatch, value):
+    monkeypatch.setenv("AGREEMENTS_REMIND_CC", value)
+    assert load_settings().remind_cc == ["a@x.org", "b@y.org"]
+
+
+def test_trusted_proxies_read_the_comma_separated_form(monkeypatch):
+    monkeypatch.setenv("AGREEMENTS_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")
+    assert load_settings().trusted_proxies == ["127.0.0.1/32", "10.0.0.0/8"]
+
+
+def test_a_list_in_the_dotenv_file_reads_the_comma_separated_form(tmp_path):
+    (tmp_path / ".env").write_text("AGREEMENTS_REMIND_NOTICE_DAYS=14,3\n", encoding="utf-8")
+    assert load_settings().remind_notice_days == [14, 3]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("AGREEMENTS_REMIND_END_DATE_DAYS", "30,seven", "item 2"),
+        ("AGREEMENTS_REMIND_END_DATE_DAYS", "[30, 7", "not a valid JSON list"),
+        ("AGREEMENTS_REMIND_END_DATE_DAYS", '{"days": 7}', "not a list"),
+        ("AGREEMENTS_REMIND_END_DATE_DAYS", "30,9999", "between 0 and 3650"),
+        ("AGREEMENTS_REMIND_CC", "a@x.org,not-an-address", "@"),
+        ("AGREEMENTS_TRUSTED_PROXIES", "10.0.0.0/8,nowhere", "CIDR"),
+    ],
+)
+def test_a_bad_list_is_one_line_naming_the_variable(monkeypatch, name, value, reason):
+    assert reason in _error(monkeypatch, name, value)

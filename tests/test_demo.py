@@ -129,3 +129,72 @@ def test_demo_users_have_working_tokens_and_a_second_load_adds_nothing(session: 
         already_loaded=True,
     )
     assert {model: _count(session, model) for model in models} == before
+
+
+def test_every_agreement_was_moved_by_the_right_people_and_its_fields_tell_the_same_story(session: Session) -> None:
+    """Who submitted, approved and signed each demo agreement, and when, as its events and its fields say (#23)."""
+    load_demo(session)
+    now = clock.now()
+    users = {user.id: user for user in session.scalars(select(User))}
+    managers = {uid for uid, user in users.items() if user.has_role(Role.PROJECT_MANAGER)}
+    lawyers = {uid for uid, user in users.items() if user.has_role(Role.LEGAL_OFFICER)}
+    checked = Counter()
+
+    for agreement in session.scalars(select(Agreement)):
+        events = list(
+            session.scalars(
+                select(TransitionEvent)
+                .where(TransitionEvent.entity_type == "agreement", TransitionEvent.entity_id == agreement.id)
+                .order_by(TransitionEvent.id)
+            )
+        )
+        where = (agreement.id, agreement.status)
+        times = [event.occurred_at for event in events]
+        assert times == sorted(times) and times[-1] <= now, where
+        assert abs(events[0].occurred_at - agreement.created_at) < timedelta(seconds=1), where
+        by_trigger = {trigger: [e for e in events if e.trigger == trigger] for trigger in {e.trigger for e in events}}
+        owners = {agreement.partnership.owner_id, *(user.id for user in agreement.partnership.co_owners)}
+        assert events[0].actor_id in owners & managers, where  # drafted by the partnership's project manager
+
+        submissions = by_trigger.get("submit_for_review", [])
+        if submissions:
+            assert agreement.submitted_by_id == submissions[-1].actor_id and agreement.submitted_by_id in owners, where
+            versions = [v for v in agreement.document_versions if v.created_at <= submissions[-1].occurred_at]
+            assert versions and agreement.submitted_version_number == versions[-1].number, where
+            checked["submitted"] += 1
+        else:
+            assert agreement.submitted_by_id is None and agreement.submitted_version_number is None, where
+
+        approvals = by_trigger.get("approve", [])
+        if approvals:
+            approval = approvals[-1]
+            assert agreement.approved_by_id == approval.actor_id and approval.actor_id in lawyers, where
+            assert agreement.approved_by_id != agreement.submitted_by_id, where  # four eyes
+            assert agreement.approved_at == approval.occurred_at > submissions[-1].occurred_at, where
+            assert agreement.approved_version_number == agreement.submitted_version_number, where
+            checked["approved"] += 1
+        else:
+            assert agreement.approved_by_id is None and agreement.approved_at is None, where
+
+        signings = by_trigger.get("record_signatures", [])
+        if signings:
+            signing = signings[-1]
+            assert signing.actor_id in lawyers and signing.occurred_at > agreement.approved_at, where
+            for signature in agreement.signatures:
+                assert signature.recorded_by_id == signing.actor_id, where
+                assert agreement.approved_at.date() <= signature.signed_on <= signing.occurred_at.date(), where
+            checked["signed"] += 1
+        for trigger in ("request_changes", "cancel", "suspend", "terminate"):
+            assert all(
+                event.actor_id in lawyers and (event.comment or event.payload) for event in by_trigger.get(trigger, [])
+            ), where
+        for event in by_trigger.get("expire", []):
+            assert event.actor_id is None and event.comment, where  # the system, on its date, saying why
+        for event in by_trigger.get("activate", []):
+            # the system on its date, or at signature (already in effect) acting for the signer; saying why either way
+            at_signature = bool(signings) and event.actor_id == signings[-1].actor_id
+            assert (event.actor_id is None or at_signature) and event.comment, where
+        if "activate" in by_trigger:
+            assert by_trigger["activate"][0].occurred_at.date() >= agreement.effective_date, where
+
+    assert checked["submitted"] >= 20 and checked["approved"] >= 15 and checked["signed"] >= 15, checked

@@ -79,7 +79,10 @@ def test_refuses_a_non_empty_database_unless_append(migrated: str) -> None:
     assert len(set(references)) == 60  # the counters moved on: no reference reused
 
 
-def test_refuses_real_partnerships_even_with_append(migrated: str) -> None:
+def test_refuses_real_partnerships_even_with_append(
+    migrated: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # where the demo saves its credentials on PostgreSQL
     assert _run("demo").exit_code == 0
     before = _count(Partnership)
     assert before > 0

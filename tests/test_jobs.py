@@ -19,9 +19,11 @@ def _today():
 
 
 def _signed(session, people, **term):
+    """Signed ten days ago (an effective date reached by then would have activated it at signature)."""
     agreement = draft_agreement(session, people, **term)
-    for step in ("submit_for_review", "approve", "record_signatures"):
-        advance(session, agreement, step, people)
+    with clock.frozen_at(clock.now() - timedelta(days=10)):
+        for step in ("submit_for_review", "approve", "record_signatures"):
+            advance(session, agreement, step, people)
     session.commit()
     return agreement
 

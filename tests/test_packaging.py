@@ -23,6 +23,7 @@ SHIPPED = {
     "workflows": ["agreement.yaml", "obligation.yaml", "partnership.yaml"],
     "agreement_templates": ["mou/template.yaml", "mou/en.md.j2", "clauses/signatures.en.md.j2"],
     "email_templates": ["_base.html.j2", "end_date.txt.j2"],
+    "document_styles": ["reference.docx"],
     "migrations": ["env.py", "script.py.mako", "versions"],
 }
 

@@ -34,7 +34,7 @@ from app.users.models import User
 from app.users.policy import Action, can
 from app.workflow import engine
 from app.workflow.actor import Actor
-from app.workflow.definition import states
+from app.workflow.definition import state_name, states
 
 WORKFLOW = "agreement"
 
@@ -248,7 +248,8 @@ def confirm_signed_copy(
     require_recordable(partnership)
     agreement, version = _upload(session, partnership_id, data.upload_id, lock=True)
     if agreement.status not in states(WORKFLOW, group="editable"):
-        raise Conflict(f"the signed copy {data.upload_id} was already recorded: the agreement is {agreement.status}")
+        status = state_name(WORKFLOW, agreement.status)
+        raise Conflict(f"the signed copy {data.upload_id} was already recorded: the agreement is {status}")
     if data.document_sha256 != version.sha256:
         raise invalid("document_sha256", f"is not the hash of the uploaded copy ({version.sha256})")
     problems = _party_problems(agreement, data, engine.current_date())

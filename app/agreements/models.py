@@ -6,11 +6,25 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Connection,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import clock
+from app.config import get_settings
 from app.db import Base, str_enum, utcnow
-from app.partnerships.models import Partnership, PartnershipParty
+from app.partnerships.models import Partnership, PartnershipParty, ReferenceCounter
 
 
 class AgreementKind(enum.StrEnum):
@@ -21,6 +35,16 @@ class AgreementKind(enum.StrEnum):
     EXTENSION = "extension"
     RENEWAL = "renewal"
     TERMINATION_NOTICE = "termination_notice"
+
+
+REFERENCE_PREFIXES = {
+    AgreementKind.MOU: "MOU",
+    AgreementKind.AMENDMENT: "AMD",
+    AgreementKind.EXTENSION: "EXT",
+    AgreementKind.RENEWAL: "REN",
+    AgreementKind.TERMINATION_NOTICE: "TN",
+}
+"""How each kind shows in a reference: ``MOU-2026-0042``, ``MOU-2026-0042-EXT1``, ``AMD-2026-0003`` without parent."""
 
 
 class Agreement(Base):
@@ -39,6 +63,8 @@ class Agreement(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id", ondelete="SET NULL"), index=True)
     kind: Mapped[AgreementKind] = mapped_column(str_enum(AgreementKind, "agreement_kind"))
     title: Mapped[str] = mapped_column(String(300))
+    # Human reference, assigned at insert (see _assign_reference): MOU-2026-0042, MOU-2026-0042-EXT1.
+    reference: Mapped[str] = mapped_column(String(80), nullable=True, unique=True, index=True)
     status: Mapped[str] = mapped_column(String(32), index=True)  # a state of app/workflows/agreement.yaml
     effective_date: Mapped[date | None]
     end_date: Mapped[date | None] = mapped_column(index=True)
@@ -126,3 +152,35 @@ def _document_versions_are_immutable(_mapper: Any, _connection: Any, target: Doc
     raise ImmutableRecordError(
         f"document version {target.number} of agreement {target.agreement_id} is immutable; create a new version"
     )
+
+
+def _next_in_series(connection: Connection, series: str) -> int:
+    """The next number of ``series``, taken by one atomic upsert (the row stays locked until commit)."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    table = ReferenceCounter.__table__
+    statement = dialect.insert(table).values(series=series, last_value=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.series], set_={"last_value": table.c.last_value + 1}
+    ).returning(table.c.last_value)
+    return int(connection.execute(statement).scalar_one())
+
+
+def reference_for(connection: Connection, kind: AgreementKind, parent_id: int | None) -> str:
+    """A new unique reference: per kind and year for a first instrument, per parent for one that modifies another."""
+    prefix = REFERENCE_PREFIXES[AgreementKind(kind)]
+    parent_reference = None
+    if parent_id is not None and kind != AgreementKind.MOU:
+        parent_reference = connection.execute(
+            select(Agreement.reference).where(Agreement.id == parent_id)
+        ).scalar_one_or_none()
+    if parent_reference:
+        series = f"{parent_reference}-{prefix}"
+        return f"{series}{_next_in_series(connection, series)}"
+    series = f"{prefix}-{clock.today(get_settings().zone).year}"
+    return f"{series}-{_next_in_series(connection, series):04d}"
+
+
+@event.listens_for(Agreement, "before_insert")
+def _assign_reference(_mapper: Any, connection: Connection, target: Agreement) -> None:
+    if not target.reference:
+        target.reference = reference_for(connection, target.kind, target.parent_id)

@@ -207,6 +207,21 @@ def _store_signatures(ctx: Context) -> None:
     ctx.session.flush()
 
 
+@effect("activate_if_effective")
+def _activate_if_effective(ctx: Context) -> None:
+    """Signed with an effective date of today or earlier: in force now, not at the next daily run.
+
+    Fired through the engine as the system acting for the signer, so the history shows who caused it and when.
+    """
+    agreement: Agreement = ctx.entity
+    if agreement.effective_date is None or agreement.effective_date > ctx.today:
+        return
+    why = f"in force at signature (effective date {agreement.effective_date})"
+    system = Actor.system(reason=why, on_behalf_of=ctx.actor.audit_id)
+    comment = f"Signed with an effective date of {agreement.effective_date}: in force at signature"
+    engine.fire(ctx.session, "agreement", agreement, "activate", system, comment)
+
+
 @effect("record_existing_evidence")
 def _record_existing_evidence(ctx: Context) -> None:
     """A signed copy uploaded with the record is the version the signatures bind to."""

@@ -78,6 +78,9 @@ class AgreementRead(OutputModel):
     partnership_id: int
     parent_id: int | None
     kind: AgreementKind
+    reference: str = Field(
+        description="Human reference, unique: MOU-2026-0042, or MOU-2026-0042-EXT1 for its extension"
+    )
     title: str
     status: str
     effective_date: date | None

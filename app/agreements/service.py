@@ -27,7 +27,7 @@ from app.users.policy import Action, require
 from app.versioning import check_version
 from app.workflow import definition, engine
 from app.workflow.actor import Actor
-from app.workflow.definition import states
+from app.workflow.definition import state_name, state_names, states
 from app.workflow.models import TransitionEvent
 
 WORKFLOW = "agreement"
@@ -81,8 +81,8 @@ def _check_parent(session: Session, data: AgreementCreate) -> None:
     if parent.status not in allowed:
         raise invalid(
             "parent_id",
-            f"an {data.kind.value} can only modify an agreement that is {' or '.join(sorted(allowed))}; "
-            f"agreement {parent.id} is {parent.status}",
+            f"an {data.kind.value} can only modify an agreement that is {state_names(WORKFLOW, allowed)}; "
+            f"agreement {parent.id} is {state_name(WORKFLOW, parent.status)}",
         )
 
 
@@ -92,7 +92,8 @@ def create_agreement(session: Session, data: AgreementCreate, actor: User) -> Ag
     require(actor, Action.EDIT_PARTNERSHIP, **permission_context(partnership))
     if not may_draft(partnership):
         raise Conflict(
-            f"{partnership.reference} is {partnership.stage}: start formalising it before drafting an agreement"
+            f"{partnership.reference} is {state_name('partnership', partnership.stage)}: "
+            "start formalising it before drafting an agreement"
         )
     _check_parent(session, data)
     agreement = Agreement(**data.model_dump())
@@ -111,8 +112,8 @@ def require_status(agreement: Agreement, group: str, what: str) -> None:
     """Refuse (``Conflict``) to ``what`` unless the agreement's status is in the state group ``group``."""
     allowed = states(WORKFLOW, group=group)
     if agreement.status not in allowed:
-        allowed_words = ", ".join(sorted(allowed))
-        raise Conflict(f"cannot {what}: the agreement is {agreement.status} (allowed when {allowed_words})")
+        status, allowed_words = state_name(WORKFLOW, agreement.status), state_names(WORKFLOW, allowed)
+        raise Conflict(f"cannot {what}: the agreement is {status} (allowed when it is {allowed_words})")
 
 
 def update_agreement(

@@ -2,10 +2,10 @@
 
 An anonymous client must not make the server read, buffer or parse a body. A request that may carry one (POST,
 PUT, PATCH, DELETE) to the API needs a valid API token, and a page form a valid session cookie, checked here from
-the headers alone (the route checks again and loads the user); only signing in is open to anyone. Every
-body is then counted as it streams in and refused with 413 once it passes the endpoint's cap: at once, unread,
-when its ``Content-Length`` already says so. Endpoints that take a file (``UPLOAD_ROUTES``) have their own, larger
-caps; everything else has ``max_request_mb``.
+the headers alone (the route checks again and loads the user); only signing in (and a password reset link) is
+open to anyone. Every body is then counted as it streams in and refused with 413 once it passes the endpoint's
+cap: at once, unread, when its ``Content-Length`` already says so. Endpoints that take a file (``UPLOAD_ROUTES``)
+have their own, larger caps; everything else has ``max_request_mb``.
 """
 
 from __future__ import annotations
@@ -34,6 +34,15 @@ log = logging.getLogger(__name__)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PUBLIC_WRITES = frozenset({"/sign-in", "/api/v1/auth/token"})
 """Where anyone may send a body: the sign-in form and its API twin (the password is the credential); small cap."""
+PUBLIC_WRITE_PREFIXES = ("/reset-password/",)
+"""Likewise under these: the page a password reset link opens (the link is the credential)."""
+
+
+def is_public_write(path: str) -> bool:
+    """Whether anyone may send a body to ``path`` (signing in, setting a password through a reset link)."""
+    return path in PUBLIC_WRITES or path.startswith(PUBLIC_WRITE_PREFIXES)
+
+
 FORM_ALLOWANCE = 64 * 1024
 """What the form fields and multipart boundaries around an uploaded file may add to the file's own cap."""
 SIGN_IN_BYTES = 16 * 1024
@@ -71,7 +80,7 @@ def body_cap(settings: Settings, method: str, path: str) -> tuple[int, str]:
         if route.method == method and route.path.match(path):
             most = route.file_bytes(settings)
             return most + FORM_ALLOWANCE, f"the request is larger than {most // MB} MB, the most this endpoint accepts"
-    if path in PUBLIC_WRITES:
+    if is_public_write(path):
         return SIGN_IN_BYTES, f"the request is larger than {SIGN_IN_BYTES // 1024} KB, the most signing in takes"
     most = settings.max_request_mb * MB
     return most, f"the request body is larger than {settings.max_request_mb} MB, the most this endpoint accepts"
@@ -113,7 +122,7 @@ class RequestGate:
             return
         request = Request(scope)  # headers and cookies only: the body is never read here
         method, path = scope["method"], scope["path"]
-        if method in BODY_METHODS and path not in PUBLIC_WRITES:
+        if method in BODY_METHODS and not is_public_write(path):
             refusal = await self._unauthenticated(request)
             if refusal is not None:
                 await refusal(scope, receive, send)

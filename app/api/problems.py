@@ -164,7 +164,13 @@ def install(app: FastAPI, pages: PageRenderer | None = None, is_page: Callable[[
 
     @app.exception_handler(OperationalError)
     async def _database_unavailable(request: Request, exc: OperationalError) -> Response:
-        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig.__class__.__name__)
+        log.warning(
+            "database unavailable on %s %s: %s: %s",
+            request.method,
+            request.url.path,
+            exc.orig.__class__.__name__,
+            exc.orig,
+        )
         return problem(request, 503, "the database is unavailable; try again shortly")
 
     @app.exception_handler(Exception)

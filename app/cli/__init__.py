@@ -7,10 +7,13 @@ Each command opens its own unit of work and commits it; the services it calls on
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 import app.models  # noqa: F401  (every mapper and the audit recorder, before the first query)
 from app.cli import database, devtools, drafting, exports, imports, quality, reminders, reports, serve, users, workflow
+from app.cli.support import PlainHelpCommand, set_verbosity
 from app.rules import register_all
 
 cli = typer.Typer(
@@ -18,8 +21,20 @@ cli = typer.Typer(
     help="Agreement lifecycle and workflow engine.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     add_completion=False,
 )
+
+
+@cli.callback()
+def options(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also show the database migrations as they run.")
+    ] = False,
+) -> None:
+    """Agreement lifecycle and workflow engine."""
+    set_verbosity(verbose)
+
 
 # The order here is the order of ``agreements --help``.
 cli.command("init")(database.init)
@@ -38,6 +53,10 @@ cli.add_typer(users.users_cli, name="users")
 cli.add_typer(users.tokens_cli, name="tokens")
 cli.add_typer(reminders.reminders_cli, name="reminders")
 cli.add_typer(workflow.workflow_cli, name="workflow")
+
+for _typer in (cli, users.users_cli, users.tokens_cli, reminders.reminders_cli, workflow.workflow_cli):
+    for _command in _typer.registered_commands:
+        _command.cls = PlainHelpCommand  # none of ours asks for another class
 
 
 def main() -> None:

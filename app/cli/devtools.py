@@ -3,37 +3,68 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
 
 from app.cli.support import ensure_schema, fail, friendly_errors, safe_url
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import get_engine, unit_of_work
-from app.devtools.demo import load_demo
+from app.devtools.demo import DemoUser, load_demo
+from app.devtools.demo_credentials import (
+    credential_lines,
+    credentials_path,
+    demo_users_exist,
+    reissue_demo_credentials,
+    write_credentials,
+)
 from app.devtools.generate import existing_data, generate_portfolio
 
 
 @friendly_errors
-def demo() -> None:
+def demo(
+    show_credentials: Annotated[
+        bool,
+        typer.Option(
+            "--show-credentials",
+            help="Print the demo users' credentials again: new passwords and API tokens (the old ones stop working).",
+        ),
+    ] = False,
+) -> None:
     """Load a realistic demo portfolio and one demo user per role (does nothing if already loaded)."""
     settings = get_settings()
     ensure_schema(settings)
+    if show_credentials:
+        with unit_of_work() as session:
+            if not demo_users_exist(session):
+                raise fail("the demo is not loaded, so it has no users; run 'agreements demo' first")
+            users = reissue_demo_credentials(session)
+        _show_credentials(settings, users)
+        return
     with unit_of_work() as session:
         summary = load_demo(session)
     if summary.already_loaded:
-        typer.echo("demo data is already loaded; nothing added")
+        typer.echo("demo data is already loaded; nothing added ('agreements demo --show-credentials' signs you in)")
         return
     typer.echo(
         f"loaded {summary.organisations} organisations, {summary.partnerships} partnerships and "
         f"{summary.agreements} agreements into {safe_url(settings)}"
     )
-    typer.echo("demo API tokens (shown once; send as 'Authorization: Bearer <token>'):")
-    for user in summary.users:
-        typer.echo(f"  {user.role.value:<16} {user.email:<32} {user.token}")
-    typer.echo(f"demo sign-in for the pages at {settings.base_url}/sign-in (passwords shown once):")
-    for user in summary.users:
-        typer.echo(f"  {user.role.value:<16} {user.email:<32} password {user.password}")
+    _show_credentials(settings, summary.users)
+
+
+def _show_credentials(settings: Settings, users: Sequence[DemoUser]) -> None:
+    """Print the credentials, save them to a file only the user can read, and end with the file's path."""
+    lines = credential_lines(users, settings.base_url)
+    for line in lines:
+        typer.echo(line)
+    path = credentials_path(settings.database_url)
+    try:
+        write_credentials(path, lines)
+    except OSError as exc:
+        raise fail(f"cannot write {path}: {exc.strerror}; the credentials above are the only copy") from None
+    typer.echo(f"credentials saved to {path} (readable by you only; 'agreements demo --show-credentials' renews them)")
 
 
 @friendly_errors

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from sqlalchemy import select
@@ -13,15 +13,34 @@ from app.config import get_settings
 from app.db import unit_of_work
 from app.partnerships.models import Partnership
 
+if TYPE_CHECKING:
+    from app.drafting.documents import Output
+
+
+def default_output(document: Output) -> Path:
+    """The file a draft goes to without ``-o``: the name the drafting service gives it (reference, template, format),
+    the same as a download's, so that it follows the references the service uses."""
+    return Path(document.file_name)
+
 
 @friendly_errors
 def draft(
     reference: Annotated[str, typer.Argument(help="The partnership's reference, e.g. PA-2026-0042.")],
     template: Annotated[str, typer.Option(help="Template key: mou, amendment, undertaking_record, …")] = "mou",
     format: Annotated[str, typer.Option("--format", help="html, docx or pdf.")] = "docx",
-    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")] = Path("agreement.docx"),
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="FILE",
+            help="File to write; by default named after the reference, template and format, e.g. PA-2026-0042-mou.pdf.",
+        ),
+    ] = None,
     language: Annotated[str, typer.Option(help="Language code; falls back to English.")] = "en",
-    var: Annotated[list[str], typer.Option("--var", help="Extra variable as NAME=VALUE (repeatable).")] = [],  # noqa: B006
+    var: Annotated[
+        list[str], typer.Option("--var", metavar="NAME=VALUE", help="Extra variable as NAME=VALUE (repeatable).")
+    ] = [],  # noqa: B006
 ) -> None:
     """Render a template from a partnership's facts into a file (nothing is stored); lists what is missing."""
     # Imported here, not above: the template engine and the document renderers cost every other command 0.2 s.
@@ -42,6 +61,7 @@ def draft(
             raise fail(f"no partnership has the reference {reference!r}")
         preview_for = operator("draft a preview")
         document = preview_document(session, found.id, template, language, overrides, format, actor=preview_for)
+    output = output or default_output(document)
     try:
         output.write_bytes(document.content)
     except OSError as exc:

@@ -39,12 +39,18 @@ def export(
     file_format: Annotated[str, typer.Option("--format", help="csv (UTF-8 with a BOM) or xlsx.")] = "csv",
     output: Annotated[
         str | None,
-        typer.Option("-o", "--output", help="File to write ('-' for standard output); default ENTITY-DATE.FORMAT."),
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="FILE",
+            help="File to write ('-' for standard output); default ENTITY-DATE.FORMAT.",
+        ),
     ] = None,
     filter_items: Annotated[
         list[str] | None,
         typer.Option(
             "--filter",
+            metavar="NAME=VALUE",
             help="NAME=VALUE, as the API list takes it (repeatable): e.g. stage=formal, area=migrant_health, "
             "sort=-created_at.",
         ),

@@ -126,10 +126,11 @@ def import_inventory(
         ),
     ] = None,
     mapping_file: Annotated[
-        Path | None, typer.Option("--mapping", help="Read the column mapping from this JSON file.")
+        Path | None, typer.Option("--mapping", metavar="FILE", help="Read the column mapping from this JSON file.")
     ] = None,
     save_mapping: Annotated[
-        Path | None, typer.Option("--save-mapping", help="Write the column mapping used to this JSON file.")
+        Path | None,
+        typer.Option("--save-mapping", metavar="FILE", help="Write the column mapping used to this JSON file."),
     ] = None,
     rejects: Annotated[
         Path | None,
@@ -137,11 +138,15 @@ def import_inventory(
     ] = None,
     as_user: Annotated[
         str | None,
-        typer.Option("--as", help="Email of the importing user (a project manager or admin); the default owner."),
+        typer.Option(
+            "--as", metavar="EMAIL", help="Email of the importing user (a project manager or admin); the default owner."
+        ),
     ] = None,
     day_first: Annotated[bool, typer.Option("--day-first", help="Read 03/04/2026 as 3 April.")] = False,
     month_first: Annotated[bool, typer.Option("--month-first", help="Read 03/04/2026 as 4 March.")] = False,
-    batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="Lines per committed batch.")] = 1000,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=100_000, metavar="LINES", help="Lines per committed batch.")
+    ] = 1000,
 ) -> None:
     """Import organisations and partnerships from a CSV or XLSX inventory (idempotent; --dry-run to preview).
 

@@ -32,7 +32,12 @@ def _reminder_line(reminder: Any) -> str:
 @friendly_errors
 def remind(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show what would go out, to whom, when.")] = False,
-    days: Annotated[int, typer.Option(min=0, max=3650, help="With --dry-run: also what falls due in N days.")] = 0,
+    days: Annotated[
+        int,
+        typer.Option(
+            min=0, max=3650, metavar="N", help="Also what falls due in the next N days: sent now, ahead of its time."
+        ),
+    ] = 0,
 ) -> None:
     """Send the reminders that are due now (or, with --dry-run, list them without sending)."""
     configure_logging(get_settings())
@@ -45,15 +50,27 @@ def remind(
                 typer.echo(_reminder_line(reminder))
         typer.echo(f"{len(due)} reminder(s) would go out by {until.astimezone(get_settings().zone):%Y-%m-%d %H:%M}")
         return
-    report = dispatch_once(get_sessionmaker())
-    typer.echo(f"sent {report.sent}, retrying {report.retried}, failed {report.failed}, skipped {report.skipped}")
+    until = clock.now() + timedelta(days=days) if days else None
+    report = dispatch_once(get_sessionmaker(), due_by=until)
+    horizon = f" (due by {until.astimezone(get_settings().zone):%Y-%m-%d %H:%M})" if until else ""
+    typer.echo(
+        f"sent {report.sent}, retrying {report.retried}, failed {report.failed}, skipped {report.skipped}{horizon}"
+    )
+    for reminder_id, error in report.failures:
+        typer.echo(f"warning: reminder {reminder_id} could not be sent: {error}", err=True)
+    if report.failures:
+        typer.echo(
+            f"warning: {len(report.failures)} reminder(s) could not be sent; see 'agreements reminders list --status "
+            "failed' and the dashboard",
+            err=True,
+        )
 
 
 @reminders_cli.command("list")
 @friendly_errors
 def reminders_list(
     status: Annotated[str | None, typer.Option(help="planned, sending, sent, failed, cancelled or skipped")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many to list, at most.")] = 100,
 ) -> None:
     """List reminders, soonest first."""
     filters = ReminderFilter(status=status)

@@ -19,7 +19,9 @@ from app.reports.text import report_text
 @friendly_errors
 def report(
     format: Annotated[str, typer.Option("--format", help="text, json or pdf.")] = "text",
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (pdf needs one).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", metavar="FILE", help="File to write (pdf needs one).")
+    ] = None,
     area: Annotated[str | None, typer.Option(help="Only partnerships in this area (its code).")] = None,
     partner_kind: Annotated[str | None, typer.Option(help="Only those with a partner of this kind.")] = None,
     region: Annotated[str | None, typer.Option(help="Only those with a partner in this region.")] = None,

@@ -3,21 +3,82 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import click
 import typer
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from typer.core import TyperCommand
 
 from app import migrate
 from app.config import ConfigError, Settings
 from app.errors import DomainError
+from app.monitoring.logs import make_handler
 from app.workflow.actor import Actor
 from app.workflow.definition import WorkflowDefinitionError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+MIGRATION_LOGGER = "alembic"
+_VERBOSE_HANDLER = "agreements-verbose"
+
+
+def set_verbosity(verbose: bool) -> None:
+    """Show the migrations run (Alembic's INFO lines) only with ``-v``; their warnings and errors always."""
+    logger = logging.getLogger(MIGRATION_LOGGER)
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    for handler in list(logger.handlers):
+        if handler.get_name() == _VERBOSE_HANDLER:
+            logger.removeHandler(handler)
+    logger.propagate = not verbose
+    if verbose:  # its own handler, since most commands configure no logging of their own
+        handler = make_handler("text")
+        handler.set_name(_VERBOSE_HANDLER)
+        logger.addHandler(handler)
+
+
+class PlainHelpCommand(TyperCommand):
+    """A command whose ``--help`` names each value in words (``--email EMAIL``, ``EMAIL``), not by type (``<str>``)."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        """The parameters; each that takes a value is named by its long option in capitals, unless given a name."""
+        params = super().get_params(ctx)
+        for param in params:
+            takes_value = not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+            if takes_value and param.metavar is None and param.name:
+                long_names = [opt for opt in param.opts if opt.startswith("--")]
+                param.metavar = (long_names[0][2:] if long_names else param.name).upper().replace("-", "_")
+        return params
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        """``[OPTIONS] EMAIL``: each argument by its placeholder, in brackets when it may be left out."""
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                name = str(param.metavar) + ("..." if param.nargs != 1 else "")
+                pieces.append(name if param.required else f"[{name}]")
+        return pieces
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The arguments, then the options, each with its help; an argument by its placeholder alone."""
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                arguments.append((str(param.metavar), record[1]))
+            else:
+                options.append(record)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
 
 
 def operator(command: str) -> Actor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from app.cli.support import ensure_schema, fail, friendly_errors, operator
 from app.config import get_settings
 from app.db import unit_of_work
 from app.users.models import Role
+from app.users.password_reset import set_password
 from app.users.schemas import UserCreate
 from app.users.service import (
     create_token,
@@ -36,7 +38,9 @@ def users_create(
     email: Annotated[str, typer.Option(help="Email address; also the sign-in name.")],
     name: Annotated[str, typer.Option(help="Full name.")],
     role: Annotated[list[str], typer.Option(help="Role: admin, legal_officer, project_manager or viewer; repeatable.")],
-    password_stdin: Annotated[bool, typer.Option(help="Read a password (12+ characters) from standard input.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read a password (12+ characters) from standard input.")
+    ] = False,
 ) -> None:
     """Create a user with one or more roles."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
@@ -45,6 +49,27 @@ def users_create(
     with unit_of_work() as session:
         user = create_user(session, data, actor=operator("users create"))
         typer.echo(f"created user {user.id} {user.email} ({', '.join(user.roles)})")
+
+
+def _read_new_password() -> str:
+    """The new password: typed twice without echo at a terminal, otherwise the first line of standard input."""
+    if sys.stdin.isatty():
+        first = getpass.getpass("New password (12+ characters): ")
+        if getpass.getpass("Repeat it: ") != first:
+            raise fail("the two passwords differ; nothing changed")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users_cli.command("set-password")
+@friendly_errors
+def users_set_password(email: Annotated[str, typer.Argument(help="Email of the user.")]) -> None:
+    """Set a user's password, read from standard input (not shown when typed); their browser sessions end."""
+    ensure_schema(get_settings())
+    password = _read_new_password()
+    with unit_of_work() as session:
+        user = set_password(session, get_user_by_email(session, email), password)
+        typer.echo(f"the password of {user.email} is set; their browser sessions are ended")
 
 
 @users_cli.command("list")
@@ -88,8 +113,10 @@ def users_activate(email: Annotated[str, typer.Argument(help="Email of the user.
 def tokens_create(
     email: Annotated[str, typer.Option(help="Email of the user the token acts for.")],
     name: Annotated[str, typer.Option(help="What the token is for, e.g. 'reporting script'.")] = "cli",
-    expires_days: Annotated[int, typer.Option(min=1, max=3650, help="Days until the token expires.")] = 90,
-    no_expiry: Annotated[bool, typer.Option(help="Issue a token that never expires.")] = False,
+    expires_days: Annotated[
+        int, typer.Option(min=1, max=3650, metavar="DAYS", help="Days until the token expires.")
+    ] = 90,
+    no_expiry: Annotated[bool, typer.Option("--no-expiry", help="Issue a token that never expires.")] = False,
 ) -> None:
     """Issue an API token; the secret is printed once and never stored."""
     ensure_schema(get_settings())

@@ -103,7 +103,8 @@ class AgreementSteps(PartnershipSteps):
         self.step(agreement, "approve", plan.approved, case.legal_officer)
         self.sign(case, agreement, plan.signed)
         if term[0] <= self.today:
-            self.step(agreement, "activate", term[0], None, "Effective date reached")  # supersedes the parent
+            if get_workflow("agreement").find("activate", agreement.status) is not None:  # not active at signature
+                self.step(agreement, "activate", term[0], None, "Effective date reached")  # supersedes the parent
             if parent is not None:
                 self.waive_open_obligations(case, parent, term[0], f"Carried over to the {kind.value}")
         return agreement
@@ -138,7 +139,8 @@ class AgreementSteps(PartnershipSteps):
         lead = case.partnership.parties[0]
         evidence = "Received and filed by the programme team"
 
-        def add(party: PartnershipParty | None, text: str, due: date, recurring: bool = False) -> None:
+        def add(party: PartnershipParty | None, text: str, due: date, recurring: bool = False, survives: bool = False
+                ) -> None:  # fmt: skip
             late, early = self.rng.random() < 0.12, timedelta(days=self.rng.randint(0, 10))  # drawn every time
             data = ObligationCreate(
                 party_id=party.id if party else None,
@@ -147,6 +149,7 @@ class AgreementSteps(PartnershipSteps):
                 recurrence=Recurrence.QUARTERLY if recurring else None,
                 recurrence_until=end if recurring else None,
                 responsible_email=self.focal_point(party).email if party else case.owner.email,
+                survives_termination=survives,
             )
             obligation = add_obligation(self.session, agreement.id, data, case.owner)
             if recurring:
@@ -173,7 +176,7 @@ class AgreementSteps(PartnershipSteps):
             add(lead, "Baseline assessment of the target communities", start + timedelta(days=90))
             add(None, f"Release the first instalment to {lead.organisation.short_name}", start + timedelta(days=30))
         if end is not None:
-            add(lead, "Final narrative and financial report", end + timedelta(days=60))
+            add(lead, "Final narrative and financial report", end + timedelta(days=60), survives=True)  # after the end
 
     def later(self, day: date, obligation: Obligation, trigger: str, actor: User | None, payload: dict | None) -> None:
         """Queue what happened to an obligation on ``day``; ``play_obligations`` fires them in date order."""

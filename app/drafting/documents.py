@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.agreements import service as agreements
+from app.agreements.naming import agreement_file_name
 from app.drafting import outputs
 from app.drafting.comparison import compare
 from app.errors import invalid
@@ -51,10 +52,12 @@ def render_version(session: Session, agreement_id: int, number: int, fmt: str) -
     """A version as HTML, DOCX or PDF; marked DRAFT unless it is the approved version."""
     agreement = agreements.get_agreement(session, agreement_id)
     version = agreements.get_version(session, agreement_id, number)
-    reference = agreement.partnership.reference
-    name = safe_file_name(f"{reference}-v{version.number}")
+    reference = f"{agreement.reference} · {agreement.partnership.reference}"
+    name = agreement_file_name(agreement, "", version=version.number)
     if fmt == "docx" and version.file_content is not None and version.media_type == DOCX_MEDIA_TYPE:
-        return Output(version.file_content, DOCX_MEDIA_TYPE, version.file_name or f"{name}.docx")
+        return Output(
+            version.file_content, DOCX_MEDIA_TYPE, agreement_file_name(agreement, "docx", version=version.number)
+        )
     draft = agreement.approved_version_number != version.number
     return document_file(version.body or "", fmt, reference=reference, label=f"version {version.number}", draft=draft,
                          name=name)  # fmt: skip
@@ -70,7 +73,7 @@ def diff_versions(session: Session, agreement_id: int, old: int, new: int, fmt: 
     title = f"Changes from {labels[0]} to {labels[1]}"
     form = "unified" if fmt == "unified" else "page"
     text = compare(before.body or "", after.body or "", form, fields=("number", "other"), labels=labels, title=title)
-    name = f"agreement-{agreement_id}-v{old}-v{new}"
+    name = agreement_file_name(agreements.get_agreement(session, agreement_id), "", version=old) + f"-v{new}"
     if fmt == "unified":
         return Output(text.encode("utf-8"), "text/plain; charset=utf-8", f"{name}.diff")
     return Output(text.encode("utf-8"), "text/html; charset=utf-8", f"{name}.html")

@@ -9,6 +9,7 @@ import html
 import io
 
 from app.drafting.markup import Block, Bullets, Document, Heading, Paragraph, Table, clean, parse
+from app.resources import reference_docx
 
 __all__ = [
     "Bullets",
@@ -202,18 +203,45 @@ def _repeat_header_row(row) -> None:
     tr_pr.append(marker)
 
 
+SIGNATURE_HEADER = "signature"
+SIGNATURE_SHARE = 0.34
+"""A signature column takes a third of the text width (about 58 mm on A4), and its rows are tall enough to sign."""
+SIGNATURE_ROW_HEIGHT_MM = 18
+
+
+def _fit_width(table, header: list[str], width: int) -> None:
+    """Spread ``table`` over the full text ``width``; a signature column gets a third of it and tall rows."""
+    from docx.enum.table import WD_ROW_HEIGHT_RULE
+    from docx.shared import Mm
+
+    table.autofit = False
+    signing = [index for index, name in enumerate(header) if name.strip().lower() == SIGNATURE_HEADER]
+    columns = len(header)
+    if signing and columns > 1:
+        rest = int(width * (1 - SIGNATURE_SHARE) / (columns - 1))
+        widths = [int(width * SIGNATURE_SHARE) if index in signing else rest for index in range(columns)]
+        for row in table.rows[1:]:
+            row.height, row.height_rule = Mm(SIGNATURE_ROW_HEIGHT_MM), WD_ROW_HEIGHT_RULE.AT_LEAST
+    else:
+        widths = [int(width / columns)] * columns
+    for index, column in enumerate(table.columns):
+        column.width = widths[index]
+        for cell in column.cells:
+            cell.width = widths[index]
+
+
 def to_docx(text: str, *, reference: str | None = None, version_label: str = "", draft: bool = False) -> bytes:
     """Render agreement text as a Word document (headings, bullets, signature table, header and page footer)."""
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import parse_xml
-    from docx.shared import Mm, Pt
+    from docx.shared import Pt
 
     doc = parse(text)
     running = _resolve(doc, reference, version_label, draft)
     ref = clean(reference) if reference is not None else doc.reference
 
-    document = docx.Document()
+    document = docx.Document(str(reference_docx()))  # the house style: fonts, headings, A4 page and margins
     properties = document.core_properties
     properties.title = (doc.title or ref or "Agreement")[:255]
     properties.subject = ref[:255]
@@ -221,9 +249,6 @@ def to_docx(text: str, *, reference: str | None = None, version_label: str = "",
     properties.category = "Agreement"
 
     section = document.sections[0]
-    section.page_height, section.page_width = Mm(297), Mm(210)
-    section.top_margin, section.bottom_margin = Mm(25), Mm(22)
-    section.left_margin = section.right_margin = Mm(20)
 
     header_paragraph = section.header.paragraphs[0]
     header_paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -261,6 +286,7 @@ def to_docx(text: str, *, reference: str | None = None, version_label: str = "",
             for row, values in zip(table.rows[1:], block.rows, strict=True):
                 for cell, value in zip(row.cells, values, strict=True):
                     cell.text = value
+            _fit_width(table, block.header, section.page_width - section.left_margin - section.right_margin)
 
     buffer = io.BytesIO()
     document.save(buffer)

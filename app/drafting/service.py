@@ -26,7 +26,7 @@ from app.uploads import MB, document_upload_bytes
 from app.users.models import User
 from app.users.policy import Action, require
 from app.workflow.actor import Actor
-from app.workflow.definition import states
+from app.workflow.definition import state_name, state_names, states
 
 DEFAULT_TEMPLATE = {
     AgreementKind.MOU: "mou",
@@ -92,7 +92,9 @@ def generate_version(
     agreement = agreements.get_agreement(session, agreement_id)
     agreements.require_on_agreement(actor, agreement, Action.EDIT_PARTNERSHIP)
     if agreement.status not in states("agreement", group="editable"):
-        raise Conflict(f"cannot generate a version: the agreement is {agreement.status} (allowed when draft)")
+        status = state_name("agreement", agreement.status)
+        allowed = state_names("agreement", states("agreement", "editable"))
+        raise Conflict(f"cannot generate a version: the agreement is {status} (allowed when it is {allowed})")
     resolved = chosen_template(session, _template_key(agreement, key), language)
     variables = _merge(resolved, agreement_variables(session, agreement), overrides)
     rendered = _render(resolved, variables)

@@ -108,6 +108,8 @@ def agreement_variables(session: Session, agreement: Agreement) -> dict[str, Any
     own = next((s for s in agreement.signatures if s.party_id is None), None)
     parent = session.get(Agreement, agreement.parent_id) if agreement.parent_id else None
     variables |= {
+        "reference": agreement.reference,
+        "partnership_reference": agreement.partnership.reference,
         "title": agreement.title,
         "partners": _partners(agreement.partnership, agreement),
         "obligations": _obligations(session, agreement, organisation_name),
@@ -122,7 +124,7 @@ def agreement_variables(session: Session, agreement: Agreement) -> dict[str, Any
         variables |= {
             "original_title": parent.title,
             "original_date": _iso(parent.effective_date),
-            "original_reference": variables["reference"],
+            "original_reference": parent.reference,
             "end_date": _iso(parent.end_date),
             "new_end_date": _iso(agreement.end_date),
         }

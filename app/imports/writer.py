@@ -26,13 +26,14 @@ from app.imports.rows import ParsedRow, Problem, parse_row
 from app.imports.summary import NOTE_LINE, TOTAL_LINE, ConflictLine, ImportOptions, ImportSummary, RowOutcome
 from app.imports.updates import RecordedPartnerships, Written
 from app.organisations.models import Contact, Organisation
+from app.organisations.regions import region_of
 from app.partnerships import ownership
 from app.partnerships import service as partnerships
 from app.partnerships.models import Partnership, PartyRole
 from app.partnerships.schemas import PartnershipCreate, PartyInput, ProjectInput
 from app.users.models import User
 from app.workflow import engine
-from app.workflow.definition import states
+from app.workflow.definition import state_name, states
 
 PARTNERSHIP_FIELDS = {"partnership_ref", "partnership_title", "modality", "start_date", "end_date", "signed_date",
                       "role", "owner_email", "notice_period"}  # fmt: skip
@@ -221,8 +222,9 @@ class BatchImporter:
                 self.summary.partnerships_updated.add(partnership.id)
             if agreement.status not in states("agreement", group="in_force"):
                 formal = partnership.stage in states("partnership", group="in_force")
-                ended = "" if formal else f"; the partnership is now {partnership.stage}"
-                status = agreement.status
+                stage = state_name("partnership", partnership.stage)
+                ended = "" if formal else f"; the partnership is now {stage}"
+                status = state_name("agreement", agreement.status)
                 self.summary.notes.append(
                     f"line {row.line}: the agreement of {partnership.reference} is recorded as {status}{ended}"
                 )
@@ -299,7 +301,7 @@ class BatchImporter:
                 short_name=row.acronym,
                 kind=row.kind,
                 country_code=row.country,
-                region=row.region,
+                region=row.region or region_of(row.country),
                 registration_number=row.registration_number,
                 website=row.website,
                 email=row.email,

@@ -12,6 +12,7 @@ from app import __version__, clock
 from app.agreements.models import Agreement
 from app.monitoring.exposition import Family
 from app.partnerships.models import Partnership
+from app.reminders.dispatcher import SEND_FAILURES
 from app.reminders.models import Reminder, ReminderStatus
 from app.workflow.definition import STATE_ATTRIBUTES, get_workflow
 from app.workflow.models import TransitionEvent
@@ -34,7 +35,24 @@ def reminder_families(session: Session, now: datetime | None = None) -> list[Fam
         )
     ).one()
     lateness = max((now - _as_utc(oldest)).total_seconds(), 0.0) if oldest is not None else 0.0
+    failing = dict(
+        session.execute(
+            select(Reminder.status, func.count())
+            .where(
+                Reminder.status.in_([ReminderStatus.PLANNED, ReminderStatus.FAILED]), Reminder.last_error.is_not(None)
+            )
+            .group_by(Reminder.status)
+        ).all()
+    )
+    failing_family = Family(
+        "agreements_reminders_failing",
+        "gauge",
+        "Reminders whose last sending attempt failed: being retried (planned) or given up (failed).",
+    )
+    for status in (ReminderStatus.PLANNED, ReminderStatus.FAILED):
+        failing_family.add(failing.get(status, 0), status=status.value)
     return [
+        failing_family,
         by_status,
         Family("agreements_reminders_due_now", "gauge", "Planned reminders whose send time has passed.").add(due_count),
         Family(
@@ -84,6 +102,18 @@ def state_families(session: Session) -> list[Family]:
 def database_families(session: Session) -> list[Family]:
     """Every family read from the database."""
     return [*reminder_families(session), transition_family(session), *state_families(session)]
+
+
+def send_failure_family() -> Family:
+    """``agreements_reminder_send_failures_total{outcome=retried|failed}``: attempts this process could not send."""
+    family = Family(
+        "agreements_reminder_send_failures_total",
+        "counter",
+        "Reminder emails this process could not send (SMTP refused or unreachable), by what happens next.",
+    )
+    for outcome, count in sorted(SEND_FAILURES.items()):
+        family.add(count, outcome=outcome)
+    return family
 
 
 def build_family() -> Family:

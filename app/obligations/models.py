@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agreements.models import Agreement
@@ -43,6 +43,8 @@ class Obligation(Base):
     evidence_note: Mapped[str | None] = mapped_column(Text)
     waived_reason: Mapped[str | None] = mapped_column(Text)
     responsible_email: Mapped[str | None] = mapped_column(String(254))
+    # Owed after the agreement ends (confidentiality, a final report): its due date may fall after the end date.
+    survives_termination: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1, server_default="1")

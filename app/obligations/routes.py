@@ -10,9 +10,9 @@ from pydantic import Field
 from app.agreements.routes import AgreementId
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.idempotency import replay_or_run
-from app.listing import SORT_DESCRIPTION, Page, PageParams
+from app.listing import SORT_DESCRIPTION, Page, PageParams, Paging, page_of
 from app.obligations import service
-from app.obligations.schemas import ObligationCreate, ObligationFilter, ObligationRead
+from app.obligations.schemas import ObligationCreate, ObligationFilter, ObligationRead, ObligationUpdate
 from app.schemas import MAX_ID
 from app.users.policy import Action, require
 from app.workflow.schemas import AvailableTransition, TransitionEventRead, TransitionRequest
@@ -28,13 +28,15 @@ class ObligationQuery(ObligationFilter, PageParams):
 
 
 # ``name`` keeps the operation id this endpoint had when it lived in the agreements router.
-@router.get("/agreements/{agreement_id}/obligations", response_model=list[ObligationRead], name="list_obligations")
+@router.get("/agreements/{agreement_id}/obligations", response_model=Page[ObligationRead], name="list_obligations")
 def list_agreement_obligations(
-    session: DbSession, user: CurrentUser, agreement_id: AgreementId
-) -> list[ObligationRead]:
-    """What each party owes, by due date."""
+    session: DbSession, user: CurrentUser, agreement_id: AgreementId, paging: Annotated[Paging, Query()]
+) -> Page[ObligationRead]:
+    """What each party owes, by due date, one page at a time."""
     require(user, Action.READ)
-    return [ObligationRead.model_validate(o) for o in service.list_for_agreement(session, agreement_id)]
+    found = page_of(service.list_for_agreement(session, agreement_id), paging)
+    items = [ObligationRead.model_validate(obligation) for obligation in found.items]
+    return Page[ObligationRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
 
 
 @router.post(
@@ -79,6 +81,30 @@ def get_obligation(
     obligation = service.get_obligation(session, obligation_id)
     set_etag(response, obligation.version)
     return ObligationRead.model_validate(obligation)
+
+
+@router.patch("/obligations/{obligation_id}", response_model=ObligationRead)
+def update_obligation(
+    session: DbSession,
+    user: CurrentUser,
+    obligation_id: ObligationId,
+    body: ObligationUpdate,
+    expected_version: ExpectedVersion,
+    response: Response,
+) -> ObligationRead:
+    """Change an obligation while its agreement is a draft (409 with the reason otherwise; ``If-Match`` welcome)."""
+    obligation = service.update_obligation(session, obligation_id, body, user, expected_version)
+    set_etag(response, obligation.version)
+    return ObligationRead.model_validate(obligation)
+
+
+@router.delete("/obligations/{obligation_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+def delete_obligation(
+    session: DbSession, user: CurrentUser, obligation_id: ObligationId, expected_version: ExpectedVersion
+) -> Response:
+    """Remove an obligation while its agreement is a draft (409 with the reason once it is not)."""
+    service.delete_obligation(session, obligation_id, user, expected_version)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/obligations/{obligation_id}/transitions", response_model=list[AvailableTransition])

@@ -104,6 +104,17 @@ def _advance_occurrence(ctx: Context) -> None:
     obligation.due_date = next_occurrence(obligation)
 
 
+@guard("waived_by_owner_or_legal")
+def _waived_by_owner_or_legal(ctx: Context) -> list[str]:
+    if ctx.actor.is_system or ctx.actor.has_role("admin", "legal_officer"):
+        return []
+    partnership = ctx.entity.agreement.partnership
+    owners = {partnership.owner_id, *(person.id for person in partnership.co_owners)}
+    if ctx.actor.user_id in owners:
+        return []
+    return ["only a legal officer, an admin, or a project manager who owns the partnership may waive its obligations"]
+
+
 @effect("record_waiver")
 def _record_waiver(ctx: Context) -> None:
     ctx.entity.waived_reason = (ctx.payload or {}).get("reason")

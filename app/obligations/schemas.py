@@ -27,6 +27,9 @@ class ObligationCreate(InputModel):
     recurrence: Recurrence | None = None
     recurrence_until: date | None = None
     responsible_email: EmailStr | None = None
+    survives_termination: bool = Field(
+        False, description="Owed after the agreement ends (confidentiality, a final report): may fall due after it"
+    )
 
     @model_validator(mode="after")
     def _when(self) -> ObligationCreate:
@@ -35,6 +38,18 @@ class ObligationCreate(InputModel):
         if self.recurrence_until and self.due_date and self.recurrence_until < self.due_date:
             raise ValueError("the recurrence cannot end before the first due date")
         return self
+
+
+class ObligationUpdate(InputModel):
+    """Changes to an obligation of a draft agreement: only the fields given change."""
+
+    party_id: Id | None = Field(None, description="A party of the partnership; null for the organisation")
+    description: LongText | None = Field(None, min_length=1)
+    due_date: date | None = None
+    recurrence: Recurrence | None = None
+    recurrence_until: date | None = None
+    responsible_email: EmailStr | None = None
+    survives_termination: bool | None = None
 
 
 class ObligationRead(OutputModel):
@@ -52,3 +67,4 @@ class ObligationRead(OutputModel):
     evidence_note: str | None
     waived_reason: str | None
     responsible_email: str | None
+    survives_termination: bool = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager
 
@@ -15,7 +16,7 @@ from app.db import get_for_update
 from app.errors import NotFound, invalid
 from app.listing import PageParams, Slice, order_by, paginate, sort_keys
 from app.obligations.models import Obligation
-from app.obligations.schemas import ObligationCreate, ObligationFilter
+from app.obligations.schemas import ObligationCreate, ObligationFilter, ObligationUpdate
 from app.reminders.planner import plan_obligation
 from app.users.models import User
 from app.users.policy import Action
@@ -39,6 +40,25 @@ def get_obligation(session: Session, obligation_id: int) -> Obligation:
     return obligation
 
 
+def check_within_term(agreement: Agreement, due_date: date | None, until: date | None, survives: bool) -> None:
+    """Refuse (422) a due date after the agreement's end date, unless the obligation survives termination."""
+    end = agreement.end_date
+    if survives or end is None:
+        return
+    for field, day in (("due_date", due_date), ("recurrence_until", until)):
+        if day is not None and day > end:
+            raise invalid(
+                field,
+                f"{day} is after the agreement's end date {end}: an obligation owed after the agreement ends "
+                "must be marked survives_termination",
+            )
+
+
+def _check_party(agreement: Agreement, party_id: int | None) -> None:
+    if party_id is not None and party_id not in {party.id for party in signing_parties(agreement)}:
+        raise invalid("party_id", f"party {party_id} is not a party bound by this agreement")
+
+
 def add_obligation(session: Session, agreement_id: int, data: ObligationCreate, actor: User | Actor) -> Obligation:
     """Record what a party owes under the agreement (while drafting, or as a milestone while in force).
 
@@ -47,14 +67,55 @@ def add_obligation(session: Session, agreement_id: int, data: ObligationCreate, 
     agreement = get_agreement(session, agreement_id)
     require_on_agreement(actor, agreement, Action.EDIT_PARTNERSHIP)
     require_status(agreement, "takes_obligations", "add an obligation")
-    if data.party_id is not None and data.party_id not in {party.id for party in signing_parties(agreement)}:
-        raise invalid("party_id", f"party {data.party_id} is not a party bound by this agreement")
+    _check_party(agreement, data.party_id)
+    check_within_term(agreement, data.due_date, data.recurrence_until, data.survives_termination)
     obligation = Obligation(agreement=agreement, **data.model_dump())
     session.add(obligation)
     by = actor if isinstance(actor, Actor) else Actor.person(actor)
     engine.record_creation(session, WORKFLOW, obligation, by)
     plan_obligation(session, obligation)
     return obligation
+
+
+def _editable(session: Session, obligation_id: int, actor: User, what: str) -> Obligation:
+    obligation = get_for_update(session, Obligation, obligation_id, "obligation")
+    require_on_agreement(actor, obligation.agreement, Action.EDIT_PARTNERSHIP)
+    require_status(obligation.agreement, "editable", what)
+    return obligation
+
+
+def update_obligation(
+    session: Session, obligation_id: int, data: ObligationUpdate, actor: User, expected_version: int | None = None
+) -> Obligation:
+    """Change an obligation while its agreement is editable (a draft); refused (409) once it is not."""
+    obligation = _editable(session, obligation_id, actor, "change an obligation")
+    check_version("obligation", obligation.version, expected_version)
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("description", "survives_termination"):
+        if name in changes and changes[name] is None:
+            raise invalid(name, "cannot be emptied")
+    merged = {name: changes.get(name, getattr(obligation, name)) for name in ObligationUpdate.model_fields}
+    try:  # the same rules as a new one
+        ObligationCreate.model_validate({k: v for k, v in merged.items() if v is not None})
+    except ValidationError as exc:
+        raise invalid("due_date", exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    _check_party(obligation.agreement, merged["party_id"])
+    check_within_term(
+        obligation.agreement, merged["due_date"], merged["recurrence_until"], bool(merged["survives_termination"])
+    )
+    for name, value in changes.items():
+        setattr(obligation, name, value)
+    session.flush()
+    plan_obligation(session, obligation)
+    return obligation
+
+
+def delete_obligation(session: Session, obligation_id: int, actor: User, expected_version: int | None = None) -> None:
+    """Remove an obligation while its agreement is editable (a draft); refused (409) once it is not."""
+    obligation = _editable(session, obligation_id, actor, "delete an obligation")
+    check_version("obligation", obligation.version, expected_version)
+    session.delete(obligation)  # a draft's obligations have no reminders yet (they are planned once it is in force)
+    session.flush()
 
 
 def list_for_agreement(session: Session, agreement_id: int) -> list[Obligation]:

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.idempotency import replay_or_run
-from app.listing import SORT_DESCRIPTION, Page, PageParams
+from app.listing import SORT_DESCRIPTION, Page, PageParams, Paging, page_of
 from app.organisations import service
 from app.organisations.schemas import (
     AreaRead,
@@ -92,11 +92,15 @@ def update_organisation(
     return OrganisationRead.model_validate(organisation)
 
 
-@router.get("/organisations/{organisation_id}/contacts", response_model=list[ContactRead])
-def list_contacts(session: DbSession, user: CurrentUser, organisation_id: OrganisationId) -> list[ContactRead]:
-    """The organisation's contacts."""
+@router.get("/organisations/{organisation_id}/contacts", response_model=Page[ContactRead])
+def list_contacts(
+    session: DbSession, user: CurrentUser, organisation_id: OrganisationId, paging: Annotated[Paging, Query()]
+) -> Page[ContactRead]:
+    """The organisation's contacts, one page at a time."""
     require(user, Action.READ)
-    return [ContactRead.model_validate(c) for c in service.get_organisation(session, organisation_id).contacts]
+    found = page_of(service.get_organisation(session, organisation_id).contacts, paging)
+    items = [ContactRead.model_validate(contact) for contact in found.items]
+    return Page[ContactRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
 
 
 @router.post(

@@ -9,6 +9,7 @@ from app.db import utcnow
 from app.errors import Conflict, NotFound, invalid
 from app.listing import PageParams, Slice, contains_text, order_by, paginate, sort_keys
 from app.organisations.models import AreaOfEngagement, Contact, Organisation
+from app.organisations.regions import region_after_change, region_of
 from app.organisations.schemas import (
     ContactCreate,
     ContactUpdate,
@@ -78,8 +79,10 @@ def create_organisation(session: Session, data: OrganisationCreate, *, actor: Us
     require(actor, Action.MANAGE_ORGANISATIONS)
     _refuse_duplicate(session, data.legal_name, data.country_code)
     areas = resolve_areas(session, data.area_codes)
+    fields = data.model_dump(exclude={"area_codes", "contacts"})
+    fields["region"] = fields.get("region") or region_of(data.country_code)  # derived unless set by hand
     organisation = Organisation(
-        **data.model_dump(exclude={"area_codes", "contacts"}),
+        **fields,
         areas=areas,
         contacts=[Contact(**contact.model_dump()) for contact in data.contacts],
     )
@@ -110,6 +113,11 @@ def update_organisation(
         _refuse_duplicate(session, legal_name, country_code, except_id=organisation.id)
     # Resolve before changing anything: a query would autoflush the changes and bump the version twice.
     areas = resolve_areas(session, data.area_codes or []) if "area_codes" in data.model_fields_set else None
+    if changes.get("region", organisation.region) is None or (
+        "country_code" in changes and "region" not in changes
+    ):  # emptied, or the country moved: derived again (a region set by hand stays when only the country moves)
+        changes["region"] = region_after_change(organisation.country_code, changes.get("region", organisation.region),
+                                                country_code)  # fmt: skip
     for name, value in changes.items():
         setattr(organisation, name, value)
     if areas is not None:

@@ -86,7 +86,7 @@ class ReferenceCounter(Base):
 
     __tablename__ = "reference_counters"
 
-    series: Mapped[str] = mapped_column(String(20), primary_key=True)
+    series: Mapped[str] = mapped_column(String(80), primary_key=True)  # PA-2026, MOU-2026, MOU-2026-0042-EXT
     last_value: Mapped[int] = mapped_column(default=0)
 
 

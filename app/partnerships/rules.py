@@ -4,7 +4,7 @@ transition is blocked (empty means allowed)."""
 from __future__ import annotations
 
 from app.partnerships.schemas import PARTNER_ROLES
-from app.workflow.definition import states
+from app.workflow.definition import state_name, states
 from app.workflow.registry import Context, guard
 
 
@@ -36,4 +36,4 @@ def _no_agreement_in_force(ctx: Context) -> list[str]:
     """A partnership cannot leave formal while one of its agreements binds the parties."""
     binding = states("agreement", group="signed_and_in_force")
     bound = [a for a in ctx.entity.agreements if a.status in binding]
-    return [f"agreement {a.title!r} is {a.status}: terminate it first" for a in bound]
+    return [f"agreement {a.title!r} is {state_name('agreement', a.status)}: terminate it first" for a in bound]

@@ -28,7 +28,7 @@ from app.reminders.models import Reminder, ReminderStatus
 log = logging.getLogger(__name__)
 
 RECORD_RETRY_SECONDS = 30.0
-MISSED_REASON = "missed while the dispatcher was down; a later reminder of the same deadline was sent"
+MISSED_REASON = "missed while the dispatcher was down; a later reminder of the same deadline goes out instead"
 MAX_BACKOFF_SECONDS = 86_400
 
 
@@ -110,9 +110,14 @@ def skip_missed(session: Session, now: datetime) -> int:
 
 
 def claim_due(
-    session: Session, worker_id: str, now: datetime, limit: int, settings: Settings | None = None
+    session: Session,
+    worker_id: str,
+    now: datetime,
+    limit: int,
+    settings: Settings | None = None,
+    due_by: datetime | None = None,
 ) -> list[Reminder]:
-    """Claim up to ``limit`` due reminders for ``worker_id`` (status ``sending``), oldest first; flush only.
+    """Claim up to ``limit`` reminders due by ``due_by`` (now by default) for ``worker_id``, oldest first; flush only.
 
     Reminders whose claim outlived the lease are reclaimed first. The one place where the backends differ:
     PostgreSQL locks the due rows with ``FOR UPDATE SKIP LOCKED`` so concurrent workers take disjoint
@@ -123,7 +128,7 @@ def claim_due(
     reclaim_expired(session, now, settings.dispatch_lease_seconds, settings.dispatch_max_attempts)
     due = (
         select(Reminder.id)
-        .where(Reminder.status == ReminderStatus.PLANNED, Reminder.send_at <= now)
+        .where(Reminder.status == ReminderStatus.PLANNED, Reminder.send_at <= max(now, due_by or now))
         .order_by(Reminder.send_at, Reminder.id)
         .limit(limit)
     )
@@ -147,16 +152,18 @@ def claim_due(
 
 
 def claim_batch(
-    factory: sessionmaker[Session], worker_id: str, at: datetime, settings: Settings
+    factory: sessionmaker[Session], worker_id: str, at: datetime, settings: Settings, due_by: datetime | None = None
 ) -> tuple[int, int, list[tuple[int, str]]]:
     """The claim step, committed before any email goes out: reclaim expired leases, skip missed ones, claim a batch.
+
+    ``due_by`` (``agreements remind --days``) also claims what falls due before it, sent ahead of its time.
 
     Returns how many were reclaimed and skipped, and the ``(id, dedupe key)`` of each claimed reminder.
     """
     with unit_of_work(factory) as session:
         reclaimed = reclaim_expired(session, at, settings.dispatch_lease_seconds, settings.dispatch_max_attempts)
         skipped = skip_missed(session, at)
-        batch = claim_due(session, worker_id, at, settings.dispatch_batch_size, settings)
+        batch = claim_due(session, worker_id, at, settings.dispatch_batch_size, settings, due_by)
         claimed = [(reminder.id, reminder.dedupe_key) for reminder in batch]
     return reclaimed, skipped, claimed
 

@@ -24,7 +24,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 
@@ -34,11 +34,14 @@ from app import clock
 from app.config import Settings, get_settings
 from app.reminders.alerts import build_sign_in_alert
 from app.reminders.claims import claim_batch, reading_claimed, record_failure, record_sent, release, until_recorded
-from app.reminders.email import ReminderContext, build_message, load_context, message_id_for
+from app.reminders.email import ReminderContext, build_message, deadline_of, load_context, message_id_for
 from app.reminders.models import ReminderKind, ReminderStatus
 from app.reminders.smtp import close_smtp, describe_error, open_smtp
 
 log = logging.getLogger(__name__)
+
+SEND_FAILURES = {"retried": 0, "failed": 0}
+"""Attempts this process could not send, by outcome (read by ``/metrics``; each one is also logged)."""
 
 
 @dataclass
@@ -51,6 +54,8 @@ class DispatchReport:
     skipped: int = 0
     reclaimed: int = 0
     released: int = 0
+    failures: list[tuple[int, str]] = field(default_factory=list)
+    """Each reminder this dispatch could not send, with why (the SMTP server's reply, credentials blanked)."""
 
     @property
     def claimed(self) -> int:
@@ -81,7 +86,8 @@ def _build(
                 key = (reminder.subject_type, reminder.subject_id)
                 if key not in contexts:
                     contexts[key] = load_context(session, reminder, settings)
-                built[reminder.id] = build_message(reminder, contexts[key], settings, at)
+                deadline = deadline_of(session, reminder, settings.smtp_sender)
+                built[reminder.id] = build_message(reminder, contexts[key], settings, at, deadline)
             except Exception as exc:
                 log.exception("cannot build the email of reminder %s", reminder.id)
                 built[reminder.id] = describe_error(exc, settings)
@@ -93,19 +99,20 @@ def dispatch_once(
     settings: Settings | None = None,
     worker_id: str | None = None,
     now: datetime | None = None,
+    due_by: datetime | None = None,
 ) -> DispatchReport:
     """Send one batch of due reminders; every claimed reminder ends sent, retried later, failed or released.
 
     Runs in the short transactions of ``app.reminders.claims``, opened from the ``factory`` that its owner (the
     job or the command) gives. ``now`` fixes the instant for the whole dispatch (tests, time travel); by default
-    the clock is asked at each step.
+    the clock is asked at each step. ``due_by`` also sends, ahead of time, what falls due before it.
     """
     settings = settings or get_settings()
     worker_id = worker_id or default_worker_id()
     stamp: Callable[[], datetime] = (lambda: now) if now is not None else clock.now
     report = DispatchReport()
 
-    report.reclaimed, report.skipped, claimed = claim_batch(factory, worker_id, stamp(), settings)
+    report.reclaimed, report.skipped, claimed = claim_batch(factory, worker_id, stamp(), settings, due_by)
     if not claimed:
         return report
     started = time.monotonic()
@@ -140,10 +147,15 @@ def dispatch_once(
             outcome = until_recorded(
                 settings, record_failure, factory, reminder_id, worker_id, error, stamp(), settings
             )
+            report.failures.append((reminder_id, error))
             if outcome == ReminderStatus.FAILED:
                 report.failed += 1
+                SEND_FAILURES["failed"] += 1
+                log.error("reminder %s could not be sent and will not be tried again: %s", reminder_id, error)
             elif outcome == ReminderStatus.PLANNED:
                 report.retried += 1
+                SEND_FAILURES["retried"] += 1
+                log.warning("reminder %s could not be sent, it will be tried again: %s", reminder_id, error)
     finally:
         close_smtp(client)
     return report

@@ -30,6 +30,9 @@ class ReminderKind(enum.StrEnum):
     OBLIGATION_DUE = "obligation_due"
     OBLIGATION_OVERDUE = "obligation_overdue"
     SIGN_IN_ALERT = "sign_in_alert"  # to the administrators: a burst of failed sign-ins (app.reminders.alerts)
+    # the deadline of reminders already sent was withdrawn (a termination): its calendar event is cancelled; the
+    # series ends in ":cancel" after the withdrawn kind, and cancel_reason says why
+    DEADLINE_CANCELLED = "deadline_cancelled"
 
 
 class Reminder(Base):

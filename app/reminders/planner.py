@@ -21,6 +21,7 @@ from app.obligations.models import Obligation
 from app.organisations.models import Contact
 from app.reminders import outbox
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
+from app.reminders.reasons import agreement_reason, leftover_reason, obligation_reason
 from app.workflow.definition import states
 
 PENDING = (ReminderStatus.PLANNED, ReminderStatus.FAILED)
@@ -166,22 +167,9 @@ class Subject:
     subject_id: int
     wanted: list[Wanted]
     partnership_id: int
-    reason: str
+    reason: str  # why its pending reminders are cancelled when it wants none (else each says what changed)
     adopt_from: tuple[str, int] | None = None
-
-
-def _reconcile(
-    session: Session,
-    today: date,
-    subject_type: str,
-    subject_id: int,
-    wanted: list[Wanted],
-    partnership_id: int,
-    reason: str,
-    adopt_from: tuple[str, int] | None = None,
-) -> None:
-    """Make the pending reminders of one subject match ``wanted``: keep, reschedule, cancel or add."""
-    _reconcile_many(session, today, [Subject(subject_type, subject_id, wanted, partnership_id, reason, adopt_from)])
+    withdraw: bool = False  # its deadlines are gone for good: withdraw the calendar events already sent
 
 
 def _reconcile_many(session: Session, today: date, subjects: list[Subject]) -> None:
@@ -194,7 +182,7 @@ def _reconcile_many(session: Session, today: date, subjects: list[Subject]) -> N
         for start in range(0, len(ids), 500):
             stmt = select(Reminder).where(
                 Reminder.subject_type == kind, Reminder.subject_id.in_(ids[start : start + 500]),
-                Reminder.status.in_(PENDING),
+                Reminder.status.in_(PENDING), Reminder.kind != ReminderKind.DEADLINE_CANCELLED,
             )  # fmt: skip
             for row in session.scalars(stmt.order_by(Reminder.id)):
                 found.setdefault((row.subject_type, row.subject_id), []).append(row)
@@ -258,10 +246,53 @@ def _reconcile_one(
                 recipient_user_id=item.recipient_user_id,
             )
         )
+    slots = [item.slot for item in subject.wanted]
     for row in pending.values():
         if (row.subject_type, row.subject_id) == (subject_type, subject_id):
             outbox.move(row, ReminderStatus.CANCELLED)
-            row.cancel_reason = subject.reason
+            row.cancel_reason = leftover_reason(row, slots) if slots else subject.reason
+    if subject.withdraw:
+        _withdraw_sent_events(session, today, subject)
+
+
+def _withdraw_sent_events(session: Session, today: date, subject: Subject) -> None:
+    """Plan one e-mail per recipient and deadline whose calendar event went out: it cancels that event."""
+    sent = select(Reminder).where(
+        Reminder.subject_type == subject.subject_type, Reminder.subject_id == subject.subject_id,
+        Reminder.status == ReminderStatus.SENT, Reminder.kind != ReminderKind.DEADLINE_CANCELLED,
+        Reminder.due_on >= today,
+    )  # fmt: skip
+    events: dict[tuple[str, str, date], Reminder] = {}
+    for row in session.scalars(sent.order_by(Reminder.id)):
+        kind = ReminderKind.OBLIGATION_DUE if subject.subject_type == "obligation" else row.kind  # one event
+        events.setdefault((kind.value, row.recipient_email, row.due_on), row)
+    hour = get_settings().remind_send_hour
+    for (kind, email, due_on), row in events.items():
+        key = f"{subject.subject_type}:{subject.subject_id}:{kind}:cancel:{due_on}:{email}"
+        if session.scalars(select(Reminder.id).where(Reminder.dedupe_key == key)).first() is not None:
+            continue
+        session.add(
+            Reminder(
+                dedupe_key=key,
+                series=f"{subject.subject_type}:{subject.subject_id}:{kind}:{email}:cancel",
+                subject_type=subject.subject_type,
+                subject_id=subject.subject_id,
+                partnership_id=subject.partnership_id,
+                kind=ReminderKind.DEADLINE_CANCELLED,
+                due_on=due_on,
+                offset_days=0,
+                send_at=min(clock.now(), _send_at(today, hour)),
+                recipient_email=email,
+                recipient_user_id=row.recipient_user_id,
+                cancel_reason=subject.reason,
+            )
+        )
+
+
+def _gone_for_good(agreement: Agreement) -> bool:
+    """Whether the agreement's deadlines are withdrawn (terminated, ended), not carried on by a successor."""
+    closed, replaced = states("agreement", group="closed"), states("agreement", group="replaced")
+    return agreement.status in closed and agreement.status not in replaced
 
 
 def plan_agreement(session: Session, agreement: Agreement) -> None:
@@ -285,9 +316,10 @@ def plan_agreements(session: Session, agreements: list[Agreement]) -> None:
             and agreement.kind in (*CARRIES_OVER, AgreementKind.RENEWAL)
         ):
             adopt = ("agreement", agreement.parent_id)
-        reason = f"the agreement is {agreement.status}"
         wanted = _wanted_for_agreement(session, agreement)
-        subjects.append(Subject("agreement", agreement.id, wanted, agreement.partnership_id, reason, adopt))
+        reason = "" if wanted else agreement_reason(session, agreement)
+        withdraw = not wanted and _gone_for_good(agreement)
+        subjects.append(Subject("agreement", agreement.id, wanted, agreement.partnership_id, reason, adopt, withdraw))
     _reconcile_many(session, today, subjects)
     ids = {agreement.id for agreement in agreements}
     ids |= {a.parent_id for a in agreements if a.parent_id and a.kind in CARRIES_OVER}
@@ -299,5 +331,9 @@ def plan_obligation(session: Session, obligation: Obligation) -> None:
     """Plan (or re-plan) the reminders of one obligation: before it falls due and on the day it is overdue."""
     today = clock.today(get_settings().zone)
     wanted = _wanted_for_obligation(session, obligation)
-    reason = f"the obligation is {obligation.status}" if not wanted else "its due date moved"
-    _reconcile(session, today, "obligation", obligation.id, wanted, obligation.agreement.partnership_id, reason)
+    reason = "" if wanted else obligation_reason(session, obligation)
+    withdraw = not wanted and (
+        obligation.status in states("obligation", group="waived") or _gone_for_good(obligation.agreement)
+    )
+    subject = Subject("obligation", obligation.id, wanted, obligation.agreement.partnership_id, reason, None, withdraw)
+    _reconcile_many(session, today, [subject])

@@ -24,7 +24,7 @@ from app.users.models import User
 from app.users.policy import Action, require
 from app.versioning import check_version
 from app.workflow.actor import Actor
-from app.workflow.definition import states
+from app.workflow.definition import state_name, states
 
 SORTABLE = {"send_at": Reminder.send_at, "due_on": Reminder.due_on, "status": Reminder.status}
 SortKey = sort_keys(SORTABLE)
@@ -87,8 +87,10 @@ def upcoming_for(session: Session, user: User, limit: int = 100) -> list[Reminde
 def failed(
     session: Session, *, partnerships: Select[Any] | None = None, addressed_to: User | None = None, limit: int = 25
 ) -> Slice:
-    """Reminders that could not be sent, newest first: all of them, or those on ``partnerships`` or to a person."""
-    stmt = select(Reminder).where(Reminder.status == ReminderStatus.FAILED)
+    """Reminders that could not be sent, newest first: given up (failed) or being retried after a failed attempt;
+    all of them, or those on ``partnerships`` or to a person."""
+    retrying = (Reminder.status == ReminderStatus.PLANNED) & Reminder.last_error.is_not(None)
+    stmt = select(Reminder).where((Reminder.status == ReminderStatus.FAILED) | retrying)
     scope = []
     if partnerships is not None:
         scope.append(Reminder.partnership_id.in_(partnerships))
@@ -122,7 +124,7 @@ def set_policy(session: Session, agreement_id: int, data: ReminderPolicyInput, *
     agreement = get_agreement(session, agreement_id)
     require_on_agreement(actor, agreement, Action.EDIT_PARTNERSHIP)
     if agreement.status in states("agreement", group="closed"):
-        raise Conflict(f"the agreement is {agreement.status}: it has no reminders to plan")
+        raise Conflict(f"the agreement is {state_name('agreement', agreement.status)}: it has no reminders to plan")
     agreement.reminder_policy = data.as_overrides() or None
     session.flush()
     plan_agreement(session, agreement)

@@ -12,7 +12,11 @@ ERROR_LIMIT = 2_000
 
 def describe_error(exc: BaseException, settings: Settings) -> str:
     """A one-line description of a sending error, with any credential blanked out."""
-    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    detail = str(exc)
+    if isinstance(exc, smtplib.SMTPResponseException):  # the server's reply as it said it: "550 5.7.1 Relaying denied"
+        reply = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        detail = f"the SMTP server replied {exc.smtp_code} {reply}"
+    text = " ".join(f"{type(exc).__name__}: {detail}".split())
     secrets = [settings.smtp_password.get_secret_value() if settings.smtp_password else None, settings.smtp_username]
     for secret in secrets:
         if secret:

@@ -46,10 +46,6 @@ def _percent(share: float | None) -> str:
     return "—" if share is None else f"{share:.0%}"
 
 
-def _days(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.1f}"
-
-
 def report_html(report: PortfolioReport) -> str:
     """The report as one self-contained HTML document (no external resource), for printing."""
     charts = charts_for(report)
@@ -110,8 +106,8 @@ def report_html(report: PortfolioReport) -> str:
         "<section><h2>Median time in each stage</h2>",
         '<p class="meta">Stays that ended only; the current, still open stay is left out.</p>',
         _table(
-            ["Stage", "Median days", "Ended stays", "Open stays"],
-            [(s.label, _days(s.median_days), s.completed_stays, s.open_stays) for s in report.stage_durations],
+            ["Stage", "Median time", "Ended stays", "Open stays"],
+            [(s.label, s.median, s.completed_stays, s.open_stays) for s in report.stage_durations],
         ),
         "</section>",
         "<section><h2>Partnerships by kind of partner</h2>",

@@ -99,7 +99,8 @@ class StageDuration(BaseModel):
 
     stage: str
     label: str
-    median_days: float | None
+    median_days: int | None = Field(description="Whole days, rounded")
+    median: str = Field(description='The median as people read it: "12 days", "21 months", or "—" without ended stays')
     completed_stays: int
     open_stays: int
 

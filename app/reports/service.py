@@ -53,6 +53,7 @@ from app.reports.sections import (
     month_after,
     scope_of,
 )
+from app.schemas import country_name
 from app.workflow.definition import get_workflow
 
 __all__ = ["SECTIONS", "Scope", "assemble", "kind_label", "label", "modalities", "modality_of", "portfolio"]
@@ -108,13 +109,32 @@ def modality_of(stage: str, known: list[tuple[str, str, tuple[str, ...]]] | None
     return next((key for key, _, stages in known or modalities() if stage in stages), OTHER)
 
 
+REPORT_LOCALE = "en_GB"
+DAYS_PER_MONTH = 365.25 / 12
+
 # --- the report ---------------------------------------------------------------------------------------------------
 
 
-def portfolio(session: Session, today: date | None = None, filters: ReportFilter | None = None) -> PortfolioReport:
-    """The portfolio report for ``today`` (default: today in the organisation's timezone), optionally filtered."""
+def portfolio(
+    session: Session, today: date | None = None, filters: ReportFilter | None = None, locale: str = REPORT_LOCALE
+) -> PortfolioReport:
+    """The portfolio report for ``today`` (default: today in the organisation's timezone), optionally filtered.
+
+    Countries are named in ``locale`` (a Babel locale such as ``en_GB`` or ``fr``).
+    """
     today = today or clock.today(get_settings().zone)
-    return assemble(run_sections(session, _sections(today, filters)), today, filters)
+    return assemble(run_sections(session, _sections(today, filters)), today, filters, locale)
+
+
+def duration_words(days: float | None) -> str:
+    """A duration as people read it: whole days up to two months ("12 days"), whole months beyond ("21 months")."""
+    if days is None:
+        return "—"
+    whole = round(days)
+    if whole < 61:
+        return "1 day" if whole == 1 else f"{whole} days"
+    months = round(days / DAYS_PER_MONTH)
+    return f"{months} months"
 
 
 def _sections(today: date, filters: ReportFilter | None) -> dict[str, Callable[[Session], Any]]:
@@ -148,7 +168,9 @@ def _matrix(
     ]
 
 
-def assemble(raw: dict[str, Any], today: date, filters: ReportFilter | None) -> PortfolioReport:
+def assemble(
+    raw: dict[str, Any], today: date, filters: ReportFilter | None, locale: str = REPORT_LOCALE
+) -> PortfolioReport:
     """Shape the sections' raw figures into the report (only small, already aggregated data here)."""
     stages: dict[str, int] = raw["stages"]
     states = list(get_workflow(WORKFLOW).states)
@@ -190,7 +212,8 @@ def assemble(raw: dict[str, Any], today: date, filters: ReportFilter | None) -> 
         StageDuration(
             stage=stage,
             label=label(stage),
-            median_days=round(medians[stage][0], 1) if stage in medians else None,
+            median_days=round(medians[stage][0]) if stage in medians else None,
+            median=duration_words(medians[stage][0] if stage in medians else None),
             completed_stays=medians.get(stage, (0, 0))[1],
             open_stays=stages.get(stage, 0),
         )
@@ -245,7 +268,10 @@ def assemble(raw: dict[str, Any], today: date, filters: ReportFilter | None) -> 
         ],
         partnerships_without_partner=total - with_parties,
         by_region=[Count(key=region, label=region or "No region", count=n) for region, n in raw["partners_by_region"]],
-        by_country=[Count(key=code, label=code, count=n) for code, n in raw["partners_by_country"]],
+        by_country=[
+            Count(key=code, label=country_name(code, locale) if code else "No country", count=n)
+            for code, n in raw["partners_by_country"]
+        ],
         multi_actor=MultiActor(count=multi, share=_share(multi, total), total=total, distribution=parties),
         funnel=funnel,
         stage_durations=durations,

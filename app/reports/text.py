@@ -46,12 +46,9 @@ def report_text(report: PortfolioReport) -> str:
             ],
         ),
         (
-            "Median days in each stage (stays that ended; the open stay is left out)",
-            ["Stage", "Median days", "Ended stays", "Open stays"],
-            [
-                [s.label, "-" if s.median_days is None else f"{s.median_days:.1f}", s.completed_stays, s.open_stays]
-                for s in report.stage_durations
-            ],
+            "Median time in each stage (stays that ended; the open stay is left out)",
+            ["Stage", "Median time", "Ended stays", "Open stays"],
+            [[s.label, s.median, s.completed_stays, s.open_stays] for s in report.stage_durations],
         ),
         (
             f"Partnerships by kind of partner (without any partner: {report.partnerships_without_partner})",

@@ -11,11 +11,22 @@ from app.api import problems
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
 from app.api.proxies import client_address
 from app.errors import Forbidden
+from app.listing import Page, Paging, page_of
 from app.schemas import MAX_ID
 from app.users import service
 from app.users.models import Role
+from app.users.password_reset import issue_reset_link
 from app.users.policy import Action, require
-from app.users.schemas import SignIn, TokenCreate, TokenCreated, TokenRead, UserCreate, UserRead, UserUpdate
+from app.users.schemas import (
+    ResetLinkRead,
+    SignIn,
+    TokenCreate,
+    TokenCreated,
+    TokenRead,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
 from app.users.sign_in import sign_in as sign_in_with_password
 
 router = APIRouter(tags=["users"])
@@ -29,10 +40,17 @@ def me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
 
 
-@router.get("/users", response_model=list[UserRead])
-def list_users(session: DbSession, user: CurrentUser, role: Annotated[Role | None, Query()] = None) -> list[UserRead]:
-    """Every user, optionally of one role (admins)."""
-    return [UserRead.model_validate(item) for item in service.list_accounts(session, role, actor=user)]
+@router.get("/users", response_model=Page[UserRead])
+def list_users(
+    session: DbSession,
+    user: CurrentUser,
+    paging: Annotated[Paging, Query()],
+    role: Annotated[Role | None, Query()] = None,
+) -> Page[UserRead]:
+    """Every user, optionally of one role (admins), one page at a time."""
+    found = page_of(service.list_accounts(session, role, actor=user), paging)
+    items = [UserRead.model_validate(item) for item in found.items]
+    return Page[UserRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
 
 
 @router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED)
@@ -58,6 +76,14 @@ def update_user(
     changed = service.update_user(session, user_id, body.model_dump(exclude_unset=True), expected_version, actor=user)
     set_etag(response, changed.version)
     return UserRead.model_validate(changed)
+
+
+@router.post("/users/{user_id}/password-reset", response_model=ResetLinkRead, status_code=status.HTTP_201_CREATED)
+def issue_password_reset(request: Request, session: DbSession, user: CurrentUser, user_id: UserId) -> ResetLinkRead:
+    """Issue a single-use link with which the user sets a new password (admins); the link is in this response only
+    and expires after ``AGREEMENTS_PASSWORD_RESET_HOURS``; an earlier link of the user stops working."""
+    reset, url = issue_reset_link(session, user_id, request.app.state.settings, actor=user)
+    return ResetLinkRead(url=url, user_id=reset.user_id, expires_at=reset.expires_at)
 
 
 @router.get("/me/tokens", response_model=list[TokenRead])

@@ -10,6 +10,8 @@ from pydantic import EmailStr, Field, StringConstraints
 from app.schemas import InputModel, OutputModel, ShortText
 from app.users.models import Role
 
+PASSWORD_MIN_LENGTH = 12
+
 
 class UserCreate(InputModel):
     """A new user with at least one role."""
@@ -17,7 +19,21 @@ class UserCreate(InputModel):
     email: EmailStr
     full_name: ShortText
     roles: list[Role] = Field(min_length=1)
-    password: str | None = Field(None, min_length=12, max_length=200)
+    password: str | None = Field(None, min_length=PASSWORD_MIN_LENGTH, max_length=200)
+
+
+class NewPassword(InputModel):
+    """A password a user sets: the same rules as a new user's."""
+
+    password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=200)
+
+
+class ResetLinkRead(OutputModel):
+    """A password reset link, shown once to the administrator who issued it."""
+
+    url: str
+    user_id: int
+    expires_at: datetime
 
 
 class UserRead(OutputModel):

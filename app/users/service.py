@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from app import clock
 from app.errors import Conflict, NotFound, invalid
+from app.users.last_use import LAST_USE_STEP, note_use
 from app.users.models import ApiToken, Role, User, UserRole
 from app.users.policy import Action, require
 from app.users.schemas import UserCreate
@@ -160,8 +161,8 @@ def authenticate_token(session: Session, secret: str) -> User | None:
     if token is None:
         return None
     now = clock.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        token.last_used_at = now  # coarse, so reads do not write on every request
+    if token.last_used_at is None or now - token.last_used_at > LAST_USE_STEP:
+        note_use(session, token, now)  # coarse, so reads do not write on every request
     return token.user
 
 
@@ -187,11 +188,12 @@ def revoke_token(session: Session, token_id: int, *, actor: User | Actor) -> Api
 
 
 LOGIN_TOKEN_HOURS = 12
+LOGIN_TOKEN_NAME = "sign-in"  # the tokens behind browser sessions and password sign-ins
 
 
 def issue_session_token(session: Session, user: User) -> tuple[ApiToken, str]:
     """A token for a browser or script that signed in with a password, valid ``LOGIN_TOKEN_HOURS``; flush only."""
-    token, secret = create_token(session, user, "sign-in", 1)
+    token, secret = create_token(session, user, LOGIN_TOKEN_NAME, 1)
     token.expires_at = clock.now() + timedelta(hours=LOGIN_TOKEN_HOURS)
     session.flush()
     return token, secret

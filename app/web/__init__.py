@@ -19,6 +19,7 @@ from app.web.pages import (
     organisations,
     partnership_list,
     partnerships,
+    password_reset,
     pipeline,
     quality,
     reports,
@@ -41,6 +42,7 @@ PAGE_MODULES = (
     reports,
     quality,
     exports,
+    password_reset,
 )
 NOT_PAGES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json", "/static/")
 SECURITY_HEADERS = {

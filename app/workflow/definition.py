@@ -7,6 +7,7 @@ this module for states by group (:func:`states`) and never names a state itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -88,6 +89,20 @@ class Workflow:
     def label(self, state: str) -> str:
         """The human label of ``state``."""
         return self.states[str(getattr(state, "value", state))]
+
+    def name_of(self, state: str) -> str:
+        """``state`` as a sentence names it: its label's first clause, lower-cased ("in review by …")."""
+        text = self.label(state).split(":", 1)[0].strip()
+        return text[:1].lower() + text[1:]
+
+    def names_of(self, states: Iterable[str], joiner: str = " or ") -> str:
+        """Several states as a sentence lists them, in the order the workflow file declares them."""
+        wanted = {str(getattr(state, "value", state)) for state in states}
+        return joiner.join(self.name_of(state) for state in self.states if state in wanted)
+
+    def trigger_label(self, trigger: str) -> str:
+        """What a person reads for ``trigger`` (its transition's label)."""
+        return next((t.label for t in self.transitions if t.trigger == trigger), trigger.replace("_", " "))
 
     def find(self, trigger: str, source: str) -> Transition | None:
         """The transition for ``trigger`` from ``source``, if there is one (asked of the shared machine)."""
@@ -328,3 +343,13 @@ def states(workflow_name: str, group: str | None = None) -> frozenset[str]:
 def label(workflow_name: str, state: str) -> str:
     """The human label of a state, as its workflow file declares it."""
     return get_workflow(workflow_name).label(state)
+
+
+def state_name(workflow_name: str, state: str) -> str:
+    """A state as a message names it (never its code): ``state_name("agreement", "in_review")``."""
+    return get_workflow(workflow_name).name_of(state)
+
+
+def state_names(workflow_name: str, states: Iterable[str], joiner: str = " or ") -> str:
+    """Several states as a message lists them, in the workflow's order."""
+    return get_workflow(workflow_name).names_of(states, joiner)

@@ -208,9 +208,11 @@ def _check(
         same_trigger = next((t for t in workflow.transitions if t.trigger == trigger), None)
         if same_trigger is not None:
             parse_payload(same_trigger.payload, payload)  # malformed data is a 422 whatever the state
-        allowed = ", ".join(workflow.triggers_from(current)) or "none"
+        allowed = ", ".join(workflow.trigger_label(t) for t in workflow.triggers_from(current)) or "none"
+        article = "an" if workflow.name[0] in "aeiou" else "a"
+        now = workflow.name_of(current)
         raise TransitionNotAllowed(
-            f"cannot {words} a {workflow.name} that is {current!r}; allowed from there: {allowed}"
+            f"cannot {words} {article} {workflow.name} that is {now}; allowed from there: {allowed}"
         )
     role_reasons = _role_reasons(transition, actor)
     if role_reasons:

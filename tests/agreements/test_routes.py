@@ -60,7 +60,10 @@ def test_draft_an_agreement_through_the_api(client, session, make_user, auth):
     for party in [None, *(p.id for p in owner.parties)]:
         obligation = {"party_id": party, "description": "Quarterly report", "recurrence": "quarterly"}
         assert client.post(f"{url}/obligations", json=obligation, headers=manager).status_code == 201
-    assert len(client.get(f"{url}/obligations", headers=manager).json()) == 3
+    listed = client.get(f"{url}/obligations", headers=manager).json()
+    assert len(listed["items"]) == listed["total"] == 3
+    second = client.get(f"{url}/obligations", params={"page": 2, "page_size": 2}, headers=manager).json()
+    assert (len(second["items"]), second["total"], second["page"]) == (1, 3, 2)
 
     submitted = client.post(f"{url}/transitions/submit_for_review", json={}, headers=manager)
     assert submitted.status_code == 200, submitted.text
@@ -94,15 +97,26 @@ def test_review_approval_signature_and_history_over_http(client, session, make_u
     assert any("is in the future" in error["reason"] for error in body["errors"])
     signatures = {"payload": {"signatures": signatures_for(agreement)}}
     signed = client.post(f"{url}/transitions/record_signatures", json=signatures, headers=lawyer)
-    assert signed.status_code == 200 and signed.json()["status"] == "signed"
+    # effective five days ago: in force at signature, not at the next daily run
+    assert signed.status_code == 200 and signed.json()["status"] == "active"
     recorded = client.get(f"{url}/signatures", headers=viewer).json()
     assert {s["document_sha256"] for s in recorded} == {sha} and len(recorded) == 3
 
-    assert_problem(client.post(f"{url}/transitions/activate", json={}, headers=lawyer), 403)
+    assert_problem(client.post(f"{url}/transitions/activate", json={}, headers=lawyer), 409)  # already active
     history = client.get(f"{url}/history", headers=viewer).json()
-    assert [e["trigger"] for e in history] == ["create", "submit_for_review", "approve", "record_signatures"]
+    triggers = ["create", "submit_for_review", "approve", "record_signatures", "activate"]
+    assert [e["trigger"] for e in history] == triggers
     assert history[2]["payload"] == {"version_sha256": sha}
     assert history[3]["payload"]["signatures"][0]["signatory_title"] == "Head"
+    activation = history[4]  # by the system, for the legal officer who recorded the signatures, at that moment
+    assert (activation["from_state"], activation["to_state"], activation["actor_id"]) == (
+        "signed",
+        "active",
+        people.lawyer.id,
+    )
+    assert "in force at signature" in activation["comment"] and activation["occurred_at"] >= history[3]["occurred_at"]
+    session.expire_all()
+    assert agreement.partnership.stage == "formal"
 
 
 def test_an_idempotency_key_answers_a_retry_without_firing_twice(client, session, make_user, auth):

@@ -121,7 +121,7 @@ def test_signatures_need_every_party_no_future_date_and_none_before_approval(ses
 
     engine.fire(session, "agreement", agreement, "record_signatures", Actor.person(lawyer),
                 payload={"signatures": signatures})  # fmt: skip
-    assert agreement.status == "signed"
+    assert agreement.status == "active"  # its effective date has passed: in force at signature
     assert {s.document_sha256 for s in agreement.signatures} == {agreement.approved_sha256}
     assert len(agreement.signatures) == len(signatures)
 
@@ -227,9 +227,9 @@ def test_a_justification_is_required_to_cancel_request_changes_or_suspend(sessio
 def test_drafting_facts_are_frozen_once_submitted(session, people):
     agreement = draft_agreement(session, people)
     _to(session, agreement, people, "submit_for_review")
-    with pytest.raises(Conflict, match="the agreement is in_review"):
+    with pytest.raises(Conflict, match="the agreement is in review by a legal officer"):
         service.update_agreement(session, agreement.id, AgreementUpdate(title="Changed"), actor=people.manager)
-    with pytest.raises(Conflict, match="the agreement is in_review"):
+    with pytest.raises(Conflict, match="the agreement is in review by a legal officer"):
         service.add_version(session, agreement.id, "New text", people.manager)
     _to(session, agreement, people, "request_changes")
     version = service.add_version(session, agreement.id, "New text", people.manager)

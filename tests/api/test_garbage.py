@@ -241,6 +241,7 @@ ROUTES: dict[tuple[str, str], Body | None] = {
         "due_date": "2027-03-31",
         "recurrence": "quarterly",
         "recurrence_until": "2028-12-31",
+        "survives_termination": True,
         "responsible_email": "focal@example.org",
     },
     ("GET", "/api/v1/agreements/{agreement_id}/signatures"): None,
@@ -303,6 +304,8 @@ ROUTES: dict[tuple[str, str], Body | None] = {
     ("GET", "/api/v1/agreements/{agreement_id}/versions/{number}/file"): None,
     ("GET", "/api/v1/obligations"): None,
     ("GET", "/api/v1/obligations/{obligation_id}"): None,
+    ("PATCH", "/api/v1/obligations/{obligation_id}"): lambda w: {"description": "Quarterly report, revised"},
+    ("DELETE", "/api/v1/obligations/{obligation_id}"): None,
     ("GET", "/api/v1/obligations/{obligation_id}/transitions"): None,
     ("POST", "/api/v1/obligations/{obligation_id}/transitions/{trigger}"): lambda w: {
         "comment": "Received on time",
@@ -330,6 +333,7 @@ ROUTES: dict[tuple[str, str], Body | None] = {
         "roles": ["viewer", "project_manager"],
         "password": "a long enough password",
     },
+    ("POST", "/api/v1/users/{user_id}/password-reset"): None,  # takes no body
     ("PATCH", "/api/v1/users/{user_id}"): lambda w: {
         "full_name": "Renamed Officer",
         "roles": ["legal_officer"],

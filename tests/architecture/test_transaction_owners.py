@@ -27,6 +27,8 @@ OWNERS: dict[str, str] = {
     "committed before an email goes out and each outcome right after it",
     "app/users/sign_in.py": "an attempt is counted and committed before the password check, so concurrent guesses "
     "are throttled and a refused sign-in (an error response) is still counted",
+    "app/users/last_use.py": "a read on SQLite must not start writing (it fails at once when another connection "
+    "committed meanwhile): a token's last use is recorded in a short write transaction of its own",
     "app/exports/responses.py": "a streamed CSV body outlives the request's transaction: it owns a read-only "
     "transaction for the stream's life",
     "app/reports/dialect.py": "parallel report sections each read the exported snapshot on a connection of their own",

@@ -175,17 +175,18 @@ def test_from_first_contact_to_a_signed_mou(page: Page, site: Site) -> None:
         date_field.fill(TODAY.isoformat())
     page.get_by_role("button", name="Record signatures").click()
     _flash(page, "ignatures recorded")
-    expect(page.locator(".page-header .badge").first).to_have_text("Signed")
+    # effective today: in force at signature, not at the next morning's job
+    expect(page.locator(".page-header .badge").first).to_have_text("Active")
     with page.expect_download() as pdf:
         page.get_by_role("link", name="Download PDF of version 2").click()
-    assert pdf.value.suggested_filename.endswith(".pdf")
+    assert pdf.value.suggested_filename.startswith("MOU-") and pdf.value.suggested_filename.endswith("-v2.pdf")
     with page.expect_download() as word:
         page.get_by_role("link", name="Download DOCX of version 2").click()
     text = "\n".join(paragraph.text for paragraph in docx.Document(word.value.path()).paragraphs)
     assert PARTNERS["lead"][0] in text and "60" in text
     sign_out(page)
 
-    # --- the morning job puts it in force; the manager's dashboard shows it and its next reminder ------------
+    # --- the morning job has nothing left to do; the manager's dashboard shows it and its next reminder -------
     tick = site.run_cli("tick")
     assert tick.returncode == 0, tick.stdout + tick.stderr
     sign_in(page, "manager")

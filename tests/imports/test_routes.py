@@ -76,7 +76,8 @@ def test_import_the_sample_over_http(client, session, auth):
     assert body["date_order"].startswith("the file writes dates both ways")
     assert 'Country: "Keyna" → Kenya (KE) (line 258)' in body["non_exact"]
     assert any("no title given; the partnership is called" in note for note in body["notes"])
-    assert any("is recorded as expired; the partnership is now ended" in note for note in body["notes"])
+    ended = "is recorded as expired after its end date; the partnership is now ended"
+    assert any(ended in note for note in body["notes"])
     # Every rejected and doubtful line is listed with its column and reason.
     assert body["problems_total"] == len(body["problems"]) == body["rejected"] + body["doubtful"]
     by_line = {problem["line"]: problem for problem in body["problems"]}

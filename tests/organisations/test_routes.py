@@ -232,7 +232,7 @@ def test_contacts_are_added_listed_and_updated(client, headers):
     )
     assert changed.status_code == 200, changed.text
     assert changed.json() == {**contact, "is_focal_point": True, "phone": "+51 1 234"}
-    assert client.get(url, headers=headers).json() == [changed.json()]
+    assert client.get(url, headers=headers).json()["items"] == [changed.json()]
 
 
 def test_contact_errors(client, headers):
@@ -245,7 +245,8 @@ def test_contact_errors(client, headers):
     assert_problem(client.patch(own_url, json={"name": None}, headers=headers), 422, "name")
     assert_problem(client.patch(own_url, json={"email": "rosa at example"}, headers=headers), 422, "email")
     assert_problem(client.post(f"{API}/organisations/{first['id']}/contacts", json={}, headers=headers), 422, "name")
-    assert client.get(f"{API}/organisations/{first['id']}/contacts", headers=headers).json()[0]["name"] == "Rosa"
+    contacts = client.get(f"{API}/organisations/{first['id']}/contacts", headers=headers).json()
+    assert contacts["items"][0]["name"] == "Rosa" and contacts["total"] == len(contacts["items"])
 
 
 def test_areas_endpoint_lists_the_seeded_areas(client, headers):

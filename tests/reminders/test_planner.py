@@ -92,7 +92,7 @@ def test_an_extension_reschedules_and_termination_cancels(session, make_user):
     advance(session, extension, "terminate", people)
     cancelled = _reminders(session, ReminderStatus.CANCELLED, subject_type="agreement")
     assert {r.id for r in cancelled} == set(after)
-    assert all(r.cancel_reason == "the agreement is terminated" for r in cancelled)
+    assert all(r.cancel_reason.startswith("the agreement was terminated with effect from") for r in cancelled)
     assert not _reminders(session, subject_type="agreement")
     assert not _reminders(session, subject_type="obligation")
 

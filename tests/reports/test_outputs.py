@@ -89,7 +89,9 @@ def test_pdf_holds_the_headings_and_the_figures(client, auth, small_portfolio, u
     assert "4 partnerships; 2 multi-actor (50%)" in text
     assert "4 overdue obligations owed by 4 parties" in text
     assert "Gamma UN Office" in text and "Ad hoc: 4 (100% of the first step)" not in text  # desc is not printed
-    assert "20.0" in text and "15.0" in text  # medians of ad hoc and formalising
+    assert "20 days" in text and "15 days" in text  # medians of ad hoc and formalising
+    assert ".0" not in text.replace("2.0", "")  # no fractional day counts ("628.0")
+    assert "Kenya" in text and "Brazil" in text
 
 
 def test_page_for_a_viewer_has_tables_charts_links_and_the_pdf(sign_in, small_portfolio):
@@ -103,6 +105,8 @@ def test_page_for_a_viewer_has_tables_charts_links_and_the_pdf(sign_in, small_po
     assert 'href="/pipeline?stage=formal"' in page
     assert 'href="/pipeline?partner_kind=un_agency"' in page
     assert 'href="/reports/portfolio?country_code=KE"' in page
+    assert ">Kenya</th>" in page and ">KE</th>" not in page
+    assert ">20 days</td>" in page and ">20.0</td>" not in page
     assert 'href="/reports/portfolio.pdf"' in page
     assert page.count('method="post"') == 1  # only the sign-out form: a viewer sees filters, no action
     filtered = browser.get("/reports/portfolio?area=humanitarian&country_code=KE")

@@ -11,7 +11,7 @@ from app.config import get_settings
 from app.errors import ValidationFailed
 from app.reports.dialect import median_by_group
 from app.reports.schemas import ReportFilter
-from app.reports.service import portfolio
+from app.reports.service import duration_words, portfolio
 from tests.reports.portfolio import TODAY
 
 
@@ -57,8 +57,12 @@ def test_partner_kinds_regions_countries_and_multi_actor(session, small_portfoli
         "private_sector": 2,
     }
     assert next(c.label for c in report.by_partner_kind if c.key == "un_agency") == "UN agency"
-    assert _by(report.by_region) == {"East Africa": 2, "Europe": 2, "South America": 2, None: 1}
+    # the one given no region gets its country's (KE: Eastern Africa, UN M49)
+    assert _by(report.by_region) == {"East Africa": 2, "Europe": 2, "South America": 2, "Eastern Africa": 1}
     assert _by(report.by_country) == {"KE": 3, "FR": 2, "BR": 2}
+    assert _by(report.by_country, "label") == {"Kenya": 3, "France": 2, "Brazil": 2}
+    in_french = portfolio(session, TODAY, locale="fr")
+    assert _by(in_french.by_country, "label") == {"Kenya": 3, "France": 2, "Brésil": 2}
     assert report.partnerships_without_partner == 0
     multi = report.multi_actor
     assert (multi.count, multi.total, multi.share) == (2, 4, 0.5)
@@ -85,6 +89,7 @@ def test_median_time_in_each_stage_counts_ended_stays_only(session, small_portfo
     assert (durations["informal"].median_days, durations["informal"].completed_stays) == (5.0, 1)
     assert (durations["formalising"].median_days, durations["formalising"].completed_stays) == (15.0, 1)
     assert durations["formal"].median_days is None and durations["formal"].open_stays == 1
+    assert (durations["ad_hoc"].median, durations["formal"].median) == ("20 days", "—")
     assert durations["ad_hoc"].open_stays == 1 and durations["dormant"].open_stays == 1
 
 
@@ -134,3 +139,16 @@ def test_median_by_group_on_this_backend(session, backend):
     rows = [("a", 1.0), ("a", 10.0), ("a", 2.0), ("a", 3.0), ("b", 5.0), ("c", 3.0), ("c", 1.0), ("c", 2.0)]
     values = union_all(*(select(literal(k).label("key"), literal(v).label("value")) for k, v in rows)).subquery()
     assert median_by_group(session, values) == {"a": (2.5, 4), "b": (5.0, 1), "c": (2.0, 3)}, backend
+
+
+def test_durations_read_as_whole_days_or_months():
+    assert [duration_words(days) for days in (None, 0.4, 1.2, 14.6, 60.4, 61, 628.0, 730.5)] == [
+        "—",
+        "0 days",
+        "1 day",
+        "15 days",
+        "60 days",
+        "2 months",
+        "21 months",
+        "24 months",
+    ]

@@ -59,9 +59,8 @@ def test_a_non_latin1_upload_name_downloads_under_its_own_name(client, session, 
     uploaded = client.post(f"{API}/agreements/{agreement.id}/versions/upload", files=files, headers=lawyer)
     assert uploaded.status_code == 201, uploaded.text
     number = uploaded.json()["number"]
-    download = client.get(
-        f"{API}/agreements/{agreement.id}/versions/{number}/document", params={"format": "docx"}, headers=lawyer
-    )
+    # the uploaded file as stored keeps its own name (the rendered document is named by the agreement's reference)
+    download = client.get(f"{API}/agreements/{agreement.id}/versions/{number}/file", headers=lawyer)
     assert download.status_code == 200, download.text
     disposition = download.headers["content-disposition"]
     assert disposition.startswith("attachment; ")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
@@ -424,6 +425,12 @@ ROUTES: dict[tuple[str, str], Spec] = {
     # obligations -----------------------------------------------------------------------------------------------
     ("GET", "/api/v1/obligations"): get(lambda w: f"{API}/obligations"),
     ("GET", "/api/v1/obligations/{obligation_id}"): get(_obligation),
+    ("PATCH", "/api/v1/obligations/{obligation_id}"): Spec(
+        lambda w, role: Call(_obligation(w), {"description": "Revised report"}),
+        OWNERS,
+        NOT_THEIRS,
+    ),
+    ("DELETE", "/api/v1/obligations/{obligation_id}"): Spec(lambda w, role: Call(_obligation(w)), OWNERS, NOT_THEIRS),
     ("GET", "/api/v1/obligations/{obligation_id}/transitions"): get(lambda w: f"{_obligation(w)}/transitions"),
     ("POST", "/api/v1/obligations/{obligation_id}/transitions/{trigger}"): Spec(
         lambda w, role: Call(
@@ -457,6 +464,9 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("PATCH", "/api/v1/users/{user_id}"): Spec(
         lambda w, role: Call(f"{API}/users/{w.people.second_lawyer.id}", {"full_name": "Renamed Lawyer"}),
         frozenset({ADMIN}),
+    ),
+    ("POST", "/api/v1/users/{user_id}/password-reset"): Spec(
+        lambda w, role: Call(f"{API}/users/{w.people.second_lawyer.id}/password-reset"), frozenset({ADMIN})
     ),
     ("GET", "/api/v1/me/tokens"): get(lambda w: f"{API}/me/tokens"),
     ("POST", "/api/v1/me/tokens"): Spec(lambda w, role: Call(f"{API}/me/tokens", {"name": "script"}), EVERYONE),
@@ -565,6 +575,8 @@ def test_no_token_is_a_401_challenge(client, world, method, path):
 
 
 def _signed(w: World) -> str:
+    # Effective in a month: signed today, it waits for the daily tick (signed in effect, it is active at once).
+    w.agreement.effective_date = clock.today(get_settings().zone) + timedelta(days=30)
     for trigger in ("submit_for_review", "approve", "record_signatures"):
         advance(w.session, w.agreement, trigger, w.people)
     return _agr(w)
@@ -586,7 +598,8 @@ WORKFLOW_ROLES: dict[tuple[str, str], tuple[Callable[[World], str], dict[str, An
     ("partnership", "go_dormant"): (_ptn, {}, frozenset({ADMIN, MANAGER})),
     ("agreement", "request_changes"): (_in_review, {"comment": "Tighten clause 3"}, frozenset({ADMIN, LEGAL})),
     ("agreement", "approve"): (_in_review, {}, frozenset({LEGAL})),
-    ("obligation", "waive"): (_obligation, {"payload": {"reason": "Dropped"}}, frozenset({ADMIN, LEGAL})),
+    # The project manager who owns the partnership may waive (app/workflows/obligation.yaml); the viewer may not.
+    ("obligation", "waive"): (_obligation, {"payload": {"reason": "Dropped"}}, frozenset({ADMIN, LEGAL, MANAGER})),
 }
 WORKFLOW_CASES = [(name, trigger, role) for (name, trigger) in WORKFLOW_ROLES for role in Role]
 

@@ -54,6 +54,7 @@ from app.partnerships.schemas import (
 from app.reminders import service as reminders
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.reminders.schemas import ReminderPolicyInput
+from app.users import password_reset
 from app.users import service as users
 from app.users.models import ApiToken, Role, User
 from app.users.schemas import UserCreate
@@ -227,6 +228,8 @@ CASES = [
     Case(f"{USERS}:update_user", lambda w: users.update_user(
         w.session, w.people.manager.id, {"roles": [Role.ADMIN]}, actor=w.people.manager)),
     Case(f"{USERS}:revoke_token", lambda w: users.revoke_token(w.session, w.admin_token.id, actor=w.people.manager)),
+    Case("app/users/password_reset.py:issue_reset_link", lambda w: password_reset.issue_reset_link(
+        w.session, w.people.manager.id, get_settings(), actor=w.people.lawyer)),
     # reminders: for those the partnership belongs to
     Case(f"{REMS}:set_policy", lambda w: reminders.set_policy(
         w.session, w.agreement.id, ReminderPolicyInput(), actor=w.outsider)),

@@ -34,7 +34,8 @@ def test_admins_manage_users(client, auth):
     assert_problem(stale, 412)
     assert_problem(client.patch(f"{API}/users/{admin.id}", json={"is_active": False}, headers=headers), 403)
     listed = client.get(f"{API}/users", params={"role": "legal_officer"}, headers=headers).json()
-    assert [u["email"] for u in listed] == ["new.officer@example.org"]
+    assert [u["email"] for u in listed["items"]] == ["new.officer@example.org"]
+    assert (listed["total"], listed["page"], listed["page_size"]) == (1, 1, 50)
 
 
 def test_tokens_are_shown_once_and_revoked_by_their_owner_or_an_admin(client, auth):

@@ -215,3 +215,17 @@ def test_my_next_reminders_say_what_they_are_about_and_when_they_go(sign_in, ses
     assert "Notice deadline" not in upcoming
     local = send_at.astimezone(get_settings().zone)
     assert f"{local.day} {local:%b %Y %H:%M}" in upcoming
+
+
+def test_a_reminder_being_retried_after_an_smtp_refusal_shows_on_the_admin_dashboard(sign_in, session, make_user):
+    people = cast(make_user)
+    agreement = _active(session, people, 300)
+    retrying = _reminder(
+        session, subject_id=agreement.id, partnership_id=agreement.partnership_id,
+        recipient_email="ana@partner.example", status=ReminderStatus.PLANNED, attempts=1,
+        last_error="SMTPDataError: the SMTP server replied 550 5.7.1 Relaying denied",
+        next_attempt_at=clock.now() + timedelta(minutes=1),
+    )  # fmt: skip
+    admin = _section(sign_in(Role.ADMIN).get("/dashboard").text, "failed-heading")
+    assert f"Reminder {retrying.id} to ana@partner.example" in admin
+    assert "550 5.7.1 Relaying denied" in admin and "next try" in admin

@@ -151,8 +151,8 @@ def test_fire_refuses_a_trigger_not_allowed_from_the_current_state_and_writes_no
     with pytest.raises(TransitionNotAllowed) as caught:
         engine.fire(session, "partnership", entity, "start_formalising", Actor.person(actor))
     message = str(caught.value)
-    assert "'ad_hoc'" in message
-    assert "allowed from there: record_undertaking, go_dormant" in message
+    assert "a partnership that is ad hoc interaction" in message
+    assert "allowed from there: record undertaking, go dormant" in message
     assert isinstance(caught.value, Conflict) and caught.value.status == 409
     session.commit()
     session.expire_all()

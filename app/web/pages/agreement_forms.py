@@ -16,7 +16,7 @@ from app.agreements.models import Agreement, AgreementKind
 from app.agreements.schemas import AgreementCreate, AgreementUpdate
 from app.errors import DomainError, invalid
 from app.obligations.models import Recurrence
-from app.obligations.schemas import ObligationCreate
+from app.obligations.schemas import ObligationCreate, ObligationUpdate
 from app.schemas import MAX_ID
 from app.web.forms import field_errors, text, validate
 from app.web.rendering import humanise
@@ -246,9 +246,23 @@ def terms_input(form: FormData) -> AgreementUpdate:
     return validate(AgreementUpdate, {name: text(form, name) for name in TERM_FIELDS})
 
 
+def _obligation_values(form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {name: text(form, name) for name in OBLIGATION_FIELDS}
+    values["survives_termination"] = text(form, "survives_termination") is not None  # a ticked box
+    return values
+
+
 def obligation_input(form: FormData) -> ObligationCreate:
     """A new obligation as the API takes it."""
-    return validate(ObligationCreate, {name: text(form, name) for name in OBLIGATION_FIELDS})
+    return validate(ObligationCreate, _obligation_values(form))
+
+
+def obligation_changes(form: FormData) -> ObligationUpdate:
+    """An edited obligation as the API's PATCH takes it (every field of the form is sent, emptied ones as null)."""
+    values = _obligation_values(form)
+    if values["description"] is None:
+        values.pop("description")
+    return validate(ObligationUpdate, values)
 
 
 def general_error_from(errors: dict[str, str], field: str) -> dict[str, str]:

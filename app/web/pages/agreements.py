@@ -13,7 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from app.agreements import service
 from app.agreements.models import Agreement
-from app.agreements.rules import signing_parties
+from app.agreements.rules import CARRIES_OVER_OBLIGATIONS, signing_parties
 from app.api.deps import DbSession
 from app.config import get_settings
 from app.db import savepoint
@@ -42,7 +42,13 @@ AgreementId = Annotated[int, Path(gt=0, le=MAX_ID)]
 VersionNumber = Annotated[int, Path(gt=0, le=MAX_ID)]
 Trigger = Annotated[str, Path(pattern=r"^[a-z_]{1,60}$")]
 
-REFUSED_ANCHORS = {"terms": "term", "obligation": "obligations", "generate": "versions", "upload": "versions"}
+REFUSED_ANCHORS = {
+    "terms": "term",
+    "obligation": "obligations",
+    "obligation_edit": "obligations",
+    "generate": "versions",
+    "upload": "versions",
+}
 
 
 # reading ---------------------------------------------------------------------------------------------------
@@ -73,6 +79,13 @@ def _reminders(reminders: list[Any], obligations: list[Any]) -> list[dict[str, A
         entry["recipients"].append(reminder.recipient_email)
         entry["failed"] = entry["failed"] or reminder.status.value == "failed"
     return list(grouped.values())[:8]
+
+
+def _carried_obligations(session: DbSession, agreement: Agreement) -> list[Any]:
+    """The parent's obligations an amendment, extension or notice carries on (what the parties still owe under it)."""
+    if agreement.kind not in CARRIES_OVER_OBLIGATIONS or agreement.parent_id is None:
+        return []
+    return obligations_service.list_for_agreement(session, agreement.parent_id)
 
 
 def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, Any]:
@@ -118,6 +131,7 @@ def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, 
         "how_made": {v.number: how_made(v, titles) for v in versions},
         "people": {uid: person.full_name for uid, person in people.items()},
         "obligations": obligations,
+        "carried_obligations": _carried_obligations(session, agreement),
         "actions_by_obligation": obligation_forms.row_actions(session, user, obligations, may_act=can_edit),
         "party_names": {p.id: p.organisation.legal_name for p in parties},
         "organisation_name": _organisation_name(),

@@ -17,7 +17,7 @@ from app.users.policy import Action
 from app.web.deps import CheckedForm, PageUser
 from app.web.forms import kept
 from app.web.pages import agreements, obligation_forms, partnerships
-from app.web.pages.agreement_forms import expected_version
+from app.web.pages.agreement_forms import expected_version, obligation_changes, obligation_errors
 from app.web.rendering import redirect, render
 from app.workflow import definition
 
@@ -72,3 +72,42 @@ def fire_transition(
         context = {"status": exc.status, "detail": detail, "errors": []}
         return render(request, "error.html", context, status_code=exc.status)
     return redirect(request, back, obligation_forms.done_message(trigger, moved))
+
+
+def _draft_change(request: Request, session: DbSession, user: PageUser, form: CheckedForm, obligation_id: int,
+                  delete: bool) -> Response:  # fmt: skip
+    obligation = service.get_obligation(session, obligation_id)
+    agreement_id = obligation.agreement_id
+    require_on_partnership(session, user, obligation.agreement.partnership_id, Action.EDIT_PARTNERSHIP)
+    try:
+        with savepoint(session):
+            if delete:
+                service.delete_obligation(session, obligation_id, user, expected_version(form))
+            else:
+                service.update_obligation(
+                    session, obligation_id, obligation_changes(form), user, expected_version(form)
+                )
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as exc:
+        state = {"errors": obligation_errors(exc), "values": kept(form)}
+        return agreements.refused_page(request, session, user, agreement_id, {"obligation_edit": state}, exc.status)
+    return redirect(
+        request, f"/agreements/{agreement_id}#obligations", "Obligation deleted" if delete else "Obligation saved"
+    )
+
+
+@router.post("/obligations/{obligation_id}/edit")
+def edit_obligation(
+    request: Request, session: DbSession, user: PageUser, form: CheckedForm, obligation_id: ObligationId
+) -> Response:
+    """Change an obligation of a draft agreement, then back to the agreement (the reason beside the form if refused)."""
+    return _draft_change(request, session, user, form, obligation_id, delete=False)
+
+
+@router.post("/obligations/{obligation_id}/delete")
+def delete_obligation(
+    request: Request, session: DbSession, user: PageUser, form: CheckedForm, obligation_id: ObligationId
+) -> Response:
+    """Remove an obligation of a draft agreement, then back to the agreement."""
+    return _draft_change(request, session, user, form, obligation_id, delete=True)
