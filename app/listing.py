@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import base64
+import binascii
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -29,26 +31,52 @@ def sort_keys(columns: Iterable[str]) -> Any:
     return Literal[tuple(key for name in sorted(columns) for key in (name, f"-{name}"))]
 
 
+CURSOR_DESCRIPTION = "The next_cursor of the previous page (opaque; repeat the same filters and sort); replaces page"
+_CURSOR_PREFIX = "p1:"
+
+
+def encode_cursor(page: int) -> str:
+    """The opaque token that asks for ``page`` (clients only pass back what they were given)."""
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{page}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The page a cursor asks for; ValueError for anything this server did not issue."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError("not a cursor this server issued; pass back next_cursor unchanged") from exc
+    number = text.removeprefix(_CURSOR_PREFIX)
+    if number == text or not number.isdigit() or not 1 <= int(number) <= MAX_PAGE:
+        raise ValueError("not a cursor this server issued; pass back next_cursor unchanged")
+    return int(number)
+
+
 class Paging(BaseModel):
-    """Which slice of a list to return."""
+    """Which slice of a list to return: a page number, or the cursor the previous page gave."""
 
     page: int = Field(1, ge=1, le=MAX_PAGE, description="1-based page number")
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+    cursor: str | None = Field(None, max_length=64, description=CURSOR_DESCRIPTION)
+
+    @field_validator("cursor")
+    @classmethod
+    def _issued_cursor(cls, cursor: str | None) -> str | None:
+        if cursor is not None:
+            decode_cursor(cursor)
+        return cursor
+
+    @model_validator(mode="after")
+    def _page_from_cursor(self) -> Paging:
+        if self.cursor is not None:
+            self.page = decode_cursor(self.cursor)
+        return self
 
 
 class PageParams(Paging):
     """Which slice of a list to return and in which order (a list's query narrows ``sort`` to its own keys)."""
 
     sort: str | None = Field(None, description=SORT_DESCRIPTION)
-
-
-class Page(BaseModel, Generic[T]):
-    """One page of a list, with the total number of matching items."""
-
-    items: list[T]
-    total: int
-    page: int
-    page_size: int
 
 
 @dataclass
@@ -59,6 +87,31 @@ class Slice:
     total: int
     page: int
     page_size: int
+
+    @property
+    def next_cursor(self) -> str | None:
+        """The cursor of the page after this one, or None on the last page."""
+        more = self.page * self.page_size < self.total and self.page < MAX_PAGE
+        return encode_cursor(self.page + 1) if more else None
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: the items, how many match in all, and the cursor of the next page (None at the end).
+
+    Every list in the API answers with this envelope, so a client pages through any of them the same way.
+    """
+
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+    next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page; null on the last page")
+
+    @classmethod
+    def of(cls, found: Slice, convert: Callable[[Any], T]) -> Page[T]:
+        """The envelope of ``found``, each item turned into the response model by ``convert``."""
+        return cls(items=[convert(item) for item in found.items], total=found.total, page=found.page,
+                   page_size=found.page_size, next_cursor=found.next_cursor)  # fmt: skip
 
 
 def order_by(stmt: Select[Any], sort: str | None, columns: dict[str, Any], default: Any) -> Select[Any]:

@@ -93,7 +93,7 @@ def test_the_wheel_patterns_cover_every_file_of_the_data_folders():
     missing = sorted(shipped - matched_by(APP_DIR, package_data_patterns()))
     assert not missing, (
         "files the application reads at run time that the wheel would leave out; add a pattern to "
-        f"[tool.setuptools.package-data] \"app\" in pyproject.toml: {missing}"
+        f'[tool.setuptools.package-data] "app" in pyproject.toml: {missing}'
     )
 
 

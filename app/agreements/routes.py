@@ -21,7 +21,7 @@ from app.agreements.schemas import (
 )
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.idempotency import replay_or_run
-from app.listing import SORT_DESCRIPTION, Page, PageParams
+from app.listing import SORT_DESCRIPTION, Page, PageParams, Paging, page_of
 from app.partnerships.service import require_on_partnership
 from app.schemas import MAX_ID
 from app.users.policy import Action, require
@@ -53,8 +53,7 @@ def list_agreements(
     """Agreements, filtered, sorted and paged."""
     require(user, Action.READ)
     found = service.list_agreements(session, query, query)
-    items = [AgreementRead.model_validate(item) for item in found.items]
-    return Page[AgreementRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
+    return Page[AgreementRead].of(found, AgreementRead.model_validate)
 
 
 @router.post("/agreements", response_model=AgreementRead, status_code=status.HTTP_201_CREATED)
@@ -97,11 +96,15 @@ def update_agreement(
     return AgreementRead.model_validate(agreement)
 
 
-@router.get("/agreements/{agreement_id}/versions", response_model=list[DocumentVersionSummary])
-def list_versions(session: DbSession, user: CurrentUser, agreement_id: AgreementId) -> list[DocumentVersionSummary]:
+@router.get("/agreements/{agreement_id}/versions", response_model=Page[DocumentVersionSummary])
+def list_versions(
+    session: DbSession, user: CurrentUser, agreement_id: AgreementId, paging: Annotated[Paging, Query()]
+) -> Page[DocumentVersionSummary]:
     """Every document version, oldest first, without the text."""
     require(user, Action.READ)
-    return [DocumentVersionSummary.model_validate(v) for v in service.list_versions(session, agreement_id)]
+    return Page[DocumentVersionSummary].of(
+        page_of(service.list_versions(session, agreement_id), paging), DocumentVersionSummary.model_validate
+    )
 
 
 @router.post(
@@ -138,18 +141,26 @@ def get_version(
     return DocumentVersionRead.model_validate(service.get_version(session, agreement_id, number))
 
 
-@router.get("/agreements/{agreement_id}/signatures", response_model=list[SignatureRead])
-def list_signatures(session: DbSession, user: CurrentUser, agreement_id: AgreementId) -> list[SignatureRead]:
+@router.get("/agreements/{agreement_id}/signatures", response_model=Page[SignatureRead])
+def list_signatures(
+    session: DbSession, user: CurrentUser, agreement_id: AgreementId, paging: Annotated[Paging, Query()]
+) -> Page[SignatureRead]:
     """The signatures recorded, each bound to the hash of the version signed."""
     require(user, Action.READ)
-    return [SignatureRead.model_validate(s) for s in service.list_signatures(session, agreement_id)]
+    return Page[SignatureRead].of(
+        page_of(service.list_signatures(session, agreement_id), paging), SignatureRead.model_validate
+    )
 
 
-@router.get("/agreements/{agreement_id}/transitions", response_model=list[AvailableTransition])
-def list_transitions(session: DbSession, user: CurrentUser, agreement_id: AgreementId) -> list[AvailableTransition]:
+@router.get("/agreements/{agreement_id}/transitions", response_model=Page[AvailableTransition])
+def list_transitions(
+    session: DbSession, user: CurrentUser, agreement_id: AgreementId, paging: Annotated[Paging, Query()]
+) -> Page[AvailableTransition]:
     """The actions available from the current status, each allowed or blocked with the reasons why."""
     require(user, Action.READ)
-    return [AvailableTransition.of(a) for a in service.available_transitions(session, agreement_id, user)]
+    return Page[AvailableTransition].of(
+        page_of(service.available_transitions(session, agreement_id, user), paging), AvailableTransition.of
+    )
 
 
 @router.post("/agreements/{agreement_id}/transitions/{trigger}", response_model=AgreementRead)
@@ -177,11 +188,15 @@ def fire_transition(
     return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
-@router.get("/agreements/{agreement_id}/history", response_model=list[TransitionEventRead])
-def history(session: DbSession, user: CurrentUser, agreement_id: AgreementId) -> list[TransitionEventRead]:
+@router.get("/agreements/{agreement_id}/history", response_model=Page[TransitionEventRead])
+def history(
+    session: DbSession, user: CurrentUser, agreement_id: AgreementId, paging: Annotated[Paging, Query()]
+) -> Page[TransitionEventRead]:
     """Every status change, oldest first: who, when, from, to, why and with what data."""
     require(user, Action.READ)
-    return [TransitionEventRead.model_validate(e) for e in service.agreement_history(session, agreement_id)]
+    return Page[TransitionEventRead].of(
+        page_of(service.agreement_history(session, agreement_id), paging), TransitionEventRead.model_validate
+    )
 
 
 router.include_router(existing_router)  # recording agreements signed before this registry existed

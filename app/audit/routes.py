@@ -53,5 +53,4 @@ def audit_log(session: DbSession, user: CurrentUser, query: Annotated[AuditQuery
         actor_id=query.actor_id,
         since=query.since,
     )
-    items = [AuditEntryRead.model_validate(item) for item in found.items]
-    return Page[AuditEntryRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
+    return Page[AuditEntryRead].of(found, AuditEntryRead.model_validate)

@@ -20,6 +20,7 @@ from app.drafting.schemas import (
     PreviewRequest,
     TemplateRead,
 )
+from app.listing import Page, Paging, page_of
 from app.partnerships.routes import PartnershipId
 from app.schemas import MAX_ID
 from app.uploads import document_upload_bytes
@@ -37,11 +38,12 @@ def _file(output: documents.Output) -> Response:
     )
 
 
-@router.get("/templates", response_model=list[TemplateRead])
-def list_templates(session: DbSession, user: CurrentUser) -> list[TemplateRead]:
+@router.get("/templates", response_model=Page[TemplateRead])
+def list_templates(session: DbSession, user: CurrentUser, paging: Annotated[Paging, Query()]) -> Page[TemplateRead]:
     """Every agreement template, shipped and custom, with the variables it needs."""
     require(user, Action.READ)
-    return [TemplateRead.of(info, custom) for info, custom in catalogue.all_templates(session)]
+    found = page_of(catalogue.all_templates(session), paging)
+    return Page[TemplateRead].of(found, lambda pair: TemplateRead.of(pair[0], pair[1]))
 
 
 @router.get("/templates/{key}", response_model=TemplateRead)

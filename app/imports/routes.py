@@ -13,6 +13,7 @@ from app.errors import DomainError, invalid
 from app.imports import service
 from app.imports.reader import UnusableFile
 from app.imports.schemas import ImportResultRead, ImportRunDetail, ImportRunRead, ImportTotals, RowProblemRead
+from app.listing import Page, Paging
 from app.schemas import MAX_ID
 from app.uploads import MB, import_upload_bytes
 from app.users.policy import Action, require
@@ -122,11 +123,11 @@ def _given(mapping: str | None) -> dict[str, str] | None:
     return given
 
 
-@router.get("/imports", response_model=list[ImportRunRead])
-def list_imports(session: DbSession, user: CurrentUser) -> list[ImportRunRead]:
-    """The last 50 import runs, newest first (admins and project managers)."""
+@router.get("/imports", response_model=Page[ImportRunRead])
+def list_imports(session: DbSession, user: CurrentUser, paging: Annotated[Paging, Query()]) -> Page[ImportRunRead]:
+    """The import runs, newest first, one page at a time (admins and project managers)."""
     require(user, Action.CREATE_PARTNERSHIP)
-    return [ImportRunRead.model_validate(run) for run in service.list_runs(session, actor=user)]
+    return Page[ImportRunRead].of(service.list_runs(session, paging, actor=user), ImportRunRead.model_validate)
 
 
 @router.get("/imports/{import_id}", response_model=ImportRunDetail)

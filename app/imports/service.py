@@ -26,6 +26,7 @@ from app.imports.models import ImportRun
 from app.imports.reader import BrokenLine, Table, UnusableFile, open_table
 from app.imports.summary import OUTCOMES, ImportOptions, ImportSummary, RowOutcome
 from app.imports.writer import BatchImporter
+from app.listing import Paging, Slice, paginate
 from app.users.models import User
 from app.users.policy import Action, require
 
@@ -223,10 +224,10 @@ def _record(run: ImportRun, summary: ImportSummary, finished: bool = True) -> No
         run.finished_at = clock.now()
 
 
-def list_runs(session: Session, limit: int = 50, *, actor: User) -> list[ImportRun]:
-    """The most recent import runs, newest first (for those who may import)."""
+def list_runs(session: Session, params: Paging | None = None, *, actor: User) -> Slice:
+    """One page of the import runs, newest first (for those who may import)."""
     require(actor, Action.CREATE_PARTNERSHIP)
-    return list(session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(limit)))
+    return paginate(session, select(ImportRun).order_by(ImportRun.id.desc()), params or Paging())
 
 
 def get_run(session: Session, run_id: int, *, actor: User) -> ImportRun:

@@ -35,8 +35,7 @@ def list_agreement_obligations(
     """What each party owes, by due date, one page at a time."""
     require(user, Action.READ)
     found = page_of(service.list_for_agreement(session, agreement_id), paging)
-    items = [ObligationRead.model_validate(obligation) for obligation in found.items]
-    return Page[ObligationRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
+    return Page[ObligationRead].of(found, ObligationRead.model_validate)
 
 
 @router.post(
@@ -68,8 +67,7 @@ def list_obligations(
     found = service.list_obligations(
         session, query, status=query.status, partnership_id=query.partnership_id, due_before=query.due_before
     )
-    items = [ObligationRead.model_validate(item) for item in found.items]
-    return Page[ObligationRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
+    return Page[ObligationRead].of(found, ObligationRead.model_validate)
 
 
 @router.get("/obligations/{obligation_id}", response_model=ObligationRead)
@@ -107,11 +105,15 @@ def delete_obligation(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/obligations/{obligation_id}/transitions", response_model=list[AvailableTransition])
-def list_transitions(session: DbSession, user: CurrentUser, obligation_id: ObligationId) -> list[AvailableTransition]:
+@router.get("/obligations/{obligation_id}/transitions", response_model=Page[AvailableTransition])
+def list_transitions(
+    session: DbSession, user: CurrentUser, obligation_id: ObligationId, paging: Annotated[Paging, Query()]
+) -> Page[AvailableTransition]:
     """What may be done with the obligation now (fulfil, waive…), each allowed or blocked with the reasons."""
     require(user, Action.READ)
-    return [AvailableTransition.of(a) for a in service.available_transitions(session, obligation_id, user)]
+    return Page[AvailableTransition].of(
+        page_of(service.available_transitions(session, obligation_id, user), paging), AvailableTransition.of
+    )
 
 
 @router.post("/obligations/{obligation_id}/transitions/{trigger}", response_model=ObligationRead)
@@ -136,8 +138,12 @@ def fire_transition(
     return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
-@router.get("/obligations/{obligation_id}/history", response_model=list[TransitionEventRead])
-def history(session: DbSession, user: CurrentUser, obligation_id: ObligationId) -> list[TransitionEventRead]:
+@router.get("/obligations/{obligation_id}/history", response_model=Page[TransitionEventRead])
+def history(
+    session: DbSession, user: CurrentUser, obligation_id: ObligationId, paging: Annotated[Paging, Query()]
+) -> Page[TransitionEventRead]:
     """Every status change of the obligation, oldest first."""
     require(user, Action.READ)
-    return [TransitionEventRead.model_validate(e) for e in service.obligation_history(session, obligation_id)]
+    return Page[TransitionEventRead].of(
+        page_of(service.obligation_history(session, obligation_id), paging), TransitionEventRead.model_validate
+    )

@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import EmailStr, Field, model_validator
 
 from app.obligations.models import Recurrence
-from app.schemas import Id, InputModel, LongText, OutputModel, QueryModel, vocabulary
+from app.schemas import Id, InputModel, LongText, OutputModel, QueryModel, omittable, vocabulary
 
 
 class ObligationFilter(QueryModel):
@@ -44,12 +44,12 @@ class ObligationUpdate(InputModel):
     """Changes to an obligation of a draft agreement: only the fields given change."""
 
     party_id: Id | None = Field(None, description="A party of the partnership; null for the organisation")
-    description: LongText | None = Field(None, min_length=1)
+    description: LongText = omittable(min_length=1)
     due_date: date | None = None
     recurrence: Recurrence | None = None
     recurrence_until: date | None = None
     responsible_email: EmailStr | None = None
-    survives_termination: bool | None = None
+    survives_termination: bool = omittable()
 
 
 class ObligationRead(OutputModel):

@@ -91,9 +91,6 @@ def update_obligation(
     obligation = _editable(session, obligation_id, actor, "change an obligation")
     check_version("obligation", obligation.version, expected_version)
     changes = data.model_dump(exclude_unset=True)
-    for name in ("description", "survives_termination"):
-        if name in changes and changes[name] is None:
-            raise invalid(name, "cannot be emptied")
     merged = {name: changes.get(name, getattr(obligation, name)) for name in ObligationUpdate.model_fields}
     try:  # the same rules as a new one
         ObligationCreate.model_validate({k: v for k, v in merged.items() if v is not None})

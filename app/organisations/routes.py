@@ -34,11 +34,11 @@ class OrganisationQuery(OrganisationFilter, PageParams):
     sort: service.SortKey | None = Field(None, description=SORT_DESCRIPTION)
 
 
-@router.get("/areas", response_model=list[AreaRead], tags=["areas"])
-def list_areas(session: DbSession, user: CurrentUser) -> list[AreaRead]:
+@router.get("/areas", response_model=Page[AreaRead], tags=["areas"])
+def list_areas(session: DbSession, user: CurrentUser, paging: Annotated[Paging, Query()]) -> Page[AreaRead]:
     """The areas of engagement."""
     require(user, Action.READ)
-    return [AreaRead.model_validate(area) for area in service.list_areas(session)]
+    return Page[AreaRead].of(page_of(service.list_areas(session), paging), AreaRead.model_validate)
 
 
 @router.get("/organisations", response_model=Page[OrganisationRead])
@@ -48,8 +48,7 @@ def list_organisations(
     """Organisations, filtered, sorted and paged."""
     require(user, Action.READ)
     found = service.list_organisations(session, query, query)
-    items = [OrganisationRead.model_validate(item) for item in found.items]
-    return Page[OrganisationRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
+    return Page[OrganisationRead].of(found, OrganisationRead.model_validate)
 
 
 @router.post("/organisations", response_model=OrganisationRead, status_code=status.HTTP_201_CREATED)
@@ -99,8 +98,7 @@ def list_contacts(
     """The organisation's contacts, one page at a time."""
     require(user, Action.READ)
     found = page_of(service.get_organisation(session, organisation_id).contacts, paging)
-    items = [ContactRead.model_validate(contact) for contact in found.items]
-    return Page[ContactRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
+    return Page[ContactRead].of(found, ContactRead.model_validate)
 
 
 @router.post(

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.idempotency import replay_or_run
-from app.listing import SORT_DESCRIPTION, Page, PageParams
+from app.listing import SORT_DESCRIPTION, Page, PageParams, Paging, page_of
 from app.partnerships import service
 from app.partnerships.schemas import (
     InteractionCreate,
@@ -45,8 +45,7 @@ def list_partnerships(
     """Partnerships, filtered, sorted and paged."""
     require(user, Action.READ)
     found = service.list_partnerships(session, query, query)
-    items = [PartnershipRead.model_validate(item) for item in found.items]
-    return Page[PartnershipRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
+    return Page[PartnershipRead].of(found, PartnershipRead.model_validate)
 
 
 @router.post("/partnerships", response_model=PartnershipRead, status_code=status.HTTP_201_CREATED)
@@ -89,11 +88,15 @@ def update_partnership(
     return PartnershipRead.model_validate(partnership)
 
 
-@router.get("/partnerships/{partnership_id}/interactions", response_model=list[InteractionRead])
-def list_interactions(session: DbSession, user: CurrentUser, partnership_id: PartnershipId) -> list[InteractionRead]:
+@router.get("/partnerships/{partnership_id}/interactions", response_model=Page[InteractionRead])
+def list_interactions(
+    session: DbSession, user: CurrentUser, partnership_id: PartnershipId, paging: Annotated[Paging, Query()]
+) -> Page[InteractionRead]:
     """Ad hoc contacts and events, oldest first."""
     require(user, Action.READ)
-    return [InteractionRead.model_validate(i) for i in service.list_interactions(session, partnership_id)]
+    return Page[InteractionRead].of(
+        page_of(service.list_interactions(session, partnership_id), paging), InteractionRead.model_validate
+    )
 
 
 @router.post(
@@ -118,11 +121,15 @@ def record_interaction(
     return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
-@router.get("/partnerships/{partnership_id}/undertakings", response_model=list[UndertakingRead])
-def list_undertakings(session: DbSession, user: CurrentUser, partnership_id: PartnershipId) -> list[UndertakingRead]:
+@router.get("/partnerships/{partnership_id}/undertakings", response_model=Page[UndertakingRead])
+def list_undertakings(
+    session: DbSession, user: CurrentUser, partnership_id: PartnershipId, paging: Annotated[Paging, Query()]
+) -> Page[UndertakingRead]:
     """Agreements in principle, oldest first."""
     require(user, Action.READ)
-    return [UndertakingRead.model_validate(u) for u in service.list_undertakings(session, partnership_id)]
+    return Page[UndertakingRead].of(
+        page_of(service.list_undertakings(session, partnership_id), paging), UndertakingRead.model_validate
+    )
 
 
 @router.post(
@@ -147,11 +154,15 @@ def record_undertaking(
     return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
-@router.get("/partnerships/{partnership_id}/transitions", response_model=list[AvailableTransition])
-def list_transitions(session: DbSession, user: CurrentUser, partnership_id: PartnershipId) -> list[AvailableTransition]:
+@router.get("/partnerships/{partnership_id}/transitions", response_model=Page[AvailableTransition])
+def list_transitions(
+    session: DbSession, user: CurrentUser, partnership_id: PartnershipId, paging: Annotated[Paging, Query()]
+) -> Page[AvailableTransition]:
     """The actions available from the current stage, each allowed or blocked with the reasons why."""
     require(user, Action.READ)
-    return [AvailableTransition.of(a) for a in service.available_transitions(session, partnership_id, user)]
+    return Page[AvailableTransition].of(
+        page_of(service.available_transitions(session, partnership_id, user), paging), AvailableTransition.of
+    )
 
 
 @router.post("/partnerships/{partnership_id}/transitions/{trigger}", response_model=PartnershipRead)
@@ -179,11 +190,15 @@ def fire_transition(
     return replay_or_run(session, user, idempotency_key, request, body, run)
 
 
-@router.get("/partnerships/{partnership_id}/history", response_model=list[TransitionEventRead])
-def history(session: DbSession, user: CurrentUser, partnership_id: PartnershipId) -> list[TransitionEventRead]:
+@router.get("/partnerships/{partnership_id}/history", response_model=Page[TransitionEventRead])
+def history(
+    session: DbSession, user: CurrentUser, partnership_id: PartnershipId, paging: Annotated[Paging, Query()]
+) -> Page[TransitionEventRead]:
     """Every stage change, oldest first: who, when, from, to and why."""
     require(user, Action.READ)
-    return [TransitionEventRead.model_validate(e) for e in service.partnership_history(session, partnership_id)]
+    return Page[TransitionEventRead].of(
+        page_of(service.partnership_history(session, partnership_id), paging), TransitionEventRead.model_validate
+    )
 
 
 class StageOn(OutputModel):
@@ -205,8 +220,10 @@ def stage_on(
     return StageOn(on=on, stage=service.stage_at_end_of(session, partnership_id, on))
 
 
-@router.get("/partnerships/{partnership_id}/timeline", response_model=list[TimelineEntry])
-def partnership_timeline(session: DbSession, user: CurrentUser, partnership_id: PartnershipId) -> list[TimelineEntry]:
+@router.get("/partnerships/{partnership_id}/timeline", response_model=Page[TimelineEntry])
+def partnership_timeline(
+    session: DbSession, user: CurrentUser, partnership_id: PartnershipId, paging: Annotated[Paging, Query()]
+) -> Page[TimelineEntry]:
     """Everything dated about the partnership, in order: contacts, undertakings, changes, deadlines, reminders."""
     require(user, Action.READ)
-    return timeline(session, partnership_id)
+    return Page[TimelineEntry].of(page_of(timeline(session, partnership_id), paging), lambda entry: entry)

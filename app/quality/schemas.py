@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from app.listing import MAX_PAGE, MAX_PAGE_SIZE
+from app.listing import Page, Paging
 from app.quality.rules import Entity, check_names
 
 Sort = Literal["impact", "score", "name"]
@@ -16,14 +16,12 @@ CheckName = Annotated[str, Field(max_length=60), WithJsonSchema({"type": "string
 CheckStatus = Literal["passed", "failed", "not_applicable"]
 
 
-class RecordsQuery(BaseModel):
+class RecordsQuery(Paging):
     """Which records to fix to list, in which order, and which page."""
 
     entity: Entity | None = Field(None, description="organisation or partnership; both when absent")
     check: CheckName | None = Field(None, description="Only records failing this check of the entity (see the summary)")
     sort: Sort = Field("impact", description="impact (largest first), score (lowest first) or name")
-    page: int = Field(1, ge=1, le=MAX_PAGE, description="1-based page number")
-    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
 class CheckSummary(BaseModel):
@@ -91,14 +89,8 @@ class RecordToFix(BaseModel):
     failed: list[FailedCheck]
 
 
-class RecordsToFix(BaseModel):
-    """One page of the records to fix."""
-
-    items: list[RecordToFix]
-    total: int
-    page: int
-    page_size: int
-    sort: Sort
+class RecordsToFix(Page[RecordToFix]):
+    """One page of the records to fix (the same envelope as every list)."""
 
 
 class CheckResult(BaseModel):

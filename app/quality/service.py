@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.config import get_settings
 from app.errors import NotFound, invalid
+from app.listing import Slice
 from app.quality import frames, rules
 from app.quality.rules import CHECKS, ENTITIES, Entity
 from app.quality.schemas import (
@@ -182,7 +183,8 @@ def records_to_fix(session: Session, today: date, query: RecordsQuery | None = N
         )
         for row in page
     ]
-    return RecordsToFix(items=items, total=total, page=query.page, page_size=query.page_size, sort=query.sort)
+    found = Slice(items=items, total=total, page=query.page, page_size=query.page_size)
+    return RecordsToFix.of(found, lambda item: item)
 
 
 def record_quality(session: Session, entity: Entity, record_id: int, today: date | None = None) -> RecordQuality:

@@ -10,7 +10,7 @@ from pydantic import Field
 from app.agreements.routes import AgreementId
 from app.agreements.schemas import AgreementRead
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
-from app.listing import SORT_DESCRIPTION, Page, PageParams
+from app.listing import SORT_DESCRIPTION, Page, PageParams, Paging
 from app.reminders import service
 from app.reminders.schemas import CancelRequest, ReminderFilter, ReminderPolicyInput, ReminderRead
 from app.schemas import MAX_ID
@@ -33,8 +33,7 @@ def list_reminders(
     """The outbox, filtered by status, kind, partnership, recipient or send time."""
     require(user, Action.READ)
     found = service.list_reminders(session, query, query)
-    items = [ReminderRead.model_validate(item) for item in found.items]
-    return Page[ReminderRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
+    return Page[ReminderRead].of(found, ReminderRead.model_validate)
 
 
 @router.post("/reminders/{reminder_id}/retry", response_model=ReminderRead)
@@ -66,11 +65,11 @@ def cancel(
     return ReminderRead.model_validate(reminder)
 
 
-@router.get("/me/upcoming", response_model=list[ReminderRead])
-def upcoming(session: DbSession, user: CurrentUser) -> list[ReminderRead]:
+@router.get("/me/upcoming", response_model=Page[ReminderRead])
+def upcoming(session: DbSession, user: CurrentUser, paging: Annotated[Paging, Query()]) -> Page[ReminderRead]:
     """The reminders still to be sent to me, soonest first."""
     require(user, Action.READ)
-    return [ReminderRead.model_validate(item) for item in service.upcoming_for(session, user)]
+    return Page[ReminderRead].of(service.upcoming_page(session, user, paging), ReminderRead.model_validate)
 
 
 @router.put("/agreements/{agreement_id}/reminder-policy", response_model=AgreementRead)

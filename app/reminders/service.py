@@ -13,7 +13,7 @@ from app.agreements.models import Agreement
 from app.agreements.service import get_agreement, require_on_agreement
 from app.db import get_for_update
 from app.errors import Conflict, NotFound, invalid
-from app.listing import PageParams, Slice, order_by, paginate, sort_keys
+from app.listing import PageParams, Paging, Slice, order_by, paginate, sort_keys
 from app.obligations.models import Obligation
 from app.partnerships.service import get_partnership, permission_context
 from app.reminders import outbox
@@ -70,18 +70,25 @@ def list_reminders(session: Session, filters: ReminderFilter, params: PageParams
     return paginate(session, stmt, params)
 
 
-def upcoming_for(session: Session, user: User, limit: int = 100) -> list[Reminder]:
-    """The reminders still to be sent to ``user``, soonest first."""
-    stmt = (
+def _upcoming_query(user: User) -> Select[tuple[Reminder]]:
+    return (
         select(Reminder)
         .where(
             (Reminder.recipient_user_id == user.id) | (func.lower(Reminder.recipient_email) == user.email.lower()),
             Reminder.status.in_([ReminderStatus.PLANNED, ReminderStatus.FAILED]),
         )
         .order_by(Reminder.send_at, Reminder.id)
-        .limit(limit)
     )
-    return list(session.scalars(stmt))
+
+
+def upcoming_for(session: Session, user: User, limit: int = 100) -> list[Reminder]:
+    """The first ``limit`` reminders still to be sent to ``user``, soonest first."""
+    return list(session.scalars(_upcoming_query(user).limit(limit)))
+
+
+def upcoming_page(session: Session, user: User, params: Paging) -> Slice:
+    """One page of the reminders still to be sent to ``user``, soonest first."""
+    return paginate(session, _upcoming_query(user), params)
 
 
 def failed(

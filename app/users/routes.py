@@ -49,8 +49,7 @@ def list_users(
 ) -> Page[UserRead]:
     """Every user, optionally of one role (admins), one page at a time."""
     found = page_of(service.list_accounts(session, role, actor=user), paging)
-    items = [UserRead.model_validate(item) for item in found.items]
-    return Page[UserRead](items=items, total=found.total, page=found.page, page_size=found.page_size)
+    return Page[UserRead].of(found, UserRead.model_validate)
 
 
 @router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED)
@@ -86,10 +85,10 @@ def issue_password_reset(request: Request, session: DbSession, user: CurrentUser
     return ResetLinkRead(url=url, user_id=reset.user_id, expires_at=reset.expires_at)
 
 
-@router.get("/me/tokens", response_model=list[TokenRead])
-def my_tokens(session: DbSession, user: CurrentUser) -> list[TokenRead]:
+@router.get("/me/tokens", response_model=Page[TokenRead])
+def my_tokens(session: DbSession, user: CurrentUser, paging: Annotated[Paging, Query()]) -> Page[TokenRead]:
     """My API tokens, newest first (the secrets are never shown again)."""
-    return [TokenRead.model_validate(token) for token in service.list_tokens(session, user)]
+    return Page[TokenRead].of(page_of(service.list_tokens(session, user), paging), TokenRead.model_validate)
 
 
 @router.post("/me/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)

@@ -48,7 +48,7 @@ def test_draft_an_agreement_through_the_api(client, session, make_user, auth):
     assert renamed.status_code == 200 and renamed.json()["title"] == "MOU on fair recruitment"
     assert_problem(client.patch(url, json={"title": "Again"}, headers={**manager, "If-Match": '"1"'}), 412)
 
-    options = {o["trigger"]: o for o in client.get(f"{url}/transitions", headers=manager).json()}
+    options = {o["trigger"]: o for o in client.get(f"{url}/transitions", headers=manager).json()["items"]}
     assert not options["submit_for_review"]["allowed"]
     assert "no document version has been generated yet" in options["submit_for_review"]["reasons"]
     assert options["cancel"]["comment_required"]
@@ -83,7 +83,7 @@ def test_review_approval_signature_and_history_over_http(client, session, make_u
     assert_problem(client.post(f"{url}/transitions/approve", json={}, headers=manager), 403)
     assert_problem(client.post(f"{url}/transitions/approve", json={}, headers=viewer), 403)
     assert_problem(client.post(f"{url}/transitions/request_changes", json={}, headers=lawyer), 422, "comment")
-    sha = client.get(f"{url}/versions", headers=lawyer).json()[-1]["sha256"]
+    sha = client.get(f"{url}/versions", headers=lawyer).json()["items"][-1]["sha256"]
     wrong = client.post(f"{url}/transitions/approve", json={"payload": {"version_sha256": "zz"}}, headers=lawyer)
     assert_problem(wrong, 422, "payload.version_sha256")
     approved = client.post(f"{url}/transitions/approve", json={"payload": {"version_sha256": sha}}, headers=lawyer)
@@ -99,11 +99,11 @@ def test_review_approval_signature_and_history_over_http(client, session, make_u
     signed = client.post(f"{url}/transitions/record_signatures", json=signatures, headers=lawyer)
     # effective five days ago: in force at signature, not at the next daily run
     assert signed.status_code == 200 and signed.json()["status"] == "active"
-    recorded = client.get(f"{url}/signatures", headers=viewer).json()
+    recorded = client.get(f"{url}/signatures", headers=viewer).json()["items"]
     assert {s["document_sha256"] for s in recorded} == {sha} and len(recorded) == 3
 
     assert_problem(client.post(f"{url}/transitions/activate", json={}, headers=lawyer), 409)  # already active
-    history = client.get(f"{url}/history", headers=viewer).json()
+    history = client.get(f"{url}/history", headers=viewer).json()["items"]
     triggers = ["create", "submit_for_review", "approve", "record_signatures", "activate"]
     assert [e["trigger"] for e in history] == triggers
     assert history[2]["payload"] == {"version_sha256": sha}

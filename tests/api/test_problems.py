@@ -206,7 +206,7 @@ def test_a_project_manager_cannot_edit_a_partnership_they_do_not_own(client, aut
         assert_problem(client.request(method, url, json=body, headers=headers), 403)
     after = client.get(f"{API}/partnerships/{theirs.id}", headers=headers).json()
     assert (after["title"], after["stage"]) == ("Someone else's", "ad_hoc")
-    assert client.get(f"{API}/partnerships/{theirs.id}/interactions", headers=headers).json() == []
+    assert client.get(f"{API}/partnerships/{theirs.id}/interactions", headers=headers).json()["items"] == []
 
 
 def test_a_legal_officer_not_assigned_cannot_edit(client, auth, session, make_user):

@@ -65,7 +65,9 @@ def test_preflight_lists_what_is_missing_in_plain_words(client, session, make_us
     assert {"the purpose of the partnership is missing", "the end date of the agreement is missing"} <= reasons
     refused = _generate(client, agreement.id, headers)
     assert_problem(refused, 422, "purpose", "end_date")
-    assert len(client.get(f"{API}/agreements/{agreement.id}/versions", headers=headers).json()) == 1  # unchanged
+    assert (
+        len(client.get(f"{API}/agreements/{agreement.id}/versions", headers=headers).json()["items"]) == 1
+    )  # unchanged
 
 
 def test_a_generated_mou_reads_back_from_docx_and_pdf(client, session, drafted):
@@ -176,7 +178,7 @@ def test_a_custom_template_is_checked_then_used(client, session, drafted, auth):
     assert_problem(client.put(f"{API}/templates/mou/en", json=injected, headers=lawyer), 422, "source")
     saved = client.put(f"{API}/templates/mou/en", json=template, headers=lawyer)
     assert saved.status_code == 200 and saved.json()["custom"] is True and saved.headers["ETag"] == '"1"'
-    listed = {t["key"]: t for t in client.get(f"{API}/templates", headers=manager).json()}
+    listed = {t["key"]: t for t in client.get(f"{API}/templates", headers=manager).json()["items"]}
     assert listed["mou"]["version"] == "2.0" and "termination_notice" in listed
 
     version = _generate(client, agreement.id, manager).json()

@@ -90,7 +90,7 @@ def test_import_the_sample_over_http(client, session, auth):
         k: body[k] for k in ("created", "rejected", "totals")
     }
 
-    runs = client.get(f"{API}/imports", headers=headers).json()
+    runs = client.get(f"{API}/imports", headers=headers).json()["items"]
     assert runs[0]["id"] == body["run_id"] and runs[0]["user_id"] == user.id
     assert runs[0]["status"] == "finished" and runs[0]["sha256"] == body["sha256"]
     detail = client.get(f"{API}/imports/{body['run_id']}", headers=headers).json()
@@ -146,7 +146,7 @@ def test_a_bad_mapping_is_a_422_naming_it(client, auth):
         assert_problem(_post(client, headers, content, data={"mapping": mapping}), 422, "mapping")
     unknown = _post(client, headers, content, data={"mapping": '{"Nation": "nonsense"}'})
     assert 'unknown field "nonsense"' in assert_problem(unknown, 422, "file")["detail"]
-    assert client.get(f"{API}/imports", headers=headers).json() == []
+    assert client.get(f"{API}/imports", headers=headers).json()["items"] == []
 
 
 def test_unusable_files_are_a_422_naming_the_file(client, auth):
@@ -154,7 +154,7 @@ def test_unusable_files_are_a_422_naming_the_file(client, auth):
     for content in (b"", b"Name,Region\nA,B\n", b"PK\x03\x04garbage", b"\x00\x00\x00"):
         assert_problem(_post(client, headers, content), 422, "file")
     response = client.get(f"{API}/imports", headers=headers)
-    assert response.json() == []
+    assert response.json()["items"] == [] and response.json()["next_cursor"] is None
 
 
 def test_a_file_too_large_is_a_413(client, auth, monkeypatch):

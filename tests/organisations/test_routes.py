@@ -252,7 +252,7 @@ def test_contact_errors(client, headers):
 def test_areas_endpoint_lists_the_seeded_areas(client, headers):
     response = client.get(f"{API}/areas", headers=headers)
     assert response.status_code == 200
-    codes = [area["code"] for area in response.json()]
+    codes = [area["code"] for area in response.json()["items"]]
     assert len(codes) == 12 and "counter_trafficking" in codes
 
 

@@ -268,7 +268,7 @@ def test_interactions_are_logged_and_listed(client, owner, org):
             headers=headers,
         )
     assert_problem(future, 422, "occurred_on")
-    listed = client.get(url, headers=headers).json()
+    listed = client.get(url, headers=headers).json()["items"]
     assert [item["occurred_on"] for item in listed] == [(today - timedelta(days=10)).isoformat(), today.isoformat()]
     assert client.get(f"{API}/partnerships/{created['id']}", headers=headers).json()["stage"] == "ad_hoc"
 
@@ -315,7 +315,7 @@ def test_an_undertaking_moves_the_partnership_to_informal_and_is_audited(client,
         (None, "ad_hoc", "create", user.id),
         ("ad_hoc", "informal", "record_undertaking", user.id),
     ]
-    assert [u["scope"] for u in client.get(url, headers=headers).json()] == ["Co-organise the fair"]
+    assert [u["scope"] for u in client.get(url, headers=headers).json()["items"]] == ["Co-organise the fair"]
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.LEGAL_OFFICER, Role.PROJECT_MANAGER])

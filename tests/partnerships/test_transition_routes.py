@@ -13,7 +13,7 @@ def test_available_fire_and_history(client, session, auth):
     manager, headers = auth(Role.PROJECT_MANAGER)
     created = partnership(session, manager, organisation(session))
 
-    options = {o["trigger"]: o for o in client.get(f"{API}/{created.id}/transitions", headers=headers).json()}
+    options = {o["trigger"]: o for o in client.get(f"{API}/{created.id}/transitions", headers=headers).json()["items"]}
     assert options["go_dormant"] == {
         "trigger": "go_dormant",
         "dest": "dormant",
@@ -34,7 +34,7 @@ def test_available_fire_and_history(client, session, auth):
     assert fired.json()["stage"] == "dormant"
     assert fired.headers["ETag"] == f'"{fired.json()["version"]}"'
 
-    history = client.get(f"{API}/{created.id}/history", headers=headers).json()
+    history = client.get(f"{API}/{created.id}/history", headers=headers).json()["items"]
     assert [(e["from_state"], e["to_state"], e["trigger"]) for e in history] == [
         (None, "ad_hoc", "create"),
         ("ad_hoc", "dormant", "go_dormant"),

@@ -78,10 +78,10 @@ def test_my_upcoming_reminders(client, session, make_user, auth):
     _active(session, people, end=_today() + timedelta(days=100))
     _, lawyer = auth(user=people.lawyer)
     _, stranger = auth(Role.VIEWER)
-    mine = client.get(f"{API}/me/upcoming", headers=lawyer).json()
+    mine = client.get(f"{API}/me/upcoming", headers=lawyer).json()["items"]
     assert mine and {r["recipient_email"] for r in mine} == {people.lawyer.email.lower()}
     assert [r["send_at"] for r in mine] == sorted(r["send_at"] for r in mine)
-    assert client.get(f"{API}/me/upcoming", headers=stranger).json() == []
+    assert client.get(f"{API}/me/upcoming", headers=stranger).json()["items"] == []
 
 
 def test_the_timeline_tells_the_story_in_order(client, session, make_user, auth):
@@ -91,7 +91,7 @@ def test_the_timeline_tells_the_story_in_order(client, session, make_user, auth)
     record_interaction(session, agreement.partnership_id, interaction, people.manager)
     session.commit()
     _, viewer = auth(Role.VIEWER)
-    entries = client.get(f"{API}/partnerships/{agreement.partnership_id}/timeline", headers=viewer).json()
+    entries = client.get(f"{API}/partnerships/{agreement.partnership_id}/timeline", headers=viewer).json()["items"]
     kinds = [entry["kind"] for entry in entries]
     assert kinds[0] == "interaction:meeting"
     for expected in ("undertaking", "transition:start_formalising", "transition:activate", "agreement:end_date",
@@ -111,7 +111,9 @@ def test_obligations_are_listed_fulfilled_and_waived_over_http(client, session, 
     assert listed.json()["total"] == 3 and {o["status"] for o in obligations} == {"open"}
     first, second = obligations[0]["id"], obligations[1]["id"]
 
-    options = {o["trigger"]: o for o in client.get(f"{API}/obligations/{first}/transitions", headers=manager).json()}
+    options = {
+        o["trigger"]: o for o in client.get(f"{API}/obligations/{first}/transitions", headers=manager).json()["items"]
+    }
     assert options["fulfil"]["allowed"] and [p["name"] for p in options["fulfil"]["payload"]] == [
         "fulfilled_on",
         "evidence",
@@ -131,7 +133,7 @@ def test_obligations_are_listed_fulfilled_and_waived_over_http(client, session, 
     waived = client.post(f"{API}/obligations/{second}/transitions/waive",
                          json={"payload": {"reason": "Covered by the donor"}}, headers=lawyer)  # fmt: skip
     assert waived.json()["waived_reason"] == "Covered by the donor"
-    history = client.get(f"{API}/obligations/{first}/history", headers=viewer).json()
+    history = client.get(f"{API}/obligations/{first}/history", headers=viewer).json()["items"]
     assert [e["trigger"] for e in history] == ["create", "fulfil"]
     assert client.get(f"{API}/obligations", params={"status": "fulfilled"}, headers=viewer).json()["total"] == 1
     assert_problem(client.get(f"{API}/obligations", params={"status": "late"}, headers=viewer), 422, "status")

@@ -118,14 +118,8 @@ BUSINESS_RULES: dict[str, set[str]] = {
     "POST /api/v1/agreements": {"parent_id", "end_date"},  # a parent this kind may modify; after the start
     # a due date or a recurrence; not owed after the agreement's end unless it survives termination
     "POST /api/v1/agreements/{agreement_id}/obligations": {"body", "party_id", "due_date", "recurrence_until"},
-    # the same, merged; a description or the survives flag cannot be emptied (TODO: say non-null in the schema)
-    "PATCH /api/v1/obligations/{obligation_id}": {
-        "party_id",
-        "due_date",
-        "recurrence_until",
-        "description",
-        "survives_termination",
-    },
+    # the same, merged
+    "PATCH /api/v1/obligations/{obligation_id}": {"party_id", "due_date", "recurrence_until"},
     "POST /api/v1/agreements/{agreement_id}/transitions/{trigger}": {"comment", "payload"},  # what a trigger needs
     "POST /api/v1/agreements/{agreement_id}/versions/generate": {
         "template",

@@ -25,7 +25,7 @@ def people(make_user):
 
 
 def _approve(client, agreement, headers):
-    version = client.get(f"{API}/agreements/{agreement.id}/versions", headers=headers).json()[-1]
+    version = client.get(f"{API}/agreements/{agreement.id}/versions", headers=headers).json()["items"][-1]
     body = {"payload": {"version_sha256": version["sha256"]}}
     return client.post(f"{API}/agreements/{agreement.id}/transitions/approve", json=body, headers=headers)
 
@@ -48,7 +48,7 @@ def test_the_legal_officer_who_wrote_a_version_may_not_approve_it(client, sessio
     refused = assert_problem(_approve(client, agreement, lawyer), 409, "trigger")
     reasons = [error["reason"] for error in refused["errors"]]
     assert reasons == ["you wrote version 2; another legal officer must approve it (four eyes)"]
-    offered = client.get(f"{API}/agreements/{agreement.id}/transitions", headers=lawyer).json()
+    offered = client.get(f"{API}/agreements/{agreement.id}/transitions", headers=lawyer).json()["items"]
     approve = next(option for option in offered if option["trigger"] == "approve")
     assert approve["allowed"] is False and approve["reasons"] == reasons
 

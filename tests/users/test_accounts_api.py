@@ -44,7 +44,9 @@ def test_tokens_are_shown_once_and_revoked_by_their_owner_or_an_admin(client, au
     _, admin = auth(Role.ADMIN)
     created = client.post(f"{API}/me/tokens", json={"name": "script", "expires_in_days": 7}, headers=headers).json()
     secret, token = created["secret"], created["token"]
-    assert secret.startswith("agr_") and secret not in str(client.get(f"{API}/me/tokens", headers=headers).json())
+    assert secret.startswith("agr_") and secret not in str(
+        client.get(f"{API}/me/tokens", headers=headers).json()["items"]
+    )
     assert client.get(f"{API}/me", headers={"Authorization": f"Bearer {secret}"}).json()["id"] == me.id
     assert_problem(client.post(f"{API}/tokens/{token['id']}/revoke", headers=other), 403)
     revoked = client.post(f"{API}/tokens/{token['id']}/revoke", headers=headers)

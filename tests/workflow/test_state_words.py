@@ -92,7 +92,7 @@ def test_api_refusals_name_states_by_their_labels(client, session, make_user, au
     assert "is ad hoc interaction" in refused.json()["detail"]
     details.append(refused.json()["detail"])
 
-    options = client.get(f"{url}/transitions", headers=manager).json()
+    options = client.get(f"{url}/transitions", headers=manager).json()["items"]
     details += [reason for option in options for reason in option["reasons"]]
     for detail in details:
         assert not raw_codes(detail), detail
