@@ -20,6 +20,7 @@ DATA_DIRECTORIES: dict[str, tuple[str, ...]] = {
     "email_templates": ("templates", "emails"),
     "document_styles": ("templates", "documents"),
     "migrations": ("migrations",),
+    "locale": ("locale",),
 }
 """Each kind of shipped data and its folder inside the package."""
 

@@ -25,6 +25,7 @@ SHIPPED = {
     "email_templates": ["_base.html.j2", "end_date.txt.j2"],
     "document_styles": ["reference.docx"],
     "migrations": ["env.py", "script.py.mako", "versions"],
+    "locale": ["web.cfg", "vocab.cfg"],
 }
 
 
