@@ -78,6 +78,8 @@ class Agreement(Base):
     terminated_on: Mapped[date | None]
     termination_reason: Mapped[str | None] = mapped_column(Text)
     reminder_policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # overrides of the global policy
+    languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["en"])
+    """The language(s) the agreement is signed in, the first being the one it is drafted in (app.i18n.LANGUAGES)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
@@ -110,6 +112,8 @@ class DocumentVersion(Base):
     template_key: Mapped[str | None] = mapped_column(String(100))
     template_version: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(8), default="en")
+    courtesy_of_sha256: Mapped[str | None] = mapped_column(String(64))
+    """Set on a courtesy translation: the hash of the signed version it renders in another language (not binding)."""
     body: Mapped[str | None] = mapped_column(Text)
     missing_fields: Mapped[list[str] | None] = mapped_column(JSON, default=list)  # null on versions before 0002
     variables: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -130,6 +130,8 @@ class Organisation(Base):
     registration_number: Mapped[str | None] = mapped_column(String(100))
     website: Mapped[str | None] = mapped_column(String(500))
     email: Mapped[str | None] = mapped_column(String(254))
+    correspondence_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    """The language letters and e-mails to the organisation are written in (one of app.i18n.LANGUAGES)."""
     notes: Mapped[str | None] = mapped_column(Text)
     external_ref: Mapped[str | None] = mapped_column(String(100), unique=True)
     """The organisation's identifier in the inventory it was imported from (re-imports find it by this)."""
@@ -173,6 +175,8 @@ class Contact(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(50))
     is_focal_point: Mapped[bool] = mapped_column(default=False)
+    language: Mapped[str | None] = mapped_column(String(8))
+    """The language to write to this person in; None means their organisation's correspondence language."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
