@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from app import clock
 from app.config import get_settings
+from app.i18n import WEB
 from app.web.security import FLASH_COOKIE, clear_cookie, set_cookie
 
 HERE = Path(__file__).resolve().parent
@@ -59,6 +60,9 @@ def format_datetime(value: datetime | None, empty: str = "—") -> str:
 
 
 templates.env.globals.update(static_url=static_url)
+# Pages speak the request's language (app.i18n.current_language): {{ _("Sign in") }} reads the "web" catalog.
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(*WEB.jinja_callables(), newstyle=True)  # type: ignore[attr-defined]
 templates.env.filters.update(humanise=humanise, day=format_date, moment=format_datetime)
 
 
