@@ -146,7 +146,8 @@ BUSINESS_RULES: dict[str, set[str]] = {
     "POST /api/v1/partnerships/{partnership_id}/interactions": {"occurred_on"},  # not in the future
     "POST /api/v1/partnerships/{partnership_id}/transitions/{trigger}": {"comment", "payload"},
     "POST /api/v1/partnerships/{partnership_id}/undertakings": {"given_on", "organisation_id"},  # not ahead; a party
-    "PUT /api/v1/templates/{key}/{language}": {"source"},  # every declared variable used, the template renders
+    # every declared variable used and named once, the template renders
+    "PUT /api/v1/templates/{key}/{language}": {"source", "variables"},
 }
 """Per operation, the fields whose refusal is a rule JSON Schema cannot state: another row (it must exist, be in
 the right state, be of the right kind), a pair of fields, what a trigger needs, a file's content. The answer is a
