@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from logging.config import fileConfig
 from typing import Any
 
 from alembic import context
+from sqlalchemy import Connection
 
 from app.db import UTCDateTime, make_engine
 from app.models import Base
@@ -50,19 +53,44 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+@contextmanager
+def _foreign_keys_deferred(connection: Connection) -> Iterator[None]:
+    """On SQLite, foreign keys off while migrating, and every reference checked before the commit.
+
+    Batch mode rebuilds a table (copy, DROP, rename). With foreign keys on, that DROP deletes through ON DELETE
+    CASCADE into the child tables (an agreement's versions and obligations would vanish) or fails on a restricting
+    reference. SQLite ignores the pragma inside a transaction, so it is set on the raw connection before Alembic's.
+    """
+    if connection.dialect.name != "sqlite" or connection.in_transaction():
+        yield
+        return
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _run(connection: Connection) -> None:
+    _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
+    with _foreign_keys_deferred(connection), context.begin_transaction():
+        context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration left {len(broken)} broken reference(s), e.g. {broken[:3]}")
+
+
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(connection)
         return
     engine = make_engine(_database_url())
     try:
         with engine.connect() as connection:
-            _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
-            with context.begin_transaction():
-                context.run_migrations()
+            _run(connection)
     finally:
         engine.dispose()
 
