@@ -41,14 +41,15 @@ def document_file(
 
     ``language`` is the document's (``"fr"``, or ``"en+fr"`` for a bilingual version), never the reader's.
     """
-    options = {"reference": reference, "version_label": label, "draft": draft, "language": language}
     if fmt == "html":
-        html = outputs.to_html(text, **options)
+        html = outputs.to_html(text, reference=reference, version_label=label, draft=draft, language=language)
         return Output(html.encode("utf-8"), "text/html; charset=utf-8", f"{name}.html")
     if fmt == "docx":
-        return Output(outputs.to_docx(text, **options), DOCX_MEDIA_TYPE, f"{name}.docx")
+        content = outputs.to_docx(text, reference=reference, version_label=label, draft=draft, language=language)
+        return Output(content, DOCX_MEDIA_TYPE, f"{name}.docx")
     if fmt == "pdf":
-        return Output(outputs.to_pdf(text, **options), "application/pdf", f"{name}.pdf")
+        content = outputs.to_pdf(text, reference=reference, version_label=label, draft=draft, language=language)
+        return Output(content, "application/pdf", f"{name}.pdf")
     raise invalid("format", "must be html, docx or pdf")
 
 

@@ -10,6 +10,7 @@ import jinja2
 
 from app import i18n
 
+
 def as_date(value: Any) -> date:
     """A date from a ``date``, a ``datetime`` or an ISO string; ``ValueError`` or ``TypeError`` otherwise."""
     if isinstance(value, datetime):

@@ -17,8 +17,8 @@ from typing import Any
 import jinja2
 
 from app.config import get_settings
-from app.drafting.labels import localise_variables
 from app.drafting.errors import PreflightFailed, Problem, TemplateError, UnknownTemplate, too_slow
+from app.drafting.labels import localise_variables
 from app.drafting.preflight import preflight, template_context
 from app.drafting.render_pool import RenderJob, WorkerStopped, get_pool
 from app.drafting.sandbox import TEMPLATES_DIR, cached_environment, run_bounded

@@ -21,7 +21,7 @@ from app.drafting.labels import default_event
 from app.drafting.samples import sample_variables
 from app.resources import agreement_templates_dir, data_directory
 
-WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?", re.UNICODE)
 _TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.DOTALL)
 _LITERAL = re.compile(r'"([^"\\]*)"')
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

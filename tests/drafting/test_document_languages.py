@@ -107,7 +107,9 @@ def test_facts_are_localised_only_outside_english():
     assert "Responsable du partenariat" in french and "Irlande" in french
     assert "Ж-report (échéance mensuelle jusqu'au 30 juin 2027)" in french
     spanish = render("mou", "es", variables).text
-    assert "Responsable de la asociación" in spanish and "(periodicidad mensual, hasta el 30 de junio de 2027)" in spanish
+    assert (
+        "Responsable de la asociación" in spanish and "(periodicidad mensual, hasta el 30 de junio de 2027)" in spanish
+    )
     english = render("mou", "en", variables).text
     assert "Partnership owner" in english and "Ж-report (monthly until 2027-06-30)" in english
     note = render("ad_hoc_note", "fr", neutral_variables("ad_hoc_note")).text
@@ -154,3 +156,18 @@ def test_languages_of_a_document():
 
 def test_every_language_has_its_template_sources():
     assert all(template_sources(language) for language in LANGUAGES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_example_mous_in_docs_are_what_the_product_renders(language):
+    from app.devtools.example_documents import EXAMPLES, REFERENCE, example_variables
+
+    text = render("mou", language, example_variables(language)).text
+    fresh = outputs.to_docx(text, reference=REFERENCE, version_label=labels.version_label(1, language),
+                            language=language)  # fmt: skip
+    shipped = (EXAMPLES / f"mou.{language}.docx").read_bytes()
+    assert docx_text(shipped) == docx_text(fresh), "run python -m app.devtools.example_documents"
+    assert (EXAMPLES / f"mou.{language}.pdf").read_bytes().startswith(b"%PDF")
+    if language != "en":  # the organisation's legal name is English: it is a fact, not a label
+        without_name = docx_text(shipped).replace("International Organization for Migration", "")
+        assert english_in(without_name, language) == []

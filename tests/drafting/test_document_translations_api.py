@@ -130,8 +130,8 @@ def test_a_courtesy_translation_is_bound_to_the_signed_hash_and_marked_not_bindi
     assert agreement.latest_version.number == signed["number"]  # the binding text stays the latest one
     assert {s.document_sha256 for s in agreement.signatures} == {signed["sha256"]}
 
-    pdf = "".join(p.extract_text() for p in PdfReader(io.BytesIO(_document(client, agreement.id,
-                                                                           translation["number"], "pdf", manager))).pages)  # fmt: skip
+    content = _document(client, agreement.id, translation["number"], "pdf", manager)
+    pdf = "".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
     assert "Traduction de courtoisie — sans valeur contractuelle" in pdf and "PROJET" not in pdf
     assert "Page 1 sur" in pdf and "DRAFT" not in pdf
     word = docx.Document(io.BytesIO(_document(client, agreement.id, translation["number"], "docx", manager)))
@@ -145,7 +145,7 @@ def test_a_courtesy_translation_is_bound_to_the_signed_hash_and_marked_not_bindi
 
 
 def test_courtesy_translations_are_refused_with_a_reason(client, session, drafted, auth):
-    people, agreement, manager, lawyer = drafted
+    _people, agreement, manager, lawyer = drafted
     early = _translate(client, agreement.id, 1, manager, "fr")
     assert "no signed version" in assert_problem(early, 409)["detail"]
     signed = _signed(client, session, drafted)
