@@ -238,3 +238,16 @@ def advance(session: Session, agreement: Agreement, trigger: str, people: Cast) 
         moment = datetime.combine(agreement.effective_date, time(12), tzinfo=zone)
     with clock.frozen_at(moment):
         engine.fire(session, "agreement", agreement, trigger, acting(actor), comment, payload=payload)
+
+
+def signed_generated_agreement(session: Session, people: Cast, language: str = "en") -> tuple[Agreement, int]:
+    """A committed, signed MOU whose signed version was rendered from the MOU template; its signed version's number."""
+    from app.drafting.service import generate_version
+
+    agreement = draft_agreement(session, people)
+    version = generate_version(session, agreement.id, None, language, {"purpose": "to cooperate"}, people.manager)
+    session.commit()
+    for trigger in ("submit_for_review", "approve", "record_signatures"):
+        advance(session, agreement, trigger, people)
+        session.commit()
+    return agreement, version.number

@@ -239,6 +239,8 @@ SLOW: tuple[str, ...] = (
     "tests/drafting/test_drafting_api.py::test_a_generated_mou_reads_back_from_docx_and_pdf",
     "tests/drafting/test_drafting_api.py::test_hash_follows_the_text_and_approval_binds_to_it",
     "tests/drafting/test_outputs.py::test_pdf_has_reference_party_names_and_page_numbers",
+    "tests/drafting/test_document_languages.py::test_pdf_in_french_and_spanish_holds_no_english_word",
+    "tests/drafting/test_document_translations_api.py::test_a_bilingual_version_holds_both_texts_and_renders_them_one_after_the_other",
     "tests/exports/test_api.py::test_rows_read_in_several_batches_are_all_there_in_order",
     "tests/exports/test_api.py::test_the_file_comes_as_an_attachment_named_after_the_list_and_the_day",
     "tests/exports/test_api.py::test_xlsx_of_each_list_has_the_rows_a_bold_frozen_header_and_real_dates",

@@ -94,8 +94,9 @@ class Agreement(Base):
 
     @property
     def latest_version(self) -> DocumentVersion | None:
-        """The newest document version, if any."""
-        return self.document_versions[-1] if self.document_versions else None
+        """The newest document version that may bind (courtesy translations never do), if any."""
+        binding = [version for version in self.document_versions if not version.courtesy_of_sha256]
+        return binding[-1] if binding else None
 
     __mapper_args__ = {"version_id_col": version}
 

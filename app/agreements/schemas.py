@@ -115,6 +115,7 @@ class DocumentVersionSummary(OutputModel):
     template_version: str | None
     language: str
     sha256: str
+    courtesy_of_sha256: str | None = None
     missing_fields: list[str] | None
     author_id: int | None
     created_at: datetime

@@ -226,9 +226,8 @@ def add_version(
     """
     agreement = get_for_update(session, Agreement, agreement_id, "agreement")
     require_status(agreement, "editable", "add a document version")
-    latest = agreement.latest_version
     version = DocumentVersion(
-        number=(latest.number if latest else 0) + 1,
+        number=max((v.number for v in agreement.document_versions), default=0) + 1,
         body=body,
         language=language,
         template_key=template_key,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.agreements import service as agreements
 from app.agreements.naming import agreement_file_name
-from app.drafting import outputs
+from app.drafting import labels, outputs
 from app.drafting.comparison import compare
 from app.errors import invalid
 from app.uploads import UnsafeFile, check_docx
@@ -34,17 +34,22 @@ def safe_file_name(text: str) -> str:
     return "".join(char if char.isalnum() or char in "-_" else "-" for char in text).strip("-") or "agreement"
 
 
-def document_file(text: str, fmt: str, *, reference: str, label: str, draft: bool, name: str) -> Output:
-    """The agreement text as an HTML, DOCX or PDF file, with its reference and version label in the header."""
+def document_file(
+    text: str, fmt: str, *, reference: str, label: str, draft: bool, name: str, language: str = "en"
+) -> Output:
+    """The agreement text as an HTML, DOCX or PDF file, with its reference and version label in the header.
+
+    ``language`` is the document's (``"fr"``, or ``"en+fr"`` for a bilingual version), never the reader's.
+    """
     if fmt == "html":
-        html = outputs.to_html(text, reference=reference, version_label=label, draft=draft)
+        html = outputs.to_html(text, reference=reference, version_label=label, draft=draft, language=language)
         return Output(html.encode("utf-8"), "text/html; charset=utf-8", f"{name}.html")
     if fmt == "docx":
-        content = outputs.to_docx(text, reference=reference, version_label=label, draft=draft)
+        content = outputs.to_docx(text, reference=reference, version_label=label, draft=draft, language=language)
         return Output(content, DOCX_MEDIA_TYPE, f"{name}.docx")
     if fmt == "pdf":
-        return Output(outputs.to_pdf(text, reference=reference, version_label=label, draft=draft), "application/pdf",
-                      f"{name}.pdf")  # fmt: skip
+        content = outputs.to_pdf(text, reference=reference, version_label=label, draft=draft, language=language)
+        return Output(content, "application/pdf", f"{name}.pdf")
     raise invalid("format", "must be html, docx or pdf")
 
 
@@ -58,9 +63,14 @@ def render_version(session: Session, agreement_id: int, number: int, fmt: str) -
         return Output(
             version.file_content, DOCX_MEDIA_TYPE, agreement_file_name(agreement, "docx", version=version.number)
         )
-    draft = agreement.approved_version_number != version.number
-    return document_file(version.body or "", fmt, reference=reference, label=f"version {version.number}", draft=draft,
-                         name=name)  # fmt: skip
+    language = version.language or "en"
+    label = labels.version_label(version.number, language)
+    if version.courtesy_of_sha256:  # a courtesy translation is never the binding text, nor a draft of it
+        label, draft = f"{label} · {labels.courtesy_header(language)}", False
+    else:
+        draft = agreement.approved_version_number != version.number
+    return document_file(version.body or "", fmt, reference=reference, label=label, draft=draft, name=name,
+                         language=language)  # fmt: skip
 
 
 def diff_versions(session: Session, agreement_id: int, old: int, new: int, fmt: str) -> Output:
@@ -124,7 +134,7 @@ def docx_text(content: bytes) -> str:
 def version_html(session: Session, agreement_id: int, number: int) -> str:
     """A version's text as the escaped HTML ``<article>`` of its HTML rendering, to embed in a page."""
     page = render_version(session, agreement_id, number, "html").content.decode("utf-8")
-    start, end = page.find("<article>"), page.rfind("</article>")
+    start, end = page.find("<article"), page.rfind("</article>")
     return page[start : end + len("</article>")] if start >= 0 and end >= 0 else ""
 
 

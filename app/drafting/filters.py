@@ -8,50 +8,7 @@ from typing import Any
 
 import jinja2
 
-_MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-    "es": [
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ],
-}
+from app import i18n
 
 
 def as_date(value: Any) -> date:
@@ -64,18 +21,18 @@ def as_date(value: Any) -> date:
 
 
 def format_date(value: Any, language: str = "en") -> str:
-    """``2027-12-31`` as "31 December 2027" (French "31 décembre 2027", Spanish "31 de diciembre de 2027")."""
+    """``2027-12-31`` as "31 December 2027" (French "31 décembre 2027", Spanish "31 de diciembre de 2027"), by Babel.
+
+    French legal usage writes the first of the month as an ordinal: "1er janvier 2027".
+    """
     if value is None or value == "":
         return ""
     day = as_date(value)
-    base = language.split("-")[0]
-    months = _MONTHS.get(base, _MONTHS["en"])
-    month = months[day.month - 1]
-    if base == "es":
-        return f"{day.day} de {month} de {day.year}"
-    if base == "fr" and day.day == 1:
-        return f"1er {month} {day.year}"
-    return f"{day.day} {month} {day.year}"
+    base = i18n.normalise(language)
+    text = i18n.format_date(day, language=base)
+    if base == "fr" and day.day == 1 and text.startswith("1 "):
+        return "1er " + text[2:]
+    return text
 
 
 @jinja2.pass_context

@@ -3,7 +3,8 @@ renders them as HTML, DOCX and PDF).
 
 The subset, as the agreement templates produce it:
 
-- ``# Title`` on the first line, optionally followed by ``Reference: PA-2026-0042``;
+- ``# Title`` on the first line, optionally followed by ``Reference: PA-2026-0042``
+  (``Référence : …``, ``Referencia: …``);
 - ``## 1. Heading`` a numbered clause, ``## Heading`` an unnumbered section, ``### Heading`` a sub-heading;
 - paragraphs separated by blank lines, ``- `` bullet items;
 - pipe tables (the signature block): a header row, then one row per party; ``\\|`` is a pipe inside a cell.
@@ -17,12 +18,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Block", "Bullets", "Document", "Heading", "Paragraph", "Table", "clean", "parse"]
+__all__ = ["Block", "Bullets", "Document", "Heading", "Paragraph", "Table", "clean", "is_reference_line", "parse"]
 
 # Characters that XML 1.0 (and so DOCX, and well-formed HTML) cannot carry: C0 controls other than tab and
 # newline, lone surrogates, and the two non-characters U+FFFE and U+FFFF.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_REFERENCE = re.compile(r"^Reference:\s*(?P<ref>\S.*)$", re.IGNORECASE)
+# The reference line in English, French ("Référence : …") and Spanish ("Referencia: …").
+_REFERENCE = re.compile(r"^(?:Reference|Référence|Referencia)[ \t\u00a0\u202f]?:\s*(?P<ref>\S.*)$", re.IGNORECASE)
 _HEADING = re.compile(r"^(?P<hashes>#{1,3})[ \t]+(?P<rest>\S.*)$")
 # "1. Purpose" and "4.2 Scope" are numbered; "2026 in review" is not.
 _NUMBERED = re.compile(r"^(?P<num>\d+(?:\.\d+)*)\.[ \t]+(?P<text>\S.*)$|^(?P<num2>\d+(?:\.\d+)+)[ \t]+(?P<text2>\S.*)$")
@@ -76,6 +78,11 @@ class Document:
     title: str = ""
     reference: str = ""
     blocks: list[Block] = field(default_factory=list)
+
+
+def is_reference_line(line: str) -> bool:
+    """Whether ``line`` is a reference line ("Reference: …", "Référence : …", "Referencia: …")."""
+    return bool(_REFERENCE.match(line.strip()))
 
 
 def clean(text: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import io
 
+from app.drafting import labels
 from app.drafting.markup import Block, Bullets, Document, Heading, Paragraph, Table, clean, parse
 from app.resources import reference_docx
 
@@ -25,17 +26,37 @@ __all__ = [
 ]
 
 DRAFT_MARK = "DRAFT"
+"""The English watermark word; other languages come from ``app.drafting.labels.draft_mark``."""
 
 
-def header_text(reference: str, version_label: str, draft: bool) -> str:
-    """The running header line: "PA-2026-0042 · version 3 · DRAFT" (empty parts left out)."""
-    parts = [reference.strip(), version_label.strip(), DRAFT_MARK if draft else ""]
+def header_text(reference: str, version_label: str, draft: bool, language: str = "en") -> str:
+    """The running header line: "PA-2026-0042 · version 3 · DRAFT" (empty parts left out), DRAFT in ``language``."""
+    parts = [reference.strip(), version_label.strip(), labels.draft_mark(language) if draft else ""]
     return " · ".join(part for part in parts if part)
 
 
-def _resolve(doc: Document, reference: str | None, version_label: str | None, draft: bool) -> str:
+def _resolve(doc: Document, reference: str | None, version_label: str | None, draft: bool, language: str) -> str:
     ref = clean(reference if reference is not None else doc.reference)
-    return header_text(ref, clean(version_label or ""), draft)
+    return header_text(ref, clean(version_label or ""), draft, language)
+
+
+def split_texts(text: str, language: str) -> list[tuple[str, str]]:
+    """The texts of a document and their languages: one for "fr", two for a bilingual "en+fr" version."""
+    languages = labels.languages_of(language)
+    parts, rest = [], text or ""
+    for lang in languages[1:]:
+        head, found, tail = rest.partition("\n" + labels.LANGUAGE_BREAK.format(language=lang) + "\n")
+        if not found:
+            break
+        parts.append(head)
+        rest = tail
+    parts.append(rest)
+    return list(zip(languages, parts, strict=False))
+
+
+def _is_signature_table(header: list[str]) -> bool:
+    words = labels.signature_headers()
+    return any(cell.strip().lower() in words for cell in header)
 
 
 # ----------------------------------------------------------------------------------------------------- HTML
@@ -46,7 +67,7 @@ _CSS = """
   margin: 25mm 20mm 22mm 20mm;
   @top-center { content: element(running-header); width: 100%; }
   @bottom-center {
-    content: "Page " counter(page) " of " counter(pages);
+    content: @FOOTER@;
     font-family: "DejaVu Sans", sans-serif; font-size: 8.5pt; color: #555;
   }
 }
@@ -67,6 +88,8 @@ th, td { border: 0.6pt solid #444; padding: 2mm; text-align: left; vertical-alig
 th { background: #eee; font-family: "DejaVu Sans", sans-serif; font-size: 9pt; }
 table.signatures td { height: 14mm; }
 tr { break-inside: avoid; page-break-inside: avoid; }
+section.second-language { break-before: page; page-break-before: always; }
+p.courtesy { border: 0.8pt solid #900; color: #900; padding: 2mm; text-align: left; }
 .watermark { position: fixed; top: 45%; left: 0; right: 0; text-align: center; z-index: -1;
   font-family: "DejaVu Sans", sans-serif; font-size: 110pt; font-weight: bold; letter-spacing: 8pt;
   color: rgba(190, 0, 0, 0.11); transform: rotate(-45deg); pointer-events: none; }
@@ -95,37 +118,69 @@ def _html_block(block: Block) -> str:
         return f"<ul>{items}</ul>"
     head = "".join(f'<th scope="col">{_e(cell)}</th>' for cell in block.header)
     body = "".join("<tr>" + "".join(f'<td dir="auto">{_e(cell)}</td>' for cell in row) + "</tr>" for row in block.rows)
-    css_class = "signatures" if "signature" in " ".join(block.header).lower() else "data"
+    css_class = "signatures" if _is_signature_table(block.header) else "data"
     return f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def to_html(text: str, *, reference: str | None = None, version_label: str = "", draft: bool = False) -> str:
-    """Render agreement text as a complete standalone HTML5 page with print (A4, paged-media) styles."""
-    doc = parse(text)
-    running = _resolve(doc, reference, version_label, draft)
-    ref = clean(reference) if reference is not None else doc.reference
-    title = doc.title or ref or "Agreement"
+def _css(language: str) -> str:
+    footer = []
+    for kind, value in labels.page_footer(language):
+        if kind == "field":
+            footer.append("counter(page)" if value == "PAGE" else "counter(pages)")
+        else:
+            footer.append('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return _CSS.replace("@FOOTER@", " ".join(footer))
+
+
+def _html_text(doc: Document, ref: str, language: str) -> list[str]:
+    parts = []
+    if doc.title:
+        parts.append(f"<h1>{_e(doc.title)}</h1>")
+    if ref:
+        parts.append(f'<p class="reference">{_e(labels.reference_label(ref, language))}</p>')
+    parts.extend(_html_block(block) for block in doc.blocks)
+    return parts
+
+
+def to_html(
+    text: str, *, reference: str | None = None, version_label: str = "", draft: bool = False, language: str = "en"
+) -> str:
+    """Render agreement text as a complete standalone HTML5 page with print (A4, paged-media) styles.
+
+    Every word the page adds (reference, DRAFT, page footer) is in ``language``; a bilingual ``language`` ("en+fr")
+    prints the two texts of the version one after the other, the second from a new page.
+    """
+    texts = split_texts(text, language)
+    docs = [(lang, parse(part)) for lang, part in texts]
+    doc = docs[0][1]
+    running = _resolve(doc, reference, version_label, draft, language)
+    title = doc.title or (clean(reference) if reference is not None else doc.reference) or labels.untitled(language)
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en">',
+        f'<html lang="{_e(docs[0][0])}">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(title)}</title>",
-        f"<style>{_CSS}</style>",
+        f"<style>{_css(language)}</style>",
         "</head>",
         "<body>",
     ]
     if draft:
-        parts.append(f'<div class="watermark" aria-hidden="true">{DRAFT_MARK}</div>')
+        parts.append(f'<div class="watermark" aria-hidden="true">{_e(labels.draft_mark(language))}</div>')
     if running:
         parts.append(f'<div class="running-header">{_e(running)}</div>')
     parts.append("<article>")
-    if doc.title:
-        parts.append(f"<h1>{_e(doc.title)}</h1>")
-    if ref:
-        parts.append(f'<p class="reference">Reference: {_e(ref)}</p>')
-    parts.extend(_html_block(block) for block in doc.blocks)
+    if len(docs) == 1:
+        ref = clean(reference) if reference is not None else doc.reference
+        parts.extend(_html_text(doc, ref, language))
+    else:
+        for index, (lang, part) in enumerate(docs):
+            ref = clean(reference) if reference is not None else part.reference
+            css = ' class="second-language"' if index else ""
+            parts.append(f'<section lang="{_e(lang)}"{css}>')
+            parts.extend(_html_text(part, ref, lang))
+            parts.append("</section>")
     parts.extend(["</article>", "</body>", "</html>", ""])
     return "\n".join(parts)
 
@@ -153,7 +208,7 @@ _WATERMARK_FORMULAS = "".join(
         "sum @6 0 @5",
     )
 )
-_WATERMARK_XML = (
+_WATERMARK_XML_TEMPLATE = (
     '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
     ' xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">'
     "<w:pict>"
@@ -171,7 +226,7 @@ _WATERMARK_XML = (
     "z-index:-251654144;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
     'mso-position-vertical:center;mso-position-vertical-relative:margin" fillcolor="#d9d9d9" stroked="f">'
     '<v:fill opacity=".5"/>'
-    f'<v:textpath on="t" fitshape="t" style="font-family:&quot;Calibri&quot;;font-size:1pt" string="{DRAFT_MARK}"/>'
+    '<v:textpath on="t" fitshape="t" style="font-family:&quot;Calibri&quot;;font-size:1pt" string="@MARK@"/>'
     "</v:shape>"
     "</w:pict>"
     "</w:r>"
@@ -203,7 +258,6 @@ def _repeat_header_row(row) -> None:
     tr_pr.append(marker)
 
 
-SIGNATURE_HEADER = "signature"
 SIGNATURE_SHARE = 0.34
 """A signature column takes a third of the text width (about 58 mm on A4), and its rows are tall enough to sign."""
 SIGNATURE_ROW_HEIGHT_MM = 18
@@ -215,7 +269,8 @@ def _fit_width(table, header: list[str], width: int) -> None:
     from docx.shared import Mm
 
     table.autofit = False
-    signing = [index for index, name in enumerate(header) if name.strip().lower() == SIGNATURE_HEADER]
+    words = labels.signature_headers()
+    signing = [index for index, name in enumerate(header) if name.strip().lower() in words]
     columns = len(header)
     if signing and columns > 1:
         rest = int(width * (1 - SIGNATURE_SHARE) / (columns - 1))
@@ -230,45 +285,15 @@ def _fit_width(table, header: list[str], width: int) -> None:
             cell.width = widths[index]
 
 
-def to_docx(text: str, *, reference: str | None = None, version_label: str = "", draft: bool = False) -> bytes:
-    """Render agreement text as a Word document (headings, bullets, signature table, header and page footer)."""
-    import docx
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import parse_xml
-    from docx.shared import Pt
+def _watermark_xml(mark: str) -> str:
+    return _WATERMARK_XML_TEMPLATE.replace("@MARK@", html.escape(mark, quote=True))
 
-    doc = parse(text)
-    running = _resolve(doc, reference, version_label, draft)
-    ref = clean(reference) if reference is not None else doc.reference
 
-    document = docx.Document(str(reference_docx()))  # the house style: fonts, headings, A4 page and margins
-    properties = document.core_properties
-    properties.title = (doc.title or ref or "Agreement")[:255]
-    properties.subject = ref[:255]
-    properties.keywords = running[:255]
-    properties.category = "Agreement"
-
-    section = document.sections[0]
-
-    header_paragraph = section.header.paragraphs[0]
-    header_paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    header_run = header_paragraph.add_run(running)
-    header_run.font.size = Pt(8.5)
-    if draft:
-        header_paragraph._p.append(parse_xml(_WATERMARK_XML))
-
-    footer_paragraph = section.footer.paragraphs[0]
-    footer_paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer_paragraph.add_run("Page ")
-    _field(footer_paragraph, "PAGE")
-    footer_paragraph.add_run(" of ")
-    _field(footer_paragraph, "NUMPAGES")
-
+def _docx_text(document, doc: Document, ref: str, language: str, width: int) -> None:
     if doc.title:
         document.add_heading(doc.title, level=0)
     if ref:
-        document.add_paragraph(f"Reference: {ref}", style="Subtitle")
-
+        document.add_paragraph(labels.reference_label(ref, language), style="Subtitle")
     for block in doc.blocks:
         if isinstance(block, Heading):
             document.add_heading(block.display, level=1 if block.level <= 2 else 2)
@@ -286,7 +311,58 @@ def to_docx(text: str, *, reference: str | None = None, version_label: str = "",
             for row, values in zip(table.rows[1:], block.rows, strict=True):
                 for cell, value in zip(row.cells, values, strict=True):
                     cell.text = value
-            _fit_width(table, block.header, section.page_width - section.left_margin - section.right_margin)
+            _fit_width(table, block.header, width)
+
+
+def to_docx(
+    text: str, *, reference: str | None = None, version_label: str = "", draft: bool = False, language: str = "en"
+) -> bytes:
+    """Render agreement text as a Word document (headings, bullets, signature table, header and page footer).
+
+    The words the document adds are in ``language``; a bilingual one ("en+fr") holds both texts, the second from a
+    new page.
+    """
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+    from docx.oxml import parse_xml
+    from docx.shared import Pt
+
+    docs = [(lang, parse(part)) for lang, part in split_texts(text, language)]
+    doc = docs[0][1]
+    running = _resolve(doc, reference, version_label, draft, language)
+    ref = clean(reference) if reference is not None else doc.reference
+
+    document = docx.Document(str(reference_docx()))  # the house style: fonts, headings, A4 page and margins
+    properties = document.core_properties
+    properties.title = (doc.title or ref or labels.untitled(language))[:255]
+    properties.subject = ref[:255]
+    properties.keywords = running[:255]
+    properties.category = labels.untitled(language)[:255]
+    properties.language = "+".join(lang for lang, _doc in docs)
+
+    section = document.sections[0]
+
+    header_paragraph = section.header.paragraphs[0]
+    header_paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    header_run = header_paragraph.add_run(running)
+    header_run.font.size = Pt(8.5)
+    if draft:
+        header_paragraph._p.append(parse_xml(_watermark_xml(labels.draft_mark(language))))
+
+    footer_paragraph = section.footer.paragraphs[0]
+    footer_paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for kind, value in labels.page_footer(language):
+        if kind == "field":
+            _field(footer_paragraph, value)
+        else:
+            footer_paragraph.add_run(value)
+
+    width = section.page_width - section.left_margin - section.right_margin
+    for index, (lang, part) in enumerate(docs):
+        if index:
+            document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        part_ref = clean(reference) if reference is not None else part.reference
+        _docx_text(document, part, part_ref, lang if len(docs) > 1 else language, width)
 
     buffer = io.BytesIO()
     document.save(buffer)
@@ -296,10 +372,12 @@ def to_docx(text: str, *, reference: str | None = None, version_label: str = "",
 # ------------------------------------------------------------------------------------------------------ PDF
 
 
-def to_pdf(text: str, *, reference: str | None = None, version_label: str = "", draft: bool = False) -> bytes:
+def to_pdf(
+    text: str, *, reference: str | None = None, version_label: str = "", draft: bool = False, language: str = "en"
+) -> bytes:
     """Render agreement text as an A4 PDF through WeasyPrint, from the page that to_html produces."""
     from weasyprint import HTML
 
-    page = to_html(text, reference=reference, version_label=version_label, draft=draft)
+    page = to_html(text, reference=reference, version_label=version_label, draft=draft, language=language)
     # The page refers to no external resource (no links, images or web fonts), so nothing is ever fetched.
     return HTML(string=page, base_url=None).write_pdf()

@@ -11,7 +11,7 @@ from app.agreements.schemas import DocumentVersionRead
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.downloads import file_response
 from app.api.idempotency import replay_or_run
-from app.drafting import catalogue, documents, service
+from app.drafting import catalogue, documents, service, translations
 from app.drafting.schemas import (
     LANGUAGE_PATTERN,
     CustomTemplateWrite,
@@ -19,6 +19,7 @@ from app.drafting.schemas import (
     PreflightRead,
     PreviewRequest,
     TemplateRead,
+    TranslationRequest,
 )
 from app.listing import Page, Paging, page_of
 from app.partnerships.routes import PartnershipId
@@ -106,11 +107,33 @@ def generate(
     """Render a new version from a template and the facts the system holds; 422 lists every missing fact."""
 
     def run() -> tuple[int, DocumentVersionRead, None, str]:
-        version = service.generate_version(session, agreement_id, body.template, body.language, body.variables, user)
+        version = service.generate_version(
+            session, agreement_id, body.template, body.language, body.variables, user, bilingual=body.bilingual
+        )
         location = f"/api/v1/agreements/{agreement_id}/versions/{version.number}"
         return 201, DocumentVersionRead.model_validate(version), None, location
 
     return replay_or_run(session, user, idempotency_key, request, body, run)
+
+
+@router.post(
+    "/agreements/{agreement_id}/versions/{number}/translations",
+    response_model=DocumentVersionRead,
+    status_code=status.HTTP_201_CREATED,
+)
+def translate(
+    session: DbSession,
+    user: CurrentUser,
+    agreement_id: AgreementId,
+    number: VersionNumber,
+    body: TranslationRequest,
+    response: Response,
+) -> DocumentVersionRead:
+    """Render the signed version again in another language as a courtesy translation: a new version, marked not
+    binding and bound to the signed version's hash; the agreement's state and signed version do not change."""
+    version = translations.courtesy_translation(session, agreement_id, number, body.language, user)
+    response.headers["Location"] = f"/api/v1/agreements/{agreement_id}/versions/{version.number}"
+    return DocumentVersionRead.model_validate(version)
 
 
 @router.post(

@@ -10,6 +10,8 @@ from app.drafting.template_files import VARIABLE_TYPES, TemplateInfo
 from app.schemas import InputModel, OutputModel, ShortText
 
 LANGUAGE_PATTERN = r"^[a-z]{2}(-[A-Z]{2})?$"
+DOCUMENT_LANGUAGE_PATTERN = r"^[a-z]{2}(-[A-Z]{2})?(\+[a-z]{2}(-[A-Z]{2})?)?$"
+"""A document's language: "fr", or two joined by "+" for a bilingual version ("en+fr")."""
 KINDS = ("mou", "amendment", "extension", "renewal", "termination_notice", "undertaking_record", "ad_hoc_note")
 MAX_TEMPLATE_CHARACTERS = 200_000
 
@@ -82,7 +84,10 @@ class GenerateRequest(InputModel):
     """Which template to render a new version from, in which language, with which extra variables."""
 
     template: str | None = Field(None, max_length=60, description="Defaults to the template of the agreement's kind")
-    language: str = Field("en", pattern=LANGUAGE_PATTERN)
+    language: str = Field(
+        "en", pattern=DOCUMENT_LANGUAGE_PATTERN, description='"fr", or "en+fr" for one bilingual version'
+    )
+    bilingual: bool = Field(False, description="Render in the agreement's two languages (its languages list)")
     variables: dict[str, Any] = Field(
         default_factory=dict,
         description="Values for variables the system does not know (e.g. the reason of an extension)",
@@ -100,6 +105,7 @@ class PreviewRequest(GenerateRequest):
     """A document rendered from a partnership's facts and not stored."""
 
     template: str = Field(max_length=60)
+    language: str = Field("en", pattern=LANGUAGE_PATTERN)
     format: Literal["html", "docx", "pdf"] = "html"
 
 
@@ -110,3 +116,9 @@ class PreflightRead(OutputModel):
     language: str
     ready: bool
     problems: list[dict[str, str]]
+
+
+class TranslationRequest(InputModel):
+    """The language to render a signed version in, as a courtesy translation."""
+
+    language: str = Field(pattern=LANGUAGE_PATTERN, description="en, fr or es; not the signed version's language")

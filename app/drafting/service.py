@@ -16,11 +16,13 @@ from app.agreements.models import Agreement, AgreementKind, DocumentVersion
 from app.drafting.catalogue import ResolvedTemplate, chosen_template, resolve_template
 from app.drafting.documents import DOCX_MEDIA_TYPE, Output, document_file, docx_text, safe_file_name
 from app.drafting.errors import PreflightFailed, Problem, TemplateError
+from app.drafting.labels import LANGUAGE_BREAK, languages_of, localise_variables, preview_label
 from app.drafting.preflight import preflight
 from app.drafting.template_files import TemplateInfo, Variable
 from app.drafting.templates_engine import Rendered, render, render_source
 from app.drafting.variables import agreement_variables, partnership_variables
 from app.errors import Conflict, FieldProblem, ValidationFailed, invalid
+from app.i18n import is_supported
 from app.partnerships.service import get_partnership, permission_context
 from app.uploads import MB, document_upload_bytes
 from app.users.models import User
@@ -59,11 +61,15 @@ def _render(resolved: ResolvedTemplate, variables: dict[str, Any]) -> Rendered:
     if problems:
         raise PreflightFailed(problems)
     try:
-        text = render_source(resolved.custom.source, variables, language=resolved.language)
+        localised = localise_variables(variables, resolved.language)
+        text = render_source(resolved.custom.source, localised, language=resolved.language)
     except TemplateError as exc:
         detail = f"template {resolved.info.key!r} ({resolved.language}) cannot be rendered: {exc.detail}"
         raise TemplateError(detail, [FieldProblem("template", exc.detail)]) from exc
     return Rendered(text, resolved.info.key, resolved.info.version, resolved.language, [])
+
+
+render_resolved = _render
 
 
 def _template_key(agreement: Agreement, key: str | None) -> str:
@@ -87,14 +93,23 @@ def generate_version(
     language: str,
     overrides: dict[str, Any],
     actor: User,
+    *,
+    bilingual: bool = False,
 ) -> DocumentVersion:
-    """Render the agreement from a template and store it as a new immutable version (drafts only)."""
+    """Render the agreement from a template and store it as a new immutable version (drafts only).
+
+    ``language`` "en+fr" (or ``bilingual`` with the agreement's two languages) stores one version holding both texts.
+    """
     agreement = agreements.get_agreement(session, agreement_id)
     agreements.require_on_agreement(actor, agreement, Action.EDIT_PARTNERSHIP)
     if agreement.status not in states("agreement", group="editable"):
         status = state_name("agreement", agreement.status)
         allowed = state_names("agreement", states("agreement", "editable"))
         raise Conflict(f"cannot generate a version: the agreement is {status} (allowed when it is {allowed})")
+    if bilingual:
+        language = _bilingual_language(agreement.languages, language)
+    if BILINGUAL_MARK in language:
+        return _generate_bilingual(session, agreement, key, language, overrides, actor)
     resolved = chosen_template(session, _template_key(agreement, key), language)
     variables = _merge(resolved, agreement_variables(session, agreement), overrides)
     rendered = _render(resolved, variables)
@@ -106,6 +121,49 @@ def generate_version(
         language=rendered.language,
         template_key=rendered.template_key,
         template_version=rendered.template_version,
+        variables={**variables, "_overrides": overrides},
+    )
+
+
+BILINGUAL_MARK = "+"
+
+
+def _bilingual_language(agreement_languages: list[str] | None, requested: str) -> str:
+    """The "en+fr" of an agreement signed in two languages; 422 when it is not."""
+    chosen = list(dict.fromkeys(agreement_languages or []))
+    if len(chosen) != 2:
+        raise invalid("bilingual", "the agreement is not signed in two languages (its languages list has "
+                      f"{len(chosen)} entr{'y' if len(chosen) == 1 else 'ies'})")  # fmt: skip
+    return BILINGUAL_MARK.join(chosen)
+
+
+def _generate_bilingual(
+    session: Session, agreement: Agreement, key: str | None, language: str, overrides: dict[str, Any], actor: User
+) -> DocumentVersion:
+    """One version holding the text in each of two languages, the second after a language-break line."""
+    wanted = [part.strip() for part in language.split(BILINGUAL_MARK)]
+    languages = languages_of(language)
+    if len(wanted) != 2 or len(languages) != 2 or not all(is_supported(part) for part in wanted):
+        raise invalid("language", "a bilingual rendering names two different languages among en, fr and es, "
+                      'like "en+fr"')  # fmt: skip
+    texts, variables, first = [], {}, None
+    for lang in languages:
+        resolved = chosen_template(session, _template_key(agreement, key), lang)
+        if resolved.language != lang:
+            raise invalid("language", f"template {resolved.info.key!r} has no {lang} text")
+        variables = _merge(resolved, agreement_variables(session, agreement), overrides)
+        texts.append(_render(resolved, variables).text)
+        first = first or resolved
+    body = f"{texts[0]}\n{LANGUAGE_BREAK.format(language=languages[1])}\n\n{texts[1]}"
+    assert first is not None
+    return agreements.add_version(
+        session,
+        agreement.id,
+        body,
+        actor,
+        language=BILINGUAL_MARK.join(languages),
+        template_key=first.info.key,
+        template_version=first.info.version,
         variables={**variables, "_overrides": overrides},
     )
 
@@ -154,7 +212,9 @@ def preview_document(
     rendered = preview(session, partnership_id, key, language, overrides)
     reference = get_partnership(session, partnership_id).reference
     name = safe_file_name(f"{reference}-{key}")
-    return document_file(rendered.text, fmt, reference=reference, label="preview", draft=True, name=name)
+    label = preview_label(rendered.language)
+    return document_file(rendered.text, fmt, reference=reference, label=label, draft=True, name=name,
+                         language=rendered.language)  # fmt: skip
 
 
 def upload_docx(

@@ -18,6 +18,7 @@ import jinja2
 
 from app.config import get_settings
 from app.drafting.errors import PreflightFailed, Problem, TemplateError, UnknownTemplate, too_slow
+from app.drafting.labels import localise_variables
 from app.drafting.preflight import preflight, template_context
 from app.drafting.render_pool import RenderJob, WorkerStopped, get_pool
 from app.drafting.sandbox import TEMPLATES_DIR, cached_environment, run_bounded
@@ -89,6 +90,8 @@ def render(
 ) -> Rendered:
     """Render shipped template ``key`` in ``language`` (with fallback); ``PreflightFailed`` lists every problem.
 
+    The facts are put in the rendering's language first (country names, the owner's title: ``localise_variables``).
+
     The shipped templates are files deployed with the code, so they render in this process (the sandbox's
     limits still hold); custom templates go through ``render_source``.
     """
@@ -97,7 +100,7 @@ def render(
     problems = preflight(info, variables)
     if problems:
         raise PreflightFailed(problems)
-    context, missing = template_context(info, variables)
+    context, missing = template_context(info, localise_variables(dict(variables), used))
     context["language"] = used
     try:
         template = cached_environment(root).get_template(info.file_for(used))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.agreements.models import Agreement, AgreementKind
 from app.agreements.rules import signing_parties
 from app.config import get_settings
+from app.drafting.labels import default_event
 from app.obligations.models import Obligation
 from app.organisations.models import Contact
 from app.partnerships.models import Partnership
@@ -37,6 +38,7 @@ def _partners(partnership: Partnership, agreement: Agreement | None) -> list[dic
                 "legal_name": org.legal_name,
                 "short_name": org.short_name,
                 "country": country_name(org.country_code) if org.country_code else None,
+                "country_code": org.country_code,
                 "signatory_name": signature.signatory_name if signature else None,
                 "signatory_title": signature.signatory_title if signature else None,
                 "signed_on": _iso(signature.signed_on) if signature else None,
@@ -48,7 +50,13 @@ def _partners(partnership: Partnership, agreement: Agreement | None) -> list[dic
 def _contacts(session: Session, partnership: Partnership, organisation_name: str) -> list[dict[str, Any]]:
     owner = partnership.owner
     contacts = [
-        {"party": organisation_name, "name": owner.full_name, "title": "Partnership owner", "email": owner.email}
+        {
+            "party": organisation_name,
+            "name": owner.full_name,
+            "title": "Partnership owner",  # in the document's language at rendering (app.drafting.labels)
+            "role": "owner",
+            "email": owner.email,
+        }
     ]
     for party in partnership.parties:
         contact = session.get(Contact, party.focal_point_id) if party.focal_point_id else None
@@ -80,7 +88,8 @@ def partnership_variables(session: Session, partnership: Partnership) -> dict[st
         "undertaking_date": _iso(undertaking.given_on) if undertaking else None,
         "undertaking": undertaking.scope if undertaking else None,
         "interaction_date": _iso(interaction.occurred_on) if interaction else None,
-        "event": interaction.kind.value.replace("_", " ").capitalize() if interaction else None,
+        "event": default_event(interaction.kind.value) if interaction else None,
+        "event_kind": interaction.kind.value if interaction else None,
         "summary": interaction.summary if interaction else None,
     }
 
@@ -93,11 +102,15 @@ def _obligations(session: Session, agreement: Agreement, organisation_name: str)
     result = []
     for obligation in session.scalars(stmt.order_by(Obligation.party_id.is_not(None), Obligation.id)):
         description = obligation.description
+        item: dict[str, Any] = {}
         if obligation.recurrence is not None:
             until = f" until {obligation.recurrence_until.isoformat()}" if obligation.recurrence_until else ""
             description = f"{description} ({obligation.recurrence.value.replace('_', '-')}{until})"
+            # The parts, so that another language writes the recurrence its own way (app.drafting.labels).
+            item = {"summary": obligation.description, "recurrence": obligation.recurrence.value,
+                    "recurrence_until": _iso(obligation.recurrence_until)}  # fmt: skip
         party = names.get(obligation.party_id, organisation_name) if obligation.party_id else organisation_name
-        result.append({"party": party, "description": description, "due_date": _iso(obligation.due_date)})
+        result.append({"party": party, "description": description, "due_date": _iso(obligation.due_date), **item})
     return result
 
 

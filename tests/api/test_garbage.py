@@ -39,7 +39,15 @@ from app.reports.routes import ReportQuery
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
-from tests.builders import PROBLEM_JSON, SET_UP, cast, draft_agreement, organisation, partnership
+from tests.builders import (
+    PROBLEM_JSON,
+    SET_UP,
+    cast,
+    draft_agreement,
+    organisation,
+    partnership,
+    signed_generated_agreement,
+)
 
 GARBAGE: list[Any] = [
     None,
@@ -267,6 +275,7 @@ ROUTES: dict[tuple[str, str], Body | None] = {
         "variables": {"purpose": "to cooperate on migrant health"},
     },
     ("POST", "/api/v1/agreements/{agreement_id}/versions/upload"): lambda w: {},
+    ("POST", "/api/v1/agreements/{agreement_id}/versions/{number}/translations"): lambda w: {"language": "fr"},
     ("GET", "/api/v1/agreements/{agreement_id}/versions/{number}/document"): None,
     ("GET", "/api/v1/agreements/{agreement_id}/versions/{number}/diff/{other}"): None,
     ("POST", "/api/v1/partnerships/{partnership_id}/drafts"): lambda w: {
@@ -381,6 +390,10 @@ ROUTE_VALUES = {
     "/api/v1/partnerships/{partnership_id}/existing-agreements/{upload_id}": {"partnership_id": "formalising_id"},
     "/api/v1/partnerships/{partnership_id}/existing-agreements": {"partnership_id": "formalising_id"},
     "/api/v1/agreements/{agreement_id}/versions/{number}/file": {"agreement_id": "upload_id"},
+    "/api/v1/agreements/{agreement_id}/versions/{number}/translations": {
+        "agreement_id": "signed_id",
+        "number": "signed_number",
+    },
     "/api/v1/agreements/{agreement_id}/transitions/{trigger}": {"trigger": "agreement_trigger"},
     "/api/v1/reminders/{reminder_id}/cancel": {"reminder_id": "planned_reminder_id"},
     "/api/v1/obligations/{obligation_id}/transitions/{trigger}": {"trigger": "obligation_trigger"},
@@ -430,6 +443,7 @@ def world(session, auth, make_user) -> World:
     session.add(import_run)
     signed_copy = to_docx("# Memorandum of Understanding\n\nIt shall enter into force on 1 March 2023.\n")
     upload = upload_signed_copy(session, drafted.partnership_id, signed_copy, "signed.docx", admin).agreement
+    signed, signed_number = signed_generated_agreement(session, people)
     create_user(session, UserCreate(email="signer@example.org", full_name="Signer", roles=[Role.VIEWER],
                                     password="a long enough password"), actor=SET_UP)  # fmt: skip
     session.commit()
@@ -458,6 +472,8 @@ def world(session, auth, make_user) -> World:
         "import_id": import_run.id,
         "upload_id": upload.id,
         "upload_sha256": upload.latest_version.sha256,
+        "signed_id": signed.id,
+        "signed_number": signed_number,
         "party_ids": ",".join(str(party.id) for party in drafted.partnership.parties),
     }
     return World(headers, values)

@@ -689,6 +689,16 @@ CASES: dict[str, tuple[Any, ...]] = {
         409,
         None,
     ),
+    "courtesy translation: the agreement is not signed": (
+        "POST",
+        "/agreements/{agreement_id}/versions/{number}/translations",
+        "/agreements/{draft}/versions/1/translations",
+        lambda i: {"language": "fr"},
+        "admin",
+        {},
+        409,
+        None,
+    ),
     "import: no file": ("POST", "/imports", "/imports", lambda i: {}, "admin", {}, 422, "file"),
     "upload: no file": (
         "POST",

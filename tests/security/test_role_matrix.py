@@ -47,6 +47,7 @@ from tests.builders import (
     formalising_partnership,
     organisation,
     partnership,
+    signed_generated_agreement,
 )
 
 ADMIN, LEGAL, MANAGER, VIEWER = Role.ADMIN, Role.LEGAL_OFFICER, Role.PROJECT_MANAGER, Role.VIEWER
@@ -189,6 +190,11 @@ def _agreement_transition(w: World, role: Role) -> Call:
         payload = {"version_sha256": w.agreement.latest_version.sha256}
         return Call(f"{_agr(w)}/transitions/approve", {"payload": payload})
     return Call(f"{_agr(w)}/transitions/submit_for_review", {})
+
+
+def _courtesy(w: World, role: Role) -> Call:
+    agreement, number = signed_generated_agreement(w.session, w.people)
+    return Call(f"{API}/agreements/{agreement.id}/versions/{number}/translations", {"language": "fr"})
 
 
 def _upload(w: World, role: Role) -> Call:
@@ -399,6 +405,8 @@ ROUTES: dict[tuple[str, str], Spec] = {
         OWNERS,
         NOT_THEIRS,
     ),
+    # Courtesy translations of the signed version: like generating a version, the owners of the agreement.
+    ("POST", "/api/v1/agreements/{agreement_id}/versions/{number}/translations"): Spec(_courtesy, OWNERS, NOT_THEIRS),
     # Hand-edited Word documents: legal officers (any of them, as they act on agreements) and admins.
     ("POST", "/api/v1/agreements/{agreement_id}/versions/upload"): Spec(_upload, frozenset({ADMIN, LEGAL}), {LEGAL: 2}),
     ("GET", "/api/v1/agreements/{agreement_id}/versions/{number}/document"): get(

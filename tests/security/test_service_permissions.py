@@ -31,7 +31,7 @@ from app.agreements.schemas import AgreementCreate, AgreementUpdate, DocumentVer
 from app.audit import service as audit
 from app.audit.models import AuditEntry
 from app.config import get_settings
-from app.drafting import catalogue
+from app.drafting import catalogue, translations
 from app.drafting import service as drafting
 from app.drafting.outputs import to_docx
 from app.errors import Forbidden
@@ -214,6 +214,8 @@ CASES = [
         w.session, w.formalising.id, "mou", "en", {}, "html", actor=w.outsider)),
     Case(f"{DRAFT}:upload_docx", lambda w: drafting.upload_docx(
         w.session, w.agreement.id, to_docx("# Refused\n"), "refused.docx", w.people.manager)),
+    Case("app/drafting/translations.py:courtesy_translation", lambda w: translations.courtesy_translation(
+        w.session, w.agreement.id, 1, "fr", w.outsider)),
     Case("app/drafting/catalogue.py:save_custom_template", lambda w: catalogue.save_custom_template(
         w.session, "refused", "en", {}, w.people.manager)),
     Case(f"{EXIST}:upload_signed_copy", lambda w: existing.upload_signed_copy(
