@@ -107,5 +107,3 @@ def calendar_for(
         event.add_component(alarm)
     calendar.add_component(event)
     return calendar.to_ical()
-
-

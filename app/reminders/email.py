@@ -108,7 +108,6 @@ def message_id_for(dedupe_key: str, sender: str) -> str:
     return f"<{digest}@{sender_domain(sender)}>"
 
 
-
 @lru_cache
 def _environment(autoescape: bool) -> SandboxedEnvironment:
     environment = SandboxedEnvironment(

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.agreements.models import Agreement, AgreementKind
 from app.config import Settings, get_settings
+from app.i18n import DEFAULT_LANGUAGE, use_language
 from app.obligations.models import Obligation
 from app.organisations.models import Contact
 from app.reminders import outbox
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
-from app.i18n import DEFAULT_LANGUAGE, use_language
 from app.reminders.reasons import agreement_reason, leftover_reason, obligation_reason
 from app.workflow.definition import states
 

@@ -21,7 +21,6 @@ from app.obligations.models import Obligation
 from app.reminders.models import Reminder, ReminderKind
 from app.workflow.definition import label, states
 
-
 _ = MAIL.gettext
 
 
@@ -57,7 +56,8 @@ def agreement_reason(session: Session, agreement: Agreement) -> str:
         successor = _successor(session, agreement)
         if successor is None:
             return _("the agreement was superseded")
-        text = _("the agreement was superseded by its {kind} “{title}”", kind=_kind(successor.kind), title=successor.title)
+        kind = _kind(successor.kind)
+        text = _("the agreement was superseded by its {kind} “{title}”", kind=kind, title=successor.title)
         if successor.end_date is not None and successor.end_date != agreement.end_date:
             text += _("; the end date moved to {date}", date=_day(successor.end_date))
         return text

@@ -137,6 +137,6 @@ def test_the_internal_english_email_is_unchanged():
     assert '"Agua y saneamiento" (MOU-2027-0007) ends in 30 days, on 31 March 2027.' in text
     assert "What to do: decide whether to renew or extend it" in text
     assert "Open the partnership: https://agreements.example.org/partnerships/7" in text
-    assert "<h1 style=\"font-size: 1.2em;\">“Agua y saneamiento” (MOU-2027-0007) ends in 30 days" in html
+    assert '<h1 style="font-size: 1.2em;">“Agua y saneamiento” (MOU-2027-0007) ends in 30 days' in html
     assert str(event["URL"]) == "https://agreements.example.org/partnerships/7"
     assert message["Content-Language"] == "en"
