@@ -90,7 +90,9 @@ def _build(
                     contexts[key] = load_context(session, reminder, settings)
                 deadline = deadline_of(session, reminder, settings.smtp_sender)
                 reader = recipient_for(session, reminder)  # now, so a language changed since planning counts
-                reason = reason_for(session, reminder, reader.language) if reminder.cancel_reason else None
+                reason = None
+                if reminder.kind == ReminderKind.DEADLINE_CANCELLED:
+                    reason = reason_for(session, reminder, reader.language, partner=reader.partner)
                 built[reminder.id] = build_message(reminder, contexts[key], settings, at, deadline, reader, reason)
             except Exception as exc:
                 log.exception("cannot build the email of reminder %s", reminder.id)

@@ -49,8 +49,11 @@ def _successor(session: Session, agreement: Agreement) -> Agreement | None:
     return session.scalars(stmt.order_by(Agreement.id.desc())).first()
 
 
-def agreement_reason(session: Session, agreement: Agreement) -> str:
-    """Why ``agreement`` has no reminders to send any more (it left force, or never reached it)."""
+def agreement_reason(session: Session, agreement: Agreement, *, partner: bool = False) -> str:
+    """Why ``agreement`` has no reminders to send any more (it left force, or never reached it).
+
+    ``partner``: said for a partner, without the register's state names nor its staff's notes.
+    """
     status = agreement.status
     if status in states("agreement", group="replaced"):
         successor = _successor(session, agreement)
@@ -63,21 +66,29 @@ def agreement_reason(session: Session, agreement: Agreement) -> str:
         return text
     if agreement.terminated_on is not None and status in states("agreement", group="no_longer_in_force"):
         text = _("the agreement was terminated with effect from {date}", date=_day(agreement.terminated_on))
-        return text + (f" ({agreement.termination_reason})" if agreement.termination_reason else "")
+        note = agreement.termination_reason if not partner else None
+        return text + (f" ({note})" if note else "")
     if status in states("agreement", group="no_longer_in_force") and agreement.end_date is not None:
         return _("the agreement expired on {date}", date=_day(agreement.end_date))
     if status in states("agreement", group="in_force") and status not in states("agreement", group="running"):
+        if partner:
+            return _("the obligations under the agreement are on hold")
         return _("the agreement is {state}: its obligations are on hold", state=_label("agreement", status).lower())
     if agreement.end_date is None:
         return _("the agreement no longer has an end date")
+    if partner:
+        return _("the agreement is no longer in force")
     return _("the agreement is no longer in force (now: {state})", state=_label("agreement", status))
 
 
-def obligation_reason(session: Session, obligation: Obligation) -> str:
-    """Why ``obligation`` has no reminders to send any more: its outcome, its agreement's or its missing date."""
+def obligation_reason(session: Session, obligation: Obligation, *, partner: bool = False) -> str:
+    """Why ``obligation`` has no reminders to send any more: its outcome, its agreement's or its missing date.
+
+    ``partner``: said for a partner, without the register's state names nor its staff's notes.
+    """
     status = obligation.status
     if status in states("obligation", group="waived"):
-        if obligation.waived_reason:
+        if obligation.waived_reason and not partner:
             return _("the obligation was waived: {reason}", reason=obligation.waived_reason)
         return _("the obligation was waived")
     if status in states("obligation", group="closed"):
@@ -86,21 +97,26 @@ def obligation_reason(session: Session, obligation: Obligation) -> str:
         return _("the obligation was fulfilled")
     if obligation.due_date is None:
         return _("the obligation no longer has a due date")
-    return agreement_reason(session, obligation.agreement)
+    return agreement_reason(session, obligation.agreement, partner=partner)
 
 
-def reason_for(session: Session, reminder: Reminder, language: str) -> str:
-    """Why ``reminder``'s deadline was withdrawn, in ``language``: the stored reason in English, else said again from
-    the facts as they are (the stored one when its subject is gone)."""
+def reason_for(session: Session, reminder: Reminder, language: str, *, partner: bool = False) -> str:
+    """Why ``reminder``'s deadline was withdrawn, in ``language`` and for its audience.
+
+    People of the organisation reading English get the stored reason; others get it said again from the facts as
+    they are (a partner without state names or staff notes). When the subject is gone: the stored reason, or for a
+    partner a plain "the deadline was withdrawn".
+    """
     stored = reminder.cancel_reason or ""
-    if normalise(language) == DEFAULT_LANGUAGE:
+    if normalise(language) == DEFAULT_LANGUAGE and not partner:
         return stored
     with use_language(language):
+        fallback = _("the deadline was withdrawn") if partner else stored
         if reminder.subject_type == "obligation":
             obligation = session.get(Obligation, reminder.subject_id)
-            return obligation_reason(session, obligation) if obligation is not None else stored
+            return obligation_reason(session, obligation, partner=partner) if obligation is not None else fallback
         agreement = session.get(Agreement, reminder.subject_id) if reminder.subject_type == "agreement" else None
-        return agreement_reason(session, agreement) if agreement is not None else stored
+        return agreement_reason(session, agreement, partner=partner) if agreement is not None else fallback
 
 
 NOT_WANTED = {

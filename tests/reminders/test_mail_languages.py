@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 from app import i18n
 from app.config import load_settings
 from app.i18n import catalogs
+from app.reminders.alerts import ALL_ACCOUNTS, _sign_in_alert
 from app.reminders.audience import Recipient
 from app.reminders.email import ReminderContext, build_message
 from app.reminders.models import Reminder, ReminderKind
@@ -140,3 +141,20 @@ def test_the_internal_english_email_is_unchanged():
     assert '<h1 style="font-size: 1.2em;">“Agua y saneamiento” (MOU-2027-0007) ends in 30 days' in html
     assert str(event["URL"]) == "https://agreements.example.org/partnerships/7"
     assert message["Content-Language"] == "en"
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_the_sign_in_alert_has_no_english_word_of_the_mail_catalog_left(language):
+    leftovers = english_words(language)
+    alert = Reminder(
+        kind=ReminderKind.SIGN_IN_ALERT, subject_type=ALL_ACCOUNTS, subject_id=0, due_on=NOW.date(),
+        recipient_email="admin@example.org", dedupe_key="sign_in_alert:x", created_at=NOW,
+    )  # fmt: skip
+    with i18n.use_language(language):
+        message = _sign_in_alert(None, alert, SETTINGS, NOW, language)  # all accounts: no account to look up
+    text = message.get_body(("plain",)).get_content()
+    html = re.sub(r"<[^>]+>", " ", message.get_body(("html",)).get_content())
+    for part in (str(message["Subject"]), text, html):
+        part = re.sub(r"https?://\S+", " ", part)
+        assert not {word.lower() for word in WORD.findall(part)} & leftovers, part
+    assert message["Content-Language"] == language

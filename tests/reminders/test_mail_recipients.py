@@ -196,3 +196,28 @@ def test_a_sign_in_alert_reaches_each_administrator_in_their_language(
     )
     assert "No se bloquea nada." in html and es["Content-Language"] == "es"
     assert "across all accounts" in _parts(en)[0]
+
+
+def test_a_partner_reads_why_a_deadline_was_withdrawn_without_state_names_even_in_english(
+    session, session_factory, agreement, mail, config
+):
+    partner = agreement.partnership.parties[0].organisation
+    session.add(Contact(organisation=partner, name="Grace Achieng", email="grace@socio.example"))
+    obligation = session.scalars(select(Obligation).where(Obligation.agreement_id == agreement.id)).first()
+    recipient = "grace@socio.example"
+    session.add(
+        Reminder(
+            dedupe_key=f"obligation:{obligation.id}:obligation_due:cancel:2027-03-31:{recipient}",
+            series=f"obligation:{obligation.id}:obligation_due:{recipient}:cancel", subject_type="obligation",
+            subject_id=obligation.id, partnership_id=agreement.partnership_id, kind=ReminderKind.DEADLINE_CANCELLED,
+            due_on=date(2027, 3, 31), offset_days=0, send_at=NOW - timedelta(minutes=5), recipient_email=recipient,
+            cancel_reason="the agreement is no longer in force (now: Draft)",
+        )
+    )  # fmt: skip
+    session.commit()
+    assert dispatch_once(session_factory, config, now=NOW).sent == 1
+    message = mail.received[0].message
+    assert message["Subject"].startswith("Cancelled obligation due 31 Mar 2027: your agreement")
+    text, html, _ = _parts(message)
+    assert "Why: the agreement is no longer in force." in text and "Draft" not in text and "now:" not in html
+    assert text.startswith("Dear Grace Achieng,") and "http" not in text
