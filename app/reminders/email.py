@@ -60,6 +60,9 @@ class ReminderContext:
     agreement_reference: str = ""
     partners: str = ""  # the partner it is about: the one who owes the obligation, else the partnership's
     owed_by_us: bool = False  # the obligation is the organisation's own (no partner owes it)
+    others: int = (
+        0  # how many more partners than the one ``partners`` names ("X & 3 others", said in the reader's words)
+    )
 
 
 def load_context(session: Session, reminder: Reminder, settings: Settings | None = None) -> ReminderContext:
@@ -92,7 +95,8 @@ def load_context(session: Session, reminder: Reminder, settings: Settings | None
         obligation=obligation.description if obligation is not None else None,
         party=party,
         agreement_reference=agreement.reference,
-        partners=" & ".join(names) if len(names) <= 2 else f"{names[0]} & {len(names) - 1} others",
+        partners=" & ".join(names) if len(names) <= 2 else names[0],
+        others=0 if len(names) <= 2 else len(names) - 1,
         owed_by_us=obligation is not None and obligation.party is None,
     )
 

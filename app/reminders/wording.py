@@ -70,6 +70,13 @@ def withdrawn_kind(reminder: Reminder) -> ReminderKind | None:
     return ReminderKind(reminder.series.split(":")[2])
 
 
+def partners(context: ReminderContext) -> str:
+    """The partner(s) a reminder is about: "UNICEF & WHO", or "UNICEF & 3 others"; else the partnership's title."""
+    if context.others:
+        return MAIL.ngettext("{name} & {n} other", "{name} & {n} others", context.others, name=context.partners)
+    return context.partners or context.partnership_title
+
+
 def _head(reminder: Reminder, days: int) -> str:
     day = short_date(reminder.due_on)
     when = _("{date} ({relative})", date=day, relative=in_days(days))
@@ -108,7 +115,7 @@ def subject_line(
             about = _("your agreement")
         reference = context.agreement_reference
     else:
-        about = one_line(context.partners or context.partnership_title, room)
+        about = one_line(partners(context), room)
         reference = context.reference
     text = one_line(_("{what}: {about}", what=head, about=about), SUBJECT_LIMIT)
     obligation = " ".join((context.obligation or "").split())

@@ -158,3 +158,16 @@ def test_the_sign_in_alert_has_no_english_word_of_the_mail_catalog_left(language
         part = re.sub(r"https?://\S+", " ", part)
         assert not {word.lower() for word in WORD.findall(part)} & leftovers, part
     assert message["Content-Language"] == language
+
+
+@pytest.mark.parametrize(
+    ("language", "about"),
+    [("en", "UNICEF & 3 others"), ("fr", "UNICEF et 3 autres"), ("es", "UNICEF y 3 más")],
+)
+def test_many_partners_are_counted_in_the_readers_words(language, about):
+    context = ReminderContext(
+        partnership_id=7, reference="P-7", partnership_title="Eau", agreement_title="Eau", end_date=None,
+        notice_period_days=0, partners="UNICEF", others=3,
+    )  # fmt: skip
+    message = build_message(_reminder(ReminderKind.END_DATE), context, SETTINGS, NOW, recipient=Recipient(language))
+    assert f": {about} [P-7]" in str(message["Subject"]).replace(" : ", ": ")
