@@ -15,6 +15,7 @@ from app.config import Settings
 from app.obligations.models import Obligation
 from app.organisations.models import Contact
 from app.reminders.alerts import queue_sign_in_alert
+from app.reminders.audience import Recipient, recipient_for
 from app.reminders.dispatcher import dispatch_once
 from app.reminders.models import Reminder, ReminderKind
 from app.users.models import Role
@@ -227,3 +228,21 @@ def test_a_partner_reads_why_a_deadline_was_withdrawn_without_state_names_even_i
     text, html, _ = _parts(message)
     assert "Why: the agreement is no longer in force." in text and "Draft" not in text and "now:" not in html
     assert text.startswith("Dear Grace Achieng,") and "http" not in text
+
+
+def test_whom_an_address_belongs_to_decides_the_audience_and_the_language(session, agreement, people):
+    partner = agreement.partnership.parties[0].organisation
+    partner.email, partner.correspondence_language = "info@socio.example", "fr"
+    people.lawyer.language = "es"
+    session.add(Contact(organisation=partner, name="Sin idioma", email="nobody-set@socio.example"))
+    session.commit()
+
+    def reader(email: str, user_id: int | None = None) -> Recipient:
+        row = Reminder(recipient_email=email, recipient_user_id=user_id, partnership_id=agreement.partnership_id)
+        return recipient_for(session, row)
+
+    assert reader(people.lawyer.email.upper()) == Recipient("es", partner=False, name=people.lawyer.full_name)
+    assert reader("x@elsewhere.example", people.manager.id).language == "en"  # the user, not the address, counts
+    assert reader("INFO@socio.example") == Recipient("fr", partner=True, name=None)
+    assert reader("nobody-set@socio.example") == Recipient("fr", partner=True, name="Sin idioma")
+    assert reader("team@organisation.example") == Recipient("en", partner=False)  # a CC mailbox of our own
