@@ -89,6 +89,11 @@ def compile_domain(domain: str) -> None:
                 write_mo(handle, catalog, use_fuzzy=False)
 
 
+def _hashable(value: object) -> object:
+    """A plural message's forms as a tuple (``read_mo`` gives lists, ``read_po`` tuples)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 def problems(domain: str) -> list[str]:
     """What is wrong with ``domain``'s catalogs: messages missing, untranslated, fuzzy, or a stale ``.mo``."""
     found: list[str] = []
@@ -110,7 +115,7 @@ def problems(domain: str) -> list[str]:
             found.append(f"{language}/{domain}: {compiled.name} missing (python -m app.i18n.catalogs compile)")
         elif path.exists():
             with compiled.open("rb") as handle:
-                built = {m.id: m.string for m in read_mo(handle) if m.id}
+                built = {_hashable(m.id): _hashable(m.string) for m in read_mo(handle) if m.id}
             sources = {key: m.string for key, m in have.items() if not m.fuzzy and all(
                 m.string if isinstance(m.string, tuple) else (m.string,))}  # fmt: skip
             if built != sources:

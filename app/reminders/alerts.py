@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.config import Settings, get_settings
+from app.i18n import MAIL, use_language
+from app.reminders.audience import recipient_for
 from app.reminders.email import message_id_for, render_template
 from app.reminders.models import Reminder, ReminderKind
 from app.users.models import Role, User, UserRole
@@ -61,19 +63,26 @@ def queue_sign_in_alert(
 
 def _scope(session: Session, reminder: Reminder) -> str:
     if reminder.subject_type == ALL_ACCOUNTS:
-        return "across all accounts"
+        return MAIL.gettext("across all accounts")
     account = session.get(User, reminder.subject_id) if reminder.subject_id else None
     if account is None:
-        return "for an account name that does not exist (what was typed is not kept)"
-    return f"for the account {account.email}"
+        return MAIL.gettext("for an account name that does not exist (what was typed is not kept)")
+    return MAIL.gettext("for the account {email}", email=account.email)
 
 
 def build_sign_in_alert(
     session: Session, reminder: Reminder, settings: Settings | None = None, now: datetime | None = None
 ) -> EmailMessage:
-    """The e-mail of a sign-in alert: how many failures, where, and what the administrator may do."""
+    """The e-mail of a sign-in alert, in the administrator's language: how many failures, where, what to do."""
     settings = settings or get_settings()
     now = now or clock.now()
+    with use_language(recipient_for(session, reminder).language) as language:
+        return _sign_in_alert(session, reminder, settings, now, language)
+
+
+def _sign_in_alert(
+    session: Session, reminder: Reminder, settings: Settings, now: datetime, language: str
+) -> EmailMessage:
     one_account = reminder.subject_type == ONE_ACCOUNT
     values = {
         "threshold": settings.sign_in_alert_account_failures if one_account else settings.sign_in_alert_failures,
@@ -84,14 +93,19 @@ def build_sign_in_alert(
         "account_cap": settings.sign_in_account_max_delay_seconds,
         "organisation": settings.organisation_name,
         "link": settings.base_url.rstrip("/") + "/dashboard",
+        "language": language,
     }
     message = EmailMessage()
     message["From"] = settings.smtp_sender
     message["To"] = reminder.recipient_email
-    message["Subject"] = f"[Security] {values['threshold']} or more failed sign-ins in {values['window']} minutes"
+    message["Subject"] = MAIL.gettext(
+        "[Security] {threshold} or more failed sign-ins in {window} minutes",
+        threshold=values["threshold"], window=values["window"],
+    )  # fmt: skip
     message["Date"] = now
     message["Message-ID"] = message_id_for(reminder.dedupe_key, settings.smtp_sender)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(render_template("sign_in_alert.txt.j2", values, html=False))
     message.add_alternative(render_template("sign_in_alert.html.j2", values, html=True), subtype="html")
+    message["Content-Language"] = language  # after the parts: setting the content drops Content-* headers
     return message

@@ -33,9 +33,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import clock
 from app.config import Settings, get_settings
 from app.reminders.alerts import build_sign_in_alert
+from app.reminders.audience import recipient_for
 from app.reminders.claims import claim_batch, reading_claimed, record_failure, record_sent, release, until_recorded
 from app.reminders.email import ReminderContext, build_message, deadline_of, load_context, message_id_for
 from app.reminders.models import ReminderKind, ReminderStatus
+from app.reminders.reasons import reason_for
 from app.reminders.smtp import close_smtp, describe_error, open_smtp
 
 log = logging.getLogger(__name__)
@@ -87,7 +89,11 @@ def _build(
                 if key not in contexts:
                     contexts[key] = load_context(session, reminder, settings)
                 deadline = deadline_of(session, reminder, settings.smtp_sender)
-                built[reminder.id] = build_message(reminder, contexts[key], settings, at, deadline)
+                reader = recipient_for(session, reminder)  # now, so a language changed since planning counts
+                reason = None
+                if reminder.kind == ReminderKind.DEADLINE_CANCELLED:
+                    reason = reason_for(session, reminder, reader.language, partner=reader.partner)
+                built[reminder.id] = build_message(reminder, contexts[key], settings, at, deadline, reader, reason)
             except Exception as exc:
                 log.exception("cannot build the email of reminder %s", reminder.id)
                 built[reminder.id] = describe_error(exc, settings)

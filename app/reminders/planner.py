@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.agreements.models import Agreement, AgreementKind
 from app.config import Settings, get_settings
+from app.i18n import DEFAULT_LANGUAGE, use_language
 from app.obligations.models import Obligation
 from app.organisations.models import Contact
 from app.reminders import outbox
@@ -317,7 +318,8 @@ def plan_agreements(session: Session, agreements: list[Agreement]) -> None:
         ):
             adopt = ("agreement", agreement.parent_id)
         wanted = _wanted_for_agreement(session, agreement)
-        reason = "" if wanted else agreement_reason(session, agreement)
+        with use_language(DEFAULT_LANGUAGE):  # stored in English; each e-mail says it in its reader's language
+            reason = "" if wanted else agreement_reason(session, agreement)
         withdraw = not wanted and _gone_for_good(agreement)
         subjects.append(Subject("agreement", agreement.id, wanted, agreement.partnership_id, reason, adopt, withdraw))
     _reconcile_many(session, today, subjects)
@@ -331,7 +333,8 @@ def plan_obligation(session: Session, obligation: Obligation) -> None:
     """Plan (or re-plan) the reminders of one obligation: before it falls due and on the day it is overdue."""
     today = clock.today(get_settings().zone)
     wanted = _wanted_for_obligation(session, obligation)
-    reason = "" if wanted else obligation_reason(session, obligation)
+    with use_language(DEFAULT_LANGUAGE):  # stored in English; each e-mail says it in its reader's language
+        reason = "" if wanted else obligation_reason(session, obligation)
     withdraw = not wanted and (
         obligation.status in states("obligation", group="waived") or _gone_for_good(obligation.agreement)
     )

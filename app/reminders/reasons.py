@@ -2,6 +2,10 @@
 
 The reasons are read from the facts (dates, outcomes, the successor agreement) and the workflow's groups and labels,
 never from a state's name, so a new state gets a sensible reason from its label.
+
+They are written in the language in use (the ``mail`` catalog, state labels from ``vocab``): the planner stores them
+in English (``cancel_reason``), and a withdrawn deadline's e-mail says them again in its reader's language
+(:func:`reason_for`).
 """
 
 from __future__ import annotations
@@ -11,14 +15,32 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.agreements.models import Agreement
+from app.agreements.models import Agreement, AgreementKind
+from app.i18n import DEFAULT_LANGUAGE, MAIL, VOCAB, format_date, normalise, use_language
 from app.obligations.models import Obligation
 from app.reminders.models import Reminder, ReminderKind
 from app.workflow.definition import label, states
 
+_ = MAIL.gettext
+
 
 def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    return format_date(day, "long")
+
+
+def _kind(kind: AgreementKind) -> str:
+    words = {
+        AgreementKind.MOU: MAIL.pgettext("agreement kind", "MOU"),
+        AgreementKind.AMENDMENT: MAIL.pgettext("agreement kind", "amendment"),
+        AgreementKind.EXTENSION: MAIL.pgettext("agreement kind", "extension"),
+        AgreementKind.RENEWAL: MAIL.pgettext("agreement kind", "renewal"),
+        AgreementKind.TERMINATION_NOTICE: MAIL.pgettext("agreement kind", "termination notice"),
+    }
+    return words.get(kind, kind.value.replace("_", " "))
+
+
+def _label(workflow: str, status: str) -> str:
+    return VOCAB.gettext(label(workflow, status))
 
 
 def _successor(session: Session, agreement: Agreement) -> Agreement | None:
@@ -27,40 +49,74 @@ def _successor(session: Session, agreement: Agreement) -> Agreement | None:
     return session.scalars(stmt.order_by(Agreement.id.desc())).first()
 
 
-def agreement_reason(session: Session, agreement: Agreement) -> str:
-    """Why ``agreement`` has no reminders to send any more (it left force, or never reached it)."""
+def agreement_reason(session: Session, agreement: Agreement, *, partner: bool = False) -> str:
+    """Why ``agreement`` has no reminders to send any more (it left force, or never reached it).
+
+    ``partner``: said for a partner, without the register's state names nor its staff's notes.
+    """
     status = agreement.status
     if status in states("agreement", group="replaced"):
         successor = _successor(session, agreement)
         if successor is None:
-            return "the agreement was superseded"
-        text = f"the agreement was superseded by its {successor.kind.value.replace('_', ' ')} “{successor.title}”"
+            return _("the agreement was superseded")
+        kind = _kind(successor.kind)
+        text = _("the agreement was superseded by its {kind} “{title}”", kind=kind, title=successor.title)
         if successor.end_date is not None and successor.end_date != agreement.end_date:
-            text += f"; the end date moved to {_day(successor.end_date)}"
+            text += _("; the end date moved to {date}", date=_day(successor.end_date))
         return text
     if agreement.terminated_on is not None and status in states("agreement", group="no_longer_in_force"):
-        text = f"the agreement was terminated with effect from {_day(agreement.terminated_on)}"
-        return text + (f" ({agreement.termination_reason})" if agreement.termination_reason else "")
+        text = _("the agreement was terminated with effect from {date}", date=_day(agreement.terminated_on))
+        note = agreement.termination_reason if not partner else None
+        return text + (f" ({note})" if note else "")
     if status in states("agreement", group="no_longer_in_force") and agreement.end_date is not None:
-        return f"the agreement expired on {_day(agreement.end_date)}"
+        return _("the agreement expired on {date}", date=_day(agreement.end_date))
     if status in states("agreement", group="in_force") and status not in states("agreement", group="running"):
-        return f"the agreement is {label('agreement', status).lower()}: its obligations are on hold"
+        if partner:
+            return _("the obligations under the agreement are on hold")
+        return _("the agreement is {state}: its obligations are on hold", state=_label("agreement", status).lower())
     if agreement.end_date is None:
-        return "the agreement no longer has an end date"
-    return f"the agreement is no longer in force (now: {label('agreement', status)})"
+        return _("the agreement no longer has an end date")
+    if partner:
+        return _("the agreement is no longer in force")
+    return _("the agreement is no longer in force (now: {state})", state=_label("agreement", status))
 
 
-def obligation_reason(session: Session, obligation: Obligation) -> str:
-    """Why ``obligation`` has no reminders to send any more: its outcome, its agreement's or its missing date."""
+def obligation_reason(session: Session, obligation: Obligation, *, partner: bool = False) -> str:
+    """Why ``obligation`` has no reminders to send any more: its outcome, its agreement's or its missing date.
+
+    ``partner``: said for a partner, without the register's state names nor its staff's notes.
+    """
     status = obligation.status
     if status in states("obligation", group="waived"):
-        return "the obligation was waived" + (f": {obligation.waived_reason}" if obligation.waived_reason else "")
+        if obligation.waived_reason and not partner:
+            return _("the obligation was waived: {reason}", reason=obligation.waived_reason)
+        return _("the obligation was waived")
     if status in states("obligation", group="closed"):
-        done = f" on {_day(obligation.fulfilled_on)}" if obligation.fulfilled_on else ""
-        return f"the obligation was fulfilled{done}"
+        if obligation.fulfilled_on:
+            return _("the obligation was fulfilled on {date}", date=_day(obligation.fulfilled_on))
+        return _("the obligation was fulfilled")
     if obligation.due_date is None:
-        return "the obligation no longer has a due date"
-    return agreement_reason(session, obligation.agreement)
+        return _("the obligation no longer has a due date")
+    return agreement_reason(session, obligation.agreement, partner=partner)
+
+
+def reason_for(session: Session, reminder: Reminder, language: str, *, partner: bool = False) -> str:
+    """Why ``reminder``'s deadline was withdrawn, in ``language`` and for its audience.
+
+    People of the organisation reading English get the stored reason; others get it said again from the facts as
+    they are (a partner without state names or staff notes). When the subject is gone: the stored reason, or for a
+    partner a plain "the deadline was withdrawn".
+    """
+    stored = reminder.cancel_reason or ""
+    if normalise(language) == DEFAULT_LANGUAGE and not partner:
+        return stored
+    with use_language(language):
+        fallback = _("the deadline was withdrawn") if partner else stored
+        if reminder.subject_type == "obligation":
+            obligation = session.get(Obligation, reminder.subject_id)
+            return obligation_reason(session, obligation, partner=partner) if obligation is not None else fallback
+        agreement = session.get(Agreement, reminder.subject_id) if reminder.subject_type == "agreement" else None
+        return agreement_reason(session, agreement, partner=partner) if agreement is not None else fallback
 
 
 NOT_WANTED = {
