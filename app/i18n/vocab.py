@@ -11,9 +11,12 @@ Naciones Unidas". The workflow's states and transitions have their words in ``ap
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
-from app.i18n import VOCAB
+from babel import Locale
+
+from app.i18n import VOCAB, current_language, normalise
 
 _ = VOCAB.gettext
 
@@ -245,3 +248,26 @@ def recurrence(value: Any, language: str | None = None) -> str:
 def role(value: Any, language: str | None = None) -> str:
     """A user's role in words ("Legal officer")."""
     return label("role", value, language)
+
+
+_M49_NAMED_OTHERWISE = {"Antarctica": "AQ", "Australia and New Zealand": "053", "Micronesia": "057",
+                        "South-eastern Asia": "035"}  # fmt: skip
+"""UN M49 sub-regions (app/organisations/m49.yaml) whose English name differs from Babel's, by their code."""
+
+
+@lru_cache(maxsize=1)
+def _m49_codes() -> dict[str, str]:
+    english = Locale.parse("en").territories
+    return {name: code for code, name in english.items() if code.isdigit()} | _M49_NAMED_OTHERWISE
+
+
+def region_name(region: str | None, language: str | None = None) -> str:
+    """A region in the reader's language when it is a UN M49 sub-region ("Eastern Africa" → "Afrique orientale");
+    a region written by hand stays as written."""
+    if not region:
+        return ""
+    code = _m49_codes().get(region)
+    chosen = normalise(language or current_language())
+    if code is None or chosen == "en":
+        return region
+    return Locale.parse(chosen).territories.get(code, region)

@@ -23,6 +23,8 @@ def filter_value(name: str, value: str) -> str:
         return vocab.area_name(value)
     if name == "partner_kind":
         return vocab.organisation_kind(value)
+    if name == "region":
+        return vocab.region_name(value)
     if name == "country_code":
         return country_name(value)
     if name == "owner_id":

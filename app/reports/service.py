@@ -277,7 +277,8 @@ def assemble(
         ],
         partnerships_without_partner=total - with_parties,
         by_region=[
-            Count(key=region, label=region or _("No region"), count=n) for region, n in raw["partners_by_region"]
+            Count(key=region, label=vocab.region_name(region) or _("No region"), count=n)
+            for region, n in raw["partners_by_region"]
         ],
         by_country=[
             Count(key=code, label=country_name(code) if code else _("No country"), count=n)

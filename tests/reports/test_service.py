@@ -9,9 +9,9 @@ from sqlalchemy import literal, select, union_all
 
 from app.config import get_settings
 from app.errors import ValidationFailed
+from app.i18n import format_duration
 from app.reports.dialect import median_by_group
 from app.reports.schemas import ReportFilter
-from app.i18n import format_duration
 from app.reports.service import portfolio
 from tests.reports.portfolio import TODAY
 
