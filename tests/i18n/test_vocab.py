@@ -159,3 +159,13 @@ def test_labels_naming_unknown_states_or_groups_stop_the_start(tmp_path):
 def test_the_vocab_domain_is_what_the_central_functions_read():
     # The words above come from the compiled vocab catalog, not from strings written into the code.
     assert VOCAB.gettext("Draft", "fr") == "Projet" and VOCAB.gettext("Draft", "es") == "Borrador"
+
+
+def test_the_workflow_diagram_names_states_in_the_language_in_use():
+    from app.workflow.diagram import mermaid
+
+    with use_language("es"):
+        text = mermaid(get_workflow("agreement"))
+    line = next(line for line in text.splitlines() if line.strip().startswith("active :"))
+    assert "Activo" in line and "en vigor" in line
+    assert "active --> expired : expire" in text  # triggers and state codes stay codes in the drawing
