@@ -14,6 +14,7 @@ from app.config import get_settings
 from app.i18n import current_language, translations, use_language
 from app.i18n.catalogs import extract
 from app.quality import service as quality
+from app.quality.rules import level_words
 from app.reports.pdf import report_html, report_pdf
 from app.reports.service import portfolio
 from app.reports.text import report_text
@@ -158,6 +159,9 @@ def test_quality_words_in_french_and_spanish(session, small_portfolio, language,
     with use_language(language):
         summary = quality.summary(session, TODAY)
         to_fix = quality.records_to_fix(session, TODAY)
+        levels = [level_words(level) for level in ("required", "expected", "stale")]
+    words = {"fr": ["obligatoire", "attendu", "fraîcheur"], "es": ["obligatorio", "esperado", "actualización"]}
+    assert levels == words[language]
     organisations = next(part for part in summary.entities if part.entity == "organisation")
     legal_name = next(check for check in organisations.checks if check.name == "legal_name")
     assert (legal_name.description, legal_name.applies_to, legal_name.level) == (description, every, "required")
