@@ -287,6 +287,7 @@ SLOW: tuple[str, ...] = (
     "tests/reports/test_outputs.py::test_cli_text_json_and_pdf",
     "tests/reports/test_outputs.py::test_page_for_a_viewer_has_tables_charts_links_and_the_pdf",
     "tests/reports/test_outputs.py::test_pdf_holds_the_headings_and_the_figures",
+    "tests/reports/test_languages.py::test_the_pdf_and_the_text_in_french_and_spanish_hold_no_english_and_no_codes",
     "tests/security/test_api_contract.py::test_a_405_names_in_allow_exactly_the_methods_documented_for_the_path",
     "tests/security/test_api_contract.py::test_a_change_documents_which_fields_may_be_cleared_and_refuses_null_for_the_others",
     "tests/security/test_api_contract.py::test_a_created_resource_is_linked_to_what_can_be_done_with_it",

@@ -238,7 +238,7 @@ class StoryBuilder:
         ordered = sorted(when.values())
         when = dict(zip(when, ordered, strict=True))  # keep the steps in time order whatever the draw
         aid = self.add(
-            Agreement.__table__, partnership_id=pid, parent_id=None, kind="mou",
+            Agreement.__table__, partnership_id=pid, parent_id=None, kind="mou", languages=["en"],
             title=f"Memorandum of Understanding {pid}",
             status=status, effective_date=effective, end_date=end, notice_period_days=rng.choice((30, 60, 90)),
             submitted_by_id=owner if submit in fired else None,

@@ -90,8 +90,8 @@ def compile_domain(domain: str) -> None:
 
 
 def _hashable(value: object) -> object:
-    """A plural message's forms as a tuple (``read_mo`` gives lists, ``read_po`` tuples)."""
-    return tuple(value) if isinstance(value, list) else value
+    """A message id or string as a dict key: a plural message's forms come back from a ``.mo`` as a list."""
+    return tuple(value) if isinstance(value, list | tuple) else value
 
 
 def problems(domain: str) -> list[str]:
@@ -116,7 +116,7 @@ def problems(domain: str) -> list[str]:
         elif path.exists():
             with compiled.open("rb") as handle:
                 built = {_hashable(m.id): _hashable(m.string) for m in read_mo(handle) if m.id}
-            sources = {key: m.string for key, m in have.items() if not m.fuzzy and all(
+            sources = {_hashable(key): _hashable(m.string) for key, m in have.items() if not m.fuzzy and all(
                 m.string if isinstance(m.string, tuple) else (m.string,))}  # fmt: skip
             if built != sources:
                 found.append(f"{language}/{domain}: {compiled.name} is older than the .po (compile again)")

@@ -11,6 +11,7 @@ from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.db import Base, str_enum, utcnow
+from app.i18n.vocab import area_name
 
 
 class OrganisationKind(enum.StrEnum):
@@ -105,6 +106,11 @@ class AreaOfEngagement(Base):
     code: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def label(self) -> str:
+        """The area's name in the reader's language (a seeded area translated, one added later as stored)."""
+        return area_name(self.code, self.name)
 
 
 organisation_areas = Table(

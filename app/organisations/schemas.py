@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, model_validator
 
+from app.i18n.vocab import area_description, area_name
 from app.organisations.models import OrganisationKind
 from app.schemas import (
     AreaCode,
@@ -23,12 +24,18 @@ from app.schemas import (
 
 
 class AreaRead(OutputModel):
-    """An area of engagement."""
+    """An area of engagement; its name and description in the reader's language (the code is the value)."""
 
     id: int
     code: str
     name: str
     description: str | None = None
+
+    @model_validator(mode="after")
+    def _in_the_readers_language(self) -> AreaRead:
+        self.description = area_description(self.code, self.description)
+        self.name = area_name(self.code, self.name)
+        return self
 
 
 class ContactCreate(InputModel):

@@ -3,6 +3,9 @@
 Each ``Check`` says in words what it wants and what is wrong when it fails, and gives two SQL conditions over a
 ``Scope`` (the record's row and the aggregates joined to it by ``app.quality.service``): when it applies (``None``
 = always) and when it passes. A record's score is 100 x (weights of passed checks) / (weights of applicable checks).
+
+A check's words (``description``, ``problem``, ``applies_to``) are messages of the ``reports`` catalog, written in
+English here and read in the language in use wherever they are shown (``str(check.problem)``).
 """
 
 from __future__ import annotations
@@ -11,9 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from babel.support import LazyProxy
 from sqlalchemy import ColumnElement, and_, case, func, or_
 
+from app.i18n import REPORTS
 from app.workflow.definition import states
+
+_ = REPORTS.lazy
+Words = str | LazyProxy
+"""A sentence of the ``reports`` catalog, translated when it is turned into text (``str(words)``)."""
 
 Entity = Literal["organisation", "partnership"]
 Level = Literal["required", "expected", "stale"]
@@ -36,11 +45,11 @@ class Check:
     entity: Entity
     weight: int
     level: Level
-    description: str
-    problem: str
+    description: Words
+    problem: Words
     passes: Condition
     applies: Condition | None = None
-    applies_to: str = ""
+    applies_to: Words = ""
 
     @property
     def column(self) -> str:
@@ -84,79 +93,92 @@ def _before(column: Any, cutoff: Any) -> ColumnElement[bool]:
 
 
 ORGANISATION_CHECKS: tuple[Check, ...] = (
-    Check("legal_name", "organisation", 5, "required", "has a legal name", "the legal name is missing",
+    Check("legal_name", "organisation", 5, "required", _("has a legal name"), _("the legal name is missing"),
           lambda s: _filled(s.o.c.legal_name)),
-    Check("kind", "organisation", 5, "required", "says what kind of body it is", "the kind of organisation is missing",
-          lambda s: _filled(s.o.c.kind)),
-    Check("country", "organisation", 5, "required", "has a country", "the country is missing",
+    Check("kind", "organisation", 5, "required", _("says what kind of body it is"),
+          _("the kind of organisation is missing"), lambda s: _filled(s.o.c.kind)),
+    Check("country", "organisation", 5, "required", _("has a country"), _("the country is missing"),
           lambda s: _filled(s.o.c.country_code)),
-    Check("region", "organisation", 1, "expected", "has a region", "the region is missing",
+    Check("region", "organisation", 1, "expected", _("has a region"), _("the region is missing"),
           lambda s: _filled(s.o.c.region)),
-    Check("registration_number", "organisation", 2, "expected", "has a registration number",
-          "the registration number is missing", lambda s: _filled(s.o.c.registration_number),
-          lambda s: s.o.c.kind.in_(CSO_KINDS), "civil-society organisations"),
-    Check("website_or_email", "organisation", 1, "expected", "has a website or a general email address",
-          "neither a website nor an email address is recorded",
+    Check("registration_number", "organisation", 2, "expected", _("has a registration number"),
+          _("the registration number is missing"), lambda s: _filled(s.o.c.registration_number),
+          lambda s: s.o.c.kind.in_(CSO_KINDS), _("civil-society organisations")),
+    Check("website_or_email", "organisation", 1, "expected", _("has a website or a general email address"),
+          _("neither a website nor an email address is recorded"),
           lambda s: or_(_filled(s.o.c.website), _filled(s.o.c.email))),
-    Check("area", "organisation", 2, "expected", "works in at least one area of engagement",
-          "no area of engagement is recorded", lambda s: _some(s.areas.c.areas)),
-    Check("contact", "organisation", 3, "expected", "has at least one contact person", "no contact person is recorded",
-          lambda s: _some(s.contacts.c.contacts)),
-    Check("focal_point", "organisation", 3, "expected", "has a focal point among its contacts",
-          "no contact is marked as focal point", lambda s: _some(s.contacts.c.focal_points)),
-    Check("contact_emails", "organisation", 2, "expected", "has an email address for every contact",
-          "a contact has no email address", lambda s: _none(s.contacts.c.without_email),
-          lambda s: _some(s.contacts.c.contacts), "organisations with contacts"),
-    Check("stale", "organisation", 2, "stale", "was updated within the stale period",
-          "not updated within the stale period",
+    Check("area", "organisation", 2, "expected", _("works in at least one area of engagement"),
+          _("no area of engagement is recorded"), lambda s: _some(s.areas.c.areas)),
+    Check("contact", "organisation", 3, "expected", _("has at least one contact person"),
+          _("no contact person is recorded"), lambda s: _some(s.contacts.c.contacts)),
+    Check("focal_point", "organisation", 3, "expected", _("has a focal point among its contacts"),
+          _("no contact is marked as focal point"), lambda s: _some(s.contacts.c.focal_points)),
+    Check("contact_emails", "organisation", 2, "expected", _("has an email address for every contact"),
+          _("a contact has no email address"), lambda s: _none(s.contacts.c.without_email),
+          lambda s: _some(s.contacts.c.contacts), _("organisations with contacts")),
+    Check("stale", "organisation", 2, "stale", _("was updated within the stale period"),
+          _("not updated within the stale period"),
           lambda s: or_(s.o.c.updated_at >= s.cutoff, s.contacts.c.last_added >= s.cutoff)),
 )  # fmt: skip
 
 PARTNERSHIP_CHECKS: tuple[Check, ...] = (
-    Check("title", "partnership", 5, "required", "has a title", "the title is missing",
+    Check("title", "partnership", 5, "required", _("has a title"), _("the title is missing"),
           lambda s: _filled(s.p.c.title)),
-    Check("owner", "partnership", 5, "required", "has an owner who can still sign in",
-          "the owner is missing or no longer active", lambda s: s.owner.c.is_active.is_(True)),
-    Check("partner", "partnership", 5, "required", "has at least one partner organisation",
-          "no partner organisation takes part", lambda s: _some(s.parties.c.parties)),
-    Check("objectives", "partnership", 2, "expected", "states its objectives", "the objectives are missing",
+    Check("owner", "partnership", 5, "required", _("has an owner who can still sign in"),
+          _("the owner is missing or no longer active"), lambda s: s.owner.c.is_active.is_(True)),
+    Check("partner", "partnership", 5, "required", _("has at least one partner organisation"),
+          _("no partner organisation takes part"), lambda s: _some(s.parties.c.parties)),
+    Check("objectives", "partnership", 2, "expected", _("states its objectives"), _("the objectives are missing"),
           lambda s: _filled(s.p.c.objectives)),
-    Check("area", "partnership", 2, "expected", "has at least one area of engagement",
-          "no area of engagement is recorded", lambda s: _some(s.areas.c.areas)),
-    Check("legal_officer", "partnership", 3, "expected", "has a legal officer", "no legal officer is assigned",
+    Check("area", "partnership", 2, "expected", _("has at least one area of engagement"),
+          _("no area of engagement is recorded"), lambda s: _some(s.areas.c.areas)),
+    Check("legal_officer", "partnership", 3, "expected", _("has a legal officer"), _("no legal officer is assigned"),
           lambda s: s.p.c.legal_officer_id.is_not(None),
-          lambda s: in_stages(s.p.c.stage, "formalisation"), "formalising and formal partnerships"),
-    Check("party_focal_points", "partnership", 3, "expected", "names a focal point for every partner",
-          "a partner has no focal point", lambda s: _none(s.parties.c.without_focal_point),
-          lambda s: in_stages(s.p.c.stage, "undertaken"), "informal, formalising and formal partnerships"),
-    Check("project_dates", "partnership", 1, "expected", "serves a project with a start and an end date",
-          "no project with start and end dates is recorded",
+          lambda s: in_stages(s.p.c.stage, "formalisation"), _("formalising and formal partnerships")),
+    Check("party_focal_points", "partnership", 3, "expected", _("names a focal point for every partner"),
+          _("a partner has no focal point"), lambda s: _none(s.parties.c.without_focal_point),
+          lambda s: in_stages(s.p.c.stage, "undertaken"), _("informal, formalising and formal partnerships")),
+    Check("project_dates", "partnership", 1, "expected", _("serves a project with a start and an end date"),
+          _("no project with start and end dates is recorded"),
           lambda s: and_(s.project.c.start_date.is_not(None), s.project.c.end_date.is_not(None))),
-    Check("undertaking", "partnership", 2, "expected", "records the undertaking given",
-          "no undertaking is recorded", lambda s: _some(s.undertakings.c.undertakings),
-          lambda s: in_stages(s.p.c.stage, "undertaken"), "informal, formalising and formal partnerships"),
+    Check("undertaking", "partnership", 2, "expected", _("records the undertaking given"),
+          _("no undertaking is recorded"), lambda s: _some(s.undertakings.c.undertakings),
+          lambda s: in_stages(s.p.c.stage, "undertaken"), _("informal, formalising and formal partnerships")),
     Check("formal_agreement", "partnership", 5, "expected",
-          "has a signed or active agreement with an approved and signed version",
-          "no signed or active agreement with an approved, signed version", lambda s: _some(s.agreements.c.sound),
-          lambda s: in_stages(s.p.c.stage, "bound"), "formal partnerships"),
+          _("has a signed or active agreement with an approved and signed version"),
+          _("no signed or active agreement with an approved, signed version"), lambda s: _some(s.agreements.c.sound),
+          lambda s: in_stages(s.p.c.stage, "bound"), _("formal partnerships")),
     Check("signed_versions", "partnership", 5, "expected",
-          "has an approved and signed version of every agreement in force",
-          "an agreement in force has no approved and signed version", lambda s: _none(s.agreements.c.unsound),
-          lambda s: _some(s.agreements.c.in_force), "partnerships with an agreement signed, active or suspended"),
+          _("has an approved and signed version of every agreement in force"),
+          _("an agreement in force has no approved and signed version"), lambda s: _none(s.agreements.c.unsound),
+          lambda s: _some(s.agreements.c.in_force), _("partnerships with an agreement signed, active or suspended")),
     Check("agreement_dates", "partnership", 3, "expected",
-          "has an agreement (not cancelled) with both an effective date and an end date", "agreement dates missing",
+          _("has an agreement (not cancelled) with both an effective date and an end date"),
+          _("agreement dates missing"),
           lambda s: _some(s.agreements.c.dated), lambda s: in_stages(s.p.c.stage, "bound"),
-          "formal partnerships"),
-    Check("obligations", "partnership", 3, "expected", "records obligations under its agreements in force",
-          "no obligation is recorded on its agreements in force", lambda s: _some(s.agreements.c.with_obligations),
-          lambda s: in_stages(s.p.c.stage, "bound"), "formal partnerships"),
-    Check("stale", "partnership", 2, "stale", "was updated, met or moved within the stale period",
-          "no update, interaction or transition within the stale period",
+          _("formal partnerships")),
+    Check("obligations", "partnership", 3, "expected", _("records obligations under its agreements in force"),
+          _("no obligation is recorded on its agreements in force"), lambda s: _some(s.agreements.c.with_obligations),
+          lambda s: in_stages(s.p.c.stage, "bound"), _("formal partnerships")),
+    Check("stale", "partnership", 2, "stale", _("was updated, met or moved within the stale period"),
+          _("no update, interaction or transition within the stale period"),
           lambda s: or_(s.p.c.updated_at >= s.cutoff, _some(s.recent.c.touches)),
-          lambda s: in_stages(s.p.c.stage, "working"), "ad hoc, informal, formalising and formal partnerships"),
+          lambda s: in_stages(s.p.c.stage, "working"), _("ad hoc, informal, formalising and formal partnerships")),
 )  # fmt: skip
 
 CHECKS: dict[Entity, tuple[Check, ...]] = {"organisation": ORGANISATION_CHECKS, "partnership": PARTNERSHIP_CHECKS}
+
+
+def level_words(level: str) -> str:
+    """How much a check matters, in words in the language in use ("required", "expected", "stale")."""
+    words = {"required": REPORTS.gettext("required"), "expected": REPORTS.gettext("expected")}
+    words["stale"] = REPORTS.gettext("stale")
+    return words.get(level, level)
+
+
+def every(entity: Entity) -> str:
+    """The records a check without a condition applies to, in words ("every partnership")."""
+    return REPORTS.gettext("every organisation") if entity == "organisation" else REPORTS.gettext("every partnership")
 
 
 def checks_named(name: str) -> list[Check]:

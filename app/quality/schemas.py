@@ -82,6 +82,7 @@ class RecordToFix(BaseModel):
     name: str
     reference: str | None
     category: str = Field(description="The partnership's stage or the organisation's kind")
+    category_label: str = Field("", description="The category in words, in the reader's language")
     score: float
     impact: float = Field(description="Sum of the failed weights x 2 for formal partnerships (1.5 formalising) "
                           "or organisations in a formal partnership")  # fmt: skip
@@ -112,6 +113,7 @@ class RecordQuality(BaseModel):
     name: str
     reference: str | None
     category: str
+    category_label: str = Field("", description="The category in words, in the reader's language")
     score: float
     impact: float
     as_of: date

@@ -2,7 +2,7 @@
 
 The scored frames (one row per record, a flag per check, its score and impact) are built in ``app.quality.frames``;
 here the summary aggregates them, the list of records to fix sorts and pages them, and one record's checks are read
-in words.
+in words, in the language in use (the ``reports`` catalog).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.config import get_settings
 from app.errors import NotFound, invalid
+from app.i18n import vocab
 from app.listing import Slice
 from app.quality import frames, rules
 from app.quality.rules import CHECKS, ENTITIES, Entity
@@ -32,8 +33,19 @@ from app.quality.schemas import (
     RecordsToFix,
     RecordToFix,
 )
+from app.workflow.definition import get_workflow
 
 PAGES = {"organisation": "/organisations", "partnership": "/partnerships"}
+
+
+def category_label(entity: str, category: str | None) -> str:
+    """A record's category in words in the language in use: a partnership's stage, an organisation's kind."""
+    if not category:
+        return ""
+    if entity == "partnership":
+        workflow = get_workflow("partnership")
+        return workflow.short_label(category) if category in workflow.states else vocab.words(category)
+    return vocab.organisation_kind(category)
 
 
 def _rounded(value: Any) -> float | None:
@@ -74,9 +86,9 @@ def summary(session: Session, today: date) -> QualitySummary:
                         name=check.name,
                         level=check.level,
                         weight=check.weight,
-                        description=check.description,
-                        problem=check.problem,
-                        applies_to=check.applies_to or f"every {entity}",
+                        description=str(check.description),
+                        problem=str(check.problem),
+                        applies_to=str(check.applies_to) if check.applies_to else rules.every(entity),
                         applicable=applies[index] or 0,
                         failing=failing[index] or 0,
                     )
@@ -144,7 +156,7 @@ def _failures(session: Session, entity: Entity, today: date, ids: Sequence[int])
     found: dict[int, list[FailedCheck]] = {}
     for row in session.execute(select(frame.c.id, *(frame.c[check.column] for check in checks))):
         failed = [
-            FailedCheck(name=check.name, problem=check.problem, weight=check.weight)
+            FailedCheck(name=check.name, problem=str(check.problem), weight=check.weight)
             for check, flag in zip(checks, row[1:], strict=True)
             if flag == 1
         ]
@@ -176,6 +188,7 @@ def records_to_fix(session: Session, today: date, query: RecordsQuery | None = N
             name=row.name,
             reference=row.reference,
             category=str(row.category),
+            category_label=category_label(row.entity, row.category),
             score=_rounded(row.score),
             impact=_rounded(row.impact),
             url=f"{PAGES[row.entity]}/{row.id}",
@@ -203,12 +216,13 @@ def record_quality(session: Session, entity: Entity, record_id: int, today: date
                 name=check.name,
                 level=check.level,
                 weight=check.weight,
-                description=check.description,
+                description=str(check.description),
                 status=status,
-                problem=check.problem if status == "failed" else None,
+                problem=str(check.problem) if status == "failed" else None,
             )
         )
     return RecordQuality(
         entity=entity, id=row.id, name=row.name, reference=row.reference, category=str(row.category),
-        score=_rounded(row.score), impact=_rounded(row.impact), as_of=today, checks=results,
+        category_label=category_label(entity, row.category), score=_rounded(row.score), impact=_rounded(row.impact),
+        as_of=today, checks=results,
     )  # fmt: skip

@@ -3,7 +3,8 @@
 Each chart is accessible on its own: ``role="img"``, a ``<title>`` and a ``<desc>`` carrying every number (named
 by ``aria-labelledby``), and every value printed as text beside its shape, so nothing is told by colour alone.
 No ``<style>`` element (the pages' Content-Security-Policy blocks it): colours are presentation attributes.
-The output depends only on the input (ids come from the ``chart_id`` given), and every text is escaped.
+The output depends only on the input and the language in use (ids come from the ``chart_id`` given), and every text
+is escaped. Titles, descriptions and numbers are written in the language in use (``reports`` catalog, Babel).
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import re
 from collections.abc import Sequence
 from html import escape
 
+from app.i18n import REPORTS, format_number, format_percent
 from app.reports.schemas import PortfolioReport
+
+_ = REPORTS.gettext
 
 BAR = "#2f6f9f"
 BAR_LIGHT = "#cfe0ee"
@@ -35,7 +39,7 @@ def _short(value: str, limit: int) -> str:
 
 
 def _number(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return format_number(int(value) if float(value).is_integer() else round(float(value), 1))
 
 
 def _open(chart_id: str, width: float, height: float, title: str, description: str) -> list[str]:
@@ -49,7 +53,9 @@ def _open(chart_id: str, width: float, height: float, title: str, description: s
 
 
 def _describe(items: Sequence[tuple[str, float]], empty: str) -> str:
-    return "; ".join(f"{label}: {_number(value)}" for label, value in items) + "." if items else empty
+    if not items:
+        return empty
+    return "; ".join(_("{label}: {value}", label=label, value=_number(value)) for label, value in items) + "."
 
 
 def _empty(chart_id: str, title: str, message: str) -> str:
@@ -59,19 +65,20 @@ def _empty(chart_id: str, title: str, message: str) -> str:
 
 
 def bar_chart(
-    chart_id: str, title: str, items: Sequence[tuple[str, float]], *, width: int = 640, empty: str = "Nothing to show."
+    chart_id: str, title: str, items: Sequence[tuple[str, float]], *, width: int = 640, empty: str | None = None
 ) -> str:
     """Horizontal bars, one per (label, value), the value written at the end of each bar."""
+    empty = empty or _("Nothing to show.")
     if not items:
         return _empty(chart_id, title, empty)
     labels = [_short(label, 42) for label, _ in items]
     label_width = min(max(len(label) for label in labels) * CHAR_WIDTH + 12, width * 0.5)
     top, row = 8, 24
     height = top * 2 + row * len(items)
-    biggest = max((value for _, value in items), default=0) or 1
+    biggest = max((value for _label, value in items), default=0) or 1
     room = width - label_width - 60
     parts = _open(chart_id, width, height, title, _describe(items, empty))
-    for index, ((_, value), label) in enumerate(zip(items, labels, strict=True)):
+    for index, ((_label, value), label) in enumerate(zip(items, labels, strict=True)):
         y = top + index * row
         length = max(room * value / biggest, 1 if value else 0)
         parts.append(
@@ -87,9 +94,10 @@ def bar_chart(
 
 
 def funnel_chart(
-    chart_id: str, title: str, steps: Sequence[tuple[str, float]], *, width: int = 640, empty: str = "Nothing yet."
+    chart_id: str, title: str, steps: Sequence[tuple[str, float]], *, width: int = 640, empty: str | None = None
 ) -> str:
     """A funnel: centred bars narrowing with each step, with the count and the share of the first step."""
+    empty = empty or _("Nothing yet.")
     if not steps or not steps[0][1]:
         return _empty(chart_id, title, empty)
     first = steps[0][1]
@@ -98,7 +106,13 @@ def funnel_chart(
     room = width - label_width - 20
     centre = label_width + room / 2
     description = "; ".join(
-        f"{label}: {_number(value)} ({value / first:.0%} of the first step)" for label, value in steps
+        _(
+            "{label}: {value} ({share} of the first step)",
+            label=label,
+            value=_number(value),
+            share=format_percent(value / first),
+        )
+        for label, value in steps
     )
     parts = _open(chart_id, width, height, title, description + ".")
     for index, (label, value) in enumerate(steps):
@@ -114,25 +128,30 @@ def funnel_chart(
         )
         parts.append(
             f'<text x="{centre:.1f}" y="{y + 24}" text-anchor="middle" {FONT} font-size="12" font-weight="bold" '
-            f'fill="{INK}">{_text(_number(value))} · {value / first:.0%}</text>'
+            f'fill="{INK}">{_text(_number(value))} · {_text(format_percent(value / first))}</text>'
         )
     return "\n".join([*parts, "</svg>"])
 
 
 def timeline_chart(
-    chart_id: str, title: str, months: Sequence[tuple[str, float]], *, width: int = 720, empty: str = "None."
+    chart_id: str, title: str, months: Sequence[tuple[str, float]], *, width: int = 720, empty: str | None = None
 ) -> str:
-    """Columns per month (a timeline of end dates), each with its count above and its month below."""
+    """Columns per month (a timeline of end dates), each with its count above and its month below.
+
+    A month's label is its abbreviation and its year ("Jan 2027", "janv. 2027"); the year is written under the first
+    month and under each month that starts a new year.
+    """
+    empty = empty or _("None.")
     if not months:
         return _empty(chart_id, title, empty)
     top, plot, bottom = 20, 120, 44
     height = top + plot + bottom
     step = width / len(months)
-    biggest = max(value for _, value in months) or 1
+    biggest = max(value for _month, value in months) or 1
     listed = [(label, value) for label, value in months if value]
-    description = _describe(listed, "no agreement ends in these months")
+    description = _describe(listed, _("no agreement ends in these months"))
     if listed:
-        description = f"{len(months)} months. " + description
+        description = REPORTS.ngettext("{n} month.", "{n} months.", len(months)) + " " + description
     parts = _open(chart_id, width, height, title, description)
     parts.append(f'<line x1="0" y1="{top + plot}" x2="{width}" y2="{top + plot}" stroke="{GRID}" stroke-width="1"/>')
     for index, (label, value) in enumerate(months):
@@ -148,12 +167,12 @@ def timeline_chart(
             f'<text x="{x + step / 2:.1f}" y="{top + plot - length - 4:.1f}" text-anchor="middle" {FONT} '
             f'font-size="10" fill="{INK}">{_text(_number(value))}</text>'
         )
-        month, _, year = label.partition(" ")
+        month, _space, year = label.rpartition(" ") if " " in label else (label, "", "")
         parts.append(
             f'<text x="{x + step / 2:.1f}" y="{top + plot + 14}" text-anchor="middle" {FONT} font-size="10" '
-            f'fill="{MUTED}">{_text(month[:3])}</text>'
+            f'fill="{MUTED}">{_text(_short(month, 6))}</text>'
         )
-        if index == 0 or month[:3] == "Jan":
+        if index == 0 or year != months[index - 1][0].rpartition(" ")[2]:
             parts.append(
                 f'<text x="{x + step / 2:.1f}" y="{top + plot + 28}" text-anchor="middle" {FONT} font-size="10" '
                 f'fill="{MUTED}">{_text(year)}</text>'
@@ -177,9 +196,10 @@ def heat_table(
     columns: Sequence[str],
     cells: Sequence[Sequence[float]],
     *,
-    empty: str = "Nothing to show.",
+    empty: str | None = None,
 ) -> str:
     """A matrix of counts, darker where higher; every count is written in its cell."""
+    empty = empty or _("Nothing to show.")
     if not rows or not columns:
         return _empty(chart_id, title, empty)
     row_labels = [_short(row, 30) for row in rows]
@@ -224,32 +244,36 @@ def charts_for(report: PortfolioReport) -> dict[str, str]:
     return {
         "heat": heat_table(
             "chart-modality-area",
-            "Partnerships by modality and area of engagement",
+            _("Partnerships by modality and area of engagement"),
             [row.label for row in report.modality_by_area],
             [area.name for area in report.areas],
             [row.cells for row in report.modality_by_area],
         ),
         "funnel": funnel_chart(
             "chart-funnel",
-            "Pipeline funnel: partnerships that ever reached each stage",
+            _("Pipeline funnel: partnerships that ever reached each stage"),
             [(step.label, step.ever_reached) for step in report.funnel],
-            empty="No partnership yet.",
+            empty=_("No partnership yet."),
         ),
         "kinds": bar_chart(
             "chart-kinds",
-            "Partnerships by kind of partner",
+            _("Partnerships by kind of partner"),
             [(item.label, item.count) for item in report.by_partner_kind],
-            empty="No partner yet.",
+            empty=_("No partner yet."),
         ),
         "regions": bar_chart(
             "chart-regions",
-            "Partnerships by region of the partners",
+            _("Partnerships by region of the partners"),
             [(item.label, item.count) for item in report.by_region],
-            empty="No partner yet.",
+            empty=_("No partner yet."),
         ),
         "end_dates": timeline_chart(
             "chart-end-dates",
-            f"Active agreements ending per month, next {len(report.end_dates_by_month)} months",
+            REPORTS.ngettext(
+                "Active agreements ending per month, next {n} month",
+                "Active agreements ending per month, next {n} months",
+                len(report.end_dates_by_month),
+            ),
             [(month.label, month.count) for month in report.end_dates_by_month],
         ),
     }

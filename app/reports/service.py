@@ -11,11 +11,14 @@ Conventions, also written into the report's ``notes``:
 - the median time in a stage counts the stays that ended; the current, still open stay is left out;
 - expiring and end dates: agreements in the ``running`` group (active); overdue: obligations marked overdue, or still
   open after their due date (``app.obligations.service.late_condition``).
+
+Every word of the report is in the language in use (``app.i18n.current_language``: the request's, or ``language``):
+the report's own sentences from the ``reports`` catalog, stages, modalities, areas and kinds of partner from the
+``vocab`` catalog, countries, months and durations by Babel. Codes (``stage``, ``key``, ``code``) stay codes.
 """
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -24,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.config import get_settings
+from app.i18n import REPORTS, country_name, format_date, format_duration, use_language, vocab
 from app.reports.dialect import run_sections
 from app.reports.schemas import (
     AreaColumn,
@@ -53,35 +57,42 @@ from app.reports.sections import (
     month_after,
     scope_of,
 )
-from app.schemas import country_name
 from app.workflow.definition import get_workflow
 
-__all__ = ["SECTIONS", "Scope", "assemble", "kind_label", "label", "modalities", "modality_of", "portfolio"]
+__all__ = ["SECTIONS", "Scope", "assemble", "kind_label", "label", "modalities", "modality_of", "notes", "portfolio"]
 
 MODALITY_GROUP = "modality_"
 """The modalities of a relationship (the issue's words) are the partnership state groups named ``modality_<key>``."""
 OTHER = "other"
-NO_AREA = "No area"
-NOTES = [
-    "A partnership with several areas of engagement counts in each of them; row totals count it once.",
-    "A partnership with partners of several kinds, regions or countries counts under each of them.",
-    "Multi-actor partnerships have two or more partner parties.",
-    "The funnel counts the partnerships that ever entered each stage, from their transition history.",
-    "Median time in a stage: stays that ended only; the current, still open stay of each partnership is left out.",
-    "Expiring agreements and end dates: agreements whose status is active.",
-    "Overdue obligations: marked overdue, or still open after their due date.",
-]
+_ = REPORTS.gettext
+
+
+def notes() -> list[str]:
+    """How to read the report, in the language in use."""
+    return [
+        _("A partnership with several areas of engagement counts in each of them; row totals count it once."),
+        _("A partnership with partners of several kinds, regions or countries counts under each of them."),
+        _("Multi-actor partnerships have two or more partner parties."),
+        _("The funnel counts the partnerships that ever entered each stage, from their transition history."),
+        _(
+            "Median time in a stage: stays that ended only; the current, still open stay of each partnership is left "
+            "out."
+        ),
+        _("Expiring agreements and end dates: agreements whose status is active."),
+        _("Overdue obligations: marked overdue, or still open after their due date."),
+    ]
 
 
 def label(value: str) -> str:
-    """A machine name in words: ``ad_hoc`` -> ``Ad hoc``."""
-    return value.replace("_", " ").capitalize()
+    """A partnership stage in a word or two, in the language in use ("Ad hoc", "Formalising"); a code the
+    workflow no longer declares in words."""
+    workflow = get_workflow(WORKFLOW)
+    return workflow.short_label(value) if value in workflow.states else vocab.words(value)
 
 
 def kind_label(kind: str) -> str:
-    """An organisation kind in words, with its acronyms: ``un_agency`` -> ``UN agency``."""
-    words = label(kind).replace("cso", "CSO").replace("Un ", "UN ")
-    return words
+    """An organisation kind in words, in the language in use: ``un_agency`` -> "UN agency"."""
+    return vocab.organisation_kind(kind)
 
 
 def modalities() -> list[tuple[str, str, tuple[str, ...]]]:
@@ -92,49 +103,41 @@ def modalities() -> list[tuple[str, str, tuple[str, ...]]]:
         if group.startswith(MODALITY_GROUP):
             key = group.removeprefix(MODALITY_GROUP)
             stages = tuple(stage for stage in workflow.states if stage in members)
-            found.append((key, _modality_label(key, stages), stages))
+            found.append((key, _modality_label(group, key, stages), stages))
     return found
 
 
-def _modality_label(key: str, stages: tuple[str, ...]) -> str:
-    """``Formal (incl. formalising)`` when the key is one of its stages, ``Inactive (dormant, …)`` otherwise."""
-    others = [label(stage).lower() for stage in stages if stage != key]
+def _modality_label(group: str, key: str, stages: tuple[str, ...]) -> str:
+    """The group's label in the workflow file; else ``Formal (incl. formalising)`` or ``Inactive (dormant, …)``."""
+    workflow = get_workflow(WORKFLOW)
+    if group in workflow.group_labels:
+        return workflow.group_label(group)
+    name = label(key)
+    others = ", ".join(label(stage).lower() for stage in stages if stage != key)
     if not others:
-        return label(key)
-    return f"{label(key)} ({'incl. ' if key in stages else ''}{', '.join(others)})"
+        return name
+    if key in stages:
+        return _("{modality} (incl. {stages})", modality=name, stages=others)
+    return _("{modality} ({stages})", modality=name, stages=others)
 
 
 def modality_of(stage: str, known: list[tuple[str, str, tuple[str, ...]]] | None = None) -> str:
     """The modality key of a stage (``other`` for a stage no modality names)."""
-    return next((key for key, _, stages in known or modalities() if stage in stages), OTHER)
+    return next((key for key, _label, stages in known or modalities() if stage in stages), OTHER)
 
-
-REPORT_LOCALE = "en_GB"
-DAYS_PER_MONTH = 365.25 / 12
 
 # --- the report ---------------------------------------------------------------------------------------------------
 
 
 def portfolio(
-    session: Session, today: date | None = None, filters: ReportFilter | None = None, locale: str = REPORT_LOCALE
+    session: Session, today: date | None = None, filters: ReportFilter | None = None, locale: str | None = None
 ) -> PortfolioReport:
     """The portfolio report for ``today`` (default: today in the organisation's timezone), optionally filtered.
 
-    Countries are named in ``locale`` (a Babel locale such as ``en_GB`` or ``fr``).
+    Its words are in ``locale`` ("fr", "es-MX" …) when given, else in the language in use.
     """
     today = today or clock.today(get_settings().zone)
     return assemble(run_sections(session, _sections(today, filters)), today, filters, locale)
-
-
-def duration_words(days: float | None) -> str:
-    """A duration as people read it: whole days up to two months ("12 days"), whole months beyond ("21 months")."""
-    if days is None:
-        return "—"
-    whole = round(days)
-    if whole < 61:
-        return "1 day" if whole == 1 else f"{whole} days"
-    months = round(days / DAYS_PER_MONTH)
-    return f"{months} months"
 
 
 def _sections(today: date, filters: ReportFilter | None) -> dict[str, Callable[[Session], Any]]:
@@ -169,23 +172,30 @@ def _matrix(
 
 
 def assemble(
-    raw: dict[str, Any], today: date, filters: ReportFilter | None, locale: str = REPORT_LOCALE
+    raw: dict[str, Any], today: date, filters: ReportFilter | None, locale: str | None = None
 ) -> PortfolioReport:
-    """Shape the sections' raw figures into the report (only small, already aggregated data here)."""
+    """Shape the sections' raw figures into the report, in ``locale`` or the language in use (small data only)."""
+    if locale is not None:
+        with use_language(locale):
+            return assemble(raw, today, filters)
     stages: dict[str, int] = raw["stages"]
     states = list(get_workflow(WORKFLOW).states)
     states += sorted(set(stages) - set(states))  # a stage no longer in the workflow still shows
     total = sum(stages.values())
     cells: dict[tuple[str, int | None], int] = raw["stage_by_area"]
-    columns: list[int | None] = [area_id for area_id, _, _ in raw["areas"]] + [None]
+    columns: list[int | None] = [area_id for area_id, _code, _name in raw["areas"]] + [None]
     area_columns = [
-        AreaColumn(code=code, name=name, count=sum(v for (_, a), v in cells.items() if a == area_id))
+        AreaColumn(
+            code=code,
+            name=vocab.area_name(code, name),
+            count=sum(v for (_stage, a), v in cells.items() if a == area_id),
+        )
         for area_id, code, name in raw["areas"]
-    ] + [AreaColumn(code=None, name=NO_AREA, count=sum(v for (_, a), v in cells.items() if a is None))]
+    ] + [AreaColumn(code=None, name=_("No area"), count=sum(v for (_stage, a), v in cells.items() if a is None))]
     rows = modalities()
     others = tuple(stage for stage in states if modality_of(stage, rows) == OTHER)
     if others:
-        rows.append((OTHER, "Other", others))
+        rows.append((OTHER, _("Other"), others))
 
     distribution = raw["party_distribution"]
     with_parties = sum(distribution.values())
@@ -213,7 +223,7 @@ def assemble(
             stage=stage,
             label=label(stage),
             median_days=round(medians[stage][0]) if stage in medians else None,
-            median=duration_words(medians[stage][0] if stage in medians else None),
+            median=format_duration(medians[stage][0] if stage in medians else None),
             completed_stays=medians.get(stage, (0, 0))[1],
             open_stays=stages.get(stage, 0),
         )
@@ -223,7 +233,10 @@ def assemble(
     windows, previous = [], 0
     for days in EXPIRY_WINDOWS:
         first_day = today + timedelta(days=previous + 1 if previous else 0)
-        text = f"Within {days} days" if not previous else f"In {previous + 1} to {days} days"
+        if previous:
+            text = _("In {first} to {last} days", first=previous + 1, last=days)
+        else:
+            text = REPORTS.ngettext("Within {n} day", "Within {n} days", days)
         count = within[days] - (within[previous] if previous else 0)
         windows.append(
             ExpiryWindow(
@@ -240,11 +253,7 @@ def assemble(
     for offset in range(TIMELINE_MONTHS):
         start = month_after(today, offset)
         key = f"{start.year:04d}-{start.month:02d}"
-        months.append(
-            MonthCount(
-                month=key, label=f"{calendar.month_abbr[start.month]} {start.year}", count=raw["end_dates"].get(key, 0)
-            )
-        )
+        months.append(MonthCount(month=key, label=format_date(start, "MMM y"), count=raw["end_dates"].get(key, 0)))
     overdue_total, overdue_parties, top = raw["late_obligations"]
     us = get_settings().organisation_name
     return PortfolioReport(
@@ -267,9 +276,12 @@ def assemble(
             Count(key=str(kind), label=kind_label(str(kind)), count=n) for kind, n in raw["partners_by_kind"]
         ],
         partnerships_without_partner=total - with_parties,
-        by_region=[Count(key=region, label=region or "No region", count=n) for region, n in raw["partners_by_region"]],
+        by_region=[
+            Count(key=region, label=vocab.region_name(region) or _("No region"), count=n)
+            for region, n in raw["partners_by_region"]
+        ],
         by_country=[
-            Count(key=code, label=country_name(code, locale) if code else "No country", count=n)
+            Count(key=code, label=country_name(code) if code else _("No country"), count=n)
             for code, n in raw["partners_by_country"]
         ],
         multi_actor=MultiActor(count=multi, share=_share(multi, total), total=total, distribution=parties),
@@ -283,11 +295,13 @@ def assemble(
             by_party=[
                 OverdueParty(
                     organisation_id=org_id,
-                    name=f"{us} (ourselves)" if org_id is None else name or f"Organisation {org_id}",
+                    name=_("{organisation} (ourselves)", organisation=us)
+                    if org_id is None
+                    else name or _("Organisation {id}", id=org_id),
                     count=n,
                 )
                 for org_id, name, n in top
             ],
         ),
-        notes=list(NOTES),
+        notes=notes(),
     )

@@ -2,7 +2,12 @@
 checked once and immutable afterwards. Firing lives in :mod:`app.workflow.engine`.
 
 A malformed file stops the process at start-up with the file, the line and the name at fault. Python code asks
-this module for states by group (:func:`states`) and never names a state itself.
+this module for states by group (:func:`states`) and never names a state itself. What people read for a state, a
+transition or a group is declared in the same file (English, the message ids of the ``vocab`` catalog) and given
+here in the reader's language (:func:`label`, :func:`state_name`, :func:`trigger_label` …).
+
+Size: the workflow's data class, its loader with an error message for every mistake a file can hold, and the
+functions the rest of the code asks states and their words of, read best in one place.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 import yaml
 from transitions import Machine
 
+from app.i18n import VOCAB
 from app.resources import workflows_dir
 from app.users.models import Role
 from app.workflow.actor import SYSTEM_ROLE
@@ -47,7 +53,8 @@ class Transition:
     internal: bool = False
     """Fired only by its own path (an import, recording a signed copy), never offered as an action."""
     label: str = ""
-    """What a person reads for this trigger (a button, a history line); the trigger in words by default."""
+    """What a person reads for this trigger (a button, a history line); the trigger in words by default. English:
+    the message id of the vocab catalog (``Workflow.trigger_label`` gives it in the reader's language)."""
 
     @property
     def automatic(self) -> bool:
@@ -77,6 +84,10 @@ class Workflow:
     machine: Machine | None = field(default=None, compare=False, repr=False)
     groups: MappingProxyType[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
     """Named sets of states (``in_force``, ``open``, ``closed`` …) that reports, checks and pages ask for."""
+    short_labels: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """A state in a word or two, where a table, a chart or a badge has little room (English, the message id)."""
+    group_labels: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """What people read for a group shown by name (the portfolio's modalities) (English, the message id)."""
 
     def group(self, name: str) -> frozenset[str]:
         """The states of the group ``name``; an unknown group is a programming error and says which exist."""
@@ -86,23 +97,40 @@ class Workflow:
             known = ", ".join(sorted(self.groups)) or "none"
             raise KeyError(f"the {self.name} workflow has no state group {name!r}; its groups are: {known}") from None
 
-    def label(self, state: str) -> str:
-        """The human label of ``state``."""
-        return self.states[str(getattr(state, "value", state))]
+    def label(self, state: str, language: str | None = None) -> str:
+        """The human label of ``state``, in ``language`` (the current one by default)."""
+        return VOCAB.gettext(self.states[str(getattr(state, "value", state))], language)
 
-    def name_of(self, state: str) -> str:
+    def short_label(self, state: str, language: str | None = None) -> str:
+        """``state`` in a word or two ("Ad hoc", "In review"): its short label, else its label's first clause."""
+        code = str(getattr(state, "value", state))
+        if code in self.short_labels:
+            return VOCAB.gettext(self.short_labels[code], language)
+        return self.label(code, language).split(":", 1)[0].strip()
+
+    def name_of(self, state: str, language: str | None = None) -> str:
         """``state`` as a sentence names it: its label's first clause, lower-cased ("in review by …")."""
-        text = self.label(state).split(":", 1)[0].strip()
+        text = self.label(state, language).split(":", 1)[0].strip()
         return text[:1].lower() + text[1:]
 
-    def names_of(self, states: Iterable[str], joiner: str = " or ") -> str:
-        """Several states as a sentence lists them, in the order the workflow file declares them."""
+    def names_of(self, states: Iterable[str], joiner: str | None = None, language: str | None = None) -> str:
+        """Several states as a sentence lists them, in the order the workflow file declares them ("a or b")."""
         wanted = {str(getattr(state, "value", state)) for state in states}
-        return joiner.join(self.name_of(state) for state in self.states if state in wanted)
+        # TRANSLATORS: joins the names of states in a sentence: "draft or in review".
+        joiner = joiner if joiner is not None else " " + VOCAB.gettext("or", language) + " "
+        return joiner.join(self.name_of(state, language) for state in self.states if state in wanted)
 
-    def trigger_label(self, trigger: str) -> str:
-        """What a person reads for ``trigger`` (its transition's label)."""
-        return next((t.label for t in self.transitions if t.trigger == trigger), trigger.replace("_", " "))
+    def group_label(self, group: str, language: str | None = None) -> str:
+        """What people read for the group ``group``: its declared label, else its name in words."""
+        self.group(group)  # an unknown group is a programming error
+        if group in self.group_labels:
+            return VOCAB.gettext(self.group_labels[group], language)
+        return group.replace("_", " ")
+
+    def trigger_label(self, trigger: str, language: str | None = None) -> str:
+        """What a person reads for ``trigger`` (its transition's label), in ``language``."""
+        found = next((t.label for t in self.transitions if t.trigger == trigger), None)
+        return VOCAB.gettext(found, language) if found else trigger.replace("_", " ")
 
     def find(self, trigger: str, source: str) -> Transition | None:
         """The transition for ``trigger`` from ``source``, if there is one (asked of the shared machine)."""
@@ -270,6 +298,25 @@ def _parse_groups(raw: Any, origin: str, states: dict[str, str]) -> MappingProxy
     return MappingProxyType(groups)
 
 
+def _parse_labels(raw: Any, origin: str, section: str, known: Iterable[str], what: str) -> MappingProxyType[str, str]:
+    """A mapping of declared names (states or groups) to the words people read; an unknown name fails at start-up."""
+    if raw is None:
+        return MappingProxyType({})
+    if not isinstance(raw, dict):
+        raise WorkflowDefinitionError(f"{origin}: {section} must map {what} names to labels")
+    names = set(known)
+    labels = {}
+    for name, text in raw.items():
+        if name == _LINE:
+            continue
+        if name not in names:
+            raise WorkflowDefinitionError(f"{_where(origin, raw)}: {section} names unknown {what} {name!r}")
+        if not isinstance(text, str) or not text.strip():
+            raise WorkflowDefinitionError(f"{_where(origin, raw)}: {section}.{name} must be a non-empty text")
+        labels[str(name)] = text
+    return MappingProxyType(labels)
+
+
 def parse_workflow(raw: dict[str, Any], origin: str) -> Workflow:
     """Check and build a workflow from its YAML data; anything unknown fails with the file, line and name."""
     if not is_registered():
@@ -294,6 +341,8 @@ def parse_workflow(raw: dict[str, Any], origin: str) -> Workflow:
     daily = _parse_daily(raw.get("daily"), origin, {t.trigger for t in transitions})
     moves = _parse_moves(raw.get("partnership_moves"), origin)
     groups = _parse_groups(raw.get("groups"), origin, states)
+    short_labels = _parse_labels(raw.get("short_labels"), origin, "short_labels", states, "state")
+    group_labels = _parse_labels(raw.get("group_labels"), origin, "group_labels", groups, "group")
     # One shared machine per workflow, never one per row: it answers "which transition?" for any entity.
     machine = Machine(
         model=None,
@@ -303,7 +352,17 @@ def parse_workflow(raw: dict[str, Any], origin: str) -> Workflow:
         auto_transitions=False,
     )
     return Workflow(
-        name, initial, MappingProxyType(states), transitions, STATE_ATTRIBUTES[name], daily, moves, machine, groups
+        name,
+        initial,
+        MappingProxyType(states),
+        transitions,
+        STATE_ATTRIBUTES[name],
+        daily,
+        moves,
+        machine,
+        groups,
+        short_labels,
+        group_labels,
     )
 
 
@@ -340,16 +399,33 @@ def states(workflow_name: str, group: str | None = None) -> frozenset[str]:
     return frozenset(workflow.states) if group is None else workflow.group(group)
 
 
-def label(workflow_name: str, state: str) -> str:
-    """The human label of a state, as its workflow file declares it."""
-    return get_workflow(workflow_name).label(state)
+def label(workflow_name: str, state: str, language: str | None = None) -> str:
+    """The human label of a state, as its workflow file declares it, in the reader's language."""
+    return get_workflow(workflow_name).label(state, language)
 
 
-def state_name(workflow_name: str, state: str) -> str:
+def short_label(workflow_name: str, state: str, language: str | None = None) -> str:
+    """A state in a word or two ("Ad hoc", "In review"), in the reader's language."""
+    return get_workflow(workflow_name).short_label(state, language)
+
+
+def state_name(workflow_name: str, state: str, language: str | None = None) -> str:
     """A state as a message names it (never its code): ``state_name("agreement", "in_review")``."""
-    return get_workflow(workflow_name).name_of(state)
+    return get_workflow(workflow_name).name_of(state, language)
 
 
-def state_names(workflow_name: str, states: Iterable[str], joiner: str = " or ") -> str:
-    """Several states as a message lists them, in the workflow's order."""
-    return get_workflow(workflow_name).names_of(states, joiner)
+def state_names(
+    workflow_name: str, states: Iterable[str], joiner: str | None = None, language: str | None = None
+) -> str:
+    """Several states as a message lists them, in the workflow's order ("draft or in review")."""
+    return get_workflow(workflow_name).names_of(states, joiner, language)
+
+
+def trigger_label(workflow_name: str, trigger: str, language: str | None = None) -> str:
+    """What a person reads for a trigger ("submit for review"), in the reader's language."""
+    return get_workflow(workflow_name).trigger_label(trigger, language)
+
+
+def group_label(workflow_name: str, group: str, language: str | None = None) -> str:
+    """What a person reads for a group of states (a modality), in the reader's language."""
+    return get_workflow(workflow_name).group_label(group, language)

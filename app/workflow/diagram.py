@@ -14,8 +14,8 @@ from app.workflow.layout import Edge, Route, layout
 def mermaid(workflow: Workflow) -> str:
     """A Mermaid state diagram: every state, every transition labelled with its trigger and roles."""
     lines = ["stateDiagram-v2", f"    [*] --> {workflow.initial}"]
-    for state, description in workflow.states.items():
-        lines.append(f"    {state} : {description.replace(':', ' -')}")
+    for state in workflow.states:
+        lines.append(f"    {state} : {workflow.label(state).replace(':', ' -')}")
     for transition in workflow.transitions:
         roles = "automatic" if transition.roles == {SYSTEM_ROLE} else ", ".join(sorted(transition.roles))
         label = f"{transition.trigger} ({roles})" if roles else transition.trigger
@@ -143,7 +143,7 @@ def svg(workflow: Workflow) -> str:
         box = drawn.boxes[state]
         kind = "".join((" initial" if state == workflow.initial else "", "" if state in sources else " final"))
         centre_y = box.y + box.height / 2
-        description = workflow.states.get(state, "")
+        description = workflow.label(state) if state in workflow.states else ""
         lines += [
             f'<g class="state{kind}" data-state="{_xml(state)}">',
             f"<title>{_xml(f'{state}: {description}' if description else state)}</title>",

@@ -32,6 +32,7 @@ def definition(user: CurrentUser, name: WorkflowName) -> WorkflowDefinition:
     transitions = [
         TransitionDefinition(
             trigger=t.trigger,
+            label=workflow.trigger_label(t.trigger),
             sources=list(t.sources),
             dest=t.dest,
             roles=sorted(t.roles),
@@ -44,7 +45,11 @@ def definition(user: CurrentUser, name: WorkflowName) -> WorkflowDefinition:
         for t in workflow.transitions
     ]
     return WorkflowDefinition(
-        name=workflow.name, initial=workflow.initial, states=workflow.states, transitions=transitions
+        name=workflow.name,
+        initial=workflow.initial,
+        states={state: workflow.label(state) for state in workflow.states},
+        short_labels={state: workflow.short_label(state) for state in workflow.states},
+        transitions=transitions,
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from app.i18n import VOCAB
 from app.schemas import InputModel, LongText, OutputModel
 from app.workflow.engine import Availability
 
@@ -17,13 +18,19 @@ class PayloadFieldRead(OutputModel):
     name: str
     type: str
     required: bool
-    description: str
+    description: str = Field(description="What the field holds, in the reader's language")
+
+    @field_validator("description")
+    @classmethod
+    def _in_the_readers_language(cls, text: str) -> str:
+        return VOCAB.gettext(text)
 
 
 class TransitionDefinition(OutputModel):
     """One trigger of a workflow."""
 
     trigger: str
+    label: str = Field(description="What a person reads for the trigger, in the reader's language")
     sources: list[str]
     dest: str
     roles: list[str]
@@ -39,7 +46,8 @@ class WorkflowDefinition(OutputModel):
 
     name: str
     initial: str
-    states: dict[str, str]
+    states: dict[str, str] = Field(description="Each state's code and its label, in the reader's language")
+    short_labels: dict[str, str] = Field(description="Each state's code and its name in a word or two")
     transitions: list[TransitionDefinition]
 
 

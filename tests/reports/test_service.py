@@ -9,9 +9,10 @@ from sqlalchemy import literal, select, union_all
 
 from app.config import get_settings
 from app.errors import ValidationFailed
+from app.i18n import format_duration
 from app.reports.dialect import median_by_group
 from app.reports.schemas import ReportFilter
-from app.reports.service import duration_words, portfolio
+from app.reports.service import portfolio
 from tests.reports.portfolio import TODAY
 
 
@@ -141,14 +142,15 @@ def test_median_by_group_on_this_backend(session, backend):
     assert median_by_group(session, values) == {"a": (2.5, 4), "b": (5.0, 1), "c": (2.0, 3)}, backend
 
 
-def test_durations_read_as_whole_days_or_months():
-    assert [duration_words(days) for days in (None, 0.4, 1.2, 14.6, 60.4, 61, 628.0, 730.5)] == [
+def test_durations_read_as_whole_days_then_years_and_months():
+    # Up to two months in days, then in months, then in years and months (no "628.0", no "21 months").
+    assert [format_duration(days) for days in (None, 0.4, 1.2, 14.6, 60.4, 61, 628.0, 730.5)] == [
         "—",
         "0 days",
         "1 day",
         "15 days",
         "60 days",
         "2 months",
-        "21 months",
-        "24 months",
+        "1 year and 9 months",
+        "2 years",
     ]
