@@ -101,5 +101,6 @@ def test_cursors_round_trip_and_match_the_pattern_the_schema_gives(client) -> No
     assert decode_cursor(encode_cursor(7)) == 7 and decode_cursor(encode_cursor(MAX_PAGE)) == MAX_PAGE
     parameters = client.app.openapi()["paths"]["/api/v1/users"]["get"]["parameters"]
     cursor = next(parameter for parameter in parameters if parameter["name"] == "cursor")
-    patterns = [option["pattern"] for option in cursor["schema"].get("anyOf", [cursor["schema"]]) if "pattern" in option]
+    options = cursor["schema"].get("anyOf", [cursor["schema"]])
+    patterns = [option["pattern"] for option in options if "pattern" in option]
     assert patterns and all(re.fullmatch(pattern, encode_cursor(42)) for pattern in patterns)
