@@ -89,6 +89,10 @@ def compile_domain(domain: str) -> None:
                 write_mo(handle, catalog, use_fuzzy=False)
 
 
+def _hashable(value: object) -> object:
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 def problems(domain: str) -> list[str]:
     """What is wrong with ``domain``'s catalogs: messages missing, untranslated, fuzzy, or a stale ``.mo``."""
     found: list[str] = []
@@ -110,8 +114,9 @@ def problems(domain: str) -> list[str]:
             found.append(f"{language}/{domain}: {compiled.name} missing (python -m app.i18n.catalogs compile)")
         elif path.exists():
             with compiled.open("rb") as handle:
-                built = {m.id: m.string for m in read_mo(handle) if m.id}
-            sources = {key: m.string for key, m in have.items() if not m.fuzzy and all(
+                # A plural message comes back from the .mo with lists (its forms): compare them as tuples.
+                built = {_hashable(m.id): _hashable(m.string) for m in read_mo(handle) if m.id}
+            sources = {key: _hashable(m.string) for key, m in have.items() if not m.fuzzy and all(
                 m.string if isinstance(m.string, tuple) else (m.string,))}  # fmt: skip
             if built != sources:
                 found.append(f"{language}/{domain}: {compiled.name} is older than the .po (compile again)")
