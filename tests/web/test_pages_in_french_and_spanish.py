@@ -238,12 +238,9 @@ def test_recording_an_existing_agreement_speaks_the_readers_language(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_quality_report_and_workflow_pages_speak_the_readers_language(
-    session: Session, people, sign_in, language: str
-) -> None:
+def test_the_quality_page_speaks_the_readers_language(session: Session, people, sign_in, language: str) -> None:
     draft_agreement(session, people)
-    browser = sign_in(Role.VIEWER)
-    quality = browser.get("/quality", headers=_as(language)).text
+    quality = sign_in(Role.VIEWER).get("/quality", headers=_as(language)).text
     words = english("quality/index.html", modules=("quality.py",))
     # The checks' own sentences (the reports catalog) hold "name" and "partnerships"; organisations are "Organisation 1"
     ignore = {"name", "score", "impact", "Organisation", "Organisations", "Partnership", "Partnerships"}
@@ -251,12 +248,24 @@ def test_quality_report_and_workflow_pages_speak_the_readers_language(
     assert {"fr": "<caption>Organisations (", "es": "<caption>Organizaciones ("}[language] in quality
     assert {"fr": "Qualité des données", "es": "Calidad de los datos"}[language] in quality
     assert re.search(r"quality-score__value\">\d+,\d<", quality)  # a decimal comma in both languages
-    report = browser.get("/reports/portfolio?country_code=KE", headers=_as(language)).text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_portfolio_report_page_speaks_the_readers_language(
+    session: Session, people, sign_in, language: str
+) -> None:
+    draft_agreement(session, people)
+    report = sign_in(Role.VIEWER).get("/reports/portfolio?country_code=KE", headers=_as(language)).text
     words = english("reports/portfolio.html", modules=("reports.py",))
     notes = re.compile(r'<ul class="overview-meta">.*?</ul>', re.DOTALL)  # the report's own notes: reports catalog
     assert leftovers(notes.sub("", report), language, words) == []
     assert {"fr": "Rapport sur le portefeuille", "es": "Informe de la cartera"}[language] in report
     assert {"fr": "code de pays", "es": "código de país"}[language] in report
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_workflow_pages_speak_the_readers_language(sign_in, language: str) -> None:
+    browser = sign_in(Role.VIEWER)
     words = english("workflows/list.html", "workflows/detail.html", modules=("workflows.py",))
     for name in ("", "/agreement", "/obligation", "/partnership"):
         page = browser.get(f"/workflows{name}", headers=_as(language)).text
