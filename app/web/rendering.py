@@ -93,6 +93,12 @@ def _babel_locale() -> str:
     return "en_001" if language == "en" else language
 
 
+def language_words(code: str | None) -> str:
+    """A language by its name in the reader's language, capitalised: ``fr`` → ``French``, ``Francés``."""
+    name = i18n.language_name(code or i18n.DEFAULT_LANGUAGE)
+    return name[:1].upper() + name[1:]
+
+
 def term(value: Any) -> str:
     """A workflow state, trigger, role or kind in the reader's language (the "vocab" catalog of humanised words)."""
     return VOCAB.gettext(humanise(value))
@@ -104,7 +110,9 @@ templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(*WEB.jinja_callables(), newstyle=True)  # type: ignore[attr-defined]
 templates.env.filters.update(humanise=humanise, day=format_date, moment=format_datetime)
 # Localised facts for the pages (numbers, shares) and the shared vocabulary (states, kinds, roles) at display time.
-templates.env.filters.update(term=term, decimal=format_decimal, number=i18n.format_number, percent=i18n.format_percent)
+templates.env.filters.update(
+    term=term, language=language_words, decimal=format_decimal, number=i18n.format_number, percent=i18n.format_percent
+)
 templates.env.globals.update(vocab=VOCAB.gettext, country_name=i18n.country_name)
 
 

@@ -21,7 +21,7 @@ from app.drafting import catalogue
 from app.drafting import service as drafting
 from app.drafting.errors import TemplateError
 from app.errors import DomainError, NotFound, invalid
-from app.i18n import VOCAB, WEB, language_name
+from app.i18n import VOCAB, WEB
 from app.obligations import service as obligations_service
 from app.partnerships.service import may_on_partnership, require_on_partnership
 from app.reminders.service import planned_about_agreement
@@ -34,7 +34,7 @@ from app.web.forms import field_errors, kept
 from app.web.pages import agreement_forms as forms_in
 from app.web.pages import obligation_forms
 from app.web.pages.agreement_documents import DOWNLOADS, how_made
-from app.web.rendering import humanise, redirect, render
+from app.web.rendering import humanise, language_words, redirect, render
 from app.workflow import definition
 from app.workflow.definition import states
 
@@ -58,12 +58,6 @@ REFUSED_ANCHORS = {
 
 def _organisation_name() -> str:
     return get_settings().organisation_name
-
-
-def _language(code: str) -> str:
-    """A language by its name in the reader's language, capitalised as a list item ("Français" → "Francés")."""
-    name = language_name(code)
-    return name[:1].upper() + name[1:]
 
 
 def _actions(session: DbSession, agreement: Agreement, user: User) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -160,7 +154,7 @@ def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, 
         "templates": [
             (info.key, _("{title} (version {version})", title=info.title, version=info.version)) for info in templates
         ],
-        "languages": [(code, _language(code)) for code in languages],
+        "languages": [(code, language_words(code)) for code in languages],
         "to_type": drafting.variables_to_type(session, agreement, templates) if editable else [],
         "obligation_open": service.takes_obligations(agreement),
         "party_options": [("", _("{name} (the organisation)", name=_organisation_name()))]
