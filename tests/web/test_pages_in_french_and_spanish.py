@@ -289,3 +289,36 @@ def test_english_pages_keep_their_words(session: Session, people, sign_in) -> No
     assert "Parties and who signs" in html and "30 days" in html and "Add an obligation" in html
     end = agreement.end_date
     assert f"{end.day} {end:%b %Y}" in html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_review_of_a_signed_copy_speaks_the_readers_language(
+    session: Session, people, sign_in, language: str
+) -> None:
+    from tests.agreements.signed_copies import DOCX, docx_file, english_mou, recordable_partnership
+
+    owner = recordable_partnership(session, people)
+    browser = sign_in(user=people.lawyer)
+    effective = _today() - timedelta(days=90)
+    uploaded = browser.client.post(
+        f"/partnerships/{owner.id}/existing-agreements",
+        data={"csrf_token": browser.csrf},
+        files={"file": ("signed-mou.docx", docx_file(english_mou(effective)), DOCX)},
+        headers=_as(language),
+        follow_redirects=False,
+    )
+    assert uploaded.status_code == 303, uploaded.text[:300]
+    review = browser.get(uploaded.headers["location"], headers=_as(language)).text
+    # the signed copy's own words, and the summary of its digital signatures (a service's sentence)
+    snippets = re.compile(r'<blockquote class="snippet">.*?</blockquote>|(?<=</h2>\n  <p>)[^<]*', re.DOTALL)
+    words = english(
+        "agreements/existing_review.html", modules=("existing_agreement_forms.py", "existing_agreements.py")
+    )
+    title = {"Memorandum of understanding"}  # the title it proposes, read from the English copy
+    assert leftovers(snippets.sub("", review), language, words, ignore=DATA | title) == []
+    expected = {
+        "fr": ("Confirmer l\u2019exemplaire signé", "Ce que propose le texte", "36 mois", "60 jours"),
+        "es": ("Confirmar el ejemplar firmado", "Lo que propone el texto", "36 meses", "60 días"),
+    }[language]
+    for words_there in expected:
+        assert words_there in visible(review), words_there  # Babel writes "36\u00a0mois"
