@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+from babel import numbers as babel_numbers
+from babel.units import format_unit
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from app import clock
+from app import clock, i18n
 from app.config import get_settings
-from app.i18n import WEB
+from app.i18n import VOCAB, WEB
 from app.web.security import FLASH_COOKIE, clear_cookie, set_cookie
 
 HERE = Path(__file__).resolve().parent
@@ -42,21 +44,64 @@ def humanise(value: Any) -> str:
     return text[:1].upper() + text[1:]
 
 
-def format_date(value: date | datetime | None, empty: str = "—") -> str:
-    """A date as ``3 Mar 2027`` (timestamps in the organisation's timezone)."""
-    if value is None:
+def _medium_date(value: date) -> str:
+    # English keeps its "3 Sep 2027" (Babel's international English writes "Sept"); others are Babel's medium date.
+    if i18n.current_language() == "en":
+        return f"{value.day} {value:%b %Y}"
+    return i18n.format_date(value, "medium")
+
+
+def format_date(value: date | datetime | str | None, empty: str = "—") -> str:
+    """A date the reader's way: ``3 Mar 2027``, ``3 mars 2027`` (timestamps in the organisation's timezone).
+
+    An ISO date string (as a transition's payload keeps it) is read as the date it names; any other text is shown as is.
+    """
+    if value is None or value == "":
         return empty
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         value = clock.local_date(value, get_settings().zone)
-    return f"{value.day} {value:%b %Y}"
+    return _medium_date(value)
 
 
 def format_datetime(value: datetime | None, empty: str = "—") -> str:
-    """A timestamp in the organisation's timezone, as ``3 Mar 2027 14:05``."""
+    """A timestamp in the organisation's timezone the reader's way, as ``3 Mar 2027 14:05``."""
     if value is None:
         return empty
     local = value.astimezone(get_settings().zone)
-    return f"{local.day} {local:%b %Y %H:%M}"
+    return f"{_medium_date(local.date())} {local:%H:%M}"
+
+
+def format_decimal(value: float | int | None, format: str = "#,##0.0", empty: str = "—") -> str:
+    """A number with a fixed pattern the reader's way: ``85.0`` / ``85,0`` (Babel's pattern syntax)."""
+    if value is None:
+        return empty
+    return babel_numbers.format_decimal(value, format=format, locale=_babel_locale())
+
+
+def format_count(value: int, unit: str) -> str:
+    """A count of ``unit`` ("day", "month", "year") the reader's way: ``60 days``, ``60 jours``, ``36 meses``."""
+    return format_unit(value, f"duration-{unit}", length="long", locale=_babel_locale())
+
+
+def _babel_locale() -> str:
+    language = i18n.current_language()
+    return "en_001" if language == "en" else language
+
+
+def language_words(code: str | None) -> str:
+    """A language by its name in the reader's language, capitalised: ``fr`` → ``French``, ``Francés``."""
+    name = i18n.language_name(code or i18n.DEFAULT_LANGUAGE)
+    return name[:1].upper() + name[1:]
+
+
+def term(value: Any) -> str:
+    """A workflow state, trigger, role or kind in the reader's language (the "vocab" catalog of humanised words)."""
+    return VOCAB.gettext(humanise(value))
 
 
 templates.env.globals.update(static_url=static_url)
@@ -64,6 +109,11 @@ templates.env.globals.update(static_url=static_url)
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(*WEB.jinja_callables(), newstyle=True)  # type: ignore[attr-defined]
 templates.env.filters.update(humanise=humanise, day=format_date, moment=format_datetime)
+# Localised facts for the pages (numbers, shares) and the shared vocabulary (states, kinds, roles) at display time.
+templates.env.filters.update(
+    term=term, language=language_words, decimal=format_decimal, number=i18n.format_number, percent=i18n.format_percent
+)
+templates.env.globals.update(vocab=VOCAB.gettext, country_name=i18n.country_name)
 
 
 def read_flash(request: Request) -> tuple[str, str] | None:

@@ -13,11 +13,13 @@ from app.api.downloads import file_response
 from app.drafting import catalogue, documents
 from app.drafting.redline import ComparisonTooLarge
 from app.errors import invalid
+from app.i18n import WEB
 from app.schemas import MAX_ID
 from app.users.policy import Action, require
 from app.web.deps import PageUser
 from app.web.rendering import humanise, render
 
+_ = WEB.gettext
 router = APIRouter(include_in_schema=False)
 AgreementId = Annotated[int, Path(gt=0, le=MAX_ID)]
 VersionNumber = Annotated[int, Path(gt=0, le=MAX_ID)]
@@ -28,12 +30,15 @@ DOWNLOADS = {"docx": "Word (.docx)", "pdf": "PDF"}
 def how_made(version: Any, titles: dict[str, str]) -> str:
     """How a version came to be, in words: uploaded, generated from a template (by title), or typed by hand."""
     if version.file_name:
-        what = "signed copy" if (version.variables or {}).get("signed_copy") else "Word document"
-        return f"Uploaded {what} ({version.file_name})"
+        if (version.variables or {}).get("signed_copy"):
+            return _("Uploaded signed copy ({file})", file=version.file_name)
+        return _("Uploaded Word document ({file})", file=version.file_name)
     if version.template_key:
         title = titles.get(version.template_key, humanise(version.template_key))
-        return f"Generated from the template “{title}” {version.template_version or ''}".strip()
-    return "Typed by hand"
+        return _(
+            "Generated from the template “{title}” {version}", title=title, version=version.template_version or ""
+        ).strip()
+    return _("Typed by hand")
 
 
 def _demoted(fragment: str) -> str:
@@ -75,7 +80,7 @@ def download_version(
     """A version as a Word document or a PDF (marked DRAFT until that version is approved)."""
     require(user, Action.READ)
     if format not in DOWNLOADS:
-        raise invalid("format", "must be docx or pdf")
+        raise invalid("format", _("must be docx or pdf"))
     output = documents.render_version(session, agreement_id, number, format)
     return file_response(output.content, output.media_type, output.file_name)
 
@@ -107,7 +112,7 @@ def compare_versions(
     context = {
         "agreement": agreement,
         "partnership": agreement.partnership,
-        "options": [(n, f"Version {n}") for n in numbers],
+        "options": [(n, _("Version {number}", number=n)) for n in numbers],
         "old": old,
         "new": new,
         "redline": redline,

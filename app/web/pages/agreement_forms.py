@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from app.agreements.models import Agreement, AgreementKind
 from app.agreements.schemas import AgreementCreate, AgreementUpdate
 from app.errors import DomainError, invalid
+from app.i18n import MESSAGES, VOCAB, WEB
 from app.obligations.models import Recurrence
 from app.obligations.schemas import ObligationCreate, ObligationUpdate
 from app.schemas import MAX_ID
@@ -23,55 +24,57 @@ from app.web.rendering import humanise
 from app.workflow import definition, engine
 from app.workflow.schemas import TransitionRequest
 
+_ = WEB.gettext
+_l = WEB.lazy
 LABELS = {
-    "submit_for_review": "Submit for review",
-    "request_changes": "Request changes",
-    "approve": "Approve version {number}",
-    "record_signatures": "Record signatures",
-    "suspend": "Suspend",
-    "resume": "Resume",
-    "terminate": "Terminate",
-    "cancel": "Cancel agreement",
+    "submit_for_review": _l("Submit for review"),
+    "request_changes": _l("Request changes"),
+    "approve": _l("Approve version {number}"),
+    "record_signatures": _l("Record signatures"),
+    "suspend": _l("Suspend"),
+    "resume": _l("Resume"),
+    "terminate": _l("Terminate"),
+    "cancel": _l("Cancel agreement"),
 }
 COMMENT_LABELS = {
-    "submit_for_review": "Note for the reviewer",
-    "request_changes": "What needs to change",
-    "approve": "Approval note",
-    "record_signatures": "Note on the signatures",
-    "suspend": "Why suspend",
-    "resume": "Note on resuming",
-    "terminate": "Internal note on the termination",
-    "cancel": "Why cancel",
+    "submit_for_review": _l("Note for the reviewer"),
+    "request_changes": _l("What needs to change"),
+    "approve": _l("Approval note"),
+    "record_signatures": _l("Note on the signatures"),
+    "suspend": _l("Why suspend"),
+    "resume": _l("Note on resuming"),
+    "terminate": _l("Internal note on the termination"),
+    "cancel": _l("Why cancel"),
 }
 FIELD_LABELS = {
-    ("terminate", "termination_date"): "Termination date",
-    ("terminate", "reason"): "Reason for termination",
-    ("terminate", "override_justification"): "Justification for a shorter notice (admins only)",
+    ("terminate", "termination_date"): _l("Termination date"),
+    ("terminate", "reason"): _l("Reason for termination"),
+    ("terminate", "override_justification"): _l("Justification for a shorter notice (admins only)"),
 }
 DONE = {
-    "submit_for_review": "Version {number} submitted for review",
-    "request_changes": "Changes requested: the agreement is back in draft",
-    "approve": "Approved version {number}",
-    "record_signatures": "Signatures recorded: the agreement is signed",
-    "suspend": "Agreement suspended",
-    "resume": "Agreement resumed",
-    "terminate": "Agreement terminated",
-    "cancel": "Agreement cancelled",
+    "submit_for_review": _l("Version {number} submitted for review"),
+    "request_changes": _l("Changes requested: the agreement is back in draft"),
+    "approve": _l("Approved version {number}"),
+    "record_signatures": _l("Signatures recorded: the agreement is signed"),
+    "suspend": _l("Agreement suspended"),
+    "resume": _l("Agreement resumed"),
+    "terminate": _l("Agreement terminated"),
+    "cancel": _l("Agreement cancelled"),
 }
 PRIMARY = {"submit_for_review", "approve", "record_signatures", "resume"}
 DANGER = {"cancel", "terminate", "suspend"}
 SUCCESSOR_WORDS = {
-    AgreementKind.AMENDMENT: "Amendment (change some terms)",
-    AgreementKind.EXTENSION: "Extension (a later end date)",
-    AgreementKind.RENEWAL: "Renewal (a new term)",
+    AgreementKind.AMENDMENT: _l("Amendment (change some terms)"),
+    AgreementKind.EXTENSION: _l("Extension (a later end date)"),
+    AgreementKind.RENEWAL: _l("Renewal (a new term)"),
 }
 AUTOMATIC_WHEN = {
-    "activate": "on its effective date, once it is signed",
-    "expire": "the day after its end date",
-    "supersede": "when an amendment, extension or renewal of it comes into force",
+    "activate": _l("on its effective date, once it is signed"),
+    "expire": _l("the day after its end date"),
+    "supersede": _l("when an amendment, extension or renewal of it comes into force"),
 }
-LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish", "ar": "Arabic", "pt": "Portuguese"}
-RECURRENCES = [(r.value, humanise(r.value)) for r in Recurrence]
+RECURRENCES = [(r.value, VOCAB.lazy(humanise(r.value))) for r in Recurrence]
+_AUTOMATIC = "this happens automatically"  # the engine's reason for an automatic transition (in "messages")
 SUCCESSOR_KINDS = (AgreementKind.AMENDMENT, AgreementKind.EXTENSION, AgreementKind.RENEWAL)
 TERM_FIELDS = ("title", "effective_date", "end_date", "notice_period_days")
 OBLIGATION_FIELDS = ("party_id", "description", "due_date", "recurrence", "recurrence_until", "responsible_email")
@@ -111,12 +114,14 @@ def expected_version(form: FormData) -> int | None:
 def action_label(trigger: str, agreement: Agreement) -> str:
     """The words on the button (and heading) of ``trigger``'s form."""
     latest = agreement.latest_version
-    return LABELS.get(trigger, humanise(trigger)).format(number=latest.number if latest else "")
+    return str(LABELS.get(trigger, VOCAB.gettext(humanise(trigger)))).format(number=latest.number if latest else "")
 
 
 def done_message(trigger: str, number: int | str) -> str:
     """The flash message once ``trigger`` is done (``number`` = the latest version's)."""
-    return DONE.get(trigger, f"{humanise(trigger)}: done").format(number=number)
+    if trigger not in DONE:
+        return _("{action}: done", action=VOCAB.gettext(humanise(trigger)))
+    return str(DONE[trigger]).format(number=number)
 
 
 def _style(trigger: str) -> str:
@@ -133,8 +138,9 @@ def action_forms(
         trigger = availability.trigger
         transition = workflow.find(trigger, agreement.status)
         if transition is not None and transition.automatic:
-            waiting = [reason for reason in availability.reasons if reason != "this happens automatically"]
-            when = AUTOMATIC_WHEN.get(trigger, "when its conditions are met")
+            automatic_words = {_AUTOMATIC, MESSAGES.gettext(_AUTOMATIC)}
+            waiting = [reason for reason in availability.reasons if reason not in automatic_words]
+            when = str(AUTOMATIC_WHEN.get(trigger, _("when its conditions are met")))
             automatic.append({"trigger": trigger, "dest": availability.dest, "when": when, "reasons": waiting})
             continue
         fields = [
@@ -142,7 +148,7 @@ def action_forms(
                 "name": spec.name,
                 "type": spec.type,
                 "required": spec.required,
-                "label": FIELD_LABELS.get((trigger, spec.name), sentence(spec.description)),
+                "label": str(FIELD_LABELS.get((trigger, spec.name), VOCAB.gettext(sentence(spec.description)))),
             }
             for spec in availability.payload
             if spec.type not in {"signatures", "sha256"}
@@ -155,7 +161,11 @@ def action_forms(
                 "allowed": availability.allowed,
                 "reasons": list(availability.reasons),
                 "comment_required": availability.comment_required,
-                "comment_label": COMMENT_LABELS.get(trigger, f"Comment on {humanise(trigger).lower()}"),
+                "comment_label": str(
+                    COMMENT_LABELS.get(
+                        trigger, _("Comment on {action}", action=VOCAB.gettext(humanise(trigger)).lower())
+                    )
+                ),
                 "fields": fields,
                 "style": _style(trigger),
             }
@@ -172,7 +182,7 @@ def signature_rows(pairs: Iterable[tuple[Any, Any]], organisation_name: str) -> 
                 "index": index,
                 "party_id": party.id if party is not None else "",
                 "party": party.organisation.legal_name if party is not None else organisation_name,
-                "role": humanise(party.role) if party is not None else "",
+                "role": VOCAB.gettext(humanise(party.role)) if party is not None else "",
                 "name": contact.name if contact is not None else "",
                 "title": (contact.title or "") if contact is not None else "",
             }
@@ -190,7 +200,7 @@ def signatures(form: FormData) -> tuple[list[dict[str, Any]], list[int]]:
             continue
         party = text(form, f"signatures-{row}-party_id")
         if party is not None and not (party.isdigit() and 0 < int(party) <= MAX_ID):
-            raise invalid(f"signatures-{row}-party_id", "is not a party of this agreement")
+            raise invalid(f"signatures-{row}-party_id", _("is not a party of this agreement"))
         payload.append({"party_id": int(party) if party else None, **values})
         origin.append(row)
     return payload, origin
@@ -281,9 +291,9 @@ def template_choice(form: FormData) -> tuple[str | None, str]:
     """The chosen template key (``None`` = the default) and language, refused unless they look like ones listed."""
     key, language = text(form, "template"), text(form, "language") or "en"
     if key is not None and not _TEMPLATE_KEY.fullmatch(key):
-        raise invalid("template", "choose one of the templates listed")
+        raise invalid("template", _("choose one of the templates listed"))
     if not _LANGUAGE.fullmatch(language):
-        raise invalid("language", "choose one of the languages listed")
+        raise invalid("language", _("choose one of the languages listed"))
     return key, language
 
 
@@ -318,10 +328,10 @@ def successor_input(parent: Agreement, form: FormData) -> AgreementCreate:
     """A draft amendment, extension or renewal of ``parent``: its title and notice default to the parent's."""
     kind = text(form, "kind")
     if kind not in {k.value for k in SUCCESSOR_KINDS}:
-        raise invalid("kind", "choose amend, extend or renew")
+        raise invalid("kind", _("choose amend, extend or renew"))
     values: dict[str, Any] = {name: text(form, name) for name in TERM_FIELDS}
     if values["title"] is None:
-        values["title"] = f"{humanise(kind)} of {parent.title}"[:300]
+        values["title"] = _("{kind} of {title}", kind=VOCAB.gettext(humanise(kind)), title=parent.title)[:300]
     if values["notice_period_days"] is None:
         values["notice_period_days"] = parent.notice_period_days
     return validate(

@@ -21,6 +21,7 @@ from app.drafting import catalogue
 from app.drafting import service as drafting
 from app.drafting.errors import TemplateError
 from app.errors import DomainError, NotFound, invalid
+from app.i18n import VOCAB, WEB
 from app.obligations import service as obligations_service
 from app.partnerships.service import may_on_partnership, require_on_partnership
 from app.reminders.service import planned_about_agreement
@@ -33,10 +34,11 @@ from app.web.forms import field_errors, kept
 from app.web.pages import agreement_forms as forms_in
 from app.web.pages import obligation_forms
 from app.web.pages.agreement_documents import DOWNLOADS, how_made
-from app.web.rendering import humanise, redirect, render
+from app.web.rendering import humanise, language_words, redirect, render
 from app.workflow import definition
 from app.workflow.definition import states
 
+_ = WEB.gettext
 router = APIRouter(include_in_schema=False)
 AgreementId = Annotated[int, Path(gt=0, le=MAX_ID)]
 VersionNumber = Annotated[int, Path(gt=0, le=MAX_ID)]
@@ -149,11 +151,13 @@ def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, 
         )
         if agreement.status in states("agreement", group="awaiting_signatures")
         else [],
-        "templates": [(info.key, f"{info.title} (version {info.version})") for info in templates],
-        "languages": [(code, forms_in.LANGUAGE_NAMES.get(code, code)) for code in languages],
+        "templates": [
+            (info.key, _("{title} (version {version})", title=info.title, version=info.version)) for info in templates
+        ],
+        "languages": [(code, language_words(code)) for code in languages],
         "to_type": drafting.variables_to_type(session, agreement, templates) if editable else [],
         "obligation_open": service.takes_obligations(agreement),
-        "party_options": [("", f"{_organisation_name()} (the organisation)")]
+        "party_options": [("", _("{name} (the organisation)", name=_organisation_name()))]
         + [(p.id, p.organisation.legal_name) for p in parties if p.id in signing],
         "recurrences": forms_in.RECURRENCES,
         "successor_kinds": [(k.value, forms_in.SUCCESSOR_WORDS[k]) for k in kinds] if can_edit else [],
@@ -224,7 +228,7 @@ def fire_transition(
     agreement = service.get_agreement(session, agreement_id)
     require_on_partnership(session, user, agreement.partnership_id, Action.ACT_ON_AGREEMENT)
     if trigger not in definition.get_workflow("agreement").triggers():
-        raise NotFound(f"an agreement has no action {trigger!r}")
+        raise NotFound(_("an agreement has no action {trigger}", trigger=repr(trigger)))
     number = agreement.latest_version.number if agreement.latest_version else ""
     origin: list[int] = []
     try:
@@ -263,7 +267,7 @@ def save_terms(
     except DomainError as exc:
         errors = forms_in.worded(field_errors(exc))
         return _refused(request, session, user, agreement_id, "terms", form, errors, exc.status)
-    return redirect(request, f"/agreements/{agreement_id}", "Terms saved")
+    return redirect(request, f"/agreements/{agreement_id}", _("Terms saved"))
 
 
 @router.post("/agreements/{agreement_id}/obligations", response_class=HTMLResponse)
@@ -278,7 +282,7 @@ def add_obligation(
     except DomainError as exc:
         errors = forms_in.obligation_errors(exc)
         return _refused(request, session, user, agreement_id, "obligation", form, errors, exc.status)
-    return redirect(request, f"/agreements/{agreement_id}#obligations", "Obligation added")
+    return redirect(request, f"/agreements/{agreement_id}#obligations", _("Obligation added"))
 
 
 @router.post("/agreements/{agreement_id}/versions", response_class=HTMLResponse)
@@ -299,7 +303,9 @@ def generate_version(
     except DomainError as exc:
         errors, problems = forms_in.generation_errors(exc, {variable.name for variable in to_type})
         return _refused(request, session, user, agreement_id, "generate", form, errors, exc.status, problems=problems)
-    return redirect(request, f"/agreements/{agreement_id}#versions", f"Version {version.number} generated")
+    return redirect(
+        request, f"/agreements/{agreement_id}#versions", _("Version {number} generated", number=version.number)
+    )
 
 
 @router.post("/agreements/{agreement_id}/versions/upload", response_class=HTMLResponse)
@@ -313,14 +319,16 @@ def upload_version(
     upload = form.get("file")
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise invalid("file", "choose a Word (.docx) document to upload")
+            raise invalid("file", _("choose a Word (.docx) document to upload"))
         content = upload.file.read(document_upload_bytes() + 1)
         with savepoint(session):
             version = drafting.upload_docx(session, agreement_id, content, upload.filename, user)
     except DomainError as exc:
         errors = forms_in.worded(field_errors(exc))
         return _refused(request, session, user, agreement_id, "upload", form, errors, exc.status)
-    return redirect(request, f"/agreements/{agreement_id}#versions", f"Version {version.number} uploaded")
+    return redirect(
+        request, f"/agreements/{agreement_id}#versions", _("Version {number} uploaded", number=version.number)
+    )
 
 
 @router.post("/agreements/{agreement_id}/successors", response_class=HTMLResponse)
@@ -335,4 +343,6 @@ def start_successor(
     except DomainError as exc:
         errors = forms_in.successor_errors(exc)
         return _refused(request, session, user, agreement_id, "successor", form, errors, exc.status)
-    return redirect(request, f"/agreements/{child.id}", f"Draft {humanise(child.kind).lower()} started")
+    return redirect(
+        request, f"/agreements/{child.id}", _("Draft {kind} started", kind=VOCAB.gettext(humanise(child.kind)).lower())
+    )

@@ -16,24 +16,27 @@ from app.agreements.existing_schemas import ExistingAgreementConfirm
 from app.agreements.models import AgreementKind
 from app.agreements.rules import signing_parties
 from app.errors import DomainError, invalid
+from app.i18n import VOCAB, WEB
 from app.schemas import MAX_ID
 from app.web.forms import text, validate
 from app.web.pages.agreement_forms import sentence, worded
-from app.web.rendering import humanise
+from app.web.rendering import format_count, format_date, humanise
 
+_ = WEB.gettext
+_l = WEB.lazy
 TERM_FIELDS = ("title", "kind", "parent_id", "effective_date", "end_date", "notice_period_days")
 SIGNATORY_FIELDS = ("signatory_name", "signatory_title", "signed_on")
 KIND_WORDS = {
-    AgreementKind.MOU: "Memorandum of understanding",
-    AgreementKind.AMENDMENT: "Amendment",
-    AgreementKind.EXTENSION: "Extension",
-    AgreementKind.RENEWAL: "Renewal",
+    AgreementKind.MOU: _l("Memorandum of understanding"),
+    AgreementKind.AMENDMENT: _l("Amendment"),
+    AgreementKind.EXTENSION: _l("Extension"),
+    AgreementKind.RENEWAL: _l("Renewal"),
 }
 READINGS = {
-    "effective": "Entry into force",
-    "end": "End of the term",
-    "signature": "Signature",
-    "other": "Not said",
+    "effective": _l("Entry into force"),
+    "end": _l("End of the term"),
+    "signature": _l("Signature"),
+    "other": _l("Not said"),
 }
 MAX_ROWS = 50
 _ROW_FIELD = re.compile(r"^parties-(\d{1,2})-party_id$")
@@ -52,11 +55,11 @@ def party_rows(review: Review, organisation_name: str) -> list[dict[str, Any]]:
         key = "self" if block.is_self else block.party_id
         if key is not None and key not in by_party:
             by_party[key] = block
-    rows = [{"party_id": "", "name": organisation_name, "role": "The organisation", "bound_required": False,
+    rows = [{"party_id": "", "name": organisation_name, "role": _("The organisation"), "bound_required": False,
              "proposal": by_party.get("self")}]  # fmt: skip
     for party in signing_parties(agreement):
         rows.append(
-            {"party_id": party.id, "name": party.organisation.legal_name, "role": humanise(party.role),
+            {"party_id": party.id, "name": party.organisation.legal_name, "role": VOCAB.gettext(humanise(party.role)),
              "bound_required": True, "proposal": by_party.get(party.id)}
         )  # fmt: skip
     for index, row in enumerate(rows):
@@ -89,21 +92,21 @@ def proposal_lines(review: Review) -> list[dict[str, str]]:
     p = review.proposals
     lines = []
     if p.title:
-        lines.append({"what": "Title", "value": p.title.value, "basis": "the first line naming an instrument",
+        lines.append({"what": _("Title"), "value": p.title.value, "basis": _("the first line naming an instrument"),
                       "snippet": p.title.snippet})  # fmt: skip
     if p.kind:
-        lines.append({"what": "Kind", "value": humanise(p.kind.value).replace("Mou", "MOU"),
-                      "basis": "what the opening calls it", "snippet": p.kind.snippet})  # fmt: skip
-    for what, found in (("Effective date", p.effective_date), ("End date", p.end_date)):
+        lines.append({"what": _("Kind"), "value": str(KIND_WORDS.get(AgreementKind(p.kind.value), p.kind.value)),
+                      "basis": _("what the opening calls it"), "snippet": p.kind.snippet})  # fmt: skip
+    for what, found in ((_("Effective date"), p.effective_date), (_("End date"), p.end_date)):
         if found:
-            lines.append({"what": what, "value": found.value.isoformat(), "basis": found.basis,
+            lines.append({"what": what, "value": format_date(found.value), "basis": found.basis,
                           "snippet": found.snippet})  # fmt: skip
     if p.term:
-        lines.append({"what": "Term", "value": f"{p.term.value} months", "basis": p.term.basis,
+        lines.append({"what": _("Term"), "value": format_count(p.term.value, "month"), "basis": p.term.basis,
                       "snippet": p.term.snippet})  # fmt: skip
     if p.notice_period_days:
         notice = p.notice_period_days
-        lines.append({"what": "Notice period", "value": f"{notice.value} days", "basis": notice.basis,
+        lines.append({"what": _("Notice period"), "value": format_count(notice.value, "day"), "basis": notice.basis,
                       "snippet": notice.snippet})  # fmt: skip
     return lines
 
@@ -112,28 +115,31 @@ def missing_words(review: Review) -> list[str]:
     """What the text did not reveal, in words."""
     p = review.proposals
     wanted = (
-        (p.effective_date, "the effective date"),
-        (p.end_date, "the end date (or a term from the effective date)"),
-        (p.notice_period_days, "the notice period"),
+        (p.effective_date, _l("No effective date was found in the text: type it from the signed copy.")),
+        (
+            p.end_date,
+            _l("No end date (or a term from the effective date) was found in the text: type it from the signed copy."),
+        ),
+        (p.notice_period_days, _l("No notice period was found in the text: type it from the signed copy.")),
     )
-    return [f"No {words} was found in the text: type it from the signed copy." for found, words in wanted if not found]
+    return [str(words) for found, words in wanted if not found]
 
 
 def party_words(found: Any) -> str:
     """How an organisation named in the text relates to this partnership."""
     if found.is_self:
-        return "the organisation itself"
+        return _("the organisation itself")
     if found.party_id is not None:
-        return "a party of this partnership"
+        return _("a party of this partnership")
     if found.organisation_id is not None:
-        return "a known organisation that is not a party of this partnership: add it first if the agreement binds it"
-    return "not an organisation known here"
+        return _("a known organisation that is not a party of this partnership: add it first if the agreement binds it")
+    return _("not an organisation known here")
 
 
 def date_lines(review: Review) -> list[dict[str, str]]:
     """Every date found in the text with what it seems to be."""
     return [
-        {"value": found.value.isoformat(), "reading": READINGS.get(found.reading, humanise(found.reading)),
+        {"value": format_date(found.value), "reading": str(READINGS.get(found.reading, humanise(found.reading))),
          "basis": found.basis, "snippet": found.snippet}
         for found in review.proposals.dates
     ]  # fmt: skip
@@ -151,7 +157,7 @@ def confirmation_input(form: FormData, upload_id: int) -> tuple[ExistingAgreemen
         values = {name: text(form, f"{prefix}-{name}") for name in SIGNATORY_FIELDS}
         party = text(form, f"{prefix}-party_id")
         if party is not None and not (party.isdigit() and 0 < int(party) <= MAX_ID):
-            raise invalid(f"{prefix}-party_id", "is not a party of this partnership")
+            raise invalid(f"{prefix}-party_id", _("is not a party of this partnership"))
         if not text(form, f"{prefix}-bound") and not any(values.values()):
             continue
         parties.append({"party_id": int(party) if party else None, **values})

@@ -17,6 +17,7 @@ from app.api.downloads import file_response
 from app.config import get_settings
 from app.db import savepoint
 from app.errors import DomainError, NotFound, invalid
+from app.i18n import VOCAB, WEB
 from app.partnerships.models import Partnership
 from app.partnerships.service import get_partnership
 from app.schemas import MAX_ID
@@ -30,6 +31,7 @@ from app.web.pages.agreement_forms import worded
 from app.web.rendering import humanise, redirect, render
 from app.workflow.definition import label, states
 
+_ = WEB.gettext
 router = APIRouter(include_in_schema=False)
 PartnershipId = Annotated[int, Path(gt=0, le=MAX_ID)]
 UploadId = Annotated[int, Path(gt=0, le=MAX_ID)]
@@ -76,7 +78,7 @@ def upload(
     sent = form.get("file")
     try:
         if not isinstance(sent, UploadFile) or not sent.filename:
-            raise invalid("file", "choose the signed copy to upload (PDF or Word .docx)")
+            raise invalid("file", _("choose the signed copy to upload (PDF or Word .docx)"))
         content = sent.file.read(document_upload_bytes() + 1)
         with savepoint(session):
             review = existing.upload_signed_copy(session, partnership_id, content, sent.filename, user)
@@ -85,7 +87,7 @@ def upload(
         if "" in errors and isinstance(errors[""], str):
             errors[""] = [errors[""]]
         return _upload_page(request, partnership, errors, exc.status)
-    message = "Signed copy stored. Nothing is recorded yet: check what it proposes and confirm."
+    message = _("Signed copy stored. Nothing is recorded yet: check what it proposes and confirm.")
     return redirect(request, f"{_base(partnership)}/{review.agreement.id}", message)
 
 
@@ -104,7 +106,7 @@ def _review_page(
     partnership = agreement.partnership
     rows = forms_in.party_rows(review, get_settings().organisation_name)
     parents = [
-        (a.id, f"{a.title} ({humanise(a.status).lower()})")
+        (a.id, f"{a.title} ({VOCAB.gettext(humanise(a.status)).lower()})")
         for a in partnership.agreements
         if a.id != agreement.id and a.status in states("agreement", group="renewable")
     ]
@@ -157,7 +159,7 @@ def confirm(
         raise
     except DomainError as exc:
         return _refused(request, session, partnership_id, upload_id, form, exc, origin)
-    done = f"Recorded as signed. Now: {label('agreement', agreement.status)}"
+    done = _("Recorded as signed. Now: {state}", state=VOCAB.gettext(label("agreement", agreement.status)))
     return redirect(request, f"/agreements/{agreement.id}", done)
 
 
@@ -187,7 +189,13 @@ def original(
     require(user, Action.READ)
     version = agreements.get_version(session, agreement_id, number)
     if version.file_content is None:
-        raise NotFound(f"version {number} of agreement {agreement_id} was not uploaded as a file")
+        raise NotFound(
+            _(
+                "version {number} of agreement {agreement} was not uploaded as a file",
+                number=number,
+                agreement=agreement_id,
+            )
+        )
     return file_response(
         version.file_content,
         version.media_type or "application/octet-stream",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from app.errors import DomainError, PreconditionFailed
+from app.i18n import VOCAB, WEB
 from app.obligations import service
 from app.obligations.models import Obligation
 from app.users.models import User
@@ -24,32 +25,34 @@ from app.web.security import safe_next
 from app.workflow import definition, engine
 from app.workflow.schemas import TransitionRequest
 
+_ = WEB.gettext
+_l = WEB.lazy
 WORKFLOW = service.WORKFLOW
 SUMMARIES = {
-    "fulfil": "Mark fulfilled…",
-    "fulfil_occurrence": "Record this occurrence…",
-    "waive": "Waive…",
-    "reopen": "Reopen…",
+    "fulfil": _l("Mark fulfilled…"),
+    "fulfil_occurrence": _l("Record this occurrence…"),
+    "waive": _l("Waive…"),
+    "reopen": _l("Reopen…"),
 }
 BUTTONS = {
-    "fulfil": "Mark fulfilled",
-    "fulfil_occurrence": "Record occurrence done",
-    "waive": "Waive obligation",
-    "reopen": "Reopen obligation",
+    "fulfil": _l("Mark fulfilled"),
+    "fulfil_occurrence": _l("Record occurrence done"),
+    "waive": _l("Waive obligation"),
+    "reopen": _l("Reopen obligation"),
 }
 DONE = {
-    "fulfil": "Obligation marked fulfilled",
-    "fulfil_occurrence": "Occurrence recorded as done",
-    "waive": "Obligation waived",
-    "reopen": "Obligation reopened",
+    "fulfil": _l("Obligation marked fulfilled"),
+    "fulfil_occurrence": _l("Occurrence recorded as done"),
+    "waive": _l("Obligation waived"),
+    "reopen": _l("Obligation reopened"),
 }
 FIELD_LABELS = {
-    ("fulfil", "fulfilled_on"): "Date it was done",
-    ("fulfil_occurrence", "fulfilled_on"): "Date this occurrence was done",
-    ("waive", "reason"): "Reason for waiving",
+    ("fulfil", "fulfilled_on"): _l("Date it was done"),
+    ("fulfil_occurrence", "fulfilled_on"): _l("Date this occurrence was done"),
+    ("waive", "reason"): _l("Reason for waiving"),
 }
-FIELD_HINTS = {"evidence": "Optional: what shows it was done, such as the report received."}
-COMMENT_LABELS = {"reopen": "Reason for reopening"}
+FIELD_HINTS = {"evidence": _l("Optional: what shows it was done, such as the report received.")}
+COMMENT_LABELS = {"reopen": _l("Reason for reopening")}
 STYLES = {"fulfil": "button--primary", "fulfil_occurrence": "button--primary", "waive": "button--danger"}
 MAX_NEXT = 500
 
@@ -60,13 +63,13 @@ def _sentence(words: str) -> str:
 
 def _field_label(trigger: str, name: str, description: str) -> str:
     if name == "evidence":
-        return "Evidence"
-    return FIELD_LABELS.get((trigger, name), _sentence(description))
+        return _("Evidence")
+    return str(FIELD_LABELS.get((trigger, name), VOCAB.gettext(_sentence(description))))
 
 
 def button_label(trigger: str) -> str:
     """The words on the button that fires ``trigger``."""
-    return BUTTONS.get(trigger, humanise(trigger))
+    return str(BUTTONS.get(trigger, VOCAB.gettext(humanise(trigger))))
 
 
 def action_forms(available: Iterable[engine.Availability], obligation: Obligation) -> list[dict[str, Any]]:
@@ -84,17 +87,17 @@ def action_forms(available: Iterable[engine.Availability], obligation: Obligatio
                 "type": spec.type,
                 "required": spec.required,
                 "label": _field_label(trigger, spec.name, spec.description),
-                "hint": FIELD_HINTS.get(spec.name),
+                "hint": str(FIELD_HINTS[spec.name]) if spec.name in FIELD_HINTS else None,
             }
             for spec in availability.payload
         ]
         if availability.comment_required:
-            label = COMMENT_LABELS.get(trigger, f"Why {humanise(trigger).lower()}")
+            label = str(COMMENT_LABELS.get(trigger, _("Why {action}", action=VOCAB.gettext(humanise(trigger)).lower())))
             fields.append({"name": "comment", "type": "text", "required": True, "label": label, "hint": None})
         forms.append(
             {
                 "trigger": trigger,
-                "summary": SUMMARIES.get(trigger, f"{humanise(trigger)}…"),
+                "summary": str(SUMMARIES.get(trigger, _("{action}…", action=VOCAB.gettext(humanise(trigger))))),
                 "label": button_label(trigger),
                 "fields": fields,
                 "style": STYLES.get(trigger, ""),
@@ -142,10 +145,12 @@ def refusal(exc: DomainError, trigger: str, obligation: Obligation) -> dict[str,
     general: list[str] = []
     errors: dict[str, Any] = {}
     if isinstance(exc, engine.TransitionNotAllowed):
-        status = humanise(definition.get_workflow(WORKFLOW).state_of(obligation)).lower()
-        general.append(f"It cannot be done while the obligation is {status}; reload the page to see what can.")
+        status = VOCAB.gettext(humanise(definition.get_workflow(WORKFLOW).state_of(obligation))).lower()
+        general.append(
+            _("It cannot be done while the obligation is {state}; reload the page to see what can.", state=status)
+        )
     elif isinstance(exc, PreconditionFailed):
-        general.append("Someone changed this obligation meanwhile; check the page and try again.")
+        general.append(_("Someone changed this obligation meanwhile; check the page and try again."))
     else:
         for problem in exc.problems:
             name = problem.field.removeprefix("payload.")
@@ -166,13 +171,13 @@ def _all_fields(trigger: str) -> list[dict[str, Any]]:
     fields = [
         {"name": spec.name, "label": _field_label(trigger, spec.name, spec.description)} for spec in transition.payload
     ]
-    fields.append({"name": "comment", "label": COMMENT_LABELS.get(trigger, "Comment")})
+    fields.append({"name": "comment", "label": str(COMMENT_LABELS.get(trigger, _("Comment")))})
     return fields
 
 
 def done_message(trigger: str, obligation: Obligation) -> str:
     """The flash message once ``trigger`` is done (a recurring one says when the next occurrence is due)."""
-    message = DONE.get(trigger, f"{humanise(trigger)}: done")
+    message = str(DONE.get(trigger, _("{action}: done", action=VOCAB.gettext(humanise(trigger)))))
     if trigger == "fulfil_occurrence" and isinstance(obligation.due_date, date):
-        message += f"; the next is due {format_date(obligation.due_date)}"
+        message += _("; the next is due {date}", date=format_date(obligation.due_date))
     return message

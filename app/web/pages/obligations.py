@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from app.api.deps import DbSession
 from app.db import savepoint
 from app.errors import DomainError, Forbidden, NotFound
+from app.i18n import WEB
 from app.obligations import service
 from app.partnerships.service import require_on_partnership
 from app.schemas import MAX_ID
@@ -21,6 +22,7 @@ from app.web.pages.agreement_forms import expected_version, obligation_changes, 
 from app.web.rendering import redirect, render
 from app.workflow import definition
 
+_ = WEB.gettext
 router = APIRouter(include_in_schema=False)
 ObligationId = Annotated[int, Path(gt=0, le=MAX_ID)]
 Trigger = Annotated[str, Path(pattern=r"^[a-z_]{1,60}$")]
@@ -44,7 +46,7 @@ def fire_transition(
     agreement_id, partnership_id = obligation.agreement_id, obligation.agreement.partnership_id
     require_on_partnership(session, user, partnership_id, Action.EDIT_PARTNERSHIP)
     if trigger not in definition.get_workflow(service.WORKFLOW).triggers():
-        raise NotFound(f"an obligation has no action {trigger!r}")
+        raise NotFound(_("an obligation has no action {trigger}", trigger=repr(trigger)))
     back = obligation_forms.back_to(form, f"/agreements/{agreement_id}#obligations")
     try:
         body = obligation_forms.transition_input(trigger, form)
@@ -68,7 +70,7 @@ def fire_transition(
             case ("partnerships", shown) if shown == partnership_id:
                 return partnerships.refused_page(request, session, user, partnership_id, forms, exc.status)
         messages = [*state["errors"][""], *(m for field, m in state["errors"].items() if field)]
-        detail = f"{state['label']} was not done. " + " ".join(messages)
+        detail = _("{action} was not done.", action=state["label"]) + " " + " ".join(messages)
         context = {"status": exc.status, "detail": detail, "errors": []}
         return render(request, "error.html", context, status_code=exc.status)
     return redirect(request, back, obligation_forms.done_message(trigger, moved))
@@ -93,7 +95,7 @@ def _draft_change(request: Request, session: DbSession, user: PageUser, form: Ch
         state = {"errors": obligation_errors(exc), "values": kept(form)}
         return agreements.refused_page(request, session, user, agreement_id, {"obligation_edit": state}, exc.status)
     return redirect(
-        request, f"/agreements/{agreement_id}#obligations", "Obligation deleted" if delete else "Obligation saved"
+        request, f"/agreements/{agreement_id}#obligations", _("Obligation deleted") if delete else _("Obligation saved")
     )
 
 

@@ -13,6 +13,7 @@ from app import clock
 from app.api.deps import DbSession
 from app.config import get_settings
 from app.errors import DomainError
+from app.i18n import WEB
 from app.quality import service
 from app.quality.rules import CHECKS, ENTITIES
 from app.quality.schemas import RecordsQuery
@@ -21,17 +22,31 @@ from app.web.deps import PageUser
 from app.web.forms import field_errors, validate
 from app.web.rendering import render
 
+_ = WEB.gettext
+_l = WEB.lazy
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
-SORTS = [("impact", "Impact (largest first)"), ("score", "Score (lowest first)"), ("name", "Name")]
-ENTITY_OPTIONS = [("organisation", "Organisations"), ("partnership", "Partnerships")]
+SORTS = [("impact", _l("Impact (largest first)")), ("score", _l("Score (lowest first)")), ("name", _l("Name"))]
+SORT_WORDS = {"impact": _l("impact"), "score": _l("score"), "name": _l("name")}
+ENTITY_WORDS = {
+    "organisation": {"one": _l("Organisation"), "many": _l("Organisations"), "score": _l("Organisation score")},
+    "partnership": {"one": _l("Partnership"), "many": _l("Partnerships"), "score": _l("Partnership score")},
+}
+ENTITY_OPTIONS = [(entity, words["many"]) for entity, words in ENTITY_WORDS.items()]
+BANDS = {"good": _l("good"), "fair": _l("fair"), "poor": _l("poor"), "no records": _l("no records")}
+LEVELS = {"required": _l("Required"), "expected": _l("Expected"), "stale": _l("Stale")}
 
 
 def band(score: float | None) -> str:
-    """The score in words, so it is never told by colour alone."""
+    """The score's band (its key, for the style): good, fair or poor; "no records" without a score."""
     if score is None:
         return "no records"
     return "good" if score >= 90 else "fair" if score >= 70 else "poor"
+
+
+def band_words(key: str) -> str:
+    """A band in the reader's words, so a score is never told by colour alone."""
+    return str(BANDS.get(key, key))
 
 
 def _check_options() -> list[tuple[str, str]]:
@@ -40,7 +55,7 @@ def _check_options() -> list[tuple[str, str]]:
     problems: dict[str, str] = {}
     for entity in ENTITIES:
         for check in CHECKS[entity]:
-            labels.setdefault(check.name, []).append(f"{entity}s")
+            labels.setdefault(check.name, []).append(str(ENTITY_WORDS[entity]["many"]).lower())
             problems.setdefault(check.name, check.problem)
     return [(name, f"{problems[name][:1].upper()}{problems[name][1:]} ({', '.join(labels[name])})") for name in labels]
 
@@ -91,6 +106,10 @@ def quality(
         "failing_url": failing_url,
         "filtered": bool(chosen["entity"] or chosen["check"]),
         "band": band,
+        "band_words": band_words,
+        "entity_words": ENTITY_WORDS,
+        "level_words": LEVELS,
+        "sort_words": SORT_WORDS,
         "sorts": SORTS,
         "entities": ENTITY_OPTIONS,
         "checks": _check_options(),

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.api.deps import DbSession
 from app.api.downloads import file_response
 from app.errors import DomainError
+from app.i18n import WEB, country_name
 from app.organisations.models import OrganisationKind
 from app.organisations.service import countries_in_use, list_areas, regions_in_use
 from app.reports.charts import charts_for
@@ -29,6 +30,19 @@ from app.workflow.definition import states
 router = APIRouter(include_in_schema=False)
 FILTERS = ("area", "partner_kind", "region", "country_code", "owner_id")
 PIPELINE_FILTERS = ("area", "partner_kind", "region", "owner_id")  # the ones the pipeline board understands
+_l = WEB.lazy
+FILTER_WORDS = {
+    "area": _l("area of engagement"),
+    "partner_kind": _l("partner kind"),
+    "region": _l("region"),
+    "country_code": _l("country code"),
+    "owner_id": _l("owner"),
+}
+
+
+def filter_word(name: str) -> str:
+    """A report filter as a sentence names it, in the reader's language."""
+    return str(FILTER_WORDS.get(name, name.replace("_", " ")))
 
 
 def _choices(session: Session) -> dict[str, list[tuple[str, str]]]:
@@ -37,7 +51,7 @@ def _choices(session: Session) -> dict[str, list[tuple[str, str]]]:
         "areas": [(area.code, area.name) for area in list_areas(session)],
         "kinds": [(kind.value, kind_label(kind.value)) for kind in OrganisationKind],
         "regions": [(region, region) for region in regions_in_use(session)],
-        "countries": [(code, code) for code in countries_in_use(session)],
+        "countries": sorted(((code, country_name(code)) for code in countries_in_use(session)), key=lambda c: c[1]),
         "owners": [(str(person.id), person.full_name) for person in owners],
     }
 
@@ -83,7 +97,7 @@ def portfolio_page(request: Request, session: DbSession, user: PageUser) -> Resp
         "pipeline": pipeline,
         "bound_stage": _only_stage("bound"),
         "here": here,
-        "pipeline_filters_lost": sorted(set(given) - set(PIPELINE_FILTERS)),
+        "pipeline_filters_lost": [filter_word(name) for name in sorted(set(given) - set(PIPELINE_FILTERS))],
         "pdf_url": "/reports/portfolio.pdf" + (f"?{query}" if query else ""),
         "json_url": "/api/v1/reports/portfolio" + (f"?{query}" if query else ""),
         **_choices(session),
