@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import invalid
+from app.i18n import MESSAGES
 
 T = TypeVar("T")
 
@@ -45,10 +46,10 @@ def decode_cursor(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise ValueError("not a cursor this server issued; pass back next_cursor unchanged") from exc
+        raise ValueError(MESSAGES.gettext("not a cursor this server issued; pass back next_cursor unchanged")) from exc
     number = text.removeprefix(_CURSOR_PREFIX)
     if number == text or not number.isdigit() or not 1 <= int(number) <= MAX_PAGE:
-        raise ValueError("not a cursor this server issued; pass back next_cursor unchanged")
+        raise ValueError(MESSAGES.gettext("not a cursor this server issued; pass back next_cursor unchanged"))
     return int(number)
 
 
@@ -122,7 +123,11 @@ def order_by(stmt: Select[Any], sort: str | None, columns: dict[str, Any], defau
     name = sort.removeprefix("-")
     column = columns.get(name)
     if column is None:
-        raise invalid("sort", f"cannot sort by {name!r}; choose one of: {', '.join(sorted(columns))}")
+        choices = ", ".join(sorted(columns))
+        raise invalid(
+            "sort",
+            MESSAGES.gettext("cannot sort by {name}; choose one of: {choices}", name=repr(name), choices=choices),
+        )
     return stmt.order_by(column.desc() if descending else column.asc(), *default)
 
 
