@@ -15,6 +15,7 @@ from app.agreements.naming import agreement_file_name
 from app.drafting import outputs
 from app.drafting.comparison import compare
 from app.errors import invalid
+from app.i18n import MESSAGES
 from app.uploads import UnsafeFile, check_docx
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -45,7 +46,7 @@ def document_file(text: str, fmt: str, *, reference: str, label: str, draft: boo
     if fmt == "pdf":
         return Output(outputs.to_pdf(text, reference=reference, version_label=label, draft=draft), "application/pdf",
                       f"{name}.pdf")  # fmt: skip
-    raise invalid("format", "must be html, docx or pdf")
+    raise invalid("format", MESSAGES.gettext("must be html, docx or pdf"))
 
 
 def render_version(session: Session, agreement_id: int, number: int, fmt: str) -> Output:
@@ -66,7 +67,7 @@ def render_version(session: Session, agreement_id: int, number: int, fmt: str) -
 def diff_versions(session: Session, agreement_id: int, old: int, new: int, fmt: str) -> Output:
     """The difference between two versions: an HTML redline or a unified text diff."""
     if fmt not in ("unified", "html"):
-        raise invalid("format", "must be html or unified")
+        raise invalid("format", MESSAGES.gettext("must be html or unified"))
     before = agreements.get_version(session, agreement_id, old)
     after = agreements.get_version(session, agreement_id, new)
     labels = (f"version {old}", f"version {new}")
@@ -91,9 +92,13 @@ def docx_text(content: bytes) -> str:
     try:
         document = docx.Document(io.BytesIO(content))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
-        raise invalid("file", f"is not a readable Word (.docx) document ({type(exc).__name__})") from None
+        raise invalid(
+            "file", MESSAGES.gettext("is not a readable Word (.docx) document ({name})", name=type(exc).__name__)
+        ) from None
     except Exception as exc:  # zip and XML errors of a damaged file
-        raise invalid("file", f"is not a readable Word (.docx) document ({type(exc).__name__})") from None
+        raise invalid(
+            "file", MESSAGES.gettext("is not a readable Word (.docx) document ({name})", name=type(exc).__name__)
+        ) from None
     lines: list[str] = []
     for block in document.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]

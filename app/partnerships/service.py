@@ -13,6 +13,7 @@ from app import clock
 from app.config import get_settings
 from app.db import get_for_update, savepoint, utcnow
 from app.errors import FieldProblem, NotFound, ValidationFailed, invalid
+from app.i18n import MESSAGES
 from app.organisations.models import Contact, Organisation
 from app.organisations.service import resolve_areas
 from app.partnerships import ownership
@@ -111,9 +112,9 @@ def require_on_partnership(session: Session, user: User, partnership_id: int, ac
 def _person_with_role(session: Session, user_id: int, field: str, roles: tuple[Role, ...], what: str) -> User:
     user = session.get(User, user_id)
     if user is None or not user.is_active:
-        raise invalid(field, f"user {user_id} does not exist or is deactivated")
+        raise invalid(field, MESSAGES.gettext("user {user_id} does not exist or is deactivated", user_id=user_id))
     if not user.has_role(*roles):
-        raise invalid(field, f"{user.full_name} is not a {what}")
+        raise invalid(field, MESSAGES.gettext("{full_name} is not a {what}", full_name=user.full_name, what=what))
     return user
 
 
@@ -130,11 +131,21 @@ def _build_parties(session: Session, parties: list[PartyInput]) -> list[Partners
         organisation = session.get(Organisation, party.organisation_id)
         if organisation is None:
             problems.append(
-                FieldProblem(f"{field}.organisation_id", f"organisation {party.organisation_id} does not exist")
+                FieldProblem(
+                    f"{field}.organisation_id",
+                    MESSAGES.gettext(
+                        "organisation {organisation_id} does not exist", organisation_id=party.organisation_id
+                    ),
+                )
             )
             continue
         if party.organisation_id in seen:
-            problems.append(FieldProblem(f"{field}.organisation_id", f"{organisation.legal_name} is listed twice"))
+            problems.append(
+                FieldProblem(
+                    f"{field}.organisation_id",
+                    MESSAGES.gettext("{legal_name} is listed twice", legal_name=organisation.legal_name),
+                )
+            )
         seen.add(party.organisation_id)
         if party.focal_point_id is not None:
             contact = session.get(Contact, party.focal_point_id)
@@ -142,7 +153,11 @@ def _build_parties(session: Session, parties: list[PartyInput]) -> list[Partners
                 problems.append(
                     FieldProblem(
                         f"{field}.focal_point_id",
-                        f"contact {party.focal_point_id} does not work at {organisation.legal_name}",
+                        MESSAGES.gettext(
+                            "contact {focal_point_id} does not work at {legal_name}",
+                            focal_point_id=party.focal_point_id,
+                            legal_name=organisation.legal_name,
+                        ),
                     )
                 )
         built.append(PartnershipParty(organisation=organisation, role=party.role, focal_point_id=party.focal_point_id))
@@ -150,7 +165,7 @@ def _build_parties(session: Session, parties: list[PartyInput]) -> list[Partners
         problems.append(
             FieldProblem(
                 "parties",
-                "a partnership needs at least one partner party (lead, co- or implementing partner)",
+                MESSAGES.gettext("a partnership needs at least one partner party (lead, co- or implementing partner)"),
             )
         )
     if problems:
@@ -242,7 +257,7 @@ def update_partnership(
     fields = data.model_fields_set
     for required in ("title", "owner_id", "parties", "handles_personal_data"):
         if required in fields and getattr(data, required) is None:
-            raise invalid(required, "cannot be empty")
+            raise invalid(required, MESSAGES.gettext("cannot be empty"))
     # Look up and check everything before changing the partnership's own row: every flush of a changed row
     # bumps its version, so changing it first would cost one request several versions.
     owner = (
@@ -298,13 +313,23 @@ def _replace_parties(session: Session, partnership: Partnership, parties: list[P
     try:
         session.flush()
     except IntegrityError:
-        raise invalid("parties", "a party that has signatures or obligations cannot be removed") from None
+        raise invalid(
+            "parties", MESSAGES.gettext("a party that has signatures or obligations cannot be removed")
+        ) from None
 
 
 def _not_in_future(value: date, field: str, what: str) -> None:
     today = clock.today(get_settings().zone)
     if value > today:
-        raise invalid(field, f"{what} cannot be dated in the future ({value} is after today, {today})")
+        raise invalid(
+            field,
+            MESSAGES.gettext(
+                "{what} cannot be dated in the future ({value} is after today, {today})",
+                what=what,
+                value=value,
+                today=today,
+            ),
+        )
 
 
 def record_interaction(session: Session, partnership_id: int, data: InteractionCreate, actor: User) -> Interaction:
@@ -328,7 +353,11 @@ def record_undertaking(session: Session, partnership_id: int, data: UndertakingC
     }:
         raise invalid(
             "organisation_id",
-            f"organisation {data.organisation_id} is not a party to {partnership.reference}",
+            MESSAGES.gettext(
+                "organisation {organisation_id} is not a party to {reference}",
+                organisation_id=data.organisation_id,
+                reference=partnership.reference,
+            ),
         )
     undertaking = Undertaking(**data.model_dump(), recorded_by_id=actor.id)
     partnership.undertakings.append(undertaking)
@@ -378,12 +407,21 @@ def set_focal_point(
     check_version("partnership", partnership.version, expected_version)
     party = next((p for p in partnership.parties if p.id == party_id), None)
     if party is None:
-        raise NotFound(f"party {party_id} is not a party to {partnership.reference}")
+        raise NotFound(
+            MESSAGES.gettext(
+                "party {party_id} is not a party to {reference}", party_id=party_id, reference=partnership.reference
+            )
+        )
     if focal_point_id is not None:
         contact = session.get(Contact, focal_point_id)
         if contact is None or contact.organisation_id != party.organisation_id:
             where = party.organisation.legal_name
-            raise invalid("focal_point_id", f"contact {focal_point_id} does not work at {where}")
+            raise invalid(
+                "focal_point_id",
+                MESSAGES.gettext(
+                    "contact {focal_point_id} does not work at {where}", focal_point_id=focal_point_id, where=where
+                ),
+            )
     party.focal_point_id = focal_point_id
     partnership.updated_at = utcnow()  # the partnership changed: bump its version
     session.flush()

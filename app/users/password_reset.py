@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.config import Settings
 from app.errors import DomainError, NotFound, invalid
+from app.i18n import MESSAGES
 from app.users.models import ApiToken, PasswordReset, User
 from app.users.policy import Action, require
 from app.users.schemas import PASSWORD_MIN_LENGTH, NewPassword
@@ -59,7 +60,7 @@ def issue_reset_link(
     require(actor, Action.MANAGE_USERS)
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"user {user_id} does not exist")
+        raise NotFound(MESSAGES.gettext("user {user_id} does not exist", user_id=user_id))
     if not user.is_active:
         raise ResetLinkRefused(f"{user.email} is deactivated; activate the account before resetting its password")
     now = clock.now()
