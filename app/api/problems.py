@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
 from app.api.headers import headers_for
-from app.errors import DomainError
+from app.errors import DomainError, pydantic_reason
 from app.i18n import MESSAGES, current_language
 
 log = logging.getLogger(__name__)
@@ -100,57 +100,6 @@ def field_name(location: tuple[Any, ...] | list[Any]) -> str:
     return name or "body"
 
 
-def _expected(ctx: dict[str, Any]) -> str:
-    """Pydantic's list of allowed values ("'a', 'b' or 'c'") with its last joining word in the current language."""
-    return str(ctx.get("expected", "")).replace("' or '", f"' {MESSAGES.gettext('or')} '")
-
-
-def _translated_reason(kind: str, ctx: dict[str, Any]) -> str | None:
-    """A common Pydantic refusal in the current language, from its ``type`` and ``ctx``; None for the rare ones."""
-    if kind in {"string_too_long", "too_long"}:
-        most = int(ctx.get("max_length", 0))
-        if kind == "too_long":
-            return MESSAGES.ngettext("should have at most {n} item", "should have at most {n} items", most)
-        return MESSAGES.ngettext("should have at most {n} character", "should have at most {n} characters", most)
-    if kind in {"string_too_short", "too_short"}:
-        least = int(ctx.get("min_length", 0))
-        if kind == "too_short":
-            return MESSAGES.ngettext("should have at least {n} item", "should have at least {n} items", least)
-        return MESSAGES.ngettext("should have at least {n} character", "should have at least {n} characters", least)
-    bounds = {
-        "greater_than_equal": lambda: MESSAGES.gettext("should be greater than or equal to {limit}", limit=ctx["ge"]),
-        "greater_than": lambda: MESSAGES.gettext("should be greater than {limit}", limit=ctx["gt"]),
-        "less_than_equal": lambda: MESSAGES.gettext("should be less than or equal to {limit}", limit=ctx["le"]),
-        "less_than": lambda: MESSAGES.gettext("should be less than {limit}", limit=ctx["lt"]),
-        "enum": lambda: MESSAGES.gettext("should be {expected}", expected=_expected(ctx)),
-        "literal_error": lambda: MESSAGES.gettext("should be {expected}", expected=_expected(ctx)),
-        "int_parsing": lambda: MESSAGES.gettext("should be a whole number"),
-        "int_type": lambda: MESSAGES.gettext("should be a whole number"),
-        "int_from_float": lambda: MESSAGES.gettext("should be a whole number"),
-        "float_parsing": lambda: MESSAGES.gettext("should be a number"),
-        "float_type": lambda: MESSAGES.gettext("should be a number"),
-        "decimal_parsing": lambda: MESSAGES.gettext("should be a number"),
-        "bool_parsing": lambda: MESSAGES.gettext("should be true or false"),
-        "bool_type": lambda: MESSAGES.gettext("should be true or false"),
-        "string_type": lambda: MESSAGES.gettext("should be text"),
-        "list_type": lambda: MESSAGES.gettext("should be a list"),
-        "dict_type": lambda: MESSAGES.gettext("should be an object"),
-        "model_type": lambda: MESSAGES.gettext("should be an object"),
-        "model_attributes_type": lambda: MESSAGES.gettext("should be an object"),
-        "date_parsing": lambda: MESSAGES.gettext("should be a date (YYYY-MM-DD)"),
-        "date_from_datetime_parsing": lambda: MESSAGES.gettext("should be a date (YYYY-MM-DD)"),
-        "date_type": lambda: MESSAGES.gettext("should be a date (YYYY-MM-DD)"),
-        "datetime_parsing": lambda: MESSAGES.gettext("should be a date and time (ISO 8601)"),
-        "datetime_from_date_parsing": lambda: MESSAGES.gettext("should be a date and time (ISO 8601)"),
-        "datetime_type": lambda: MESSAGES.gettext("should be a date and time (ISO 8601)"),
-        "string_pattern_mismatch": lambda: MESSAGES.gettext("is not in the expected form"),
-        "url_parsing": lambda: MESSAGES.gettext("should be a web address"),
-        "url_scheme": lambda: MESSAGES.gettext("should be a web address"),
-        "uuid_parsing": lambda: MESSAGES.gettext("should be a UUID"),
-    }
-    return bounds[kind]() if kind in bounds else None
-
-
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     errors = []
     for error in exc.errors():
@@ -166,7 +115,7 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
             )
         elif current_language() != "en" and not (kind == "value_error" and reason != error.get("msg")):
             # English keeps Pydantic's own words; a validator's ValueError is already in the reader's language.
-            reason = _translated_reason(kind, ctx) or reason
+            reason = pydantic_reason(kind, ctx) or reason
         field = "body" if kind == "json_invalid" else field_name(error.get("loc", ()))
         errors.append({"field": field, "reason": reason})
     return errors

@@ -13,12 +13,13 @@ import typer
 
 import app.models  # noqa: F401  (every mapper and the audit recorder, before the first query)
 from app.cli import database, devtools, drafting, exports, imports, quality, reminders, reports, serve, users, workflow
-from app.cli.support import PlainHelpCommand, set_verbosity
+from app.cli.support import PlainHelpCommand, cli_language, set_verbosity, speak_the_users_language
+from app.i18n import MESSAGES, set_language
 from app.rules import register_all
 
 cli = typer.Typer(
     name="agreements",
-    help="Agreement lifecycle and workflow engine.",
+    help=MESSAGES.lazy("Agreement lifecycle and workflow engine."),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -26,13 +27,15 @@ cli = typer.Typer(
 )
 
 
-@cli.callback()
+@cli.callback(help=MESSAGES.lazy("Agreement lifecycle and workflow engine."))
 def options(
+    ctx: typer.Context,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Also show the database migrations as they run.")
+        bool, typer.Option("--verbose", "-v", help=MESSAGES.lazy("Also show the database migrations as they run."))
     ] = False,
 ) -> None:
     """Agreement lifecycle and workflow engine."""
+    speak_the_users_language(ctx)
     set_verbosity(verbose)
 
 
@@ -62,4 +65,5 @@ for _typer in (cli, users.users_cli, users.tokens_cli, reminders.reminders_cli, 
 def main() -> None:
     """Entry point of the ``agreements`` console script."""
     register_all()
+    set_language(cli_language())  # before Typer builds the commands, so that their help is in it too
     cli()
