@@ -29,8 +29,8 @@ users_cli = typer.Typer(help=MESSAGES.lazy("Manage users and their roles."), no_
 tokens_cli = typer.Typer(help=MESSAGES.lazy("Manage API tokens."), no_args_is_help=True)
 
 # How a user's account is shown: words about a person's account, not workflow states.
-ACCOUNT_ACTIVE = "active"  # not a workflow state
-ACCOUNT_DEACTIVATED = "deactivated"
+ACCOUNT_ACTIVE = MESSAGES.lazy("active")  # not a workflow state
+ACCOUNT_DEACTIVATED = MESSAGES.lazy("deactivated")
 
 
 @users_cli.command("create", help=MESSAGES.lazy("Create a user with one or more roles."))
@@ -63,8 +63,8 @@ def users_create(
 def _read_new_password() -> str:
     """The new password: typed twice without echo at a terminal, otherwise the first line of standard input."""
     if sys.stdin.isatty():
-        first = getpass.getpass("New password (12+ characters): ")
-        if getpass.getpass("Repeat it: ") != first:
+        first = getpass.getpass(MESSAGES.gettext("New password (12+ characters): "))
+        if getpass.getpass(MESSAGES.gettext("Repeat it: ")) != first:
             raise fail(MESSAGES.gettext("the two passwords differ; nothing changed"))
         return first
     return sys.stdin.readline().rstrip("\r\n")
@@ -105,7 +105,7 @@ def users_list(
     ensure_schema(get_settings())
     with unit_of_work() as session:
         for user in list_users(session, wanted):
-            status = ACCOUNT_ACTIVE if user.is_active else ACCOUNT_DEACTIVATED
+            status = str(ACCOUNT_ACTIVE if user.is_active else ACCOUNT_DEACTIVATED)
             typer.echo(f"{user.id:>5}  {user.email:<40} {user.full_name:<30} {','.join(user.roles):<30} {status}")
 
 
@@ -115,7 +115,7 @@ def _set_active(email: str, active: bool) -> None:
         user = set_active(session, get_user_by_email(session, email), active)
         typer.echo(
             MESSAGES.gettext(
-                "{email} is now {value}", email=user.email, value=ACCOUNT_ACTIVE if active else ACCOUNT_DEACTIVATED
+                "{email} is now {value}", email=user.email, value=str(ACCOUNT_ACTIVE if active else ACCOUNT_DEACTIVATED)
             )
         )
 
@@ -152,7 +152,7 @@ def tokens_create(
         token, secret = create_token(
             session, get_user_by_email(session, email), name, None if no_expiry else expires_days
         )
-        expiry = token.expires_at.isoformat() if token.expires_at else "never"
+        expiry = token.expires_at.isoformat() if token.expires_at else MESSAGES.gettext("never")
         typer.echo(
             MESSAGES.gettext("token {id} for {email} (expires {expiry}):", id=token.id, email=email, expiry=expiry),
             err=True,
@@ -171,11 +171,11 @@ def tokens_list(
         user = get_user_by_email(session, email) if email else None
         for token in list_tokens(session, user):
             state = (
-                "revoked"
+                MESSAGES.gettext("revoked")
                 if token.revoked_at
-                else f"expires {token.expires_at:%Y-%m-%d}"
+                else MESSAGES.gettext("expires {date}", date=f"{token.expires_at:%Y-%m-%d}")
                 if token.expires_at
-                else "no expiry"
+                else MESSAGES.gettext("no expiry")
             )
             typer.echo(f"{token.id:>5}  {token.prefix}…  {token.user.email:<40} {token.name:<24} {state}")
 

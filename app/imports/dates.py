@@ -20,6 +20,7 @@ from functools import lru_cache
 from numbers import Real
 from typing import Any, Literal
 
+from app.i18n import MESSAGES
 from app.imports import vocabulary as vocab
 from app.imports.phrase_tables import says_nothing
 from app.imports.phrases import split_words
@@ -59,12 +60,12 @@ def _make(year: int, month: int, day: int, original: str) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise Unreadable(f"{original!r} is not a date (no such day)") from None
+        raise Unreadable(MESSAGES.gettext("{original} is not a date (no such day)", original=repr(original))) from None
 
 
 def _from_serial(number: float, original: str) -> date:
     if not 1 <= number < 2958466:  # Excel's own range: 1900-01-01 to 9999-12-31
-        raise Unreadable(f"{original!r} is not a date")
+        raise Unreadable(MESSAGES.gettext("{original} is not a date", original=repr(original)))
     return EXCEL_EPOCH + timedelta(days=int(number))
 
 
@@ -115,12 +116,22 @@ def _open_ended() -> frozenset[str]:
 def _period(text: str, first: date, last: date, kind: str, period_end: bool) -> Read[date | None]:
     day = last if period_end else first
     edge = "end" if period_end else "start"
-    return Read(day, f"{text!r} is not a full date; read as {day.day} {day:%B %Y}, the {edge} of that {kind}")
+    return Read(
+        day,
+        MESSAGES.gettext(
+            "{text} is not a full date; read as {day} {day2:%B %Y}, the {edge} of that {kind}",
+            text=repr(text),
+            day=day.day,
+            day2=day,
+            edge=edge,
+            kind=kind,
+        ),
+    )
 
 
 def _month_period(text: str, year: int, month: int, period_end: bool) -> Read[date | None]:
     if not 1 <= month <= 12:
-        raise Unreadable(f"{text!r} is not a date (no such month)")
+        raise Unreadable(MESSAGES.gettext("{text} is not a date (no such month)", text=repr(text)))
     last = calendar.monthrange(year, month)[1]
     return _period(text, date(year, month, 1), date(year, month, last), "month", period_end)
 
@@ -171,7 +182,7 @@ def _read_date_text(text: str, order: DateOrder, period_end: bool = False) -> Re
         return Read(None)
     key = " ".join(split_words(text))
     if key in _open_ended():
-        return Read(None, f"{text!r} read as no end date")
+        return Read(None, MESSAGES.gettext("{text} read as no end date", text=repr(text)))
     if says_nothing(text):
         return Read(None)
     lowered = " ".join(unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode().split())
@@ -190,8 +201,12 @@ def _read_date_text(text: str, order: DateOrder, period_end: bool = False) -> Re
         day_first = _make(year, second, first, text)
         return Read(
             day_first,
-            f"ambiguous date {text!r}: read as {day_first:%d %B %Y} (day first); "
-            "use --day-first or --month-first (API: date_order=day_first or month_first) to decide",
+            MESSAGES.gettext(
+                "ambiguous date {text}: read as {day_first:%d %B %Y} (day first); "
+                "use --day-first or --month-first (API: date_order=day_first or month_first) to decide",
+                text=repr(text),
+                day_first=day_first,
+            ),
         )
     if (found := _DAY_MONTH_YEAR.match(lowered)) and (month := _month(found[2])) is not None:
         return Read(_make(_year(found[3]), month, int(found[1]), text))
@@ -200,7 +215,9 @@ def _read_date_text(text: str, order: DateOrder, period_end: bool = False) -> Re
     partial = _partial_date(text, lowered, period_end)
     if partial is not None:
         return partial
-    raise Unreadable(f"{text!r} is not a date: write it as 2026-12-31, 31/12/2026 or 31 Dec 2026")
+    raise Unreadable(
+        MESSAGES.gettext("{text} is not a date: write it as 2026-12-31, 31/12/2026 or 31 Dec 2026", text=repr(text))
+    )
 
 
 # Which way round a file writes its numeric dates ----------------------------------------------------------------------
@@ -272,7 +289,11 @@ class DateOrderFinding:
         )
         for number, text in minority:
             if number == line:
-                reason = f"the date {text!r} can only be read {words}, unlike most dates in the file"
+                reason = MESSAGES.gettext(
+                    "the date {text} can only be read {words}, unlike most dates in the file",
+                    text=repr(text),
+                    words=words,
+                )
                 return self.fields.get((number, text), "start_date"), reason
         return None
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from app.i18n import MESSAGES
 from app.imports.header_fields import (
     FIELDS,
     IGNORE,
@@ -161,8 +162,14 @@ def _field_named(value: object) -> str:
     close = max(FIELDS, key=lambda name: fuzz.ratio(wanted, name))
     hint = f' (did you mean "{close}"?)' if fuzz.ratio(wanted, close) >= 70 else ""
     raise MappingError(
-        f'unknown field "{text}" in the column mapping{hint}; '
-        f'valid fields: {", ".join(FIELDS)} (or "{IGNORE}" to leave a column out)'
+        MESSAGES.gettext(
+            'unknown field "{text}" in the column mapping{hint}; valid fields: {values} (or '
+            '"{IGNORE}" to leave a column out)',
+            text=text,
+            hint=hint,
+            values=", ".join(FIELDS),
+            IGNORE=IGNORE,
+        )
     )
 
 
@@ -183,18 +190,31 @@ def match_columns(headers: list[str], given: dict[str, str] | None = None) -> He
         ]
         if not same:
             shown = ", ".join(f'"{text}"' for text in texts if text) or "none"
-            raise MappingError(f'the column mapping names the header "{header}", which is not in the file; '
-                               f"its headers are: {shown}")  # fmt: skip
+            raise MappingError(
+                MESSAGES.gettext(
+                    'the column mapping names the header "{header}", which is not in the file; '
+                    "its headers are: {shown}",
+                    header=header,
+                    shown=shown,
+                )
+            )
         index = next((i for i in same if i not in chosen and i not in left_out), None)
         if index is None:
-            raise MappingError(f'the column mapping names the header "{header}" more than once')
+            raise MappingError(
+                MESSAGES.gettext('the column mapping names the header "{header}" more than once', header=header)
+            )
         if target == IGNORE:
             left_out.add(index)
             continue
         taken = next((match for match in chosen.values() if match.field == target), None)
         if taken is not None:
             raise MappingError(
-                f'the column mapping gives {FIELDS[target].label} twice: "{taken.header}" and "{texts[index]}"'
+                MESSAGES.gettext(
+                    'the column mapping gives {label} twice: "{header}" and "{value}"',
+                    label=FIELDS[target].label,
+                    header=taken.header,
+                    value=texts[index],
+                )
             )
         chosen[index] = ColumnMatch(index, texts[index], target, "given")
     candidates = []
@@ -287,25 +307,39 @@ def load_mapping(path: Path) -> dict[str, str]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except OSError as exc:
-        raise MappingError(f"cannot read the mapping file {path}: {exc.strerror or exc}") from None
+        raise MappingError(
+            MESSAGES.gettext("cannot read the mapping file {path}: {value}", path=path, value=exc.strerror or exc)
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise MappingError(f"the mapping file {path} is not valid JSON: {exc}") from None
+        raise MappingError(
+            MESSAGES.gettext("the mapping file {path} is not valid JSON: {exc}", path=path, exc=exc)
+        ) from None
     if not isinstance(data, dict):
         raise MappingError(
-            f'the mapping file {path} must hold one JSON object such as {{"Raison sociale": "organisation_name"}}, '
-            f"not a {type(data).__name__}"
+            MESSAGES.gettext(
+                'the mapping file {path} must hold one JSON object such as {{"Raison sociale": '
+                '"organisation_name"}}, not a {name}',
+                path=path,
+                name=type(data).__name__,
+            )
         )
     mapping: dict[str, str] = {}
     for header, value in data.items():
         if not isinstance(value, str):
             raise MappingError(
-                f'in the mapping file {path}, "{header}" must name a field as text (e.g. "country"), '
-                f"not {json.dumps(value)}"
+                MESSAGES.gettext(
+                    'in the mapping file {path}, "{header}" must name a field as text (e.g. "country"), not {dumps}',
+                    path=path,
+                    header=header,
+                    dumps=json.dumps(value),
+                )
             )
         try:
             mapping[header] = _field_named(value)
         except MappingError as exc:
-            raise MappingError(f'in the mapping file {path}, for "{header}": {exc}') from None
+            raise MappingError(
+                MESSAGES.gettext('in the mapping file {path}, for "{header}": {exc}', path=path, header=header, exc=exc)
+            ) from None
     return mapping
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.agreements.models import Agreement
+from app.i18n import MESSAGES
 from app.imports import vocabulary as vocab
 from app.imports.lookup import Lookup
 from app.imports.rows import ParsedRow, Problem
@@ -102,7 +103,11 @@ def find_organisation(
     if len(countries) > 1:
         return Problem(
             label("country"),
-            f"several organisations are named {row.name!r} (in {', '.join(countries)}): give the country",
+            MESSAGES.gettext(
+                "several organisations are named {name} (in {values}): give the country",
+                name=repr(row.name),
+                values=", ".join(countries),
+            ),
         )
     return (_oldest(named), "name") if named else (None, "")
 
@@ -188,34 +193,51 @@ class Resolver:
         organisation = plan.organisation
         if organisation is None:
             if row.country is None:
-                return Problem(self.label("country"), "the country is missing (it is needed to add a new organisation)")
+                return Problem(
+                    self.label("country"),
+                    MESSAGES.gettext("the country is missing (it is needed to add a new organisation)"),
+                )
             if row.kind is None:
-                reason = "the partner type is missing (it is needed to add a new organisation)"
+                reason = MESSAGES.gettext("the partner type is missing (it is needed to add a new organisation)")
                 return Problem(self.label("partner_type"), reason)
             elsewhere = sorted({o.country_code for o in lookup.by_name.get(row.name_key, [])})
             if elsewhere:
                 plan.doubts.append(
                     Problem(
                         self.label("country"),
-                        f"an organisation with this name is registered in {', '.join(elsewhere)}; "
-                        f"a separate one is added in {row.country}",
+                        MESSAGES.gettext(
+                            "an organisation with this name is registered in {values}; "
+                            "a separate one is added in {country}",
+                            values=", ".join(elsewhere),
+                            country=row.country,
+                        ),
                     )
                 )
             return None
         plan.merged = True
-        plan.note = f"same organisation as {organisation.legal_name!r} (same {how})"
+        plan.note = MESSAGES.gettext(
+            "same organisation as {legal_name} (same {how})", legal_name=repr(organisation.legal_name), how=how
+        )
         if row.kind is not None and organisation.kind != row.kind:
             plan.doubts.append(
                 Problem(
                     self.label("partner_type"),
-                    f"partner type {row.kind.value} differs from the recorded {organisation.kind.value}, which is kept",
+                    MESSAGES.gettext(
+                        "partner type {kind} differs from the recorded {kind2}, which is kept",
+                        kind=row.kind.value,
+                        kind2=organisation.kind.value,
+                    ),
                 )
             )
         if row.country is not None and organisation.country_code != row.country:
             plan.doubts.append(
                 Problem(
                     self.label("country"),
-                    f"country {row.country} differs from the recorded {organisation.country_code}, which is kept",
+                    MESSAGES.gettext(
+                        "country {country} differs from the recorded {country_code}, which is kept",
+                        country=row.country,
+                        country_code=organisation.country_code,
+                    ),
                 )
             )
         return None
@@ -224,8 +246,10 @@ class Resolver:
         if row.role is not None and row.role not in PARTNER_ROLES:
             return Problem(
                 self.label("role"),
-                f"the first party of a new partnership must be a partner (lead, co- or implementing), "
-                f"not {row.role.value}",
+                MESSAGES.gettext(
+                    "the first party of a new partnership must be a partner (lead, co- or implementing), not {role}",
+                    role=row.role.value,
+                ),
             )
         owner_id = self.owner(row.owner_email)
         if isinstance(owner_id, str):
@@ -253,8 +277,15 @@ class Resolver:
         if term in terms:
             return False
         if any(start <= term[1] and term[0] <= end for start, end in terms):
-            plan.doubts.append(Problem(self.label("end_date"), "an earlier line gives this partnership an agreement "
-                                       "over the same period; the earlier one is kept"))  # fmt: skip
+            plan.doubts.append(
+                Problem(
+                    self.label("end_date"),
+                    MESSAGES.gettext(
+                        "an earlier line gives this partnership an agreement over the same period; "
+                        "the earlier one is kept"
+                    ),
+                )
+            )
             return False
         terms.append(term)
         return True
@@ -271,8 +302,12 @@ class Resolver:
                 plan.doubts.append(
                     Problem(
                         self.label("modality"),
-                        f"an earlier line makes the partnership {stage_words(current)}; "
-                        f"this line says {stage_words(row.stage)}; the earlier one is kept",
+                        MESSAGES.gettext(
+                            "an earlier line makes the partnership {stage_words}; "
+                            "this line says {stage_words2}; the earlier one is kept",
+                            stage_words=stage_words(current),
+                            stage_words2=stage_words(row.stage),
+                        ),
                     )
                 )
         plan.fill_dates = bool(row.start_date or row.end_date)
@@ -290,8 +325,11 @@ class Resolver:
             plan.doubts.append(
                 Problem(
                     self.label("modality"),
-                    f"an earlier line says {stage_words(said)}; this line says "
-                    f"{stage_words(row.stage)}; the earlier one is kept",
+                    MESSAGES.gettext(
+                        "an earlier line says {stage_words}; this line says {stage_words2}; the earlier one is kept",
+                        stage_words=stage_words(said),
+                        stage_words2=stage_words(row.stage),
+                    ),
                 )
             )
         elif row.stage is not None and not _stage_agrees(stage, row.stage, partnership):
@@ -316,8 +354,12 @@ class Resolver:
         if self._changes(row, plan, partnership, lookup) and not self._may_change(partnership):
             return Problem(
                 self.label("partnership_ref") if row.partnership_ref else self.label("partnership_title"),
-                f"you may not change partnership {partnership.reference} ({partnership.title!r}): only its owner, "
-                "a co-owner, its legal officer or an admin may change it",
+                MESSAGES.gettext(
+                    "you may not change partnership {reference} ({title}): only its owner, a co-owner, "
+                    "its legal officer or an admin may change it",
+                    reference=partnership.reference,
+                    title=repr(partnership.title),
+                ),
             )
         lookup.stages[key] = stage
         return plan
@@ -335,8 +377,14 @@ class Resolver:
             return
         said = lookup.first_said.setdefault((key, "term"), f"{term}")
         if said != f"{term}":
-            plan.doubts.append(Problem(self.label("end_date"), "an earlier line gives this partnership another "
-                                       "agreement term; the earlier one is kept"))  # fmt: skip
+            plan.doubts.append(
+                Problem(
+                    self.label("end_date"),
+                    MESSAGES.gettext(
+                        "an earlier line gives this partnership another agreement term; the earlier one is kept"
+                    ),
+                )
+            )
             return
         target = next((a for a in live if a.effective_date == row.start_date), None) or latest_agreement(partnership)
         assert target is not None
@@ -353,8 +401,17 @@ class Resolver:
         party = (organisation.name_key, organisation.country_code) if organisation else (row.name_key, row.country)
         first = lookup.first_said.setdefault((key, "focal point", *party), written)
         if first != written:
-            plan.doubts.append(Problem(self.label("contact_email"), f"an earlier line names {first} as the focal "
-                                       f"point; this line says {written}; the earlier one is kept"))  # fmt: skip
+            plan.doubts.append(
+                Problem(
+                    self.label("contact_email"),
+                    MESSAGES.gettext(
+                        "an earlier line names {first} as the focal point; this line says {written}; "
+                        "the earlier one is kept",
+                        first=first,
+                        written=written,
+                    ),
+                )
+            )
         return first == written
 
     def _focal_point(self, row: ParsedRow, lookup: Lookup, plan: Resolution, party: PartnershipParty, key: str) -> None:

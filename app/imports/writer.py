@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.agreements import recording
 from app.db import utcnow
 from app.errors import DomainError
+from app.i18n import MESSAGES
 from app.imports.completion import contact_of, fill_organisation
 from app.imports.dates import DateOrderFinding
 from app.imports.headers import HeaderMapping
@@ -236,7 +237,11 @@ class BatchImporter:
         for difference in plan.differences:
             self.summary.conflict(ConflictLine(row.line, partnership.reference, difference.describe(), False))
         listed = "; ".join(difference.describe() for difference in plan.differences)
-        reason = f"differs from {partnership.reference}: {listed}; import with --update to apply"
+        reason = MESSAGES.gettext(
+            "differs from {reference}: {listed}; import with --update to apply",
+            reference=partnership.reference,
+            listed=listed,
+        )
         ids = {"organisation_id": getattr(plan.organisation, "id", None), "partnership_id": partnership.id}
         return RowOutcome(row.line, "conflict", plan.differences[0].column, reason, **ids)
 
