@@ -249,25 +249,33 @@ class DateOrderFinding:
     def describe(self) -> str:
         """One sentence for the report: how dates were read, and why."""
         if self.given:
-            return f"dates read {_words(self.order)}, as asked"
+            return MESSAGES.gettext("dates read {order}, as asked", order=_words(self.order))
         if self.mixed:
-            return (
-                f"the file writes dates both ways: {self.day_first_count} day first (e.g. {_example(self.day_first)}) "
-                f"and {self.month_first_count} month first (e.g. {_example(self.month_first)}); "
+            return MESSAGES.gettext(
+                "the file writes dates both ways: {day_first} day first (e.g. {day_first_examples}) "
+                "and {month_first} month first (e.g. {month_first_examples}); "
                 "ambiguous dates are read day first and flagged on their line; "
-                "use --day-first or --month-first to decide"
+                "use --day-first or --month-first to decide",
+                day_first=self.day_first_count,
+                day_first_examples=_example(self.day_first),
+                month_first=self.month_first_count,
+                month_first_examples=_example(self.month_first),
             )
         if self.order == "day_first":
-            return (
-                f"dates read day first: {self.day_first_count} date(s) can only be read so "
-                f"(e.g. {_example(self.day_first)})"
+            return MESSAGES.gettext(
+                "dates read day first: {count} date(s) can only be read so (e.g. {examples})",
+                count=self.day_first_count,
+                examples=_example(self.day_first),
             )
         if self.order == "month_first":
-            return (
-                f"dates read month first: {self.month_first_count} date(s) can only be read so "
-                f"(e.g. {_example(self.month_first)})"
+            return MESSAGES.gettext(
+                "dates read month first: {count} date(s) can only be read so (e.g. {examples})",
+                count=self.month_first_count,
+                examples=_example(self.month_first),
             )
-        return "no date shows the order of day and month; ambiguous dates are read day first and flagged"
+        return MESSAGES.gettext(
+            "no date shows the order of day and month; ambiguous dates are read day first and flagged"
+        )
 
     def order_for(self, line: int) -> DateOrder:
         """How to read this line's ambiguous dates: the file's order, or in a mixed file what the line itself shows."""
@@ -283,9 +291,9 @@ class DateOrderFinding:
         if not self.mixed:
             return None
         minority, words = (
-            (self.month_first, "month first")
+            (self.month_first, _words("month_first"))
             if self.day_first_count >= self.month_first_count
-            else (self.day_first, "day first")
+            else (self.day_first, _words("day_first"))
         )
         for number, text in minority:
             if number == line:
@@ -299,11 +307,17 @@ class DateOrderFinding:
 
 
 def _words(order: DateOrder) -> str:
-    return {"day_first": "day first", "month_first": "month first"}.get(order, "day first where ambiguous")
+    if order == "day_first":
+        return MESSAGES.gettext("day first")
+    if order == "month_first":
+        return MESSAGES.gettext("month first")
+    return MESSAGES.gettext("day first where ambiguous")
 
 
 def _example(found: list[tuple[int, str]]) -> str:
-    return ", ".join(f"{text!r} on line {line}" for line, text in found[:EXAMPLES])
+    return ", ".join(
+        MESSAGES.gettext("{text} on line {line}", text=repr(text), line=line) for line, text in found[:EXAMPLES]
+    )
 
 
 def infer_date_order(rows: Iterable[tuple[int, dict[str, Any]]], limit_listed: int = 10_000) -> DateOrderFinding:
