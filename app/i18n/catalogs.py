@@ -89,6 +89,11 @@ def compile_domain(domain: str) -> None:
                 write_mo(handle, catalog, use_fuzzy=False)
 
 
+def _hashable(value: object) -> object:
+    """A message id or string as a key: a plural's forms (a list when read from a ``.mo``) as a tuple."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 def problems(domain: str) -> list[str]:
     """What is wrong with ``domain``'s catalogs: messages missing, untranslated, fuzzy, or a stale ``.mo``."""
     found: list[str] = []
@@ -110,8 +115,8 @@ def problems(domain: str) -> list[str]:
             found.append(f"{language}/{domain}: {compiled.name} missing (python -m app.i18n.catalogs compile)")
         elif path.exists():
             with compiled.open("rb") as handle:
-                built = {m.id: m.string for m in read_mo(handle) if m.id}
-            sources = {key: m.string for key, m in have.items() if not m.fuzzy and all(
+                built = {_hashable(m.id): _hashable(m.string) for m in read_mo(handle) if m.id}
+            sources = {_hashable(key): _hashable(m.string) for key, m in have.items() if not m.fuzzy and all(
                 m.string if isinstance(m.string, tuple) else (m.string,))}  # fmt: skip
             if built != sources:
                 found.append(f"{language}/{domain}: {compiled.name} is older than the .po (compile again)")
