@@ -66,9 +66,21 @@ def speak_the_users_language(ctx: click.Context) -> str:
     return ctx.with_resource(use_language(cli_language()))
 
 
+CLICK_HELP_OPTION = MESSAGES.lazy("Show this message and exit.")
+"""Click's own words for ``--help``: in the catalog so that :func:`translated` finds them."""
+
+
 def translated(text: str | None) -> str:
     """A help text in the current language (Typer may have built it before the command chose its language)."""
-    return MESSAGES.gettext(text) if text and current_language() != DEFAULT_LANGUAGE else (text or "")
+    if not text or current_language() == DEFAULT_LANGUAGE:
+        return text or ""
+    help_text, extra = text, ""
+    if text.endswith("]") and "  [" in text:  # click's "  [default: 90; required]"
+        help_text, _, extra = text.rpartition("  [")
+        extra = "  [" + extra.replace("required", MESSAGES.gettext("required")).replace(
+            "default:", MESSAGES.gettext("default:")
+        )
+    return MESSAGES.gettext(help_text) + extra
 
 
 class PlainHelpCommand(TyperCommand):
