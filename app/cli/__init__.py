@@ -13,7 +13,7 @@ import typer
 
 import app.models  # noqa: F401  (every mapper and the audit recorder, before the first query)
 from app.cli import database, devtools, drafting, exports, imports, quality, reminders, reports, serve, users, workflow
-from app.cli.support import PlainHelpCommand, cli_language, set_verbosity, speak_the_users_language
+from app.cli.support import PlainHelpCommand, PlainHelpGroup, cli_language, set_verbosity, speak_the_users_language
 from app.i18n import MESSAGES, set_language
 from app.rules import register_all
 
@@ -24,6 +24,7 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     add_completion=False,
+    cls=PlainHelpGroup,
 )
 
 

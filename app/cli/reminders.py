@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from app import clock
-from app.cli.support import ensure_schema, fail, friendly_errors, operator
+from app.cli.support import PlainHelpGroup, ensure_schema, fail, friendly_errors, operator
 from app.config import get_settings
 from app.db import get_sessionmaker, unit_of_work
 from app.i18n import MESSAGES
@@ -18,7 +18,9 @@ from app.reminders.dispatcher import dispatch_once
 from app.reminders.schemas import ReminderFilter
 from app.reminders.service import cancel, due_now, list_reminders, retry
 
-reminders_cli = typer.Typer(help=MESSAGES.lazy("Look at and manage the reminder outbox."), no_args_is_help=True)
+reminders_cli = typer.Typer(
+    help=MESSAGES.lazy("Look at and manage the reminder outbox."), no_args_is_help=True, cls=PlainHelpGroup
+)
 
 
 def _reminder_line(reminder: Any) -> str:

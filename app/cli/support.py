@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -13,7 +14,8 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from typer.core import TyperCommand
+from typer._click.formatting import HelpFormatter  # Typer's own copy of click's, which its commands use
+from typer.core import TyperCommand, TyperGroup
 
 from app import migrate
 from app.config import ConfigError, Settings
@@ -66,8 +68,12 @@ def speak_the_users_language(ctx: click.Context) -> str:
     return ctx.with_resource(use_language(cli_language()))
 
 
-CLICK_HELP_OPTION = MESSAGES.lazy("Show this message and exit.")
-"""Click's own words for ``--help``: in the catalog so that :func:`translated` finds them."""
+CLICK_WORDS = (
+    MESSAGES.lazy("Show this message and exit."),
+    MESSAGES.lazy("Commands"),
+    MESSAGES.lazy("Usage: "),
+)
+"""Click's own words (``--help``, headings): in the catalog so that :func:`translated` finds them."""
 
 
 def translated(text: str | None) -> str:
@@ -83,8 +89,40 @@ def translated(text: str | None) -> str:
     return MESSAGES.gettext(help_text) + extra
 
 
+class TranslatingFormatter(HelpFormatter):
+    """Click's help layout with its headings and every help text in the current language."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        """``Usage: …`` with the word in the current language."""
+        super().write_usage(prog, args, MESSAGES.gettext("Usage: ") if prefix is None else prefix)
+
+    @contextlib.contextmanager
+    def section(self, name: str) -> Iterator[None]:
+        """A section ("Options", "Commands") whose heading is in the current language."""
+        with super().section(translated(name)):
+            yield
+
+    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        """Each option or command with its help in the current language."""
+        super().write_dl([(term, translated(text)) for term, text in rows], col_max, col_spacing)
+
+
+class TranslatingContext(typer.Context):
+    """A command's context whose help is written by :class:`TranslatingFormatter`."""
+
+    formatter_class = TranslatingFormatter
+
+
+class PlainHelpGroup(TyperGroup):
+    """A group of commands whose help speaks the current language."""
+
+    context_class = TranslatingContext
+
+
 class PlainHelpCommand(TyperCommand):
     """A command whose ``--help`` names each value in words (``--email EMAIL``, ``EMAIL``), not by type (``<str>``)."""
+
+    context_class = TranslatingContext
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         """The parameters; each that takes a value is named by its long option in capitals, unless given a name."""

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli.support import ensure_schema, fail, friendly_errors, operator
+from app.cli.support import PlainHelpGroup, ensure_schema, fail, friendly_errors, operator
 from app.config import get_settings
 from app.db import unit_of_work
 from app.i18n import MESSAGES
@@ -25,8 +25,8 @@ from app.users.service import (
     set_active,
 )
 
-users_cli = typer.Typer(help=MESSAGES.lazy("Manage users and their roles."), no_args_is_help=True)
-tokens_cli = typer.Typer(help=MESSAGES.lazy("Manage API tokens."), no_args_is_help=True)
+users_cli = typer.Typer(help=MESSAGES.lazy("Manage users and their roles."), no_args_is_help=True, cls=PlainHelpGroup)
+tokens_cli = typer.Typer(help=MESSAGES.lazy("Manage API tokens."), no_args_is_help=True, cls=PlainHelpGroup)
 
 # How a user's account is shown: words about a person's account, not workflow states.
 ACCOUNT_ACTIVE = MESSAGES.lazy("active")  # not a workflow state

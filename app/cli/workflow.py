@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 
-from app.cli.support import fail, friendly_errors
+from app.cli.support import PlainHelpGroup, fail, friendly_errors
 from app.i18n import MESSAGES
 from app.workflow.definition import STATE_ATTRIBUTES, get_workflow
 from app.workflow.diagram import DRAWINGS
 
-workflow_cli = typer.Typer(help=MESSAGES.lazy("Inspect the workflows."), no_args_is_help=True)
+workflow_cli = typer.Typer(help=MESSAGES.lazy("Inspect the workflows."), no_args_is_help=True, cls=PlainHelpGroup)
 
 
 @workflow_cli.command("show", help=MESSAGES.lazy("Print a workflow's diagram, drawn from the definition that runs."))
