@@ -230,6 +230,7 @@ SLOW: tuple[str, ...] = (
     "tests/test_demo_credentials.py::test_show_credentials_renews_them_prints_them_and_saves_them_for_the_user_only",
     "tests/test_serve.py",
     "tests/i18n/test_cli_in_language.py::test_results_in_french_from_agreements_language",
+    "tests/imports/test_report_in_language.py::test_the_import_report_in_french",  # the first import warms caches
     "tests/i18n/test_cli_in_language.py::test_results_and_errors_in_spanish_from_the_posix_locale",
     "tests/test_serve_startup.py",  # demo, then the real server polled for its first seconds
     "tests/agreements/test_existing_routes.py::test_a_digitally_signed_pdf_shows_its_signer_and_intact",

@@ -52,7 +52,7 @@ cli.command(
     ),
 )(serve.tick)
 cli.command(
-    "draft",
+    "draft",  # not a workflow state: the command that drafts a document
     help=MESSAGES.lazy(
         "Render a template from a partnership's facts into a file (nothing is stored); lists what is missing."
     ),

@@ -20,7 +20,7 @@ from functools import lru_cache
 from numbers import Real
 from typing import Any, Literal
 
-from app.i18n import MESSAGES
+from app.i18n import MESSAGES, current_language
 from app.imports import vocabulary as vocab
 from app.imports.phrase_tables import says_nothing
 from app.imports.phrases import split_words
@@ -94,14 +94,17 @@ def parse_date(value: Any, order: DateOrder = "auto", period_end: bool = False) 
         if number.is_integer() and int(number) in _YEARS:  # a year typed as a number, not a day of 1905
             return _period(str(int(number)), date(int(number), 1, 1), date(int(number), 12, 31), "year", period_end)
         return Read(_from_serial(number, str(value)))
-    result = _date_from_text(str(value).strip(), order, period_end)
+    result = _date_from_text(str(value).strip(), order, period_end, current_language())
     if isinstance(result, str):
         raise Unreadable(result)
     return result
 
 
 @lru_cache(maxsize=8192)
-def _date_from_text(text: str, order: DateOrder, period_end: bool = False) -> Read[date | None] | str:
+def _date_from_text(
+    text: str, order: DateOrder, period_end: bool = False, language: str = ""
+) -> Read[date | None] | str:
+    """A date cell read (or the refusal's message), cached by text, order and the language of its messages."""
     try:
         return _read_date_text(text, order, period_end)
     except Unreadable as exc:

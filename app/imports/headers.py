@@ -25,6 +25,7 @@ from app.imports.header_fields import (
     ColumnMatch,
     FieldSpec,
     MappingError,
+    field_label,
     given_key,
     header_key,
     header_words,
@@ -121,14 +122,24 @@ class HeaderMapping:
 
     def describe(self) -> list[str]:
         """One line per column for the user: what each mapped column holds, then the ignored ones."""
-        lines = [f'column "{column.header}" → {FIELDS[column.field].label}' for column in self.columns]
+        lines = [
+            MESSAGES.gettext('column "{header}" → {field}', header=column.header, field=field_label(column.field))
+            for column in self.columns
+        ]
         holders = {column.field: column.header for column in self.columns}
         for header in self.ignored:
             found = guess_field(header)
             if found and found[0] in holders and holders[found[0]] != header:
-                lines.append(f'column "{header}" ignored ({FIELDS[found[0]].label} comes from "{holders[found[0]]}")')
+                lines.append(
+                    MESSAGES.gettext(
+                        'column "{header}" ignored ({field} comes from "{holder}")',
+                        header=header,
+                        field=field_label(found[0]),
+                        holder=holders[found[0]],
+                    )
+                )
             else:
-                lines.append(f'column "{header}" ignored')
+                lines.append(MESSAGES.gettext('column "{header}" ignored', header=header))
         return lines
 
     def as_saved(self) -> dict[str, str]:
@@ -211,7 +222,7 @@ def match_columns(headers: list[str], given: dict[str, str] | None = None) -> He
             raise MappingError(
                 MESSAGES.gettext(
                     'the column mapping gives {label} twice: "{header}" and "{value}"',
-                    label=FIELDS[target].label,
+                    label=field_label(target),
                     header=taken.header,
                     value=texts[index],
                 )
@@ -275,12 +286,14 @@ def missing_message(mapping: HeaderMapping, headers: list[str], api: bool = Fals
     (``--map "Header=field"`` on the command line, ``{"Header": "field"}`` in the API's ``mapping`` field)."""
 
     def fix(header: str, name: str) -> str:
-        return f'put {{"{header}": "{name}"}} in the mapping field' if api else f'add --map "{header}={name}"'
+        if api:
+            return MESSAGES.gettext('put {{"{header}": "{name}"}} in the mapping field', header=header, name=name)
+        return MESSAGES.gettext('add --map "{header}={name}"', header=header, name=name)
 
     sure = {column.index for column in mapping.columns if column.how != "meaning"}
     lines = []
     for name in mapping.missing:
-        label = FIELDS[name].label
+        label = field_label(name)
         scored = [
             (_resemblance(text, name), index, text)
             for index, text in enumerate(_text(header) for header in headers)
@@ -291,13 +304,21 @@ def missing_message(mapping: HeaderMapping, headers: list[str], api: bool = Fals
         if closest:
             shown = ", ".join(f'"{text}" ({score}%)' for score, text in closest)
             lines.append(
-                f'required column "{label}" not found; closest headers: {shown}; '
-                f"if one of them is it, {fix(closest[0][1], name)}"
+                MESSAGES.gettext(
+                    'required column "{label}" not found; closest headers: {shown}; if one of them is it, {fix}',
+                    label=label,
+                    shown=shown,
+                    fix=fix(closest[0][1], name),
+                )
             )
         else:
             lines.append(
-                f'required column "{label}" not found and no header of the file resembles it; '
-                f"add the column, or name it: {fix('<header>', name)}"
+                MESSAGES.gettext(
+                    'required column "{label}" not found and no header of the file resembles it; '
+                    "add the column, or name it: {fix}",
+                    label=label,
+                    fix=fix("<header>", name),
+                )
             )
     return "\n".join(lines)
 

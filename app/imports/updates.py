@@ -17,7 +17,7 @@ from app.errors import DomainError, invalid
 from app.i18n import MESSAGES
 from app.imports.completion import fill_project
 from app.imports.lookup import Lookup
-from app.imports.mapping import Difference, Resolution
+from app.imports.matching import Difference, Resolution
 from app.imports.rows import ParsedRow
 from app.imports.summary import ConflictLine, ImportSummary
 from app.organisations.models import Contact, Organisation

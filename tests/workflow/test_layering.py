@@ -7,7 +7,16 @@ import grimp
 import pytest
 
 RUNTIME = ("app.workflow.engine", "app.workflow.definition", "app.workflow.registry", "app.workflow.actor")
-BELOW = ("app.workflow.", "app.users.models", "app.errors", "app.config", "app.clock", "app.db", "app.resources", "app.i18n")
+BELOW = (
+    "app.workflow.",
+    "app.users.models",
+    "app.errors",
+    "app.config",
+    "app.clock",
+    "app.db",
+    "app.resources",
+    "app.i18n",
+)
 
 
 @pytest.fixture(scope="module")
