@@ -40,7 +40,11 @@ def set_password(session: Session, user: User, password: str) -> User:
         checked = NewPassword.model_validate({"password": password})
     except ValidationError as exc:
         too_long = exc.errors()[0]["type"] == "string_too_long"
-        reason = "must be at most 200 characters" if too_long else f"must be at least {PASSWORD_MIN_LENGTH} characters"
+        reason = (
+            MESSAGES.gettext("must be at most 200 characters")
+            if too_long
+            else MESSAGES.gettext("must be at least {n} characters", n=PASSWORD_MIN_LENGTH)
+        )
         raise invalid("password", reason) from None
     set_password_hash(user, checked.password)
     now = clock.now()

@@ -116,6 +116,6 @@ def sign_in(request: Request, body: SignIn) -> TokenCreated | JSONResponse:
     state, address = request.app.state, client_address(request)
     issued = sign_in_with_password(state.session_factory, body.email, body.password, address, state.settings)
     if issued is None:
-        return problems.problem(request, 401, "the email or the password is wrong")
+        return problems.problem(request, 401, MESSAGES.gettext("the email or the password is wrong"))
     token, secret = issued
     return TokenCreated(token=TokenRead.model_validate(token), secret=secret)
