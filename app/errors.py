@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from app.i18n import MESSAGES
 
 
 @dataclass(frozen=True)
@@ -77,3 +80,54 @@ class Forbidden(DomainError):
 def invalid(field: str, reason: str) -> ValidationFailed:
     """Shorthand for a validation error about one field."""
     return ValidationFailed([FieldProblem(field, reason)])
+
+
+def _expected(ctx: dict[str, Any]) -> str:
+    """Pydantic's list of allowed values ("'a', 'b' or 'c'") with its last joining word in the current language."""
+    return str(ctx.get("expected", "")).replace("' or '", f"' {MESSAGES.gettext('or')} '")
+
+
+def pydantic_reason(kind: str, ctx: dict[str, Any]) -> str | None:
+    """A common Pydantic refusal in the current language, from its ``type`` and ``ctx``; None for the rare ones."""
+    if kind in {"string_too_long", "too_long"}:
+        most = int(ctx.get("max_length", 0))
+        if kind == "too_long":
+            return MESSAGES.ngettext("should have at most {n} item", "should have at most {n} items", most)
+        return MESSAGES.ngettext("should have at most {n} character", "should have at most {n} characters", most)
+    if kind in {"string_too_short", "too_short"}:
+        least = int(ctx.get("min_length", 0))
+        if kind == "too_short":
+            return MESSAGES.ngettext("should have at least {n} item", "should have at least {n} items", least)
+        return MESSAGES.ngettext("should have at least {n} character", "should have at least {n} characters", least)
+    bounds = {
+        "greater_than_equal": lambda: MESSAGES.gettext("should be greater than or equal to {limit}", limit=ctx["ge"]),
+        "greater_than": lambda: MESSAGES.gettext("should be greater than {limit}", limit=ctx["gt"]),
+        "less_than_equal": lambda: MESSAGES.gettext("should be less than or equal to {limit}", limit=ctx["le"]),
+        "less_than": lambda: MESSAGES.gettext("should be less than {limit}", limit=ctx["lt"]),
+        "enum": lambda: MESSAGES.gettext("should be {expected}", expected=_expected(ctx)),
+        "literal_error": lambda: MESSAGES.gettext("should be {expected}", expected=_expected(ctx)),
+        "int_parsing": lambda: MESSAGES.gettext("should be a whole number"),
+        "int_type": lambda: MESSAGES.gettext("should be a whole number"),
+        "int_from_float": lambda: MESSAGES.gettext("should be a whole number"),
+        "float_parsing": lambda: MESSAGES.gettext("should be a number"),
+        "float_type": lambda: MESSAGES.gettext("should be a number"),
+        "decimal_parsing": lambda: MESSAGES.gettext("should be a number"),
+        "bool_parsing": lambda: MESSAGES.gettext("should be true or false"),
+        "bool_type": lambda: MESSAGES.gettext("should be true or false"),
+        "string_type": lambda: MESSAGES.gettext("should be text"),
+        "list_type": lambda: MESSAGES.gettext("should be a list"),
+        "dict_type": lambda: MESSAGES.gettext("should be an object"),
+        "model_type": lambda: MESSAGES.gettext("should be an object"),
+        "model_attributes_type": lambda: MESSAGES.gettext("should be an object"),
+        "date_parsing": lambda: MESSAGES.gettext("should be a date (YYYY-MM-DD)"),
+        "date_from_datetime_parsing": lambda: MESSAGES.gettext("should be a date (YYYY-MM-DD)"),
+        "date_type": lambda: MESSAGES.gettext("should be a date (YYYY-MM-DD)"),
+        "datetime_parsing": lambda: MESSAGES.gettext("should be a date and time (ISO 8601)"),
+        "datetime_from_date_parsing": lambda: MESSAGES.gettext("should be a date and time (ISO 8601)"),
+        "datetime_type": lambda: MESSAGES.gettext("should be a date and time (ISO 8601)"),
+        "string_pattern_mismatch": lambda: MESSAGES.gettext("is not in the expected form"),
+        "url_parsing": lambda: MESSAGES.gettext("should be a web address"),
+        "url_scheme": lambda: MESSAGES.gettext("should be a web address"),
+        "uuid_parsing": lambda: MESSAGES.gettext("should be a UUID"),
+    }
+    return bounds[kind]() if kind in bounds else None

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import invalid
+from app.i18n import MESSAGES
 
 T = TypeVar("T")
 
@@ -44,7 +45,7 @@ def encode_cursor(page: int) -> str:
 def decode_cursor(cursor: str) -> int:
     """The page a cursor asks for; ValueError for anything this server would not issue."""
     if not re.fullmatch(CURSOR_PATTERN, cursor):
-        raise ValueError("not a cursor this server issued; pass back next_cursor unchanged")
+        raise ValueError(MESSAGES.gettext("not a cursor this server issued; pass back next_cursor unchanged"))
     return int(cursor[1:])
 
 
@@ -111,7 +112,11 @@ def order_by(stmt: Select[Any], sort: str | None, columns: dict[str, Any], defau
     name = sort.removeprefix("-")
     column = columns.get(name)
     if column is None:
-        raise invalid("sort", f"cannot sort by {name!r}; choose one of: {', '.join(sorted(columns))}")
+        choices = ", ".join(sorted(columns))
+        raise invalid(
+            "sort",
+            MESSAGES.gettext("cannot sort by {name}; choose one of: {choices}", name=repr(name), choices=choices),
+        )
     return stmt.order_by(column.desc() if descending else column.asc(), *default)
 
 

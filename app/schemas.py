@@ -21,6 +21,8 @@ from pydantic import (
     field_validator,
 )
 
+from app.i18n import MESSAGES
+
 MAX_ID = 2**31 - 1
 """The largest row id: primary keys are 32-bit INTEGER columns on PostgreSQL."""
 
@@ -28,13 +30,15 @@ MAX_ID = 2**31 - 1
 def _country_code(value: str) -> str:
     code = value.strip().upper()
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. KE, FR, BR)")
+        raise ValueError(
+            MESSAGES.gettext("{value} is not an ISO 3166-1 alpha-2 country code (e.g. KE, FR, BR)", value=repr(value))
+        )
     return code
 
 
 def _web_address(value: str) -> str:
     if not value.startswith(("http://", "https://")) or "." not in value.split("//", 1)[1]:
-        raise ValueError("a website must be an address starting with http:// or https://")
+        raise ValueError(MESSAGES.gettext("a website must be an address starting with http:// or https://"))
     return value
 
 
@@ -68,14 +72,14 @@ def _iso_date(value: Any) -> Any:
     """A day is written YYYY-MM-DD: never a number (Pydantic would read 0 or "0" as 1970-01-01)."""
     if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value.strip())):
         return value
-    raise ValueError("must be a date written YYYY-MM-DD")
+    raise ValueError(MESSAGES.gettext("must be a date written YYYY-MM-DD"))
 
 
 def _iso_datetime(value: Any) -> Any:
     """An instant is written in ISO 8601 (YYYY-MM-DDTHH:MM[:SS][+HH:MM]), never as a number of seconds."""
     if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATETIME.match(value.strip())):
         return value
-    raise ValueError("must be a date and time written YYYY-MM-DDTHH:MM:SS+00:00 (ISO 8601)")
+    raise ValueError(MESSAGES.gettext("must be a date and time written YYYY-MM-DDTHH:MM:SS+00:00 (ISO 8601)"))
 
 
 VOCABULARY = "x-vocabulary"
@@ -142,7 +146,7 @@ def _json_type_error(annotation: Any, value: Any, *, body: bool) -> str | None:
     """Why ``value`` is not of the JSON type the schema documents for ``annotation`` (``None`` when it is)."""
     kinds = _kinds(annotation)
     if value is None:
-        return None if type(None) in kinds or Any in kinds else "cannot be empty"
+        return None if type(None) in kinds or Any in kinds else MESSAGES.gettext("cannot be empty")
     kinds -= {type(None)}
     if kinds & {date, datetime}:
         try:
@@ -153,9 +157,9 @@ def _json_type_error(annotation: Any, value: Any, *, body: bool) -> str | None:
     if not body:  # a query string is all text
         return None
     if kinds == {bool} and not isinstance(value, bool):
-        return "must be true or false"
+        return MESSAGES.gettext("must be true or false")
     if kinds and kinds <= {int, float} and isinstance(value, bool | str):
-        return "must be a number"
+        return MESSAGES.gettext("must be a number")
     if len(kinds) == 1 and get_origin(item_type := next(iter(kinds))) is list and isinstance(value, list):
         (item_type,) = get_args(item_type) or (Any,)
         return next((reason for item in value if (reason := _json_type_error(item_type, item, body=True))), None)
@@ -204,7 +208,7 @@ class InputModel(BaseModel):
     def _refuse_nul_characters(cls, value: Any) -> Any:
         """PostgreSQL cannot store NUL in text, and no field has a use for it: refuse it on every backend."""
         if _contains_nul(value):
-            raise ValueError("must not contain NUL characters")
+            raise ValueError(MESSAGES.gettext("must not contain NUL characters"))
         return value
 
 

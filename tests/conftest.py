@@ -36,6 +36,8 @@ from app.users.service import create_token, create_user  # noqa: E402
 from tests.builders import SET_UP  # noqa: E402
 
 ENV_URL = "AGREEMENTS_TEST_DATABASE_URL"
+# Commands speak the tester's locale (LANG=fr_FR.UTF-8 → French); the tests expect English unless they ask.
+os.environ["AGREEMENTS_LANGUAGE"] = "en"
 
 register_all()  # as start-up does: every domain's workflow rules, before any workflow is loaded
 
@@ -227,6 +229,9 @@ SLOW: tuple[str, ...] = (
     "tests/test_demo_credentials.py::test_the_demo_saves_its_credentials_and_names_the_file_last",
     "tests/test_demo_credentials.py::test_show_credentials_renews_them_prints_them_and_saves_them_for_the_user_only",
     "tests/test_serve.py",
+    "tests/i18n/test_cli_in_language.py::test_results_in_french_from_agreements_language",
+    "tests/imports/test_report_in_language.py::test_the_import_report_in_french",  # the first import warms caches
+    "tests/i18n/test_cli_in_language.py::test_results_and_errors_in_spanish_from_the_posix_locale",
     "tests/test_serve_startup.py",  # demo, then the real server polled for its first seconds
     "tests/agreements/test_existing_routes.py::test_a_digitally_signed_pdf_shows_its_signer_and_intact",
     "tests/agreements/test_existing_routes.py::test_a_legal_officer_uploads_a_docx_confirms_and_the_agreement_comes_into_force",

@@ -28,6 +28,7 @@ from app.agreements.signatures_pdf import NOT_A_PDF, SignatureReport, check_pdf_
 from app.config import get_settings
 from app.db import get_for_update
 from app.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed, invalid
+from app.i18n import MESSAGES
 from app.partnerships.models import Partnership
 from app.partnerships.service import get_partnership, require_on_partnership
 from app.users.models import User
@@ -102,7 +103,7 @@ class Review:
 def require_recorder(session: Session, user: User, partnership_id: int) -> None:
     """Refuse (403) unless ``user`` is a legal officer or an admin who may act on the partnership's agreements."""
     if not can(user, Action.MANAGE_TEMPLATES):
-        raise Forbidden("only a legal officer or an admin may record an existing signed agreement")
+        raise Forbidden(MESSAGES.gettext("only a legal officer or an admin may record an existing signed agreement"))
     require_on_partnership(session, user, partnership_id, Action.ACT_ON_AGREEMENT)
 
 
@@ -110,8 +111,11 @@ def require_recordable(partnership: Partnership) -> None:
     """Refuse (409) unless the partnership is formalising or formal."""
     if not is_recordable(partnership):
         raise Conflict(
-            f"{partnership.reference} is {partnership.stage.replace('_', ' ')}: start formalising it before "
-            "recording a signed agreement"
+            MESSAGES.gettext(
+                "{reference} is {replace}: start formalising it before recording a signed agreement",
+                reference=partnership.reference,
+                replace=partnership.stage.replace("_", " "),
+            )
         )
 
 
@@ -188,11 +192,21 @@ def _upload(session: Session, partnership_id: int, upload_id: int, *, lock: bool
         get_for_update(session, Agreement, upload_id, "agreement") if lock else session.get(Agreement, upload_id)
     )
     if agreement is None or agreement.partnership_id != partnership_id:
-        raise NotFound(f"partnership {partnership_id} has no uploaded signed copy {upload_id}")
+        raise NotFound(
+            MESSAGES.gettext(
+                "partnership {partnership_id} has no uploaded signed copy {upload_id}",
+                partnership_id=partnership_id,
+                upload_id=upload_id,
+            )
+        )
     version = agreement.latest_version
     if version is None or not (version.variables or {}).get(SIGNED_COPY_MARK) or version.file_content is None:
         raise invalid(
-            "upload_id", f"agreement {upload_id} is not a signed copy uploaded for recording; upload it first"
+            "upload_id",
+            MESSAGES.gettext(
+                "agreement {upload_id} is not a signed copy uploaded for recording; upload it first",
+                upload_id=upload_id,
+            ),
         )
     return agreement, version
 
@@ -212,24 +226,40 @@ def _party_problems(agreement: Agreement, data: ExistingAgreementConfirm, today:
         where = f"parties[{index}]"
         if entry.party_id is not None and entry.party_id not in bound:
             why = "is an observer, not bound by agreements" if entry.party_id in every else "is not a party here"
-            problems.append(FieldProblem(f"{where}.party_id", f"party {entry.party_id} {why}"))
+            problems.append(
+                FieldProblem(
+                    f"{where}.party_id", MESSAGES.gettext("party {party_id} {why}", party_id=entry.party_id, why=why)
+                )
+            )
         if entry.party_id in seen:
-            problems.append(FieldProblem(f"{where}.party_id", "is listed twice"))
+            problems.append(FieldProblem(f"{where}.party_id", MESSAGES.gettext("is listed twice")))
         seen.add(entry.party_id)
         if (entry.signatory_title or entry.signed_on) and not entry.signatory_name:
-            problems.append(FieldProblem(f"{where}.signatory_name", "is required with a title or a date"))
+            problems.append(
+                FieldProblem(f"{where}.signatory_name", MESSAGES.gettext("is required with a title or a date"))
+            )
         if entry.signatory_name and entry.signed_on is None:
-            problems.append(FieldProblem(f"{where}.signed_on", "is required with the name of who signed"))
+            problems.append(
+                FieldProblem(f"{where}.signed_on", MESSAGES.gettext("is required with the name of who signed"))
+            )
         if entry.signed_on and entry.signed_on > today:
-            problems.append(FieldProblem(f"{where}.signed_on", f"{entry.signed_on} is in the future"))
+            problems.append(
+                FieldProblem(
+                    f"{where}.signed_on", MESSAGES.gettext("{signed_on} is in the future", signed_on=entry.signed_on)
+                )
+            )
     for party_id, party in bound.items():
         if party_id not in seen:
             role = party.role.value.replace("_", " ")
             problems.append(
                 FieldProblem(
                     "parties",
-                    f"{party.organisation.legal_name} takes part as {role}, so the agreement binds it: confirm it "
-                    "(or change the partnership's parties first)",
+                    MESSAGES.gettext(
+                        "{legal_name} takes part as {role}, so the agreement binds it: "
+                        "confirm it (or change the partnership's parties first)",
+                        legal_name=party.organisation.legal_name,
+                        role=role,
+                    ),
                 )
             )
     return problems
@@ -249,9 +279,18 @@ def confirm_signed_copy(
     agreement, version = _upload(session, partnership_id, data.upload_id, lock=True)
     if agreement.status not in states(WORKFLOW, group="editable"):
         status = state_name(WORKFLOW, agreement.status)
-        raise Conflict(f"the signed copy {data.upload_id} was already recorded: the agreement is {status}")
+        raise Conflict(
+            MESSAGES.gettext(
+                "the signed copy {upload_id} was already recorded: the agreement is {status}",
+                upload_id=data.upload_id,
+                status=status,
+            )
+        )
     if data.document_sha256 != version.sha256:
-        raise invalid("document_sha256", f"is not the hash of the uploaded copy ({version.sha256})")
+        raise invalid(
+            "document_sha256",
+            MESSAGES.gettext("is not the hash of the uploaded copy ({sha256})", sha256=version.sha256),
+        )
     problems = _party_problems(agreement, data, engine.current_date())
     if problems:
         raise ValidationFailed(problems)

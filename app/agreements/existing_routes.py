@@ -22,6 +22,7 @@ from app.api.downloads import file_response
 from app.api.idempotency import replay_or_run
 from app.api.problems import ProblemDocument
 from app.errors import NotFound
+from app.i18n import MESSAGES
 from app.schemas import MAX_ID
 from app.uploads import document_upload_bytes
 from app.users.policy import Action, require
@@ -142,7 +143,13 @@ def original_file(
     require(user, Action.READ)
     version = agreements.get_version(session, agreement_id, number)
     if version.file_content is None:
-        raise NotFound(f"version {number} of agreement {agreement_id} was not uploaded as a file")
+        raise NotFound(
+            MESSAGES.gettext(
+                "version {number} of agreement {agreement_id} was not uploaded as a file",
+                number=number,
+                agreement_id=agreement_id,
+            )
+        )
     return file_response(
         version.file_content,
         version.media_type or "application/octet-stream",

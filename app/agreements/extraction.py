@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass
 
 from app.errors import FieldProblem, ValidationFailed, invalid
+from app.i18n import MESSAGES
 from app.uploads import MB, UnsafeFile, check_docx, document_upload_bytes
 
 PDF_MEDIA_TYPE = "application/pdf"
@@ -49,9 +50,9 @@ class ExtractedText:
 def sniff(content: bytes) -> str:
     """The media type the bytes really are (PDF or DOCX), or ``UnsupportedFile``."""
     if not content:
-        raise invalid(FILE_FIELD, "is empty")
+        raise invalid(FILE_FIELD, MESSAGES.gettext("is empty"))
     if len(content) > document_upload_bytes():
-        raise invalid(FILE_FIELD, f"is larger than {document_upload_bytes() // MB} MB")
+        raise invalid(FILE_FIELD, MESSAGES.gettext("is larger than {value} MB", value=document_upload_bytes() // MB))
     if b"%PDF-" in content[:1024]:
         return PDF_MEDIA_TYPE
     if content.startswith(b"PK\x03\x04"):
@@ -60,7 +61,9 @@ def sniff(content: bytes) -> str:
             with zipfile.ZipFile(io.BytesIO(content)) as archive:
                 names = set(archive.namelist())
         except (zipfile.BadZipFile, ValueError, OSError):
-            raise invalid(FILE_FIELD, "looks like a Word (.docx) document but the archive is damaged") from None
+            raise invalid(
+                FILE_FIELD, MESSAGES.gettext("looks like a Word (.docx) document but the archive is damaged")
+            ) from None
         if "word/document.xml" in names:
             return DOCX_MEDIA_TYPE
         raise UnsupportedFile("is a ZIP archive but not a Word (.docx) document; upload the signed copy as PDF or DOCX")
@@ -84,16 +87,18 @@ def _pdf_reader(content: bytes):  # type: ignore[no-untyped-def]
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
-            raise invalid(FILE_FIELD, "is a password-protected PDF; upload a copy that opens without a password")
+            raise invalid(
+                FILE_FIELD, MESSAGES.gettext("is a password-protected PDF; upload a copy that opens without a password")
+            )
         count = len(reader.pages)
     except ValidationFailed:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError) as exc:
-        raise invalid(FILE_FIELD, f"is not a readable PDF ({type(exc).__name__})") from None
+        raise invalid(FILE_FIELD, MESSAGES.gettext("is not a readable PDF ({name})", name=type(exc).__name__)) from None
     except Exception as exc:  # a damaged file can fail anywhere inside the parser
-        raise invalid(FILE_FIELD, f"is not a readable PDF ({type(exc).__name__})") from None
+        raise invalid(FILE_FIELD, MESSAGES.gettext("is not a readable PDF ({name})", name=type(exc).__name__)) from None
     if count == 0:
-        raise invalid(FILE_FIELD, "is a PDF without any page")
+        raise invalid(FILE_FIELD, MESSAGES.gettext("is a PDF without any page"))
     return reader
 
 
@@ -159,7 +164,9 @@ def docx_text(content: bytes) -> ExtractedText:
         document = docx.Document(io.BytesIO(content))
         lines = _docx_blocks(document)
     except Exception as exc:  # zip, XML and package errors of a damaged file
-        raise invalid(FILE_FIELD, f"is not a readable Word (.docx) document ({type(exc).__name__})") from None
+        raise invalid(
+            FILE_FIELD, MESSAGES.gettext("is not a readable Word (.docx) document ({name})", name=type(exc).__name__)
+        ) from None
     return ExtractedText(_tidy("\n".join(lines)), DOCX_MEDIA_TYPE, "python-docx", None)
 
 

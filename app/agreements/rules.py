@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, and_, select
 from app import clock
 from app.agreements.models import Agreement, AgreementKind, Signature
 from app.config import get_settings
+from app.i18n import MESSAGES
 from app.partnerships.models import PartnershipParty, PartyRole
 from app.workflow import definition, engine
 from app.workflow.actor import Actor
@@ -43,11 +44,11 @@ def _term_set(ctx: Context) -> list[str]:
     agreement: Agreement = ctx.entity
     reasons = []
     if agreement.effective_date is None:
-        reasons.append("the effective date of the agreement is missing")
+        reasons.append(MESSAGES.gettext("the effective date of the agreement is missing"))
     if agreement.end_date is None:
-        reasons.append("the end date of the agreement is missing")
+        reasons.append(MESSAGES.gettext("the end date of the agreement is missing"))
     elif agreement.effective_date is not None and agreement.end_date <= agreement.effective_date:
-        reasons.append("the end date of the agreement must come after its effective date")
+        reasons.append(MESSAGES.gettext("the end date of the agreement must come after its effective date"))
     return reasons
 
 
@@ -60,9 +61,15 @@ def _four_eyes(ctx: Context) -> list[str]:
     reasons = []
     version = agreement.latest_version
     if version is not None and version.author_id == ctx.actor.user_id:
-        reasons.append(f"you wrote version {version.number}; another legal officer must approve it (four eyes)")
+        reasons.append(
+            MESSAGES.gettext(
+                "you wrote version {number}; another legal officer must approve it (four eyes)", number=version.number
+            )
+        )
     if agreement.submitted_by_id == ctx.actor.user_id:
-        reasons.append("you submitted this version; another legal officer must approve it (four eyes)")
+        reasons.append(
+            MESSAGES.gettext("you submitted this version; another legal officer must approve it (four eyes)")
+        )
     return reasons
 
 
@@ -71,10 +78,16 @@ def _approves_submitted_version(ctx: Context) -> list[str]:
     agreement: Agreement = ctx.entity
     version = agreement.latest_version
     if version is None or version.number != agreement.submitted_version_number:
-        return ["the document changed after it was submitted; it must be submitted again"]
+        return [MESSAGES.gettext("the document changed after it was submitted; it must be submitted again")]
     claimed = (ctx.payload or {}).get("version_sha256")
     if claimed is not None and claimed != version.sha256:
-        return [f"the version you reviewed is not the current one: version {version.number} has hash {version.sha256}"]
+        return [
+            MESSAGES.gettext(
+                "the version you reviewed is not the current one: version {number} has hash {sha256}",
+                number=version.number,
+                sha256=version.sha256,
+            )
+        ]
     return []
 
 
@@ -83,7 +96,9 @@ def _approved_version_unchanged(ctx: Context) -> list[str]:
     agreement: Agreement = ctx.entity
     version = agreement.latest_version
     if version is None or version.sha256 != agreement.approved_sha256:
-        return ["the document changed after approval; the approved version is no longer the current one"]
+        return [
+            MESSAGES.gettext("the document changed after approval; the approved version is no longer the current one")
+        ]
     return []
 
 
@@ -98,20 +113,35 @@ def _signatures_complete(ctx: Context) -> list[str]:
     for signature in ctx.payload.get("signatures", []):
         party_id, signed_on = signature["party_id"], date.fromisoformat(signature["signed_on"])
         if party_id is not None and party_id not in parties:
-            reasons.append(f"party {party_id} is not a party to this agreement")
+            reasons.append(MESSAGES.gettext("party {party_id} is not a party to this agreement", party_id=party_id))
             continue
         name = party_name(parties.get(party_id) if party_id else None)
         if party_id in seen:
-            reasons.append(f"{name} is listed twice")
+            reasons.append(MESSAGES.gettext("{name} is listed twice", name=name))
         seen.add(party_id)
         if signed_on > ctx.today:
-            reasons.append(f"the signature date of {name} ({signed_on}) is in the future")
+            reasons.append(
+                MESSAGES.gettext(
+                    "the signature date of {name} ({signed_on}) is in the future", name=name, signed_on=signed_on
+                )
+            )
         if approved_on is not None and signed_on < approved_on:
-            reasons.append(f"the signature date of {name} ({signed_on}) is before the approval ({approved_on})")
+            reasons.append(
+                MESSAGES.gettext(
+                    "the signature date of {name} ({signed_on}) is before the approval ({approved_on})",
+                    name=name,
+                    signed_on=signed_on,
+                    approved_on=approved_on,
+                )
+            )
     already = {s.party_id for s in agreement.signatures}
     for party_id in [None, *parties]:
         if party_id not in seen and party_id not in already:
-            reasons.append(f"the signature of {party_name(parties.get(party_id) if party_id else None)} is missing")
+            reasons.append(
+                MESSAGES.gettext(
+                    "the signature of {party} is missing", party=party_name(parties.get(party_id) if party_id else None)
+                )
+            )
     return reasons
 
 
@@ -121,9 +151,15 @@ def _never_drafted_here(ctx: Context) -> list[str]:
     agreement: Agreement = ctx.entity
     reasons = []
     if agreement.submitted_by_id is not None:
-        reasons.append("this agreement was submitted for review here; it must be approved and signed through review")
+        reasons.append(
+            MESSAGES.gettext(
+                "this agreement was submitted for review here; it must be approved and signed through review"
+            )
+        )
     if any(version.template_key for version in agreement.document_versions):
-        reasons.append("this agreement was drafted from a template here; it must go through review and approval")
+        reasons.append(
+            MESSAGES.gettext("this agreement was drafted from a template here; it must go through review and approval")
+        )
     return reasons
 
 
@@ -131,7 +167,7 @@ def _never_drafted_here(ctx: Context) -> list[str]:
 def _effective_date_reached(ctx: Context) -> list[str]:
     effective = ctx.entity.effective_date
     if effective is None or effective > ctx.today:
-        return [f"the effective date ({effective}) has not been reached"]
+        return [MESSAGES.gettext("the effective date ({effective}) has not been reached", effective=effective)]
     return []
 
 
@@ -139,7 +175,7 @@ def _effective_date_reached(ctx: Context) -> list[str]:
 def _end_date_passed(ctx: Context) -> list[str]:
     end = ctx.entity.end_date
     if end is None or end >= ctx.today:
-        return [f"the end date ({end}) has not passed"]
+        return [MESSAGES.gettext("the end date ({end}) has not passed", end=end)]
     return []
 
 
@@ -151,17 +187,31 @@ def _termination_respects_notice(ctx: Context) -> list[str]:
     ends_on = date.fromisoformat(ctx.payload["termination_date"])
     reasons = []
     if agreement.effective_date and ends_on < agreement.effective_date:
-        reasons.append(f"the termination date is before the effective date ({agreement.effective_date})")
+        reasons.append(
+            MESSAGES.gettext(
+                "the termination date is before the effective date ({effective_date})",
+                effective_date=agreement.effective_date,
+            )
+        )
     if agreement.end_date and ends_on > agreement.end_date:
-        reasons.append(f"the termination date is after the end date ({agreement.end_date}); let it expire instead")
+        reasons.append(
+            MESSAGES.gettext(
+                "the termination date is after the end date ({end_date}); let it expire instead",
+                end_date=agreement.end_date,
+            )
+        )
     earliest = ctx.today + timedelta(days=agreement.notice_period_days)
     override = ctx.payload.get("override_justification")
     if override and not ctx.by_admin:
-        reasons.append("only an admin may override the notice period")
+        reasons.append(MESSAGES.gettext("only an admin may override the notice period"))
     elif ends_on < earliest and not override:
         reasons.append(
-            f"the notice period is {agreement.notice_period_days} days: the earliest termination date is {earliest}"
-            " (an admin may override it with a justification)"
+            MESSAGES.gettext(
+                "the notice period is {notice_period_days} days: the earliest termination date is {earliest} "
+                "(an admin may override it with a justification)",
+                notice_period_days=agreement.notice_period_days,
+                earliest=earliest,
+            )
         )
     return reasons
 
@@ -241,7 +291,15 @@ def _corrected_term_ordered(ctx: Context) -> list[str]:
     if payload is None:
         return []
     effective, end = date.fromisoformat(payload["effective_date"]), date.fromisoformat(payload["end_date"])
-    return [] if end > effective else [f"the end date {end} must come after the effective date {effective}"]
+    return (
+        []
+        if end > effective
+        else [
+            MESSAGES.gettext(
+                "the end date {end} must come after the effective date {effective}", end=end, effective=effective
+            )
+        ]
+    )
 
 
 @effect("apply_corrected_term")

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field, ValidationInfo, field_validator
 
 from app.agreements.models import AgreementKind
+from app.i18n import MESSAGES
 from app.schemas import Id, InputModel, Name, OutputModel, QueryModel, omittable, vocabulary
 
 MAX_NOTICE_DAYS = 3650
@@ -17,7 +18,13 @@ MAX_BODY_CHARACTERS = 500_000
 def _end_after_effective(end_date: date | None, info: ValidationInfo) -> date | None:
     effective = info.data.get("effective_date")
     if effective and end_date and end_date <= effective:
-        raise ValueError(f"the end date {end_date} must come after the effective date {effective}")
+        raise ValueError(
+            MESSAGES.gettext(
+                "the end date {end_date} must come after the effective date {effective}",
+                end_date=end_date,
+                effective=effective,
+            )
+        )
     return end_date
 
 

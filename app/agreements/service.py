@@ -19,6 +19,7 @@ from app.agreements.schemas import (
 )
 from app.db import get_for_update
 from app.errors import Conflict, NotFound, invalid
+from app.i18n import MESSAGES
 from app.listing import PageParams, Slice, contains_text, order_by, paginate, sort_keys
 from app.partnerships.models import Partnership
 from app.partnerships.service import get_partnership, permission_context
@@ -52,7 +53,7 @@ def get_agreement(session: Session, agreement_id: int) -> Agreement:
     """The agreement with this id, or ``NotFound``."""
     agreement = session.get(Agreement, agreement_id)
     if agreement is None:
-        raise NotFound(f"agreement {agreement_id} does not exist")
+        raise NotFound(MESSAGES.gettext("agreement {agreement_id} does not exist", agreement_id=agreement_id))
     return agreement
 
 
@@ -70,19 +71,32 @@ def _check_parent(session: Session, data: AgreementCreate) -> None:
     group = PARENT_GROUPS.get(data.kind)
     if group is None:
         if data.parent_id is not None:
-            raise invalid("parent_id", f"an agreement of kind {data.kind.value} does not modify another one")
+            raise invalid(
+                "parent_id",
+                MESSAGES.gettext("an agreement of kind {kind} does not modify another one", kind=data.kind.value),
+            )
         return
     if data.parent_id is None:
-        raise invalid("parent_id", f"an {data.kind.value} must name the agreement it modifies")
+        raise invalid(
+            "parent_id", MESSAGES.gettext("an {kind} must name the agreement it modifies", kind=data.kind.value)
+        )
     parent = session.get(Agreement, data.parent_id)
     if parent is None or parent.partnership_id != data.partnership_id:
-        raise invalid("parent_id", f"agreement {data.parent_id} is not an agreement of this partnership")
+        raise invalid(
+            "parent_id",
+            MESSAGES.gettext("agreement {parent_id} is not an agreement of this partnership", parent_id=data.parent_id),
+        )
     allowed = states(WORKFLOW, group=group)
     if parent.status not in allowed:
         raise invalid(
             "parent_id",
-            f"an {data.kind.value} can only modify an agreement that is {state_names(WORKFLOW, allowed)}; "
-            f"agreement {parent.id} is {state_name(WORKFLOW, parent.status)}",
+            MESSAGES.gettext(
+                "an {kind} can only modify an agreement that is {states}; agreement {id} is {state}",
+                kind=data.kind.value,
+                states=state_names(WORKFLOW, allowed),
+                id=parent.id,
+                state=state_name(WORKFLOW, parent.status),
+            ),
         )
 
 
@@ -92,8 +106,11 @@ def create_agreement(session: Session, data: AgreementCreate, actor: User) -> Ag
     require(actor, Action.EDIT_PARTNERSHIP, **permission_context(partnership))
     if not may_draft(partnership):
         raise Conflict(
-            f"{partnership.reference} is {state_name('partnership', partnership.stage)}: "
-            "start formalising it before drafting an agreement"
+            MESSAGES.gettext(
+                "{reference} is {state}: start formalising it before drafting an agreement",
+                reference=partnership.reference,
+                state=state_name("partnership", partnership.stage),
+            )
         )
     _check_parent(session, data)
     agreement = Agreement(**data.model_dump())
@@ -113,7 +130,14 @@ def require_status(agreement: Agreement, group: str, what: str) -> None:
     allowed = states(WORKFLOW, group=group)
     if agreement.status not in allowed:
         status, allowed_words = state_name(WORKFLOW, agreement.status), state_names(WORKFLOW, allowed)
-        raise Conflict(f"cannot {what}: the agreement is {status} (allowed when it is {allowed_words})")
+        raise Conflict(
+            MESSAGES.gettext(
+                "cannot {what}: the agreement is {status} (allowed when it is {allowed_words})",
+                what=what,
+                status=status,
+                allowed_words=allowed_words,
+            )
+        )
 
 
 def update_agreement(
@@ -127,11 +151,16 @@ def update_agreement(
     changes = data.model_dump(exclude_unset=True)
     for name in ("title", "notice_period_days"):
         if name in changes and changes[name] is None:
-            raise invalid(name, "cannot be emptied")
+            raise invalid(name, MESSAGES.gettext("cannot be emptied"))
     effective = changes.get("effective_date", agreement.effective_date)
     end = changes.get("end_date", agreement.end_date)
     if effective and end and end <= effective:
-        raise invalid("end_date", f"the end date {end} must come after the effective date {effective}")
+        raise invalid(
+            "end_date",
+            MESSAGES.gettext(
+                "the end date {end} must come after the effective date {effective}", end=end, effective=effective
+            ),
+        )
     for name, value in changes.items():
         setattr(agreement, name, value)
     session.flush()
@@ -149,7 +178,14 @@ def selection(session: Session, filters: AgreementFilter, sort: str | None = Non
     if filters.status:
         known = definition.get_workflow(WORKFLOW).states
         if filters.status not in known:
-            raise invalid("status", f"unknown status {filters.status!r}; choose one of: {', '.join(known)}")
+            raise invalid(
+                "status",
+                MESSAGES.gettext(
+                    "unknown status {status}; choose one of: {values}",
+                    status=repr(filters.status),
+                    values=", ".join(known),
+                ),
+            )
         stmt = stmt.where(Agreement.status == filters.status)
     if filters.partnership_id:
         stmt = stmt.where(Agreement.partnership_id == filters.partnership_id)
@@ -261,7 +297,11 @@ def get_version(session: Session, agreement_id: int, number: int) -> DocumentVer
     for version in get_agreement(session, agreement_id).document_versions:
         if version.number == number:
             return version
-    raise NotFound(f"agreement {agreement_id} has no document version {number}")
+    raise NotFound(
+        MESSAGES.gettext(
+            "agreement {agreement_id} has no document version {number}", agreement_id=agreement_id, number=number
+        )
+    )
 
 
 def list_signatures(session: Session, agreement_id: int) -> list[Signature]:

@@ -21,6 +21,7 @@ from app.config import Settings, get_settings
 from app.db import make_engine
 from app.drafting.routes import router as drafting_router
 from app.exports.routes import router as exports_router
+from app.i18n import MESSAGES
 from app.imports.routes import router as imports_router
 from app.monitoring.http import HttpMetrics, ObservabilityMiddleware
 from app.monitoring.routes import router as monitoring_router
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
                 session.execute(text("SELECT 1"))
         except Exception as exc:
             log.warning("health check: database unreachable (%s)", exc.__class__.__name__)
-            return problems.problem(request, 503, "the database is unreachable")
+            return problems.problem(request, 503, MESSAGES.gettext("the database is unreachable"))
         return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
 
     for router in (

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from app.audit.recorder import ACTOR as AUDIT_ACTOR
 from app.db import WRITE_OPTION, unit_of_work
 from app.errors import BadHeader, FieldProblem, PreconditionFailed, invalid
+from app.i18n import MESSAGES
 from app.monitoring.http import note_caller
 from app.users.models import User
 from app.users.service import authenticate_token
@@ -52,10 +53,12 @@ def _current_user(
     """The user whose API token came with the request; 401 otherwise."""
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
-        raise HTTPException(401, "an API token is required: send 'Authorization: Bearer <token>'", challenge)
+        raise HTTPException(
+            401, MESSAGES.gettext("an API token is required: send 'Authorization: Bearer <token>'"), challenge
+        )
     user = authenticate_token(session, credentials.credentials)
     if user is None:
-        raise HTTPException(401, "the API token is unknown, expired or revoked", challenge)
+        raise HTTPException(401, MESSAGES.gettext("the API token is unknown, expired or revoked"), challenge)
     session.info[AUDIT_ACTOR] = user.id  # every write of this request is recorded as theirs
     note_caller(user.id)
     return user

@@ -26,6 +26,7 @@ from starlette.responses import Response
 from app.api import problems
 from app.api.deps import read_only
 from app.config import Settings
+from app.i18n import MESSAGES
 from app.uploads import MB, document_upload_bytes, import_upload_bytes
 from app.users.service import is_live_token
 from app.web.security import SESSION_COOKIE
@@ -47,8 +48,9 @@ FORM_ALLOWANCE = 64 * 1024
 """What the form fields and multipart boundaries around an uploaded file may add to the file's own cap."""
 SIGN_IN_BYTES = 16 * 1024
 CLOSE = {"Connection": "close"}  # the unread rest of the body is not worth reading: end the connection
-NO_TOKEN = "an API token is required: send 'Authorization: Bearer <token>'"
-BAD_TOKEN = "the API token is unknown, expired or revoked"
+NO_TOKEN = MESSAGES.lazy("an API token is required: send 'Authorization: Bearer <token>'")
+UNAVAILABLE = MESSAGES.lazy("the database is unavailable; try again shortly")
+BAD_TOKEN = MESSAGES.lazy("the API token is unknown, expired or revoked")
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,17 @@ def body_cap(settings: Settings, method: str, path: str) -> tuple[int, str]:
     for route in UPLOAD_ROUTES:
         if route.method == method and route.path.match(path):
             most = route.file_bytes(settings)
-            return most + FORM_ALLOWANCE, f"the request is larger than {most // MB} MB, the most this endpoint accepts"
+            return most + FORM_ALLOWANCE, MESSAGES.gettext(
+                "the request is larger than {size} MB, the most this endpoint accepts", size=most // MB
+            )
     if is_public_write(path):
-        return SIGN_IN_BYTES, f"the request is larger than {SIGN_IN_BYTES // 1024} KB, the most signing in takes"
+        return SIGN_IN_BYTES, MESSAGES.gettext(
+            "the request is larger than {size} KB, the most signing in takes", size=SIGN_IN_BYTES // 1024
+        )
     most = settings.max_request_mb * MB
-    return most, f"the request body is larger than {settings.max_request_mb} MB, the most this endpoint accepts"
+    return most, MESSAGES.gettext(
+        "the request body is larger than {size} MB, the most this endpoint accepts", size=settings.max_request_mb
+    )
 
 
 class BodyTooLarge(HTTPException):
@@ -160,16 +168,20 @@ class RequestGate:
         if request.url.path.startswith("/api/"):
             scheme, _, secret = request.headers.get("authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not secret.strip():
-                return self._error(request, 401, NO_TOKEN, {"WWW-Authenticate": "Bearer", **CLOSE})
+                return self._error(request, 401, str(NO_TOKEN), {"WWW-Authenticate": "Bearer", **CLOSE})
             live = await self._live(secret.strip())
             if live is None:
-                return self._error(request, 503, "the database is unavailable; try again shortly", CLOSE)
-            return None if live else self._error(request, 401, BAD_TOKEN, {"WWW-Authenticate": "Bearer", **CLOSE})
+                return self._error(
+                    request, 503, MESSAGES.gettext("the database is unavailable; try again shortly"), CLOSE
+                )
+            return None if live else self._error(request, 401, str(BAD_TOKEN), {"WWW-Authenticate": "Bearer", **CLOSE})
         if self.is_page(request):
             secret = request.cookies.get(SESSION_COOKIE)
             live = await self._live(secret) if secret else False
             if live is None:
-                return self._error(request, 503, "the database is unavailable; try again shortly", CLOSE)
+                return self._error(
+                    request, 503, MESSAGES.gettext("the database is unavailable; try again shortly"), CLOSE
+                )
             if not live:
                 response = self.sign_in(request)
                 response.headers.update(CLOSE)

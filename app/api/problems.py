@@ -16,7 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
 from app.api.headers import headers_for
-from app.errors import DomainError
+from app.errors import DomainError, pydantic_reason
+from app.i18n import MESSAGES, current_language
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -36,6 +37,28 @@ TITLES = {
     500: "Internal error",
     503: "Service unavailable",
 }
+"""The English title of each status (the OpenAPI document's words; responses carry :func:`title` instead)."""
+
+
+def title(status: int) -> str:
+    """The phrase of ``status`` in the current language ("Not found", "Introuvable")."""
+    titles = {
+        400: MESSAGES.gettext("Bad request"),
+        401: MESSAGES.gettext("Unauthorized"),
+        403: MESSAGES.gettext("Forbidden"),
+        404: MESSAGES.gettext("Not found"),
+        405: MESSAGES.gettext("Method not allowed"),
+        409: MESSAGES.gettext("Conflict"),
+        412: MESSAGES.gettext("Precondition failed"),
+        413: MESSAGES.gettext("Content too large"),
+        415: MESSAGES.gettext("Unsupported media type"),
+        422: MESSAGES.gettext("Invalid input"),
+        428: MESSAGES.gettext("Precondition required"),
+        429: MESSAGES.gettext("Too many requests"),
+        500: MESSAGES.gettext("Internal error"),
+        503: MESSAGES.gettext("Service unavailable"),
+    }
+    return titles.get(status) or MESSAGES.gettext("Error")
 
 
 def problem(
@@ -48,7 +71,7 @@ def problem(
     """A problem+json response."""
     body: dict[str, Any] = {
         "type": "about:blank",
-        "title": TITLES.get(status, "Error"),
+        "title": title(status),
         "status": status,
         "detail": detail,
         "instance": request.url.path,
@@ -80,14 +103,20 @@ def field_name(location: tuple[Any, ...] | list[Any]) -> str:
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     errors = []
     for error in exc.errors():
+        kind, ctx = str(error.get("type", "")), dict(error.get("ctx") or {})
         reason = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
-        if error.get("type") == "missing":
-            reason = "is required"
-        elif error.get("type") == "extra_forbidden":
-            reason = "is not a known field"
-        elif error.get("type") == "json_invalid":
-            reason = f"the body is not valid JSON ({error.get('ctx', {}).get('error', 'syntax error')})"
-        field = "body" if error.get("type") == "json_invalid" else field_name(error.get("loc", ()))
+        if kind == "missing":
+            reason = MESSAGES.gettext("is required")
+        elif kind == "extra_forbidden":
+            reason = MESSAGES.gettext("is not a known field")
+        elif kind == "json_invalid":
+            reason = MESSAGES.gettext(
+                "the body is not valid JSON ({error})", error=ctx.get("error", MESSAGES.gettext("syntax error"))
+            )
+        elif current_language() != "en" and not (kind == "value_error" and reason != error.get("msg")):
+            # English keeps Pydantic's own words; a validator's ValueError is already in the reader's language.
+            reason = pydantic_reason(kind, ctx) or reason
+        field = "body" if kind == "json_invalid" else field_name(error.get("loc", ()))
         errors.append({"field": field, "reason": reason})
     return errors
 
@@ -145,22 +174,28 @@ def install(app: FastAPI, pages: PageRenderer | None = None, is_page: Callable[[
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+        detail = exc.detail if isinstance(exc.detail, str) else title(exc.status_code)
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
             # Starlette names only the methods of the first route on the path; RFC 9110 wants all of them.
             headers["Allow"] = ", ".join(allowed_methods(request))
-            detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}"
+            detail = MESSAGES.gettext(
+                "{method} is not allowed here; allowed: {allowed}", method=request.method, allowed=headers["Allow"]
+            )
         return problem(request, exc.status_code, detail, headers=headers or None)
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> Response:
-        return problem(request, 409, "the record was changed by someone else at the same time; reload and retry")
+        return problem(
+            request, 409, MESSAGES.gettext("the record was changed by someone else at the same time; reload and retry")
+        )
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> Response:
         log.info("integrity error on %s %s: %s", request.method, request.url.path, exc.orig.__class__.__name__)
-        return problem(request, 409, "the change conflicts with existing data (a duplicate or a record in use)")
+        return problem(
+            request, 409, MESSAGES.gettext("the change conflicts with existing data (a duplicate or a record in use)")
+        )
 
     @app.exception_handler(OperationalError)
     async def _database_unavailable(request: Request, exc: OperationalError) -> Response:
@@ -171,12 +206,12 @@ def install(app: FastAPI, pages: PageRenderer | None = None, is_page: Callable[[
             exc.orig.__class__.__name__,
             exc.orig,
         )
-        return problem(request, 503, "the database is unavailable; try again shortly")
+        return problem(request, 503, MESSAGES.gettext("the database is unavailable; try again shortly"))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return problem(request, 500, "an unexpected error occurred; it has been logged")
+        return problem(request, 500, MESSAGES.gettext("an unexpected error occurred; it has been logged"))
 
 
 class ProblemDocument(BaseModel):

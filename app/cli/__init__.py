@@ -13,42 +13,85 @@ import typer
 
 import app.models  # noqa: F401  (every mapper and the audit recorder, before the first query)
 from app.cli import database, devtools, drafting, exports, imports, quality, reminders, reports, serve, users, workflow
-from app.cli.support import PlainHelpCommand, set_verbosity
+from app.cli.support import PlainHelpCommand, PlainHelpGroup, cli_language, set_verbosity, speak_the_users_language
+from app.i18n import MESSAGES, set_language
 from app.rules import register_all
 
 cli = typer.Typer(
     name="agreements",
-    help="Agreement lifecycle and workflow engine.",
+    help=MESSAGES.lazy("Agreement lifecycle and workflow engine."),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     add_completion=False,
+    cls=PlainHelpGroup,
 )
 
 
-@cli.callback()
+@cli.callback(help=MESSAGES.lazy("Agreement lifecycle and workflow engine."))
 def options(
+    ctx: typer.Context,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Also show the database migrations as they run.")
+        bool, typer.Option("--verbose", "-v", help=MESSAGES.lazy("Also show the database migrations as they run."))
     ] = False,
 ) -> None:
     """Agreement lifecycle and workflow engine."""
+    speak_the_users_language(ctx)
     set_verbosity(verbose)
 
 
 # The order here is the order of ``agreements --help``.
-cli.command("init")(database.init)
-cli.command("serve")(serve.serve)
-cli.command("tick")(serve.tick)
-cli.command("draft")(drafting.draft)  # not a workflow state: the command that drafts a document
-cli.command("remind")(reminders.remind)
-cli.command("worker")(serve.worker)
-cli.command("demo")(devtools.demo)
-cli.command("generate")(devtools.generate)
-cli.command("import")(imports.import_inventory)
-cli.command("export")(exports.export)
-cli.command("report")(reports.report)
-cli.command("quality")(quality.quality)
+cli.command("init", help=MESSAGES.lazy("Create or upgrade the database schema to the newest revision."))(database.init)
+cli.command("serve", help=MESSAGES.lazy("Run the web server (migrating the embedded SQLite database first)."))(
+    serve.serve
+)
+cli.command(
+    "tick",
+    help=MESSAGES.lazy(
+        "Fire the automatic transitions due today now (activation on the effective date, expiry after the end)."
+    ),
+)(serve.tick)
+cli.command(
+    "draft",  # not a workflow state: the command that drafts a document
+    help=MESSAGES.lazy(
+        "Render a template from a partnership's facts into a file (nothing is stored); lists what is missing."
+    ),
+)(drafting.draft)  # not a workflow state: the command that drafts a document
+cli.command(
+    "remind", help=MESSAGES.lazy("Send the reminders that are due now (or, with --dry-run, list them without sending).")
+)(reminders.remind)
+cli.command(
+    "worker",
+    help=MESSAGES.lazy("Run the scheduled work in the foreground (the daily automatic transitions) until interrupted."),
+)(serve.worker)
+cli.command(
+    "demo",
+    help=MESSAGES.lazy("Load a realistic demo portfolio and one demo user per role (does nothing if already loaded)."),
+)(devtools.demo)
+cli.command(
+    "generate",
+    help=MESSAGES.lazy(
+        "Bulk-insert a synthetic portfolio (benchmarks and trials); refuses a database holding other data."
+    ),
+)(devtools.generate)
+cli.command(
+    "import",
+    help=MESSAGES.lazy(
+        "Import organisations and partnerships from a CSV or XLSX inventory (idempotent; --dry-run to preview).\n\n"
+        "Exit code 0: every line imported; 1: some lines were rejected or conflict with the record (see the\n"
+        "rejects file; --update applies conflicts); 2: unusable input."
+    ),
+)(imports.import_inventory)
+cli.command(
+    "export", help=MESSAGES.lazy("Write a list to a CSV or XLSX file, with the same filters and sort as the API list.")
+)(exports.export)
+cli.command(
+    "report",
+    help=MESSAGES.lazy("The portfolio report: by modality, area, partner kind and place; funnel; expiring; overdue."),
+)(reports.report)
+cli.command("quality", help=MESSAGES.lazy("The completeness scores of the portfolio and the records to fix first."))(
+    quality.quality
+)
 cli.add_typer(users.users_cli, name="users")
 cli.add_typer(users.tokens_cli, name="tokens")
 cli.add_typer(reminders.reminders_cli, name="reminders")
@@ -62,4 +105,5 @@ for _typer in (cli, users.users_cli, users.tokens_cli, reminders.reminders_cli, 
 def main() -> None:
     """Entry point of the ``agreements`` console script."""
     register_all()
+    set_language(cli_language())  # before Typer builds the commands, so that their help is in it too
     cli()

@@ -20,6 +20,7 @@ from app.devtools.demo_credentials import (
     write_credentials,
 )
 from app.devtools.generate import existing_data, generate_portfolio
+from app.i18n import MESSAGES
 
 
 @friendly_errors
@@ -28,7 +29,9 @@ def demo(
         bool,
         typer.Option(
             "--show-credentials",
-            help="Print the demo users' credentials again: new passwords and API tokens (the old ones stop working).",
+            help=MESSAGES.lazy(
+                "Print the demo users' credentials again: new passwords and API tokens (the old ones stop working)."
+            ),
         ),
     ] = False,
 ) -> None:
@@ -38,18 +41,28 @@ def demo(
     if show_credentials:
         with unit_of_work() as session:
             if not demo_users_exist(session):
-                raise fail("the demo is not loaded, so it has no users; run 'agreements demo' first")
+                raise fail(MESSAGES.gettext("the demo is not loaded, so it has no users; run 'agreements demo' first"))
             users = reissue_demo_credentials(session)
         _show_credentials(settings, users)
         return
     with unit_of_work() as session:
         summary = load_demo(session)
     if summary.already_loaded:
-        typer.echo("demo data is already loaded; nothing added ('agreements demo --show-credentials' signs you in)")
+        typer.echo(
+            MESSAGES.gettext(
+                "demo data is already loaded; nothing added ('agreements demo --show-credentials' signs you in)"
+            )
+        )
         return
     typer.echo(
-        f"loaded {summary.organisations} organisations, {summary.partnerships} partnerships and "
-        f"{summary.agreements} agreements into {safe_url(settings)}"
+        MESSAGES.gettext(
+            "loaded {organisations} organisations, "
+            "{partnerships} partnerships and {agreements} agreements into {safe_url}",
+            organisations=summary.organisations,
+            partnerships=summary.partnerships,
+            agreements=summary.agreements,
+            safe_url=safe_url(settings),
+        )
     )
     _show_credentials(settings, summary.users)
 
@@ -63,38 +76,62 @@ def _show_credentials(settings: Settings, users: Sequence[DemoUser]) -> None:
     try:
         write_credentials(path, lines)
     except OSError as exc:
-        raise fail(f"cannot write {path}: {exc.strerror}; the credentials above are the only copy") from None
-    typer.echo(f"credentials saved to {path} (readable by you only; 'agreements demo --show-credentials' renews them)")
+        raise fail(
+            MESSAGES.gettext(
+                "cannot write {path}: {strerror}; the credentials above are the only copy",
+                path=path,
+                strerror=exc.strerror,
+            )
+        ) from None
+    typer.echo(
+        MESSAGES.gettext(
+            "credentials saved to {path} (readable by you only; 'agreements demo --show-credentials' renews them)",
+            path=path,
+        )
+    )
 
 
 @friendly_errors
 def generate(
-    organisations: Annotated[int, typer.Option(help="Organisations to add (at least 4).")],
-    partnerships: Annotated[int, typer.Option(help="Partnerships to add (0 or more).")],
-    seed: Annotated[int, typer.Option(help="Random seed (same seed and day, same portfolio).")] = 2026,
+    organisations: Annotated[int, typer.Option(help=MESSAGES.lazy("Organisations to add (at least 4)."))],
+    partnerships: Annotated[int, typer.Option(help=MESSAGES.lazy("Partnerships to add (0 or more)."))],
+    seed: Annotated[int, typer.Option(help=MESSAGES.lazy("Random seed (same seed and day, same portfolio)."))] = 2026,
     append: Annotated[
-        bool, typer.Option("--append", help="Add to a database that already holds generated data.")
+        bool, typer.Option("--append", help=MESSAGES.lazy("Add to a database that already holds generated data."))
     ] = False,
 ) -> None:
     """Bulk-insert a synthetic portfolio (benchmarks and trials); refuses a database holding other data."""
     if organisations < 4:
-        raise fail(f"--organisations must be at least 4 (got {organisations})", 2)
+        raise fail(
+            MESSAGES.gettext("--organisations must be at least 4 (got {organisations})", organisations=organisations), 2
+        )
     if partnerships < 0:
-        raise fail(f"--partnerships must not be negative (got {partnerships})", 2)
+        raise fail(
+            MESSAGES.gettext("--partnerships must not be negative (got {partnerships})", partnerships=partnerships), 2
+        )
     settings = get_settings()
     ensure_schema(settings)
     engine = get_engine()
     found = existing_data(engine)
     if found["real_partnerships"]:
         raise fail(
-            f"the database {safe_url(settings)} holds {found['real_partnerships']} partnerships that were not "
-            "generated; refusing to mix synthetic data into it (use an empty database)",
+            MESSAGES.gettext(
+                "the database {safe_url} holds {real_partnerships} partnerships that were not generated; "
+                "refusing to mix synthetic data into it (use an empty database)",
+                safe_url=safe_url(settings),
+                real_partnerships=found["real_partnerships"],
+            ),
             2,
         )
     if (found["organisations"] or found["partnerships"]) and not append:
         raise fail(
-            f"the database {safe_url(settings)} is not empty ({found['organisations']} organisations, "
-            f"{found['partnerships']} partnerships); pass --append to add generated data to it",
+            MESSAGES.gettext(
+                "the database {safe_url} is not empty ({organisations} organisations, {partnerships} partnerships); "
+                "pass --append to add generated data to it",
+                safe_url=safe_url(settings),
+                organisations=found["organisations"],
+                partnerships=found["partnerships"],
+            ),
             2,
         )
     started = time.perf_counter()
@@ -104,6 +141,14 @@ def generate(
     for table, rows in sorted(written.items()):
         typer.echo(f"  {table:<28} {rows:>12,}")
     typer.echo(
-        f"wrote {total:,} rows ({organisations:,} organisations, {partnerships:,} partnerships) into "
-        f"{safe_url(settings)} in {seconds:.1f} s, {total / max(seconds, 1e-9):,.0f} rows/s"
+        MESSAGES.gettext(
+            "wrote {total:,} rows ({organisations:,} organisations, "
+            "{partnerships:,} partnerships) into {safe_url} in {seconds:.1f} s, {value:,.0f} rows/s",
+            total=total,
+            organisations=organisations,
+            partnerships=partnerships,
+            safe_url=safe_url(settings),
+            seconds=seconds,
+            value=total / max(seconds, 1e-09),
+        )
     )

@@ -14,6 +14,7 @@ from app.cli.support import ensure_schema, fail, friendly_errors
 from app.config import get_settings
 from app.db import unit_of_work
 from app.errors import ValidationFailed
+from app.i18n import MESSAGES
 
 
 def _filters(items: list[str]) -> dict[str, str]:
@@ -35,15 +36,19 @@ def _umask() -> int:
 
 @friendly_errors
 def export(
-    entity: Annotated[str, typer.Argument(help="organisations, partnerships, agreements or obligations.")],
-    file_format: Annotated[str, typer.Option("--format", help="csv (UTF-8 with a BOM) or xlsx.")] = "csv",
+    entity: Annotated[
+        str, typer.Argument(help=MESSAGES.lazy("organisations, partnerships, agreements or obligations."))
+    ],
+    file_format: Annotated[
+        str, typer.Option("--format", help=MESSAGES.lazy("csv (UTF-8 with a BOM) or xlsx."))
+    ] = "csv",
     output: Annotated[
         str | None,
         typer.Option(
             "-o",
             "--output",
             metavar="FILE",
-            help="File to write ('-' for standard output); default ENTITY-DATE.FORMAT.",
+            help=MESSAGES.lazy("File to write ('-' for standard output); default ENTITY-DATE.FORMAT."),
         ),
     ] = None,
     filter_items: Annotated[
@@ -51,8 +56,10 @@ def export(
         typer.Option(
             "--filter",
             metavar="NAME=VALUE",
-            help="NAME=VALUE, as the API list takes it (repeatable): e.g. stage=formal, area=migrant_health, "
-            "sort=-created_at.",
+            help=MESSAGES.lazy(
+                "NAME=VALUE, as the API list takes it (repeatable): e.g. stage=formal, area=migrant_health, "
+                "sort=-created_at."
+            ),
         ),
     ] = None,
 ) -> None:
@@ -61,17 +68,32 @@ def export(
     from app.exports import service
 
     if entity not in service.ENTITIES:
-        raise fail(f"there is no export of {entity!r}; choose one of: {', '.join(service.ENTITIES)}", 2)
+        raise fail(
+            MESSAGES.gettext(
+                "there is no export of {entity}; choose one of: {values}",
+                entity=repr(entity),
+                values=", ".join(service.ENTITIES),
+            ),
+            2,
+        )
     try:
         values = _filters(filter_items or [])
     except ValueError as exc:
         raise fail(str(exc), 2) from None
     if "format" in values:
-        raise fail("give the format with --format, not as a filter", 2)
+        raise fail(MESSAGES.gettext("give the format with --format, not as a filter"), 2)
     allowed = [name for name in service.filter_names(entity) if name != "format"]
     unknown = [name for name in values if name not in allowed]
     if unknown:
-        raise fail(f"unknown filter {unknown[0]!r} for {entity}; choose from: {', '.join(allowed)}", 2)
+        raise fail(
+            MESSAGES.gettext(
+                "unknown filter {value} for {entity}; choose from: {values}",
+                value=repr(unknown[0]),
+                entity=entity,
+                values=", ".join(allowed),
+            ),
+            2,
+        )
     try:
         query = service.parse_query(entity, {**values, "format": file_format})
     except ValidationFailed as exc:
@@ -85,13 +107,13 @@ def export(
         if output == "-":
             count = service.write(session, export, sys.stdout.buffer)
             sys.stdout.flush()
-            typer.echo(f"wrote {count} {entity}", err=True)
+            typer.echo(MESSAGES.gettext("wrote {count} {entity}", count=count, entity=entity), err=True)
             return
         target = Path(output or export.filename)
         if target.is_dir():
             target = target / export.filename
         if not target.parent.is_dir():
-            raise fail(f"the folder {target.parent} does not exist", 2)
+            raise fail(MESSAGES.gettext("the folder {parent} does not exist", parent=target.parent), 2)
         # Write beside the target and move it into place: an interrupted export leaves no half-written file.
         handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent.resolve())
         try:
@@ -102,4 +124,6 @@ def export(
         except BaseException:
             Path(partial).unlink(missing_ok=True)
             raise
-    typer.echo(f"wrote {count} {entity} to {target}", err=True)
+    typer.echo(
+        MESSAGES.gettext("wrote {count} {entity} to {target}", count=count, entity=entity, target=target), err=True
+    )

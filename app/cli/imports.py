@@ -14,6 +14,7 @@ from app.audit.recorder import ACTOR
 from app.cli.support import ensure_schema, fail, friendly_errors
 from app.config import get_settings
 from app.db import WRITE_OPTION, unit_of_work
+from app.i18n import MESSAGES
 from app.imports.headers import MappingError, load_mapping
 from app.imports.headers import save_mapping as write_mapping
 from app.imports.reader import UnusableFile
@@ -102,50 +103,65 @@ def _given_mapping(pairs: list[str], mapping_file: Path | None) -> dict[str, str
     for pair in pairs:
         header, sep, field = pair.rpartition("=")
         if not sep or not header.strip() or not field.strip():
-            raise fail(f'--map takes "Header text=field", not {pair!r}', 2)
+            raise fail(MESSAGES.gettext('--map takes "Header text=field", not {pair}', pair=repr(pair)), 2)
         given[header.strip()] = field.strip()
     return given or None
 
 
 @friendly_errors
 def import_inventory(
-    file: Annotated[Path, typer.Argument(help="The inventory: a CSV or XLSX file (layout in docs/imports.md).")],
+    file: Annotated[
+        Path, typer.Argument(help=MESSAGES.lazy("The inventory: a CSV or XLSX file (layout in docs/imports.md)."))
+    ],
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the column mapping and what would change; write nothing.")
+        bool,
+        typer.Option("--dry-run", help=MESSAGES.lazy("Show the column mapping and what would change; write nothing.")),
     ] = False,
     update: Annotated[
         bool,
-        typer.Option("--update", help="Apply the differences with recorded partnerships (stage, dates, focal point)."),
+        typer.Option(
+            "--update",
+            help=MESSAGES.lazy("Apply the differences with recorded partnerships (stage, dates, focal point)."),
+        ),
     ] = False,
     column_map: Annotated[
         list[str] | None,
         typer.Option(
             "--map",
             metavar='"HEADER=FIELD"',
-            help='Map a column by hand, e.g. --map "Nation=country"; FIELD "ignore" leaves a column out. Repeatable.',
+            help=MESSAGES.lazy(
+                'Map a column by hand, e.g. --map "Nation=country"; FIELD "ignore" leaves a column out. Repeatable.'
+            ),
         ),
     ] = None,
     mapping_file: Annotated[
-        Path | None, typer.Option("--mapping", metavar="FILE", help="Read the column mapping from this JSON file.")
+        Path | None,
+        typer.Option("--mapping", metavar="FILE", help=MESSAGES.lazy("Read the column mapping from this JSON file.")),
     ] = None,
     save_mapping: Annotated[
         Path | None,
-        typer.Option("--save-mapping", metavar="FILE", help="Write the column mapping used to this JSON file."),
+        typer.Option(
+            "--save-mapping", metavar="FILE", help=MESSAGES.lazy("Write the column mapping used to this JSON file.")
+        ),
     ] = None,
     rejects: Annotated[
         Path | None,
-        typer.Option(help="Where to write the lines that did not go in (default: FILE.rejects.csv)."),
+        typer.Option(help=MESSAGES.lazy("Where to write the lines that did not go in (default: FILE.rejects.csv).")),
     ] = None,
     as_user: Annotated[
         str | None,
         typer.Option(
-            "--as", metavar="EMAIL", help="Email of the importing user (a project manager or admin); the default owner."
+            "--as",
+            metavar="EMAIL",
+            help=MESSAGES.lazy("Email of the importing user (a project manager or admin); the default owner."),
         ),
     ] = None,
-    day_first: Annotated[bool, typer.Option("--day-first", help="Read 03/04/2026 as 3 April.")] = False,
-    month_first: Annotated[bool, typer.Option("--month-first", help="Read 03/04/2026 as 4 March.")] = False,
+    day_first: Annotated[bool, typer.Option("--day-first", help=MESSAGES.lazy("Read 03/04/2026 as 3 April."))] = False,
+    month_first: Annotated[
+        bool, typer.Option("--month-first", help=MESSAGES.lazy("Read 03/04/2026 as 4 March."))
+    ] = False,
     batch_size: Annotated[
-        int, typer.Option(min=1, max=100_000, metavar="LINES", help="Lines per committed batch.")
+        int, typer.Option(min=1, max=100_000, metavar="LINES", help=MESSAGES.lazy("Lines per committed batch."))
     ] = 1000,
 ) -> None:
     """Import organisations and partnerships from a CSV or XLSX inventory (idempotent; --dry-run to preview).
@@ -157,9 +173,9 @@ def import_inventory(
     from app.imports.service import ImportOptions, InventoryImport, open_inventory
 
     if day_first and month_first:
-        raise fail("choose one of --day-first and --month-first", 2)
+        raise fail(MESSAGES.gettext("choose one of --day-first and --month-first"), 2)
     if not file.is_file():
-        raise fail(f"no such file: {file}", 2)
+        raise fail(MESSAGES.gettext("no such file: {file}", file=file), 2)
     given = _given_mapping(column_map or [], mapping_file)
     order = "day_first" if day_first else "month_first" if month_first else "auto"
     ensure_schema(get_settings())
@@ -173,7 +189,7 @@ def import_inventory(
                 ).unique()
             )
             if len(admins) != 1:
-                raise fail("name the importing user with --as EMAIL (a project manager or admin)", 2)
+                raise fail(MESSAGES.gettext("name the importing user with --as EMAIL (a project manager or admin)"), 2)
             user = admins[0]
         require(user, Action.CREATE_PARTNERSHIP)
         session.info[ACTOR] = user.id
@@ -184,14 +200,16 @@ def import_inventory(
                 table.close()
         except UnusableFile as exc:
             raise fail(f"{file}: {exc}", 2) from None
-        typer.echo(f"{file.name}: header on line {table.header_line}")
+        typer.echo(
+            MESSAGES.gettext("{name}: header on line {header_line}", name=file.name, header_line=table.header_line)
+        )
         for line, text in table.skipped:
-            typer.echo(f"  skipped above the header: line {line}: {text[:80]}")
+            typer.echo(MESSAGES.gettext("  skipped above the header: line {line}: {value}", line=line, value=text[:80]))
         for line in mapping.describe():
             typer.echo(f"  {line}")
         if save_mapping is not None:
             write_mapping(save_mapping, mapping)
-            typer.echo(f"column mapping saved to {save_mapping}")
+            typer.echo(MESSAGES.gettext("column mapping saved to {save_mapping}", save_mapping=save_mapping))
         writer = RejectsWriter.like(rejects_path, table)
         total = _count_lines(file)
         show_bar = sys.stderr.isatty()
@@ -231,13 +249,29 @@ def import_inventory(
             writer.close()
     print_summary(summary)
     if writer.written:
-        typer.echo(f"{writer.written:,} line(s) that did not go in written to {rejects_path}")
+        typer.echo(
+            MESSAGES.gettext(
+                "{written:,} line(s) that did not go in written to {rejects_path}",
+                written=writer.written,
+                rejects_path=rejects_path,
+            )
+        )
     if summary.counts["rejected"]:
         rejected = summary.counts["rejected"]
-        raise fail(f"{rejected:,} line(s) were rejected; fix them in {rejects_path} and import it again", 1)
+        raise fail(
+            MESSAGES.gettext(
+                "{rejected:,} line(s) were rejected; fix them in {rejects_path} and import it again",
+                rejected=rejected,
+                rejects_path=rejects_path,
+            ),
+            1,
+        )
     if summary.counts["conflict"]:
         raise fail(
-            f"{summary.counts['conflict']:,} line(s) conflict with the record; check them and import again "
-            "with --update to apply them",
+            MESSAGES.gettext(
+                "{conflict:,} line(s) conflict with the record; "
+                "check them and import again with --update to apply them",
+                conflict=summary.counts["conflict"],
+            ),
             1,
         )

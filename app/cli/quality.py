@@ -11,6 +11,7 @@ from app import clock
 from app.cli.support import ensure_schema, fail, friendly_errors
 from app.config import get_settings
 from app.db import unit_of_work
+from app.i18n import MESSAGES
 from app.listing import MAX_PAGE_SIZE
 from app.quality import service
 from app.quality.rules import ENTITIES
@@ -51,16 +52,24 @@ def _text(summary: Any, found: Any, entity: str | None) -> str:
 
 @friendly_errors
 def quality(
-    entity: Annotated[str | None, typer.Option(help="organisation or partnership (both by default).")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=MAX_PAGE_SIZE, help="How many records to fix to list.")] = 20,
-    format: Annotated[str, typer.Option(help="text or json.")] = "text",
+    entity: Annotated[
+        str | None, typer.Option(help=MESSAGES.lazy("organisation or partnership (both by default)."))
+    ] = None,
+    limit: Annotated[
+        int, typer.Option(min=1, max=MAX_PAGE_SIZE, help=MESSAGES.lazy("How many records to fix to list."))
+    ] = 20,
+    format: Annotated[str, typer.Option(help=MESSAGES.lazy("text or json."))] = "text",
 ) -> None:
     """The completeness scores of the portfolio and the records to fix first."""
 
     if entity is not None and entity not in ENTITIES:
-        raise fail(f"unknown entity {entity!r}; choose one of: {', '.join(ENTITIES)}")
+        raise fail(
+            MESSAGES.gettext(
+                "unknown entity {entity}; choose one of: {values}", entity=repr(entity), values=", ".join(ENTITIES)
+            )
+        )
     if format not in {"text", "json"}:
-        raise fail(f"unknown format {format!r}; choose one of: text, json")
+        raise fail(MESSAGES.gettext("unknown format {format}; choose one of: text, json", format=repr(format)))
     ensure_schema(get_settings())
     today = clock.today(get_settings().zone)
     with unit_of_work(write=False) as session:

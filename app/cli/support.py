@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -12,11 +14,13 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from typer.core import TyperCommand
+from typer._click.formatting import HelpFormatter  # Typer's own copy of click's, which its commands use
+from typer.core import TyperCommand, TyperGroup
 
 from app import migrate
 from app.config import ConfigError, Settings
-from app.errors import DomainError
+from app.errors import DomainError, pydantic_reason
+from app.i18n import DEFAULT_LANGUAGE, MESSAGES, current_language, is_supported, normalise, use_language
 from app.monitoring.logs import make_handler
 from app.workflow.actor import Actor
 from app.workflow.definition import WorkflowDefinitionError
@@ -42,8 +46,83 @@ def set_verbosity(verbose: bool) -> None:
         logger.addHandler(handler)
 
 
+LANGUAGE_VARIABLE = "AGREEMENTS_LANGUAGE"
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def cli_language(environ: Mapping[str, str] | None = None) -> str:
+    """The language a command speaks: ``AGREEMENTS_LANGUAGE``, else the POSIX locale (``fr_FR.UTF-8`` → fr), else en."""
+    environ = os.environ if environ is None else environ
+    chosen = environ.get(LANGUAGE_VARIABLE, "").strip()
+    if is_supported(chosen):
+        return normalise(chosen)
+    for name in LOCALE_VARIABLES:  # POSIX: the first one set decides (LC_ALL over LC_MESSAGES over LANG)
+        value = environ.get(name, "").strip()
+        if value:
+            return normalise(value.split(".")[0].split("@")[0]) if value not in {"C", "POSIX"} else DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
+
+
+def speak_the_users_language(ctx: click.Context) -> str:
+    """Speak :func:`cli_language` until the command ends (so one command's language never outlives it)."""
+    return ctx.with_resource(use_language(cli_language()))
+
+
+CLICK_WORDS = (
+    MESSAGES.lazy("Show this message and exit."),
+    MESSAGES.lazy("Commands"),
+    MESSAGES.lazy("Usage: "),
+)
+"""Click's own words (``--help``, headings): in the catalog so that :func:`translated` finds them."""
+
+
+def translated(text: str | None) -> str:
+    """A help text in the current language (Typer may have built it before the command chose its language)."""
+    if not text or current_language() == DEFAULT_LANGUAGE:
+        return text or ""
+    help_text, extra = text, ""
+    if text.endswith("]") and "  [" in text:  # click's "  [default: 90; required]"
+        help_text, _, extra = text.rpartition("  [")
+        extra = "  [" + extra.replace("required", MESSAGES.gettext("required")).replace(
+            "default:", MESSAGES.gettext("default:")
+        )
+    return MESSAGES.gettext(help_text) + extra
+
+
+class TranslatingFormatter(HelpFormatter):
+    """Click's help layout with its headings and every help text in the current language."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        """``Usage: …`` with the word in the current language."""
+        super().write_usage(prog, args, MESSAGES.gettext("Usage: ") if prefix is None else prefix)
+
+    @contextlib.contextmanager
+    def section(self, name: str) -> Iterator[None]:
+        """A section ("Options", "Commands") whose heading is in the current language."""
+        with super().section(translated(name)):
+            yield
+
+    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        """Each option or command with its help in the current language."""
+        super().write_dl([(term, translated(text)) for term, text in rows], col_max, col_spacing)
+
+
+class TranslatingContext(typer.Context):
+    """A command's context whose help is written by :class:`TranslatingFormatter`."""
+
+    formatter_class = TranslatingFormatter
+
+
+class PlainHelpGroup(TyperGroup):
+    """A group of commands whose help speaks the current language."""
+
+    context_class = TranslatingContext
+
+
 class PlainHelpCommand(TyperCommand):
     """A command whose ``--help`` names each value in words (``--email EMAIL``, ``EMAIL``), not by type (``<str>``)."""
+
+    context_class = TranslatingContext
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         """The parameters; each that takes a value is named by its long option in capitals, unless given a name."""
@@ -54,6 +133,24 @@ class PlainHelpCommand(TyperCommand):
                 long_names = [opt for opt in param.opts if opt.startswith("--")]
                 param.metavar = (long_names[0][2:] if long_names else param.name).upper().replace("-", "_")
         return params
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command's help, in the current language."""
+        original = self.help
+        self.help = translated(original)
+        try:
+            super().format_help_text(ctx, formatter)
+        finally:
+            self.help = original
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The first sentence of the help, in the current language (the commands' list)."""
+        original = self.help
+        self.help = translated(original)
+        try:
+            return super().get_short_help_str(limit)
+        finally:
+            self.help = original
 
     def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
         """``[OPTIONS] EMAIL``: each argument by its placeholder, in brackets when it may be left out."""
@@ -75,7 +172,9 @@ class PlainHelpCommand(TyperCommand):
                 arguments.append((str(param.metavar), record[1]))
             else:
                 options.append(record)
-        for title, rows in (("Arguments", arguments), ("Options", options)):
+        arguments = [(name, translated(text)) for name, text in arguments]
+        options = [(name, translated(text)) for name, text in options]
+        for title, rows in ((MESSAGES.gettext("Arguments"), arguments), (MESSAGES.gettext("Options"), options)):
             if rows:
                 with formatter.section(title):
                     formatter.write_dl(rows)
@@ -91,7 +190,7 @@ def operator(command: str) -> Actor:
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``error: message`` on stderr and return the exit to raise."""
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(MESSAGES.gettext("error: {message}", message=message), err=True)
     return typer.Exit(code)
 
 
@@ -107,18 +206,27 @@ def friendly_errors(command: F) -> F:
         except DomainError as exc:
             if len(exc.problems) > 1:  # one line per problem, so a long preflight list stays readable
                 lines = "\n".join(f"  - {problem.reason}" for problem in exc.problems)
-                raise fail(f"{exc.title.lower()}:\n{lines}") from None
+                raise fail(f"{MESSAGES.gettext(exc.title).lower()}:\n{lines}") from None
             raise fail(exc.detail) from None
         except ValidationError as exc:
-            reasons = "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'value'}: {str(e['msg']).removeprefix('Value error, ')}"
-                for e in exc.errors()
-            )
+            reasons = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {_reason(e)}" for e in exc.errors())
             raise fail(reasons) from None
         except OperationalError as exc:
-            raise fail(f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}") from None
+            raise fail(
+                MESSAGES.gettext("cannot use the database: {value}", value=str(exc.orig).strip().splitlines()[0])
+            ) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _reason(error: Any) -> str:
+    """Pydantic's reason for refusing a value, in the current language (its own English words in English)."""
+    own = str(error["msg"]).removeprefix("Value error, ")
+    if current_language() == DEFAULT_LANGUAGE or own != error["msg"]:
+        return own
+    if error.get("type") == "missing":
+        return MESSAGES.gettext("is required")
+    return pydantic_reason(str(error.get("type", "")), dict(error.get("ctx") or {})) or own
 
 
 def safe_url(settings: Settings) -> str:
@@ -134,6 +242,11 @@ def ensure_schema(settings: Settings) -> None:
     current, head = migrate.current_revision(settings.database_url), migrate.head_revision()
     if current != head:
         raise fail(
-            f"the database {safe_url(settings)} is at revision {current or 'none'} but this version needs {head}; "
-            "run 'agreements init' first"
+            MESSAGES.gettext(
+                "the database {safe_url} is at revision {value} but this version needs {head}; "
+                "run 'agreements init' first",
+                safe_url=safe_url(settings),
+                value=current or "none",
+                head=head,
+            )
         )

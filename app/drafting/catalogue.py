@@ -19,6 +19,7 @@ from app.drafting.models import CustomTemplate
 from app.drafting.template_files import TemplateInfo, Variable, find_template, list_templates
 from app.drafting.templates_engine import render_source, validate_custom_template
 from app.errors import FieldProblem, NotFound, ValidationFailed, invalid
+from app.i18n import MESSAGES
 from app.users.models import User
 from app.users.policy import Action, require
 from app.versioning import check_version
@@ -100,7 +101,7 @@ def save_custom_template(
         try:
             render_source(fields["source"], _trial_values(info), language=language)
         except TemplateError as exc:
-            reasons.append(f"a trial render failed: {exc.detail}")
+            reasons.append(MESSAGES.gettext("a trial render failed: {detail}", detail=exc.detail))
     if reasons:
         raise ValidationFailed([FieldProblem("source", reason) for reason in reasons])
     row = session.scalars(
@@ -139,7 +140,7 @@ def template_or_404(session: Session, key: str) -> TemplateInfo:
     for info, _custom in all_templates(session):
         if info.key == key:
             return info
-    raise NotFound(f"no template {key!r}")
+    raise NotFound(MESSAGES.gettext("no template {key}", key=repr(key)))
 
 
 def templates_for(session: Session, agreement: Agreement) -> list[TemplateInfo]:

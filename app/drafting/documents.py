@@ -15,6 +15,7 @@ from app.agreements.naming import agreement_file_name
 from app.drafting import labels, outputs
 from app.drafting.comparison import compare
 from app.errors import invalid
+from app.i18n import MESSAGES
 from app.uploads import UnsafeFile, check_docx
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -50,7 +51,7 @@ def document_file(
     if fmt == "pdf":
         content = outputs.to_pdf(text, reference=reference, version_label=label, draft=draft, language=language)
         return Output(content, "application/pdf", f"{name}.pdf")
-    raise invalid("format", "must be html, docx or pdf")
+    raise invalid("format", MESSAGES.gettext("must be html, docx or pdf"))
 
 
 def render_version(session: Session, agreement_id: int, number: int, fmt: str) -> Output:
@@ -76,7 +77,7 @@ def render_version(session: Session, agreement_id: int, number: int, fmt: str) -
 def diff_versions(session: Session, agreement_id: int, old: int, new: int, fmt: str) -> Output:
     """The difference between two versions: an HTML redline or a unified text diff."""
     if fmt not in ("unified", "html"):
-        raise invalid("format", "must be html or unified")
+        raise invalid("format", MESSAGES.gettext("must be html or unified"))
     before = agreements.get_version(session, agreement_id, old)
     after = agreements.get_version(session, agreement_id, new)
     labels = (f"version {old}", f"version {new}")
@@ -101,9 +102,13 @@ def docx_text(content: bytes) -> str:
     try:
         document = docx.Document(io.BytesIO(content))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
-        raise invalid("file", f"is not a readable Word (.docx) document ({type(exc).__name__})") from None
+        raise invalid(
+            "file", MESSAGES.gettext("is not a readable Word (.docx) document ({name})", name=type(exc).__name__)
+        ) from None
     except Exception as exc:  # zip and XML errors of a damaged file
-        raise invalid("file", f"is not a readable Word (.docx) document ({type(exc).__name__})") from None
+        raise invalid(
+            "file", MESSAGES.gettext("is not a readable Word (.docx) document ({name})", name=type(exc).__name__)
+        ) from None
     lines: list[str] = []
     for block in document.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]

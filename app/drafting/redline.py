@@ -11,6 +11,7 @@ import html
 import re
 
 from app.errors import DomainError, FieldProblem
+from app.i18n import MESSAGES
 
 __all__ = ["ComparisonTooLarge", "ensure_comparable", "redline_html", "redline_page", "unified_diff"]
 
@@ -43,7 +44,15 @@ def ensure_comparable(
         max_chars = get_settings().redline_max_input_chars
     limit = max_chars
     problems = [
-        FieldProblem(field, f"{label} is {len(text or ''):,} characters long; a comparison takes at most {limit:,}")
+        FieldProblem(
+            field,
+            MESSAGES.gettext(
+                "{label} is {len:,} characters long; a comparison takes at most {limit:,}",
+                label=label,
+                len=len(text or ""),
+                limit=limit,
+            ),
+        )
         for field, label, text in zip(fields, labels, (old, new), strict=True)
         if len(text or "") > limit
     ]

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from app.drafting.template_files import VARIABLE_TYPES, TemplateInfo
+from app.i18n import MESSAGES
 from app.schemas import InputModel, OutputModel, ShortText
 
 LANGUAGE_PATTERN = r"^[a-z]{2}(-[A-Z]{2})?$"
@@ -76,7 +77,9 @@ class CustomTemplateWrite(InputModel):
         names = [variable.name for variable in variables]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
-            raise ValueError(f"variable names must be unique; repeated: {', '.join(duplicates)}")
+            raise ValueError(
+                MESSAGES.gettext("variable names must be unique; repeated: {values}", values=", ".join(duplicates))
+            )
         return variables
 
 
@@ -97,7 +100,7 @@ class GenerateRequest(InputModel):
     @classmethod
     def _bounded(cls, variables: dict[str, Any]) -> dict[str, Any]:
         if len(repr(variables)) > 100_000:
-            raise ValueError("the variables are too large (at most 100,000 characters)")
+            raise ValueError(MESSAGES.gettext("the variables are too large (at most 100,000 characters)"))
         return variables
 
 

@@ -22,7 +22,7 @@ from app.drafting.template_files import TemplateInfo, Variable
 from app.drafting.templates_engine import Rendered, render, render_source
 from app.drafting.variables import agreement_variables, partnership_variables
 from app.errors import Conflict, FieldProblem, ValidationFailed, invalid
-from app.i18n import is_supported
+from app.i18n import MESSAGES, is_supported
 from app.partnerships.service import get_partnership, permission_context
 from app.uploads import MB, document_upload_bytes
 from app.users.models import User
@@ -46,7 +46,10 @@ def _merge(resolved: ResolvedTemplate, facts: dict[str, Any], overrides: dict[st
     if unknown:
         raise ValidationFailed(
             [
-                FieldProblem(f"variables.{name}", f"is not a variable of template {resolved.info.key!r}")
+                FieldProblem(
+                    f"variables.{name}",
+                    MESSAGES.gettext("is not a variable of template {key}", key=repr(resolved.info.key)),
+                )
                 for name in unknown
             ]
         )
@@ -105,7 +108,13 @@ def generate_version(
     if agreement.status not in states("agreement", group="editable"):
         status = state_name("agreement", agreement.status)
         allowed = state_names("agreement", states("agreement", "editable"))
-        raise Conflict(f"cannot generate a version: the agreement is {status} (allowed when it is {allowed})")
+        raise Conflict(
+            MESSAGES.gettext(
+                "cannot generate a version: the agreement is {status} (allowed when it is {allowed})",
+                status=status,
+                allowed=allowed,
+            )
+        )
     if bilingual:
         language = _bilingual_language(agreement.languages, language)
     if BILINGUAL_MARK in language:
@@ -182,7 +191,13 @@ def stale_reasons(session: Session, agreement: Agreement, version: DocumentVersi
     for name in FACTS_TO_MATCH:
         if name in version.variables and version.variables[name] != current.get(name):
             what = name.replace("_", " ")
-            reasons.append(f"the {what} changed after version {version.number} was generated; generate a new one")
+            reasons.append(
+                MESSAGES.gettext(
+                    "the {what} changed after version {number} was generated; generate a new one",
+                    what=what,
+                    number=version.number,
+                )
+            )
     return reasons
 
 
@@ -224,9 +239,9 @@ def upload_docx(
     require(actor, Action.MANAGE_TEMPLATES)
     agreements.require_on_agreement(actor, agreements.get_agreement(session, agreement_id), Action.ACT_ON_AGREEMENT)
     if not content:
-        raise invalid("file", "is empty")
+        raise invalid("file", MESSAGES.gettext("is empty"))
     if len(content) > document_upload_bytes():
-        raise invalid("file", f"is larger than {document_upload_bytes() // MB} MB")
+        raise invalid("file", MESSAGES.gettext("is larger than {value} MB", value=document_upload_bytes() // MB))
     text = docx_text(content)
     name = (file_name or "hand-edited.docx")[:255]
     return agreements.add_version(session, agreement_id, text, actor, file=(content, DOCX_MEDIA_TYPE, name))

@@ -24,6 +24,7 @@ from app.exports import writers
 from app.exports.columns import Cell, Table
 from app.exports.schemas import MEDIA_TYPES, QUERIES, ExportFormat, ExportOptions
 from app.exports.tables import TABLES
+from app.i18n import MESSAGES
 from app.partnerships.service import involving
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,13 @@ def table_for(entity: str) -> Table:
     """The exportable list called ``entity``, or ``NotFound`` naming the ones there are."""
     table = TABLES.get(entity)
     if table is None:
-        raise NotFound(f"there is no export of {entity[:60]!r}; choose one of: {', '.join(ENTITIES)}")
+        raise NotFound(
+            MESSAGES.gettext(
+                "there is no export of {value}; choose one of: {values}",
+                value=repr(entity[:60]),
+                values=", ".join(ENTITIES),
+            )
+        )
     return table
 
 
@@ -68,7 +75,12 @@ def parse_query(entity: str, values: Mapping[str, Any]) -> ExportOptions:
     unknown = [name for name in values if name not in model.model_fields]
     if unknown:
         known = ", ".join(model.model_fields)
-        raise ValidationFailed([FieldProblem(name, f"is not a known filter; known: {known}") for name in unknown])
+        raise ValidationFailed(
+            [
+                FieldProblem(name, MESSAGES.gettext("is not a known filter; known: {known}", known=known))
+                for name in unknown
+            ]
+        )
     try:
         return model.model_validate(dict(values))
     except ValidationError as exc:
@@ -91,11 +103,11 @@ def prepare(session: Session, entity: str, query: ExportOptions, *, involving_us
     """
     table = table_for(entity)
     if not isinstance(query, QUERIES[entity]):
-        raise invalid("query", f"the filters given are not those of the {entity} list")
+        raise invalid("query", MESSAGES.gettext("the filters given are not those of the {entity} list", entity=entity))
     statement = table.select(session, query, query.sort)
     if involving_user_id is not None:
         if entity != "partnerships":
-            raise invalid("mine", "only partnerships can be narrowed to mine")
+            raise invalid("mine", MESSAGES.gettext("only partnerships can be narrowed to mine"))
         statement = statement.where(involving(involving_user_id))
     return Export(table, statement, query.format, file_name(entity, query.format))
 

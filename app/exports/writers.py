@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from app.errors import invalid
 from app.exports.columns import Cell, Column
+from app.i18n import MESSAGES
 
 BOM = "\ufeff"
 """Makes Excel read the CSV as UTF-8 rather than the system code page."""
@@ -105,7 +106,12 @@ def write_xlsx(target: IO[bytes], title: str, columns: Sequence[Column], rows: I
     for row in rows:
         count += 1
         if count >= XLSX_MAX_ROWS:
-            raise invalid("format", f"more than {XLSX_MAX_ROWS - 1:,} rows do not fit in an Excel sheet; use csv")
+            raise invalid(
+                "format",
+                MESSAGES.gettext(
+                    "more than {value:,} rows do not fit in an Excel sheet; use csv", value=XLSX_MAX_ROWS - 1
+                ),
+            )
         sheet.append([_xlsx_cell(sheet, value) for value in row])
     workbook.save(target)
     return count

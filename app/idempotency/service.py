@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.db import savepoint
 from app.errors import invalid
+from app.i18n import MESSAGES
 from app.idempotency.models import IdempotentRequest
 
 KEEP_FOR = timedelta(hours=24)
@@ -41,7 +42,9 @@ def claim(session: Session, user_id: int, key: str, fingerprint: str) -> Idempot
             if existing is None:  # pragma: no cover - the other request's row must be visible by now
                 raise
     if existing.fingerprint != fingerprint:
-        raise invalid(HEADER, "was already used for a different request; send a new key with each new request")
+        raise invalid(
+            HEADER, MESSAGES.gettext("was already used for a different request; send a new key with each new request")
+        )
     return existing
 
 

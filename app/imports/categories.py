@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from app.i18n import MESSAGES
 from app.imports import vocabulary as vocab
 from app.imports.phrase_tables import PhraseTable, phrase_table, read_term, says_nothing
 from app.imports.phrases import split_words
@@ -73,14 +74,19 @@ def _merge_modality(text: str, parts: list[tuple[str, str | None]]) -> Read[str]
     stages = [value for value in values if value != _NO_AGREEMENT]
     if len(stages) > 1 or (_NO_AGREEMENT in values and set(stages) & states("partnership", group="in_force")):
         named = " and ".join(_stage_label(value) for value in values)
-        raise Unreadable(f"modality {text!r} says both {named}; write one")
+        raise Unreadable(MESSAGES.gettext("modality {text} says both {named}; write one", text=repr(text), named=named))
     if _NO_AGREEMENT not in values:
         return Read(stages[0], None, False) if stages and not unread else None
     stage = stages[0] if stages else vocab.NO_AGREEMENT_READ_AS
     doubt = None
     if unread:
         left = ", ".join(repr(part) for part in unread)
-        doubt = f"modality {text!r} read as {plain_label(stage)} (no formal agreement); {left} not read"
+        doubt = MESSAGES.gettext(
+            "modality {text} read as {plain_label} (no formal agreement); {left} not read",
+            text=repr(text),
+            plain_label=plain_label(stage),
+            left=left,
+        )
     return Read(stage, doubt, False)
 
 
@@ -114,13 +120,19 @@ def organisation_kind(value: str) -> Read[OrganisationKind]:
     """The kind of partner from words such as "NGO", "ONG internationale", "universidad"; a clear typo is doubtful."""
     text = value.strip()
     if says_nothing(text):
-        raise Unreadable("the partner type is missing")
+        raise Unreadable(MESSAGES.gettext("the partner type is missing"))
     kinds = ", ".join(plain_label(kind) for kind in OrganisationKind)
     if _government_body(text) and not _kinds().exact(_kinds().read(text))[0]:
         return Read(OrganisationKind.GOVERNMENT, None, False)
     read = read_term(_kinds(), text, "partner type", f"one of: {kinds}", plain_label)
     if read is None:
-        raise Unreadable(f"unknown partner type {text!r}; use one of: {kinds} (or NGO, INGO, CBO, university, …)")
+        raise Unreadable(
+            MESSAGES.gettext(
+                "unknown partner type {text}; use one of: {kinds} (or NGO, INGO, CBO, university, …)",
+                text=repr(text),
+                kinds=kinds,
+            )
+        )
     return read
 
 
@@ -134,12 +146,19 @@ def modality_stage(value: str) -> Read[str | None]:
     read = read_term(_modalities(), text, "modality", hint, _stage_label, merge=_merge_modality)
     if read is None:
         raise Unreadable(
-            f"unknown modality {text!r}; use MoU/agreement/formal, informal/verbal/letter of intent, "
-            "ad hoc/event/one-off, or negotiating"
+            MESSAGES.gettext(
+                "unknown modality {text}; use MoU/agreement/formal, informal/verbal/letter of intent, "
+                "ad hoc/event/one-off, or negotiating",
+                text=repr(text),
+            )
         )
     if read.value == _TERMINATED:
         raise Unreadable(
-            f"modality {text!r} is a terminated agreement: record the partnership's stage instead ({hint})"
+            MESSAGES.gettext(
+                "modality {text} is a terminated agreement: record the partnership's stage instead ({hint})",
+                text=repr(text),
+                hint=hint,
+            )
         )
     if read.value == _NO_AGREEMENT:
         return Read(vocab.NO_AGREEMENT_READ_AS, read.doubt, False)
@@ -155,7 +174,7 @@ def party_role(value: str) -> Read[PartyRole | None]:
     roles = ", ".join(plain_label(role) for role in PartyRole)
     read = read_term(_roles(), text, "role", f"one of: {roles}", plain_label)
     if read is None:
-        raise Unreadable(f"unknown role {text!r}; use one of: {roles}")
+        raise Unreadable(MESSAGES.gettext("unknown role {text}; use one of: {roles}", text=repr(text), roles=roles))
     return read
 
 

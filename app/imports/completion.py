@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.db import utcnow
 from app.imports.lookup import Lookup
-from app.imports.mapping import contact_matches
+from app.imports.matching import contact_matches
 from app.imports.rows import ParsedRow
 from app.organisations.models import Contact, Organisation
 from app.partnerships.models import Partnership, Project

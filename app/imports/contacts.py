@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from app.i18n import MESSAGES
 from app.imports.reading import Read
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
@@ -16,7 +17,7 @@ def email_address(value: str) -> Read[str | None]:
     if not text:
         return Read(None)
     if len(text) > 254 or not _EMAIL.match(text):
-        return Read(None, f"{text!r} is not an email address; left out")
+        return Read(None, MESSAGES.gettext("{text} is not an email address; left out", text=repr(text)))
     return Read(text.lower())
 
 
@@ -54,7 +55,9 @@ def phone_number(value: str) -> Read[str | None]:
     numbers = [_one_phone(part) for part in parts]
     readable = [number for number in numbers if number]
     if not readable or len(value) > 200:
-        return Read(None, f"{' '.join(value.split())!r} is not a phone number; left out")
+        return Read(
+            None, MESSAGES.gettext("{values} is not a phone number; left out", values=repr(" ".join(value.split())))
+        )
     kept: list[str] = []
     for number in readable:
         if len(" / ".join([*kept, number])) > PHONE_LENGTH:
@@ -74,5 +77,5 @@ def website_address(value: str) -> Read[str | None]:
         text = f"https://{text}"
     host = text.split("//", 1)[1].split("/", 1)[0]
     if len(text) > 500 or " " in text or "." not in host:
-        return Read(None, f"{value.strip()!r} is not a web address; left out")
+        return Read(None, MESSAGES.gettext("{strip} is not a web address; left out", strip=repr(value.strip())))
     return Read(text)

@@ -11,6 +11,7 @@ import pycountry
 from babel import Locale, localedata
 from rapidfuzz import fuzz, process
 
+from app.i18n import MESSAGES
 from app.imports import vocabulary as vocab
 from app.imports.phrase_tables import Found, PhraseTable, match_phrase, says_nothing
 from app.imports.phrases import Phrase, split_words
@@ -119,7 +120,11 @@ def _country_named(text: str) -> Found[str] | None:
             values = table.exact(again)[0] or _without_title(table, again.key.split())
     if len(values) > 1:
         choices = " or ".join(f"{_country_label(code)} ({code})" for code in values)
-        raise Unreadable(f"country {text!r} could be {choices}; write the country's ISO code")
+        raise Unreadable(
+            MESSAGES.gettext(
+                "country {text} could be {choices}; write the country's ISO code", text=repr(text), choices=choices
+            )
+        )
     return Found(values[0], canonical) if values else None
 
 
@@ -137,7 +142,14 @@ def _country_in_parts(text: str) -> str | None:
         if len(codes) > 1:
             named = [f"{_country_label(code)} ({code})" for code in codes]
             listed = f"{', '.join(named[:-1])} and {named[-1]}"
-            raise Unreadable(f"country {text!r} names {len(codes)} countries, {listed}; write one")
+            raise Unreadable(
+                MESSAGES.gettext(
+                    "country {text} names {len} countries, {listed}; write one",
+                    text=repr(text),
+                    len=len(codes),
+                    listed=listed,
+                )
+            )
         if codes and None not in found:
             return codes[0]
     return None
@@ -177,8 +189,12 @@ def _country_without_code(text: str) -> Read[str] | None:
     if code is not None:
         return Read(code, None, False)
     raise Unreadable(
-        f"country {text!r}: {country} has no ISO 3166-1 code in this product's list of countries, "
-        "so it cannot be recorded as a country"
+        MESSAGES.gettext(
+            "country {text}: {country} has no ISO 3166-1 code in this product's list of countries, "
+            "so it cannot be recorded as a country",
+            text=repr(text),
+            country=country,
+        )
     )
 
 
@@ -191,7 +207,7 @@ def country_code(value: str) -> Read[str]:
     """
     text = value.strip()
     if says_nothing(text) and not re.fullmatch(r"[A-Za-z]{2}", text):  # "NA" is Namibia's code
-        raise Unreadable("the country is missing")
+        raise Unreadable(MESSAGES.gettext("the country is missing"))
     short = _country_short_names().get(" ".join(w for w in split_words(text) if w not in vocab.COUNTRY_ARTICLES))
     if short is not None:
         return Read(short[0], short[1], False)
@@ -207,13 +223,29 @@ def country_code(value: str) -> Read[str]:
     table = _countries()
     near = match_phrase(table, text, "country", "the country's name or ISO code")
     if isinstance(near, Found):
-        doubt = f"country {text!r} is not a known name; read as {_country_label(near.value)} ({near.value})"
+        doubt = MESSAGES.gettext(
+            "country {text} is not a known name; read as {country_label} ({value})",
+            text=repr(text),
+            country_label=_country_label(near.value),
+            value=near.value,
+        )
         return Read(near.value, doubt, False)
     if " ".join(split_words(text)) in _regions():
-        raise Unreadable(f"country {text!r} is a region or a territory without an ISO country code; write a country")
+        raise Unreadable(
+            MESSAGES.gettext(
+                "country {text} is a region or a territory without an ISO country code; write a country",
+                text=repr(text),
+            )
+        )
     suggestions = near or _country_suggestions(table, table.read(text))
     if not suggestions:
-        raise Unreadable(f"country {text!r} is not a country; write its name or its ISO code (e.g. KE)")
+        raise Unreadable(
+            MESSAGES.gettext(
+                "country {text} is not a country; write its name or its ISO code (e.g. KE)", text=repr(text)
+            )
+        )
     names = [_country_label(code) for code in suggestions]
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-    raise Unreadable(f"country {text!r} is not a country — did you mean {listed}?")
+    raise Unreadable(
+        MESSAGES.gettext("country {text} is not a country — did you mean {listed}?", text=repr(text), listed=listed)
+    )

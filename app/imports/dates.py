@@ -20,6 +20,7 @@ from functools import lru_cache
 from numbers import Real
 from typing import Any, Literal
 
+from app.i18n import MESSAGES, current_language
 from app.imports import vocabulary as vocab
 from app.imports.phrase_tables import says_nothing
 from app.imports.phrases import split_words
@@ -59,12 +60,12 @@ def _make(year: int, month: int, day: int, original: str) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise Unreadable(f"{original!r} is not a date (no such day)") from None
+        raise Unreadable(MESSAGES.gettext("{original} is not a date (no such day)", original=repr(original))) from None
 
 
 def _from_serial(number: float, original: str) -> date:
     if not 1 <= number < 2958466:  # Excel's own range: 1900-01-01 to 9999-12-31
-        raise Unreadable(f"{original!r} is not a date")
+        raise Unreadable(MESSAGES.gettext("{original} is not a date", original=repr(original)))
     return EXCEL_EPOCH + timedelta(days=int(number))
 
 
@@ -93,14 +94,17 @@ def parse_date(value: Any, order: DateOrder = "auto", period_end: bool = False) 
         if number.is_integer() and int(number) in _YEARS:  # a year typed as a number, not a day of 1905
             return _period(str(int(number)), date(int(number), 1, 1), date(int(number), 12, 31), "year", period_end)
         return Read(_from_serial(number, str(value)))
-    result = _date_from_text(str(value).strip(), order, period_end)
+    result = _date_from_text(str(value).strip(), order, period_end, current_language())
     if isinstance(result, str):
         raise Unreadable(result)
     return result
 
 
 @lru_cache(maxsize=8192)
-def _date_from_text(text: str, order: DateOrder, period_end: bool = False) -> Read[date | None] | str:
+def _date_from_text(
+    text: str, order: DateOrder, period_end: bool = False, language: str = ""
+) -> Read[date | None] | str:
+    """A date cell read (or the refusal's message), cached by text, order and the language of its messages."""
     try:
         return _read_date_text(text, order, period_end)
     except Unreadable as exc:
@@ -115,12 +119,22 @@ def _open_ended() -> frozenset[str]:
 def _period(text: str, first: date, last: date, kind: str, period_end: bool) -> Read[date | None]:
     day = last if period_end else first
     edge = "end" if period_end else "start"
-    return Read(day, f"{text!r} is not a full date; read as {day.day} {day:%B %Y}, the {edge} of that {kind}")
+    return Read(
+        day,
+        MESSAGES.gettext(
+            "{text} is not a full date; read as {day} {day2:%B %Y}, the {edge} of that {kind}",
+            text=repr(text),
+            day=day.day,
+            day2=day,
+            edge=edge,
+            kind=kind,
+        ),
+    )
 
 
 def _month_period(text: str, year: int, month: int, period_end: bool) -> Read[date | None]:
     if not 1 <= month <= 12:
-        raise Unreadable(f"{text!r} is not a date (no such month)")
+        raise Unreadable(MESSAGES.gettext("{text} is not a date (no such month)", text=repr(text)))
     last = calendar.monthrange(year, month)[1]
     return _period(text, date(year, month, 1), date(year, month, last), "month", period_end)
 
@@ -171,7 +185,7 @@ def _read_date_text(text: str, order: DateOrder, period_end: bool = False) -> Re
         return Read(None)
     key = " ".join(split_words(text))
     if key in _open_ended():
-        return Read(None, f"{text!r} read as no end date")
+        return Read(None, MESSAGES.gettext("{text} read as no end date", text=repr(text)))
     if says_nothing(text):
         return Read(None)
     lowered = " ".join(unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode().split())
@@ -190,8 +204,12 @@ def _read_date_text(text: str, order: DateOrder, period_end: bool = False) -> Re
         day_first = _make(year, second, first, text)
         return Read(
             day_first,
-            f"ambiguous date {text!r}: read as {day_first:%d %B %Y} (day first); "
-            "use --day-first or --month-first (API: date_order=day_first or month_first) to decide",
+            MESSAGES.gettext(
+                "ambiguous date {text}: read as {day_first:%d %B %Y} (day first); "
+                "use --day-first or --month-first (API: date_order=day_first or month_first) to decide",
+                text=repr(text),
+                day_first=day_first,
+            ),
         )
     if (found := _DAY_MONTH_YEAR.match(lowered)) and (month := _month(found[2])) is not None:
         return Read(_make(_year(found[3]), month, int(found[1]), text))
@@ -200,7 +218,9 @@ def _read_date_text(text: str, order: DateOrder, period_end: bool = False) -> Re
     partial = _partial_date(text, lowered, period_end)
     if partial is not None:
         return partial
-    raise Unreadable(f"{text!r} is not a date: write it as 2026-12-31, 31/12/2026 or 31 Dec 2026")
+    raise Unreadable(
+        MESSAGES.gettext("{text} is not a date: write it as 2026-12-31, 31/12/2026 or 31 Dec 2026", text=repr(text))
+    )
 
 
 # Which way round a file writes its numeric dates ----------------------------------------------------------------------
@@ -232,25 +252,33 @@ class DateOrderFinding:
     def describe(self) -> str:
         """One sentence for the report: how dates were read, and why."""
         if self.given:
-            return f"dates read {_words(self.order)}, as asked"
+            return MESSAGES.gettext("dates read {order}, as asked", order=_words(self.order))
         if self.mixed:
-            return (
-                f"the file writes dates both ways: {self.day_first_count} day first (e.g. {_example(self.day_first)}) "
-                f"and {self.month_first_count} month first (e.g. {_example(self.month_first)}); "
+            return MESSAGES.gettext(
+                "the file writes dates both ways: {day_first} day first (e.g. {day_first_examples}) "
+                "and {month_first} month first (e.g. {month_first_examples}); "
                 "ambiguous dates are read day first and flagged on their line; "
-                "use --day-first or --month-first to decide"
+                "use --day-first or --month-first to decide",
+                day_first=self.day_first_count,
+                day_first_examples=_example(self.day_first),
+                month_first=self.month_first_count,
+                month_first_examples=_example(self.month_first),
             )
         if self.order == "day_first":
-            return (
-                f"dates read day first: {self.day_first_count} date(s) can only be read so "
-                f"(e.g. {_example(self.day_first)})"
+            return MESSAGES.gettext(
+                "dates read day first: {count} date(s) can only be read so (e.g. {examples})",
+                count=self.day_first_count,
+                examples=_example(self.day_first),
             )
         if self.order == "month_first":
-            return (
-                f"dates read month first: {self.month_first_count} date(s) can only be read so "
-                f"(e.g. {_example(self.month_first)})"
+            return MESSAGES.gettext(
+                "dates read month first: {count} date(s) can only be read so (e.g. {examples})",
+                count=self.month_first_count,
+                examples=_example(self.month_first),
             )
-        return "no date shows the order of day and month; ambiguous dates are read day first and flagged"
+        return MESSAGES.gettext(
+            "no date shows the order of day and month; ambiguous dates are read day first and flagged"
+        )
 
     def order_for(self, line: int) -> DateOrder:
         """How to read this line's ambiguous dates: the file's order, or in a mixed file what the line itself shows."""
@@ -266,23 +294,33 @@ class DateOrderFinding:
         if not self.mixed:
             return None
         minority, words = (
-            (self.month_first, "month first")
+            (self.month_first, _words("month_first"))
             if self.day_first_count >= self.month_first_count
-            else (self.day_first, "day first")
+            else (self.day_first, _words("day_first"))
         )
         for number, text in minority:
             if number == line:
-                reason = f"the date {text!r} can only be read {words}, unlike most dates in the file"
+                reason = MESSAGES.gettext(
+                    "the date {text} can only be read {words}, unlike most dates in the file",
+                    text=repr(text),
+                    words=words,
+                )
                 return self.fields.get((number, text), "start_date"), reason
         return None
 
 
 def _words(order: DateOrder) -> str:
-    return {"day_first": "day first", "month_first": "month first"}.get(order, "day first where ambiguous")
+    if order == "day_first":
+        return MESSAGES.gettext("day first")
+    if order == "month_first":
+        return MESSAGES.gettext("month first")
+    return MESSAGES.gettext("day first where ambiguous")
 
 
 def _example(found: list[tuple[int, str]]) -> str:
-    return ", ".join(f"{text!r} on line {line}" for line, text in found[:EXAMPLES])
+    return ", ".join(
+        MESSAGES.gettext("{text} on line {line}", text=repr(text), line=line) for line, text in found[:EXAMPLES]
+    )
 
 
 def infer_date_order(rows: Iterable[tuple[int, dict[str, Any]]], limit_listed: int = 10_000) -> DateOrderFinding:

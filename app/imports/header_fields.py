@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from app.i18n import MESSAGES
 from app.organisations.models import plain_words
 
 IGNORE = "ignore"
@@ -111,6 +112,39 @@ FIELD_TABLE = (
 FIELDS: dict[str, FieldSpec] = {
     name: FieldSpec(name, label, required, tuple(aliases.split("|"))) for name, label, required, aliases in FIELD_TABLE
 }
+
+
+def field_label(name: str) -> str:
+    """The label of field ``name`` in the current language ("organisation name", "nom de l'organisation")."""
+    labels = {
+        "organisation reference": MESSAGES.gettext("organisation reference"),
+        "organisation name": MESSAGES.gettext("organisation name"),
+        "acronym": MESSAGES.gettext("acronym"),
+        "partner type": MESSAGES.gettext("partner type"),
+        "country": MESSAGES.gettext("country"),
+        "region": MESSAGES.gettext("region"),
+        "registration number": MESSAGES.gettext("registration number"),
+        "website": MESSAGES.gettext("website"),
+        "organisation e-mail": MESSAGES.gettext("organisation e-mail"),
+        "contact name": MESSAGES.gettext("contact name"),
+        "contact e-mail": MESSAGES.gettext("contact e-mail"),
+        "contact phone": MESSAGES.gettext("contact phone"),
+        "areas of engagement": MESSAGES.gettext("areas of engagement"),
+        "partnership reference": MESSAGES.gettext("partnership reference"),
+        "partnership title": MESSAGES.gettext("partnership title"),
+        "modality": MESSAGES.gettext("modality"),
+        "role": MESSAGES.gettext("role"),
+        "start date": MESSAGES.gettext("start date"),
+        "end date": MESSAGES.gettext("end date"),
+        "signature date": MESSAGES.gettext("signature date"),
+        "notice period (days)": MESSAGES.gettext("notice period (days)"),
+        "owner e-mail": MESSAGES.gettext("owner e-mail"),
+        "notes": MESSAGES.gettext("notes"),
+    }
+    label = FIELDS[name].label
+    return labels.get(label, label)
+
+
 """Every field the importer knows, in the order of the inventory template."""
 
 # Normalisation ------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from app.i18n import MESSAGES
 from app.imports.header_fields import (
     FIELDS,
     IGNORE,
@@ -24,6 +25,7 @@ from app.imports.header_fields import (
     ColumnMatch,
     FieldSpec,
     MappingError,
+    field_label,
     given_key,
     header_key,
     header_words,
@@ -120,14 +122,24 @@ class HeaderMapping:
 
     def describe(self) -> list[str]:
         """One line per column for the user: what each mapped column holds, then the ignored ones."""
-        lines = [f'column "{column.header}" → {FIELDS[column.field].label}' for column in self.columns]
+        lines = [
+            MESSAGES.gettext('column "{header}" → {field}', header=column.header, field=field_label(column.field))
+            for column in self.columns
+        ]
         holders = {column.field: column.header for column in self.columns}
         for header in self.ignored:
             found = guess_field(header)
             if found and found[0] in holders and holders[found[0]] != header:
-                lines.append(f'column "{header}" ignored ({FIELDS[found[0]].label} comes from "{holders[found[0]]}")')
+                lines.append(
+                    MESSAGES.gettext(
+                        'column "{header}" ignored ({field} comes from "{holder}")',
+                        header=header,
+                        field=field_label(found[0]),
+                        holder=holders[found[0]],
+                    )
+                )
             else:
-                lines.append(f'column "{header}" ignored')
+                lines.append(MESSAGES.gettext('column "{header}" ignored', header=header))
         return lines
 
     def as_saved(self) -> dict[str, str]:
@@ -161,8 +173,14 @@ def _field_named(value: object) -> str:
     close = max(FIELDS, key=lambda name: fuzz.ratio(wanted, name))
     hint = f' (did you mean "{close}"?)' if fuzz.ratio(wanted, close) >= 70 else ""
     raise MappingError(
-        f'unknown field "{text}" in the column mapping{hint}; '
-        f'valid fields: {", ".join(FIELDS)} (or "{IGNORE}" to leave a column out)'
+        MESSAGES.gettext(
+            'unknown field "{text}" in the column mapping{hint}; valid fields: {values} (or '
+            '"{IGNORE}" to leave a column out)',
+            text=text,
+            hint=hint,
+            values=", ".join(FIELDS),
+            IGNORE=IGNORE,
+        )
     )
 
 
@@ -183,18 +201,31 @@ def match_columns(headers: list[str], given: dict[str, str] | None = None) -> He
         ]
         if not same:
             shown = ", ".join(f'"{text}"' for text in texts if text) or "none"
-            raise MappingError(f'the column mapping names the header "{header}", which is not in the file; '
-                               f"its headers are: {shown}")  # fmt: skip
+            raise MappingError(
+                MESSAGES.gettext(
+                    'the column mapping names the header "{header}", which is not in the file; '
+                    "its headers are: {shown}",
+                    header=header,
+                    shown=shown,
+                )
+            )
         index = next((i for i in same if i not in chosen and i not in left_out), None)
         if index is None:
-            raise MappingError(f'the column mapping names the header "{header}" more than once')
+            raise MappingError(
+                MESSAGES.gettext('the column mapping names the header "{header}" more than once', header=header)
+            )
         if target == IGNORE:
             left_out.add(index)
             continue
         taken = next((match for match in chosen.values() if match.field == target), None)
         if taken is not None:
             raise MappingError(
-                f'the column mapping gives {FIELDS[target].label} twice: "{taken.header}" and "{texts[index]}"'
+                MESSAGES.gettext(
+                    'the column mapping gives {label} twice: "{header}" and "{value}"',
+                    label=field_label(target),
+                    header=taken.header,
+                    value=texts[index],
+                )
             )
         chosen[index] = ColumnMatch(index, texts[index], target, "given")
     candidates = []
@@ -255,12 +286,14 @@ def missing_message(mapping: HeaderMapping, headers: list[str], api: bool = Fals
     (``--map "Header=field"`` on the command line, ``{"Header": "field"}`` in the API's ``mapping`` field)."""
 
     def fix(header: str, name: str) -> str:
-        return f'put {{"{header}": "{name}"}} in the mapping field' if api else f'add --map "{header}={name}"'
+        if api:
+            return MESSAGES.gettext('put {{"{header}": "{name}"}} in the mapping field', header=header, name=name)
+        return MESSAGES.gettext('add --map "{header}={name}"', header=header, name=name)
 
     sure = {column.index for column in mapping.columns if column.how != "meaning"}
     lines = []
     for name in mapping.missing:
-        label = FIELDS[name].label
+        label = field_label(name)
         scored = [
             (_resemblance(text, name), index, text)
             for index, text in enumerate(_text(header) for header in headers)
@@ -271,13 +304,21 @@ def missing_message(mapping: HeaderMapping, headers: list[str], api: bool = Fals
         if closest:
             shown = ", ".join(f'"{text}" ({score}%)' for score, text in closest)
             lines.append(
-                f'required column "{label}" not found; closest headers: {shown}; '
-                f"if one of them is it, {fix(closest[0][1], name)}"
+                MESSAGES.gettext(
+                    'required column "{label}" not found; closest headers: {shown}; if one of them is it, {fix}',
+                    label=label,
+                    shown=shown,
+                    fix=fix(closest[0][1], name),
+                )
             )
         else:
             lines.append(
-                f'required column "{label}" not found and no header of the file resembles it; '
-                f"add the column, or name it: {fix('<header>', name)}"
+                MESSAGES.gettext(
+                    'required column "{label}" not found and no header of the file resembles it; '
+                    "add the column, or name it: {fix}",
+                    label=label,
+                    fix=fix("<header>", name),
+                )
             )
     return "\n".join(lines)
 
@@ -287,25 +328,39 @@ def load_mapping(path: Path) -> dict[str, str]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except OSError as exc:
-        raise MappingError(f"cannot read the mapping file {path}: {exc.strerror or exc}") from None
+        raise MappingError(
+            MESSAGES.gettext("cannot read the mapping file {path}: {value}", path=path, value=exc.strerror or exc)
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise MappingError(f"the mapping file {path} is not valid JSON: {exc}") from None
+        raise MappingError(
+            MESSAGES.gettext("the mapping file {path} is not valid JSON: {exc}", path=path, exc=exc)
+        ) from None
     if not isinstance(data, dict):
         raise MappingError(
-            f'the mapping file {path} must hold one JSON object such as {{"Raison sociale": "organisation_name"}}, '
-            f"not a {type(data).__name__}"
+            MESSAGES.gettext(
+                'the mapping file {path} must hold one JSON object such as {{"Raison sociale": '
+                '"organisation_name"}}, not a {name}',
+                path=path,
+                name=type(data).__name__,
+            )
         )
     mapping: dict[str, str] = {}
     for header, value in data.items():
         if not isinstance(value, str):
             raise MappingError(
-                f'in the mapping file {path}, "{header}" must name a field as text (e.g. "country"), '
-                f"not {json.dumps(value)}"
+                MESSAGES.gettext(
+                    'in the mapping file {path}, "{header}" must name a field as text (e.g. "country"), not {dumps}',
+                    path=path,
+                    header=header,
+                    dumps=json.dumps(value),
+                )
             )
         try:
             mapping[header] = _field_named(value)
         except MappingError as exc:
-            raise MappingError(f'in the mapping file {path}, for "{header}": {exc}') from None
+            raise MappingError(
+                MESSAGES.gettext('in the mapping file {path}, for "{header}": {exc}', path=path, header=header, exc=exc)
+            ) from None
     return mapping
 
 

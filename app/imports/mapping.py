@@ -9,144 +9,30 @@ else (another stage, other dates, another focal point) yields differences: confl
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from app.agreements.models import Agreement
-from app.imports import vocabulary as vocab
+from app.i18n import MESSAGES
 from app.imports.lookup import Lookup
+from app.imports.matching import (
+    Difference,
+    Resolution,
+    contact_matches,
+    find_organisation,
+    initial_stage,
+    latest_agreement,
+    live_agreements,
+    span,
+    stage_agrees,
+    stage_words,
+    with_agreement,
+)
 from app.imports.rows import ParsedRow, Problem
-from app.organisations.models import Contact, Organisation
 from app.partnerships.models import Partnership, PartnershipParty
 from app.partnerships.schemas import PARTNER_ROLES
 from app.partnerships.service import permission_context
 from app.users.models import User
 from app.users.policy import Action, can
-from app.workflow.definition import get_workflow, states
 
-
-def stage_words(stage: str | None) -> str:
-    """A stage as the vocabulary names it ("ad hoc"), or its own name where the vocabulary has none."""
-    phrases = vocab.MODALITY_PHRASES.get(stage or "")
-    return phrases[0] if phrases else str(stage)
-
-
-def _initial_stage() -> str:
-    return get_workflow("partnership").initial
-
-
-def _with_agreement(stage: str | None) -> bool:
-    """Whether a partnership at ``stage`` has a signed agreement in force (a formal one)."""
-    return stage in states("partnership", group="in_force")
-
-
-@dataclass(frozen=True)
-class Difference:
-    """Something the line says that contradicts the record: which, the record's value and the file's."""
-
-    kind: str
-    """``stage``, ``dates``, ``agreement_term`` or ``focal_point``."""
-    column: str
-    recorded: str
-    in_file: str
-    agreement_id: int | None = None
-    """For ``agreement_term``: the recorded agreement the line's term corrects."""
-
-    def describe(self) -> str:
-        """The difference in words: 'stage: recorded informal, the file says formal'."""
-        what = {"stage": "modality", "dates": "dates", "agreement_term": "agreement term", "focal_point": "focal point"}
-        return f"{what.get(self.kind, self.kind)}: recorded {self.recorded}, the file says {self.in_file}"
-
-
-@dataclass
-class Resolution:
-    """What a line refers to and what writing it will do."""
-
-    organisation: Organisation | None
-    partnership: Partnership | None = None
-    owner_id: int | None = None
-    new_partnership: bool = False
-    move_stage: str | None = None
-    """A stage to place the partnership at without conflict (new, or not stated before in this run)."""
-    record_agreement: bool = False
-    fill_dates: bool = False
-    fill_focal_point: bool = False
-    differences: list[Difference] = field(default_factory=list)
-    doubts: list[Problem] = field(default_factory=list)
-    note: str | None = None
-    merged: bool = False
-
-
-def _oldest(organisations: list[Organisation]) -> Organisation:
-    return min(organisations, key=lambda o: (o.id is None, o.id or 0))
-
-
-def find_organisation(
-    row: ParsedRow, lookup: Lookup, label: Callable[[str], str]
-) -> tuple[Organisation | None, str] | Problem:
-    """The organisation the line names (by reference, then registration number, then name), and how it was found."""
-    if row.organisation_ref and row.organisation_ref in lookup.by_ref:
-        return lookup.by_ref[row.organisation_ref], "reference"
-    if row.registration_key:
-        same = [
-            o
-            for o in lookup.by_registration.get(row.registration_key, [])
-            if row.country is None or o.country_code == row.country
-        ]
-        if same:
-            return _oldest(same), "registration number"
-    named = lookup.by_name.get(row.name_key, [])
-    if row.country is not None:
-        same = [o for o in named if o.country_code == row.country]
-        return (_oldest(same), "name") if same else (None, "")
-    countries = sorted({o.country_code for o in named})
-    if len(countries) > 1:
-        return Problem(
-            label("country"),
-            f"several organisations are named {row.name!r} (in {', '.join(countries)}): give the country",
-        )
-    return (_oldest(named), "name") if named else (None, "")
-
-
-def contact_matches(contact: Contact, row: ParsedRow) -> bool:
-    """Whether a recorded contact is the person the line names: same e-mail, else same name, else same phone."""
-    if row.contact_email and contact.email:
-        return contact.email.lower() == row.contact_email
-    name = " ".join((row.contact_name or "").casefold().split())
-    if name:
-        return " ".join(contact.name.casefold().split()) == name
-    if row.contact_email:
-        return contact.name.casefold() == row.contact_email
-    digits = "".join(ch for ch in row.contact_phone or "" if ch.isdigit())
-    return bool(digits) and "".join(ch for ch in contact.phone or "" if ch.isdigit()) == digits
-
-
-def latest_agreement(partnership: Partnership) -> Agreement | None:
-    """The partnership's newest agreement that was not cancelled."""
-    live = _live_agreements(partnership)
-    return max(live, key=lambda a: a.id or 0) if live else None
-
-
-def _live_agreements(partnership: Partnership) -> list[Agreement]:
-    """The partnership's agreements not given up before signature."""
-    given_up = states("agreement", group="given_up")
-    return [a for a in partnership.agreements if a.status not in given_up]
-
-
-def _span(start: object, end: object) -> str:
-    return f"{start or '(none)'} to {end or '(none)'}"
-
-
-def _stage_agrees(recorded: str, in_file: str, partnership: Partnership) -> bool:
-    if recorded == in_file:
-        return True
-    # A formal partnership whose agreement has lapsed has ended: the file's "formal" describes the same history.
-    latest = latest_agreement(partnership)
-    return (
-        _with_agreement(in_file)
-        and recorded in states("partnership", group="agreement_lapsed")
-        and latest is not None
-        and latest.status in states("agreement", group="no_longer_in_force")
-    )
+_ = MESSAGES.gettext
 
 
 class Resolver:
@@ -188,34 +74,50 @@ class Resolver:
         organisation = plan.organisation
         if organisation is None:
             if row.country is None:
-                return Problem(self.label("country"), "the country is missing (it is needed to add a new organisation)")
+                return Problem(
+                    self.label("country"), _("the country is missing (it is needed to add a new organisation)")
+                )
             if row.kind is None:
-                reason = "the partner type is missing (it is needed to add a new organisation)"
+                reason = _("the partner type is missing (it is needed to add a new organisation)")
                 return Problem(self.label("partner_type"), reason)
             elsewhere = sorted({o.country_code for o in lookup.by_name.get(row.name_key, [])})
             if elsewhere:
                 plan.doubts.append(
                     Problem(
                         self.label("country"),
-                        f"an organisation with this name is registered in {', '.join(elsewhere)}; "
-                        f"a separate one is added in {row.country}",
+                        _(
+                            "an organisation with this name is registered in {values}; "
+                            "a separate one is added in {country}",
+                            values=", ".join(elsewhere),
+                            country=row.country,
+                        ),
                     )
                 )
             return None
         plan.merged = True
-        plan.note = f"same organisation as {organisation.legal_name!r} (same {how})"
+        plan.note = _(
+            "same organisation as {legal_name} (same {how})", legal_name=repr(organisation.legal_name), how=how
+        )
         if row.kind is not None and organisation.kind != row.kind:
             plan.doubts.append(
                 Problem(
                     self.label("partner_type"),
-                    f"partner type {row.kind.value} differs from the recorded {organisation.kind.value}, which is kept",
+                    _(
+                        "partner type {kind} differs from the recorded {kind2}, which is kept",
+                        kind=row.kind.value,
+                        kind2=organisation.kind.value,
+                    ),
                 )
             )
         if row.country is not None and organisation.country_code != row.country:
             plan.doubts.append(
                 Problem(
                     self.label("country"),
-                    f"country {row.country} differs from the recorded {organisation.country_code}, which is kept",
+                    _(
+                        "country {country} differs from the recorded {country_code}, which is kept",
+                        country=row.country,
+                        country_code=organisation.country_code,
+                    ),
                 )
             )
         return None
@@ -224,22 +126,24 @@ class Resolver:
         if row.role is not None and row.role not in PARTNER_ROLES:
             return Problem(
                 self.label("role"),
-                f"the first party of a new partnership must be a partner (lead, co- or implementing), "
-                f"not {row.role.value}",
+                _(
+                    "the first party of a new partnership must be a partner (lead, co- or implementing), not {role}",
+                    role=row.role.value,
+                ),
             )
         owner_id = self.owner(row.owner_email)
         if isinstance(owner_id, str):
             return Problem(self.label("owner_email"), owner_id)
         plan.owner_id = owner_id
         plan.new_partnership = True
-        plan.move_stage = row.stage if row.stage not in (None, _initial_stage()) else None
-        lookup.stages[key] = row.stage or _initial_stage()
+        plan.move_stage = row.stage if row.stage not in (None, initial_stage()) else None
+        lookup.stages[key] = row.stage or initial_stage()
         if row.stage:
             lookup.stated.add(key)
         lookup.created.add(key)
         if row.has_focal_point:
             self._first_focal_point(row, lookup, plan, key)
-        if _with_agreement(lookup.stages.get(key)):
+        if with_agreement(lookup.stages.get(key)):
             plan.record_agreement = self._claim_term(row, lookup, key, plan)
         return plan
 
@@ -253,8 +157,15 @@ class Resolver:
         if term in terms:
             return False
         if any(start <= term[1] and term[0] <= end for start, end in terms):
-            plan.doubts.append(Problem(self.label("end_date"), "an earlier line gives this partnership an agreement "
-                                       "over the same period; the earlier one is kept"))  # fmt: skip
+            plan.doubts.append(
+                Problem(
+                    self.label("end_date"),
+                    _(
+                        "an earlier line gives this partnership an agreement over the same period; "
+                        "the earlier one is kept"
+                    ),
+                )
+            )
             return False
         terms.append(term)
         return True
@@ -271,13 +182,17 @@ class Resolver:
                 plan.doubts.append(
                     Problem(
                         self.label("modality"),
-                        f"an earlier line makes the partnership {stage_words(current)}; "
-                        f"this line says {stage_words(row.stage)}; the earlier one is kept",
+                        _(
+                            "an earlier line makes the partnership {stage_words}; "
+                            "this line says {stage_words2}; the earlier one is kept",
+                            stage_words=stage_words(current),
+                            stage_words2=stage_words(row.stage),
+                        ),
                     )
                 )
         plan.fill_dates = bool(row.start_date or row.end_date)
         plan.fill_focal_point = row.has_focal_point and self._first_focal_point(row, lookup, plan, key)
-        if _with_agreement(lookup.stages.get(key)):
+        if with_agreement(lookup.stages.get(key)):
             plan.record_agreement = self._claim_term(row, lookup, key, plan)
 
     def _existing(
@@ -290,15 +205,18 @@ class Resolver:
             plan.doubts.append(
                 Problem(
                     self.label("modality"),
-                    f"an earlier line says {stage_words(said)}; this line says "
-                    f"{stage_words(row.stage)}; the earlier one is kept",
+                    _(
+                        "an earlier line says {stage_words}; this line says {stage_words2}; the earlier one is kept",
+                        stage_words=stage_words(said),
+                        stage_words2=stage_words(row.stage),
+                    ),
                 )
             )
-        elif row.stage is not None and not _stage_agrees(stage, row.stage, partnership):
+        elif row.stage is not None and not stage_agrees(stage, row.stage, partnership):
             plan.differences.append(
                 Difference("stage", self.label("modality"), stage_words(stage), stage_words(row.stage))
             )
-        formal_with_term = _with_agreement(row.stage or stage) and row.start_date and row.end_date
+        formal_with_term = with_agreement(row.stage or stage) and row.start_date and row.end_date
         if formal_with_term:
             self._term(row, lookup, plan, partnership, key)
         if not formal_with_term and (row.start_date or row.end_date):
@@ -308,7 +226,7 @@ class Resolver:
             if recorded == (None, None):
                 plan.fill_dates = True
             elif wanted != recorded:
-                plan.differences.append(Difference("dates", self.label("end_date"), _span(*recorded), _span(*wanted)))
+                plan.differences.append(Difference("dates", self.label("end_date"), span(*recorded), span(*wanted)))
         if row.has_focal_point and plan.organisation is not None:
             party = next((p for p in partnership.parties if p.organisation_id == plan.organisation.id), None)
             if party is not None:
@@ -316,8 +234,12 @@ class Resolver:
         if self._changes(row, plan, partnership, lookup) and not self._may_change(partnership):
             return Problem(
                 self.label("partnership_ref") if row.partnership_ref else self.label("partnership_title"),
-                f"you may not change partnership {partnership.reference} ({partnership.title!r}): only its owner, "
-                "a co-owner, its legal officer or an admin may change it",
+                _(
+                    "you may not change partnership {reference} ({title}): only its owner, a co-owner, "
+                    "its legal officer or an admin may change it",
+                    reference=partnership.reference,
+                    title=repr(partnership.title),
+                ),
             )
         lookup.stages[key] = stage
         return plan
@@ -327,7 +249,7 @@ class Resolver:
         as a renewal is), or a correction of the recorded agreement it overlaps."""
         assert row.start_date is not None and row.end_date is not None
         term = (row.start_date, row.end_date)
-        live = _live_agreements(partnership)
+        live = live_agreements(partnership)
         if any((a.effective_date, a.end_date) == term for a in live) or term in lookup.recorded.get(key, []):
             return
         if all(a.end_date is not None and a.end_date < row.start_date for a in live):
@@ -335,14 +257,18 @@ class Resolver:
             return
         said = lookup.first_said.setdefault((key, "term"), f"{term}")
         if said != f"{term}":
-            plan.doubts.append(Problem(self.label("end_date"), "an earlier line gives this partnership another "
-                                       "agreement term; the earlier one is kept"))  # fmt: skip
+            plan.doubts.append(
+                Problem(
+                    self.label("end_date"),
+                    _("an earlier line gives this partnership another agreement term; the earlier one is kept"),
+                )
+            )
             return
         target = next((a for a in live if a.effective_date == row.start_date), None) or latest_agreement(partnership)
         assert target is not None
         plan.differences.append(
-            Difference("agreement_term", self.label("end_date"), _span(target.effective_date, target.end_date),
-                       _span(*term), target.id)
+            Difference("agreement_term", self.label("end_date"), span(target.effective_date, target.end_date),
+                       span(*term), target.id)
         )  # fmt: skip
 
     def _first_focal_point(self, row: ParsedRow, lookup: Lookup, plan: Resolution, key: str) -> bool:
@@ -353,8 +279,17 @@ class Resolver:
         party = (organisation.name_key, organisation.country_code) if organisation else (row.name_key, row.country)
         first = lookup.first_said.setdefault((key, "focal point", *party), written)
         if first != written:
-            plan.doubts.append(Problem(self.label("contact_email"), f"an earlier line names {first} as the focal "
-                                       f"point; this line says {written}; the earlier one is kept"))  # fmt: skip
+            plan.doubts.append(
+                Problem(
+                    self.label("contact_email"),
+                    _(
+                        "an earlier line names {first} as the focal point; this line says {written}; "
+                        "the earlier one is kept",
+                        first=first,
+                        written=written,
+                    ),
+                )
+            )
         return first == written
 
     def _focal_point(self, row: ParsedRow, lookup: Lookup, plan: Resolution, party: PartnershipParty, key: str) -> None:

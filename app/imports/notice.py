@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 
+from app.i18n import MESSAGES
 from app.imports import vocabulary as vocab
 from app.imports.phrase_tables import says_nothing
 from app.imports.phrases import split_words
@@ -64,7 +65,10 @@ def notice_days(value: str) -> Read[int | None]:
         return Read(None)
     lowered = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
     tokens = [token for token in _NOTICE_TOKENS.findall(lowered) if token not in vocab.NOTICE_FILLERS]
-    plain = f"{text!r} is not a notice period: write a number of days (60), or weeks, months or years (3 months)"
+    plain = MESSAGES.gettext(
+        "{text} is not a notice period: write a number of days (60), or weeks, months or years (3 months)",
+        text=repr(text),
+    )
     days = weeks = months = years = 0.0
     working = False
     index, parts = 0, 0
@@ -78,7 +82,11 @@ def notice_days(value: str) -> Read[int | None]:
         unit, index = _longest(tokens, index, _notice_units())
         if unit is None:
             if index < len(tokens) and tokens[index][0].isdigit():
-                raise Unreadable(f"{text!r} gives more than one number; write the notice period in days")
+                raise Unreadable(
+                    MESSAGES.gettext(
+                        "{text} gives more than one number; write the notice period in days", text=repr(text)
+                    )
+                )
             if index < len(tokens) or parts:
                 raise Unreadable(plain)
             unit = "day"  # a bare number is a number of days
@@ -97,6 +105,8 @@ def notice_days(value: str) -> Read[int | None]:
     whole_years, rest = divmod(months, 12)
     total = round(days + weeks * 7 + (years + whole_years) * 365 + rest * 30)
     if total > MAX_NOTICE_DAYS:
-        raise Unreadable(f"{text!r} is more than ten years; write the notice period in days")
+        raise Unreadable(
+            MESSAGES.gettext("{text} is more than ten years; write the notice period in days", text=repr(text))
+        )
     doubt = f"{text!r}: working days counted as calendar days ({total} days)" if working else None
     return Read(total, doubt, not working)

@@ -16,6 +16,7 @@ from typing import Any, Generic
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from app.i18n import MESSAGES
 from app.imports import vocabulary as vocab
 from app.imports.phrases import (
     NEGATIONS,
@@ -159,22 +160,49 @@ def _choice(lexicon: Lexicon, axis: str, hint: str) -> str:
 def _unsure(label: str, text: str, read: Phrase, lexicon: Lexicon, hint: str) -> Unreadable:
     axis = next(axis for axis, sign in sorted(read.markers) if sign == "?")
     advice = "it plainly" if axis == "negation" else _choice(lexicon, axis, hint)
-    return Unreadable(f"{label} {text!r}: cannot tell whether {read.unsure[0]}; write {advice}")
+    return Unreadable(
+        MESSAGES.gettext(
+            "{label} {text}: cannot tell whether {value}; write {advice}",
+            label=label,
+            text=repr(text),
+            value=read.unsure[0],
+            advice=advice,
+        )
+    )
 
 
 def _opposite(label: str, text: str, read: Phrase, entry: Entry[Any], lexicon: Lexicon, hint: str) -> Unreadable:
     axis = min((axis for axis, _ in read.markers ^ entry.markers if axis != "negation"), default="negation")
     if read.markers == entry.markers:  # the letters a typo would add or drop spell a negation ("acuerdono")
-        return Unreadable(f"{label} {text!r} is close to {entry.phrase!r}, but a negation would be lost; write {hint}")
+        return Unreadable(
+            MESSAGES.gettext(
+                "{label} {text} is close to {phrase}, but a negation would be lost; write {hint}",
+                label=label,
+                text=repr(text),
+                phrase=repr(entry.phrase),
+                hint=hint,
+            )
+        )
     mine, theirs = dict(read.markers).get(axis), dict(entry.markers).get(axis)
     if axis == "negation" or (mine in ("+", "-") and theirs == flip_sign(mine)):
         return Unreadable(
-            f"{label} {text!r} is close to {entry.phrase!r}, which means the opposite; "
-            f"write {_choice(lexicon, axis, hint)}"
+            MESSAGES.gettext(
+                "{label} {text} is close to {phrase}, which means the opposite; write {choice}",
+                label=label,
+                text=repr(text),
+                phrase=repr(entry.phrase),
+                choice=_choice(lexicon, axis, hint),
+            )
         )
     choice = _choice(lexicon, axis, hint)
     return Unreadable(
-        f"{label} {text!r} is close to {entry.phrase!r}, but does not plainly say {choice}; write {choice}"
+        MESSAGES.gettext(
+            "{label} {text} is close to {phrase}, but does not plainly say {choice}; write {choice}",
+            label=label,
+            text=repr(text),
+            phrase=repr(entry.phrase),
+            choice=choice,
+        )
     )
 
 
@@ -200,7 +228,15 @@ def match_phrase(
     for word, axis in read.beginnings:  # "form l" is not "forum": only a phrase saying formal or informal may do
         if any(axis not in dict(entry.markers) for _distance, entry, _negation in near):
             choice = _choice(table.lexicon, axis, hint)
-            raise Unreadable(f"{label} {text!r}: cannot tell whether {word!r} means {choice}; write {choice}")
+            raise Unreadable(
+                MESSAGES.gettext(
+                    "{label} {text}: cannot tell whether {word} means {choice}; write {choice}",
+                    label=label,
+                    text=repr(text),
+                    word=repr(word),
+                    choice=choice,
+                )
+            )
     alike = [(distance, entry) for distance, entry, negation in near if entry.markers == read.markers and not negation]
     unlike = [(distance, entry) for distance, entry, negation in near if entry.markers != read.markers or negation]
     rivals = [(distance, entry) for distance, entry in alike if id(entry) in table.exact_only]
@@ -260,7 +296,14 @@ def read_term(
             raise
         return parts
     if isinstance(found, list):
-        raise Unreadable(f"{label} {text!r} could be {' or '.join(map(name, found))}; write one of them")
+        raise Unreadable(
+            MESSAGES.gettext(
+                "{label} {text} could be {values}; write one of them",
+                label=label,
+                text=repr(text),
+                values=" or ".join(map(name, found)),
+            )
+        )
     if found is None:
         return _in_parts(table, text, label, hint, name, merge) if fuzzy else None
     doubt = (
@@ -293,7 +336,14 @@ def _in_parts(
         return None
     values = list(dict.fromkeys(each.value for each in found if isinstance(each, Found)))
     if len(values) > 1:
-        raise Unreadable(f"{label} {text!r} says both {' and '.join(map(name, values))}; write one")
+        raise Unreadable(
+            MESSAGES.gettext(
+                "{label} {text} says both {values}; write one",
+                label=label,
+                text=repr(text),
+                values=" and ".join(map(name, values)),
+            )
+        )
     return Read(values[0], None, False)
 
 

@@ -17,6 +17,7 @@ from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
+from app.i18n import MESSAGES
 from app.imports.headers import FIELDS, header_score, two_row_header
 from app.uploads import UnsafeFile, check_xlsx, xlsx_limits
 
@@ -179,7 +180,7 @@ def _find_header(
         if len(window) == HEADER_WINDOW:
             break
     if not window:
-        raise UnusableFile(f"the {what} is empty: it has no header line")
+        raise UnusableFile(MESSAGES.gettext("the {what} is empty: it has no header line", what=what))
     scores = [0 if isinstance(cells, BrokenLine) else header_score(cells, given) for _line, cells in window]
     best = max(range(len(window)), key=lambda position: (scores[position], -position))
     if scores[best] < MIN_HEADER_SCORE:
@@ -187,8 +188,13 @@ def _find_header(
         shown = first if len(first) <= 100 else first[:99] + "…"
         required = ", ".join(spec.name for spec in FIELDS.values() if spec.required)
         raise UnusableFile(
-            f"no header row found in the first {HEADER_WINDOW} non-empty rows: none names at least two known "
-            f'columns (the required ones are {required}); the first row reads "{shown}"'
+            MESSAGES.gettext(
+                "no header row found in the first {HEADER_WINDOW} non-empty rows: none names at "
+                'least two known columns (the required ones are {required}); the first row reads "{shown}"',
+                HEADER_WINDOW=HEADER_WINDOW,
+                required=required,
+                shown=shown,
+            )
         )
     line, cells = window[best]
     assert not isinstance(cells, BrokenLine)
@@ -208,7 +214,7 @@ def open_csv(stream: IO[bytes], *, given: dict[str, str] | None = None) -> Table
     sample = stream.read(SNIFF_BYTES)
     bom = sample.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise UnusableFile("the file is not a text (CSV) file")
+        raise UnusableFile(MESSAGES.gettext("the file is not a text (CSV) file"))
     encoding = _detect_encoding(sample)
     stream.seek(0)
     text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
@@ -259,11 +265,13 @@ def open_xlsx(source: Path | IO[bytes], *, given: dict[str, str] | None = None) 
     try:
         workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # a damaged workbook can fail anywhere inside openpyxl (zip, XML, its own checks)
-        raise UnusableFile(f"the file is not a readable XLSX workbook ({exc.__class__.__name__})") from None
+        raise UnusableFile(
+            MESSAGES.gettext("the file is not a readable XLSX workbook ({name})", name=exc.__class__.__name__)
+        ) from None
     sheet = workbook.worksheets[0] if workbook.worksheets else None
     if sheet is None:
         workbook.close()
-        raise UnusableFile("the workbook has no worksheet")
+        raise UnusableFile(MESSAGES.gettext("the workbook has no worksheet"))
 
     def rows() -> Iterator[Row]:
         # A title merged over A1:H1 comes as its value and Nones in read-only mode.
@@ -275,13 +283,19 @@ def open_xlsx(source: Path | IO[bytes], *, given: dict[str, str] | None = None) 
             except StopIteration:
                 return
             except Exception as exc:  # checked before, so only a file openpyxl reads differently gets here
-                reason = f"the worksheet cannot be read after row {number:,} ({type(exc).__name__})"
+                reason = MESSAGES.gettext(
+                    "the worksheet cannot be read after row {number:,} ({name})", number=number, name=type(exc).__name__
+                )
                 raise UnusableFile(reason) from None
             number += 1
             if number > limits.rows or len(raw) > limits.columns:  # type: ignore[operator]
                 raise UnusableFile(
-                    f"the worksheet has more than {limits.rows:,} rows or {limits.columns:,} columns; "
-                    "split it or raise the limits (AGREEMENTS_MAX_XLSX_ROWS, AGREEMENTS_MAX_XLSX_COLUMNS)"
+                    MESSAGES.gettext(
+                        "the worksheet has more than {rows:,} rows or {columns:,} columns; "
+                        "split it or raise the limits (AGREEMENTS_MAX_XLSX_ROWS, AGREEMENTS_MAX_XLSX_COLUMNS)",
+                        rows=limits.rows,
+                        columns=limits.columns,
+                    )
                 )
             cells = [_cell("" if cell is None else cell) for cell in raw]
             if any(cell not in ("", None) for cell in cells):
@@ -310,7 +324,9 @@ def open_table(name: str, stream: IO[bytes], *, given: dict[str, str] | None = N
         return open_xlsx(stream, given=given)
     suffix = Path(name).suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        raise UnusableFile("the file is named .xlsx but is not an XLSX workbook")
+        raise UnusableFile(MESSAGES.gettext("the file is named .xlsx but is not an XLSX workbook"))
     if suffix in {".xls", ".ods", ".numbers", ".pdf", ".docx", ".doc"}:
-        raise UnusableFile(f"unknown format {suffix}: save the inventory as CSV or XLSX")
+        raise UnusableFile(
+            MESSAGES.gettext("unknown format {suffix}: save the inventory as CSV or XLSX", suffix=suffix)
+        )
     return open_csv(stream, given=given)

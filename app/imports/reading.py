@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
+from app.i18n import current_language
 from app.organisations.models import plain_words
 
 T = TypeVar("T")
@@ -39,7 +40,7 @@ def cached_reader(maxsize: int) -> Callable[[Callable[[str], Read[Any]]], Callab
 
     def wrap(function: Callable[[str], Read[Any]]) -> Callable[[str], Read[Any]]:
         @lru_cache(maxsize=maxsize)
-        def outcome(value: str) -> Read[Any] | str:
+        def outcome(value: str, language: str) -> Read[Any] | str:  # the language: its messages are in it
             try:
                 return function(value)
             except Unreadable as exc:
@@ -47,7 +48,7 @@ def cached_reader(maxsize: int) -> Callable[[Callable[[str], Read[Any]]], Callab
 
         @functools.wraps(function)
         def read(value: str) -> Read[Any]:
-            result = outcome(value)
+            result = outcome(value, current_language())
             if isinstance(result, str):
                 raise Unreadable(result)
             return result

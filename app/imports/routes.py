@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, st
 
 from app.api.deps import CurrentUser, DbSession, commit_batch
 from app.errors import DomainError, invalid
+from app.i18n import MESSAGES
 from app.imports import service
 from app.imports.reader import UnusableFile
 from app.imports.schemas import ImportResultRead, ImportRunDetail, ImportRunRead, ImportTotals, RowProblemRead
@@ -117,9 +118,11 @@ def _given(mapping: str | None) -> dict[str, str] | None:
     try:
         given = json.loads(mapping)
     except ValueError:
-        raise invalid("mapping", "is not valid JSON") from None
+        raise invalid("mapping", MESSAGES.gettext("is not valid JSON")) from None
     if not isinstance(given, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in given.items()):
-        raise invalid("mapping", 'must be a JSON object of header texts to field names: {"Nation": "country"}')
+        raise invalid(
+            "mapping", MESSAGES.gettext('must be a JSON object of header texts to field names: {"Nation": "country"}')
+        )
     return given
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pycountry
 
+from app.i18n import MESSAGES
 from app.imports.normalise import (
     DateOrder,
     Read,
@@ -189,9 +190,16 @@ def _email_beside_phone(row: ParsedRow, phone_cell: str, column: str) -> None:
         return
     if row.contact_email is None:
         row.contact_email = found[0]
-        row.doubts.append(Problem(column, f"the e-mail {found[0]} written here is taken as the contact's e-mail"))
+        row.doubts.append(
+            Problem(
+                column,
+                MESSAGES.gettext("the e-mail {value} written here is taken as the contact's e-mail", value=found[0]),
+            )
+        )
     elif found[0] != row.contact_email:
-        row.doubts.append(Problem(column, f"the e-mail {found[0]} written here is left out"))
+        row.doubts.append(
+            Problem(column, MESSAGES.gettext("the e-mail {value} written here is left out", value=found[0]))
+        )
 
 
 def parse_row(
@@ -214,7 +222,7 @@ def parse_row(
             return None
         limit = MAX_LENGTHS.get(column)
         if limit and len(value) > limit:
-            problems.append(Problem(label(column), f"is longer than {limit} characters"))
+            problems.append(Problem(label(column), MESSAGES.gettext("is longer than {limit} characters", limit=limit)))
         return value
 
     def read(column: str, reader: Any, *args: Any) -> Any:
@@ -234,7 +242,7 @@ def parse_row(
     row.name = text("organisation_name") or ""
     row.name_key = organisation_name_key(row.name)
     if not row.name_key:
-        problems.append(Problem(label("organisation_name"), "the organisation name is missing"))
+        problems.append(Problem(label("organisation_name"), MESSAGES.gettext("the organisation name is missing")))
     row.acronym = text("acronym")
     row.kind = read("partner_type", organisation_kind) if text_of(cells.get("partner_type")) else None
     row.country = read("country", country_code) if text_of(cells.get("country")) else None
@@ -258,25 +266,42 @@ def parse_row(
     if row.start_date is None and row.signed_date is not None and row.end_date is not None:
         row.start_date = row.signed_date
         row.doubts.append(
-            Problem(label("signed_date"), f"no start date: the signature date {row.signed_date} is taken as the start")
+            Problem(
+                label("signed_date"),
+                MESSAGES.gettext(
+                    "no start date: the signature date {signed_date} is taken as the start", signed_date=row.signed_date
+                ),
+            )
         )
     row.notice_period_days = read("notice_period", notice_days) if text_of(cells.get("notice_period")) else None
     if row.start_date and row.end_date and row.end_date < row.start_date:
         problems.append(
-            Problem(label("end_date"), f"the end date {row.end_date} is before the start date {row.start_date}")
+            Problem(
+                label("end_date"),
+                MESSAGES.gettext(
+                    "the end date {end_date} is before the start date {start_date}",
+                    end_date=row.end_date,
+                    start_date=row.start_date,
+                ),
+            )
         )
     elif row.stage in states("partnership", group="in_force") and row.start_date and row.end_date == row.start_date:
         problems.append(
             Problem(
                 label("end_date"),
-                f"an agreement cannot start and end on the same day ({row.end_date}): check the end date",
+                MESSAGES.gettext(
+                    "an agreement cannot start and end on the same day ({end_date}): check the end date",
+                    end_date=row.end_date,
+                ),
             )
         )
     owner = text("owner_email")
     if owner:
         found = email_address(owner)
         if found.value is None:
-            problems.append(Problem(label("owner_email"), f"{owner!r} is not an email address"))
+            problems.append(
+                Problem(label("owner_email"), MESSAGES.gettext("{owner} is not an email address", owner=repr(owner)))
+            )
         row.owner_email = found.value
     row.notes = text("notes")
     if problems:

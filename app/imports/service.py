@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.db import savepoint
 from app.errors import NotFound
+from app.i18n import MESSAGES
 from app.imports.dates import DATE_FIELDS, DateOrderFinding, infer_date_order
 from app.imports.headers import HeaderMapping, MappingError, match_columns, missing_message
 from app.imports.models import ImportRun
@@ -235,5 +236,5 @@ def get_run(session: Session, run_id: int, *, actor: User) -> ImportRun:
     require(actor, Action.CREATE_PARTNERSHIP)
     run = session.get(ImportRun, run_id)
     if run is None:
-        raise NotFound(f"import run {run_id} does not exist")
+        raise NotFound(MESSAGES.gettext("import run {run_id} does not exist", run_id=run_id))
     return run

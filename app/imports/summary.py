@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.i18n import MESSAGES
 from app.imports.dates import DateOrder
 
 BATCH_SIZE = 1000
@@ -14,6 +15,20 @@ NOTE_LINE = "a note, not a partner"
 OUTCOMES = ("created", "updated", "unchanged", "doubtful", "conflict", "skipped", "rejected")
 PROBLEM_OUTCOMES = ("rejected", "conflict", "doubtful")
 FOR_REJECTS_FILE = ("rejected", "conflict")
+
+
+def outcome_word(outcome: str) -> str:
+    """An outcome (``rejected``) as a reader reads it, in the current language (the API keeps the code)."""
+    words = {
+        "created": MESSAGES.gettext("created"),
+        "updated": MESSAGES.gettext("updated"),
+        "unchanged": MESSAGES.gettext("unchanged"),
+        "doubtful": MESSAGES.gettext("doubtful"),
+        "conflict": MESSAGES.gettext("conflict"),
+        "skipped": MESSAGES.gettext("skipped"),
+        "rejected": MESSAGES.gettext("rejected"),
+    }
+    return words.get(outcome, outcome)
 
 
 @dataclass
@@ -58,8 +73,20 @@ class ConflictLine:
 
     def describe(self) -> str:
         """'line 7: PA-2026-0003 modality: recorded informal, the file says formal (applied)'."""
-        state = "applied" if self.applied else f"not applied: {self.refused}" if self.refused else "not applied"
-        return f"line {self.line}: {self.partnership} {self.description} ({state})"
+        state = (
+            MESSAGES.gettext("applied")
+            if self.applied
+            else MESSAGES.gettext("not applied: {reason}", reason=self.refused)
+            if self.refused
+            else MESSAGES.gettext("not applied")
+        )
+        return MESSAGES.gettext(
+            "line {line}: {partnership} {description} ({state})",
+            line=self.line,
+            partnership=self.partnership,
+            description=self.description,
+            state=state,
+        )
 
 
 @dataclass
@@ -140,8 +167,26 @@ class ImportSummary:
         shown = []
         for (column, written, read_as), lines in items:
             where = ", ".join(str(n) for n in lines[:10]) + (" …" if len(lines) > 10 else "")
-            plural = "s" if len(lines) > 1 else ""
-            shown.append(f'{column}: "{written}" → {read_as} (line{plural} {where})')
+            if len(lines) > 1:
+                shown.append(
+                    MESSAGES.gettext(
+                        '{column}: "{written}" → {read_as} (lines {where})',
+                        column=column,
+                        written=written,
+                        read_as=read_as,
+                        where=where,
+                    )
+                )
+            else:
+                shown.append(
+                    MESSAGES.gettext(
+                        '{column}: "{written}" → {read_as} (line {where})',
+                        column=column,
+                        written=written,
+                        read_as=read_as,
+                        where=where,
+                    )
+                )
         return shown
 
     def totals(self) -> dict[str, int]:
@@ -173,49 +218,99 @@ class ImportSummary:
             "date_order": self.date_order,
             "non_exact": self.non_exact_lines()[:MAX_LISTED],
             "conflicts": [c.describe() for c in self.conflicts],
-            "skipped_title": [f"line {line}: {text[:200]}" for line, text in self.skipped_title],
+            "skipped_title": [
+                MESSAGES.gettext("line {line}: {text}", line=line, text=text[:200]) for line, text in self.skipped_title
+            ],
             "notes": self.notes[:MAX_LISTED],
         }
 
     def lines(self, listed: int = 50) -> list[str]:
         """The report as text lines: header mapping, date order, figures, mappings, conflicts, problems."""
-        what = "would be" if self.dry_run else "were"
-        out = [f"{self.file_name}: header on line {self.header_line}"]
+        out = [MESSAGES.gettext("{file}: header on line {line}", file=self.file_name, line=self.header_line)]
         out += [f"  {line}" for line in self.header]
-        out += [f"  skipped above the header: line {line}: {text[:80]}" for line, text in self.skipped_title]
+        out += [
+            MESSAGES.gettext("  skipped above the header: line {line}: {text}", line=line, text=text[:80])
+            for line, text in self.skipped_title
+        ]
         if self.date_order:
-            out.append(f"dates: {self.date_order}")
+            out.append(MESSAGES.gettext("dates: {order}", order=self.date_order))
         counts = self.counts
         out.append(
-            f"{self.rows:,} line(s) read; {counts['created']:,} created, {counts['updated']:,} updated, "
-            f"{counts['unchanged']:,} unchanged, {counts['doubtful']:,} doubtful (imported, check them), "
-            f"{counts['conflict']:,} in conflict, {counts['rejected']:,} rejected"
+            MESSAGES.gettext(
+                "{read:,} line(s) read; {created:,} created, {updated:,} updated, {unchanged:,} unchanged, "
+                "{doubtful:,} doubtful (imported, check them), {conflict:,} in conflict, {rejected:,} rejected",
+                read=self.rows,
+                created=counts["created"],
+                updated=counts["updated"],
+                unchanged=counts["unchanged"],
+                doubtful=counts["doubtful"],
+                conflict=counts["conflict"],
+                rejected=counts["rejected"],
+            )
         )
         out.append(
-            f"skipped: {self.skipped_blank:,} blank, {self.skipped_total:,} total or summary, "
-            f"{len(self.skipped_title) + self.skipped_note:,} title or note line(s)"
+            MESSAGES.gettext(
+                "skipped: {blank:,} blank, {total:,} total or summary, {notes:,} title or note line(s)",
+                blank=self.skipped_blank,
+                total=self.skipped_total,
+                notes=len(self.skipped_title) + self.skipped_note,
+            )
         )
-        out.append(
-            f"organisations: {self.organisations_created:,} created, {len(self.organisations_merged):,} merged "
-            f"with records already there; partnerships: {self.partnerships_created:,} created, "
-            f"{len(self.partnerships_updated):,} updated; agreements recorded: {self.agreements_recorded:,}; "
-            f"reminders planned: {self.reminders_planned:,} ({what} written"
-            + (", dry run: nothing was written)" if self.dry_run else ")")
-        )
+        figures = {
+            "organisations": self.organisations_created,
+            "merged": len(self.organisations_merged),
+            "partnerships": self.partnerships_created,
+            "updated": len(self.partnerships_updated),
+            "agreements": self.agreements_recorded,
+            "reminders": self.reminders_planned,
+        }
+        if self.dry_run:
+            out.append(
+                MESSAGES.gettext(
+                    "organisations: {organisations:,} created, {merged:,} merged with records already there; "
+                    "partnerships: {partnerships:,} created, {updated:,} updated; agreements recorded: {agreements:,}; "
+                    "reminders planned: {reminders:,} (would be written, dry run: nothing was written)",
+                    **figures,
+                )
+            )
+        else:
+            out.append(
+                MESSAGES.gettext(
+                    "organisations: {organisations:,} created, {merged:,} merged with records already there; "
+                    "partnerships: {partnerships:,} created, {updated:,} updated; agreements recorded: {agreements:,}; "
+                    "reminders planned: {reminders:,} (were written)",
+                    **figures,
+                )
+            )
         if self.non_exact:
-            out.append(f"values read through another wording ({len(self.non_exact):,}):")
+            out.append(MESSAGES.gettext("values read through another wording ({count:,}):", count=len(self.non_exact)))
             out += [f"  {line}" for line in self.non_exact_lines()[:listed]]
         if self.conflicts_total:
-            hint = "" if self.update else " — run again with --update to apply them"
-            out.append(f"conflicts with the record ({self.conflicts_total:,}){hint}:")
+            if self.update:
+                out.append(MESSAGES.gettext("conflicts with the record ({count:,}):", count=self.conflicts_total))
+            else:
+                out.append(
+                    MESSAGES.gettext(
+                        "conflicts with the record ({count:,}) — run again with --update to apply them:",
+                        count=self.conflicts_total,
+                    )
+                )
             out += [f"  {c.describe()}" for c in self.conflicts[:listed]]
         for note in self.notes[:listed]:
-            out.append(f"  note: {note}")
+            out.append(MESSAGES.gettext("  note: {note}", note=note))
         shown = [p for p in self.problems if p.outcome != "conflict"][:listed]
         for problem in shown:
             column = f" [{problem.column}]" if problem.column else ""
-            out.append(f"  line {problem.line}: {problem.outcome}{column}: {problem.reason}")
+            out.append(
+                MESSAGES.gettext(
+                    "  line {line}: {outcome}{column}: {reason}",
+                    line=problem.line,
+                    outcome=outcome_word(problem.outcome),
+                    column=column,
+                    reason=problem.reason,
+                )
+            )
         hidden = self.counts["rejected"] + self.counts["doubtful"] - len(shown)
         if hidden > 0:
-            out.append(f"  … and {hidden:,} more (see the rejects file and the report)")
+            out.append(MESSAGES.gettext("  … and {hidden:,} more (see the rejects file and the report)", hidden=hidden))
         return out

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from app.agreements import existing
 from app.db import savepoint, utcnow
 from app.errors import DomainError, invalid
+from app.i18n import MESSAGES
 from app.imports.completion import fill_project
 from app.imports.lookup import Lookup
-from app.imports.mapping import Difference, Resolution
+from app.imports.matching import Difference, Resolution
 from app.imports.rows import ParsedRow
 from app.imports.summary import ConflictLine, ImportSummary
 from app.organisations.models import Contact, Organisation
@@ -67,7 +68,10 @@ class RecordedPartnerships:
         key = row.partnership_key()
         partnership = lookup.partnerships.get(key)
         if partnership is None:
-            raise invalid("partnership_ref", f"partnership {key!r} could not be created from an earlier line")
+            raise invalid(
+                "partnership_ref",
+                MESSAGES.gettext("partnership {key} could not be created from an earlier line", key=repr(key)),
+            )
         done.changed = self._complete(row, plan, lookup, partnership, organisation, contact) or done.changed
         done.partnership_id = partnership.id
         if plan.move_stage and definition.get_workflow("partnership").state_of(partnership) != plan.move_stage:

@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 from app.agreements import recording
 from app.db import utcnow
 from app.errors import DomainError
+from app.i18n import MESSAGES
 from app.imports.completion import contact_of, fill_organisation
 from app.imports.dates import DateOrderFinding
 from app.imports.headers import HeaderMapping
 from app.imports.lookup import Lookup, prefetch
-from app.imports.mapping import Resolution, Resolver
+from app.imports.mapping import Resolver
+from app.imports.matching import Resolution
 from app.imports.normalise import is_note_row, is_total_row
 from app.imports.reader import BrokenLine
 from app.imports.rows import ParsedRow, Problem, parse_row
@@ -214,7 +216,11 @@ class BatchImporter:
         self.summary.reminders_planned += recording.planned_reminders(self.session, [a.id for a in agreements])
         for (index, row, partnership), agreement, error in zip(lines, agreements, errors, strict=True):
             if error is not None:
-                self.summary.notes.append(f"line {row.line}: the agreement could not be recorded: {error.detail}")
+                self.summary.notes.append(
+                    MESSAGES.gettext(
+                        "line {line}: the agreement could not be recorded: {detail}", line=row.line, detail=error.detail
+                    )
+                )
                 continue
             self.summary.agreements_recorded += 1
             done[index].changed = True
@@ -223,11 +229,24 @@ class BatchImporter:
             if agreement.status not in states("agreement", group="in_force"):
                 formal = partnership.stage in states("partnership", group="in_force")
                 stage = state_name("partnership", partnership.stage)
-                ended = "" if formal else f"; the partnership is now {stage}"
                 status = state_name("agreement", agreement.status)
-                self.summary.notes.append(
-                    f"line {row.line}: the agreement of {partnership.reference} is recorded as {status}{ended}"
-                )
+                if formal:
+                    note = MESSAGES.gettext(
+                        "line {line}: the agreement of {reference} is recorded as {status}",
+                        line=row.line,
+                        reference=partnership.reference,
+                        status=status,
+                    )
+                else:
+                    note = MESSAGES.gettext(
+                        "line {line}: the agreement of {reference} is recorded as {status}; "
+                        "the partnership is now {stage}",
+                        line=row.line,
+                        reference=partnership.reference,
+                        status=status,
+                        stage=stage,
+                    )
+                self.summary.notes.append(note)
 
     def _unapplied(self, row: ParsedRow, plan: Resolution) -> RowOutcome:
         """A line that contradicts the record, without --update: its differences are listed, nothing is written."""
@@ -236,7 +255,11 @@ class BatchImporter:
         for difference in plan.differences:
             self.summary.conflict(ConflictLine(row.line, partnership.reference, difference.describe(), False))
         listed = "; ".join(difference.describe() for difference in plan.differences)
-        reason = f"differs from {partnership.reference}: {listed}; import with --update to apply"
+        reason = MESSAGES.gettext(
+            "differs from {reference}: {listed}; import with --update to apply",
+            reference=partnership.reference,
+            listed=listed,
+        )
         ids = {"organisation_id": getattr(plan.organisation, "id", None), "partnership_id": partnership.id}
         return RowOutcome(row.line, "conflict", plan.differences[0].column, reason, **ids)
 
@@ -274,7 +297,13 @@ class BatchImporter:
             self.summary.organisations_merged.add(organisation.id)
         if row.title_derived and resolution.new_partnership:
             self.summary.titles_derived += 1
-            self.summary.notes.append(f"line {row.line}: no title given; the partnership is called {row.title!r}")
+            self.summary.notes.append(
+                MESSAGES.gettext(
+                    "line {line}: no title given; the partnership is called {title}",
+                    line=row.line,
+                    title=repr(row.title),
+                )
+            )
         if done.conflict:
             return RowOutcome(row.line, "conflict", resolution.differences[0].column, done.conflict, **ids)
         doubts = [*row.doubts, *resolution.doubts]

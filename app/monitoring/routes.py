@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from app import __version__
 from app.api import problems
 from app.api.deps import read_only
+from app.i18n import MESSAGES
 from app.monitoring import service
 from app.monitoring.exposition import CONTENT_TYPE, render
 from app.users.models import Role
@@ -61,11 +62,15 @@ def metrics(request: Request, credentials: Credentials) -> Response:
                 admin = user is not None and user.has_role(Role.ADMIN)
         except Exception as exc:
             log.warning("metrics: cannot check the token, the database is unreachable (%s)", exc.__class__.__name__)
-            return problems.problem(request, 503, "the database is unreachable")
+            return problems.problem(request, 503, MESSAGES.gettext("the database is unreachable"))
         if user is None:
-            return problems.problem(request, 401, "the token is unknown, expired or revoked", headers=_CHALLENGE)
+            return problems.problem(
+                request, 401, MESSAGES.gettext("the token is unknown, expired or revoked"), headers=_CHALLENGE
+            )
         if not admin:
-            return problems.problem(request, 403, "only administrators (or the metrics token) may read the metrics")
+            return problems.problem(
+                request, 403, MESSAGES.gettext("only administrators (or the metrics token) may read the metrics")
+            )
     families = [service.build_family()]
     try:
         with read_only(request.app.state.session_factory) as session:
@@ -91,7 +96,7 @@ def readyz(request: Request) -> Response:
             current = service.schema_revision(session)
     except Exception as exc:
         log.warning("readiness: database unreachable (%s)", exc.__class__.__name__)
-        return problems.problem(request, 503, "the database is unreachable")
+        return problems.problem(request, 503, MESSAGES.gettext("the database is unreachable"))
     needed = service.code_revision()
     if current != needed:
         detail = f"the database schema is at revision {current or 'none'} but this version needs {needed}"

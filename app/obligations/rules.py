@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, and_, select
 
 from app.agreements.models import Agreement
 from app.agreements.rules import CARRIES_OVER_OBLIGATIONS, party_name, signing_parties, sources_of
+from app.i18n import MESSAGES
 from app.obligations.models import Obligation, Recurrence
 from app.partnerships.models import PartnershipParty
 from app.workflow.definition import states
@@ -51,7 +52,7 @@ def _obligation_per_party(ctx: Context) -> list[str]:
     with_obligations = set(ctx.session.scalars(bound))
     expected: list[PartnershipParty | None] = [None, *signing_parties(agreement)]
     return [
-        f"no obligation is recorded for {party_name(party)}"
+        MESSAGES.gettext("no obligation is recorded for {party}", party=party_name(party))
         for party in expected
         if (party.id if party else None) not in with_obligations
     ]
@@ -61,14 +62,19 @@ def _obligation_per_party(ctx: Context) -> list[str]:
 def _last_occurrence(ctx: Context) -> list[str]:
     following = next_occurrence(ctx.entity)
     if following is not None:
-        return [f"this obligation recurs (next due {following}); record this occurrence as done instead"]
+        return [
+            MESSAGES.gettext(
+                "this obligation recurs (next due {following}); record this occurrence as done instead",
+                following=following,
+            )
+        ]
     return []
 
 
 @guard("more_occurrences")
 def _more_occurrences(ctx: Context) -> list[str]:
     if next_occurrence(ctx.entity) is None:
-        return ["this is the last (or only) occurrence; fulfil the obligation instead"]
+        return [MESSAGES.gettext("this is the last (or only) occurrence; fulfil the obligation instead")]
     return []
 
 
@@ -77,13 +83,17 @@ def _fulfilment_date_valid(ctx: Context) -> list[str]:
     if ctx.payload is None:
         return []
     done = date.fromisoformat(ctx.payload["fulfilled_on"])
-    return [f"the date it was done ({done}) is in the future"] if done > ctx.today else []
+    return [MESSAGES.gettext("the date it was done ({done}) is in the future", done=done)] if done > ctx.today else []
 
 
 @guard("due_date_passed")
 def _due_date_passed(ctx: Context) -> list[str]:
     due = ctx.entity.due_date
-    return [] if due is not None and due < ctx.today else [f"the due date ({due}) has not passed"]
+    return (
+        []
+        if due is not None and due < ctx.today
+        else [MESSAGES.gettext("the due date ({due}) has not passed", due=due)]
+    )
 
 
 @effect("record_fulfilment")
@@ -112,7 +122,11 @@ def _waived_by_owner_or_legal(ctx: Context) -> list[str]:
     owners = {partnership.owner_id, *(person.id for person in partnership.co_owners)}
     if ctx.actor.user_id in owners:
         return []
-    return ["only a legal officer, an admin, or a project manager who owns the partnership may waive its obligations"]
+    return [
+        MESSAGES.gettext(
+            "only a legal officer, an admin, or a project manager who owns the partnership may waive its obligations"
+        )
+    ]
 
 
 @effect("record_waiver")

@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import EmailStr, Field, model_validator
 
+from app.i18n import MESSAGES
 from app.obligations.models import Recurrence
 from app.schemas import Id, InputModel, LongText, OutputModel, QueryModel, omittable, vocabulary
 
@@ -34,9 +35,9 @@ class ObligationCreate(InputModel):
     @model_validator(mode="after")
     def _when(self) -> ObligationCreate:
         if self.due_date is None and self.recurrence is None:
-            raise ValueError("give a due date, a recurrence, or both")
+            raise ValueError(MESSAGES.gettext("give a due date, a recurrence, or both"))
         if self.recurrence_until and self.due_date and self.recurrence_until < self.due_date:
-            raise ValueError("the recurrence cannot end before the first due date")
+            raise ValueError(MESSAGES.gettext("the recurrence cannot end before the first due date"))
         return self
 
 

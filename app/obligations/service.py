@@ -14,6 +14,7 @@ from app.agreements.rules import signing_parties
 from app.agreements.service import get_agreement, require_on_agreement, require_status
 from app.db import get_for_update
 from app.errors import NotFound, invalid
+from app.i18n import MESSAGES
 from app.listing import PageParams, Slice, order_by, paginate, sort_keys
 from app.obligations.models import Obligation
 from app.obligations.schemas import ObligationCreate, ObligationFilter, ObligationUpdate
@@ -36,7 +37,7 @@ def get_obligation(session: Session, obligation_id: int) -> Obligation:
     """The obligation with this id, or ``NotFound``."""
     obligation = session.get(Obligation, obligation_id)
     if obligation is None:
-        raise NotFound(f"obligation {obligation_id} does not exist")
+        raise NotFound(MESSAGES.gettext("obligation {obligation_id} does not exist", obligation_id=obligation_id))
     return obligation
 
 
@@ -49,14 +50,20 @@ def check_within_term(agreement: Agreement, due_date: date | None, until: date |
         if day is not None and day > end:
             raise invalid(
                 field,
-                f"{day} is after the agreement's end date {end}: an obligation owed after the agreement ends "
-                "must be marked survives_termination",
+                MESSAGES.gettext(
+                    "{day} is after the agreement's end date {end}: an obligation owed after the agreement ends "
+                    "must be marked survives_termination",
+                    day=day,
+                    end=end,
+                ),
             )
 
 
 def _check_party(agreement: Agreement, party_id: int | None) -> None:
     if party_id is not None and party_id not in {party.id for party in signing_parties(agreement)}:
-        raise invalid("party_id", f"party {party_id} is not a party bound by this agreement")
+        raise invalid(
+            "party_id", MESSAGES.gettext("party {party_id} is not a party bound by this agreement", party_id=party_id)
+        )
 
 
 def add_obligation(session: Session, agreement_id: int, data: ObligationCreate, actor: User | Actor) -> Obligation:
@@ -142,7 +149,12 @@ def selection(filters: ObligationFilter, sort: str | None = None) -> Select[tupl
         known = get_workflow(WORKFLOW).states
         if filters.status not in known:
             status = filters.status
-            raise invalid("status", f"unknown status {status!r}; choose one of: {', '.join(known)}")
+            raise invalid(
+                "status",
+                MESSAGES.gettext(
+                    "unknown status {status}; choose one of: {values}", status=repr(status), values=", ".join(known)
+                ),
+            )
         stmt = stmt.where(Obligation.status == filters.status)
     if filters.partnership_id:
         stmt = stmt.where(Obligation.agreement.has(Agreement.partnership_id == filters.partnership_id))

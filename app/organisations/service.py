@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, NotFound, invalid
+from app.i18n import MESSAGES
 from app.listing import PageParams, Slice, contains_text, order_by, paginate, sort_keys
 from app.organisations.models import AreaOfEngagement, Contact, Organisation
 from app.organisations.regions import region_after_change, region_of
@@ -48,7 +49,12 @@ def resolve_areas(session: Session, codes: list[str], field: str = "area_codes")
     unknown = [code for code in wanted if code not in found]
     if unknown:
         known = ", ".join(area.code for area in list_areas(session))
-        raise invalid(field, f"unknown area of engagement {', '.join(map(repr, unknown))}; known: {known}")
+        raise invalid(
+            field,
+            MESSAGES.gettext(
+                "unknown area of engagement {values}; known: {known}", values=", ".join(map(repr, unknown)), known=known
+            ),
+        )
     return [found[code] for code in wanted]
 
 
@@ -56,7 +62,9 @@ def get_organisation(session: Session, organisation_id: int) -> Organisation:
     """The organisation with this id, or ``NotFound``."""
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:
-        raise NotFound(f"organisation {organisation_id} does not exist")
+        raise NotFound(
+            MESSAGES.gettext("organisation {organisation_id} does not exist", organisation_id=organisation_id)
+        )
     return organisation
 
 
@@ -69,7 +77,12 @@ def _refuse_duplicate(session: Session, legal_name: str, country_code: str, exce
     existing = session.scalar(stmt)
     if existing is not None:
         raise Conflict(
-            f"an organisation named {legal_name!r} is already registered in {country_code} (id {existing})",
+            MESSAGES.gettext(
+                "an organisation named {legal_name} is already registered in {country_code} (id {existing})",
+                legal_name=repr(legal_name),
+                country_code=country_code,
+                existing=existing,
+            ),
             [],
         )
 
@@ -106,7 +119,7 @@ def update_organisation(
     changes = data.model_dump(exclude_unset=True, exclude={"area_codes"})
     for required in ("legal_name", "kind", "country_code"):
         if required in changes and changes[required] is None:
-            raise invalid(required, "cannot be empty")
+            raise invalid(required, MESSAGES.gettext("cannot be empty"))
     legal_name = changes.get("legal_name", organisation.legal_name)
     country_code = changes.get("country_code", organisation.country_code)
     if (legal_name, country_code) != (organisation.legal_name, organisation.country_code):
@@ -164,7 +177,13 @@ def get_contact(session: Session, organisation_id: int, contact_id: int) -> Cont
     """The contact with this id at this organisation, or ``NotFound``."""
     contact = session.get(Contact, contact_id)
     if contact is None or contact.organisation_id != organisation_id:
-        raise NotFound(f"contact {contact_id} does not exist at organisation {organisation_id}")
+        raise NotFound(
+            MESSAGES.gettext(
+                "contact {contact_id} does not exist at organisation {organisation_id}",
+                contact_id=contact_id,
+                organisation_id=organisation_id,
+            )
+        )
     return contact
 
 
@@ -184,7 +203,7 @@ def update_contact(
     changes = data.model_dump(exclude_unset=True)
     for required in ("name", "is_focal_point"):
         if required in changes and changes[required] is None:
-            raise invalid(required, "cannot be empty")
+            raise invalid(required, MESSAGES.gettext("cannot be empty"))
     for name, value in changes.items():
         setattr(contact, name, value)
     session.flush()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.audit.models import AuditEntry
 from app.errors import FieldProblem, Forbidden, invalid
+from app.i18n import MESSAGES
 from app.partnerships.models import Partnership
 from app.users.models import Role, User
 from app.workflow.definition import WORKFLOWS_DIR, WorkflowDefinitionError
@@ -112,9 +113,16 @@ def eligible_owner(session: Session, user_id: int, field: str = FIELD, policy: O
     policy = policy or get_policy()
     user = session.get(User, user_id)
     if user is None or not user.is_active:
-        raise invalid(field, f"user {user_id} does not exist or is deactivated")
+        raise invalid(field, MESSAGES.gettext("user {user_id} does not exist or is deactivated", user_id=user_id))
     if not user.has_role(*policy.owner_roles):
-        raise invalid(field, f"{user.full_name} cannot own a partnership: an owner is {who_may_own(policy)}")
+        raise invalid(
+            field,
+            MESSAGES.gettext(
+                "{full_name} cannot own a partnership: an owner is {who_may_own}",
+                full_name=user.full_name,
+                who_may_own=who_may_own(policy),
+            ),
+        )
     return user
 
 
@@ -126,16 +134,23 @@ def reasons_against(policy: OwnershipPolicy, actor: User, partnership: Partnersh
             continue
         giver = _either(rule.by)
         if rule.own and partnership.owner_id != actor.id:
-            reasons.append(f"{giver} may hand over only a partnership they own")
+            reasons.append(MESSAGES.gettext("{giver} may hand over only a partnership they own", giver=giver))
         elif not new_owner.has_role(*rule.to):
             reasons.append(
-                f"{giver} may hand a partnership only to {_either(rule.to)}, which {new_owner.full_name} is not"
+                MESSAGES.gettext(
+                    "{giver} may hand a partnership only to {either}, which {full_name} is not",
+                    giver=giver,
+                    either=_either(rule.to),
+                    full_name=new_owner.full_name,
+                )
             )
         else:
             return []
     if not reasons:
         roles = ", ".join(role.value.replace("_", " ") for role in actor.roles) or "none"
-        reasons.append(f"your roles ({roles}) do not allow giving a partnership to another owner")
+        reasons.append(
+            MESSAGES.gettext("your roles ({roles}) do not allow giving a partnership to another owner", roles=roles)
+        )
     return reasons
 
 
@@ -149,7 +164,11 @@ def check_hand_over(session: Session, partnership: Partnership, new_owner_id: in
     reasons = reasons_against(policy, actor, partnership, new_owner)
     if reasons:
         raise Forbidden(
-            f"you may not give partnership {partnership.reference} to another owner: {'; '.join(reasons)}",
+            MESSAGES.gettext(
+                "you may not give partnership {reference} to another owner: {values}",
+                reference=partnership.reference,
+                values="; ".join(reasons),
+            ),
             [FieldProblem(FIELD, reason) for reason in reasons],
         )
     return new_owner

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, contains_eager
 from app.agreements.models import Agreement
 from app.config import get_settings
 from app.errors import NotFound, invalid
+from app.i18n import MESSAGES
 from app.listing import PageParams, Slice, contains_text, order_by, paginate, sort_keys
 from app.obligations.models import Obligation
 from app.organisations.models import AreaOfEngagement, Organisation
@@ -36,7 +37,7 @@ def get_partnership(session: Session, partnership_id: int) -> Partnership:
     """The partnership with this id, or ``NotFound``."""
     partnership = session.get(Partnership, partnership_id)
     if partnership is None:
-        raise NotFound(f"partnership {partnership_id} does not exist")
+        raise NotFound(MESSAGES.gettext("partnership {partnership_id} does not exist", partnership_id=partnership_id))
     return partnership
 
 
@@ -57,7 +58,12 @@ def matching(session: Session, filters: PartnershipFilter) -> list[ColumnElement
     if filters.stage:
         known = definition.get_workflow(WORKFLOW).states
         if filters.stage not in known:
-            raise invalid("stage", f"unknown stage {filters.stage!r}; choose one of: {', '.join(known)}")
+            raise invalid(
+                "stage",
+                MESSAGES.gettext(
+                    "unknown stage {stage}; choose one of: {values}", stage=repr(filters.stage), values=", ".join(known)
+                ),
+            )
         conditions.append(Partnership.stage == filters.stage)
     if filters.area:
         area = resolve_areas(session, [filters.area], field="area")[0]

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from app.i18n import MESSAGES
 from app.organisations.models import OrganisationKind
 from app.organisations.schemas import AreaRead
 from app.partnerships.models import InteractionKind, PartyRole, UndertakingForm
@@ -48,7 +49,13 @@ class ProjectInput(InputModel):
     def _end_not_before_start(cls, end_date: date | None, info: ValidationInfo) -> date | None:
         start_date = info.data.get("start_date")
         if start_date and end_date and end_date < start_date:
-            raise ValueError(f"the project end date {end_date} is before its start date {start_date}")
+            raise ValueError(
+                MESSAGES.gettext(
+                    "the project end date {end_date} is before its start date {start_date}",
+                    end_date=end_date,
+                    start_date=start_date,
+                )
+            )
         return end_date
 
 

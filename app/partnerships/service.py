@@ -12,18 +12,13 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.config import get_settings
 from app.db import get_for_update, savepoint, utcnow
-from app.errors import FieldProblem, NotFound, ValidationFailed, invalid
-from app.organisations.models import Contact, Organisation
+from app.errors import NotFound, invalid
+from app.i18n import MESSAGES
+from app.organisations.models import Contact
 from app.organisations.service import resolve_areas
 from app.partnerships import ownership
-from app.partnerships.models import (
-    Interaction,
-    Partnership,
-    PartnershipParty,
-    Project,
-    ReferenceCounter,
-    Undertaking,
-)
+from app.partnerships.models import Interaction, Partnership, PartnershipParty, ReferenceCounter, Undertaking
+from app.partnerships.parties import build_parties, project_from, the_legal_officer
 
 # Reading lives in ``queries``; its names stay importable from here, where callers have always found them.
 from app.partnerships.queries import (  # noqa: F401
@@ -47,20 +42,20 @@ from app.partnerships.queries import (  # noqa: F401
     stage_on,
 )
 from app.partnerships.schemas import (
-    PARTNER_ROLES,
     InteractionCreate,
     PartnershipCreate,
     PartnershipUpdate,
     PartyInput,
-    ProjectInput,
     UndertakingCreate,
 )
-from app.users.models import Role, User
+from app.users.models import User
 from app.users.policy import Action, can, require
 from app.versioning import check_version
 from app.workflow import engine
 from app.workflow.actor import Actor
 from app.workflow.definition import get_workflow
+
+_ = MESSAGES.gettext
 
 
 def next_reference(session: Session, prefix: str = "PA") -> str:
@@ -108,65 +103,6 @@ def require_on_partnership(session: Session, user: User, partnership_id: int, ac
     require(user, action, **permission_context(get_partnership(session, partnership_id)))
 
 
-def _person_with_role(session: Session, user_id: int, field: str, roles: tuple[Role, ...], what: str) -> User:
-    user = session.get(User, user_id)
-    if user is None or not user.is_active:
-        raise invalid(field, f"user {user_id} does not exist or is deactivated")
-    if not user.has_role(*roles):
-        raise invalid(field, f"{user.full_name} is not a {what}")
-    return user
-
-
-def _legal_officer(session: Session, user_id: int) -> User:
-    return _person_with_role(session, user_id, "legal_officer_id", (Role.LEGAL_OFFICER,), "legal officer")
-
-
-def _build_parties(session: Session, parties: list[PartyInput]) -> list[PartnershipParty]:
-    problems: list[FieldProblem] = []
-    seen: set[int] = set()
-    built = []
-    for index, party in enumerate(parties):
-        field = f"parties[{index}]"
-        organisation = session.get(Organisation, party.organisation_id)
-        if organisation is None:
-            problems.append(
-                FieldProblem(f"{field}.organisation_id", f"organisation {party.organisation_id} does not exist")
-            )
-            continue
-        if party.organisation_id in seen:
-            problems.append(FieldProblem(f"{field}.organisation_id", f"{organisation.legal_name} is listed twice"))
-        seen.add(party.organisation_id)
-        if party.focal_point_id is not None:
-            contact = session.get(Contact, party.focal_point_id)
-            if contact is None or contact.organisation_id != organisation.id:
-                problems.append(
-                    FieldProblem(
-                        f"{field}.focal_point_id",
-                        f"contact {party.focal_point_id} does not work at {organisation.legal_name}",
-                    )
-                )
-        built.append(PartnershipParty(organisation=organisation, role=party.role, focal_point_id=party.focal_point_id))
-    if not any(party.role in PARTNER_ROLES for party in parties):
-        problems.append(
-            FieldProblem(
-                "parties",
-                "a partnership needs at least one partner party (lead, co- or implementing partner)",
-            )
-        )
-    if problems:
-        raise ValidationFailed(problems)
-    return built
-
-
-def _project(data: ProjectInput | None, existing: Project | None) -> Project | None:
-    if data is None:
-        return None
-    project = existing or Project()
-    for name, value in data.model_dump().items():
-        setattr(project, name, value)
-    return project
-
-
 def _co_owners(session: Session, user_ids: list[int], owner: User) -> list[User]:
     """The people who share the partnership with its owner, each able to own one (the owner is not listed twice)."""
     people = []
@@ -204,7 +140,7 @@ def create_partnerships(
     partnerships = []
     for data, reference, external_ref in zip(items, references, refs, strict=True):
         owner = ownership.eligible_owner(session, data.owner_id or actor.id)
-        legal_officer = _legal_officer(session, data.legal_officer_id) if data.legal_officer_id else None
+        legal_officer = the_legal_officer(session, data.legal_officer_id) if data.legal_officer_id else None
         partnerships.append(
             Partnership(
                 reference=reference,
@@ -213,8 +149,8 @@ def create_partnerships(
                 owner=owner,
                 co_owners=_co_owners(session, data.co_owner_ids, owner),
                 legal_officer=legal_officer,
-                project=_project(data.project, None),
-                parties=_build_parties(session, data.parties),
+                project=project_from(data.project, None),
+                parties=build_parties(session, data.parties),
                 areas=[areas[code.strip()] for code in dict.fromkeys(data.area_codes)],
                 handles_personal_data=data.handles_personal_data,
                 agreements=[],  # known empty: guards that look at agreements need not load them
@@ -227,12 +163,7 @@ def create_partnerships(
 
 
 def update_partnership(
-    session: Session,
-    partnership_id: int,
-    data: PartnershipUpdate,
-    expected_version: int | None = None,
-    *,
-    actor: User,
+    session: Session, partnership_id: int, data: PartnershipUpdate, expected_version: int | None = None, *, actor: User
 ) -> Partnership:
     """Change the fields given in ``data`` as ``actor`` (the stage changes only through the workflow; the owner only
     as the declared ownership rules allow)."""
@@ -242,7 +173,7 @@ def update_partnership(
     fields = data.model_fields_set
     for required in ("title", "owner_id", "parties", "handles_personal_data"):
         if required in fields and getattr(data, required) is None:
-            raise invalid(required, "cannot be empty")
+            raise invalid(required, _("cannot be empty"))
     # Look up and check everything before changing the partnership's own row: every flush of a changed row
     # bumps its version, so changing it first would cost one request several versions.
     owner = (
@@ -250,7 +181,7 @@ def update_partnership(
         if "owner_id" in fields and data.owner_id is not None
         else None
     )
-    legal_officer = _legal_officer(session, data.legal_officer_id) if data.legal_officer_id else None
+    legal_officer = the_legal_officer(session, data.legal_officer_id) if data.legal_officer_id else None
     areas = resolve_areas(session, data.area_codes or []) if "area_codes" in fields else None
     co_owners = (
         _co_owners(session, data.co_owner_ids or [], owner or partnership.owner) if "co_owner_ids" in fields else None
@@ -266,7 +197,7 @@ def update_partnership(
     if "legal_officer_id" in fields:
         partnership.legal_officer = legal_officer
     if "project" in fields:
-        partnership.project = _project(data.project, partnership.project)
+        partnership.project = project_from(data.project, partnership.project)
     if "handles_personal_data" in fields:
         partnership.handles_personal_data = data.handles_personal_data
     if areas is not None:
@@ -282,7 +213,7 @@ def update_partnership(
 def _replace_parties(session: Session, partnership: Partnership, parties: list[PartyInput]) -> None:
     """Keep existing party rows (signatures and obligations point at them); add and remove the rest."""
     wanted = {party.organisation_id: party for party in parties}
-    _build_parties(session, parties)  # validation only
+    build_parties(session, parties)  # validation only
     existing = {party.organisation_id: party for party in partnership.parties}
     for organisation_id, row in existing.items():
         if organisation_id not in wanted:
@@ -298,13 +229,21 @@ def _replace_parties(session: Session, partnership: Partnership, parties: list[P
     try:
         session.flush()
     except IntegrityError:
-        raise invalid("parties", "a party that has signatures or obligations cannot be removed") from None
+        raise invalid("parties", _("a party that has signatures or obligations cannot be removed")) from None
 
 
 def _not_in_future(value: date, field: str, what: str) -> None:
     today = clock.today(get_settings().zone)
     if value > today:
-        raise invalid(field, f"{what} cannot be dated in the future ({value} is after today, {today})")
+        raise invalid(
+            field,
+            _(
+                "{what} cannot be dated in the future ({value} is after today, {today})",
+                what=what,
+                value=value,
+                today=today,
+            ),
+        )
 
 
 def record_interaction(session: Session, partnership_id: int, data: InteractionCreate, actor: User) -> Interaction:
@@ -328,7 +267,11 @@ def record_undertaking(session: Session, partnership_id: int, data: UndertakingC
     }:
         raise invalid(
             "organisation_id",
-            f"organisation {data.organisation_id} is not a party to {partnership.reference}",
+            _(
+                "organisation {organisation_id} is not a party to {reference}",
+                organisation_id=data.organisation_id,
+                reference=partnership.reference,
+            ),
         )
     undertaking = Undertaking(**data.model_dump(), recorded_by_id=actor.id)
     partnership.undertakings.append(undertaking)
@@ -378,12 +321,17 @@ def set_focal_point(
     check_version("partnership", partnership.version, expected_version)
     party = next((p for p in partnership.parties if p.id == party_id), None)
     if party is None:
-        raise NotFound(f"party {party_id} is not a party to {partnership.reference}")
+        raise NotFound(
+            _("party {party_id} is not a party to {reference}", party_id=party_id, reference=partnership.reference)
+        )
     if focal_point_id is not None:
         contact = session.get(Contact, focal_point_id)
         if contact is None or contact.organisation_id != party.organisation_id:
             where = party.organisation.legal_name
-            raise invalid("focal_point_id", f"contact {focal_point_id} does not work at {where}")
+            raise invalid(
+                "focal_point_id",
+                _("contact {focal_point_id} does not work at {where}", focal_point_id=focal_point_id, where=where),
+            )
     party.focal_point_id = focal_point_id
     partnership.updated_at = utcnow()  # the partnership changed: bump its version
     session.flush()

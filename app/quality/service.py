@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.config import get_settings
 from app.errors import NotFound, invalid
-from app.i18n import vocab
+from app.i18n import MESSAGES, vocab
 from app.listing import Slice
 from app.quality import frames, rules
 from app.quality.rules import CHECKS, ENTITIES, Entity
@@ -117,7 +117,15 @@ def _validate(query: RecordsQuery) -> list[Entity]:
         if not entities:
             known = ", ".join(rules.check_names(query.entity))
             where = f" for {query.entity}s" if query.entity else ""
-            raise invalid("check", f"unknown check {query.check[:60]!r}{where}; choose one of: {known}")
+            raise invalid(
+                "check",
+                MESSAGES.gettext(
+                    "unknown check {value}{where}; choose one of: {known}",
+                    value=repr(query.check[:60]),
+                    where=where,
+                    known=known,
+                ),
+            )
     return entities
 
 
@@ -206,7 +214,7 @@ def record_quality(session: Session, entity: Entity, record_id: int, today: date
     scored = frames.scored(entity, today, [record_id])
     row = session.execute(select(scored)).first()
     if row is None:
-        raise NotFound(f"no {entity} has the id {record_id}")
+        raise NotFound(MESSAGES.gettext("no {entity} has the id {record_id}", entity=entity, record_id=record_id))
     results = []
     for check in CHECKS[entity]:
         flag = row._mapping[check.column]

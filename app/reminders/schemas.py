@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import EmailStr, Field
 
+from app.i18n import MESSAGES
 from app.reminders.models import ReminderKind, ReminderStatus
 from app.schemas import Id, InputModel, LongText, OutputModel, QueryModel
 
@@ -72,7 +73,7 @@ class ReminderPolicyInput(InputModel):
                 if any(not 0 <= day <= 3650 for day in value):
                     from app.errors import invalid
 
-                    raise invalid(name, "each number of days must be between 0 and 3650")
+                    raise invalid(name, MESSAGES.gettext("each number of days must be between 0 and 3650"))
                 value = sorted(set(value), reverse=True)
             overrides[name] = value
         return overrides

@@ -13,6 +13,7 @@ from app.agreements.models import Agreement
 from app.agreements.service import get_agreement, require_on_agreement
 from app.db import get_for_update
 from app.errors import Conflict, NotFound, invalid
+from app.i18n import MESSAGES
 from app.listing import PageParams, Paging, Slice, order_by, paginate, sort_keys
 from app.obligations.models import Obligation
 from app.partnerships.service import get_partnership, permission_context
@@ -49,7 +50,7 @@ def get_reminder(session: Session, reminder_id: int) -> Reminder:
     """The reminder with this id, or ``NotFound``."""
     reminder = session.get(Reminder, reminder_id)
     if reminder is None:
-        raise NotFound(f"reminder {reminder_id} does not exist")
+        raise NotFound(MESSAGES.gettext("reminder {reminder_id} does not exist", reminder_id=reminder_id))
     return reminder
 
 
@@ -131,7 +132,11 @@ def set_policy(session: Session, agreement_id: int, data: ReminderPolicyInput, *
     agreement = get_agreement(session, agreement_id)
     require_on_agreement(actor, agreement, Action.EDIT_PARTNERSHIP)
     if agreement.status in states("agreement", group="closed"):
-        raise Conflict(f"the agreement is {state_name('agreement', agreement.status)}: it has no reminders to plan")
+        raise Conflict(
+            MESSAGES.gettext(
+                "the agreement is {state}: it has no reminders to plan", state=state_name("agreement", agreement.status)
+            )
+        )
     agreement.reminder_policy = data.as_overrides() or None
     session.flush()
     plan_agreement(session, agreement)
@@ -144,7 +149,13 @@ def retry(session: Session, reminder_id: int, expected_version: int | None = Non
     require_manage(session, actor, reminder)
     check_version("reminder", reminder.version, expected_version)
     if reminder.status != ReminderStatus.FAILED:
-        raise Conflict(f"reminder {reminder_id} is {reminder.status.value}: only a failed reminder can be retried")
+        raise Conflict(
+            MESSAGES.gettext(
+                "reminder {reminder_id} is {status}: only a failed reminder can be retried",
+                reminder_id=reminder_id,
+                status=reminder.status.value,
+            )
+        )
     outbox.move(reminder, ReminderStatus.PLANNED)
     reminder.attempts = 0
     reminder.send_at = reminder.next_attempt_at = clock.now()
@@ -158,17 +169,27 @@ def cancel(
 ) -> Reminder:
     """Cancel a planned or failed reminder so it is never sent, keeping the reason; flush only."""
     if not reason or not reason.strip():
-        raise invalid("reason", "say why the reminder is cancelled")
+        raise invalid("reason", MESSAGES.gettext("say why the reminder is cancelled"))
     reminder = get_for_update(session, Reminder, reminder_id, "reminder")
     require_manage(session, actor, reminder)
     check_version("reminder", reminder.version, expected_version)
     if reminder.status == ReminderStatus.SENT:
         when = f" on {reminder.sent_at:%Y-%m-%d %H:%M} UTC" if reminder.sent_at else ""
-        raise Conflict(f"reminder {reminder_id} was already sent{when}")
+        raise Conflict(
+            MESSAGES.gettext("reminder {reminder_id} was already sent{when}", reminder_id=reminder_id, when=when)
+        )
     if reminder.status == ReminderStatus.SENDING:
-        raise Conflict(f"reminder {reminder_id} is being sent right now; try again in a moment")
+        raise Conflict(
+            MESSAGES.gettext(
+                "reminder {reminder_id} is being sent right now; try again in a moment", reminder_id=reminder_id
+            )
+        )
     if reminder.status not in (ReminderStatus.PLANNED, ReminderStatus.FAILED):
-        raise Conflict(f"reminder {reminder_id} is already {reminder.status.value}")
+        raise Conflict(
+            MESSAGES.gettext(
+                "reminder {reminder_id} is already {status}", reminder_id=reminder_id, status=reminder.status.value
+            )
+        )
     outbox.move(reminder, ReminderStatus.CANCELLED)
     reminder.cancel_reason = reason.strip()
     reminder.next_attempt_at = None

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.config import Settings
 from app.errors import DomainError, NotFound, invalid
+from app.i18n import MESSAGES
 from app.users.models import ApiToken, PasswordReset, User
 from app.users.policy import Action, require
 from app.users.schemas import PASSWORD_MIN_LENGTH, NewPassword
@@ -39,7 +40,11 @@ def set_password(session: Session, user: User, password: str) -> User:
         checked = NewPassword.model_validate({"password": password})
     except ValidationError as exc:
         too_long = exc.errors()[0]["type"] == "string_too_long"
-        reason = "must be at most 200 characters" if too_long else f"must be at least {PASSWORD_MIN_LENGTH} characters"
+        reason = (
+            MESSAGES.gettext("must be at most 200 characters")
+            if too_long
+            else MESSAGES.gettext("must be at least {n} characters", n=PASSWORD_MIN_LENGTH)
+        )
         raise invalid("password", reason) from None
     set_password_hash(user, checked.password)
     now = clock.now()
@@ -59,7 +64,7 @@ def issue_reset_link(
     require(actor, Action.MANAGE_USERS)
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"user {user_id} does not exist")
+        raise NotFound(MESSAGES.gettext("user {user_id} does not exist", user_id=user_id))
     if not user.is_active:
         raise ResetLinkRefused(f"{user.email} is deactivated; activate the account before resetting its password")
     now = clock.now()

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from app.errors import Forbidden
+from app.i18n import MESSAGES
 from app.users.models import Role, User
 from app.workflow.actor import Actor
 
@@ -69,8 +70,25 @@ def can(
     return True
 
 
+def _doing(action: Action) -> str:
+    """What ``action`` does, as "do not allow you to …" ends, in the current language."""
+    doing = {
+        Action.READ: MESSAGES.gettext("read"),
+        Action.MANAGE_ORGANISATIONS: MESSAGES.gettext("manage organisations"),
+        Action.CREATE_PARTNERSHIP: MESSAGES.gettext("create partnership"),
+        Action.EDIT_PARTNERSHIP: MESSAGES.gettext("edit partnership"),
+        Action.ACT_ON_AGREEMENT: MESSAGES.gettext("act on agreement"),
+        Action.MANAGE_TEMPLATES: MESSAGES.gettext("manage templates"),
+        Action.READ_AUDIT_LOG: MESSAGES.gettext("read audit log"),
+        Action.MANAGE_USERS: MESSAGES.gettext("manage users"),
+    }
+    return doing[action]
+
+
 def require(user: User | Actor, action: Action, **context: Any) -> None:
     """Raise ``Forbidden`` unless ``user`` may perform ``action``."""
     if not can(user, action, **context):
-        roles = ", ".join(sorted(str(role) for role in user.roles)) or "none"
-        raise Forbidden(f"your roles ({roles}) do not allow you to {action.value.replace('_', ' ')}")
+        roles = ", ".join(sorted(str(role) for role in user.roles)) or MESSAGES.gettext("none")
+        raise Forbidden(
+            MESSAGES.gettext("your roles ({roles}) do not allow you to {action}", roles=roles, action=_doing(action))
+        )

@@ -11,6 +11,7 @@ from app.api import problems
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
 from app.api.proxies import client_address
 from app.errors import Forbidden
+from app.i18n import MESSAGES
 from app.listing import Page, Paging, page_of
 from app.schemas import MAX_ID
 from app.users import service
@@ -71,7 +72,7 @@ def update_user(
 ) -> UserRead:
     """Change a user's name, roles or whether they may sign in (admins); ``If-Match`` refuses a stale write."""
     if user_id == user.id and body.is_active is False:
-        raise Forbidden("you cannot deactivate yourself; ask another admin")
+        raise Forbidden(MESSAGES.gettext("you cannot deactivate yourself; ask another admin"))
     changed = service.update_user(session, user_id, body.model_dump(exclude_unset=True), expected_version, actor=user)
     set_etag(response, changed.version)
     return UserRead.model_validate(changed)
@@ -115,6 +116,6 @@ def sign_in(request: Request, body: SignIn) -> TokenCreated | JSONResponse:
     state, address = request.app.state, client_address(request)
     issued = sign_in_with_password(state.session_factory, body.email, body.password, address, state.settings)
     if issued is None:
-        return problems.problem(request, 401, "the email or the password is wrong")
+        return problems.problem(request, 401, MESSAGES.gettext("the email or the password is wrong"))
     token, secret = issued
     return TokenCreated(token=TokenRead.model_validate(token), secret=secret)

@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from app import clock
 from app.errors import Conflict, NotFound, invalid
+from app.i18n import MESSAGES
 from app.users.last_use import LAST_USE_STEP, note_use
 from app.users.models import ApiToken, Role, User, UserRole
 from app.users.policy import Action, require
@@ -36,7 +37,7 @@ def create_user(session: Session, data: UserCreate, *, actor: User | Actor) -> U
     require(actor, Action.MANAGE_USERS)
     email = data.email.lower()
     if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
-        raise Conflict(f"a user with email {email} already exists")
+        raise Conflict(MESSAGES.gettext("a user with email {email} already exists", email=email))
     user = User(
         email=email,
         full_name=data.full_name,
@@ -57,7 +58,7 @@ def get_user_by_email(session: Session, email: str) -> User:
     """The user with this email, or ``NotFound``."""
     user = find_user_by_email(session, email)
     if user is None:
-        raise NotFound(f"no user with email {email}")
+        raise NotFound(MESSAGES.gettext("no user with email {email}", email=email))
     return user
 
 
@@ -119,11 +120,11 @@ def create_token(session: Session, user: User, name: str, expires_in_days: int |
     """Issue an API token; returns the row and the secret, which is never stored or shown again."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise invalid("name", "a token needs a name of 1 to 100 characters")
+        raise invalid("name", MESSAGES.gettext("a token needs a name of 1 to 100 characters"))
     if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
-        raise invalid("expires_in_days", "must be between 1 and 3650 days")
+        raise invalid("expires_in_days", MESSAGES.gettext("must be between 1 and 3650 days"))
     if not user.is_active:
-        raise invalid("user", f"{user.email} is deactivated")
+        raise invalid("user", MESSAGES.gettext("{email} is deactivated", email=user.email))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
@@ -178,7 +179,7 @@ def revoke_token(session: Session, token_id: int, *, actor: User | Actor) -> Api
     """Revoke a token now (one's own, or anyone's for an admin); revoking twice is harmless."""
     token = session.get(ApiToken, token_id)
     if token is None:
-        raise NotFound(f"API token {token_id} does not exist")
+        raise NotFound(MESSAGES.gettext("API token {token_id} does not exist", token_id=token_id))
     if token.user_id != (actor.user_id if isinstance(actor, Actor) else actor.id):
         require(actor, Action.MANAGE_USERS)
     if token.revoked_at is None:
@@ -206,7 +207,7 @@ def update_user(
     require(actor, Action.MANAGE_USERS)
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"user {user_id} does not exist")
+        raise NotFound(MESSAGES.gettext("user {user_id} does not exist", user_id=user_id))
     check_version("user", user.version, expected_version)
     if changes:
         flag_modified(user, "full_name")  # a change of roles alone must still give the user a new version
@@ -228,7 +229,7 @@ def token_owner(session: Session, token_id: int) -> int:
     """The id of the user a token belongs to, or ``NotFound``."""
     token = session.get(ApiToken, token_id)
     if token is None:
-        raise NotFound(f"API token {token_id} does not exist")
+        raise NotFound(MESSAGES.gettext("API token {token_id} does not exist", token_id=token_id))
     return token.user_id
 
 

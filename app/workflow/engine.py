@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.config import get_settings
 from app.errors import Conflict, DomainError, FieldProblem, Forbidden, NotFound, invalid
+from app.i18n import MESSAGES, VOCAB
 from app.workflow import definition
 from app.workflow.actor import SYSTEM_ROLE, Actor
 from app.workflow.definition import Transition, Workflow
@@ -119,18 +120,39 @@ class Availability:
     comment_required: bool = False
 
 
+def _a_person_with(role: str) -> str:
+    """A holder of ``role`` as a sentence names one ("a legal officer"), in the current language."""
+    named = {
+        "admin": MESSAGES.gettext("an admin"),
+        "legal_officer": MESSAGES.gettext("a legal officer"),
+        "project_manager": MESSAGES.gettext("a project manager"),
+        "viewer": MESSAGES.gettext("a viewer"),
+    }
+    return named.get(role) or f"{'an' if role[0] in 'aeiou' else 'a'} {role.replace('_', ' ')}"
+
+
+def _a(workflow_name: str) -> str:
+    """One entity of ``workflow_name`` as a sentence names it ("an agreement", "un accord")."""
+    named = {
+        "agreement": MESSAGES.gettext("an agreement"),
+        "partnership": MESSAGES.gettext("a partnership"),
+        "obligation": MESSAGES.gettext("an obligation"),
+    }
+    return named.get(workflow_name) or f"{'an' if workflow_name[0] in 'aeiou' else 'a'} {workflow_name}"
+
+
 def _role_reasons(transition: Transition, actor: Actor) -> list[str]:
     """Why ``actor`` may not fire ``transition`` (empty when it may): the only role check there is."""
     if actor.is_system:
-        return [] if SYSTEM_ROLE in transition.roles else ["only a person may do this"]
+        return [] if SYSTEM_ROLE in transition.roles else [MESSAGES.gettext("only a person may do this")]
     if transition.automatic:
-        return ["this happens automatically"]
+        return [MESSAGES.gettext("this happens automatically")]
     people_roles = sorted(transition.roles - {SYSTEM_ROLE})
     if not actor.active:
-        return ["only an active user may do this"]
+        return [MESSAGES.gettext("only an active user may do this")]
     if people_roles and not actor.has_role(*people_roles):
-        named = " or ".join(f"{'an' if role[0] in 'aeiou' else 'a'} {role.replace('_', ' ')}" for role in people_roles)
-        return [f"only {named} may do this"]
+        named = f" {MESSAGES.gettext('or')} ".join(_a_person_with(role) for role in people_roles)
+        return [MESSAGES.gettext("only {roles} may do this", roles=named)]
     return []
 
 
@@ -202,28 +224,56 @@ def _check(
     words = trigger.replace("_", " ")
     if trigger not in workflow.triggers():
         known = ", ".join(sorted(workflow.triggers()))
-        raise NotFound(f"the {workflow.name} workflow has no trigger {trigger!r}; its triggers are: {known}")
+        raise NotFound(
+            MESSAGES.gettext(
+                "the {workflow} workflow has no trigger {trigger}; its triggers are: {known}",
+                workflow=workflow.name,
+                trigger=repr(trigger),
+                known=known,
+            )
+        )
     transition = workflow.find(trigger, current)
     if transition is None:
         same_trigger = next((t for t in workflow.transitions if t.trigger == trigger), None)
         if same_trigger is not None:
             parse_payload(same_trigger.payload, payload)  # malformed data is a 422 whatever the state
-        allowed = ", ".join(workflow.trigger_label(t) for t in workflow.triggers_from(current)) or "none"
-        article = "an" if workflow.name[0] in "aeiou" else "a"
-        now = workflow.name_of(current)
+        allowed = ", ".join(VOCAB.gettext(workflow.trigger_label(t)) for t in workflow.triggers_from(current))
+        # TRANSLATORS: {action} is the trigger in English words ("approve"), {label} its label; {entity} "an agreement".
         raise TransitionNotAllowed(
-            f"cannot {words} {article} {workflow.name} that is {now}; allowed from there: {allowed}"
+            MESSAGES.gettext(
+                "cannot {action} {entity} that is {state}; allowed from there: {allowed}",
+                action=words,
+                label=VOCAB.gettext(workflow.trigger_label(trigger)),
+                entity=_a(workflow.name),
+                state=workflow.name_of(current),
+                allowed=allowed or MESSAGES.gettext("none"),
+            )
         )
     role_reasons = _role_reasons(transition, actor)
     if role_reasons:
-        raise Forbidden(f"cannot {words}: {role_reasons[0]}")
+        raise Forbidden(
+            MESSAGES.gettext(
+                "cannot {action}: {reason}", action=words, label=VOCAB.gettext(transition.label), reason=role_reasons[0]
+            )
+        )
     if transition.comment_required and not (comment or "").strip():
-        raise invalid("comment", f"is required: say why you {words}")
+        raise invalid(
+            "comment",
+            MESSAGES.gettext("is required: say why you {action}", action=words, label=VOCAB.gettext(transition.label)),
+        )
     parsed = parse_payload(transition.payload, payload)
     ctx = Context(session, entity, trigger, actor, current_date(), parsed, comment)
     reasons = _guard_reasons(transition, ctx)
     if reasons:
-        raise TransitionBlocked(f"cannot {words}: {'; '.join(reasons)}", reasons)
+        raise TransitionBlocked(
+            MESSAGES.gettext(
+                "cannot {action}: {reason}",
+                action=words,
+                label=VOCAB.gettext(transition.label),
+                reason="; ".join(reasons),
+            ),
+            reasons,
+        )
     return transition, ctx
 
 

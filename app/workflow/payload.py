@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from app.errors import FieldProblem, ValidationFailed
+from app.i18n import MESSAGES
 
 MAX_TEXT = 2000
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -100,13 +101,23 @@ def parse_payload(fields: tuple[PayloadField, ...], raw: dict[str, Any] | None) 
     declared = {spec.name: spec for spec in fields}
     for name in sorted(set(raw) - set(declared)):
         allowed = ", ".join(declared) or "none"
-        problems.append(FieldProblem(f"payload.{name}", f"is not accepted by this action; accepted: {allowed}"))
+        problems.append(
+            FieldProblem(
+                f"payload.{name}",
+                MESSAGES.gettext("is not accepted by this action; accepted: {allowed}", allowed=allowed),
+            )
+        )
     parsed: dict[str, Any] = {}
     for spec in fields:
         value = raw.get(spec.name)
         if value is None:
             if spec.required:
-                problems.append(FieldProblem(f"payload.{spec.name}", f"is required: {spec.description}"))
+                problems.append(
+                    FieldProblem(
+                        f"payload.{spec.name}",
+                        MESSAGES.gettext("is required: {description}", description=spec.description),
+                    )
+                )
             continue
         try:
             parsed[spec.name] = PARSERS[spec.type](value, spec.name)

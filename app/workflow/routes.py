@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from app.api.deps import CurrentUser
 from app.errors import NotFound
+from app.i18n import MESSAGES
 from app.users.policy import Action, require
 from app.workflow.definition import STATE_ATTRIBUTES, Workflow, get_workflow
 from app.workflow.diagram import DRAWINGS, MEDIA_TYPES
@@ -20,7 +21,13 @@ WorkflowName = Annotated[str, Path(max_length=40, description="partnership or ag
 
 def _workflow(name: str) -> Workflow:
     if name not in STATE_ATTRIBUTES:
-        raise NotFound(f"no workflow named {name!r}; there are: {', '.join(sorted(STATE_ATTRIBUTES))}")
+        raise NotFound(
+            MESSAGES.gettext(
+                "no workflow named {name}; there are: {values}",
+                name=repr(name),
+                values=", ".join(sorted(STATE_ATTRIBUTES)),
+            )
+        )
     return get_workflow(name)
 
 
