@@ -15,6 +15,7 @@ from app.web.pages import (
     dashboard,
     existing_agreements,
     exports,
+    language,
     obligations,
     organisations,
     partnership_list,
@@ -43,6 +44,7 @@ PAGE_MODULES = (
     quality,
     exports,
     password_reset,
+    language,
 )
 NOT_PAGES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json", "/static/")
 SECURITY_HEADERS = {

@@ -35,9 +35,9 @@ def _snapshot(session: Session) -> dict:
 
 
 def _buttons(html: str) -> list[str]:
-    """The labels of every button on the page except the sign-out one in the header."""
+    """The labels of every button on the page except the header's (sign out, change language)."""
     labels = [re.sub(r"<[^>]+>", "", label).strip() for label in re.findall(r"<button[^>]*>(.*?)</button>", html, re.S)]
-    return [label for label in labels if label != "Sign out"]
+    return [label for label in labels if label not in {"Sign out", "Change language"}]
 
 
 def _informal(session: Session, owner, *, focal: bool = True) -> Partnership:
