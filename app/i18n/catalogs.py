@@ -110,12 +110,17 @@ def problems(domain: str) -> list[str]:
             found.append(f"{language}/{domain}: {compiled.name} missing (python -m app.i18n.catalogs compile)")
         elif path.exists():
             with compiled.open("rb") as handle:
-                built = {m.id: m.string for m in read_mo(handle) if m.id}
-            sources = {key: m.string for key, m in have.items() if not m.fuzzy and all(
+                built = {_key(m.id): _key(m.string) for m in read_mo(handle) if m.id}
+            sources = {_key(key): _key(m.string) for key, m in have.items() if not m.fuzzy and all(
                 m.string if isinstance(m.string, tuple) else (m.string,))}  # fmt: skip
             if built != sources:
                 found.append(f"{language}/{domain}: {compiled.name} is older than the .po (compile again)")
     return found
+
+
+def _key(value: str | tuple[str, ...] | list[str]) -> str | tuple[str, ...]:
+    """A message id or string as one comparable value (a compiled plural comes back as a list)."""
+    return tuple(value) if isinstance(value, list | tuple) else value
 
 
 def main(argv: list[str]) -> int:

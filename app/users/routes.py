@@ -9,7 +9,6 @@ from fastapi.responses import JSONResponse
 
 from app.api import problems
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
-from app.api.language import speak_like
 from app.api.proxies import client_address
 from app.errors import Forbidden
 from app.listing import Page, Paging, page_of
@@ -48,7 +47,8 @@ def update_me(
 ) -> UserRead:
     """Change my own profile: the language of my pages, messages and e-mails (``null`` follows my browser)."""
     changed = service.update_my_profile(session, user, body.model_dump(exclude_unset=True), expected_version)
-    speak_like(changed)
+    if changed.language:  # the answer already speaks the new language (the route runs apart from the request's)
+        response.headers["Content-Language"] = changed.language
     set_etag(response, changed.version)
     return UserRead.model_validate(changed)
 

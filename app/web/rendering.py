@@ -73,12 +73,23 @@ def country(code: str | None) -> str:
 LANGUAGE_CHOICES = tuple((code, i18n.autonym(code)) for code in i18n.LANGUAGES)
 """The language switch's choices: each language by its own name ("Français")."""
 
+
+def language_options() -> list[tuple[str, str]]:
+    """Each language the product speaks, named in the reader's language: for choosing a partner's language."""
+    return [(code, i18n.language_name(code)) for code in i18n.LANGUAGES]
+
+
 templates.env.globals.update(static_url=static_url)
 # Pages speak the request's language (app.i18n.current_language): {{ _("Sign in") }} reads the "web" catalog.
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(*WEB.jinja_callables(), newstyle=True)  # type: ignore[attr-defined]
 templates.env.filters.update(
-    humanise=humanise, day=format_date, moment=format_datetime, number=format_number, country=country
+    humanise=humanise,
+    day=format_date,
+    moment=format_datetime,
+    number=format_number,
+    country=country,
+    vocab=lambda text: VOCAB.gettext(str(text)) if text else text,  # an area's, kind's or stage's name
 )
 
 
@@ -97,7 +108,12 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     context = context or {}
     csrf_token = getattr(request.state, "csrf_token", "")
     # The language switch carries the session's CSRF token; before signing in, the page's own double-submit token.
-    switch_token = csrf_token or context.get("sign_in_token") or context.get("form_token") or ""
+    switch_token = (
+        csrf_token
+        or context.get("sign_in_token")
+        or context.get("form_token")
+        or request.cookies.get(SIGN_IN_CSRF_COOKIE, "")
+    )
     new_switch_token = "" if switch_token else new_sign_in_token()
     full = {
         "me": getattr(request.state, "me", None),
@@ -109,6 +125,8 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "language": i18n.current_language(),
         "languages": LANGUAGE_CHOICES,
         "switch_token": switch_token or new_switch_token,
+        "language_options": language_options(),
+        "language_names": dict(language_options()),
         **context,
     }
     response = templates.TemplateResponse(request, name, full, status_code=status_code)

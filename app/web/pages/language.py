@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from app.api.deps import DbSession
 from app.api.language import LANGUAGE_COOKIE, LANGUAGE_COOKIE_SECONDS
-from app.i18n import LANGUAGES, set_language
+from app.i18n import LANGUAGES
 from app.users.service import authenticate_token, set_language_of
 from app.web.deps import CsrfRefused
 from app.web.rendering import redirect
@@ -40,7 +40,6 @@ def switch_language(
         return redirect(request, back)  # the form only offers the languages spoken: nothing to change
     if user is not None:
         set_language_of(session, user, language)
-    set_language(language)
     response = redirect(request, back)
     set_cookie(request, response, LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_SECONDS)
     return response
