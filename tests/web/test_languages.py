@@ -204,3 +204,36 @@ def test_a_french_partnership_and_organisation_read_in_french_with_french_dates(
     assert "Langue de correspondance" in detail and "français" in detail
     assert "Kenya" in detail and "Informations" in detail
     assert "Correspondence language" not in detail and "Areas of engagement" not in detail
+
+
+def test_an_organisations_correspondence_language_and_a_contacts_are_chosen_on_its_page(sign_in, session) -> None:
+    partner = organisation(session, "Croix-Rouge du Sénégal", country_code="SN")
+    browser = sign_in(Role.PROJECT_MANAGER)
+    url = f"/organisations/{partner.id}"
+    page = browser.get(url).text
+    assert 'action="' + url + '/language"' in page and 'name="correspondence_language"' in page
+    refused = browser.post(f"{url}/language", {"correspondence_language": "de"})
+    assert refused.status_code == 422 and "field-correspondence_language" in refused.text
+    saved = browser.post(f"{url}/language", {"correspondence_language": "fr"})
+    assert saved.status_code == 303 and saved.headers["location"] == url
+    session.expire_all()
+    assert session.get(type(partner), partner.id).correspondence_language == "fr"
+    added = browser.post(f"{url}/contacts", {"name": "Awa Ndiaye", "language": "es"})
+    assert added.status_code == 303
+    wrong = browser.post(f"{url}/contacts", {"name": "Moussa Diop", "language": "wolof"})
+    assert wrong.status_code == 422 and "field-language" in wrong.text
+    session.expire_all()
+    contacts = {contact.name: contact.language for contact in session.get(type(partner), partner.id).contacts}
+    assert contacts == {"Awa Ndiaye": "es"}
+    created = browser.post(
+        "/organisations/new",
+        {
+            "legal_name": "Fundación Andina",
+            "kind": "national_cso",
+            "country_code": "PE",
+            "correspondence_language": "es",
+        },
+    )
+    assert created.status_code == 303, created.text[:500]
+    new_id = int(created.headers["location"].rsplit("/", 1)[1])
+    assert session.get(type(partner), new_id).correspondence_language == "es"

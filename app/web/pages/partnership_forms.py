@@ -30,7 +30,14 @@ _ = WEB.gettext
 
 def role_labels() -> dict[str, str]:
     """A party's roles as the forms name them, in the reader's language."""
-    return {role.value: _("Co-partner") if role == PartyRole.CO_PARTNER else humanise(role) for role in PartyRole}
+    named = {
+        PartyRole.LEAD_PARTNER: _("Lead partner"),
+        PartyRole.CO_PARTNER: _("Co-partner"),
+        PartyRole.IMPLEMENTING_PARTNER: _("Implementing partner"),
+        PartyRole.DONOR: _("Donor"),
+        PartyRole.OBSERVER: _("Observer"),
+    }
+    return {role.value: named.get(role) or humanise(role) for role in PartyRole}
 
 
 def field_labels() -> dict[str, str]:

@@ -100,17 +100,26 @@ def _timeline_item(entry: Any) -> dict[str, Any]:
         if found:
             what, words, before, after = found.groups()
             if words == "create":
-                if what == "partnership":
-                    item["title"] = _("{what} opened ({state})", what=humanise(what), state=humanise(after))
-                else:
-                    item["title"] = _("{what} created ({state})", what=humanise(what), state=humanise(after))
+                created = {
+                    "partnership": _("Partnership opened ({state})", state=humanise(after)),
+                    "agreement": _("Agreement created ({state})", state=humanise(after)),
+                    "obligation": _("Obligation created ({state})", state=humanise(after)),
+                }
+                item["title"] = created.get(what) or _("{what} created ({state})", what=humanise(what),
+                                                       state=humanise(after))  # fmt: skip
             else:
                 label = trigger_labels().get(words.replace(" ", "_"), humanise(words))
-                item["title"] = _("{what}: {action} ({before} → {after})", what=humanise(what), action=label,
+                item["title"] = _("{what}: {action} ({before} → {after})", what=_entity_name(what), action=label,
                                   before=humanise(before), after=humanise(after))  # fmt: skip
     else:
         item["category"] = humanise(category)
     return item
+
+
+def _entity_name(what: str) -> str:
+    """What a transition moved ("partnership", "agreement", "obligation"), as the page names it."""
+    names = {"partnership": _("Partnership"), "agreement": _("Agreement"), "obligation": _("Obligation")}
+    return names.get(what) or humanise(what)
 
 
 def _kind_name(kind: AgreementKind) -> str:
