@@ -138,6 +138,15 @@ Languages = Annotated[
     list[LanguageCode],
     Field(min_length=1, max_length=len(LANGUAGES)),
     AfterValidator(_distinct_languages),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "items": {"type": "string", "enum": list(LANGUAGES)},
+            "minItems": 1,
+            "maxItems": len(LANGUAGES),
+            "uniqueItems": True,
+        }
+    ),
 ]
 """The languages an agreement is signed in, each once, the drafting language first."""
 PHONE_PATTERN = r"^ *[0-9+()\-./x][0-9+()\-./ x]*$"
