@@ -185,6 +185,8 @@ def test_my_pages_speak_french_and_spanish_without_english_words(sign_in, sessio
         words = _visible(page.text)
         left = [word for word in english if re.search(rf"\b{re.escape(word)}\b", words)]
         assert not left, f"{url} in {language} still says {left}"
+    countries = browser.get("/organisations").text
+    assert {"fr": "Kenya (KE)", "es": "Kenia (KE)"}[language] in re.sub(r"<[^>]+>", "", countries)
 
 
 def test_a_french_partnership_and_organisation_read_in_french_with_french_dates(sign_in, session, make_user):
