@@ -21,7 +21,7 @@ from pydantic import (
     field_validator,
 )
 
-from app.i18n import MESSAGES
+from app.i18n import LANGUAGES, MESSAGES
 
 MAX_ID = 2**31 - 1
 """The largest row id: primary keys are 32-bit INTEGER columns on PostgreSQL."""
@@ -115,6 +115,42 @@ Website = Annotated[
     AfterValidator(_web_address),
     Field(json_schema_extra={"pattern": r"^https?://.*\."}),
 ]
+
+
+def _language(value: str) -> str:
+    code = value.strip().lower()
+    if code not in LANGUAGES:
+        raise ValueError(f"{value!r} is not a language the product speaks; one of: {', '.join(LANGUAGES)}")
+    return code
+
+
+def _distinct_languages(values: list[str]) -> list[str]:
+    if len(set(values)) != len(values):
+        raise ValueError("names a language twice; list each language once, the drafting language first")
+    return values
+
+
+LanguageCode = Annotated[
+    str,
+    AfterValidator(_language),
+    WithJsonSchema({"type": "string", "enum": list(LANGUAGES), "description": "A language code: en, fr or es"}),
+]
+"""A language the product speaks (``app.i18n.LANGUAGES``)."""
+Languages = Annotated[
+    list[LanguageCode],
+    Field(min_length=1, max_length=len(LANGUAGES)),
+    AfterValidator(_distinct_languages),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "items": {"type": "string", "enum": list(LANGUAGES)},
+            "minItems": 1,
+            "maxItems": len(LANGUAGES),
+            "uniqueItems": True,
+        }
+    ),
+]
+"""The languages an agreement is signed in, each once, the drafting language first."""
 PHONE_PATTERN = r"^ *[0-9+()\-./x][0-9+()\-./ x]*$"
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50, pattern=PHONE_PATTERN)]
 

@@ -237,6 +237,7 @@ SLOW: tuple[str, ...] = (
     "tests/agreements/test_existing_routes.py::test_a_legal_officer_uploads_a_docx_confirms_and_the_agreement_comes_into_force",
     "tests/agreements/test_routes.py::test_draft_an_agreement_through_the_api",
     "tests/api/test_problems.py::test_a_revoked_token_is_401",
+    "tests/web/test_languages.py::test_a_french_partnership_and_organisation_read_in_french_with_french_dates",
     "tests/api/test_problems.py::test_an_unexpected_error_is_a_500_problem_that_hides_the_details",
     "tests/api/test_problems.py::test_unknown_routes_are_404_problems",
     "tests/api/test_writes_lose_nothing.py::test_a_refused_write_changes_nothing",

@@ -9,7 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from app.agreements.models import AgreementKind
 from app.i18n import MESSAGES
-from app.schemas import Id, InputModel, Name, OutputModel, QueryModel, omittable, vocabulary
+from app.schemas import Id, InputModel, Languages, Name, OutputModel, QueryModel, omittable, vocabulary
 
 MAX_NOTICE_DAYS = 3650
 MAX_BODY_CHARACTERS = 500_000
@@ -38,6 +38,10 @@ class AgreementCreate(InputModel):
     effective_date: date | None = None
     end_date: date | None = None
     notice_period_days: int = Field(30, ge=0, le=MAX_NOTICE_DAYS, description="Written notice needed to terminate")
+    languages: Languages = Field(
+        default_factory=lambda: ["en"],
+        description="The language(s) it is signed in (en, fr, es), each once, the drafting language first",
+    )
 
     _check_term = field_validator("end_date")(_end_after_effective)
 
@@ -51,6 +55,7 @@ class AgreementCreate(InputModel):
                     "effective_date": "2027-01-01",
                     "end_date": "2028-12-31",
                     "notice_period_days": 60,
+                    "languages": ["en", "fr"],
                 }
             ]
         }
@@ -64,6 +69,7 @@ class AgreementUpdate(InputModel):
     effective_date: date | None = None
     end_date: date | None = None
     notice_period_days: int = omittable(ge=0, le=MAX_NOTICE_DAYS)
+    languages: Languages = omittable(description="The language(s) it is signed in, each once, the drafting one first")
 
     _check_term = field_validator("end_date")(_end_after_effective)
 
@@ -93,6 +99,7 @@ class AgreementRead(OutputModel):
     effective_date: date | None
     end_date: date | None
     notice_period_days: int
+    languages: list[str] = Field(description="The language(s) it is signed in, the drafting language first")
     submitted_by_id: int | None
     submitted_version_number: int | None
     approved_by_id: int | None

@@ -143,13 +143,13 @@ def require_status(agreement: Agreement, group: str, what: str) -> None:
 def update_agreement(
     session: Session, agreement_id: int, data: AgreementUpdate, expected_version: int | None = None, *, actor: User
 ) -> Agreement:
-    """Change a draft agreement's title, term or notice period; refuse if ``expected_version`` is stale."""
+    """Change a draft agreement's title, term, notice period or languages; refuse if ``expected_version`` is stale."""
     agreement = get_for_update(session, Agreement, agreement_id, "agreement")
     require_on_agreement(actor, agreement, Action.EDIT_PARTNERSHIP)
     check_version("agreement", agreement.version, expected_version)
     require_status(agreement, "editable", "change the agreement")
     changes = data.model_dump(exclude_unset=True)
-    for name in ("title", "notice_period_days"):
+    for name in ("title", "notice_period_days", "languages"):
         if name in changes and changes[name] is None:
             raise invalid(name, MESSAGES.gettext("cannot be emptied"))
     effective = changes.get("effective_date", agreement.effective_date)

@@ -15,6 +15,7 @@ from app.agreements.routes import router as agreements_router
 from app.api import docs, openapi, problems
 from app.api.deps import read_only
 from app.api.gate import RequestGate
+from app.api.language import LanguageMiddleware
 from app.api.proxies import TrustedProxyMiddleware
 from app.audit.routes import router as audit_router
 from app.config import Settings, get_settings
@@ -106,6 +107,8 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         sign_in=web.sign_in_first,
     )
     web.install(app)
+    # The request's language (cookie, Accept-Language), before the gate and the pages answer in it.
+    app.add_middleware(LanguageMiddleware)
     app.state.http_metrics = HttpMetrics()
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.http_metrics)  # sees every request
     # Outermost, so that logs, metrics and routes all see the client's real address and scheme.

@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException
 
+from app.api.language import speak_like
 from app.audit.recorder import ACTOR as AUDIT_ACTOR
 from app.db import WRITE_OPTION, unit_of_work
 from app.errors import BadHeader, FieldProblem, PreconditionFailed, invalid
@@ -64,7 +65,16 @@ def _current_user(
     return user
 
 
-CurrentUser = Annotated[User, Depends(_current_user)]
+async def _current_user_in_their_language(user: Annotated[User, Depends(_current_user)]) -> User:
+    """The caller, whose own language (if they chose one) the rest of the request speaks.
+
+    Async on purpose: it runs in the request's context, so the language it sets reaches the route and the answer
+    (a synchronous dependency runs in a copy of that context, in a worker thread)."""
+    speak_like(user)
+    return user
+
+
+CurrentUser = Annotated[User, Depends(_current_user_in_their_language)]
 
 MAX_IF_MATCH = 64
 """Longer ``If-Match`` values are refused unread: no ETag of this API comes near it."""

@@ -33,8 +33,9 @@ from app.web.security import SESSION_COOKIE
 
 log = logging.getLogger(__name__)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-PUBLIC_WRITES = frozenset({"/sign-in", "/api/v1/auth/token"})
-"""Where anyone may send a body: the sign-in form and its API twin (the password is the credential); small cap."""
+PUBLIC_WRITES = frozenset({"/sign-in", "/api/v1/auth/token", "/language"})
+"""Where anyone may send a body: the sign-in form and its API twin (the password is the credential), and the
+language switch (its own CSRF check; a visitor may switch before signing in); small cap."""
 PUBLIC_WRITE_PREFIXES = ("/reset-password/",)
 """Likewise under these: the page a password reset link opens (the link is the credential)."""
 

@@ -12,6 +12,7 @@ from app.schemas import (
     AreaCode,
     CountryCode,
     InputModel,
+    LanguageCode,
     LongText,
     Name,
     OutputModel,
@@ -46,6 +47,7 @@ class ContactCreate(InputModel):
     email: EmailStr | None = None
     phone: Phone | None = None
     is_focal_point: bool = False
+    language: LanguageCode | None = Field(None, description="en, fr or es; null writes in the organisation's language")
 
 
 class ContactUpdate(InputModel):
@@ -56,6 +58,7 @@ class ContactUpdate(InputModel):
     email: EmailStr | None = None
     phone: Phone | None = None
     is_focal_point: bool = omittable()
+    language: LanguageCode | None = Field(None, description="en, fr or es; null writes in the organisation's language")
 
 
 class ContactRead(OutputModel):
@@ -68,6 +71,7 @@ class ContactRead(OutputModel):
     email: str | None
     phone: str | None
     is_focal_point: bool
+    language: str | None = Field(description="The language to write to this person in; null: the organisation's")
 
 
 class OrganisationCreate(InputModel):
@@ -82,6 +86,7 @@ class OrganisationCreate(InputModel):
     website: Website | None = None
     email: EmailStr | None = None
     notes: LongText | None = None
+    correspondence_language: LanguageCode = Field("en", description="The language to write to it in: en, fr or es")
     area_codes: list[AreaCode] = Field(default_factory=list, description="Codes of areas of engagement")
     contacts: list[ContactCreate] = Field(default_factory=list)
 
@@ -114,6 +119,7 @@ class OrganisationUpdate(InputModel):
     website: Website | None = None
     email: EmailStr | None = None
     notes: LongText | None = None
+    correspondence_language: LanguageCode = omittable(description="The language to write to it in: en, fr or es")
     area_codes: list[AreaCode] | None = None
 
 
@@ -130,6 +136,7 @@ class OrganisationRead(OutputModel):
     website: str | None
     email: str | None
     notes: str | None
+    correspondence_language: str
     areas: list[AreaRead]
     contacts: list[ContactRead]
     created_at: datetime

@@ -117,7 +117,7 @@ def update_organisation(
     organisation = get_organisation(session, organisation_id)
     check_version("organisation", organisation.version, expected_version)
     changes = data.model_dump(exclude_unset=True, exclude={"area_codes"})
-    for required in ("legal_name", "kind", "country_code"):
+    for required in ("legal_name", "kind", "country_code", "correspondence_language"):
         if required in changes and changes[required] is None:
             raise invalid(required, MESSAGES.gettext("cannot be empty"))
     legal_name = changes.get("legal_name", organisation.legal_name)

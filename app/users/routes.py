@@ -19,6 +19,7 @@ from app.users.models import Role
 from app.users.password_reset import issue_reset_link
 from app.users.policy import Action, require
 from app.users.schemas import (
+    MyProfileUpdate,
     ResetLinkRead,
     SignIn,
     TokenCreate,
@@ -39,6 +40,18 @@ TokenId = Annotated[int, Path(gt=0, le=MAX_ID, description="API token id")]
 def me(user: CurrentUser) -> UserRead:
     """The user the API token belongs to."""
     return UserRead.model_validate(user)
+
+
+@router.patch("/me", response_model=UserRead)
+def update_me(
+    session: DbSession, user: CurrentUser, body: MyProfileUpdate, expected_version: ExpectedVersion, response: Response
+) -> UserRead:
+    """Change my own profile: the language of my pages, messages and e-mails (``null`` follows my browser)."""
+    changed = service.update_my_profile(session, user, body.model_dump(exclude_unset=True), expected_version)
+    if changed.language:  # the answer already speaks the new language (the route runs apart from the request's)
+        response.headers["Content-Language"] = changed.language
+    set_etag(response, changed.version)
+    return UserRead.model_validate(changed)
 
 
 @router.get("/users", response_model=Page[UserRead])
@@ -70,7 +83,8 @@ def update_user(
     expected_version: ExpectedVersion,
     response: Response,
 ) -> UserRead:
-    """Change a user's name, roles or whether they may sign in (admins); ``If-Match`` refuses a stale write."""
+    """Change a user's name, roles, language or whether they may sign in (admins); ``If-Match`` refuses a stale
+    write."""
     if user_id == user.id and body.is_active is False:
         raise Forbidden(MESSAGES.gettext("you cannot deactivate yourself; ask another admin"))
     changed = service.update_user(session, user_id, body.model_dump(exclude_unset=True), expected_version, actor=user)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import EmailStr, Field, StringConstraints
 
-from app.schemas import InputModel, OutputModel, ShortText
+from app.schemas import InputModel, LanguageCode, OutputModel, ShortText
 from app.users.models import Role
 
 PASSWORD_MIN_LENGTH = 12
@@ -44,6 +44,8 @@ class UserRead(OutputModel):
     full_name: str
     roles: list[Role]
     is_active: bool
+    language: str | None = Field(description="The language of the user's pages, messages and e-mails; null follows "
+                                 "the browser's Accept-Language")  # fmt: skip
     created_at: datetime
 
 
@@ -66,6 +68,13 @@ class UserUpdate(InputModel):
     full_name: ShortText | None = None
     roles: list[Role] | None = Field(None, min_length=1)
     is_active: bool | None = None
+    language: LanguageCode | None = Field(None, description="en, fr or es; null follows the browser's Accept-Language")
+
+
+class MyProfileUpdate(InputModel):
+    """Changes a user makes to their own profile; fields left out keep their value."""
+
+    language: LanguageCode | None = Field(None, description="en, fr or es; null follows the browser's Accept-Language")
 
 
 class TokenCreate(InputModel):

@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from app import clock
 from app.errors import Conflict, NotFound, invalid
-from app.i18n import MESSAGES
+from app.i18n import LANGUAGES, MESSAGES
 from app.users.last_use import LAST_USE_STEP, note_use
 from app.users.models import ApiToken, Role, User, UserRole
 from app.users.policy import Action, require
@@ -203,7 +203,7 @@ def issue_session_token(session: Session, user: User) -> tuple[ApiToken, str]:
 def update_user(
     session: Session, user_id: int, changes: dict[str, Any], expected_version: int | None = None, *, actor: User | Actor
 ) -> User:
-    """Change a user's name, roles or whether they are active (admins); refuse if ``expected_version`` is stale."""
+    """Change a user's name, roles, language or whether they are active (admins); refuse a stale version."""
     require(actor, Action.MANAGE_USERS)
     user = session.get(User, user_id)
     if user is None:
@@ -221,6 +221,28 @@ def update_user(
         user.role_grants = kept + added
     if changes.get("is_active") is not None:
         user.is_active = changes["is_active"]
+    if "language" in changes:
+        set_language_of(session, user, changes["language"])
+    session.flush()
+    return user
+
+
+def update_my_profile(
+    session: Session, user: User, changes: dict[str, Any], expected_version: int | None = None
+) -> User:
+    """Change what a user may change of their own profile (their language); refuse if ``expected_version`` is stale."""
+    check_version("user", user.version, expected_version)
+    if "language" in changes:
+        set_language_of(session, user, changes["language"])
+    session.flush()
+    return user
+
+
+def set_language_of(session: Session, user: User, language: str | None) -> User:
+    """Set the language ``user`` reads pages, messages and e-mails in (None: follow the browser); flush only."""
+    if language is not None and language not in LANGUAGES:
+        raise invalid("language", f"must be one of: {', '.join(LANGUAGES)}")
+    user.language = language
     session.flush()
     return user
 

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from app.api.headers import SecurityHeaders, headers_for
+from app.i18n import WEB
 from app.web.deps import CsrfRefused, SignInRequired, sign_in_url
 from app.web.pages import (
     agreement_documents,
@@ -15,6 +16,7 @@ from app.web.pages import (
     dashboard,
     existing_agreements,
     exports,
+    language,
     obligations,
     organisations,
     partnership_list,
@@ -43,6 +45,7 @@ PAGE_MODULES = (
     quality,
     exports,
     password_reset,
+    language,
 )
 NOT_PAGES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json", "/static/")
 SECURITY_HEADERS = {
@@ -92,7 +95,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfRefused)
     async def _csrf(request: Request, exc: CsrfRefused) -> Response:
-        detail = "This form expired or did not come from this site. Go back, reload the page and try again."
+        detail = WEB.gettext(
+            "This form expired or did not come from this site. Go back, reload the page and try again."
+        )
         return error_page(request, 403, detail, [])
 
     app.add_middleware(SecurityHeaders, is_page=is_page_path, page_headers=SECURITY_HEADERS)

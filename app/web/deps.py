@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
 from app.api.deps import DbSession
+from app.api.language import speak_like
 from app.audit.recorder import ACTOR as AUDIT_ACTOR
 from app.monitoring.http import note_caller
 from app.users.models import User
@@ -53,7 +54,13 @@ def _page_user(request: Request, session: DbSession) -> User:
     return user
 
 
-PageUser = Annotated[User, Depends(_page_user)]
+async def _page_user_in_their_language(user: Annotated[User, Depends(_page_user)]) -> User:
+    """The signed-in user, whose own language (if they chose one) the page speaks (async: see app.api.deps)."""
+    speak_like(user)
+    return user
+
+
+PageUser = Annotated[User, Depends(_page_user_in_their_language)]
 
 
 async def _checked_form(request: Request, user: PageUser) -> FormData:

@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from app import clock, i18n
 from app.config import get_settings
 from app.i18n import VOCAB, WEB
-from app.web.security import FLASH_COOKIE, clear_cookie, set_cookie
+from app.web.security import FLASH_COOKIE, SIGN_IN_CSRF_COOKIE, clear_cookie, new_sign_in_token, set_cookie
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -39,9 +39,10 @@ def static_url(name: str) -> str:
 
 
 def humanise(value: Any) -> str:
-    """``legal_officer`` → ``Legal officer``: a state, role or kind as people say it."""
+    """``legal_officer`` → ``Legal officer``: a state, role or kind as people say it, in the reader's language."""
     text = str(getattr(value, "value", value) or "").replace("_", " ")
-    return text[:1].upper() + text[1:]
+    text = text[:1].upper() + text[1:]
+    return VOCAB.gettext(text) if text else text
 
 
 def _medium_date(value: date) -> str:
@@ -104,14 +105,39 @@ def term(value: Any) -> str:
     return VOCAB.gettext(humanise(value))
 
 
+def format_number(value: Any) -> str:
+    """A number the reader's way: ``1,234.5``, ``1 234,5``."""
+    return i18n.format_number(value)
+
+
+def country(code: str | None) -> str:
+    """A country's name in the reader's language from its ISO code ("" for none)."""
+    return i18n.country_name(code)
+
+
+LANGUAGE_CHOICES = tuple((code, i18n.autonym(code)) for code in i18n.LANGUAGES)
+"""The language switch's choices: each language by its own name ("Français")."""
+
+
+def language_options() -> list[tuple[str, str]]:
+    """Each language the product speaks, named in the reader's language: for choosing a partner's language."""
+    return [(code, i18n.language_name(code)) for code in i18n.LANGUAGES]
+
+
 templates.env.globals.update(static_url=static_url)
 # Pages speak the request's language (app.i18n.current_language): {{ _("Sign in") }} reads the "web" catalog.
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(*WEB.jinja_callables(), newstyle=True)  # type: ignore[attr-defined]
 templates.env.filters.update(humanise=humanise, day=format_date, moment=format_datetime)
-# Localised facts for the pages (numbers, shares) and the shared vocabulary (states, kinds, roles) at display time.
+# Localised facts for the pages (numbers, shares, countries) and the shared vocabulary (states, kinds, roles, areas).
 templates.env.filters.update(
-    term=term, language=language_words, decimal=format_decimal, number=i18n.format_number, percent=i18n.format_percent
+    term=term,
+    language=language_words,
+    decimal=format_decimal,
+    number=format_number,
+    percent=i18n.format_percent,
+    country=country,
+    vocab=lambda text: VOCAB.gettext(str(text)) if text else text,  # an area's, kind's or stage's name
 )
 templates.env.globals.update(vocab=VOCAB.gettext, country_name=i18n.country_name)
 
@@ -128,17 +154,35 @@ def read_flash(request: Request) -> tuple[str, str] | None:
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
     """Render page ``name`` with the signed-in user, CSRF token and flash message available to it."""
     flash = read_flash(request)
+    context = context or {}
+    csrf_token = getattr(request.state, "csrf_token", "")
+    # The language switch carries the session's CSRF token; before signing in, the page's own double-submit token.
+    switch_token = (
+        csrf_token
+        or context.get("sign_in_token")
+        or context.get("form_token")
+        or request.cookies.get(SIGN_IN_CSRF_COOKIE, "")
+    )
+    new_switch_token = "" if switch_token else new_sign_in_token()
     full = {
         "me": getattr(request.state, "me", None),
-        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "csrf_token": csrf_token,
         "flash": flash,
         "path": request.url.path,
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "today": clock.today(get_settings().zone),
-        **(context or {}),
+        "language": i18n.current_language(),
+        "languages": LANGUAGE_CHOICES,
+        "switch_token": switch_token or new_switch_token,
+        "language_options": language_options(),
+        "language_names": dict(language_options()),
+        **context,
     }
     response = templates.TemplateResponse(request, name, full, status_code=status_code)
     if flash is not None:
         clear_cookie(request, response, FLASH_COOKIE)
+    if new_switch_token:
+        set_cookie(request, response, SIGN_IN_CSRF_COOKIE, new_switch_token, max_age=3600)
     return response
 
 

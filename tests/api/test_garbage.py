@@ -348,6 +348,7 @@ ROUTES: dict[tuple[str, str], Body | None] = {
         "roles": ["legal_officer"],
         "is_active": True,
     },
+    ("PATCH", "/api/v1/me"): lambda w: {"language": "es"},
     ("GET", "/api/v1/me/tokens"): None,
     ("POST", "/api/v1/me/tokens"): lambda w: {"name": "sweep script", "expires_in_days": 30},
     ("POST", "/api/v1/tokens/{token_id}/revoke"): None,  # takes no body

@@ -827,6 +827,16 @@ CASES: dict[str, tuple[Any, ...]] = {
         403,
         None,
     ),
+    "my profile: a language not spoken": (
+        "PATCH",
+        "/me",
+        "/me",
+        lambda i: {"language": "de"},
+        "viewer",
+        {},
+        422,
+        "language",
+    ),
     "token: too long a life": (
         "POST",
         "/me/tokens",

@@ -476,6 +476,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/users/{user_id}/password-reset"): Spec(
         lambda w, role: Call(f"{API}/users/{w.people.second_lawyer.id}/password-reset"), frozenset({ADMIN})
     ),
+    ("PATCH", "/api/v1/me"): Spec(lambda w, role: Call(f"{API}/me", {"language": "fr"}), EVERYONE),
     ("GET", "/api/v1/me/tokens"): get(lambda w: f"{API}/me/tokens"),
     ("POST", "/api/v1/me/tokens"): Spec(lambda w, role: Call(f"{API}/me/tokens", {"name": "script"}), EVERYONE),
     # Everyone may revoke their own tokens; only admins anyone's.

@@ -248,7 +248,7 @@ def test_a_viewer_and_an_outside_manager_see_no_forms_and_may_not_post(session: 
         page = who.get(url)
         assert page.status_code == 200
         assert POST_FORM.findall(page.text) == []
-        assert page.text.count("<button") == 1  # sign out
+        assert page.text.count("<button") == 2  # sign out, change language
         assert "Preview<span" in page.text  # reading is still possible
         before = database_snapshot(session)
         posts = {

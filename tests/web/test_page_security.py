@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from app.users.models import Role
 from app.web import PAGE_MODULES
 
-PUBLIC = {"/sign-in", "/", "/reset-password/{secret}"}  # a reset link is its own credential
+PUBLIC = {"/sign-in", "/", "/reset-password/{secret}", "/language"}  # a reset link is its own credential
 PATH_VALUES = {"name": "agreement", "trigger": "approve", "key": "mou", "format": "pdf"}
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from babel.dates import format_timedelta
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import DbSession
 from app.api.proxies import client_address
+from app.i18n import WEB, current_language
 from app.users.service import sign_out
 from app.users.sign_in import TooManyAttempts, in_words, sign_in
 from app.web.deps import CheckedForm, PageUser
@@ -23,6 +27,14 @@ from app.web.security import (
 )
 
 router = APIRouter(include_in_schema=False)
+_ = WEB.gettext
+
+
+def _wait_in_words(seconds: int) -> str:
+    """How long to wait, the reader's way ("2 minutes", "2 minutes", "2 minutos")."""
+    if current_language() == "en":
+        return in_words(seconds)
+    return format_timedelta(timedelta(seconds=seconds), threshold=1.0, locale=current_language())
 
 
 def _form(request: Request, next_url: str, email: str = "", errors: dict[str, str] | None = None, status: int = 200):
@@ -53,28 +65,28 @@ def sign_in_submit(
 ) -> Response:
     """Check the password; on success start a session and go where the user was heading."""
     if not tokens_match(csrf_token, request.cookies.get(SIGN_IN_CSRF_COOKIE)):
-        return _form(request, next, email, {"": "The form expired or did not come from this site; try again."}, 403)
+        return _form(request, next, email, {"": _("The form expired or did not come from this site; try again.")}, 403)
     errors = {}
     if not email.strip():
-        errors["email"] = "Enter your email address."
+        errors["email"] = _("Enter your email address.")
     if not password:
-        errors["password"] = "Enter your password."
+        errors["password"] = _("Enter your password.")
     if errors:
         return _form(request, next, email, errors, 422)
     factory, settings = request.app.state.session_factory, request.app.state.settings
     try:
         issued = sign_in(factory, email, password, client_address(request), settings)
     except TooManyAttempts as exc:
-        message = (
-            f"Too many failed sign-ins. For your security, wait {in_words(exc.retry_after)} before trying again; "
-            "no account is locked."
+        message = _(
+            "Too many failed sign-ins. For your security, wait {wait} before trying again; no account is locked.",
+            wait=_wait_in_words(exc.retry_after),
         )
         response = _form(request, next, email, {"": message}, 429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     if issued is None:
-        return _form(request, next, email, {"": "The email or password is not right."}, 401)
-    _, secret = issued
+        return _form(request, next, email, {"": _("The email or password is not right.")}, 401)
+    secret = issued[1]
     response = redirect(request, safe_next(next))
     set_cookie(request, response, SESSION_COOKIE, secret, max_age=SESSION_SECONDS)
     clear_cookie(request, response, SIGN_IN_CSRF_COOKIE)
@@ -85,7 +97,7 @@ def sign_in_submit(
 def sign_out_submit(request: Request, session: DbSession, user: PageUser, form: CheckedForm) -> Response:
     """End the session: the token behind the cookie is revoked, the cookie removed."""
     sign_out(session, request.cookies.get(SESSION_COOKIE, ""))
-    response = redirect(request, "/sign-in", "You are signed out.")
+    response = redirect(request, "/sign-in", _("You are signed out."))
     clear_cookie(request, response, SESSION_COOKIE)
     return response
 

@@ -14,6 +14,7 @@ from app import clock
 from app.agreements.service import awaiting_review, ending_between
 from app.api.deps import DbSession
 from app.config import get_settings
+from app.i18n import WEB
 from app.obligations.service import overdue
 from app.partnerships.models import Partnership
 from app.partnerships.schemas import PartnershipFilter
@@ -28,8 +29,14 @@ from app.web.rendering import render
 from app.workflow.definition import get_workflow
 
 router = APIRouter(include_in_schema=False)
+_ = WEB.gettext
 LIMIT = 25
-WINDOWS = ((0, 30, "Within 30 days"), (31, 60, "In 31 to 60 days"), (61, 90, "In 61 to 90 days"))
+WINDOWS = (
+    (0, 30, WEB.lazy("Within 30 days"), WEB.lazy("No active agreement ends within 30 days.")),
+    (31, 60, WEB.lazy("In 31 to 60 days"), WEB.lazy("No active agreement ends in 31 to 60 days.")),
+    (61, 90, WEB.lazy("In 61 to 90 days"), WEB.lazy("No active agreement ends in 61 to 90 days.")),
+)
+"""Each window of the expiring agreements: first and last day from today, heading and empty state."""
 
 
 def _about(session: Session, reminders: list[Reminder]) -> list[dict[str, Any]]:
@@ -48,11 +55,11 @@ def _review(session: Session, user: User, mine: Any) -> tuple[str, str, Any]:
     """The heading, the empty state and the agreements in review that concern ``user``."""
     if user.has_role(Role.LEGAL_OFFICER, Role.ADMIN):
         found = awaiting_review(session, reviewable_by=user.id, limit=LIMIT)
-        return "Drafts waiting for your review", "No draft is waiting for review.", found
+        return _("Drafts waiting for your review"), _("No draft is waiting for review."), found
     if user.has_role(Role.PROJECT_MANAGER):
         found = awaiting_review(session, partnerships=mine, limit=LIMIT)
-        return "Your drafts in review", "None of your drafts is with a legal officer right now.", found
-    return "Drafts in review", "Reviewing drafts is for legal officers; nothing here for you.", None
+        return _("Your drafts in review"), _("None of your drafts is with a legal officer right now."), found
+    return _("Drafts in review"), _("Reviewing drafts is for legal officers; nothing here for you."), None
 
 
 @router.get("/dashboard")
@@ -67,11 +74,11 @@ def dashboard(request: Request, session: DbSession, user: PageUser) -> Response:
     counts = count_by_stage(session, PartnershipFilter(), involving_user_id=user.id)
     stages = [(stage, counts.get(stage, 0)) for stage in get_workflow("partnership").states]
     expiring = []
-    for first, last, label in WINDOWS:
+    for first, last, label, empty in WINDOWS:
         found = ending_between(
             session, today + timedelta(days=first), today + timedelta(days=last), partnerships=within, limit=LIMIT
         )
-        expiring.append({"label": label, "days": last, "found": found})
+        expiring.append({"label": str(label), "empty": str(empty), "days": last, "found": found})
     review_heading, review_empty, review = _review(session, user, mine)
     failures = (
         failed(session, limit=LIMIT)

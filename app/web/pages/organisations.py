@@ -12,22 +12,38 @@ from sqlalchemy.orm import Session
 
 from app.api.deps import DbSession
 from app.errors import DomainError, NotFound
+from app.i18n import VOCAB, WEB, country_name, language_name
 from app.listing import PageParams
 from app.organisations import service
 from app.organisations.models import Organisation, OrganisationKind
-from app.organisations.schemas import ContactCreate, OrganisationCreate, OrganisationFilter
+from app.organisations.schemas import ContactCreate, OrganisationCreate, OrganisationFilter, OrganisationUpdate
 from app.partnerships.service import parties_of_organisation
-from app.schemas import MAX_ID, country_name
+from app.schemas import MAX_ID
 from app.users.models import User
 from app.users.policy import Action, can, require
 from app.web.deps import CheckedForm, PageUser
 from app.web.forms import field_errors, kept, text, texts, validate
-from app.web.rendering import redirect, render
+from app.web.rendering import humanise, redirect, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
-KINDS = [(kind.value, kind.value.replace("_", " ").capitalize()) for kind in OrganisationKind]
-TEXT_FIELDS = ("legal_name", "short_name", "kind", "country_code", "region", "registration_number", "website", "email")
+TEXT_FIELDS = (
+    "legal_name",
+    "short_name",
+    "kind",
+    "country_code",
+    "region",
+    "registration_number",
+    "website",
+    "email",
+    "correspondence_language",
+)
+_ = WEB.gettext
+
+
+def kinds() -> list[tuple[str, str]]:
+    """The kinds of organisation, named in the reader's language."""
+    return [(kind.value, humanise(kind.value)) for kind in OrganisationKind]
 
 
 def _wants_results_only(request: Request) -> bool:
@@ -40,7 +56,8 @@ def _wants_results_only(request: Request) -> bool:
 
 
 def _country_options(session: Session) -> list[tuple[str, str]]:
-    return [(code, f"{country_name(code)} ({code})") for code in service.countries_in_use(session)]
+    named = [(code, f"{country_name(code)} ({code})") for code in service.countries_in_use(session)]
+    return sorted(named, key=lambda option: option[1])
 
 
 @router.get("/organisations")
@@ -77,7 +94,7 @@ def directory(
         "found": found,
         "pages": pages,
         "page_url": page_url,
-        "kinds": KINDS,
+        "kinds": kinds(),
         "countries": _country_options(session),
         "may_add": can(user, Action.MANAGE_ORGANISATIONS),
         "filtered": bool(query),
@@ -89,8 +106,8 @@ def directory(
 def _form_page(
     request: Request, session: Session, values: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> Response:
-    area_options = [(area.code, area.name) for area in service.list_areas(session)]
-    context = {"values": values, "errors": errors, "kinds": KINDS, "area_options": area_options}
+    area_options = [(area.code, VOCAB.gettext(area.name)) for area in service.list_areas(session)]
+    context = {"values": values, "errors": errors, "kinds": kinds(), "area_options": area_options}
     return render(request, "organisations/new.html", context, status_code=status)
 
 
@@ -114,13 +131,14 @@ def create_organisation(request: Request, session: DbSession, user: PageUser, fo
         values = kept(form)
         values["area_codes"] = texts(form, "area_codes")
         return _form_page(request, session, values, field_errors(exc), exc.status)
-    return redirect(request, f"/organisations/{organisation.id}", f"{organisation.legal_name} is registered.")
+    registered = _("{name} is registered.", name=organisation.legal_name)
+    return redirect(request, f"/organisations/{organisation.id}", registered)
 
 
 def _organisation(session: Session, organisation_id: str) -> Organisation:
     """The organisation named in the address; anything but a known id is a 404."""
     if not (organisation_id.isascii() and organisation_id.isdigit()) or not 0 < int(organisation_id) <= MAX_ID:
-        raise NotFound(f"There is no organisation {organisation_id!r}.")
+        raise NotFound(_("There is no organisation {id}.", id=repr(organisation_id)))
     return service.get_organisation(session, int(organisation_id))
 
 
@@ -159,11 +177,29 @@ def add_contact(
     """Add a person to the organisation (same rules as the API), or show what to correct."""
     require(user, Action.MANAGE_ORGANISATIONS)
     organisation = _organisation(session, organisation_id)
-    data: dict[str, Any] = {name: text(form, name) for name in ("name", "title", "email", "phone")}
+    data: dict[str, Any] = {name: text(form, name) for name in ("name", "title", "email", "phone", "language")}
     data = {name: value for name, value in data.items() if value is not None}
     data["is_focal_point"] = form.get("is_focal_point") == "yes"
     try:
         contact = service.add_contact(session, organisation.id, validate(ContactCreate, data), actor=user)
     except DomainError as exc:
         return _organisation_page(request, session, user, organisation, kept(form), field_errors(exc), exc.status)
-    return redirect(request, f"/organisations/{organisation.id}#contacts", f"{contact.name} is added as a contact.")
+    added = _("{name} is added as a contact.", name=contact.name)
+    return redirect(request, f"/organisations/{organisation.id}#contacts", added)
+
+
+@router.post("/organisations/{organisation_id}/language")
+def change_language(
+    request: Request, session: DbSession, user: PageUser, form: CheckedForm, organisation_id: str
+) -> Response:
+    """Change the language letters and e-mails to the organisation are written in (same rules as the API)."""
+    require(user, Action.MANAGE_ORGANISATIONS)
+    organisation = _organisation(session, organisation_id)
+    data = {"correspondence_language": text(form, "correspondence_language") or ""}
+    try:
+        service.update_organisation(session, organisation.id, validate(OrganisationUpdate, data), actor=user)
+    except DomainError as exc:
+        return _organisation_page(request, session, user, organisation, None, field_errors(exc), exc.status)
+    saved = _("{name} is now written to in {language}.", name=organisation.legal_name,
+              language=language_name(organisation.correspondence_language))  # fmt: skip
+    return redirect(request, f"/organisations/{organisation.id}", saved)

@@ -13,6 +13,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from app.errors import DomainError, FieldProblem, PreconditionFailed
+from app.i18n import WEB
 from app.partnerships.models import PartyRole
 from app.schemas import MAX_ID
 from app.web.forms import field_errors, text, texts
@@ -20,40 +21,56 @@ from app.web.rendering import humanise
 from app.workflow import engine
 
 ROWS_SHOWN = 3
-ROLE_LABELS = {role.value: humanise(role).replace("Co partner", "Co-partner") for role in PartyRole}
 MAX_ROWS = 30
 PARTY_FIELD = re.compile(r"^parties\[(\d{1,2})\]\.(organisation_id|role)$")
 LIST_FIELD = re.compile(r"^(area_codes|co_owner_ids)\[\d+\]$")
 _PARTY_PROBLEM = re.compile(r"^parties\[(\d+)\]\.(\w+)")
-FIELD_LABELS = {
-    "title": "Title",
-    "objectives": "Objectives",
-    "area_codes": "Areas of engagement",
-    "legal_officer_id": "Legal officer",
-    "co_owner_ids": "Co-owners",
-    "owner_id": "Owner",
-    "parties": "Partners",
-    "project.name": "Project name",
-    "project.code": "Project code",
-    "project.start_date": "Project start date",
-    "project.end_date": "Project end date",
-    "interaction.occurred_on": "Date of the interaction",
-    "interaction.kind": "Kind of interaction",
-    "interaction.summary": "Summary",
-    "interaction.participants": "Participants",
-    "undertaking.given_on": "Date given",
-    "undertaking.given_by": "Given by",
-    "undertaking.organisation_id": "Organisation giving it",
-    "undertaking.scope": "Scope",
-    "undertaking.form": "Form of undertaking",
-    "agreement.kind": "Kind of agreement",
-    "agreement.title": "Agreement title",
-    "agreement.parent_id": "Modifies agreement",
-    "agreement.effective_date": "Effective date",
-    "agreement.end_date": "End date",
-    "agreement.notice_period_days": "Notice period (days)",
-    "focal_point_id": "Focal point",
-}
+_ = WEB.gettext
+
+
+def role_labels() -> dict[str, str]:
+    """A party's roles as the forms name them, in the reader's language."""
+    named = {
+        PartyRole.LEAD_PARTNER: _("Lead partner"),
+        PartyRole.CO_PARTNER: _("Co-partner"),
+        PartyRole.IMPLEMENTING_PARTNER: _("Implementing partner"),
+        PartyRole.DONOR: _("Donor"),
+        PartyRole.OBSERVER: _("Observer"),
+    }
+    return {role.value: named.get(role) or humanise(role) for role in PartyRole}
+
+
+def field_labels() -> dict[str, str]:
+    """The label each field of the partnership forms shows, in the reader's language."""
+    return {
+        "title": _("Title"),
+        "objectives": _("Objectives"),
+        "area_codes": _("Areas of engagement"),
+        "legal_officer_id": _("Legal officer"),
+        "co_owner_ids": _("Co-owners"),
+        "owner_id": _("Owner"),
+        "parties": _("Partners"),
+        "project.name": _("Project name"),
+        "project.code": _("Project code"),
+        "project.start_date": _("Project start date"),
+        "project.end_date": _("Project end date"),
+        "interaction.occurred_on": _("Date of the interaction"),
+        "interaction.kind": _("Kind of interaction"),
+        "interaction.summary": _("Summary"),
+        "interaction.participants": _("Participants"),
+        "undertaking.given_on": _("Date given"),
+        "undertaking.given_by": _("Given by"),
+        "undertaking.organisation_id": _("Organisation giving it"),
+        "undertaking.scope": _("Scope"),
+        "undertaking.form": _("Form of undertaking"),
+        "agreement.kind": _("Kind of agreement"),
+        "agreement.title": _("Agreement title"),
+        "agreement.parent_id": _("Modifies agreement"),
+        "agreement.effective_date": _("Effective date"),
+        "agreement.end_date": _("End date"),
+        "agreement.notice_period_days": _("Notice period (days)"),
+        "focal_point_id": _("Focal point"),
+    }
 
 
 # messages ----------------------------------------------------------------------------------------------------
@@ -63,8 +80,11 @@ def field_label(field: str) -> str:
     """The label the form shows for ``field`` (``parties[1].role`` → ``Partner 2 role``)."""
     found = PARTY_FIELD.match(field)
     if found:
-        return f"Partner {int(found.group(1)) + 1} {'organisation' if found.group(2) == 'organisation_id' else 'role'}"
-    return FIELD_LABELS.get(field, humanise(field.rsplit(".", 1)[-1]))
+        number = int(found.group(1)) + 1
+        if found.group(2) == "organisation_id":
+            return _("Partner {n} organisation", n=number)
+        return _("Partner {n} role", n=number)
+    return field_labels().get(field, humanise(field.rsplit(".", 1)[-1]))
 
 
 def messages(errors: dict[str, str]) -> dict[str, str]:
@@ -74,11 +94,11 @@ def messages(errors: dict[str, str]) -> dict[str, str]:
         if not field:
             friendly[field] = message[:1].upper() + message[1:]
         elif message == "is required":
-            friendly[field] = f"{field_label(field)} is required."
+            friendly[field] = _("{field} is required.", field=field_label(field))
         elif message.startswith(("is ", "must ")):
             friendly[field] = f"{field_label(field)} {message}."
         else:
-            friendly[field] = f"{field_label(field)}: {message}."
+            friendly[field] = _("{field}: {message}.", field=field_label(field), message=message)
     return friendly
 
 
@@ -172,9 +192,10 @@ def transition_payload(form: FormData) -> dict[str, Any] | None:
 def transition_refusal(exc: DomainError, trigger: str, label: str, stage: str) -> dict[str, Any]:
     """Why the engine refused ``trigger``, in words and without internal names (``stage``: the partnership's now)."""
     if isinstance(exc, engine.TransitionNotAllowed):
-        exc.problems = [FieldProblem("", f"it cannot be done while the partnership is {humanise(stage).lower()}")]
+        reason = _("it cannot be done while the partnership is {stage}", stage=humanise(stage).lower())
+        exc.problems = [FieldProblem("", reason)]
     elif isinstance(exc, PreconditionFailed):
-        exc.problems = [FieldProblem("", "someone changed this partnership meanwhile; check the page and try again")]
+        exc.problems = [FieldProblem("", _("someone changed this partnership meanwhile; check the page and try again"))]
     reasons = list(getattr(exc, "reasons", [])) or [
         f"{humanise(p.field.removeprefix('payload.'))} {p.reason}".strip() for p in exc.problems
     ]

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from app.api.deps import DbSession
 from app.db import savepoint
 from app.errors import DomainError, ValidationFailed
+from app.i18n import VOCAB, WEB
 from app.listing import PageParams
 from app.organisations.service import list_areas
 from app.partnerships import service
@@ -83,11 +84,11 @@ def _choices(session: DbSession, user: User) -> dict[str, Any]:
     legal_officers = [(u.id, u.full_name) for u in list_users(session, Role.LEGAL_OFFICER) if u.is_active]
     managers = [(u.id, u.full_name) for u in list_users(session, Role.PROJECT_MANAGER) if u.is_active]
     return {
-        "areas": [(area.code, area.name) for area in list_areas(session)],
+        "areas": [(area.code, VOCAB.gettext(area.name)) for area in list_areas(session)],
         "organisations": service.organisation_choices(session),
         "legal_officers": legal_officers,
         "managers": [(user_id, name) for user_id, name in managers if user_id != user.id],
-        "roles": list(forms_in.ROLE_LABELS.items()),
+        "roles": list(forms_in.role_labels().items()),
     }
 
 
@@ -140,4 +141,5 @@ def create_partnership(request: Request, session: DbSession, user: PageUser, for
     except DomainError as exc:
         errors = forms_in.creation_errors(exc, rows)
         return _new_form(request, session, user, kept(form), errors, rows_shown, status=exc.status)
-    return redirect(request, f"/partnerships/{created.id}", f"Partnership {created.reference} created.")
+    created_message = WEB.gettext("Partnership {reference} created.", reference=created.reference)
+    return redirect(request, f"/partnerships/{created.id}", created_message)

@@ -19,6 +19,7 @@ from app.agreements.schemas import AgreementCreate
 from app.api.deps import DbSession
 from app.db import savepoint
 from app.errors import DomainError, NotFound, invalid
+from app.i18n import WEB
 from app.listing import PageParams
 from app.obligations import service as obligations
 from app.partnerships import service
@@ -42,15 +43,22 @@ PartnershipId = Annotated[int, Path(gt=0, le=MAX_ID)]
 PartyId = Annotated[int, Path(gt=0, le=MAX_ID)]
 Trigger = Annotated[str, Path(pattern=r"^[a-z_]{1,60}$")]
 
-TRIGGER_LABELS = {
-    "start_formalising": "Start formalisation",
-    "go_dormant": "Mark as dormant",
-    "revive": "Revive",
-    "renew": "Renew",
-    "close": "Close",
-    "agreement_in_force": "Agreement in force",
-    "last_agreement_ended": "Last agreement ended",
-}
+_ = WEB.gettext
+
+
+def trigger_labels() -> dict[str, str]:
+    """The partnership's transitions as its buttons say them, in the reader's language."""
+    return {
+        "start_formalising": _("Start formalisation"),
+        "go_dormant": _("Mark as dormant"),
+        "revive": _("Revive"),
+        "renew": _("Renew"),
+        "close": _("Close"),
+        "agreement_in_force": _("Agreement in force"),
+        "last_agreement_ended": _("Last agreement ended"),
+    }
+
+
 FORM_TRIGGERS = {"record_undertaking"}  # fired by the "Record an undertaking" form, never as a bare button
 
 # one partnership ---------------------------------------------------------------------------------------------
@@ -59,9 +67,9 @@ FORM_TRIGGERS = {"record_undertaking"}  # fired by the "Record an undertaking" f
 def _timeline_and_reminders(session: DbSession, partnership_id: int) -> dict[str, Any]:
     """The dated events, and apart from them the reminder emails (one per person and date, so they are many)."""
     items = [_timeline_item(entry) for entry in timeline(session, partnership_id)]
-    reminders = [item for item in items if item["category"] == "Reminder"]
+    reminders = [item for item in items if item["reminder"]]
     return {
-        "timeline": [item for item in items if item["category"] != "Reminder"],
+        "timeline": [item for item in items if not item["reminder"]],
         "reminders": reminders,
         "reminder_counts": Counter(item["state"] for item in reminders),
     }
@@ -72,33 +80,51 @@ _TRANSITION_TITLE = re.compile(r"^(\w+) (.+): (\S+) → (\S+)$")
 
 def _timeline_item(entry: Any) -> dict[str, Any]:
     """A timeline entry in words: what kind of thing, what happened, and a state to show as a badge."""
-    category, _, detail_kind = entry.kind.partition(":")
+    category, _sep, detail_kind = entry.kind.partition(":")
     item = {"on": entry.on, "at": entry.at, "title": entry.title, "detail": entry.detail, "state": None}
+    item["reminder"] = category == "reminder"
     if category == "interaction":
-        item["category"] = f"Interaction · {humanise(detail_kind)}"
+        item["category"] = _("Interaction · {kind}", kind=humanise(detail_kind))
     elif category == "undertaking":
-        item["category"] = "Undertaking"
+        item["category"] = _("Undertaking")
     elif category == "agreement":
-        item["category"] = "Agreement date"
+        item["category"] = _("Agreement date")
     elif category == "obligation":
-        item["category"], item["state"] = "Obligation due", detail_kind
+        item["category"], item["state"] = _("Obligation due"), detail_kind
     elif category == "reminder":
-        item["category"], item["state"] = "Reminder", detail_kind
+        item["category"], item["state"] = _("Reminder"), detail_kind
         item["title"] = entry.title.removesuffix(f": {detail_kind}")
     elif category == "transition":
         found = _TRANSITION_TITLE.match(entry.title)
-        item["category"] = "Stage change" if entry.subject_type == "partnership" else "Status change"
+        item["category"] = _("Stage change") if entry.subject_type == "partnership" else _("Status change")
         if found:
             what, words, before, after = found.groups()
             if words == "create":
-                verb = "opened" if what == "partnership" else "created"
-                item["title"] = f"{humanise(what)} {verb} ({humanise(after)})"
+                created = {
+                    "partnership": _("Partnership opened ({state})", state=humanise(after)),
+                    "agreement": _("Agreement created ({state})", state=humanise(after)),
+                    "obligation": _("Obligation created ({state})", state=humanise(after)),
+                }
+                item["title"] = created.get(what) or _("{what} created ({state})", what=humanise(what),
+                                                       state=humanise(after))  # fmt: skip
             else:
-                label = TRIGGER_LABELS.get(words.replace(" ", "_"), humanise(words))
-                item["title"] = f"{humanise(what)}: {label} ({humanise(before)} → {humanise(after)})"
+                label = trigger_labels().get(words.replace(" ", "_"), humanise(words))
+                item["title"] = _("{what}: {action} ({before} → {after})", what=_entity_name(what), action=label,
+                                  before=humanise(before), after=humanise(after))  # fmt: skip
     else:
         item["category"] = humanise(category)
     return item
+
+
+def _entity_name(what: str) -> str:
+    """What a transition moved ("partnership", "agreement", "obligation"), as the page names it."""
+    names = {"partnership": _("Partnership"), "agreement": _("Agreement"), "obligation": _("Obligation")}
+    return names.get(what) or humanise(what)
+
+
+def _kind_name(kind: AgreementKind) -> str:
+    """A kind of agreement as the forms name it ("MOU", "Amendment"), in the reader's language."""
+    return _("MOU") if kind == AgreementKind.MOU else humanise(kind)
 
 
 def _obligation_rows(
@@ -109,7 +135,7 @@ def _obligation_rows(
     rows = []
     for obligation in found.items:
         late = obligations.is_late(obligation, today)
-        party = obligation.party.organisation.legal_name if obligation.party else "Our organisation"
+        party = obligation.party.organisation.legal_name if obligation.party else _("Our organisation")
         rows.append(
             {
                 "obligation": obligation,
@@ -125,12 +151,12 @@ def _obligation_rows(
 def _history(session: DbSession, partnership_id: int) -> list[dict[str, Any]]:
     events = service.partnership_history(session, partnership_id)
     people = {event.actor_id: session.get(User, event.actor_id) for event in events if event.actor_id}
-    actions = {**TRIGGER_LABELS, "create": "Opened", "record_undertaking": "Undertaking recorded"}
+    actions = {**trigger_labels(), "create": _("Opened"), "record_undertaking": _("Undertaking recorded")}
     return [
         {
             "event": event,
             "action": actions.get(event.trigger, humanise(event.trigger)),
-            "actor": people[event.actor_id].full_name if event.actor_id and people.get(event.actor_id) else "System",
+            "actor": people[event.actor_id].full_name if event.actor_id and people.get(event.actor_id) else _("System"),
         }
         for event in events
     ]
@@ -159,8 +185,8 @@ def _partnership_page(
         "can_edit": can_edit,
         "available": [a for a in offered if a not in automatic],
         "automatic": automatic,
-        "labels": TRIGGER_LABELS,
-        "role_labels": forms_in.ROLE_LABELS,
+        "labels": trigger_labels(),
+        "role_labels": forms_in.role_labels(),
         "action_error": action_error,
         "forms": forms or {},
         **_timeline_and_reminders(session, partnership_id),
@@ -173,7 +199,9 @@ def _partnership_page(
         "can_record_existing": may_record_existing(user, partnership),
         "interaction_kinds": [(kind.value, humanise(kind)) for kind in InteractionKind],
         "undertaking_forms": [(form.value, humanise(form)) for form in UndertakingForm],
-        "agreement_kinds": [(kind.value, humanise(kind).replace("Mou", "MOU")) for kind in AgreementKind],
+        "agreement_kinds": [
+            (kind.value, _("MOU") if kind == AgreementKind.MOU else humanise(kind)) for kind in AgreementKind
+        ],
         "today_iso": today.isoformat(),
     }
     return render(request, "partnerships/detail.html", context, status_code=status)
@@ -222,7 +250,7 @@ def log_interaction(
             service.record_interaction(session, partnership_id, body, user)
     except DomainError as exc:
         return _refused(request, session, user, partnership_id, "interaction", form, exc)
-    return redirect(request, f"/partnerships/{partnership_id}#interactions", "Interaction logged.")
+    return redirect(request, f"/partnerships/{partnership_id}#interactions", _("Interaction logged."))
 
 
 @router.post("/partnerships/{partnership_id}/undertakings")
@@ -238,7 +266,7 @@ def record_undertaking(
             service.record_undertaking(session, partnership_id, body, user)
     except DomainError as exc:
         return _refused(request, session, user, partnership_id, "undertaking", form, exc)
-    return redirect(request, f"/partnerships/{partnership_id}#undertakings", "Undertaking recorded.")
+    return redirect(request, f"/partnerships/{partnership_id}#undertakings", _("Undertaking recorded."))
 
 
 @router.post("/partnerships/{partnership_id}/parties/{party_id}/focal-point")
@@ -269,7 +297,7 @@ def set_focal_point(
         raise
     except DomainError as exc:
         return _refused(request, session, user, partnership_id, f"focal-{party_id}", form, exc)
-    return redirect(request, f"/partnerships/{partnership_id}#partners", "Focal point saved.")
+    return redirect(request, f"/partnerships/{partnership_id}#partners", _("Focal point saved."))
 
 
 @router.post("/partnerships/{partnership_id}/transitions/{trigger}")
@@ -283,7 +311,7 @@ def fire_transition(
 ) -> Response:
     """Move the partnership through its workflow; a refusal shows the engine's reasons on the page."""
     _require_edit(session, user, partnership_id)
-    label = TRIGGER_LABELS.get(trigger, humanise(trigger))
+    label = trigger_labels().get(trigger, humanise(trigger))
     try:
         with savepoint(session):
             moved = service.transition_partnership(
@@ -301,7 +329,7 @@ def fire_transition(
         stage = service.get_partnership(session, partnership_id).stage
         error = forms_in.transition_refusal(exc, trigger, label, stage)
         return _partnership_page(request, session, user, partnership_id, action_error=error, status=exc.status)
-    message = f"{label}: the partnership is now {humanise(moved.stage).lower()}."
+    message = _("{action}: the partnership is now {stage}.", action=label, stage=humanise(moved.stage).lower())
     return redirect(request, f"/partnerships/{partnership_id}", message)
 
 
@@ -319,5 +347,6 @@ def start_agreement(
             agreement = agreements.create_agreement(session, body, user)
     except DomainError as exc:
         return _refused(request, session, user, partnership_id, "agreement", form, exc)
-    kind = "MOU" if agreement.kind == AgreementKind.MOU else humanise(agreement.kind).lower()
-    return redirect(request, f"/agreements/{agreement.id}", f"Draft {kind} “{agreement.title}” started.")
+    kind = _("MOU") if agreement.kind == AgreementKind.MOU else humanise(agreement.kind).lower()
+    started = _("Draft {kind} “{title}” started.", kind=kind, title=agreement.title)
+    return redirect(request, f"/agreements/{agreement.id}", started)

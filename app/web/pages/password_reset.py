@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from app.api.deps import DbSession
 from app.errors import DomainError
+from app.i18n import WEB
 from app.users.password_reset import issue_reset_link, live_reset, reset_password
 from app.users.schemas import PASSWORD_MIN_LENGTH
 from app.users.service import list_accounts
@@ -20,7 +21,8 @@ from app.web.rendering import redirect, render
 from app.web.security import SIGN_IN_CSRF_COOKIE, clear_cookie, new_sign_in_token, set_cookie, tokens_match
 
 router = APIRouter(include_in_schema=False)
-FORM_EXPIRED = "The form expired or did not come from this site; open the link again."
+_ = WEB.gettext
+FORM_EXPIRED = WEB.lazy("The form expired or did not come from this site; open the link again.")
 
 
 @router.get("/admin/users")
@@ -64,16 +66,16 @@ def reset_password_submit(
 ) -> Response:
     """Set the new password and use the link up; then sign in with it."""
     if not tokens_match(csrf_token, request.cookies.get(SIGN_IN_CSRF_COOKIE)):
-        return render(request, "error.html", {"status": 403, "detail": FORM_EXPIRED, "errors": []}, 403)
+        return render(request, "error.html", {"status": 403, "detail": str(FORM_EXPIRED), "errors": []}, 403)
     email = live_reset(session, secret).user.email
     if password != confirmation:
-        return _reset_form(request, secret, email, {"confirmation": "The two passwords differ."}, 422)
+        return _reset_form(request, secret, email, {"confirmation": _("The two passwords differ.")}, 422)
     try:
         reset_password(session, secret, password)
     except DomainError as exc:
         if exc.status != 422:
             raise
         return _reset_form(request, secret, email, field_errors(exc), 422)
-    response = redirect(request, "/sign-in", "Your new password is set; sign in with it.")
+    response = redirect(request, "/sign-in", _("Your new password is set; sign in with it."))
     clear_cookie(request, response, SIGN_IN_CSRF_COOKIE)
     return response

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.api.deps import DbSession
 from app.errors import DomainError
+from app.i18n import VOCAB
 from app.organisations.models import OrganisationKind
 from app.organisations.service import list_areas, regions_in_use
 from app.partnerships import service
@@ -21,7 +22,7 @@ from app.users.policy import Action, require
 from app.users.service import list_users
 from app.web.deps import PageUser
 from app.web.forms import field_errors, validate
-from app.web.rendering import render
+from app.web.rendering import humanise, render
 from app.workflow.definition import get_workflow
 
 router = APIRouter(include_in_schema=False)
@@ -42,9 +43,9 @@ def _wants_board_only(request: Request) -> bool:
 def _choices(session: Session) -> dict[str, list[tuple[str, str]]]:
     owners = [person for person in list_users(session) if person.has_role(Role.PROJECT_MANAGER, Role.ADMIN)]
     return {
-        "stages": [(state, state.replace("_", " ").capitalize()) for state in get_workflow("partnership").states],
-        "areas": [(area.code, area.name) for area in list_areas(session)],
-        "kinds": [(kind.value, kind.value.replace("_", " ").capitalize()) for kind in OrganisationKind],
+        "stages": [(state, humanise(state)) for state in get_workflow("partnership").states],
+        "areas": [(area.code, VOCAB.gettext(area.name)) for area in list_areas(session)],
+        "kinds": [(kind.value, humanise(kind.value)) for kind in OrganisationKind],
         "regions": [(region, region) for region in regions_in_use(session)],
         "owners": [(str(person.id), person.full_name) for person in owners],
     }
