@@ -112,13 +112,15 @@ def test_a_422_in_english_keeps_pydantics_own_words(speaking, auth) -> None:
             "fr",
             "Conflit",
             "aucun engagement de principe n'a été enregistré",
-            "action « mettre en sommeil » impossible pour un partenariat à l'état « en sommeil » ; actions possibles depuis cet état : relancer",
+            "action « mettre en sommeil » impossible pour un partenariat à l'état « en sommeil » ; "
+            "actions possibles depuis cet état : relancer",
         ),
         (
             "es",
             "Conflicto",
             "no se ha registrado ningún compromiso de principio",
-            "la acción «pasar a latente» no es posible para una asociación en estado «latente»; acciones posibles desde ese estado: reactivar",
+            "la acción «pasar a latente» no es posible para una asociación en estado «latente»; "
+            "acciones posibles desde ese estado: reactivar",
         ),
     ],
 )
