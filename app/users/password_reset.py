@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.config import Settings
-from app.errors import DomainError, NotFound, invalid
+from app.errors import Conflict, DomainError, NotFound, invalid
 from app.i18n import MESSAGES
 from app.users.models import ApiToken, PasswordReset, User
 from app.users.policy import Action, require
@@ -66,7 +66,11 @@ def issue_reset_link(
     if user is None:
         raise NotFound(MESSAGES.gettext("user {user_id} does not exist", user_id=user_id))
     if not user.is_active:
-        raise ResetLinkRefused(f"{user.email} is deactivated; activate the account before resetting its password")
+        raise Conflict(
+            MESSAGES.gettext(
+                "{email} is deactivated; activate the account before resetting its password", email=user.email
+            )
+        )
     now = clock.now()
     session.execute(  # one live link per user: an earlier one, perhaps sent to the wrong place, stops working
         update(PasswordReset)

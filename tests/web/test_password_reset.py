@@ -15,7 +15,7 @@ from app.users.models import ApiToken, PasswordReset, Role
 from app.users.password_reset import ResetLinkRefused, issue_reset_link, live_reset, reset_password
 from app.users.service import hash_token, verify_password
 from app.web.security import SESSION_COOKIE
-from tests.builders import SET_UP
+from tests.builders import SET_UP, assert_problem
 from tests.support import clear_cached_settings
 
 NEW_PASSWORD = "correct-horse-battery"
@@ -102,6 +102,19 @@ def test_only_administrators_issue_links_through_the_api(client: TestClient, aut
     body = created.json()
     assert body["user_id"] == target.id and "/reset-password/" in body["url"]
     assert client.post("/api/v1/users/999999/password-reset", headers=admin).status_code == 404
+
+
+def test_a_deactivated_account_gets_no_link_until_it_is_activated(
+    client: TestClient, auth, session: Session, make_user
+) -> None:
+    target = make_user(Role.VIEWER)
+    target.is_active = False
+    session.commit()
+    _, admin = auth(Role.ADMIN)
+    refused = assert_problem(client.post(f"/api/v1/users/{target.id}/password-reset", headers=admin), 409)
+    assert "deactivated" in refused["detail"] and session.scalars(select(PasswordReset)).all() == []
+    french = client.post(f"/api/v1/users/{target.id}/password-reset", headers={**admin, "Accept-Language": "fr"})
+    assert "désactivé" in assert_problem(french, 409)["detail"]
 
 
 def _settings():
