@@ -19,7 +19,7 @@ from app.drafting.catalogue import chosen_template
 from app.drafting.markup import is_reference_line
 from app.drafting.service import render_resolved
 from app.errors import Conflict, invalid
-from app.i18n import is_supported, normalise
+from app.i18n import LANGUAGES, MESSAGES, is_supported, normalise
 from app.users.models import User
 from app.users.policy import Action
 
@@ -51,24 +51,43 @@ def courtesy_translation(
     version = agreements.get_version(session, agreement_id, number)
     signed = signed_version(agreement)
     if signed is None:
-        raise Conflict("the agreement has no signed version to translate; a courtesy translation renders a signed text")
+        raise Conflict(
+            MESSAGES.gettext(
+                "the agreement has no signed version to translate; a courtesy translation renders a signed text"
+            )
+        )
     if signed.number != version.number:
         raise Conflict(
-            f"version {version.number} is not the signed version; the signed text is version {signed.number}"
+            MESSAGES.gettext(
+                "version {number} is not the signed version; the signed text is version {signed}",
+                number=version.number,
+                signed=signed.number,
+            )
         )
     if not is_supported(language):
-        raise invalid("language", "must be one of en, fr, es")
+        raise invalid("language", MESSAGES.gettext("must be one of {choices}", choices=", ".join(LANGUAGES)))
     target = normalise(language)
     if target in labels.languages_of(signed.language):
-        raise invalid("language", f"the signed version {signed.number} is already in {target}")
+        raise invalid(
+            "language",
+            MESSAGES.gettext(
+                "the signed version {number} is already in {language}", number=signed.number, language=target
+            ),
+        )
     if not signed.template_key:
         raise Conflict(
-            f"version {signed.number} was not rendered from a template (typed or uploaded), "
-            "so it cannot be rendered in another language"
+            MESSAGES.gettext(
+                "version {number} was not rendered from a template (typed or uploaded), "
+                "so it cannot be rendered in another language",
+                number=signed.number,
+            )
         )
     resolved = chosen_template(session, signed.template_key, target)
     if resolved.language != target:
-        raise invalid("language", f"template {resolved.info.key!r} has no {target} text")
+        raise invalid(
+            "language",
+            MESSAGES.gettext("template {key} has no {language} text", key=repr(resolved.info.key), language=target),
+        )
     facts = {name: value for name, value in (signed.variables or {}).items() if name != "_overrides"}
     rendered = render_resolved(resolved, facts)
     notice = labels.courtesy_notice(target, signed.number, signed.language, signed.sha256)

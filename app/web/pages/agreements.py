@@ -17,11 +17,11 @@ from app.agreements.rules import CARRIES_OVER_OBLIGATIONS, signing_parties
 from app.api.deps import DbSession
 from app.config import get_settings
 from app.db import savepoint
-from app.drafting import catalogue
+from app.drafting import catalogue, labels, translations
 from app.drafting import service as drafting
 from app.drafting.errors import TemplateError
 from app.errors import DomainError, NotFound, invalid
-from app.i18n import VOCAB, WEB
+from app.i18n import LANGUAGES, VOCAB, WEB
 from app.obligations import service as obligations_service
 from app.partnerships.service import may_on_partnership, require_on_partnership
 from app.reminders.service import planned_about_agreement
@@ -119,7 +119,13 @@ def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, 
     signing = {p.id for p in signing_parties(agreement)}
     languages = sorted({language for info in templates for language in info.languages})
     kinds = [kind for kind in service.successor_kinds(agreement) if kind in forms_in.SUCCESSOR_KINDS]
+    signed = translations.signed_version(agreement) if can_edit else None
+    translatable = [] if signed is None or not signed.template_key else [
+        (code, language_words(code)) for code in LANGUAGES if code not in labels.languages_of(signed.language)
+    ]  # fmt: skip
     return {
+        "signed_version": signed if translatable else None,
+        "translation_languages": translatable,
         "agreement": agreement,
         "partnership": partnership,
         "parent": session.get(Agreement, agreement.parent_id) if agreement.parent_id else None,
@@ -306,6 +312,26 @@ def generate_version(
     return redirect(
         request, f"/agreements/{agreement_id}#versions", _("Version {number} generated", number=version.number)
     )
+
+
+@router.post("/agreements/{agreement_id}/versions/{number}/translations", response_class=HTMLResponse)
+def courtesy_translation(
+    request: Request,
+    session: DbSession,
+    user: PageUser,
+    form: CheckedForm,
+    agreement_id: AgreementId,
+    number: Annotated[int, Path(gt=0, le=MAX_ID)],
+) -> Response:
+    """Render the signed version again in another language, marked as a courtesy translation (not binding)."""
+    language = str(form.get("language") or "")
+    try:
+        with savepoint(session):
+            version = translations.courtesy_translation(session, agreement_id, number, language, user)
+    except DomainError as exc:
+        return redirect(request, f"/agreements/{agreement_id}#versions", exc.detail, kind="error")
+    done = _("Version {number} is a courtesy translation of the signed version", number=version.number)
+    return redirect(request, f"/agreements/{agreement_id}#versions", done)
 
 
 @router.post("/agreements/{agreement_id}/versions/upload", response_class=HTMLResponse)
