@@ -141,8 +141,14 @@ def _bilingual_language(agreement_languages: list[str] | None, requested: str) -
     """The "en+fr" of an agreement signed in two languages; 422 when it is not."""
     chosen = list(dict.fromkeys(agreement_languages or []))
     if len(chosen) != 2:
-        raise invalid("bilingual", "the agreement is not signed in two languages (its languages list has "
-                      f"{len(chosen)} entr{'y' if len(chosen) == 1 else 'ies'})")  # fmt: skip
+        raise invalid(
+            "bilingual",
+            MESSAGES.ngettext(
+                "the agreement is not signed in two languages (its languages list has {n} entry)",
+                "the agreement is not signed in two languages (its languages list has {n} entries)",
+                len(chosen),
+            ),
+        )
     return BILINGUAL_MARK.join(chosen)
 
 
@@ -153,13 +159,18 @@ def _generate_bilingual(
     wanted = [part.strip() for part in language.split(BILINGUAL_MARK)]
     languages = languages_of(language)
     if len(wanted) != 2 or len(languages) != 2 or not all(is_supported(part) for part in wanted):
-        raise invalid("language", "a bilingual rendering names two different languages among en, fr and es, "
-                      'like "en+fr"')  # fmt: skip
+        raise invalid(
+            "language",
+            MESSAGES.gettext('a bilingual rendering names two different languages among en, fr and es, like "en+fr"'),
+        )
     texts, variables, first = [], {}, None
     for lang in languages:
         resolved = chosen_template(session, _template_key(agreement, key), lang)
         if resolved.language != lang:
-            raise invalid("language", f"template {resolved.info.key!r} has no {lang} text")
+            raise invalid(
+                "language",
+                MESSAGES.gettext("template {key} has no {language} text", key=repr(resolved.info.key), language=lang),
+            )
         variables = _merge(resolved, agreement_variables(session, agreement), overrides)
         texts.append(_render(resolved, variables).text)
         first = first or resolved
@@ -184,10 +195,19 @@ def stale_reasons(session: Session, agreement: Agreement, version: DocumentVersi
     try:
         resolved = resolve_template(session, version.template_key, version.language)
     except TemplateError:
-        return [f"version {version.number} was made from template {version.template_key!r}, which is gone"]
+        return [
+            MESSAGES.gettext(
+                "version {number} was made from template {key}, which is gone",
+                number=version.number,
+                key=repr(version.template_key),
+            )
+        ]
     overrides = (version.variables or {}).get("_overrides") or {}
     current = {**agreement_variables(session, agreement), **overrides}
-    reasons = [f"version {version.number}: {problem.message}" for problem in preflight(resolved.info, current)]
+    reasons = [
+        MESSAGES.gettext("version {number}: {problem}", number=version.number, problem=problem.message)
+        for problem in preflight(resolved.info, current)
+    ]
     for name in FACTS_TO_MATCH:
         if name in version.variables and version.variables[name] != current.get(name):
             what = name.replace("_", " ")

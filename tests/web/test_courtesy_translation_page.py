@@ -49,3 +49,25 @@ def test_a_viewer_is_offered_nothing_and_refused(session, make_user, sign_in) ->
     refused = viewer.post(action, {"language": "es"})
     assert refused.status_code in (303, 403) and len(_versions(session, agreement.id)) == before
     assert viewer.post(action, {"language": "es"}, csrf=False).status_code == 403
+
+
+def test_an_agreement_signed_in_two_languages_is_offered_and_gets_a_bilingual_version(
+    session, make_user, sign_in
+) -> None:
+    from tests.builders import draft_agreement
+
+    people = cast(make_user)
+    agreement = draft_agreement(session, people)
+    agreement.languages = ["en", "fr"]
+    agreement.partnership.objectives = "To cooperate on the protection of migrants"
+    session.commit()
+    owner = sign_in(user=people.manager)
+    page = owner.get(f"/agreements/{agreement.id}")
+    assert '<option value="en+fr">' in page.text
+    done = owner.post(
+        f"/agreements/{agreement.id}/versions",
+        {"template": "mou", "language": "en+fr"},
+    )
+    assert done.status_code == 303, done.text
+    version = _versions(session, agreement.id)[-1]
+    assert version.language == "en+fr" and "<!-- language: fr -->" in version.body

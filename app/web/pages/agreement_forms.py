@@ -82,7 +82,7 @@ SIGNATURE_FIELDS = ("signatory_name", "signatory_title", "signed_on")
 _SIGNATURE_FIELD = re.compile(r"^signatures-(\d+)-party_id$")
 _SIGNATURE_PROBLEM = re.compile(r"^payload\.signatures\[(\d+)\]\.(\w+)$")
 _TEMPLATE_KEY = re.compile(r"[a-z][a-z0-9_]{0,59}")
-_LANGUAGE = re.compile(r"[a-z]{2}(-[A-Z]{2})?")
+_LANGUAGE = re.compile(r"[a-z]{2}(-[A-Z]{2})?(\+[a-z]{2})?")  # "en+fr": both texts, one after the other
 
 
 def sentence(words: str) -> str:

@@ -90,6 +90,14 @@ def _carried_obligations(session: DbSession, agreement: Agreement) -> list[Any]:
     return obligations_service.list_for_agreement(session, agreement.parent_id)
 
 
+def _bilingual_choice(agreement: Agreement, offered: list[str]) -> list[tuple[str, str]]:
+    """The "English + French" choice when the agreement is signed in two languages the templates offer."""
+    signed_in = [code for code in (agreement.languages or [])[:2] if code in offered]
+    if len(signed_in) < 2:
+        return []
+    return [("+".join(signed_in), " + ".join(language_words(code) for code in signed_in))]
+
+
 def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, Any]:
     partnership = agreement.partnership
     can_act = may_on_partnership(session, user, agreement.partnership_id, Action.ACT_ON_AGREEMENT)
@@ -160,7 +168,7 @@ def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, 
         "templates": [
             (info.key, _("{title} (version {version})", title=info.title, version=info.version)) for info in templates
         ],
-        "languages": [(code, language_words(code)) for code in languages],
+        "languages": [(code, language_words(code)) for code in languages] + _bilingual_choice(agreement, languages),
         "to_type": drafting.variables_to_type(session, agreement, templates) if editable else [],
         "obligation_open": service.takes_obligations(agreement),
         "party_options": [("", _("{name} (the organisation)", name=_organisation_name()))]
