@@ -108,7 +108,8 @@ def test_page_for_a_viewer_has_tables_charts_links_and_the_pdf(sign_in, small_po
     assert ">Kenya</th>" in page and ">KE</th>" not in page
     assert ">20 days</td>" in page and ">20.0</td>" not in page
     assert 'href="/reports/portfolio.pdf"' in page
-    assert page.count('method="post"') == 1  # only the sign-out form: a viewer sees filters, no action
+    # only the sign-out form and the language switch: a viewer sees filters, no action
+    assert page.count('method="post"') == 2 and page.count('action="/language"') == 1
     filtered = browser.get("/reports/portfolio?area=humanitarian&country_code=KE")
     assert 'href="/pipeline?area=humanitarian&amp;stage=informal"' in filtered.text
     assert "cannot filter by country code" in filtered.text
