@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from app import i18n
-from app.i18n import DOCUMENTS, VOCAB
+from app.i18n import DOCUMENTS, VOCAB, vocab
 
 _ = DOCUMENTS.gettext
 
@@ -108,20 +108,6 @@ def _recurrence_words(language: str) -> dict[str, str]:
     }
 
 
-def _interaction_words(language: str) -> dict[str, str]:
-    return {
-        "meeting": _("Meeting", language),
-        "event": _("Event", language),
-        "workshop": _("Workshop", language),
-        "conference": _("Conference", language),
-        "call": _("Call", language),
-        "correspondence": _("Correspondence", language),
-        "field_visit": _("Field visit", language),
-        "joint_activity": _("Joint activity", language),
-        "other": _("Other", language),
-    }
-
-
 def default_event(kind: str) -> str:
     """The English words of an interaction kind as the facts state them ("field_visit" → "Field visit")."""
     return kind.replace("_", " ").capitalize()
@@ -174,5 +160,5 @@ def localise_variables(variables: dict[str, Any], language: str) -> dict[str, An
         ]  # fmt: skip
     kind = out.get("event_kind")
     if isinstance(kind, str) and out.get("event") == default_event(kind):
-        out["event"] = _interaction_words(lang).get(kind, out["event"])
+        out["event"] = vocab.interaction_kind(kind, lang)
     return out
