@@ -15,7 +15,7 @@ from sqlalchemy.types import TypeDecorator
 from app import clock
 from app.config import get_settings
 from app.errors import NotFound
-from app.i18n import MESSAGES
+from app.i18n import MESSAGES, record_noun
 
 T = TypeVar("T")
 
@@ -151,7 +151,9 @@ def get_for_update(session: Session, model: type[T], entity_id: int, what: str) 
     session.execute(select(pk).where(pk == entity_id).with_for_update())
     entity = session.get(model, entity_id, populate_existing=True)
     if entity is None:
-        raise NotFound(MESSAGES.gettext("{what} {entity_id} does not exist", what=what, entity_id=entity_id))
+        raise NotFound(
+            MESSAGES.gettext("{what} {entity_id} does not exist", what=record_noun(what), entity_id=entity_id)
+        )
     return entity
 
 

@@ -3,21 +3,7 @@
 from __future__ import annotations
 
 from app.errors import PreconditionFailed
-from app.i18n import MESSAGES
-
-
-def noun(entity_name: str) -> str:
-    """A kind of record named in a sentence, in the current language ("agreement", "accord")."""
-    nouns = {
-        "agreement": MESSAGES.gettext("agreement"),
-        "partnership": MESSAGES.gettext("partnership"),
-        "organisation": MESSAGES.gettext("organisation"),
-        "obligation": MESSAGES.gettext("obligation"),
-        "reminder": MESSAGES.gettext("reminder"),
-        "user": MESSAGES.gettext("user"),
-        "contact": MESSAGES.gettext("contact"),
-    }
-    return nouns.get(entity_name, entity_name)
+from app.i18n import MESSAGES, record_noun
 
 
 def check_version(entity_name: str, current: int, expected: int | None) -> None:
@@ -27,7 +13,7 @@ def check_version(entity_name: str, current: int, expected: int | None) -> None:
             MESSAGES.gettext(
                 "the {entity} was changed by someone else (now version {current}, you had {expected}); "
                 "reload it and apply your change again",
-                entity=noun(entity_name),
+                entity=record_noun(entity_name),
                 current=current,
                 expected=expected,
             )

@@ -161,6 +161,21 @@ MESSAGES = Domain("messages")
 VOCAB = Domain("vocab")
 
 
+def record_noun(entity_name: str) -> str:
+    """A kind of record named inside a sentence, in the current language ("agreement", "accord", "acuerdo")."""
+    nouns = {
+        "agreement": MESSAGES.gettext("agreement"),
+        "partnership": MESSAGES.gettext("partnership"),
+        "organisation": MESSAGES.gettext("organisation"),
+        "obligation": MESSAGES.gettext("obligation"),
+        "reminder": MESSAGES.gettext("reminder"),
+        "user": MESSAGES.gettext("user"),
+        "contact": MESSAGES.gettext("contact"),
+        "sign-in counter": MESSAGES.gettext("sign-in counter"),
+    }
+    return nouns.get(entity_name, entity_name)
+
+
 def _locale(language: str | None) -> Locale:
     chosen = normalise(language or current_language())
     # International English ("31 December 2027"), as the organisation writes it, rather than the US default.
