@@ -66,9 +66,7 @@ def test_a_404_in_the_readers_language(speaking, auth, language, title, detail) 
     [("en", "agreement 987654 does not exist"), ("fr", "accord 987654 n'existe pas"),
      ("es", "acuerdo 987654 no existe")],
 )  # fmt: skip
-def test_a_missing_record_locked_for_a_change_is_named_in_the_readers_language(
-    client, auth, language, detail
-) -> None:
+def test_a_missing_record_locked_for_a_change_is_named_in_the_readers_language(client, auth, language, detail) -> None:
     _, headers = auth(Role.ADMIN)
     url = f"{API}/agreements/987654/transitions/submit_for_review"
     body = assert_problem(client.post(url, json={}, headers=_in(language, headers)), 404)
