@@ -45,6 +45,9 @@ _AUDIT = """
 
 def accessibility_problems(page: Page) -> list[str]:
     """What is wrong with the current page: missing labels, names, landmarks, duplicate ids, heading jumps."""
+    # A click that navigates returns once the new document is committed, before it is parsed: audit the
+    # page the user will see, not the empty document between the two.
+    page.wait_for_load_state("domcontentloaded")
     return page.evaluate(_AUDIT)
 
 
