@@ -62,6 +62,16 @@ class Settings(BaseSettings):
     timezone: str = Field("UTC", description="IANA timezone of the organisation, e.g. Europe/Zurich.")
     base_url: str = Field("http://127.0.0.1:8000", description="Public address used in links in emails.")
 
+    db_pool_size: int = Field(
+        5, ge=1, le=200, description="PostgreSQL connections each process keeps open (SQLAlchemy pool size)."
+    )
+    db_max_overflow: int = Field(
+        10, ge=0, le=500, description="Extra PostgreSQL connections a process may open in a burst, closed after."
+    )
+    db_pool_timeout_seconds: float = Field(
+        30.0, gt=0, le=600, description="How long a request waits for a free connection before failing."
+    )
+
     smtp_host: str = Field("127.0.0.1", description="SMTP server that sends the reminders.")
     smtp_port: int = Field(25, ge=1, le=65535, description="Port of the SMTP server.")
     smtp_security: Literal["none", "starttls", "ssl"] = Field(

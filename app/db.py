@@ -106,8 +106,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 @lru_cache
 def get_engine() -> Engine:
-    """The process-wide engine for the configured database."""
-    return make_engine(get_settings().database_url)
+    """The process-wide engine for the configured database (pool sized by the settings on PostgreSQL)."""
+    settings = get_settings()
+    if not settings.database_url.startswith("postgresql"):
+        return make_engine(settings.database_url)
+    return make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
 
 
 @lru_cache

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
+from app import db
 from app.db import unit_of_work
 from app.organisations.models import Contact, Organisation
 from app.users.models import ApiToken, User
@@ -109,3 +110,20 @@ def test_get_for_update_loads_a_row_with_eager_joins_or_says_it_does_not_exist(s
     assert get_for_update(session, Partnership, created.id, "partnership") is created
     with pytest.raises(NotFound, match="partnership 999999 does not exist"):
         get_for_update(session, Partnership, 999_999, "partnership")
+
+
+def test_the_postgresql_pool_is_sized_by_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AGREEMENTS_DB_POOL_SIZE and friends reach the process-wide engine; nothing connects to build it."""
+    from tests.support import clear_cached_settings
+
+    monkeypatch.setenv("AGREEMENTS_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    monkeypatch.setenv("AGREEMENTS_DB_POOL_SIZE", "12")
+    monkeypatch.setenv("AGREEMENTS_DB_MAX_OVERFLOW", "3")
+    monkeypatch.setenv("AGREEMENTS_DB_POOL_TIMEOUT_SECONDS", "4.5")
+    clear_cached_settings()
+    try:
+        pool = db.get_engine().pool
+        assert (pool.size(), pool._max_overflow, pool._timeout) == (12, 3, 4.5)
+    finally:
+        monkeypatch.undo()
+        clear_cached_settings()
