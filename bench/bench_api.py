@@ -56,13 +56,15 @@ def _free_port() -> int:
 class Server:
     """A uvicorn process of its own (own session, so its children go with it), stopped by its pid."""
 
-    def __init__(self, name: str, args: list[str], env: dict[str, str], ready_path: str, log_dir: Path) -> None:
+    def __init__(
+        self, name: str, args: list[str], env: dict[str, str], ready_path: str, log_dir: Path, workers: int = 1
+    ) -> None:
         self.name = name
         self.port = _free_port()
         self.log_path = log_dir / f"{name}.log"
         self.base_url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "uvicorn", *args, "--host", "127.0.0.1", "--port", str(self.port)]
-        command += ["--workers", "1", "--log-level", "warning", "--no-access-log"]
+        command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

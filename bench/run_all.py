@@ -14,6 +14,8 @@ Items (``--only`` takes these names):
                  filled here if it holds no partnerships, which takes several minutes)
     import       organisation/partnership import rows/s and peak memory vs a raw executemany
     report       portfolio report vs its baseline SQL and vs its sections one by one (optional: only with --only report)
+    load_1m      50 concurrent clients on a mixed read/write workload against the million-partnership database
+                 (bench/bench_load_mixed.py: two server processes; p95 per request kind and errors)
 
 ``--quick`` uses sizes small enough for a minute or two per item (10,000 reminders, 10,000 partnerships, no
 million-partnership database). Results go to ``bench/results/<UTC timestamp>.json`` with the machine, the git
@@ -268,9 +270,27 @@ def bench_report(args: argparse.Namespace) -> list[Figure]:
     ]  # fmt: skip
 
 
+def bench_load_1m(args: argparse.Namespace) -> list[Figure]:
+    import bench_load_mixed as blm
+
+    if args.quick:
+        _log("skipped with --quick (needs the million-partnership database)")
+        return []
+    _wait_for_loader(args.million_url)
+    result = blm.run(args.million_url, clients=50, seconds=60, warmup=10, workers=2, pool_size=10, overflow=5)
+    blm.print_table(result)
+    whole = result["all"]
+    return [
+        figure("load_1m", "50 clients, mixed read/write, p95", whole["p95_ms"], "ms", errors=whole["errors"],
+               requests=whole["requests"], rps=whole["rps"], kinds=result["kinds"]),
+        figure("load_1m", "50 clients, mixed read/write, errors", whole["errors"], "requests"),
+    ]  # fmt: skip
+
+
 ITEMS: dict[str, Callable[[argparse.Namespace], list[Figure]]] = {
     "transitions": bench_transitions, "claim": bench_claim, "dispatch": bench_dispatch, "render": bench_render,
     "api_100k": bench_api_100k, "api_1m": bench_api_1m, "import": bench_import, "report": bench_report,
+    "load_1m": bench_load_1m,
 }  # fmt: skip
 DEFAULT_ITEMS = ["transitions", "claim", "dispatch", "render", "api_100k", "api_1m", "import"]
 
