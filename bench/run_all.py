@@ -292,7 +292,7 @@ ITEMS: dict[str, Callable[[argparse.Namespace], list[Figure]]] = {
     "api_100k": bench_api_100k, "api_1m": bench_api_1m, "import": bench_import, "report": bench_report,
     "load_1m": bench_load_1m,
 }  # fmt: skip
-DEFAULT_ITEMS = ["transitions", "claim", "dispatch", "render", "api_100k", "api_1m", "import"]
+DEFAULT_ITEMS = ["transitions", "claim", "dispatch", "render", "api_100k", "api_1m", "import", "load_1m"]
 
 
 def machine(server_url: str) -> dict[str, Any]:
