@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
@@ -207,6 +208,14 @@ def install(app: FastAPI, pages: PageRenderer | None = None, is_page: Callable[[
             exc.orig,
         )
         return problem(request, 503, MESSAGES.gettext("the database is unavailable; try again shortly"))
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(request: Request, exc: PoolTimeout) -> Response:
+        # Every connection of the pool stayed busy for AGREEMENTS_DB_POOL_TIMEOUT_SECONDS: overload, not a bug.
+        log.warning("no free database connection for %s %s", request.method, request.url.path)
+        response = problem(request, 503, MESSAGES.gettext("the server is busy; try again in a few seconds"))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

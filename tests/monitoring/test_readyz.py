@@ -48,3 +48,33 @@ def test_not_ready_without_a_database(settings):
     response = _readyz(settings, "postgresql+psycopg://postgres@127.0.0.1:1/nope")
     body = assert_problem(response, 503)
     assert "unreachable" in body["detail"] and "127.0.0.1" not in response.text
+
+
+def test_a_request_finding_no_free_connection_gets_503_with_retry_after(settings, database_url, tmp_path):
+    """Pool exhausted (every connection busy past the pool timeout): a 503 problem to retry, not a 500."""
+    from app.db import unit_of_work
+    from app.users.models import Role
+    from app.users.schemas import UserCreate
+    from app.users.service import create_token, create_user
+    from app.workflow.actor import Actor
+    from tests.support import migrated_scratch_database
+
+    with migrated_scratch_database(database_url, tmp_path) as url:
+        engine = make_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+        try:
+            with unit_of_work(sessionmaker(bind=engine)) as session:
+                user = create_user(
+                    session,
+                    UserCreate(email="busy@example.org", full_name="Busy", roles=[Role.ADMIN]),
+                    actor=Actor.system(reason="test"),
+                )
+                _, token = create_token(session, user, "busy", expires_in_days=1)
+            with (
+                engine.connect(),  # holds the pool's only connection
+                TestClient(create_app(settings, sessionmaker(bind=engine)), raise_server_exceptions=False) as client,
+            ):
+                response = client.get("/api/v1/partnerships", headers={"Authorization": f"Bearer {token}"})
+            body = assert_problem(response, 503)
+            assert "busy" in body["detail"] and response.headers["Retry-After"] == "5"
+        finally:
+            engine.dispose()
