@@ -95,6 +95,13 @@ def weight(value: Any, limit: int = MAX_VALUE_SIZE) -> int:
 
 def guard(value: Any) -> Any:
     """``value`` itself, unless it is a number too wide or a value too large for a render."""
+    kind = type(value)
+    if kind is str:  # most values a template prints: only their length matters (what ``weight`` would count)
+        if len(value) > MAX_VALUE_SIZE:
+            raise SecurityError(f"a value in the template grew beyond {MAX_VALUE_SIZE:,} characters")
+        return value
+    if value is None or kind is bool or kind is float:  # weight 1, and no integer to measure
+        return value
     check_number(value)
     if weight(value) > MAX_VALUE_SIZE:
         raise SecurityError(f"a value in the template grew beyond {MAX_VALUE_SIZE:,} characters")

@@ -9,6 +9,8 @@ out of time (``app.drafting.render_pool``), because one Python operation cannot 
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,8 @@ from app.resources import agreement_templates_dir
 __all__ = ["BoundedSandbox", "as_date", "cell", "format_date", "inline", "make_environment", "run_bounded"]
 
 TEMPLATES_DIR = agreement_templates_dir()
+COMPILED_CACHE_SIZE = 256
+"""How many compiled templates one sandbox keeps (least recently used dropped first)."""
 
 
 class _Instrument(NodeTransformer):
@@ -150,7 +154,8 @@ def make_environment(root: Path = TEMPLATES_DIR, extra: Mapping[str, str] | None
         lstrip_blocks=True,
         keep_trailing_newline=True,
         finalize=finalize,
-        auto_reload=False,
+        auto_reload=True,  # an edited file is compiled again: the cache never serves an old version
+        cache_size=COMPILED_CACHE_SIZE,
     )
     env.globals.pop("lipsum", None)
     env.globals["range"] = safe_range
@@ -163,15 +168,33 @@ def make_environment(root: Path = TEMPLATES_DIR, extra: Mapping[str, str] | None
     return env
 
 
-_ENVIRONMENTS: dict[Path, BoundedSandbox] = {}
+_ENVIRONMENTS: OrderedDict[Path, BoundedSandbox] = OrderedDict()
+_ENVIRONMENTS_SIZE = 8
+_ENVIRONMENTS_LOCK = threading.Lock()
 
 
 def cached_environment(root: Path) -> BoundedSandbox:
-    """The sandbox loading from ``root``, made once per process."""
+    """The sandbox loading from ``root``, made once per process and reused with its compiled templates.
+
+    Its cache holds at most ``COMPILED_CACHE_SIZE`` compiled templates; a template file edited since it was
+    compiled (another modification time) is compiled again when it is next loaded or included.
+    """
     root = Path(root).resolve()
-    if root not in _ENVIRONMENTS:
-        _ENVIRONMENTS[root] = make_environment(root)
-    return _ENVIRONMENTS[root]
+    with _ENVIRONMENTS_LOCK:
+        env = _ENVIRONMENTS.get(root)
+        if env is None:
+            env = _ENVIRONMENTS[root] = make_environment(root)
+            if len(_ENVIRONMENTS) > _ENVIRONMENTS_SIZE:
+                _ENVIRONMENTS.popitem(last=False)
+        else:
+            _ENVIRONMENTS.move_to_end(root)
+        return env
+
+
+def clear_environments() -> None:
+    """Forget every sandbox and its compiled templates (benchmarks measure a cold render with it)."""
+    with _ENVIRONMENTS_LOCK:
+        _ENVIRONMENTS.clear()
 
 
 def compile_source(env: BoundedSandbox, source: str) -> jinja2.Template:

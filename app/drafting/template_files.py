@@ -7,6 +7,8 @@ described in plain words) and one ``<lang>.md.j2`` per language; the MOU clauses
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,8 +84,42 @@ def _load_variable(path: Path, index: int, raw: Any) -> Variable:
     return Variable(name, raw["type"], raw["required"], raw["description"].strip(), raw.get("unit"))
 
 
+_INFO_CACHE_SIZE = 128
+_INFOS: OrderedDict[tuple[str, int, int], TemplateInfo] = OrderedDict()
+_INFOS_LOCK = threading.Lock()
+
+
 def load_template_info(directory: Path) -> TemplateInfo:
-    """Read and validate ``directory/template.yaml``; raise ``TemplateError`` naming the file and the reason."""
+    """Read and validate ``directory/template.yaml``; raise ``TemplateError`` naming the file and the reason.
+
+    Read once per version of the file: a file edited (another modification time or size) is read again.
+    """
+    path = Path(directory) / "template.yaml"
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise _fail(path, f"cannot be read: {exc}") from exc
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    with _INFOS_LOCK:
+        info = _INFOS.get(key)
+        if info is not None:
+            _INFOS.move_to_end(key)
+            return info
+    info = _read_template_info(Path(directory))
+    with _INFOS_LOCK:
+        _INFOS[key] = info
+        if len(_INFOS) > _INFO_CACHE_SIZE:
+            _INFOS.popitem(last=False)
+    return info
+
+
+def clear_info_cache() -> None:
+    """Forget every template's metadata read so far (benchmarks measure a cold read with it)."""
+    with _INFOS_LOCK:
+        _INFOS.clear()
+
+
+def _read_template_info(directory: Path) -> TemplateInfo:
     path = directory / "template.yaml"
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
