@@ -104,12 +104,20 @@ def steps(pool: RenderPool) -> list[Step]:
     document = dict(reference=reference, version_label=label, draft=True)
     return [
         Step("bare Jinja2 render (baseline)", bare),
-        Step("sandbox + preflight, shipped, in-process", lambda: render("mou", "en", variables),
-             "bare Jinja2 render (baseline)", _clear_caches),  # fmt: skip
+        Step(
+            "sandbox + preflight, shipped, in-process",
+            lambda: render("mou", "en", variables),
+            "bare Jinja2 render (baseline)",
+            _clear_caches,
+        ),
         Step("sandbox + preflight, custom, warm worker", custom, "bare Jinja2 render (baseline)", pool.close),
         Step("MOU HTML from bare Jinja2 (baseline)", html(bare)),
-        Step("MOU HTML through sandbox + preflight", html(lambda: render("mou", "en", variables).text),
-             "MOU HTML from bare Jinja2 (baseline)", _clear_caches),  # fmt: skip
+        Step(
+            "MOU HTML through sandbox + preflight",
+            html(lambda: render("mou", "en", variables).text),
+            "MOU HTML from bare Jinja2 (baseline)",
+            _clear_caches,
+        ),
         Step("DOCX from the text", lambda: outputs.to_docx(text, **document), "bare Jinja2 render (baseline)"),
         Step("PDF from the text", lambda: outputs.to_pdf(text, **document), "bare Jinja2 render (baseline)"),
     ]

@@ -143,7 +143,7 @@ def preflight(info: TemplateInfo, variables: Mapping[str, Any]) -> list[Problem]
     problems = check_variables(info, variables)
     with _RESULTS_LOCK:
         _RESULTS[key] = tuple(problems)
-        if len(_RESULTS) > PREFLIGHT_CACHE_SIZE:
+        while len(_RESULTS) > PREFLIGHT_CACHE_SIZE:
             _RESULTS.popitem(last=False)
     return problems
 

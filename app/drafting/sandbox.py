@@ -9,15 +9,17 @@ out of time (``app.drafting.render_pool``), because one Python operation cannot 
 from __future__ import annotations
 
 import math
+import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError
+from jinja2.loaders import split_template_path
 from jinja2.runtime import Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
@@ -141,9 +143,39 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         return guard(super().getitem(obj, argument))
 
 
+def _file_version(path: str) -> tuple[int, int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size, stat.st_ino
+
+
+class _VersionedFileLoader(jinja2.FileSystemLoader):
+    """Template files, each compiled version valid while the file keeps its modification time, size and inode.
+
+    Jinja2 compares the modification time alone; an editor saving by rename (another inode) or a change of size
+    within the clock's granularity is seen here too. A file changed while it was read is read again next time.
+    """
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        """The file's source, its path and a check that the file is still the version read."""
+        before_read: tuple[int, int, int] | None = None
+        filename = None
+        for search in self.searchpath:
+            candidate = os.path.join(search, *split_template_path(template))
+            if os.path.isfile(candidate):
+                filename, before_read = candidate, _file_version(candidate)
+                break
+        source, found, _mtime_check = super().get_source(environment, template)
+        version = _file_version(found) if found == filename else None
+        read = version if version is not None and version == before_read else None
+        return source, found, lambda: read is not None and _file_version(found) == read
+
+
 def make_environment(root: Path = TEMPLATES_DIR, extra: Mapping[str, str] | None = None) -> BoundedSandbox:
     """A sandbox loading only from ``root`` (and ``extra`` named sources, looked up first), Markdown-safe filters."""
-    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(root), encoding="utf-8")]
+    loaders: list[jinja2.BaseLoader] = [_VersionedFileLoader(str(root), encoding="utf-8")]
     if extra:
         loaders.insert(0, jinja2.DictLoader(dict(extra)))
     env = BoundedSandbox(

@@ -108,7 +108,7 @@ def load_template_info(directory: Path) -> TemplateInfo:
     info = _read_template_info(Path(directory))
     with _INFOS_LOCK:
         _INFOS[key] = info
-        if len(_INFOS) > _INFO_CACHE_SIZE:
+        while len(_INFOS) > _INFO_CACHE_SIZE:
             _INFOS.popitem(last=False)
     return info
 

@@ -144,18 +144,22 @@ def render_source(
     root: Path = TEMPLATES_DIR,
     extra_templates: Mapping[str, str] | None = None,
     pool: RenderPool | None = None,
+    template: str | None = None,
 ) -> str:
     """Render a custom template string in the sandbox, in a worker process stopped when it runs out of time.
 
     ``extra_templates`` (name → source) can be included by name, before the shipped files of the same name.
-    The worker keeps the template compiled for the next render of the same source (``pool``: the process's).
+    The worker keeps the template compiled for the next render of the same source; ``template`` names it
+    ("custom:mou/fr") so that its older versions leave the worker's cache. ``pool``: the process's by default.
     """
     limits = render_limits(max_chars, timeout_s, memory_mb)
     if len(source) > limits.max_chars:
         raise TemplateError(f"the template is longer than {limits.max_chars:,} characters")
     context = {**variables, "language": language}
     extra = dict(extra_templates) if extra_templates else None
-    text = _in_worker(_job(source, root, limits, context=context, extra_templates=extra), pool).get("text")
+    text = _in_worker(_job(source, root, limits, context=context, extra_templates=extra, template=template), pool).get(
+        "text"
+    )
     if not isinstance(text, str) or len(text) > limits.max_chars:
         raise TemplateError("the template's renderer answered with something else than the document")
     return _normalise(text)
