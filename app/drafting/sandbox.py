@@ -74,6 +74,9 @@ class _Instrument(NodeTransformer):
     visit_List = visit_Tuple = visit_Dict = _literal
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class BoundedSandbox(ImmutableSandboxedEnvironment):
     """An immutable sandbox whose operators, calls, attribute reads and loops keep values and time bounded."""
 
@@ -134,6 +137,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """Read an attribute, refusing values that grew too large and string formatting methods."""
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
+            return guard(obj[attribute])  # what Jinja2 answers after dict has no such attribute, minus the exception
         if isinstance(obj, str) and attribute in self._unsafe_str_methods:
             return self.unsafe_undefined(obj, attribute)
         return guard(super().getattr(obj, attribute))
@@ -211,7 +216,9 @@ def cached_environment(root: Path) -> BoundedSandbox:
     Its cache holds at most ``COMPILED_CACHE_SIZE`` compiled templates; a template file edited since it was
     compiled (another modification time) is compiled again when it is next loaded or included.
     """
-    root = Path(root).resolve()
+    root = Path(root)
+    if not root.is_absolute():
+        root = root.resolve()
     with _ENVIRONMENTS_LOCK:
         env = _ENVIRONMENTS.get(root)
         if env is None:
