@@ -60,12 +60,17 @@ def _is_integer(value: Any) -> bool:
 
 def check_number(value: Any) -> None:
     """Refuse an integer wider than the limit: every operation on it would cost time that grows with its size."""
-    if _is_integer(value) and value.bit_length() > (limit := max_int_bits()):
+    if isinstance(value, int) and value.bit_length() > (limit := max_int_bits()):  # True and False: 1 bit
         raise SecurityError(f"a number in the template is larger than {limit:,} bits")
 
 
+_TEXT = (str, bytes)
+_SEQUENCES = (list, tuple, set, frozenset)
+_CONTAINERS = (*_SEQUENCES, dict)
+
+
 def _scalar_weight(value: Any) -> int:
-    if isinstance(value, str | bytes):
+    if isinstance(value, _TEXT):
         return len(value)
     if _is_integer(value):
         return value.bit_length() * 30103 // 100_000 + 1  # its decimal digits, about: how long it is as text
@@ -76,7 +81,7 @@ def weight(value: Any, limit: int = MAX_VALUE_SIZE) -> int:
     """Characters plus items in ``value``, counted through shared references; stops counting past ``limit``."""
     if isinstance(value, range):
         return len(value)
-    if not isinstance(value, list | tuple | set | frozenset | dict):
+    if not isinstance(value, _CONTAINERS):
         return _scalar_weight(value)
     total, stack = 0, [value]
     while stack and total <= limit:
@@ -85,7 +90,7 @@ def weight(value: Any, limit: int = MAX_VALUE_SIZE) -> int:
             total += 1
             stack.extend(item.keys())
             stack.extend(item.values())
-        elif isinstance(item, list | tuple | set | frozenset):
+        elif isinstance(item, _SEQUENCES):
             total += 1
             stack.extend(item)
         else:
@@ -93,11 +98,26 @@ def weight(value: Any, limit: int = MAX_VALUE_SIZE) -> int:
     return total
 
 
+def _too_large() -> SecurityError:
+    return SecurityError(f"a value in the template grew beyond {MAX_VALUE_SIZE:,} characters")
+
+
 def guard(value: Any) -> Any:
     """``value`` itself, unless it is a number too wide or a value too large for a render."""
+    kind = type(value)
+    if kind is str:  # most values a template prints: only their length matters (what ``weight`` would count)
+        if len(value) > MAX_VALUE_SIZE:
+            raise _too_large()
+        return value
+    if value is None or kind is bool or kind is float:  # weight 1, and no integer to measure
+        return value
     check_number(value)
+    if kind is int:  # counters and numbers: their decimal digits, as ``weight`` counts them
+        if value.bit_length() * 30103 // 100_000 + 1 > MAX_VALUE_SIZE:
+            raise _too_large()
+        return value
     if weight(value) > MAX_VALUE_SIZE:
-        raise SecurityError(f"a value in the template grew beyond {MAX_VALUE_SIZE:,} characters")
+        raise _too_large()
     return value
 
 
@@ -169,30 +189,31 @@ def _estimate_filter(name: str, values: list[Any], kwargs: dict[str, Any]) -> in
     return 0
 
 
-def _passed_in(arg: Any) -> bool:
-    return isinstance(arg, jinja2.runtime.Context | jinja2.nodes.EvalContext | jinja2.Environment)
+_ESTIMATED = frozenset({"replace", "indent", "join", "wordwrap", "urlize"})  # the filters ``_estimate_filter`` knows
 
 
 def bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     """Filter ``name`` with its arguments, its result and the render's time checked."""
+    first = 1 if hasattr(function, "jinja_pass_arg") else 0  # Jinja2 passes the context or environment first
+    estimated = name in _ESTIMATED
 
     def checked(*args: Any, **kwargs: Any) -> Any:
         tick()
-        arguments = list(args)
-        first = next((index for index, arg in enumerate(arguments) if not _passed_in(arg)), len(arguments))
-        if name == "join" and first < len(arguments) and not isinstance(arguments[first], str):
+        if name == "join" and first < len(args) and not isinstance(args[first], str):
+            arguments = list(args)
             arguments[first] = list(guard_iter(arguments[first]))  # measured, then joined
-        values = arguments[first:]
-        check_int_arguments(values[1:] + list(kwargs.values()))  # the filtered value itself may be any size
-        if _estimate_filter(name, values, kwargs) > MAX_VALUE_SIZE:
+            args = tuple(arguments)
+        values = args[first:]
+        if len(values) > 1 or kwargs:
+            check_int_arguments([*values[1:], *kwargs.values()])  # the filtered value itself may be any size
+        if estimated and _estimate_filter(name, list(values), kwargs) > MAX_VALUE_SIZE:
             raise SecurityError(f"{name}() would make the text longer than {MAX_VALUE_SIZE:,} characters")
         if name == "sum" and not isinstance(kwargs.get("start", 0), int | float):
             raise SecurityError("sum() in a template only adds numbers")
-        return guard(function(*arguments, **kwargs))
+        return guard(function(*args, **kwargs))
 
-    for attribute in ("jinja_pass_arg",):
-        if hasattr(function, attribute):
-            setattr(checked, attribute, getattr(function, attribute))
+    if hasattr(function, "jinja_pass_arg"):
+        checked.jinja_pass_arg = function.jinja_pass_arg  # type: ignore[attr-defined]
     checked.__name__ = getattr(function, "__name__", name)
     return checked
 
@@ -227,15 +248,15 @@ def run_bounded(
     budget = _Budget(time.monotonic() + timeout_s, timeout_s, max_chars, max_int_bits)
     token = _BUDGET.set(budget)
     chunks: list[str] = []
-    size = 0
+    size, deadline, now, keep = 0, budget.deadline, time.monotonic, chunks.append
     try:
         for chunk in template.generate(context):
             size += len(chunk)
             if size > max_chars:
                 raise TemplateError(f"the document would be longer than {max_chars:,} characters")
-            if time.monotonic() > budget.deadline:
+            if now() > deadline:
                 raise _too_slow(budget)
-            chunks.append(chunk)
+            keep(chunk)
     except TemplateError:
         raise
     except SecurityError as exc:

@@ -289,19 +289,34 @@ def _watermark_xml(mark: str) -> str:
     return _WATERMARK_XML_TEMPLATE.replace("@MARK@", html.escape(mark, quote=True))
 
 
+def _styler(document):
+    """``add(text, style name)``: a paragraph in a style looked up once (python-docx scans every style each time)."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    default, ids = document.styles.default(WD_STYLE_TYPE.PARAGRAPH), {}
+
+    def add(text: str, name: str) -> None:
+        if name not in ids:
+            ids[name] = None if (style := document.styles[name]) == default else style.style_id
+        document.add_paragraph(text)._p.style = ids[name]
+
+    return add
+
+
 def _docx_text(document, doc: Document, ref: str, language: str, width: int) -> None:
+    add = _styler(document)
     if doc.title:
-        document.add_heading(doc.title, level=0)
+        add(doc.title, "Title")
     if ref:
-        document.add_paragraph(labels.reference_label(ref, language), style="Subtitle")
+        add(labels.reference_label(ref, language), "Subtitle")
     for block in doc.blocks:
         if isinstance(block, Heading):
-            document.add_heading(block.display, level=1 if block.level <= 2 else 2)
+            add(block.display, "Heading 1" if block.level <= 2 else "Heading 2")
         elif isinstance(block, Paragraph):
             document.add_paragraph(block.text)
         elif isinstance(block, Bullets):
             for item in block.items:
-                document.add_paragraph(item, style="List Bullet")
+                add(item, "List Bullet")
         else:
             table = document.add_table(rows=1 + len(block.rows), cols=len(block.header))
             table.style = "Table Grid"

@@ -5,7 +5,11 @@ Also the render context: the variables with every optional one present and struc
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -107,8 +111,51 @@ def _party_names(info: TemplateInfo, variables: Mapping[str, Any]) -> set[str]:
     return names
 
 
+PREFLIGHT_CACHE_SIZE = 1024
+_RESULTS: OrderedDict[tuple[TemplateInfo, bytes], tuple[Problem, ...]] = OrderedDict()
+_RESULTS_LOCK = threading.Lock()
+
+
+def _variables_key(variables: Mapping[str, Any]) -> bytes | None:
+    """A digest of the variables that tells their types apart (``1``, ``True``, ``"1"``, a date and its text)."""
+    try:
+        data = pickle.dumps(variables, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # a value that cannot be pickled is checked every time
+        return None
+    return hashlib.blake2b(data, digest_size=20).digest()
+
+
 def preflight(info: TemplateInfo, variables: Mapping[str, Any]) -> list[Problem]:
-    """Every reason ``variables`` cannot fill ``info``: missing required values, wrong types, unknown parties."""
+    """Every reason ``variables`` cannot fill ``info``: missing required values, wrong types, unknown parties.
+
+    The answer depends only on the template's declarations (its key, version and variables: ``info`` compares
+    them all) and on the variables' values and types, so it is kept for that pair, least recently used dropped.
+    """
+    digest = _variables_key(variables)
+    if digest is None:
+        return check_variables(info, variables)
+    key = (info, digest)
+    with _RESULTS_LOCK:
+        found = _RESULTS.get(key)
+        if found is not None:
+            _RESULTS.move_to_end(key)
+            return list(found)
+    problems = check_variables(info, variables)
+    with _RESULTS_LOCK:
+        _RESULTS[key] = tuple(problems)
+        while len(_RESULTS) > PREFLIGHT_CACHE_SIZE:
+            _RESULTS.popitem(last=False)
+    return problems
+
+
+def clear_preflight_cache() -> None:
+    """Forget every preflight answer kept (benchmarks measure an uncached render with it)."""
+    with _RESULTS_LOCK:
+        _RESULTS.clear()
+
+
+def check_variables(info: TemplateInfo, variables: Mapping[str, Any]) -> list[Problem]:
+    """``preflight`` without its cache: every reason ``variables`` cannot fill ``info``."""
     problems: list[Problem] = []
     for variable in info.variables:
         value = variables.get(variable.name)

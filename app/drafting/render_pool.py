@@ -14,6 +14,7 @@ the server trusts nothing a worker says.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import json
 import logging
 import math
@@ -74,6 +75,7 @@ class RenderJob:
     context: dict[str, Any] = field(default_factory=dict)
     extra_templates: dict[str, str] | None = None
     declared: tuple[str, ...] | None = None
+    template: str | None = None  # the template's identity ("custom:mou/fr"): its older versions leave the cache
 
     @property
     def max_reply_bytes(self) -> int:
@@ -122,7 +124,8 @@ def _limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
 
 
-_COMPILED: OrderedDict[tuple[str, str], Any] = OrderedDict()
+_COMPILED: OrderedDict[tuple[str, bytes], Any] = OrderedDict()
+_LATEST: dict[str, tuple[str, bytes]] = {}  # a template's identity → the key of the version compiled last
 
 
 def _environment(job: RenderJob) -> Any:
@@ -131,17 +134,36 @@ def _environment(job: RenderJob) -> Any:
 
 
 def _template(job: RenderJob) -> Any:
-    """The compiled template, reused while the same source renders again (jobs with extra templates never are)."""
-    key = (job.root, job.source)
-    if job.extra_templates is None and key in _COMPILED:
+    """The compiled template, kept for its source's digest: an edited template (another source) compiles anew.
+
+    At most ``_COMPILED_CACHE_SIZE`` are kept, least recently used dropped first; when a template named by its
+    identity (``job.template``) arrives in a new version, its older compiled versions are dropped at once.
+    Jobs with extra templates are never kept: their includes come with the job.
+    """
+    if job.extra_templates is not None:
+        return compile_source(_environment(job), job.source)
+    key = (job.root, hashlib.sha256(job.source.encode("utf-8", "surrogatepass")).digest())
+    if key in _COMPILED:
         _COMPILED.move_to_end(key)
         return _COMPILED[key]
     template = compile_source(_environment(job), job.source)
-    if job.extra_templates is None:
-        _COMPILED[key] = template
-        if len(_COMPILED) > _COMPILED_CACHE_SIZE:
-            _COMPILED.popitem(last=False)
+    _COMPILED[key] = template
+    if job.template is not None:
+        previous = _LATEST.get(job.template)
+        _LATEST[job.template] = key
+        if previous is not None and previous != key:
+            _COMPILED.pop(previous, None)
+    while len(_COMPILED) > _COMPILED_CACHE_SIZE:
+        _COMPILED.popitem(last=False)
+    if len(_LATEST) > 4 * _COMPILED_CACHE_SIZE:  # identities whose compiled version has left the cache
+        for name in [name for name, kept in _LATEST.items() if kept not in _COMPILED]:
+            del _LATEST[name]
     return template
+
+
+def compiled_count() -> int:
+    """How many compiled templates this worker keeps (tests check the bound)."""
+    return len(_COMPILED)
 
 
 def _compare(job: CompareJob) -> str:

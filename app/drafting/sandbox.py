@@ -9,13 +9,17 @@ out of time (``app.drafting.render_pool``), because one Python operation cannot 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError
+from jinja2.loaders import split_template_path
 from jinja2.runtime import Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
@@ -44,6 +48,8 @@ from app.resources import agreement_templates_dir
 __all__ = ["BoundedSandbox", "as_date", "cell", "format_date", "inline", "make_environment", "run_bounded"]
 
 TEMPLATES_DIR = agreement_templates_dir()
+COMPILED_CACHE_SIZE = 256
+"""How many compiled templates one sandbox keeps (least recently used dropped first)."""
 
 
 class _Instrument(NodeTransformer):
@@ -66,6 +72,9 @@ class _Instrument(NodeTransformer):
         return nodes.Filter(node, "_guard_value", [], [], None, None, lineno=node.lineno)
 
     visit_List = visit_Tuple = visit_Dict = _literal
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
 class BoundedSandbox(ImmutableSandboxedEnvironment):
@@ -128,6 +137,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """Read an attribute, refusing values that grew too large and string formatting methods."""
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
+            return guard(obj[attribute])  # what Jinja2 answers after dict has no such attribute, minus the exception
         if isinstance(obj, str) and attribute in self._unsafe_str_methods:
             return self.unsafe_undefined(obj, attribute)
         return guard(super().getattr(obj, attribute))
@@ -137,9 +148,39 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         return guard(super().getitem(obj, argument))
 
 
+def _file_version(path: str) -> tuple[int, int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size, stat.st_ino
+
+
+class _VersionedFileLoader(jinja2.FileSystemLoader):
+    """Template files, each compiled version valid while the file keeps its modification time, size and inode.
+
+    Jinja2 compares the modification time alone; an editor saving by rename (another inode) or a change of size
+    within the clock's granularity is seen here too. A file changed while it was read is read again next time.
+    """
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        """The file's source, its path and a check that the file is still the version read."""
+        before_read: tuple[int, int, int] | None = None
+        filename = None
+        for search in self.searchpath:
+            candidate = os.path.join(search, *split_template_path(template))
+            if os.path.isfile(candidate):
+                filename, before_read = candidate, _file_version(candidate)
+                break
+        source, found, _mtime_check = super().get_source(environment, template)
+        version = _file_version(found) if found == filename else None
+        read = version if version is not None and version == before_read else None
+        return source, found, lambda: read is not None and _file_version(found) == read
+
+
 def make_environment(root: Path = TEMPLATES_DIR, extra: Mapping[str, str] | None = None) -> BoundedSandbox:
     """A sandbox loading only from ``root`` (and ``extra`` named sources, looked up first), Markdown-safe filters."""
-    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(root), encoding="utf-8")]
+    loaders: list[jinja2.BaseLoader] = [_VersionedFileLoader(str(root), encoding="utf-8")]
     if extra:
         loaders.insert(0, jinja2.DictLoader(dict(extra)))
     env = BoundedSandbox(
@@ -150,7 +191,8 @@ def make_environment(root: Path = TEMPLATES_DIR, extra: Mapping[str, str] | None
         lstrip_blocks=True,
         keep_trailing_newline=True,
         finalize=finalize,
-        auto_reload=False,
+        auto_reload=True,  # an edited file is compiled again: the cache never serves an old version
+        cache_size=COMPILED_CACHE_SIZE,
     )
     env.globals.pop("lipsum", None)
     env.globals["range"] = safe_range
@@ -163,15 +205,35 @@ def make_environment(root: Path = TEMPLATES_DIR, extra: Mapping[str, str] | None
     return env
 
 
-_ENVIRONMENTS: dict[Path, BoundedSandbox] = {}
+_ENVIRONMENTS: OrderedDict[Path, BoundedSandbox] = OrderedDict()
+_ENVIRONMENTS_SIZE = 8
+_ENVIRONMENTS_LOCK = threading.Lock()
 
 
 def cached_environment(root: Path) -> BoundedSandbox:
-    """The sandbox loading from ``root``, made once per process."""
-    root = Path(root).resolve()
-    if root not in _ENVIRONMENTS:
-        _ENVIRONMENTS[root] = make_environment(root)
-    return _ENVIRONMENTS[root]
+    """The sandbox loading from ``root``, made once per process and reused with its compiled templates.
+
+    Its cache holds at most ``COMPILED_CACHE_SIZE`` compiled templates; a template file edited since it was
+    compiled (another modification time) is compiled again when it is next loaded or included.
+    """
+    root = Path(root)
+    if not root.is_absolute():
+        root = root.resolve()
+    with _ENVIRONMENTS_LOCK:
+        env = _ENVIRONMENTS.get(root)
+        if env is None:
+            env = _ENVIRONMENTS[root] = make_environment(root)
+            if len(_ENVIRONMENTS) > _ENVIRONMENTS_SIZE:
+                _ENVIRONMENTS.popitem(last=False)
+        else:
+            _ENVIRONMENTS.move_to_end(root)
+        return env
+
+
+def clear_environments() -> None:
+    """Forget every sandbox and its compiled templates (benchmarks measure a cold render with it)."""
+    with _ENVIRONMENTS_LOCK:
+        _ENVIRONMENTS.clear()
 
 
 def compile_source(env: BoundedSandbox, source: str) -> jinja2.Template:

@@ -65,7 +65,8 @@ def _render(resolved: ResolvedTemplate, variables: dict[str, Any]) -> Rendered:
         raise PreflightFailed(problems)
     try:
         localised = localise_variables(variables, resolved.language)
-        text = render_source(resolved.custom.source, localised, language=resolved.language)
+        identity = f"custom:{resolved.info.key}/{resolved.language}"
+        text = render_source(resolved.custom.source, localised, language=resolved.language, template=identity)
     except TemplateError as exc:
         detail = f"template {resolved.info.key!r} ({resolved.language}) cannot be rendered: {exc.detail}"
         raise TemplateError(detail, [FieldProblem("template", exc.detail)]) from exc

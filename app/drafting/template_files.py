@@ -7,9 +7,12 @@ described in plain words) and one ``<lang>.md.j2`` per language; the MOU clauses
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import yaml
@@ -82,8 +85,52 @@ def _load_variable(path: Path, index: int, raw: Any) -> Variable:
     return Variable(name, raw["type"], raw["required"], raw["description"].strip(), raw.get("unit"))
 
 
+_INFO_CACHE_SIZE = 128
+_INFOS: OrderedDict[tuple[str, int, int, int], TemplateInfo] = OrderedDict()
+_INFOS_LOCK = threading.Lock()
+
+
 def load_template_info(directory: Path) -> TemplateInfo:
-    """Read and validate ``directory/template.yaml``; raise ``TemplateError`` naming the file and the reason."""
+    """Read and validate ``directory/template.yaml``; raise ``TemplateError`` naming the file and the reason.
+
+    Read once per version of the file: a file edited (another modification time, size or inode) is read again.
+    """
+    info = _kept_info(Path(directory))
+    if info is None:
+        raise _fail(Path(directory) / "template.yaml", "cannot be read: there is no such file")
+    return info
+
+
+def _kept_info(directory: Path) -> TemplateInfo | None:
+    """The metadata in ``directory``, read once per version of its file; None when there is no file."""
+    path = directory / "template.yaml"
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    if not S_ISREG(stat.st_mode):
+        return None
+    key = (str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    with _INFOS_LOCK:
+        info = _INFOS.get(key)
+        if info is not None:
+            _INFOS.move_to_end(key)
+            return info
+    info = _read_template_info(directory)
+    with _INFOS_LOCK:
+        _INFOS[key] = info
+        while len(_INFOS) > _INFO_CACHE_SIZE:
+            _INFOS.popitem(last=False)
+    return info
+
+
+def clear_info_cache() -> None:
+    """Forget every template's metadata read so far (benchmarks measure a cold read with it)."""
+    with _INFOS_LOCK:
+        _INFOS.clear()
+
+
+def _read_template_info(directory: Path) -> TemplateInfo:
     path = directory / "template.yaml"
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -130,10 +177,10 @@ def list_templates(root: Path = TEMPLATES_DIR) -> list[TemplateInfo]:
 
 def get_template_info(key: str, root: Path = TEMPLATES_DIR) -> TemplateInfo:
     """The template with ``key``; ``UnknownTemplate`` if there is none."""
-    directory = Path(root) / key
-    if not _KEY_RE.match(key) or key == _CLAUSES_DIR or not (directory / "template.yaml").is_file():
+    info = _kept_info(Path(root) / key) if _KEY_RE.match(key) and key != _CLAUSES_DIR else None
+    if info is None:
         raise UnknownTemplate(f"there is no agreement template {key!r}")
-    return load_template_info(directory)
+    return info
 
 
 def find_template(key: str, language: str, root: Path = TEMPLATES_DIR) -> tuple[TemplateInfo, str]:

@@ -20,7 +20,7 @@ from app.config import get_settings
 from app.drafting.errors import PreflightFailed, Problem, TemplateError, UnknownTemplate, too_slow
 from app.drafting.labels import localise_variables
 from app.drafting.preflight import preflight, template_context
-from app.drafting.render_pool import RenderJob, WorkerStopped, get_pool
+from app.drafting.render_pool import RenderJob, RenderPool, WorkerStopped, get_pool
 from app.drafting.sandbox import TEMPLATES_DIR, cached_environment, run_bounded
 from app.drafting.template_files import find_template
 
@@ -112,9 +112,9 @@ def render(
     return Rendered(_normalise(text), info.key, info.version, used, missing)
 
 
-def _in_worker(job: RenderJob) -> dict[str, Any]:
+def _in_worker(job: RenderJob, pool: RenderPool | None = None) -> dict[str, Any]:
     try:
-        reply = get_pool().run(job, job.timeout_s)
+        reply = (pool or get_pool()).run(job, job.timeout_s)
     except WorkerStopped as exc:
         if exc.timed_out:
             raise TemplateError(f"{too_slow(job.timeout_s)}; it was stopped") from None
@@ -143,17 +143,23 @@ def render_source(
     memory_mb: int | None = None,
     root: Path = TEMPLATES_DIR,
     extra_templates: Mapping[str, str] | None = None,
+    pool: RenderPool | None = None,
+    template: str | None = None,
 ) -> str:
     """Render a custom template string in the sandbox, in a worker process stopped when it runs out of time.
 
     ``extra_templates`` (name → source) can be included by name, before the shipped files of the same name.
+    The worker keeps the template compiled for the next render of the same source; ``template`` names it
+    ("custom:mou/fr") so that its older versions leave the worker's cache. ``pool``: the process's by default.
     """
     limits = render_limits(max_chars, timeout_s, memory_mb)
     if len(source) > limits.max_chars:
         raise TemplateError(f"the template is longer than {limits.max_chars:,} characters")
     context = {**variables, "language": language}
     extra = dict(extra_templates) if extra_templates else None
-    text = _in_worker(_job(source, root, limits, context=context, extra_templates=extra)).get("text")
+    text = _in_worker(_job(source, root, limits, context=context, extra_templates=extra, template=template), pool).get(
+        "text"
+    )
     if not isinstance(text, str) or len(text) > limits.max_chars:
         raise TemplateError("the template's renderer answered with something else than the document")
     return _normalise(text)
