@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import pstats
 import smtplib
 import statistics
 import tempfile
@@ -155,7 +157,7 @@ def _due_rows(partnership_id: int, agreement_id: int, count: int, prefix: str) -
     ]
 
 
-def throughput(url: str, count: int, workers: int) -> list[tuple[str, str]]:
+def throughput(url: str, count: int, workers: int, profile: int = 0) -> list[tuple[str, str]]:
     """Reminders per second: the dispatcher vs a bare smtplib loop, against the same server."""
     engine = make_engine(url)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
@@ -171,13 +173,23 @@ def throughput(url: str, count: int, workers: int) -> list[tuple[str, str]]:
             while dispatch_once(factory, settings, worker_id=name, now=NOW).claimed:
                 pass
 
+        profiler = cProfile.Profile() if profile else None
         started = time.perf_counter()
-        threads = [threading.Thread(target=work, args=(f"bench-{n}",)) for n in range(workers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        if profiler is not None:  # one worker in this thread, so that the profile sees it
+            profiler.enable()
+            work("bench-0")
+            profiler.disable()
+        else:
+            threads = [threading.Thread(target=work, args=(f"bench-{n}",)) for n in range(workers)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
         dispatch_seconds = time.perf_counter() - started
+        if profiler is not None:
+            print(f"cProfile of the dispatch (top {profile} by own time, then by cumulative time)")
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(profile)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(profile)
         assert handler.count == count, (handler.count, count)
 
         with factory() as session:
@@ -296,13 +308,14 @@ def main() -> None:
     parser.add_argument("--url", help="a PostgreSQL URL of a server on which a scratch database may be created")
     parser.add_argument("--count", type=int, default=2000, help="reminders to dispatch")
     parser.add_argument("--workers", type=int, default=1, help="dispatchers running at once (threads)")
+    parser.add_argument("--profile", type=int, default=0, help="print the top N costs of the dispatch (cProfile)")
     parser.add_argument("--rows", type=int, default=1_000_000, help="reminder rows for the claim query (PostgreSQL)")
     args = parser.parse_args()
 
     with _database(args.url) as url:
         backend = make_url(url).get_backend_name()
         print(f"Dispatch throughput on {backend}, local aiosmtpd server")
-        print(_table(throughput(url, args.count, args.workers)))
+        print(_table(throughput(url, args.count, args.workers, args.profile)))
     if args.url and args.url.startswith("postgresql"):
         with _database(args.url) as url:
             figures, plan = million(url, args.rows)

@@ -116,16 +116,20 @@ def claim_due(
     limit: int,
     settings: Settings | None = None,
     due_by: datetime | None = None,
+    *,
+    reclaim: bool = True,
 ) -> list[Reminder]:
     """Claim up to ``limit`` reminders due by ``due_by`` (now by default) for ``worker_id``, oldest first; flush only.
 
-    Reminders whose claim outlived the lease are reclaimed first. The one place where the backends differ:
+    Reminders whose claim outlived the lease are reclaimed first (unless ``reclaim`` is false: the caller did).
+    The one place where the backends differ:
     PostgreSQL locks the due rows with ``FOR UPDATE SKIP LOCKED`` so concurrent workers take disjoint
     batches without waiting; SQLite has no row locks, so a conditional ``UPDATE … WHERE status = 'planned'``
     claims them inside its single-writer transaction and the worker then reads back what it claimed.
     """
     settings = settings or get_settings()
-    reclaim_expired(session, now, settings.dispatch_lease_seconds, settings.dispatch_max_attempts)
+    if reclaim:
+        reclaim_expired(session, now, settings.dispatch_lease_seconds, settings.dispatch_max_attempts)
     due = (
         select(Reminder.id)
         .where(Reminder.status == ReminderStatus.PLANNED, Reminder.send_at <= max(now, due_by or now))
@@ -134,19 +138,16 @@ def claim_due(
     )
     table = Reminder.__table__
     if session.get_bind().dialect.name == "postgresql":
-        ids = list(session.scalars(due.with_for_update(skip_locked=True)))
-        if not ids:
-            return []
-        claimed = {"claimed_by": worker_id, "claimed_at": now, "updated_at": now}
-        outbox.move_all(session, {ReminderStatus.PLANNED}, ReminderStatus.SENDING, table.c.id.in_(ids), **claimed)
-        mine = select(Reminder).where(Reminder.id.in_(ids))
-    else:
-        due_ids = table.c.id.in_(due.correlate(None).scalar_subquery())
-        claimed = {"claimed_by": worker_id, "claimed_at": now, "updated_at": now}
-        outbox.move_all(session, {ReminderStatus.PLANNED}, ReminderStatus.SENDING, due_ids, **claimed)
-        mine = select(Reminder).where(
-            Reminder.status == ReminderStatus.SENDING, Reminder.claimed_by == worker_id, Reminder.claimed_at == now
-        )
+        due = due.with_for_update(skip_locked=True)
+    # One statement claims the batch: UPDATE … WHERE id IN (the due ids, locked and skipping those locked by
+    # another worker on PostgreSQL); the worker then reads back what it claimed.
+    due_ids = table.c.id.in_(due.correlate(None).scalar_subquery())
+    claimed = {"claimed_by": worker_id, "claimed_at": now, "updated_at": now}
+    if not outbox.move_all(session, {ReminderStatus.PLANNED}, ReminderStatus.SENDING, due_ids, **claimed):
+        return []
+    mine = select(Reminder).where(
+        Reminder.status == ReminderStatus.SENDING, Reminder.claimed_by == worker_id, Reminder.claimed_at == now
+    )
     stmt = mine.order_by(Reminder.send_at, Reminder.id).execution_options(populate_existing=True)
     return list(session.scalars(stmt))
 
@@ -163,7 +164,7 @@ def claim_batch(
     with unit_of_work(factory) as session:
         reclaimed = reclaim_expired(session, at, settings.dispatch_lease_seconds, settings.dispatch_max_attempts)
         skipped = skip_missed(session, at)
-        batch = claim_due(session, worker_id, at, settings.dispatch_batch_size, settings, due_by)
+        batch = claim_due(session, worker_id, at, settings.dispatch_batch_size, settings, due_by, reclaim=False)
         claimed = [(reminder.id, reminder.dedupe_key) for reminder in batch]
     return reclaimed, skipped, claimed
 
@@ -213,23 +214,28 @@ def until_recorded(settings: Settings, record: Callable[..., Any], factory: sess
 
 def record_sent(factory: sessionmaker[Session], reminder_id: int, message_id: str, at: datetime) -> None:
     """Record that the email went out: ``sent``, with its Message-ID."""
-    table = Reminder.__table__
     with unit_of_work(factory) as session:
-        # Also when the claim was lost meanwhile (lease expired: planned again, or failed): it did go out.
-        went_out = [ReminderStatus.SENDING, ReminderStatus.PLANNED, ReminderStatus.FAILED]
-        outbox.move_all(
-            session,
-            went_out,
-            ReminderStatus.SENT,
-            table.c.id == reminder_id,
-            message_id=message_id,
-            sent_at=at,
-            last_error=None,
-            next_attempt_at=None,
-            claimed_by=None,
-            claimed_at=None,
-            updated_at=at,
-        )
+        mark_sent(session, reminder_id, message_id, at)
+
+
+def mark_sent(session: Session, reminder_id: int, message_id: str, at: datetime) -> None:
+    """Mark one reminder ``sent`` with its Message-ID, in one UPDATE; flush only."""
+    table = Reminder.__table__
+    # Also when the claim was lost meanwhile (lease expired: planned again, or failed): it did go out.
+    went_out = [ReminderStatus.SENDING, ReminderStatus.PLANNED, ReminderStatus.FAILED]
+    outbox.move_all(
+        session,
+        went_out,
+        ReminderStatus.SENT,
+        table.c.id == reminder_id,
+        message_id=message_id,
+        sent_at=at,
+        last_error=None,
+        next_attempt_at=None,
+        claimed_by=None,
+        claimed_at=None,
+        updated_at=at,
+    )
 
 
 def record_failure(

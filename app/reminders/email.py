@@ -11,7 +11,7 @@ catalog installed in the sandboxed Jinja environment.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -35,8 +35,8 @@ from app.reminders.wording import SUBJECT_LIMIT, in_days, long_date, quoted, sub
 from app.resources import email_templates_dir
 
 __all__ = [
-    "CARRIES_ON", "SUBJECT_LIMIT", "Deadline", "ReminderContext", "SubjectMissing", "build_message", "calendar_for",
-    "deadline_of", "load_context", "long_date", "message_id_for", "render_bodies", "render_template",
+    "CARRIES_ON", "SUBJECT_LIMIT", "Deadline", "MessageCache", "ReminderContext", "SubjectMissing", "build_message",
+    "calendar_for", "deadline_of", "load_context", "long_date", "message_id_for", "render_bodies", "render_template",
     "sender_domain", "subject_line", "withdrawn_kind",
 ]  # fmt: skip
 
@@ -196,11 +196,62 @@ def build_message(
     deadline: Deadline | None = None,
     recipient: Recipient = INTERNAL,
     reason: str | None = None,
+    cache: MessageCache | None = None,
 ) -> EmailMessage:
     """The complete e-mail of ``reminder`` to ``recipient``, in their language: text and HTML alternatives plus the
-    deadline as an .ics attachment (whose words are the e-mail's; a partner's carries no link to the register)."""
+    deadline as an .ics attachment (whose words are the e-mail's; a partner's carries no link to the register).
+
+    With a ``cache`` (one per batch), an e-mail whose words were already composed for another recipient is that
+    e-mail readdressed: its subject, bodies and .ics are not rendered again.
+    """
     settings = settings or get_settings()
     now = now or clock.now()
+    message_id = message_id_for(reminder.dedupe_key, settings.smtp_sender)
+    if cache is None or deadline is None:  # without a deadline the event's UID is the Message-ID: nothing shared
+        return _compose(reminder, context, settings, now, deadline, recipient, reason, message_id)
+    words = reason if reason is not None else (reminder.cancel_reason or "")
+    key = (reminder.kind, reminder.due_on, withdrawn_kind(reminder), words, context, recipient, deadline, now)
+    composed = cache.composed.get(key)
+    if composed is None:
+        composed = cache.composed[key] = _compose(
+            reminder, context, settings, now, deadline, recipient, reason, message_id
+        )
+        composed.as_bytes()  # fixes the MIME boundaries once, so that each copy is sent with them as they are
+        return composed
+    return _readdressed(composed, _address(reminder.recipient_email), message_id)
+
+
+@dataclass
+class MessageCache:
+    """The e-mails composed in one batch, by everything their words depend on (not the recipient's address)."""
+
+    composed: dict[tuple[object, ...], EmailMessage] = field(default_factory=dict)
+
+
+def _readdressed(composed: EmailMessage, to: Address | str, message_id: str) -> EmailMessage:
+    """A copy of ``composed`` to another address under its own Message-ID, sharing the (read-only) MIME parts."""
+    message = EmailMessage(policy=composed.policy)
+    for name, value in composed.items():  # parsed header objects: stored again as they are, not re-parsed
+        if name == "To":
+            message["To"] = to
+        elif name == "Message-ID":
+            message["Message-ID"] = message_id
+        else:
+            message[name] = value
+    message.set_payload(composed.get_payload())
+    return message
+
+
+def _compose(
+    reminder: Reminder,
+    context: ReminderContext,
+    settings: Settings,
+    now: datetime,
+    deadline: Deadline | None,
+    recipient: Recipient,
+    reason: str | None,
+    message_id: str,
+) -> EmailMessage:
     today = clock.local_date(now, settings.zone)
     with use_language(recipient.language) as language:
         subject = subject_line(reminder, context, today, recipient, settings.organisation_name)
@@ -210,7 +261,6 @@ def build_message(
     message["To"] = _address(reminder.recipient_email)
     message["Subject"] = subject
     message["Date"] = now
-    message_id = message_id_for(reminder.dedupe_key, settings.smtp_sender)
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)

@@ -73,11 +73,13 @@ def move_all(
     dest: ReminderStatus | Either,
     *where: ColumnElement[bool],
     synchronize_session: bool = True,
+    rows: list[dict[str, Any]] | None = None,
     **values: Any,
 ) -> int:
     """Move every reminder in one of ``sources`` matching ``where`` to ``dest`` in one UPDATE; the rows moved.
 
     Every pair of a source and a destination must be declared; ``values`` sets other columns in the same UPDATE.
+    ``rows`` runs the one UPDATE once per parameter set (its ``bindparam`` values), sent together (executemany).
     """
     dests = (dest.then, dest.otherwise) if isinstance(dest, Either) else (dest,)
     for source in sources:
@@ -89,4 +91,6 @@ def move_all(
     stmt = update(table).where(in_sources, *where).values(status=status, **values)
     if not synchronize_session:
         stmt = stmt.execution_options(synchronize_session=False)
+    if rows is not None:
+        return session.execute(stmt.execution_options(synchronize_session=False), rows).rowcount or 0
     return session.execute(stmt).rowcount or 0
