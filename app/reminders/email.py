@@ -231,13 +231,13 @@ class MessageCache:
 def _readdressed(composed: EmailMessage, to: Address | str, message_id: str) -> EmailMessage:
     """A copy of ``composed`` to another address under its own Message-ID, sharing the (read-only) MIME parts."""
     message = EmailMessage(policy=composed.policy)
-    for name, value in composed.items():  # parsed header objects: stored again as they are, not re-parsed
+    for name, value in composed.raw_items():  # parsed header objects: kept as they are, not parsed again
         if name == "To":
-            message["To"] = to
+            message.set_raw(*composed.policy.header_store_parse(name, to))
         elif name == "Message-ID":
-            message["Message-ID"] = message_id
+            message.set_raw(*composed.policy.header_store_parse(name, message_id))
         else:
-            message[name] = value
+            message.set_raw(name, value)
     message.set_payload(composed.get_payload())
     return message
 

@@ -28,6 +28,9 @@ from app.reminders import outbox
 from app.reminders.claims import backoff_seconds, mark_sent, until_recorded
 from app.reminders.models import Reminder, ReminderStatus
 
+RELAXED_COMMIT = text("SET LOCAL synchronous_commit = off")
+"""PostgreSQL: this transaction's commit does not wait for its log record to reach the disk."""
+
 
 class BatchRecorder:
     """The outcomes of one batch, recorded through one held connection (closed by :meth:`close`)."""
@@ -72,7 +75,7 @@ class BatchRecorder:
             return
         if self._connection.dialect.name == "postgresql":
             if relaxed:
-                session.execute(text("SET LOCAL synchronous_commit = off"))
+                session.execute(RELAXED_COMMIT)
         elif relaxed != self._relaxed:
             # a pragma outside any transaction: on the driver's connection, which begins none by itself
             self._connection.connection.dbapi_connection.execute(  # type: ignore[union-attr]
@@ -96,13 +99,17 @@ class BatchRecorder:
     def _sent(self, _factory: Any, reminder_id: int, message_id: str, at: datetime, durable: bool) -> None:
         session = self._open()
         try:
-            if self._connection is not None and self._connection.dialect.name == "sqlite":
+            if self._connection is None:  # a factory's session: its own transaction, nothing to tune
+                mark_sent(session, reminder_id, message_id, at)
+                session.commit()
+                return
+            postgresql = self._connection.dialect.name == "postgresql"
+            if not postgresql:
                 self._relax(session, not durable)  # before the transaction begins
-            session.connection()  # begins it (BEGIN IMMEDIATE on SQLite)
-            if self._connection is not None and self._connection.dialect.name == "postgresql":
-                self._relax(session, not durable)
-            mark_sent(session, reminder_id, message_id, at)
-            session.commit()
+            with self._connection.begin():  # BEGIN IMMEDIATE on SQLite
+                if postgresql and not durable:
+                    self._connection.execute(RELAXED_COMMIT)
+                mark_sent(self._connection, reminder_id, message_id, at)
         except BaseException:
             self._drop()
             raise
