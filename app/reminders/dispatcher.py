@@ -53,6 +53,7 @@ from app.reminders.models import ReminderKind, ReminderStatus
 from app.reminders.reasons import reason_for
 from app.reminders.recording import BatchRecorder
 from app.reminders.smtp import close_smtp, describe_error, open_smtp
+from app.reminders.wire import send
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ def dispatch_once(
                 try:
                     if client is None:
                         client = open_smtp(settings)
-                    client.send_message(message)
+                    send(client, message)
                 except (smtplib.SMTPException, OSError) as exc:
                     # Refused, or its fate unknown (the connection broke before the server's reply): an attempt
                     # that failed, tried again after the backoff under the same Message-ID.

@@ -31,6 +31,7 @@ from app.partnerships.models import PartyRole
 from app.reminders.audience import INTERNAL, Recipient
 from app.reminders.calendar import CARRIES_ON, Deadline, calendar_for, deadline_of, sender_domain
 from app.reminders.models import Reminder, ReminderKind
+from app.reminders.wire import Flattened, flatten, readdressed
 from app.reminders.wording import SUBJECT_LIMIT, in_days, long_date, quoted, subject_line, withdrawn_kind
 from app.resources import email_templates_dir
 
@@ -202,7 +203,8 @@ def build_message(
     deadline as an .ics attachment (whose words are the e-mail's; a partner's carries no link to the register).
 
     With a ``cache`` (one per batch), an e-mail whose words were already composed for another recipient is that
-    e-mail readdressed: its subject, bodies and .ics are not rendered again.
+    e-mail readdressed: its subject, bodies and .ics are not rendered again, nor its MIME parts flattened again
+    (``app.reminders.wire``).
     """
     settings = settings or get_settings()
     now = now or clock.now()
@@ -211,35 +213,18 @@ def build_message(
         return _compose(reminder, context, settings, now, deadline, recipient, reason, message_id)
     words = reason if reason is not None else (reminder.cancel_reason or "")
     key = (reminder.kind, reminder.due_on, withdrawn_kind(reminder), words, context, recipient, deadline, now)
-    composed = cache.composed.get(key)
-    if composed is None:
-        composed = cache.composed[key] = _compose(
-            reminder, context, settings, now, deadline, recipient, reason, message_id
-        )
-        composed.as_bytes()  # fixes the MIME boundaries once, so that each copy is sent with them as they are
-        return composed
-    return _readdressed(composed, _address(reminder.recipient_email), message_id)
+    flat = cache.composed.get(key)
+    if flat is None:
+        composed = _compose(reminder, context, settings, now, deadline, recipient, reason, message_id)
+        flat = cache.composed[key] = flatten(composed)
+    return readdressed(flat, _address(reminder.recipient_email), message_id)
 
 
 @dataclass
 class MessageCache:
-    """The e-mails composed in one batch, by everything their words depend on (not the recipient's address)."""
+    """The e-mails composed in one batch, flattened, by everything their words depend on (not the address)."""
 
-    composed: dict[tuple[object, ...], EmailMessage] = field(default_factory=dict)
-
-
-def _readdressed(composed: EmailMessage, to: Address | str, message_id: str) -> EmailMessage:
-    """A copy of ``composed`` to another address under its own Message-ID, sharing the (read-only) MIME parts."""
-    message = EmailMessage(policy=composed.policy)
-    for name, value in composed.raw_items():  # parsed header objects: kept as they are, not parsed again
-        if name == "To":
-            message.set_raw(*composed.policy.header_store_parse(name, to))
-        elif name == "Message-ID":
-            message.set_raw(*composed.policy.header_store_parse(name, message_id))
-        else:
-            message.set_raw(name, value)
-    message.set_payload(composed.get_payload())
-    return message
+    composed: dict[tuple[object, ...], Flattened] = field(default_factory=dict)
 
 
 def _compose(
