@@ -143,11 +143,14 @@ def claim_due(
         .limit(limit)
     )
     table = Reminder.__table__
+    # One statement claims the batch: UPDATE … WHERE id IN (the due ids); the worker then reads back what it claimed.
     if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    # One statement claims the batch: UPDATE … WHERE id IN (the due ids, locked and skipping those locked by
-    # another worker on PostgreSQL); the worker then reads back what it claimed.
-    due_ids = table.c.id.in_(due.correlate(None).scalar_subquery())
+        # The due ids locked, skipping those another worker holds, in a CTE computed once: as a plain IN (…)
+        # subquery PostgreSQL may run it again for each row and claim more than ``limit``.
+        locked = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+        due_ids = table.c.id.in_(select(locked.c.id))
+    else:
+        due_ids = table.c.id.in_(due.correlate(None).scalar_subquery())
     claimed = {"claimed_by": worker_id, "claimed_at": now, "updated_at": now}
     if not outbox.move_all(session, {ReminderStatus.PLANNED}, ReminderStatus.SENDING, due_ids, **claimed):
         return []
