@@ -32,10 +32,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import clock
+from app.agreements.models import Agreement
 from app.config import Settings, get_settings
+from app.obligations.models import Obligation
+from app.partnerships.models import Partnership
 from app.reminders.alerts import build_sign_in_alert
 from app.reminders.audience import recipients_for
 from app.reminders.claims import claim_batch, reading_claimed, release, until_recorded
@@ -49,7 +53,7 @@ from app.reminders.email import (
     message_id_for,
     withdrawn_kind,
 )
-from app.reminders.models import ReminderKind, ReminderStatus
+from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.reminders.reasons import reason_for
 from app.reminders.recording import BatchRecorder
 from app.reminders.smtp import close_smtp, describe_error, open_smtp
@@ -88,6 +92,25 @@ def default_worker_id() -> str:
 # the dispatch ----------------------------------------------------------------------------------------------
 
 
+def _read_subjects(session: Session, reminders: list[Reminder]) -> list[object]:
+    """Read the batch's obligations, agreements and partnerships in one query each (their eager relationships
+    batched too); the caller keeps the list while it composes, so that the session's identity map (which holds
+    objects weakly) answers each e-mail's look-ups instead of a query per reminder."""
+    ids: dict[str, set[int]] = {"agreement": set(), "obligation": set()}
+    for reminder in reminders:
+        ids.get(reminder.subject_type, set()).add(reminder.subject_id)
+    held: list[object] = []
+    if ids["obligation"]:
+        held += session.scalars(select(Obligation).where(Obligation.id.in_(ids["obligation"]))).all()
+        ids["agreement"] |= {obligation.agreement_id for obligation in held if isinstance(obligation, Obligation)}
+    if ids["agreement"]:
+        agreements = session.scalars(select(Agreement).where(Agreement.id.in_(ids["agreement"]))).all()
+        partnerships = {agreement.partnership_id for agreement in agreements}
+        held += agreements
+        held += session.scalars(select(Partnership).where(Partnership.id.in_(partnerships))).all()
+    return held
+
+
 def _build(
     factory: sessionmaker[Session], ids: list[int], settings: Settings, at: datetime
 ) -> dict[int, EmailMessage | str]:
@@ -102,6 +125,7 @@ def _build(
     cache = MessageCache()
     with reading_claimed(factory, ids) as (session, reminders):
         readers = recipients_for(session, [r for r in reminders if r.kind != ReminderKind.SIGN_IN_ALERT])
+        subjects = _read_subjects(session, reminders)  # noqa: F841 (held while composing)
         for reminder in reminders:
             try:
                 if reminder.kind == ReminderKind.SIGN_IN_ALERT:
