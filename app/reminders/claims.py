@@ -1,10 +1,10 @@
 """The outbox's leases: claiming due reminders and recording each outcome, each in a short transaction of its own.
 
-This is the one place of the dispatcher that opens transactions, from the session factory its owner (the
-scheduler's job or the ``reminders send`` command) gives it. It must: SMTP is not transactional, so a claim is
-committed before any email goes out and each outcome is committed right after its SMTP call; one transaction
-around the whole dispatch would lose or double emails on a crash. The ``claim_due``, ``reclaim_expired`` and
-``skip_missed`` steps only flush, in the transaction they are given.
+With ``app.reminders.recording`` (a batch's outcomes), this is where the dispatcher opens transactions, from the
+session factory its owner (the scheduler's job or the ``reminders send`` command) gives it. It must: SMTP is not
+transactional, so a claim is committed before any email goes out and each email the server accepted is recorded
+before the next one goes out; one transaction around the whole dispatch would lose or double emails on a crash.
+The ``claim_due``, ``reclaim_expired`` and ``skip_missed`` steps only flush, in the transaction they are given.
 """
 
 from __future__ import annotations
@@ -247,36 +247,6 @@ MARK_SENT = outbox.move_statement(
     updated_at=bindparam("at", type_=_table.c.updated_at.type),
 ).execution_options(synchronize_session=False)
 """Marks one reminder sent (parameters ``reminder_id``, ``new_message_id``, ``at``): built once, run per email."""
-
-
-def record_failure(
-    factory: sessionmaker[Session], reminder_id: int, worker_id: str, error: str, at: datetime, settings: Settings
-) -> ReminderStatus | None:
-    """Count a failed attempt: back to ``planned`` after a backoff, or ``failed`` after the last attempt."""
-    with unit_of_work(factory) as session:
-        reminder = session.scalars(
-            select(Reminder)
-            .where(
-                Reminder.id == reminder_id,
-                Reminder.status == ReminderStatus.SENDING,
-                Reminder.claimed_by == worker_id,
-            )
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).first()
-        if reminder is None:  # the claim was lost meanwhile; whoever holds it now decides
-            return None
-        reminder.attempts += 1
-        reminder.last_error = error
-        reminder.claimed_by = reminder.claimed_at = None
-        if reminder.attempts >= settings.dispatch_max_attempts:
-            outbox.move(reminder, ReminderStatus.FAILED)
-            reminder.next_attempt_at = None
-        else:
-            retry_at = at + timedelta(seconds=backoff_seconds(reminder.attempts, settings.dispatch_retry_base_seconds))
-            outbox.move(reminder, ReminderStatus.PLANNED)
-            reminder.send_at = reminder.next_attempt_at = retry_at
-        return reminder.status
 
 
 def release(factory: sessionmaker[Session], reminder_ids: list[int], worker_id: str, at: datetime) -> None:

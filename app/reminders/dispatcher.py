@@ -12,7 +12,9 @@ before the server replied) is such a failure: it is tried again under the same M
 A crash between the SMTP server accepting a message and step (3) cannot be closed by any database: that
 reminder stays ``sending`` until its lease expires and is then sent again. The re-sent copy carries the same
 Message-ID (derived from the dedupe key, see ``app.reminders.email.message_id_for``), so it is recognisably
-the same email; at most the messages in flight at the crash (one per worker) can arrive twice.
+the same email; at most the messages in flight at the crash (one per worker) can arrive twice. The records of
+``sent`` are committed without waiting for the disk, except the last of each batch (which makes the earlier
+ones durable too): a crash of the database server itself, not of a worker, may re-send one batch's messages.
 
 Steps (1) and (3) live in ``app.reminders.claims`` and ``app.reminders.recording`` (the dispatcher's only
 transactions), the SMTP client in
