@@ -6,7 +6,7 @@ Usage: python bench/bench_dispatch.py [--url DATABASE_URL] [--count 2000] [--wor
 Both throughput figures come from the same run against the same local aiosmtpd server: the dispatcher
 (claim a batch, build its emails from the database, send them over one connection, record each outcome) and a
 bare smtplib loop sending equivalent, pre-built messages over one connection; they alternate for ``--rounds``
-rounds and the medians are compared (``dispatch / bare``; the target of issue 20 is 0.7 or more).
+rounds and the median of the rounds' ratios is printed (``dispatch / bare``; the target of issue 20 is 0.7 or more).
 ``--distinct`` makes every reminder about its own agreement, so that no e-mail is composed once for several
 recipients; ``--profile N`` prints the top N costs of the first dispatch round (cProfile); ``--rows 0`` skips
 the claim-query part. Without ``--url`` the database is
@@ -187,11 +187,12 @@ def _replan(factory: sessionmaker[Session]) -> None:
 
 
 def throughput(
-    url: str, count: int, workers: int, profile: int = 0, rounds: int = 3, distinct: bool = False
+    url: str, count: int, workers: int, profile: int = 0, rounds: int = 5, distinct: bool = False
 ) -> list[tuple[str, str]]:
     """Reminders per second: the dispatcher vs a bare smtplib loop sending the same messages to the same server.
 
-    The two alternate for ``rounds`` rounds and the median of each is reported (the machine is shared). With
+    The two alternate for ``rounds`` rounds; the median rate of each is reported, and the median of the rounds'
+    ratios (a dispatch and the bare loop right after it share the machine's load at that moment). With
     ``distinct`` every reminder is about its own agreement: no e-mail's words recur, nothing is composed once for
     several recipients (the dispatcher's worst case).
     """
@@ -260,7 +261,9 @@ def throughput(
     words = "every e-mail its own words" if distinct else "one agreement, 1 recipient each"
     rows.append((f"dispatch_once, {workers} worker(s), {count} reminders", f"{count / dispatch_seconds:,.0f} /s"))
     rows.append(("bare smtplib loop, pre-built equivalent messages", f"{count / bare_seconds:,.0f} /s"))
-    rows.append((f"dispatch / bare (target >= 0.70), {words}", f"{bare_seconds / dispatch_seconds:.2f}x"))
+    # each round's dispatch and bare loop ran back to back, under the same load: the median of their ratios
+    ratio = statistics.median(bare / dispatched for bare, dispatched in zip(bare_times, dispatch_times, strict=True))
+    rows.append((f"dispatch / bare (target >= 0.70), {words}", f"{ratio:.2f}x"))
     rows.append((f"median of {rounds} alternating rounds; each round (dispatch /s)",
                  " ".join(f"{count / t:,.0f}" for t in dispatch_times)))  # fmt: skip
     rows.append(("each round (bare /s)", " ".join(f"{count / t:,.0f}" for t in bare_times)))
@@ -360,7 +363,7 @@ def main() -> None:
     parser.add_argument("--url", help="a PostgreSQL URL of a server on which a scratch database may be created")
     parser.add_argument("--count", type=int, default=2000, help="reminders to dispatch")
     parser.add_argument("--workers", type=int, default=1, help="dispatchers running at once (threads)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of dispatch and bare loop")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of dispatch and bare loop")
     parser.add_argument("--distinct", action="store_true", help="every reminder about its own agreement (no reuse)")
     parser.add_argument("--profile", type=int, default=0, help="print the top N costs of the dispatch (cProfile)")
     parser.add_argument("--rows", type=int, default=1_000_000, help="reminder rows for the claim query (PostgreSQL)")
