@@ -1,7 +1,7 @@
 """Benchmark: reminder dispatch throughput vs a bare smtplib loop, and finding due reminders among a million rows.
 
 Usage: python bench/bench_dispatch.py [--url DATABASE_URL] [--count 2000] [--workers 1] [--rows 1000000]
-       [--rounds 3] [--distinct] [--profile N]
+       [--rounds 5] [--distinct] [--profile N]
 
 Both throughput figures come from the same run against the same local aiosmtpd server: the dispatcher
 (claim a batch, build its emails from the database, send them over one connection, record each outcome) and a
