@@ -1,10 +1,10 @@
 """The outbox's leases: claiming due reminders and recording each outcome, each in a short transaction of its own.
 
-This is the one place of the dispatcher that opens transactions, from the session factory its owner (the
-scheduler's job or the ``reminders send`` command) gives it. It must: SMTP is not transactional, so a claim is
-committed before any email goes out and each outcome is committed right after its SMTP call; one transaction
-around the whole dispatch would lose or double emails on a crash. The ``claim_due``, ``reclaim_expired`` and
-``skip_missed`` steps only flush, in the transaction they are given.
+With ``app.reminders.recording`` (a batch's outcomes), this is where the dispatcher opens transactions, from the
+session factory its owner (the scheduler's job or the ``reminders send`` command) gives it. It must: SMTP is not
+transactional, so a claim is committed before any email goes out and each email the server accepted is recorded
+before the next one goes out; one transaction around the whole dispatch would lose or double emails on a crash.
+The ``claim_due``, ``reclaim_expired`` and ``skip_missed`` steps only flush, in the transaction they are given.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, text
+from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -82,6 +82,12 @@ def skip_missed(session: Session, now: datetime) -> int:
     )
     # Two EXISTS joined by OR: PostgreSQL then probes the series index once per due row, instead of hashing
     # every sent reminder ever (which a single semi-join over "planned, sending or sent" would do).
+    sent = later.c.status == ReminderStatus.SENT
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if not postgresql:
+        # SQLite would look the sent ones up by the status index and scan every reminder ever sent for each due
+        # one (a quarter of a second per batch at 2,000 sent): comparing an expression makes it probe the series.
+        sent = func.coalesce(later.c.status, "") == ReminderStatus.SENT.value
     superseded = or_(
         exists().where(
             same_deadline_later,
@@ -90,9 +96,9 @@ def skip_missed(session: Session, now: datetime) -> int:
                 later.c.status == ReminderStatus.SENDING,
             ),
         ),
-        exists().where(same_deadline_later, later.c.status == ReminderStatus.SENT),
+        exists().where(same_deadline_later, sent),
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if postgresql:
         # Status and send_at are correlated (planned rows lie ahead, sent rows behind), which the planner cannot
         # know: it expects a large share of the table to be due and compiles this small UPDATE with JIT, whose
         # 250 ms dwarf the milliseconds the statement takes. Only this transaction is affected.
@@ -116,16 +122,20 @@ def claim_due(
     limit: int,
     settings: Settings | None = None,
     due_by: datetime | None = None,
+    *,
+    reclaim: bool = True,
 ) -> list[Reminder]:
     """Claim up to ``limit`` reminders due by ``due_by`` (now by default) for ``worker_id``, oldest first; flush only.
 
-    Reminders whose claim outlived the lease are reclaimed first. The one place where the backends differ:
+    Reminders whose claim outlived the lease are reclaimed first (unless ``reclaim`` is false: the caller did).
+    The one place where the backends differ:
     PostgreSQL locks the due rows with ``FOR UPDATE SKIP LOCKED`` so concurrent workers take disjoint
     batches without waiting; SQLite has no row locks, so a conditional ``UPDATE … WHERE status = 'planned'``
     claims them inside its single-writer transaction and the worker then reads back what it claimed.
     """
     settings = settings or get_settings()
-    reclaim_expired(session, now, settings.dispatch_lease_seconds, settings.dispatch_max_attempts)
+    if reclaim:
+        reclaim_expired(session, now, settings.dispatch_lease_seconds, settings.dispatch_max_attempts)
     due = (
         select(Reminder.id)
         .where(Reminder.status == ReminderStatus.PLANNED, Reminder.send_at <= max(now, due_by or now))
@@ -133,20 +143,20 @@ def claim_due(
         .limit(limit)
     )
     table = Reminder.__table__
+    # One statement claims the batch: UPDATE … WHERE id IN (the due ids); the worker then reads back what it claimed.
     if session.get_bind().dialect.name == "postgresql":
-        ids = list(session.scalars(due.with_for_update(skip_locked=True)))
-        if not ids:
-            return []
-        claimed = {"claimed_by": worker_id, "claimed_at": now, "updated_at": now}
-        outbox.move_all(session, {ReminderStatus.PLANNED}, ReminderStatus.SENDING, table.c.id.in_(ids), **claimed)
-        mine = select(Reminder).where(Reminder.id.in_(ids))
+        # The due ids locked, skipping those another worker holds, in a CTE computed once: as a plain IN (…)
+        # subquery PostgreSQL may run it again for each row and claim more than ``limit``.
+        locked = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+        due_ids = table.c.id.in_(select(locked.c.id))
     else:
         due_ids = table.c.id.in_(due.correlate(None).scalar_subquery())
-        claimed = {"claimed_by": worker_id, "claimed_at": now, "updated_at": now}
-        outbox.move_all(session, {ReminderStatus.PLANNED}, ReminderStatus.SENDING, due_ids, **claimed)
-        mine = select(Reminder).where(
-            Reminder.status == ReminderStatus.SENDING, Reminder.claimed_by == worker_id, Reminder.claimed_at == now
-        )
+    claimed = {"claimed_by": worker_id, "claimed_at": now, "updated_at": now}
+    if not outbox.move_all(session, {ReminderStatus.PLANNED}, ReminderStatus.SENDING, due_ids, **claimed):
+        return []
+    mine = select(Reminder).where(
+        Reminder.status == ReminderStatus.SENDING, Reminder.claimed_by == worker_id, Reminder.claimed_at == now
+    )
     stmt = mine.order_by(Reminder.send_at, Reminder.id).execution_options(populate_existing=True)
     return list(session.scalars(stmt))
 
@@ -163,7 +173,7 @@ def claim_batch(
     with unit_of_work(factory) as session:
         reclaimed = reclaim_expired(session, at, settings.dispatch_lease_seconds, settings.dispatch_max_attempts)
         skipped = skip_missed(session, at)
-        batch = claim_due(session, worker_id, at, settings.dispatch_batch_size, settings, due_by)
+        batch = claim_due(session, worker_id, at, settings.dispatch_batch_size, settings, due_by, reclaim=False)
         claimed = [(reminder.id, reminder.dedupe_key) for reminder in batch]
     return reclaimed, skipped, claimed
 
@@ -213,53 +223,30 @@ def until_recorded(settings: Settings, record: Callable[..., Any], factory: sess
 
 def record_sent(factory: sessionmaker[Session], reminder_id: int, message_id: str, at: datetime) -> None:
     """Record that the email went out: ``sent``, with its Message-ID."""
-    table = Reminder.__table__
     with unit_of_work(factory) as session:
-        # Also when the claim was lost meanwhile (lease expired: planned again, or failed): it did go out.
-        went_out = [ReminderStatus.SENDING, ReminderStatus.PLANNED, ReminderStatus.FAILED]
-        outbox.move_all(
-            session,
-            went_out,
-            ReminderStatus.SENT,
-            table.c.id == reminder_id,
-            message_id=message_id,
-            sent_at=at,
-            last_error=None,
-            next_attempt_at=None,
-            claimed_by=None,
-            claimed_at=None,
-            updated_at=at,
-        )
+        mark_sent(session, reminder_id, message_id, at)
 
 
-def record_failure(
-    factory: sessionmaker[Session], reminder_id: int, worker_id: str, error: str, at: datetime, settings: Settings
-) -> ReminderStatus | None:
-    """Count a failed attempt: back to ``planned`` after a backoff, or ``failed`` after the last attempt."""
-    with unit_of_work(factory) as session:
-        reminder = session.scalars(
-            select(Reminder)
-            .where(
-                Reminder.id == reminder_id,
-                Reminder.status == ReminderStatus.SENDING,
-                Reminder.claimed_by == worker_id,
-            )
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).first()
-        if reminder is None:  # the claim was lost meanwhile; whoever holds it now decides
-            return None
-        reminder.attempts += 1
-        reminder.last_error = error
-        reminder.claimed_by = reminder.claimed_at = None
-        if reminder.attempts >= settings.dispatch_max_attempts:
-            outbox.move(reminder, ReminderStatus.FAILED)
-            reminder.next_attempt_at = None
-        else:
-            retry_at = at + timedelta(seconds=backoff_seconds(reminder.attempts, settings.dispatch_retry_base_seconds))
-            outbox.move(reminder, ReminderStatus.PLANNED)
-            reminder.send_at = reminder.next_attempt_at = retry_at
-        return reminder.status
+def mark_sent(session: Session | Connection, reminder_id: int, message_id: str, at: datetime) -> None:
+    """Mark one reminder ``sent`` with its Message-ID, in one UPDATE; flush only."""
+    session.execute(MARK_SENT, {"reminder_id": reminder_id, "new_message_id": message_id, "at": at})
+
+
+_table = Reminder.__table__
+MARK_SENT = outbox.move_statement(
+    # Also when the claim was lost meanwhile (lease expired: planned again, or failed): it did go out.
+    [ReminderStatus.SENDING, ReminderStatus.PLANNED, ReminderStatus.FAILED],
+    ReminderStatus.SENT,
+    _table.c.id == bindparam("reminder_id"),
+    message_id=bindparam("new_message_id"),
+    sent_at=bindparam("at", type_=_table.c.sent_at.type),
+    last_error=None,
+    next_attempt_at=None,
+    claimed_by=None,
+    claimed_at=None,
+    updated_at=bindparam("at", type_=_table.c.updated_at.type),
+).execution_options(synchronize_session=False)
+"""Marks one reminder sent (parameters ``reminder_id``, ``new_message_id``, ``at``): built once, run per email."""
 
 
 def release(factory: sessionmaker[Session], reminder_ids: list[int], worker_id: str, at: datetime) -> None:

@@ -3,15 +3,21 @@
 A dispatch is three steps. (1) In one short transaction: reminders whose claim outlived its lease (a crashed
 worker) become claimable again, missed reminders superseded by a later one of the same deadline are skipped,
 and a batch of due reminders is claimed (``sending``, with the worker's id). (2) The emails are built and
-sent over one SMTP connection. (3) Right after each SMTP call its outcome is recorded in a transaction of its
-own: ``sent``, or back to ``planned`` later with exponential backoff, or ``failed`` after the last attempt.
+sent over one SMTP connection, opened again when it breaks. (3) Each email the server accepted is recorded
+``sent`` right away, before the next one goes out (``app.reminders.recording``: one UPDATE on a connection held
+for the batch); the batch's failures are counted at its end in one UPDATE: back to ``planned`` later with
+exponential backoff, or ``failed`` after the last attempt. A message whose fate is unknown (the connection broke
+before the server replied) is such a failure: it is tried again under the same Message-ID.
 
 A crash between the SMTP server accepting a message and step (3) cannot be closed by any database: that
 reminder stays ``sending`` until its lease expires and is then sent again. The re-sent copy carries the same
 Message-ID (derived from the dedupe key, see ``app.reminders.email.message_id_for``), so it is recognisably
-the same email; at most the messages in flight at the crash (one per worker) can arrive twice.
+the same email; at most the messages in flight at the crash (one per worker) can arrive twice. The records of
+``sent`` are committed without waiting for the disk, except the last of each batch (which makes the earlier
+ones durable too): a crash of the database server itself, not of a worker, may re-send one batch's messages.
 
-Steps (1) and (3) live in ``app.reminders.claims`` (the dispatcher's only transactions), the SMTP client in
+Steps (1) and (3) live in ``app.reminders.claims`` and ``app.reminders.recording`` (the dispatcher's only
+transactions), the SMTP client in
 ``app.reminders.smtp``; this module builds the emails and runs the steps in order.
 """
 
@@ -28,17 +34,32 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import clock
+from app.agreements.models import Agreement
 from app.config import Settings, get_settings
+from app.obligations.models import Obligation
+from app.partnerships.models import Partnership
 from app.reminders.alerts import build_sign_in_alert
-from app.reminders.audience import recipient_for
-from app.reminders.claims import claim_batch, reading_claimed, record_failure, record_sent, release, until_recorded
-from app.reminders.email import ReminderContext, build_message, deadline_of, load_context, message_id_for
-from app.reminders.models import ReminderKind, ReminderStatus
+from app.reminders.audience import recipients_for
+from app.reminders.claims import claim_batch, reading_claimed, release, until_recorded
+from app.reminders.email import (
+    Deadline,
+    MessageCache,
+    ReminderContext,
+    build_message,
+    deadline_of,
+    load_context,
+    message_id_for,
+    withdrawn_kind,
+)
+from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.reminders.reasons import reason_for
+from app.reminders.recording import BatchRecorder
 from app.reminders.smtp import close_smtp, describe_error, open_smtp
+from app.reminders.wire import send
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +94,40 @@ def default_worker_id() -> str:
 # the dispatch ----------------------------------------------------------------------------------------------
 
 
+def _read_subjects(session: Session, reminders: list[Reminder]) -> list[object]:
+    """Read the batch's obligations, agreements and partnerships in one query each (their eager relationships
+    batched too); the caller keeps the list while it composes, so that the session's identity map (which holds
+    objects weakly) answers each e-mail's look-ups instead of a query per reminder."""
+    ids: dict[str, set[int]] = {"agreement": set(), "obligation": set()}
+    for reminder in reminders:
+        ids.get(reminder.subject_type, set()).add(reminder.subject_id)
+    held: list[object] = []
+    if ids["obligation"]:
+        held += session.scalars(select(Obligation).where(Obligation.id.in_(ids["obligation"]))).all()
+        ids["agreement"] |= {obligation.agreement_id for obligation in held if isinstance(obligation, Obligation)}
+    if ids["agreement"]:
+        agreements = session.scalars(select(Agreement).where(Agreement.id.in_(ids["agreement"]))).all()
+        partnerships = {agreement.partnership_id for agreement in agreements}
+        held += agreements
+        held += session.scalars(select(Partnership).where(Partnership.id.in_(partnerships))).all()
+    return held
+
+
 def _build(
     factory: sessionmaker[Session], ids: list[int], settings: Settings, at: datetime
 ) -> dict[int, EmailMessage | str]:
-    """The email of each claimed reminder, or the reason it could not be built."""
+    """The email of each claimed reminder, or the reason it could not be built.
+
+    What a batch shares is read and composed once: each subject's context and deadline, the readers (a few
+    queries for the whole batch), and each e-mail whose words recur for another address (``MessageCache``).
+    """
     built: dict[int, EmailMessage | str] = {}
-    contexts: dict[tuple[str, int], ReminderContext] = {}  # a batch often shares subjects
+    contexts: dict[tuple[str, int], ReminderContext] = {}
+    deadlines: dict[tuple[str, int, ReminderKind], Deadline] = {}
+    cache = MessageCache()
     with reading_claimed(factory, ids) as (session, reminders):
+        readers = recipients_for(session, [r for r in reminders if r.kind != ReminderKind.SIGN_IN_ALERT])
+        subjects = _read_subjects(session, reminders)  # noqa: F841 (held while composing)
         for reminder in reminders:
             try:
                 if reminder.kind == ReminderKind.SIGN_IN_ALERT:
@@ -88,12 +136,16 @@ def _build(
                 key = (reminder.subject_type, reminder.subject_id)
                 if key not in contexts:
                     contexts[key] = load_context(session, reminder, settings)
-                deadline = deadline_of(session, reminder, settings.smtp_sender)
-                reader = recipient_for(session, reminder)  # now, so a language changed since planning counts
+                event = (*key, withdrawn_kind(reminder) or reminder.kind)
+                if event not in deadlines:
+                    deadlines[event] = deadline_of(session, reminder, settings.smtp_sender)
+                reader = readers[reminder.id]  # read now, so a language changed since planning counts
                 reason = None
                 if reminder.kind == ReminderKind.DEADLINE_CANCELLED:
                     reason = reason_for(session, reminder, reader.language, partner=reader.partner)
-                built[reminder.id] = build_message(reminder, contexts[key], settings, at, deadline, reader, reason)
+                built[reminder.id] = build_message(
+                    reminder, contexts[key], settings, at, deadlines[event], reader, reason, cache=cache
+                )
             except Exception as exc:
                 log.exception("cannot build the email of reminder %s", reminder.id)
                 built[reminder.id] = describe_error(exc, settings)
@@ -125,6 +177,7 @@ def dispatch_once(
     built = _build(factory, [reminder_id for reminder_id, _ in claimed], settings, stamp())
 
     client: smtplib.SMTP | None = None
+    recorder = BatchRecorder(factory, settings, worker_id)
     try:
         for position, (reminder_id, dedupe_key) in enumerate(claimed):
             # Never send on a claim that may have expired: hand the rest back for the next dispatch.
@@ -139,29 +192,33 @@ def dispatch_once(
                 try:
                     if client is None:
                         client = open_smtp(settings)
-                    client.send_message(message)
+                    send(client, message)
                 except (smtplib.SMTPException, OSError) as exc:
+                    # Refused, or its fate unknown (the connection broke before the server's reply): an attempt
+                    # that failed, tried again after the backoff under the same Message-ID.
                     error = describe_error(exc, settings)
                     if not isinstance(exc, smtplib.SMTPResponseException) or exc.smtp_code in (421, 451):
                         close_smtp(client)  # the connection may be unusable: reconnect for the next one
                         client = None
-            if error is None:
-                message_id = message_id_for(dedupe_key, settings.smtp_sender)
-                until_recorded(settings, record_sent, factory, reminder_id, message_id, stamp())
+            if error is None:  # recorded before the next one goes out: a crash doubles at most this one
+                last = position == len(claimed) - 1
+                recorder.sent(reminder_id, message_id_for(dedupe_key, settings.smtp_sender), stamp(), durable=last)
                 report.sent += 1
-                continue
-            outcome = until_recorded(
-                settings, record_failure, factory, reminder_id, worker_id, error, stamp(), settings
-            )
-            report.failures.append((reminder_id, error))
-            if outcome == ReminderStatus.FAILED:
-                report.failed += 1
-                SEND_FAILURES["failed"] += 1
-                log.error("reminder %s could not be sent and will not be tried again: %s", reminder_id, error)
-            elif outcome == ReminderStatus.PLANNED:
-                report.retried += 1
-                SEND_FAILURES["retried"] += 1
-                log.warning("reminder %s could not be sent, it will be tried again: %s", reminder_id, error)
+            else:
+                recorder.failed(reminder_id, error)
+                report.failures.append((reminder_id, error))
+        outcomes = recorder.record_failures(stamp())
     finally:
+        recorder.close()
         close_smtp(client)
+    for reminder_id, error in report.failures:
+        outcome = outcomes.get(reminder_id)
+        if outcome == ReminderStatus.FAILED:
+            report.failed += 1
+            SEND_FAILURES["failed"] += 1
+            log.error("reminder %s could not be sent and will not be tried again: %s", reminder_id, error)
+        elif outcome == ReminderStatus.PLANNED:
+            report.retried += 1
+            SEND_FAILURES["retried"] += 1
+            log.warning("reminder %s could not be sent, it will be tried again: %s", reminder_id, error)
     return report

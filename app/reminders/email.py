@@ -11,7 +11,7 @@ catalog installed in the sandboxed Jinja environment.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -31,12 +31,13 @@ from app.partnerships.models import PartyRole
 from app.reminders.audience import INTERNAL, Recipient
 from app.reminders.calendar import CARRIES_ON, Deadline, calendar_for, deadline_of, sender_domain
 from app.reminders.models import Reminder, ReminderKind
+from app.reminders.wire import Flattened, flatten, readdressed
 from app.reminders.wording import SUBJECT_LIMIT, in_days, long_date, quoted, subject_line, withdrawn_kind
 from app.resources import email_templates_dir
 
 __all__ = [
-    "CARRIES_ON", "SUBJECT_LIMIT", "Deadline", "ReminderContext", "SubjectMissing", "build_message", "calendar_for",
-    "deadline_of", "load_context", "long_date", "message_id_for", "render_bodies", "render_template",
+    "CARRIES_ON", "SUBJECT_LIMIT", "Deadline", "MessageCache", "ReminderContext", "SubjectMissing", "build_message",
+    "calendar_for", "deadline_of", "load_context", "long_date", "message_id_for", "render_bodies", "render_template",
     "sender_domain", "subject_line", "withdrawn_kind",
 ]  # fmt: skip
 
@@ -196,11 +197,46 @@ def build_message(
     deadline: Deadline | None = None,
     recipient: Recipient = INTERNAL,
     reason: str | None = None,
+    cache: MessageCache | None = None,
 ) -> EmailMessage:
     """The complete e-mail of ``reminder`` to ``recipient``, in their language: text and HTML alternatives plus the
-    deadline as an .ics attachment (whose words are the e-mail's; a partner's carries no link to the register)."""
+    deadline as an .ics attachment (whose words are the e-mail's; a partner's carries no link to the register).
+
+    With a ``cache`` (one per batch), an e-mail whose words were already composed for another recipient is that
+    e-mail readdressed: its subject, bodies and .ics are not rendered again, nor its MIME parts flattened again
+    (``app.reminders.wire``).
+    """
     settings = settings or get_settings()
     now = now or clock.now()
+    message_id = message_id_for(reminder.dedupe_key, settings.smtp_sender)
+    if cache is None or deadline is None:  # without a deadline the event's UID is the Message-ID: nothing shared
+        return _compose(reminder, context, settings, now, deadline, recipient, reason, message_id)
+    words = reason if reason is not None else (reminder.cancel_reason or "")
+    key = (reminder.kind, reminder.due_on, withdrawn_kind(reminder), words, context, recipient, deadline, now)
+    flat = cache.composed.get(key)
+    if flat is None:
+        composed = _compose(reminder, context, settings, now, deadline, recipient, reason, message_id)
+        flat = cache.composed[key] = flatten(composed)
+    return readdressed(flat, _address(reminder.recipient_email), message_id)
+
+
+@dataclass
+class MessageCache:
+    """The e-mails composed in one batch, flattened, by everything their words depend on (not the address)."""
+
+    composed: dict[tuple[object, ...], Flattened] = field(default_factory=dict)
+
+
+def _compose(
+    reminder: Reminder,
+    context: ReminderContext,
+    settings: Settings,
+    now: datetime,
+    deadline: Deadline | None,
+    recipient: Recipient,
+    reason: str | None,
+    message_id: str,
+) -> EmailMessage:
     today = clock.local_date(now, settings.zone)
     with use_language(recipient.language) as language:
         subject = subject_line(reminder, context, today, recipient, settings.organisation_name)
@@ -210,7 +246,6 @@ def build_message(
     message["To"] = _address(reminder.recipient_email)
     message["Subject"] = subject
     message["Date"] = now
-    message_id = message_id_for(reminder.dedupe_key, settings.smtp_sender)
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, update
+from sqlalchemy import ColumnElement, Connection, Update, case, update
 from sqlalchemy.orm import Session
 
 from app.reminders.models import Reminder, ReminderStatus
@@ -68,17 +68,31 @@ class Either:
 
 
 def move_all(
-    session: Session,
+    session: Session | Connection,
     sources: Collection[ReminderStatus],
     dest: ReminderStatus | Either,
     *where: ColumnElement[bool],
     synchronize_session: bool = True,
+    rows: list[dict[str, Any]] | None = None,
     **values: Any,
 ) -> int:
     """Move every reminder in one of ``sources`` matching ``where`` to ``dest`` in one UPDATE; the rows moved.
 
     Every pair of a source and a destination must be declared; ``values`` sets other columns in the same UPDATE.
+    ``rows`` runs the one UPDATE once per parameter set (its ``bindparam`` values), sent together (executemany).
     """
+    stmt = move_statement(sources, dest, *where, **values)
+    if not synchronize_session or rows is not None:
+        stmt = stmt.execution_options(synchronize_session=False)
+    if rows is not None:
+        return session.execute(stmt, rows).rowcount or 0
+    return session.execute(stmt).rowcount or 0
+
+
+def move_statement(
+    sources: Collection[ReminderStatus], dest: ReminderStatus | Either, *where: ColumnElement[bool], **values: Any
+) -> Update:
+    """The UPDATE of :func:`move_all`, checked, to be built once and run many times with ``bindparam`` values."""
     dests = (dest.then, dest.otherwise) if isinstance(dest, Either) else (dest,)
     for source in sources:
         for target in dests:
@@ -86,7 +100,4 @@ def move_all(
     table = Reminder.__table__
     status = case((dest.when, dest.then.value), else_=dest.otherwise.value) if isinstance(dest, Either) else dest.value
     in_sources = table.c.status == next(iter(sources)) if len(sources) == 1 else table.c.status.in_(list(sources))
-    stmt = update(table).where(in_sources, *where).values(status=status, **values)
-    if not synchronize_session:
-        stmt = stmt.execution_options(synchronize_session=False)
-    return session.execute(stmt).rowcount or 0
+    return update(table).where(in_sources, *where).values(status=status, **values)

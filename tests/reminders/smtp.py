@@ -34,7 +34,15 @@ class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
 
-    async def handle_DATA(self, _server, _session, envelope) -> str:
+    async def handle_DATA(self, server, session, envelope) -> str:
+        with self.server.lock:
+            self.server.peers.add(session.peer)
+            drop = self.server.drop_after is not None and len(self.server.received) >= self.server.drop_after
+            if drop:
+                self.server.drop_after = None  # once
+        if drop:  # the connection breaks before the server accepts: the client cannot know the message's fate
+            server.transport.close()
+            return "421 4.4.2 Connection dropped"
         if self.server.delay:
             await asyncio.sleep(self.server.delay)
         if self.server.refusal:
@@ -50,7 +58,9 @@ class SmtpServer:
     """An aiosmtpd server on 127.0.0.1 and a free port, listing every message it accepted in ``received``.
 
     ``refusal`` (e.g. ``"451 4.3.0 Try later"``) makes it refuse each message; ``delay`` slows each one down;
-    ``stop()`` and ``start()`` take it down and bring it back on the same port.
+    ``stop()`` and ``start()`` take it down and bring it back on the same port. ``drop_after`` (a number of
+    accepted messages) makes it close the connection, once, on the next message's data instead of accepting it;
+    ``peers`` lists the client connections (address and port) that sent data.
     """
 
     def __init__(self, port: int | None = None, password: str | None = None) -> None:
@@ -58,6 +68,8 @@ class SmtpServer:
         self.received: list[Received] = []
         self.refusal: str | None = None
         self.delay = 0.0
+        self.drop_after: int | None = None
+        self.peers: set[tuple[str, int]] = set()
         self.password = password
         self.lock = threading.Lock()
         self._controller: Controller | None = None
