@@ -1,0 +1,125 @@
+"""Free-text search: which documents match a query, and how relevant each is — one contract on both databases.
+
+A document matches when every word of the query begins one of its words (accents and case ignored: "Societe"
+finds "Société", "intern" finds "International"), or when the query appears in it as written (folded), so
+"PA-2026", "100%" or "water" inside "Bluewater" are found as before. PostgreSQL also finds misspellings
+("Interntional") through ``pg_trgm`` word similarity; SQLite re-ranks a candidate set with rapidfuzz.
+
+Relevance, highest first: the reference (a partnership's, an organisation's acronym) is the query; the reference
+begins with it; every word of the query is a whole word of the document; a prefix or substring match; a
+misspelling, closest first. Ties keep the list's usual order, so a page is stable and both databases agree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    column,
+    false,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+)
+from sqlalchemy.orm import Session
+
+from app.search.index import fold
+from app.search.models import FTS_TABLE, KIND_BIT, SearchDocument
+
+WORD = re.compile(r"[^\W_]+")
+MIN_FUZZY_LETTERS = 4  # a shorter query is too short to be a misspelling of anything in particular
+FUZZY_CANDIDATES = 2_000  # SQLite: documents scored with rapidfuzz for one query
+FUZZY_SCORE = 80  # SQLite: rapidfuzz partial_ratio a misspelled word must reach
+FUZZY_KEPT = 200  # SQLite: the closest misspellings kept
+
+
+@dataclass(frozen=True)
+class TextSearch:
+    """A query turned into SQL on ``search_documents``: the condition and the ordering by relevance."""
+
+    condition: ColumnElement[bool]
+    order: tuple[Any, ...]
+
+    def join(self, stmt: Select[Any], kind: str, id_column: Any) -> Select[Any]:
+        """``stmt`` joined to its documents of ``kind`` and narrowed to the matching ones."""
+        on = and_(SearchDocument.kind == kind, SearchDocument.id == id_column)
+        return stmt.join(SearchDocument, on).where(self.condition)
+
+
+def folded_query(session: Session, q: str) -> str:
+    """The query as the index holds text: lower case, accents removed, spaces collapsed."""
+    if session.get_bind().dialect.name == "postgresql":
+        folded = session.scalar(select(func.lower(func.unaccent(literal(q))))) or ""
+    else:
+        folded = fold(q)
+    return " ".join(folded.split())
+
+
+def _like(value: str, *, prefix_only: bool = False) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%" if prefix_only else f"%{escaped}%"
+
+
+def text_search(session: Session, kind: str, q: str) -> TextSearch:
+    """The condition and relevance ordering for ``q`` over documents of ``kind``; never fails on odd input."""
+    folded = folded_query(session, q)
+    words = WORD.findall(folded)
+    if not words:  # nothing searchable is left (only punctuation or operators): nothing matches
+        return TextSearch(false(), ())
+    body, reference = SearchDocument.body, SearchDocument.reference
+    substring = body.like(_like(folded), escape="\\")
+    by_reference = reference.like(_like(folded, prefix_only=True), escape="\\")
+    if session.get_bind().dialect.name == "postgresql":
+        document = literal_column("search_documents.document")
+        prefixes = document.op("@@")(func.to_tsquery("simple", " & ".join(f"{word}:*" for word in words)))
+        whole = document.op("@@")(func.to_tsquery("simple", " & ".join(words)))
+        near = prefixes | substring | by_reference
+        fuzzy = literal(folded).op("<%")(body) if len("".join(words)) >= MIN_FUZZY_LETTERS else false()
+        closeness = case((near, 1.0), else_=func.word_similarity(folded, body))
+        condition = near | fuzzy
+    else:
+        bit = KIND_BIT[kind]
+        prefixes = SearchDocument.id.in_(_fts(" ".join(f'"{word}"*' for word in words), bit, "fts_prefix"))
+        whole = SearchDocument.id.in_(_fts(" ".join(f'"{word}"' for word in words), bit, "fts_whole"))
+        near = prefixes | substring | by_reference
+        close = _misspelt(session, kind, folded, words)
+        fuzzy = SearchDocument.id.in_(list(close)) if close else false()
+        closeness = case((near, 1.0), *((SearchDocument.id == i, s) for i, s in close.items()), else_=0.0)
+        condition = near | fuzzy
+    tier = case((reference == folded, 4), (by_reference, 3), (whole, 2), (prefixes | substring, 1), else_=0)
+    return TextSearch(and_(SearchDocument.kind == kind, condition), (tier.desc(), closeness.desc()))
+
+
+def _fts(expression: str, bit: int, name: str) -> Any:
+    statement = text(
+        f"SELECT rowid / 2 AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :{name} AND rowid % 2 = {bit}"
+    ).bindparams(**{name: expression})
+    return statement.columns(column("id", Integer))
+
+
+def _misspelt(session: Session, kind: str, folded: str, words: list[str]) -> dict[int, float]:
+    """SQLite: documents close to a misspelled query (rapidfuzz over those sharing a word's first letters)."""
+    if len("".join(words)) < MIN_FUZZY_LETTERS:
+        return {}
+    from rapidfuzz import fuzz
+
+    starts = " OR ".join(f'"{word[:3]}"*' for word in words if len(word) >= 3)
+    if not starts:
+        return {}
+    rows = session.execute(
+        select(SearchDocument.id, SearchDocument.body)
+        .where(SearchDocument.kind == kind, SearchDocument.id.in_(_fts(starts, KIND_BIT[kind], "fts_start")))
+        .limit(FUZZY_CANDIDATES)
+    )
+    scored = ((identifier, fuzz.partial_ratio(folded, body)) for identifier, body in rows)
+    closest = sorted((pair for pair in scored if pair[1] >= FUZZY_SCORE), key=lambda pair: -pair[1])
+    return {identifier: score / 100 for identifier, score in closest[:FUZZY_KEPT]}
