@@ -22,7 +22,7 @@ from app.partnerships.models import (
 )
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.search import index as _search_index  # noqa: F401  (keeps the search index current on every flush)
-from app.search.models import SearchDocument
+from app.search.models import SearchDocument, SearchWord
 from app.users.models import ApiToken, Role, SignInThrottle, User, UserRole
 from app.workflow.models import TransitionEvent
 
@@ -54,6 +54,7 @@ __all__ = [
     "ReminderStatus",
     "Role",
     "SearchDocument",
+    "SearchWord",
     "SignInThrottle",
     "Signature",
     "TransitionEvent",

@@ -23,6 +23,13 @@ PG_INDEXES = (
     "CREATE INDEX IF NOT EXISTS ix_search_documents_document ON search_documents USING gin (document)",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_body_trgm ON search_documents USING gin (body gin_trgm_ops)",
 )
+PG_WORDS = """
+    INSERT INTO search_words (word)
+    SELECT DISTINCT word FROM search_documents, unnest(tsvector_to_array(document)) AS word
+    WHERE length(word) BETWEEN 4 AND 100 AND word !~ '[0-9]' {restriction}
+    ON CONFLICT DO NOTHING
+"""
+"""Every word of four letters or more without digits (words of deleted documents stay: they match nothing)."""
 """The GIN indexes (as the migration creates them), dropped and rebuilt around a full rebuild on PostgreSQL."""
 
 
@@ -129,6 +136,9 @@ def refresh_documents(
             connection.execute(delete.bindparams(bindparam("ids", expanding=True)), {"kind": kind, "ids": chunk})
             connection.execute(documents(connection, restricted=True), {"ids": chunk})
             _sync_fts(connection, kind, chunk)
+            if connection.dialect.name == "postgresql":
+                words = text(PG_WORDS.format(restriction="AND kind = :kind AND id IN :ids"))
+                connection.execute(words.bindparams(bindparam("ids", expanding=True)), {"kind": kind, "ids": chunk})
 
 
 def rebuild_search_index(target: Session | Connection) -> dict[str, int]:
@@ -146,6 +156,7 @@ def rebuild_search_index(target: Session | Connection) -> dict[str, int]:
     if postgresql:
         for statement in PG_INDEXES:
             connection.execute(text(statement))
+        connection.execute(text(PG_WORDS.format(restriction="")))
     return counts
 
 

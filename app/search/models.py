@@ -11,6 +11,9 @@ comparison leaves them out, see ``NOT_IN_MODELS``):
 
 - PostgreSQL: a stored ``document`` tsvector column (``'simple'`` configuration over the folded words), a GIN index
   on it, and a ``pg_trgm`` GIN index on ``body`` (substring ``LIKE`` and misspellings through word similarity);
+  ``search_words`` (PostgreSQL only) holds every indexed word of four letters or more, with a trigram index: a
+  misspelled query word is replaced by the known words it resembles, so misspellings go through the same GIN
+  index as the rest (the ``pg_trgm`` documentation's "table of words" technique);
 - SQLite: the FTS5 table ``search_fts`` (``unicode61 remove_diacritics 2``, prefix indexes), whose rowid is
   ``id * 2`` for a partnership and ``id * 2 + 1`` for an organisation.
 """
@@ -34,6 +37,7 @@ NOT_IN_MODELS = frozenset(
         *(f"{FTS_TABLE}_{shadow}" for shadow in ("data", "idx", "content", "docsize", "config")),
         "ix_search_documents_document",
         "ix_search_documents_body_trgm",
+        "ix_search_words_word_trgm",
     }
 )
 """What the migration creates beside the models (FTS5 and GIN machinery); Alembic's comparison skips these."""
@@ -49,3 +53,11 @@ class SearchDocument(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     reference: Mapped[str | None] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(Text)
+
+
+class SearchWord(Base):
+    """A word some search document holds (PostgreSQL fills it; misspellings are looked up among these)."""
+
+    __tablename__ = "search_words"
+
+    word: Mapped[str] = mapped_column(String(100), primary_key=True)

@@ -33,10 +33,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.search.index import fold
-from app.search.models import FTS_TABLE, KIND_BIT, SearchDocument
+from app.search.models import FTS_TABLE, KIND_BIT, SearchDocument, SearchWord
 
 WORD = re.compile(r"[^\W_]+")
 MIN_FUZZY_LETTERS = 4  # a shorter query is too short to be a misspelling of anything in particular
+SIMILARITY = 0.5  # PostgreSQL: pg_trgm similarity of a misspelled word to a known one
+SIMILAR_WORDS = 5  # PostgreSQL: known words tried for one misspelled word
 FUZZY_CANDIDATES = 2_000  # SQLite: documents scored with rapidfuzz for one query
 FUZZY_SCORE = 80  # SQLite: rapidfuzz partial_ratio a misspelled word must reach
 FUZZY_KEPT = 200  # SQLite: the closest misspellings kept
@@ -80,23 +82,45 @@ def text_search(session: Session, kind: str, q: str) -> TextSearch:
     by_reference = reference.like(_like(folded, prefix_only=True), escape="\\")
     if session.get_bind().dialect.name == "postgresql":
         document = literal_column("search_documents.document")
+        alternatives = _similar_words(session, words)
         prefixes = document.op("@@")(func.to_tsquery("simple", " & ".join(f"{word}:*" for word in words)))
         whole = document.op("@@")(func.to_tsquery("simple", " & ".join(words)))
-        near = prefixes | substring | by_reference
-        fuzzy = literal(folded).op("<%")(body) if len("".join(words)) >= MIN_FUZZY_LETTERS else false()
-        closeness = case((near, 1.0), else_=func.word_similarity(folded, body))
+        near = prefixes | substring  # the reference is in the body: its matches are among these
+        if alternatives != [[word] for word in words]:
+            either = " & ".join("(" + " | ".join([f"{group[0]}:*", *group[1:]]) + ")" for group in alternatives)
+            fuzzy = document.op("@@")(func.to_tsquery("simple", either))
+        else:
+            fuzzy = false()
+        closeness = literal(1.0)  # misspellings follow the list's order among themselves
         condition = near | fuzzy
     else:
         bit = KIND_BIT[kind]
         prefixes = SearchDocument.id.in_(_fts(" ".join(f'"{word}"*' for word in words), bit, "fts_prefix"))
         whole = SearchDocument.id.in_(_fts(" ".join(f'"{word}"' for word in words), bit, "fts_whole"))
-        near = prefixes | substring | by_reference
+        near = prefixes | substring  # the reference is in the body: its matches are among these
         close = _misspelt(session, kind, folded, words)
         fuzzy = SearchDocument.id.in_(list(close)) if close else false()
         closeness = case((near, 1.0), *((SearchDocument.id == i, s) for i, s in close.items()), else_=0.0)
         condition = near | fuzzy
     tier = case((reference == folded, 4), (by_reference, 3), (whole, 2), (prefixes | substring, 1), else_=0)
     return TextSearch(and_(SearchDocument.kind == kind, condition), (tier.desc(), closeness.desc()))
+
+
+def _similar_words(session: Session, words: list[str]) -> list[list[str]]:
+    """PostgreSQL: each query word with the known words it may be a misspelling of (pg_trgm similarity)."""
+    groups = []
+    for word in words:
+        group = [word]
+        if len(word) >= MIN_FUZZY_LETTERS and word.isalpha():
+            similar = (
+                select(SearchWord.word)
+                .where(SearchWord.word.op("%")(word), func.similarity(SearchWord.word, word) >= SIMILARITY)
+                .order_by(func.similarity(SearchWord.word, word).desc(), SearchWord.word)
+                .limit(SIMILAR_WORDS)
+            )
+            group += [found for found in session.scalars(similar) if found != word and found.isalpha()]
+        groups.append(group)
+    return groups
 
 
 def _fts(expression: str, bit: int, name: str) -> Any:

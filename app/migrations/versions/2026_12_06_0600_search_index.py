@@ -1,7 +1,7 @@
 """Search index: one folded text document per partnership and organisation, with full-text machinery.
 
 PostgreSQL: the ``unaccent`` and ``pg_trgm`` extensions, a stored ``document`` tsvector ('simple' over the folded
-words), a GIN index on it and a trigram GIN index on the text. SQLite: the FTS5 table ``search_fts``
+words), a GIN index on it, a trigram GIN index on the text, and the words with a trigram index (misspellings). SQLite: the FTS5 table ``search_fts``
 (``unicode61 remove_diacritics 2``, prefix indexes). Backfilled with one ``INSERT ... SELECT`` per kind.
 
 Revision ID: 0023
@@ -59,6 +59,11 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("kind", "id", name=op.f("pk_search_documents")),
     )
+    op.create_table(
+        "search_words",
+        sa.Column("word", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("word", name=op.f("pk_search_words")),
+    )
     if postgresql:
         op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -83,6 +88,11 @@ def upgrade() -> None:
         )
         op.execute("CREATE INDEX ix_search_documents_document ON search_documents USING gin (document)")
         op.execute("CREATE INDEX ix_search_documents_body_trgm ON search_documents USING gin (body gin_trgm_ops)")
+        op.execute(
+            "INSERT INTO search_words (word) SELECT DISTINCT word FROM search_documents, "
+            "unnest(tsvector_to_array(document)) AS word WHERE length(word) BETWEEN 4 AND 100 AND word !~ '[0-9]'"
+        )
+        op.execute("CREATE INDEX ix_search_words_word_trgm ON search_words USING gin (word gin_trgm_ops)")
         op.execute("ANALYZE search_documents")
     else:
         op.execute(
@@ -98,4 +108,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS search_fts")
+    op.drop_table("search_words")
     op.drop_table("search_documents")
