@@ -1,9 +1,11 @@
 """Free-text search: which documents match a query, and how relevant each is — one contract on both databases.
 
-A document matches when every word of the query begins one of its words (accents and case ignored: "Societe"
-finds "Société", "intern" finds "International"), or when the query appears in it as written (folded), so
-"PA-2026", "100%" or "water" inside "Bluewater" are found as before. PostgreSQL also finds misspellings
-("Interntional") through ``pg_trgm`` word similarity; SQLite re-ranks a candidate set with rapidfuzz.
+A document matches when it holds every word of the query, the last one possibly unfinished (accents and case
+ignored: "Societe" finds "Société", "kenya red cr" finds "Kenya Red Cross"), or, for a one-word query without
+digits, when it holds the query inside a word as typed ("water" in "Bluewater", "r_p" in "Solar_Power").
+Misspellings ("Interntional") are found too: on PostgreSQL by replacing a word with the known words ``pg_trgm``
+finds similar (``search_words``), on SQLite by scoring with rapidfuzz the documents that share a word's first
+letters.
 
 Relevance, highest first: the reference (a partnership's, an organisation's acronym) is the query; the reference
 begins with it; every word of the query is a whole word of the document; a prefix or substring match; a
@@ -66,6 +68,13 @@ def folded_query(session: Session, q: str) -> str:
     return " ".join(folded.split())
 
 
+def _as_substring(folded: str) -> bool:
+    """Whether the query is also looked for inside words ("water" in "Bluewater", "r_p" in "solar_power"): one
+    token without digits, long enough to be found through trigrams. Several words, or digits (references, numbers:
+    trigrams every document shares), go through the word index alone."""
+    return len(folded) >= 3 and " " not in folded and not any(char.isdigit() for char in folded)
+
+
 def _like(value: str, *, prefix_only: bool = False) -> str:
     escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"{escaped}%" if prefix_only else f"%{escaped}%"
@@ -78,16 +87,16 @@ def text_search(session: Session, kind: str, q: str) -> TextSearch:
     if not words:  # nothing searchable is left (only punctuation or operators): nothing matches
         return TextSearch(false(), ())
     body, reference = SearchDocument.body, SearchDocument.reference
-    substring = body.like(_like(folded), escape="\\")
+    substring = body.like(_like(folded), escape="\\") if _as_substring(folded) else false()
     by_reference = reference.like(_like(folded, prefix_only=True), escape="\\")
     if session.get_bind().dialect.name == "postgresql":
         document = literal_column("search_documents.document")
         alternatives = _similar_words(session, words)
-        prefixes = document.op("@@")(func.to_tsquery("simple", " & ".join(f"{word}:*" for word in words)))
+        prefixes = document.op("@@")(func.to_tsquery("simple", " & ".join([*words[:-1], f"{words[-1]}:*"])))
         whole = document.op("@@")(func.to_tsquery("simple", " & ".join(words)))
         near = prefixes | substring  # the reference is in the body: its matches are among these
         if alternatives != [[word] for word in words]:
-            either = " & ".join("(" + " | ".join([f"{group[0]}:*", *group[1:]]) + ")" for group in alternatives)
+            either = " & ".join("(" + " | ".join(group) + ")" for group in alternatives)
             fuzzy = document.op("@@")(func.to_tsquery("simple", either))
         else:
             fuzzy = false()
@@ -95,7 +104,9 @@ def text_search(session: Session, kind: str, q: str) -> TextSearch:
         condition = near | fuzzy
     else:
         bit = KIND_BIT[kind]
-        prefixes = SearchDocument.id.in_(_fts(" ".join(f'"{word}"*' for word in words), bit, "fts_prefix"))
+        prefixes = SearchDocument.id.in_(
+            _fts(" ".join([*(f'"{w}"' for w in words[:-1]), f'"{words[-1]}"*']), bit, "fts_prefix")
+        )
         whole = SearchDocument.id.in_(_fts(" ".join(f'"{word}"' for word in words), bit, "fts_whole"))
         near = prefixes | substring  # the reference is in the body: its matches are among these
         close = _misspelt(session, kind, folded, words)
