@@ -15,8 +15,6 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, event, inspect, text
 from sqlalchemy.orm import Session
 
-from app.organisations.models import Organisation
-from app.partnerships.models import Partnership, PartnershipParty
 from app.search.models import FTS_TABLE, KIND_BIT, ORGANISATION, PARTNERSHIP
 
 PG_INDEXES = (
@@ -160,7 +158,8 @@ def rebuild_search_index(target: Session | Connection) -> dict[str, int]:
     return counts
 
 
-SEARCHED_FIELDS = {Partnership: ("reference", "title"), Organisation: ("legal_name", "short_name")}
+SEARCHED_FIELDS = {"partnerships": ("reference", "title"), "organisations": ("legal_name", "short_name")}
+"""The tables whose rows have a document, and the columns it is made of (by table name: the domains sit above)."""
 
 
 def _changed(obj: Any, fields: tuple[str, ...]) -> bool:
@@ -170,18 +169,16 @@ def _changed(obj: Any, fields: tuple[str, ...]) -> bool:
 
 @event.listens_for(Session, "after_flush")
 def _keep_current(session: Session, _context: Any) -> None:
-    partnerships: set[int] = set()
-    organisations: set[int] = set()
+    touched: dict[str, set[int]] = {"partnerships": set(), "organisations": set()}
     for objects, always in ((session.new, True), (session.deleted, True), (session.dirty, False)):
         for obj in objects:
-            if isinstance(obj, Partnership) and (always or _changed(obj, SEARCHED_FIELDS[Partnership])):
-                partnerships.add(obj.id)
-            elif isinstance(obj, Organisation) and (always or _changed(obj, SEARCHED_FIELDS[Organisation])):
-                organisations.add(obj.id)
-            elif isinstance(obj, PartnershipParty):
+            table = getattr(obj, "__tablename__", None)
+            if table in SEARCHED_FIELDS and (always or _changed(obj, SEARCHED_FIELDS[table])):
+                touched[table].add(obj.id)
+            elif table == "partnership_parties":  # a party joined, left or changed organisation
                 state = inspect(obj)
-                partnerships.update(
+                touched["partnerships"].update(
                     value for value in (obj.partnership_id, *state.attrs.partnership_id.history.deleted) if value
                 )
-    if partnerships or organisations:
-        refresh_documents(session, partnerships, organisations)
+    if touched["partnerships"] or touched["organisations"]:
+        refresh_documents(session, touched["partnerships"], touched["organisations"])
