@@ -15,7 +15,8 @@ comparison leaves them out, see ``NOT_IN_MODELS``):
   misspelled query word is replaced by the known words it resembles, so misspellings go through the same GIN
   index as the rest (the ``pg_trgm`` documentation's "table of words" technique);
 - SQLite: the FTS5 table ``search_fts`` (``unicode61 remove_diacritics 2``, prefix indexes), whose rowid is
-  ``id * 2`` for a partnership and ``id * 2 + 1`` for an organisation.
+  ``id * 2`` for a partnership and ``id * 2 + 1`` for an organisation, and its vocabulary ``search_fts_vocab``
+  (``fts5vocab``) where misspellings are looked up.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ KIND_BIT = {PARTNERSHIP: 0, ORGANISATION: 1}
 """The last bit of a document's rowid in SQLite's ``search_fts`` (rowid = id * 2 + bit)."""
 
 FTS_TABLE = "search_fts"
+FTS_VOCABULARY = "search_fts_vocab"
 NOT_IN_MODELS = frozenset(
     {
         FTS_TABLE,
+        FTS_VOCABULARY,
         *(f"{FTS_TABLE}_{shadow}" for shadow in ("data", "idx", "content", "docsize", "config")),
         "ix_search_documents_document",
         "ix_search_documents_body_trgm",

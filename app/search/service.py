@@ -3,9 +3,9 @@
 A document matches when it holds every word of the query, the last one possibly unfinished (accents and case
 ignored: "Societe" finds "Société", "kenya red cr" finds "Kenya Red Cross"), or, for a one-word query without
 digits, when it holds the query inside a word as typed ("water" in "Bluewater", "r_p" in "Solar_Power").
-Misspellings ("Interntional") are found too: on PostgreSQL by replacing a word with the known words ``pg_trgm``
-finds similar (``search_words``), on SQLite by scoring with rapidfuzz the documents that share a word's first
-letters.
+Misspellings ("Interntional") are found too: a word of four letters or more is also looked for as the known
+words that resemble it (PostgreSQL: ``pg_trgm`` similarity over ``search_words``; SQLite: rapidfuzz over FTS5's
+vocabulary); those documents come after the others.
 
 Relevance, highest first: the reference (a partnership's, an organisation's acronym) is the query; the reference
 begins with it; every word of the query is a whole word of the document; a prefix or substring match; a
@@ -35,15 +35,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.search.index import fold
-from app.search.models import FTS_TABLE, KIND_BIT, SearchDocument, SearchWord
+from app.search.models import FTS_TABLE, FTS_VOCABULARY, KIND_BIT, SearchDocument, SearchWord
 
 WORD = re.compile(r"[^\W_]+")
 MIN_FUZZY_LETTERS = 4  # a shorter query is too short to be a misspelling of anything in particular
 SIMILARITY = 0.5  # PostgreSQL: pg_trgm similarity of a misspelled word to a known one
 SIMILAR_WORDS = 5  # PostgreSQL: known words tried for one misspelled word
-FUZZY_CANDIDATES = 2_000  # SQLite: documents scored with rapidfuzz for one query
-FUZZY_SCORE = 80  # SQLite: rapidfuzz partial_ratio a misspelled word must reach
-FUZZY_KEPT = 200  # SQLite: the closest misspellings kept
+SIMILAR_RATIO = 80  # SQLite: rapidfuzz ratio of a misspelled word to a known one (about pg_trgm's 0.5)
 
 
 @dataclass(frozen=True)
@@ -89,9 +87,9 @@ def text_search(session: Session, kind: str, q: str) -> TextSearch:
     body, reference = SearchDocument.body, SearchDocument.reference
     substring = body.like(_like(folded), escape="\\") if _as_substring(folded) else false()
     by_reference = reference.like(_like(folded, prefix_only=True), escape="\\")
+    alternatives = _similar_words(session, words)
     if session.get_bind().dialect.name == "postgresql":
         document = literal_column("search_documents.document")
-        alternatives = _similar_words(session, words)
         prefixes = document.op("@@")(func.to_tsquery("simple", " & ".join([*words[:-1], f"{words[-1]}:*"])))
         whole = document.op("@@")(func.to_tsquery("simple", " & ".join(words)))
         near = prefixes | substring  # the reference is in the body: its matches are among these
@@ -100,8 +98,6 @@ def text_search(session: Session, kind: str, q: str) -> TextSearch:
             fuzzy = document.op("@@")(func.to_tsquery("simple", either))
         else:
             fuzzy = false()
-        closeness = literal(1.0)  # misspellings follow the list's order among themselves
-        condition = near | fuzzy
     else:
         bit = KIND_BIT[kind]
         prefixes = SearchDocument.id.in_(
@@ -109,29 +105,57 @@ def text_search(session: Session, kind: str, q: str) -> TextSearch:
         )
         whole = SearchDocument.id.in_(_fts(" ".join(f'"{word}"' for word in words), bit, "fts_whole"))
         near = prefixes | substring  # the reference is in the body: its matches are among these
-        close = _misspelt(session, kind, folded, words)
-        fuzzy = SearchDocument.id.in_(list(close)) if close else false()
-        closeness = case((near, 1.0), *((SearchDocument.id == i, s) for i, s in close.items()), else_=0.0)
-        condition = near | fuzzy
+        if alternatives != [[word] for word in words]:
+            either = " ".join("(" + " OR ".join(f'"{word}"' for word in group) + ")" for group in alternatives)
+            fuzzy = SearchDocument.id.in_(_fts(either, bit, "fts_either"))
+        else:
+            fuzzy = false()
     tier = case((reference == folded, 4), (by_reference, 3), (whole, 2), (prefixes | substring, 1), else_=0)
-    return TextSearch(and_(SearchDocument.kind == kind, condition), (tier.desc(), closeness.desc()))
+    # misspellings (tier 0) follow the list's order among themselves
+    return TextSearch(and_(SearchDocument.kind == kind, near | fuzzy), (tier.desc(),))
 
 
 def _similar_words(session: Session, words: list[str]) -> list[list[str]]:
-    """PostgreSQL: each query word with the known words it may be a misspelling of (pg_trgm similarity)."""
-    groups = []
-    for word in words:
-        group = [word]
-        if len(word) >= MIN_FUZZY_LETTERS and word.isalpha():
-            similar = (
-                select(SearchWord.word)
-                .where(SearchWord.word.op("%")(word), func.similarity(SearchWord.word, word) >= SIMILARITY)
-                .order_by(func.similarity(SearchWord.word, word).desc(), SearchWord.word)
-                .limit(SIMILAR_WORDS)
+    """Each query word with the known words it may be a misspelling of (only words of letters, four or more).
+
+    PostgreSQL asks ``search_words`` for ``pg_trgm`` similarity; SQLite reads FTS5's own vocabulary
+    (``search_fts_vocab``) and scores it with rapidfuzz. Either way a misspelt word is replaced by real words, so the
+    documents are then found through the full-text index like any other.
+    """
+    misspellable = [word for word in words if len(word) >= MIN_FUZZY_LETTERS and word.isalpha()]
+    if not misspellable:
+        return [[word] for word in words]
+    if session.get_bind().dialect.name == "postgresql":
+        similar = {word: _similar_in_search_words(session, word) for word in misspellable}
+    else:
+        similar = _similar_in_vocabulary(session, misspellable)
+    return [[word, *(found for found in similar.get(word, []) if found != word)] for word in words]
+
+
+def _similar_in_search_words(session: Session, word: str) -> list[str]:
+    similarity = func.similarity(SearchWord.word, word)
+    stmt = (
+        select(SearchWord.word)
+        .where(SearchWord.word.op("%")(word), similarity >= SIMILARITY)
+        .order_by(similarity.desc(), SearchWord.word)
+        .limit(SIMILAR_WORDS)
+    )
+    return [found for found in session.scalars(stmt) if found.isalpha()]
+
+
+def _similar_in_vocabulary(session: Session, words: list[str]) -> dict[str, list[str]]:
+    from rapidfuzz import fuzz, process
+
+    terms = [term for term in session.scalars(text(f"SELECT term FROM {FTS_VOCABULARY}")) if term.isalpha()]
+    return {
+        word: [
+            term
+            for term, _score, _index in process.extract(
+                word, terms, scorer=fuzz.ratio, score_cutoff=SIMILAR_RATIO, limit=SIMILAR_WORDS
             )
-            group += [found for found in session.scalars(similar) if found != word and found.isalpha()]
-        groups.append(group)
-    return groups
+        ]
+        for word in words
+    }
 
 
 def _fts(expression: str, bit: int, name: str) -> Any:
@@ -139,22 +163,3 @@ def _fts(expression: str, bit: int, name: str) -> Any:
         f"SELECT rowid / 2 AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :{name} AND rowid % 2 = {bit}"
     ).bindparams(**{name: expression})
     return statement.columns(column("id", Integer))
-
-
-def _misspelt(session: Session, kind: str, folded: str, words: list[str]) -> dict[int, float]:
-    """SQLite: documents close to a misspelled query (rapidfuzz over those sharing a word's first letters)."""
-    if len("".join(words)) < MIN_FUZZY_LETTERS:
-        return {}
-    from rapidfuzz import fuzz
-
-    starts = " OR ".join(f'"{word[:3]}"*' for word in words if len(word) >= 3)
-    if not starts:
-        return {}
-    rows = session.execute(
-        select(SearchDocument.id, SearchDocument.body)
-        .where(SearchDocument.kind == kind, SearchDocument.id.in_(_fts(starts, KIND_BIT[kind], "fts_start")))
-        .limit(FUZZY_CANDIDATES)
-    )
-    scored = ((identifier, fuzz.partial_ratio(folded, body)) for identifier, body in rows)
-    closest = sorted((pair for pair in scored if pair[1] >= FUZZY_SCORE), key=lambda pair: -pair[1])
-    return {identifier: score / 100 for identifier, score in closest[:FUZZY_KEPT]}

@@ -2,7 +2,7 @@
 
 PostgreSQL: the ``unaccent`` and ``pg_trgm`` extensions, a stored ``document`` tsvector ('simple' over the folded
 words), a GIN index on it, a trigram GIN index on the text, and the words with a trigram index (misspellings). SQLite: the FTS5 table ``search_fts``
-(``unicode61 remove_diacritics 2``, prefix indexes). Backfilled with one ``INSERT ... SELECT`` per kind.
+(``unicode61 remove_diacritics 2``, prefix indexes) and its vocabulary. Backfilled with one ``INSERT ... SELECT`` per kind.
 
 Revision ID: 0023
 Revises: 0022
@@ -103,10 +103,12 @@ def upgrade() -> None:
             "INSERT INTO search_fts (rowid, body) SELECT id * 2 + CASE kind WHEN 'organisation' THEN 1 ELSE 0 END, "
             "body FROM search_documents"
         )
+        op.execute("CREATE VIRTUAL TABLE search_fts_vocab USING fts5vocab(search_fts, 'row')")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TABLE IF EXISTS search_fts_vocab")
         op.execute("DROP TABLE IF EXISTS search_fts")
     op.drop_table("search_words")
     op.drop_table("search_documents")
