@@ -41,6 +41,7 @@ WORD = re.compile(r"[^\W_]+")
 MIN_FUZZY_LETTERS = 4  # a shorter query is too short to be a misspelling of anything in particular
 SIMILARITY = 0.5  # PostgreSQL: pg_trgm similarity of a misspelled word to a known one
 SIMILAR_WORDS = 5  # PostgreSQL: known words tried for one misspelled word
+MISSPELLABLE = 5  # words of one query looked up as possible misspellings
 SIMILAR_RATIO = 80  # SQLite: rapidfuzz ratio of a misspelled word to a known one (about pg_trgm's 0.5)
 
 
@@ -122,14 +123,17 @@ def _similar_words(session: Session, words: list[str]) -> list[list[str]]:
     (``search_fts_vocab``) and scores it with rapidfuzz. Either way a misspelt word is replaced by real words, so the
     documents are then found through the full-text index like any other.
     """
-    misspellable = [word for word in words if len(word) >= MIN_FUZZY_LETTERS and word.isalpha()]
+    misspellable = [word for word in words if len(word) >= MIN_FUZZY_LETTERS and word.isalpha()][:MISSPELLABLE]
     if not misspellable:
         return [[word] for word in words]
     if session.get_bind().dialect.name == "postgresql":
         similar = {word: _similar_in_search_words(session, word) for word in misspellable}
     else:
         similar = _similar_in_vocabulary(session, misspellable)
-    return [[word, *(found for found in similar.get(word, []) if found != word)] for word in words]
+    known = {word for word, found in similar.items() if word in found}  # a word the index holds is no misspelling
+    return [
+        [word, *(found for found in similar.get(word, []) if word not in known and found != word)] for word in words
+    ]
 
 
 def _similar_in_search_words(session: Session, word: str) -> list[str]:

@@ -75,6 +75,13 @@ def test_a_misspelling_is_found_after_exact_words(session, manager):
     assert _partnerships(session, "Interntional") == [found.id]
 
 
+def test_a_word_the_index_holds_is_not_taken_for_a_misspelling(session):
+    organisation(session, "Lantern Works")
+    organisation(session, "Lanterm Works")  # one letter away, and a word of its own
+    assert _organisations(session, "lanterm") == ["Lanterm Works"]
+    assert _organisations(session, "lanterx") == ["Lanterm Works", "Lantern Works"]  # unknown: both resemble it
+
+
 def test_ranking_reference_then_whole_words_then_prefixes_then_list_order(session, manager):
     org = organisation(session, "Ranking Partners")
     prefix_only = partnership(session, manager, org, title="Waterways study")
