@@ -21,6 +21,8 @@ from app.partnerships.models import (
     UndertakingForm,
 )
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
+from app.search import index as _search_index  # noqa: F401  (keeps the search index current on every flush)
+from app.search.models import SearchDocument, SearchWord
 from app.users.models import ApiToken, Role, SignInThrottle, User, UserRole
 from app.workflow.models import TransitionEvent
 
@@ -51,6 +53,8 @@ __all__ = [
     "ReminderKind",
     "ReminderStatus",
     "Role",
+    "SearchDocument",
+    "SearchWord",
     "SignInThrottle",
     "Signature",
     "TransitionEvent",

@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from app.db import UTCDateTime, make_engine
 from app.models import Base
+from app.search.models import NOT_IN_MODELS, NOT_IN_MODELS_COLUMNS
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -36,10 +37,21 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
+def _include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Leave out what a migration creates beside the models: SQLite's FTS5 table, PostgreSQL's tsvector and GIN."""
+    if reflected and compare_to is None:
+        if type_ in ("table", "index") and name in NOT_IN_MODELS:
+            return False
+        if type_ == "column" and (obj.table.name, name) in NOT_IN_MODELS_COLUMNS:
+            return False
+    return True
+
+
 def _configure(**kwargs: Any) -> None:
     context.configure(
         target_metadata=target_metadata,
         render_item=_render_item,
+        include_object=_include_object,
         compare_type=True,
         compare_server_default=True,
         **kwargs,

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import Conflict, NotFound, invalid
 from app.i18n import MESSAGES
-from app.listing import PageParams, Slice, contains_text, order_by, paginate, sort_keys
+from app.listing import PageParams, Slice, order_by, paginate, sort_keys
 from app.organisations.models import AreaOfEngagement, Contact, Organisation
 from app.organisations.regions import region_after_change, region_of
 from app.organisations.schemas import (
@@ -18,6 +18,8 @@ from app.organisations.schemas import (
     OrganisationFilter,
     OrganisationUpdate,
 )
+from app.search.models import ORGANISATION
+from app.search.service import text_search
 from app.users.models import User
 from app.users.policy import Action, require
 from app.versioning import check_version
@@ -149,8 +151,11 @@ def list_organisations(session: Session, filters: OrganisationFilter, params: Pa
 def selection(session: Session, filters: OrganisationFilter, sort: str | None = None) -> Select[tuple[Organisation]]:
     """The organisations matching ``filters`` in the list's order (unknown area or sort field refused)."""
     stmt = select(Organisation)
+    ranked = []
     if filters.q:
-        stmt = stmt.where(contains_text(filters.q, Organisation.legal_name, Organisation.short_name))
+        found = text_search(session, ORGANISATION, filters.q)
+        stmt = found.join(stmt, ORGANISATION, Organisation.id)
+        ranked = [] if sort else list(found.order)  # an explicit sort wins over relevance
     if filters.kind:
         stmt = stmt.where(Organisation.kind == filters.kind)
     if filters.country_code:
@@ -160,7 +165,7 @@ def selection(session: Session, filters: OrganisationFilter, sort: str | None = 
     if filters.area:
         area = resolve_areas(session, [filters.area], field="area")[0]
         stmt = stmt.where(Organisation.areas.any(AreaOfEngagement.id == area.id))
-    return order_by(stmt, sort, SORTABLE, default=[Organisation.legal_name, Organisation.id])
+    return order_by(stmt, sort, SORTABLE, default=[*ranked, Organisation.legal_name, Organisation.id])
 
 
 def add_contact(session: Session, organisation_id: int, data: ContactCreate, *, actor: User | Actor) -> Contact:

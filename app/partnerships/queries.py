@@ -11,12 +11,14 @@ from app.agreements.models import Agreement
 from app.config import get_settings
 from app.errors import NotFound, invalid
 from app.i18n import MESSAGES
-from app.listing import PageParams, Slice, contains_text, order_by, paginate, sort_keys
+from app.listing import PageParams, Slice, order_by, paginate, sort_keys
 from app.obligations.models import Obligation
 from app.organisations.models import AreaOfEngagement, Organisation
 from app.organisations.service import resolve_areas
 from app.partnerships.models import Interaction, Partnership, PartnershipParty, Undertaking
 from app.partnerships.schemas import PartnershipFilter
+from app.search.models import PARTNERSHIP, SearchDocument
+from app.search.service import text_search
 from app.users.models import User
 from app.workflow import definition, engine
 from app.workflow.definition import states
@@ -48,12 +50,20 @@ def list_partnerships(session: Session, filters: PartnershipFilter, params: Page
 
 def selection(session: Session, filters: PartnershipFilter, sort: str | None = None) -> Select[tuple[Partnership]]:
     """The partnerships matching ``filters`` in the list's order (unknown stage, area or sort field refused)."""
-    stmt = select(Partnership).where(*matching(session, filters))
-    return order_by(stmt, sort, SORTABLE, default=[Partnership.id.desc()])
+    if not filters.q:
+        stmt = select(Partnership).where(*matching(session, filters))
+        return order_by(stmt, sort, SORTABLE, default=[Partnership.id.desc()])
+    found = text_search(session, PARTNERSHIP, filters.q)  # joined once: the condition and the relevance
+    stmt = found.join(select(Partnership), PARTNERSHIP, Partnership.id).where(*matching(session, filters, text=False))
+    ranked = [] if sort else list(found.order)  # an explicit sort wins over relevance
+    return order_by(stmt, sort, SORTABLE, default=[*ranked, Partnership.id.desc()])
 
 
-def matching(session: Session, filters: PartnershipFilter) -> list[ColumnElement[bool]]:
-    """The SQL conditions that pick the partnerships matching ``filters`` (unknown stage or area refused)."""
+def matching(session: Session, filters: PartnershipFilter, *, text: bool = True) -> list[ColumnElement[bool]]:
+    """The SQL conditions that pick the partnerships matching ``filters`` (unknown stage or area refused).
+
+    ``text=False`` leaves ``q`` out, for a query that joins the search documents itself.
+    """
     conditions: list[ColumnElement[bool]] = []
     if filters.stage:
         known = definition.get_workflow(WORKFLOW).states
@@ -95,13 +105,9 @@ def matching(session: Session, filters: PartnershipFilter) -> list[ColumnElement
             .exists()
         )
         conditions.append(late if filters.overdue else ~late)
-    if filters.q:
-        named_party = Partnership.parties.any(
-            PartnershipParty.organisation.has(
-                contains_text(filters.q, Organisation.legal_name, Organisation.short_name)
-            )
-        )
-        conditions.append(contains_text(filters.q, Partnership.reference, Partnership.title) | named_party)
+    if filters.q and text:
+        found = text_search(session, PARTNERSHIP, filters.q)
+        conditions.append(Partnership.id.in_(select(SearchDocument.id).where(found.condition)))
     return conditions
 
 
