@@ -23,6 +23,7 @@ from app.partnerships.models import (
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.users.models import ApiToken, Role, SignInThrottle, User, UserRole
 from app.workflow.models import TransitionEvent
+from app.workflow.stays import StageStay
 
 __all__ = [
     "Agreement",
@@ -53,6 +54,7 @@ __all__ = [
     "Role",
     "SignInThrottle",
     "Signature",
+    "StageStay",
     "TransitionEvent",
     "Undertaking",
     "UndertakingForm",

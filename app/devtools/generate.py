@@ -42,6 +42,7 @@ from app.models import (
     UserRole,
 )
 from app.organisations.models import OrganisationKind, organisation_areas, organisation_name_key, registration_key
+from app.workflow.stays import rebuild_stage_stays
 
 CHUNK = 5_000  # partnerships generated and inserted at a time (memory stays flat)
 KIND_WEIGHTS = {
@@ -106,6 +107,7 @@ def generate_portfolio(
             if not updated.rowcount:
                 connection.execute(insert(ReferenceCounter.__table__).values(series=series, last_value=value))
         writer.fix_sequences(tables)
+        rebuild_stage_stays(connection)  # the rows bypassed the engine: their stays from their history
     return dict(writer.written)
 
 
