@@ -268,15 +268,14 @@ def late_obligations(scope: Scope) -> tuple[int, int, list[tuple[int | None, str
             Agreement.partnership_id.in_(scope.ids)
         )
     per_party = base.subquery()
-    totals = select(func.coalesce(func.sum(per_party.c.count), 0), func.count())
-    total, parties = scope.session.execute(totals).one()
-    top = (
+    # One pass: every owing party with its count, most first; the totals are summed here, the top kept.
+    stmt = (
         select(per_party.c.organisation_id, Organisation.legal_name, per_party.c.count)
         .outerjoin(Organisation, Organisation.id == per_party.c.organisation_id)
         .order_by(per_party.c.count.desc(), Organisation.legal_name, per_party.c.organisation_id)
-        .limit(OVERDUE_PARTIES_SHOWN)
     )
-    return int(total), int(parties), [tuple(row) for row in scope.session.execute(top)]
+    rows = [tuple(row) for row in scope.session.execute(stmt)]
+    return sum(int(row[2]) for row in rows), len(rows), rows[:OVERDUE_PARTIES_SHOWN]  # type: ignore[return-value]
 
 
 def areas(scope: Scope) -> list[tuple[int, str, str]]:
