@@ -93,7 +93,7 @@ def test_the_report_from_stays_equals_the_one_from_history(session, varied, chos
     old = {name: section(old_scope) for name, section in legacy_sections.SECTIONS.items()}
     new = run_sections(session, service._sections(today, chosen))
     assert new == old
-    assert old["stages"] and old["stage_medians"] and old["funnel"] or chosen is not None
+    assert (old["stages"] and old["stage_medians"] and old["funnel"]) or chosen is not None
     before = service.assemble(old, today, chosen).model_dump(exclude={"generated_at"})
     assert service.portfolio(session, today, chosen).model_dump(exclude={"generated_at"}) == before
 
@@ -103,7 +103,12 @@ def test_a_report_as_of_a_past_day_counts_what_had_happened_by_then(session, sma
     # hoc (dormant on day 30 comes later).
     as_of = service.portfolio(session, day(22).date())
     assert {s.stage: s.count for s in as_of.stages if s.count} == {"ad_hoc": 2, "informal": 2}
-    assert {f.stage: f.ever_reached for f in as_of.funnel} == {"ad_hoc": 4, "informal": 2, "formalising": 0, "formal": 0}
+    assert {f.stage: f.ever_reached for f in as_of.funnel} == {
+        "ad_hoc": 4,
+        "informal": 2,
+        "formalising": 0,
+        "formal": 0,
+    }
     durations = {d.stage: d for d in as_of.stage_durations}
     # Ended by then: P2's ad hoc stay (10 days) and P3's (20). P4's ad hoc stay, ended on day 30, was open on day 22:
     # it is measured to that day, so not an ended stay; so is P3's informal stay, ended on day 25.
