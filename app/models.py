@@ -21,6 +21,7 @@ from app.partnerships.models import (
     UndertakingForm,
 )
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
+from app.reports.tallies import ReportTally
 from app.users.models import ApiToken, Role, SignInThrottle, User, UserRole
 from app.workflow.models import TransitionEvent
 from app.workflow.stays import StageStay
@@ -51,6 +52,7 @@ __all__ = [
     "Reminder",
     "ReminderKind",
     "ReminderStatus",
+    "ReportTally",
     "Role",
     "SignInThrottle",
     "Signature",

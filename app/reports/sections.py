@@ -74,6 +74,11 @@ class Scope:
         """Whether the report is for a day already over: then only the partnerships that existed are counted."""
         return self.until <= clock.now()
 
+    @property
+    def whole(self) -> bool:
+        """Whether the report covers the whole portfolio as it is now (read from the running counts)."""
+        return self.ids is None and not self.past
+
     def only(self, column: Any) -> list[Any]:
         """The condition limiting ``column`` (a partnership id) to the scope, as a list of zero or one."""
         return [] if self.ids is None else [column.in_(self.ids)]
@@ -181,33 +186,49 @@ def party_distribution(scope: Scope) -> dict[int, int]:
     return {int(parties): count for parties, count in scope.session.execute(stmt)}
 
 
-def funnel_reached(scope: Scope) -> dict[str, int]:
-    """Partnerships that entered each funnel stage by the cutoff, from their stays.
+def reached_counts(scope: Scope, stages: tuple[str, ...] | None = None) -> dict[str, int]:
+    """Partnerships that entered each stage (of ``stages``, or any) by the cutoff, from their stays.
 
     A partnership revived or renewed enters a stage again: it counts once. ``COUNT(DISTINCT …)`` grouped by the
     stage reads ``ix_stage_stays_reached`` in order, without hashing every stay.
     """
+    chosen = [] if stages is None else [StageStay.stage.in_(stages)]
     stmt = (
         select(StageStay.stage, func.count(StageStay.entity_id.distinct()))
-        .where(*_stays(scope), StageStay.stage.in_(funnel_stages()))
+        .where(*_stays(scope), *chosen)
         .group_by(StageStay.stage)
     )
     return {stage: count for stage, count in scope.session.execute(stmt)}
 
 
-def stage_medians(scope: Scope) -> dict[str, tuple[float, int]]:
+def funnel_reached(scope: Scope) -> dict[str, int]:
+    """Partnerships that ever entered each funnel stage by the cutoff."""
+    return reached_counts(scope, funnel_stages())
+
+
+def _ended(scope: Scope) -> list[Any]:
+    return [*_stays(scope), StageStay.left_at.is_not(None), StageStay.left_at < scope.until]
+
+
+def ended_counts(scope: Scope) -> dict[str, int]:
+    """Stays ended by the cutoff, per stage."""
+    stmt = select(StageStay.stage, func.count()).where(*_ended(scope)).group_by(StageStay.stage)
+    return {stage: count for stage, count in scope.session.execute(stmt)}
+
+
+def stage_medians(scope: Scope, counts: dict[str, int] | None = None) -> dict[str, tuple[float, int]]:
     """Median days and number of stays ended by the cutoff, per stage (a stay still open then is left out).
 
-    Over the whole portfolio each median is read from ``ix_stage_stays_ended`` in the order of the days (a count,
-    then the middle one or two); a report narrowed by a filter takes the median of its partnerships' stays.
+    Over the whole portfolio each median is read from ``ix_stage_stays_ended`` in the order of the days: the count
+    of ended stays (``counts``, when the running counts give it), then the middle one or two. A report narrowed by
+    a filter takes the median of its partnerships' stays.
     """
-    ended = [*_stays(scope), StageStay.left_at.is_not(None), StageStay.left_at < scope.until]
+    ended = _ended(scope)
     if scope.ids is not None:
         stays = select(StageStay.stage.label("key"), StageStay.days.label("value")).where(*ended).subquery()
         return median_by_group(scope.session, stays)
-    counts = select(StageStay.stage, func.count()).where(*ended).group_by(StageStay.stage)
     found = {}
-    for stage, count in scope.session.execute(counts).all():
+    for stage, count in (ended_counts(scope) if counts is None else counts).items():
         middle = (
             select(StageStay.days)
             .where(*ended, StageStay.stage == stage)

@@ -1,5 +1,5 @@
-"""PostgreSQL: the report's queries read indexes — the stage stays from their covering indexes, never the history,
-and no sequential scan of the partnership table when a filter narrows the report.
+"""PostgreSQL: the report's queries read indexes — today the running counts, on a past day the stage stays from their
+covering indexes, never the history, and no sequential scan of the partnership table when a filter narrows it.
 
 Plans are taken with sequential scans discouraged (``enable_seqscan = off``), so that on a small portfolio a
 sequential scan still shows where no index could serve. On SQLite there is no such plan to check.
@@ -8,6 +8,7 @@ sequential scan still shows where no index could serve. On SQLite there is no su
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from app.reports import service
 from app.reports.schemas import ReportFilter
 
 
-def _statements(session, chosen: ReportFilter | None) -> list[tuple[str, Any]]:
+def _statements(session, chosen: ReportFilter | None, day: date | None = None) -> list[tuple[str, Any]]:
     """Every statement the report's sections send, with its parameters."""
     caught: list[tuple[str, Any]] = []
     connection = session.connection()
@@ -30,7 +31,7 @@ def _statements(session, chosen: ReportFilter | None) -> list[tuple[str, Any]]:
 
     event.listen(connection, "before_cursor_execute", catch)
     try:
-        service.portfolio(session, clock.today(get_settings().zone), chosen)
+        service.portfolio(session, day or clock.today(get_settings().zone), chosen)
     finally:
         event.remove(connection, "before_cursor_execute", catch)
     return [(s, p) for s, p in caught if s.lstrip().upper().startswith(("SELECT", "WITH"))]
@@ -43,8 +44,8 @@ def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def _plans(session, chosen: ReportFilter | None) -> list[tuple[str, list[dict[str, Any]]]]:
-    statements = _statements(session, chosen)
+def _plans(session, chosen: ReportFilter | None, day: date | None = None) -> list[tuple[str, list[dict[str, Any]]]]:
+    statements = _statements(session, chosen, day)
     session.execute(text("SET LOCAL enable_seqscan = off"))
     raw = session.connection().connection.driver_connection
     plans = []
@@ -67,13 +68,37 @@ def generated(session, connection, backend):
     session.expire_all()
 
 
-def test_the_stays_are_read_from_their_indexes(session, generated):
+def _indexes(plans, table: str) -> set[str]:
+    return {node["Index Name"] for _s, nodes in plans for node in nodes if table in node.get("Index Name", "")}
+
+
+def _reads(plans, table: str) -> list[dict[str, Any]]:
+    return [node for _s, nodes in plans for node in nodes if node.get("Relation Name") == table]
+
+
+def test_today_the_whole_portfolio_is_read_from_the_running_counts(session, generated):
     plans = _plans(session, None)
-    stays = [node for _s, nodes in plans for node in nodes if node.get("Relation Name") == "stage_stays"]
-    assert stays, "the report reads the stage stays"
+    assert _indexes(plans, "report_tallies") == {"ix_report_tallies_count"}
+    assert not [node for node in _reads(plans, "report_tallies") if node["Node Type"] == "Seq Scan"]
+    # The medians: the middle ended stays (at scale read in the order of their length from ix_stage_stays_ended; on
+    # this small portfolio the planner may as well sort a stage's few stays).
+    assert _indexes(plans, "stage_stays") and _indexes(plans, "stage_stays") <= {
+        "ix_stage_stays_ended",
+        "ix_stage_stays_reached",
+    }
+    assert not [node for node in _reads(plans, "stage_stays") if node["Node Type"] == "Seq Scan"]
+    for table in ("partnerships", "partnership_areas", "transition_events"):
+        assert not _reads(plans, table), table  # nothing counted row by row
+    # Overdue obligations find their parties by key (the late ones only).
+    assert {node["Node Type"] for node in _reads(plans, "partnership_parties")} <= {"Index Scan", "Index Only Scan"}
+
+
+def test_a_past_day_reads_the_stays_from_their_indexes(session, generated):
+    plans = _plans(session, None, clock.today(get_settings().zone) - timedelta(days=200))
+    stays = _reads(plans, "stage_stays")
     # Index-only where the table is vacuumed; in this test's open transaction the planner may visit the rows.
     assert {node["Node Type"] for node in stays} <= {"Index Only Scan", "Index Scan", "Bitmap Heap Scan"}, stays
-    used = {node["Index Name"] for _s, nodes in plans for node in nodes if "stage_stays" in node.get("Index Name", "")}
+    used = _indexes(plans, "stage_stays")
     assert {"uq_stage_stays_open", "ix_stage_stays_reached", "ix_stage_stays_ended", "ix_stage_stays_left"} <= used
     assert not any("transition_events" in statement for statement, _nodes in plans)  # never the history
 

@@ -11,18 +11,24 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import clock
 from app.config import get_settings
 from app.devtools.generate import generate_portfolio
-from app.partnerships.models import Partnership
-from app.reports import sections, service
+from app.organisations.schemas import OrganisationUpdate
+from app.organisations.service import update_organisation
+from app.partnerships.models import Partnership, PartyRole
+from app.partnerships.schemas import PartnershipUpdate
+from app.partnerships.service import update_partnership
+from app.reports import sections, service, tallies
 from app.reports.dialect import run_sections
 from app.reports.schemas import ReportFilter
+from app.reports.tallies import ReportTally
 from app.workflow import engine
 from app.workflow.actor import Actor
 from app.workflow.stays import StageStay, rebuild_stage_stays
+from tests.builders import partnership
 from tests.reports import legacy_sections
 from tests.reports.portfolio import day
 
@@ -140,3 +146,43 @@ def test_the_cutoff_is_the_end_of_the_day_in_the_organisation_timezone():
     cutoff = sections.cutoff_of(date(2026, 6, 1))
     local = cutoff.astimezone(get_settings().zone)
     assert (local.date(), local.hour, local.minute) == (date(2026, 6, 2), 0, 0)
+
+
+def _tallied(session) -> dict:
+    rows = session.execute(
+        select(ReportTally.section, ReportTally.key, ReportTally.number, func.sum(ReportTally.delta)).group_by(
+            ReportTally.section, ReportTally.key, ReportTally.number
+        )
+    )
+    return {(section, key, number): n for section, key, number, n in rows if n}
+
+
+def _recounted(session) -> dict:
+    return {key: n for key, n in tallies._counts(session, None).items() if n}
+
+
+def test_the_running_counts_follow_every_change_of_the_records(session, small_portfolio):
+    people, orgs, ps = small_portfolio.people, small_portfolio.orgs, small_portfolio.partnerships
+    assert _tallied(session) == _recounted(session)
+    parties = [
+        {"organisation_id": orgs["B"].id, "role": "lead_partner"},
+        {"organisation_id": orgs["C"].id, "role": "co_partner"},
+    ]
+    update_partnership(
+        session, ps["P1"].id, PartnershipUpdate(area_codes=["research_data"], parties=parties), actor=people.admin
+    )
+    update_partnership(session, ps["P2"].id, PartnershipUpdate(parties=parties[:1]), actor=people.admin)
+    assert _tallied(session) == _recounted(session)
+    update_organisation(
+        session, orgs["A"].id, OrganisationUpdate(kind="think_tank", region="West Africa"), actor=people.admin
+    )
+    update_organisation(session, orgs["D"].id, OrganisationUpdate(country_code="FR"), actor=people.admin)
+    assert _tallied(session) == _recounted(session)
+    engine.fire(session, "partnership", ps["P1"], "go_dormant", Actor.person(people.manager))
+    partnership(session, people.manager, orgs["A"], (orgs["D"], PartyRole.DONOR), area_codes=["humanitarian"])
+    session.flush()
+    assert _tallied(session) == _recounted(session)
+    today = clock.today(get_settings().zone)
+    old_scope = legacy_sections.scope_of(session, today, None)
+    old = {name: section(old_scope) for name, section in legacy_sections.SECTIONS.items()}
+    assert run_sections(session, service._sections(today, None)) == old

@@ -1,7 +1,9 @@
-"""Stage stays: each entity's stays in each state (entered, left, days), kept by the engine as transitions happen.
+"""Stage stays: each entity's stays in each state (entered, left, days), kept by the engine as transitions happen;
+and the portfolio report's running counts (``report_tallies``), kept as records change.
 
-Backfilled from the transition history in one set-based statement (a LEAD over each entity's state-changing events,
-as ``app.workflow.stays.rebuild_stage_stays`` does), before the indexes are built.
+Stays are backfilled from the transition history in one set-based statement (a LEAD over each entity's
+state-changing events, as ``app.workflow.stays.rebuild_stage_stays`` does), before their indexes are built; the
+counts from the stays and the records, one aggregate per section (as ``app.reports.tallies`` counts them).
 
 Revision ID: 0024
 Revises: 0022
@@ -32,6 +34,25 @@ FROM (
     WHERE from_state IS NULL OR from_state <> to_state
 ) AS changes
 """
+
+
+_PARTNERSHIP = "workflow = 'partnership'"
+_TALLIES = [
+    f"SELECT 'stages', stage, NULL, count(*) FROM stage_stays WHERE {_PARTNERSHIP} AND left_at IS NULL GROUP BY stage",
+    "SELECT 'stage_by_area', s.stage, pa.area_id, count(*) FROM stage_stays s "
+    "LEFT JOIN partnership_areas pa ON pa.partnership_id = s.entity_id "
+    "WHERE s.workflow = 'partnership' AND s.left_at IS NULL GROUP BY s.stage, pa.area_id",
+    *(
+        f"SELECT 'partners_by_{name}', value, NULL, count(*) FROM (SELECT DISTINCT pp.partnership_id, o.{column} AS value "
+        "FROM partnership_parties pp JOIN organisations o ON o.id = pp.organisation_id) AS pairs GROUP BY value"
+        for name, column in (("kind", "kind"), ("region", "region"), ("country", "country_code"))
+    ),
+    "SELECT 'party_distribution', NULL, parties, count(*) FROM (SELECT partnership_id, count(*) AS parties "
+    "FROM partnership_parties GROUP BY partnership_id) AS per GROUP BY parties",
+    f"SELECT 'reached', stage, NULL, count(DISTINCT entity_id) FROM stage_stays WHERE {_PARTNERSHIP} GROUP BY stage",
+    f"SELECT 'ended', stage, NULL, count(*) FROM stage_stays WHERE {_PARTNERSHIP} AND left_at IS NOT NULL "
+    "GROUP BY stage",
+]
 
 
 def upgrade() -> None:
@@ -83,11 +104,29 @@ def upgrade() -> None:
             postgresql_where=ended,
             postgresql_include=["stage", "entered_at", "entity_id"],
         )
+    op.create_table(
+        "report_tallies",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("section", sa.String(length=40), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=True),
+        sa.Column("number", sa.Integer(), nullable=True),
+        sa.Column("delta", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_tallies")),
+    )
+    for counts in _TALLIES:
+        op.execute(f"INSERT INTO report_tallies (section, key, number, delta) {counts}")
+    with op.batch_alter_table("report_tallies", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_report_tallies_count", ["section", "key", "number"], unique=False, postgresql_include=["delta"]
+        )
     if dialect == "postgresql":
         op.execute("ANALYZE stage_stays")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("report_tallies", schema=None) as batch_op:
+        batch_op.drop_index("ix_report_tallies_count")
+    op.drop_table("report_tallies")
     with op.batch_alter_table("stage_stays", schema=None) as batch_op:
         batch_op.drop_index("ix_stage_stays_left", sqlite_where=sa.text("left_at IS NOT NULL"))
         batch_op.drop_index("ix_stage_stays_ended", sqlite_where=sa.text("left_at IS NOT NULL"))
