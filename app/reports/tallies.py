@@ -61,9 +61,9 @@ def _counts(session: Session | Connection, ids: list[int] | None) -> Counter[Key
     for parties, n in s.party_distribution(scope).items():
         found["party_distribution", None, parties] += n
     for stage, n in s.reached_counts(scope).items():
-        found["reached", stage, None] += n
+        found["entered", stage, None] += n
     for stage, n in s.ended_counts(scope).items():
-        found["ended", stage, None] += n
+        found["ended_stays", stage, None] += n
     return found
 
 
@@ -106,7 +106,7 @@ def readers() -> dict[str, Callable[[s.Scope], Any]]:
 
     def funnel(scope: s.Scope) -> dict[str, int]:
         stages = s.funnel_stages()
-        return {key: n for key, n in by_key("reached")(scope).items() if key in stages}
+        return {key: n for key, n in by_key("entered")(scope).items() if key in stages}
 
     return {
         "stages": by_key("stages"),
@@ -114,7 +114,7 @@ def readers() -> dict[str, Callable[[s.Scope], Any]]:
         **{f"partners_by_{dimension}": partners(dimension) for dimension in s.PARTNER_DIMENSIONS},
         "party_distribution": lambda scope: {n: c for (_k, n), c in read(scope.session, "party_distribution").items()},
         "funnel": funnel,
-        "stage_medians": lambda scope: s.stage_medians(scope, by_key("ended")(scope)),
+        "stage_medians": lambda scope: s.stage_medians(scope, by_key("ended_stays")(scope)),
     }
 
 

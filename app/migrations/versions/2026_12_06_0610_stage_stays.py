@@ -49,8 +49,8 @@ _TALLIES = [
     ),
     "SELECT 'party_distribution', NULL, parties, count(*) FROM (SELECT partnership_id, count(*) AS parties "
     "FROM partnership_parties GROUP BY partnership_id) AS per GROUP BY parties",
-    f"SELECT 'reached', stage, NULL, count(DISTINCT entity_id) FROM stage_stays WHERE {_PARTNERSHIP} GROUP BY stage",
-    f"SELECT 'ended', stage, NULL, count(*) FROM stage_stays WHERE {_PARTNERSHIP} AND left_at IS NOT NULL "
+    f"SELECT 'entered', stage, NULL, count(DISTINCT entity_id) FROM stage_stays WHERE {_PARTNERSHIP} GROUP BY stage",
+    f"SELECT 'ended_stays', stage, NULL, count(*) FROM stage_stays WHERE {_PARTNERSHIP} AND left_at IS NOT NULL "
     "GROUP BY stage",
 ]
 
