@@ -277,18 +277,21 @@ def end_dates(scope: Scope) -> dict[str, int]:
 
 def late_obligations(scope: Scope) -> tuple[int, int, list[tuple[int | None, str | None, int]]]:
     """Overdue obligations: total, number of parties owing them, and the parties owing the most."""
-    base = (
-        select(PartnershipParty.organisation_id.label("organisation_id"), func.count().label("count"))
+    # Each late obligation finds its party by key (they are few; the parties are many).
+    owner = select(PartnershipParty.organisation_id).where(PartnershipParty.id == Obligation.party_id)
+    late = (
+        select(owner.scalar_subquery().label("organisation_id"))
         .select_from(Obligation)
-        .outerjoin(PartnershipParty, PartnershipParty.id == Obligation.party_id)
         .where(late_condition(scope.today))
-        .group_by(PartnershipParty.organisation_id)
     )
     if scope.ids is not None:
-        base = base.join(Agreement, Agreement.id == Obligation.agreement_id).where(
+        late = late.join(Agreement, Agreement.id == Obligation.agreement_id).where(
             Agreement.partnership_id.in_(scope.ids)
         )
-    per_party = base.subquery()
+    owing = late.subquery()
+    per_party = (
+        select(owing.c.organisation_id, func.count().label("count")).group_by(owing.c.organisation_id).subquery()
+    )
     # One pass: every owing party with its count, most first; the totals are summed here, the top kept.
     stmt = (
         select(per_party.c.organisation_id, Organisation.legal_name, per_party.c.count)

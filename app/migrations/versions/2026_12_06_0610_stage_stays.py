@@ -119,11 +119,20 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_report_tallies_count", ["section", "key", "number"], unique=False, postgresql_include=["delta"]
         )
+    with op.batch_alter_table("obligations", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_obligations_status_due_date",
+            ["status", "due_date"],
+            unique=False,
+            postgresql_include=["party_id", "agreement_id"],
+        )
     if dialect == "postgresql":
         op.execute("ANALYZE stage_stays")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("obligations", schema=None) as batch_op:
+        batch_op.drop_index("ix_obligations_status_due_date")
     with op.batch_alter_table("report_tallies", schema=None) as batch_op:
         batch_op.drop_index("ix_report_tallies_count")
     op.drop_table("report_tallies")
