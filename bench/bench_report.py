@@ -63,7 +63,7 @@ def _reset(url: str) -> None:
     engine.dispose()
 
 
-def _explain(session: Session, section: Callable[[service.Scope], Any], scope: service.Scope) -> list[str]:
+def _explain(session: Session, section: Callable[[Session], Any]) -> list[str]:
     """EXPLAIN ANALYZE of every statement a section runs (caught by a cursor hook)."""
     statements: list[tuple[str, Any]] = []
     connection = session.connection()
@@ -75,7 +75,7 @@ def _explain(session: Session, section: Callable[[service.Scope], Any], scope: s
 
     event.listen(connection, "before_cursor_execute", catch)
     try:
-        section(scope)
+        section(session)
     finally:
         event.remove(connection, "before_cursor_execute", catch)
     lines = []
@@ -106,15 +106,16 @@ def measure(session: Session, runs: int) -> dict[str, Any]:
     one_by_one = _median_seconds(lambda: run_sections(session, service._sections(today, None), workers=1), runs)
     prepare_for_aggregates(session)  # as the report does (SET LOCAL: this transaction only)
     baseline = _median_seconds(lambda: session.execute(text(BASELINE)).all(), runs)
-    scope = service.Scope(session, today, None)
-    sections = {name: _median_seconds(lambda s=section: s(scope), runs) for name, section in service.SECTIONS.items()}
+    # Each section as the report runs it (today's whole portfolio: the running counts where they are kept).
+    chosen = service._sections(today, None)
+    sections = {name: _median_seconds(lambda s=section: s(session), runs) for name, section in chosen.items()}
     return {
         "report": report,
         "report_p95": p95(warm),
         "one_by_one": one_by_one,
         "baseline": baseline,
         "sections": sections,
-        "scope": scope,
+        "chosen": chosen,
     }
 
 
@@ -169,7 +170,7 @@ def main() -> None:
         _print(f"the report (sections on up to {REPORT_WORKERS} connections sharing one snapshot)", figures)
         slowest = max(figures["sections"], key=figures["sections"].get)
         print(f"\nEXPLAIN ANALYZE of the slowest section, {slowest}:")
-        for line in _explain(session, service.SECTIONS[slowest], figures["scope"]):
+        for line in _explain(session, figures["chosen"][slowest]):
             print("  " + line)
         session.rollback()
     engine.dispose()
