@@ -211,7 +211,7 @@ def main() -> None:
     print(f"\nAPI latency at {result['partnerships']:,} partnerships, {args.requests} requests each (ms)")
     print(f"{'endpoint':<28}{'cold':>9}{'median':>9}{'p95':>9}{'SQL':>9}{'x SQL':>8}{'x healthz':>11}")
     health = endpoints.pop("healthz")
-    print(f"{'/healthz (baseline)':<28}{health['median_ms']:>9.1f}{health['p95_ms']:>9.1f}")
+    print(f"{'/healthz (baseline)':<28}{'':>9}{health['median_ms']:>9.1f}{health['p95_ms']:>9.1f}")
     for name, f in endpoints.items():
         print(
             f"{name:<28}{f['cold_ms']:>9.1f}{f['median_ms']:>9.1f}{f['p95_ms']:>9.1f}{f['sql_ms']:>9.1f}{f['x_sql']:>8.1f}"
