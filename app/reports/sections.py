@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, String, case, func, select, type_coerce, union_all
+from sqlalchemy import Integer, Select, String, case, cast, func, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.agreements.models import Agreement
 from app.config import get_settings
 from app.obligations.models import Obligation
-from app.obligations.service import late_condition
 from app.organisations.models import AreaOfEngagement, Organisation
 from app.partnerships.models import Partnership, PartnershipParty, partnership_areas
 from app.partnerships.schemas import PartnershipFilter
@@ -275,22 +274,36 @@ def end_dates(scope: Scope) -> dict[str, int]:
     return {str(key): count for key, count in scope.session.execute(stmt)}
 
 
+def _late_branches(scope: Scope) -> list[Select[Any]]:
+    """``late_condition`` as two disjoint conditions, each read from ``ix_obligations_status_due_date`` alone: marked
+    late, or still open (and not marked) after the due date."""
+    late = states("obligation", group="late")
+    branches = [
+        Obligation.status.in_(sorted(late)),
+        Obligation.status.in_(sorted(states("obligation", group="open") - late)) & (Obligation.due_date < scope.today),
+    ]
+    found = []
+    for condition in branches:
+        stmt = select(Obligation.party_id).where(condition)
+        if scope.ids is not None:
+            stmt = stmt.join(Agreement, Agreement.id == Obligation.agreement_id).where(
+                Agreement.partnership_id.in_(scope.ids)
+            )
+        found.append(stmt)
+    return found
+
+
 def late_obligations(scope: Scope) -> tuple[int, int, list[tuple[int | None, str | None, int]]]:
     """Overdue obligations: total, number of parties owing them, and the parties owing the most."""
-    # Each late obligation finds its party by key (they are few; the parties are many).
-    owner = select(PartnershipParty.organisation_id).where(PartnershipParty.id == Obligation.party_id)
-    late = (
-        select(owner.scalar_subquery().label("organisation_id"))
-        .select_from(Obligation)
-        .where(late_condition(scope.today))
-    )
-    if scope.ids is not None:
-        late = late.join(Agreement, Agreement.id == Obligation.agreement_id).where(
-            Agreement.partnership_id.in_(scope.ids)
-        )
-    owing = late.subquery()
+    owing = union_all(*_late_branches(scope)).subquery()
+    per_party_row = select(owing.c.party_id, func.count().label("n")).group_by(owing.c.party_id).subquery()
+    # Each owing party row finds its organisation by key (they are few; the parties are many).
+    owner = select(PartnershipParty.organisation_id).where(PartnershipParty.id == per_party_row.c.party_id)
+    owners = select(owner.scalar_subquery().label("organisation_id"), per_party_row.c.n).subquery()
     per_party = (
-        select(owing.c.organisation_id, func.count().label("count")).group_by(owing.c.organisation_id).subquery()
+        select(owners.c.organisation_id, cast(func.sum(owners.c.n), Integer).label("count"))
+        .group_by(owners.c.organisation_id)
+        .subquery()
     )
     # One pass: every owing party with its count, most first; the totals are summed here, the top kept.
     stmt = (
@@ -298,8 +311,8 @@ def late_obligations(scope: Scope) -> tuple[int, int, list[tuple[int | None, str
         .outerjoin(Organisation, Organisation.id == per_party.c.organisation_id)
         .order_by(per_party.c.count.desc(), Organisation.legal_name, per_party.c.organisation_id)
     )
-    rows = [tuple(row) for row in scope.session.execute(stmt)]
-    return sum(int(row[2]) for row in rows), len(rows), rows[:OVERDUE_PARTIES_SHOWN]  # type: ignore[return-value]
+    rows = [(org, name, int(n)) for org, name, n in scope.session.execute(stmt)]
+    return sum(row[2] for row in rows), len(rows), rows[:OVERDUE_PARTIES_SHOWN]
 
 
 def areas(scope: Scope) -> list[tuple[int, str, str]]:
