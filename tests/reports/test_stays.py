@@ -186,3 +186,8 @@ def test_the_running_counts_follow_every_change_of_the_records(session, small_po
     old_scope = legacy_sections.scope_of(session, today, None)
     old = {name: section(old_scope) for name, section in legacy_sections.SECTIONS.items()}
     assert run_sections(session, service._sections(today, None)) == old
+
+
+def test_a_flush_counts_the_partnerships_it_changes_as_the_report_does(session, varied):
+    ids = sorted(session.scalars(select(Partnership.id).limit(40)))
+    assert tallies._changed_counts(session, ids) == tallies._counts(session, ids)
