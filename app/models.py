@@ -21,10 +21,12 @@ from app.partnerships.models import (
     UndertakingForm,
 )
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
+from app.reports.tallies import ReportTally
 from app.search import index as _search_index  # noqa: F401  (keeps the search index current on every flush)
 from app.search.models import SearchDocument, SearchWord
 from app.users.models import ApiToken, Role, SignInThrottle, User, UserRole
 from app.workflow.models import TransitionEvent
+from app.workflow.stays import StageStay
 
 __all__ = [
     "Agreement",
@@ -52,11 +54,13 @@ __all__ = [
     "Reminder",
     "ReminderKind",
     "ReminderStatus",
+    "ReportTally",
     "Role",
     "SearchDocument",
     "SearchWord",
     "SignInThrottle",
     "Signature",
+    "StageStay",
     "TransitionEvent",
     "Undertaking",
     "UndertakingForm",

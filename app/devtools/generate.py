@@ -42,7 +42,9 @@ from app.models import (
     UserRole,
 )
 from app.organisations.models import OrganisationKind, organisation_areas, organisation_name_key, registration_key
+from app.reports.tallies import rebuild_report_tallies
 from app.search.index import rebuild_search_index
+from app.workflow.stays import rebuild_stage_stays
 
 CHUNK = 5_000  # partnerships generated and inserted at a time (memory stays flat)
 KIND_WEIGHTS = {
@@ -108,6 +110,8 @@ def generate_portfolio(
                 connection.execute(insert(ReferenceCounter.__table__).values(series=series, last_value=value))
         writer.fix_sequences(tables)
         rebuild_search_index(connection)  # the generator bypasses the flush that keeps the index current
+        rebuild_stage_stays(connection)  # the rows bypassed the engine: their stays from their history
+        rebuild_report_tallies(connection)  # and the report's running counts from the records
     return dict(writer.written)
 
 

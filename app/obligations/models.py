@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agreements.models import Agreement
@@ -28,6 +28,8 @@ class Obligation(Base):
     __tablename__ = "obligations"
     __table_args__ = (
         CheckConstraint("due_date IS NOT NULL OR recurrence IS NOT NULL", name="has_due_date_or_recurrence"),
+        # The late ones (marked, or still open after their due date) for the portfolio report, with their party.
+        Index("ix_obligations_status_due_date", "status", "due_date", postgresql_include=["party_id", "agreement_id"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,7 @@
 
 - ``median_by_group``: PostgreSQL has ``percentile_cont``; SQLite has not, so there the middle row(s) of each
   group are picked with window functions (which both backends have) and averaged.
-- ``days_between``: the difference of two timestamps in (fractional) days.
+- ``middle_of``: the median from the one or two middle values, as ``median_by_group`` gives it.
 - ``year_month``: a date's month as ``YYYY-MM`` text.
 - ``run_sections``: on PostgreSQL (a session bound to an engine) the independent sections run concurrently on
   a few connections that share one exported snapshot, so they see the same data; elsewhere one after the other.
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Float, Subquery, cast, extract, func, select, text
+from sqlalchemy import ColumnElement, Engine, Subquery, func, select, text
 from sqlalchemy.orm import Session
 
 
@@ -23,11 +23,14 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def days_between(session: Session, later: Any, earlier: Any) -> ColumnElement[float]:
-    """``later - earlier`` in days, with fractions, as SQL."""
+def middle_of(session: Session, values: list[float]) -> float:
+    """The median of the one or two middle values of a group, computed as ``median_by_group`` computes it here."""
+    if len(values) == 1:
+        return float(values[0])
+    low, high = (float(v) for v in values)
     if _dialect(session) == "postgresql":
-        return extract("epoch", later - earlier) / 86400.0
-    return cast(func.julianday(later) - func.julianday(earlier), Float)
+        return low + (high - low) * 0.5  # percentile_cont's interpolation
+    return (low + high) / 2  # SQLite's avg of the two
 
 
 def year_month(session: Session, day: Any) -> ColumnElement[str]:
@@ -62,13 +65,15 @@ REPORT_WORK_MEM = "64MB"
 
 
 def prepare_for_aggregates(session: Session) -> None:
-    """Let this transaction's sorts and hashes stay in memory (PostgreSQL ``SET LOCAL work_mem``; SQLite: nothing).
+    """Let this transaction's sorts and hashes stay in memory, without JIT (PostgreSQL ``SET LOCAL``; SQLite: nothing).
 
     The report's window functions, medians and DISTINCTs over a few hundred thousand rows spill to disk with the
     default 4 MB; ``SET LOCAL`` ends with the transaction, so nothing else is affected.
     """
     if _dialect(session) == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
+        # Compiling a query costs more than running these ones (a few index reads estimated at millions of rows).
+        session.execute(text("SET LOCAL jit = off"))
 
 
 REPORT_WORKERS = 3

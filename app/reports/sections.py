@@ -1,31 +1,37 @@
-"""The sections of the portfolio report: one aggregate query each (GROUP BY, window functions), run side by side.
+"""The sections of the portfolio report: one aggregate query each, run side by side.
 
 No partnership row is loaded into Python; the few expressions that differ between SQLite and PostgreSQL (the median,
-day arithmetic, months) are in ``dialect``. Which stages and statuses a section counts are state groups of
-``app/workflows/*.yaml``, asked when it runs. ``app.reports.service`` shapes their raw figures into the report.
+months) are in ``dialect``. Which stages and statuses a section counts are state groups of ``app/workflows/*.yaml``,
+asked when it runs. ``app.reports.service`` shapes their raw figures into the report.
+
+Stages, the funnel and the median stage times read the stage stays the engine keeps (``app.workflow.stays``), never
+the transition history, and are taken as of the report's day: what happened after that day (its end, in the
+organisation's timezone: the ``cutoff``) is not counted, and a stay open then is open in the report even if it
+ended since. A report for a past day counts only the partnerships that existed on it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, String, case, func, or_, select, type_coerce
+from sqlalchemy import Integer, Select, String, case, cast, func, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.agreements.models import Agreement
+from app.config import get_settings
 from app.obligations.models import Obligation
-from app.obligations.service import late_condition
 from app.organisations.models import AreaOfEngagement, Organisation
 from app.partnerships.models import Partnership, PartnershipParty, partnership_areas
 from app.partnerships.schemas import PartnershipFilter
 from app.partnerships.service import matching
-from app.reports.dialect import days_between, median_by_group, year_month
+from app.reports.dialect import median_by_group, middle_of, year_month
 from app.reports.schemas import ReportFilter
 from app.workflow.definition import get_workflow, states
-from app.workflow.models import TransitionEvent
+from app.workflow.stays import StageStay
 
 WORKFLOW = "partnership"
 EXPIRY_WINDOWS = (30, 60, 90)
@@ -44,6 +50,11 @@ def _running_agreement() -> Any:
     return Agreement.status.in_(sorted(states("agreement", group="running")))
 
 
+def cutoff_of(today: date) -> datetime:
+    """The instant a report for ``today`` is taken at: the end of that day in the organisation's timezone (UTC)."""
+    return datetime.combine(today + timedelta(days=1), time(0), tzinfo=get_settings().zone).astimezone(UTC)
+
+
 @dataclass(frozen=True)
 class Scope:
     """What a section needs: the session, the day the report is for and the partnerships it covers."""
@@ -51,35 +62,82 @@ class Scope:
     session: Session
     today: date
     ids: Select[Any] | None  # SELECT of partnership ids, or None for all
+    cutoff: datetime | None = None  # the end of ``today``; None: today's end
+
+    @property
+    def until(self) -> datetime:
+        return self.cutoff or cutoff_of(self.today)
+
+    @property
+    def past(self) -> bool:
+        """Whether the report is for a day already over: then only the partnerships that existed are counted."""
+        return self.until <= clock.now()
+
+    @property
+    def whole(self) -> bool:
+        """Whether the report covers the whole portfolio as it is now (read from the running counts)."""
+        return self.ids is None and not self.past
 
     def only(self, column: Any) -> list[Any]:
         """The condition limiting ``column`` (a partnership id) to the scope, as a list of zero or one."""
         return [] if self.ids is None else [column.in_(self.ids)]
 
+    def existing(self, column: Any) -> list[Any]:
+        """The scope's condition, and on a past day that the partnership existed then (created before its end)."""
+        if not self.past:
+            return self.only(column)
+        ids = select(Partnership.id).where(Partnership.created_at < self.until)
+        if self.ids is not None:
+            ids = ids.where(Partnership.id.in_(self.ids))
+        return [column.in_(ids)]
+
 
 def scope_of(session: Session, today: date, filters: ReportFilter | None) -> Scope:
     chosen = filters.model_dump(exclude_none=True) if filters else {}
     conditions = matching(session, PartnershipFilter(**chosen)) if chosen else []
-    return Scope(session, today, select(Partnership.id).where(*conditions) if conditions else None)
+    ids = select(Partnership.id).where(*conditions) if conditions else None
+    return Scope(session, today, ids, cutoff_of(today))
+
+
+def _stays(scope: Scope) -> list[Any]:
+    """The partnerships' stays entered by the report's cutoff (within the scope)."""
+    return [
+        StageStay.workflow == WORKFLOW,
+        StageStay.entered_at < scope.until,
+        *scope.only(StageStay.entity_id),
+    ]
+
+
+def stage_at_cutoff(scope: Scope) -> Any:
+    """Subquery ``(entity_id, stage)``: each partnership's stage at the cutoff (its stay open then)."""
+    still_open = select(StageStay.entity_id, StageStay.stage).where(*_stays(scope), StageStay.left_at.is_(None))
+    left_since = select(StageStay.entity_id, StageStay.stage).where(
+        *_stays(scope), StageStay.left_at.is_not(None), StageStay.left_at >= scope.until
+    )
+    return union_all(still_open, left_since).subquery("at_cutoff")
 
 
 # --- sections ---------------------------------------------------------------------------------------------------
 
 
 def stage_counts(scope: Scope) -> dict[str, int]:
-    """Partnerships per current stage."""
-    stmt = select(Partnership.stage, func.count()).where(*scope.only(Partnership.id)).group_by(Partnership.stage)
-    return {stage: count for stage, count in scope.session.execute(stmt)}
+    """Partnerships per stage at the cutoff (their open stays; on a past day, also those ended since)."""
+    counts: dict[str, int] = {}
+    for left in (StageStay.left_at.is_(None), StageStay.left_at >= scope.until):
+        stmt = select(StageStay.stage, func.count()).where(*_stays(scope), left).group_by(StageStay.stage)
+        for stage, count in scope.session.execute(stmt):
+            counts[stage] = counts.get(stage, 0) + count
+    return counts
 
 
 def stage_area_counts(scope: Scope) -> dict[tuple[str, int | None], int]:
-    """Partnerships per (stage, area id); area ``None`` for those without an area."""
+    """Partnerships per (stage at the cutoff, area id); area ``None`` for those without an area."""
+    current = stage_at_cutoff(scope)
     stmt = (
-        select(Partnership.stage, partnership_areas.c.area_id, func.count())
-        .select_from(Partnership)
-        .outerjoin(partnership_areas, partnership_areas.c.partnership_id == Partnership.id)
-        .where(*scope.only(Partnership.id))
-        .group_by(Partnership.stage, partnership_areas.c.area_id)
+        select(current.c.stage, partnership_areas.c.area_id, func.count())
+        .select_from(current)
+        .outerjoin(partnership_areas, partnership_areas.c.partnership_id == current.c.entity_id)
+        .group_by(current.c.stage, partnership_areas.c.area_id)
     )
     return {(stage, area): count for stage, area, count in scope.session.execute(stmt)}
 
@@ -103,7 +161,7 @@ def partners_by(dimension: str) -> Callable[[Scope], list[tuple[Any, int]]]:
         pairs = (
             select(PartnershipParty.partnership_id, column.label("value"))
             .join(Organisation, Organisation.id == PartnershipParty.organisation_id)
-            .where(*scope.only(PartnershipParty.partnership_id))
+            .where(*scope.existing(PartnershipParty.partnership_id))
             .distinct()
             .subquery()
         )
@@ -119,7 +177,7 @@ def party_distribution(scope: Scope) -> dict[int, int]:
     """How many partnerships have 1, 2, 3… partner parties (those without any are not in it)."""
     per = (
         select(PartnershipParty.partnership_id, func.count().label("parties"))
-        .where(*scope.only(PartnershipParty.partnership_id))
+        .where(*scope.existing(PartnershipParty.partnership_id))
         .group_by(PartnershipParty.partnership_id)
         .subquery()
     )
@@ -127,47 +185,58 @@ def party_distribution(scope: Scope) -> dict[int, int]:
     return {int(parties): count for parties, count in scope.session.execute(stmt)}
 
 
-def funnel_reached(scope: Scope) -> dict[str, int]:
-    """Partnerships that ever entered each funnel stage, from the transition history.
+def reached_counts(scope: Scope, stages: tuple[str, ...] | None = None) -> dict[str, int]:
+    """Partnerships that entered each stage (of ``stages``, or any) by the cutoff, from their stays.
 
     A partnership revived or renewed enters a stage again: it counts once. ``COUNT(DISTINCT …)`` grouped by the
-    state reads ``ix_transition_events_entered`` in order, without hashing every event.
+    stage reads ``ix_stage_stays_reached`` in order, without hashing every stay.
     """
-    event = TransitionEvent
+    chosen = [] if stages is None else [StageStay.stage.in_(stages)]
     stmt = (
-        select(event.to_state, func.count(event.entity_id.distinct()))
-        .where(event.entity_type == WORKFLOW, event.to_state.in_(funnel_stages()))
-        .where(*scope.only(event.entity_id))
-        .group_by(event.to_state)
+        select(StageStay.stage, func.count(StageStay.entity_id.distinct()))
+        .where(*_stays(scope), *chosen)
+        .group_by(StageStay.stage)
     )
     return {stage: count for stage, count in scope.session.execute(stmt)}
 
 
-def stage_medians(scope: Scope) -> dict[str, tuple[float, int]]:
-    """Median days and number of ended stays per stage, from consecutive stage changes of each partnership."""
-    event = TransitionEvent
-    changes = (
-        select(
-            event.to_state.label("stage"),
-            event.occurred_at.label("entered"),
-            func.lead(event.occurred_at)
-            .over(partition_by=event.entity_id, order_by=(event.occurred_at, event.id))
-            .label("left"),
+def funnel_reached(scope: Scope) -> dict[str, int]:
+    """Partnerships that ever entered each funnel stage by the cutoff."""
+    return reached_counts(scope, funnel_stages())
+
+
+def _ended(scope: Scope) -> list[Any]:
+    return [*_stays(scope), StageStay.left_at.is_not(None), StageStay.left_at < scope.until]
+
+
+def ended_counts(scope: Scope) -> dict[str, int]:
+    """Stays ended by the cutoff, per stage."""
+    stmt = select(StageStay.stage, func.count()).where(*_ended(scope)).group_by(StageStay.stage)
+    return {stage: count for stage, count in scope.session.execute(stmt)}
+
+
+def stage_medians(scope: Scope, counts: dict[str, int] | None = None) -> dict[str, tuple[float, int]]:
+    """Median days and number of stays ended by the cutoff, per stage (a stay still open then is left out).
+
+    Over the whole portfolio each median is read from ``ix_stage_stays_ended`` in the order of the days: the count
+    of ended stays (``counts``, when the running counts give it), then the middle one or two. A report narrowed by
+    a filter takes the median of its partnerships' stays.
+    """
+    ended = _ended(scope)
+    if scope.ids is not None:
+        stays = select(StageStay.stage.label("key"), StageStay.days.label("value")).where(*ended).subquery()
+        return median_by_group(scope.session, stays)
+    found = {}
+    for stage, count in (ended_counts(scope) if counts is None else counts).items():
+        middle = (
+            select(StageStay.days)
+            .where(*ended, StageStay.stage == stage)
+            .order_by(StageStay.days)
+            .offset((count - 1) // 2)
+            .limit(2 - count % 2)
         )
-        .where(event.entity_type == WORKFLOW)
-        # A second undertaking moves informal -> informal: the stay goes on, it is not a new one.
-        .where(or_(event.from_state.is_(None), event.from_state != event.to_state))
-        .where(*scope.only(event.entity_id))
-        .subquery()
-    )
-    stays = (
-        select(
-            changes.c.stage.label("key"), days_between(scope.session, changes.c.left, changes.c.entered).label("value")
-        )
-        .where(changes.c.left.is_not(None))
-        .subquery()
-    )
-    return median_by_group(scope.session, stays)
+        found[stage] = (middle_of(scope.session, list(scope.session.scalars(middle))), int(count))
+    return found
 
 
 def expiring(scope: Scope) -> dict[int, int]:
@@ -205,29 +274,45 @@ def end_dates(scope: Scope) -> dict[str, int]:
     return {str(key): count for key, count in scope.session.execute(stmt)}
 
 
+def _late_branches(scope: Scope) -> list[Select[Any]]:
+    """``late_condition`` as two disjoint conditions, each read from ``ix_obligations_status_due_date`` alone: marked
+    late, or still open (and not marked) after the due date."""
+    late = states("obligation", group="late")
+    branches = [
+        Obligation.status.in_(sorted(late)),
+        Obligation.status.in_(sorted(states("obligation", group="open") - late)) & (Obligation.due_date < scope.today),
+    ]
+    found = []
+    for condition in branches:
+        stmt = select(Obligation.party_id).where(condition)
+        if scope.ids is not None:
+            stmt = stmt.join(Agreement, Agreement.id == Obligation.agreement_id).where(
+                Agreement.partnership_id.in_(scope.ids)
+            )
+        found.append(stmt)
+    return found
+
+
 def late_obligations(scope: Scope) -> tuple[int, int, list[tuple[int | None, str | None, int]]]:
     """Overdue obligations: total, number of parties owing them, and the parties owing the most."""
-    base = (
-        select(PartnershipParty.organisation_id.label("organisation_id"), func.count().label("count"))
-        .select_from(Obligation)
-        .outerjoin(PartnershipParty, PartnershipParty.id == Obligation.party_id)
-        .where(late_condition(scope.today))
-        .group_by(PartnershipParty.organisation_id)
+    owing = union_all(*_late_branches(scope)).subquery()
+    per_party_row = select(owing.c.party_id, func.count().label("n")).group_by(owing.c.party_id).subquery()
+    # Each owing party row finds its organisation by key (they are few; the parties are many).
+    owner = select(PartnershipParty.organisation_id).where(PartnershipParty.id == per_party_row.c.party_id)
+    owners = select(owner.scalar_subquery().label("organisation_id"), per_party_row.c.n).subquery()
+    per_party = (
+        select(owners.c.organisation_id, cast(func.sum(owners.c.n), Integer).label("count"))
+        .group_by(owners.c.organisation_id)
+        .subquery()
     )
-    if scope.ids is not None:
-        base = base.join(Agreement, Agreement.id == Obligation.agreement_id).where(
-            Agreement.partnership_id.in_(scope.ids)
-        )
-    per_party = base.subquery()
-    totals = select(func.coalesce(func.sum(per_party.c.count), 0), func.count())
-    total, parties = scope.session.execute(totals).one()
-    top = (
+    # One pass: every owing party with its count, most first; the totals are summed here, the top kept.
+    stmt = (
         select(per_party.c.organisation_id, Organisation.legal_name, per_party.c.count)
         .outerjoin(Organisation, Organisation.id == per_party.c.organisation_id)
         .order_by(per_party.c.count.desc(), Organisation.legal_name, per_party.c.organisation_id)
-        .limit(OVERDUE_PARTIES_SHOWN)
     )
-    return int(total), int(parties), [tuple(row) for row in scope.session.execute(top)]
+    rows = [(org, name, int(n)) for org, name, n in scope.session.execute(stmt)]
+    return sum(row[2] for row in rows), len(rows), rows[:OVERDUE_PARTIES_SHOWN]
 
 
 def areas(scope: Scope) -> list[tuple[int, str, str]]:

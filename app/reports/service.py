@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.config import get_settings
 from app.i18n import REPORTS, country_name, format_date, format_duration, use_language, vocab
+from app.reports import tallies
 from app.reports.dialect import run_sections
 from app.reports.schemas import (
     AreaColumn,
@@ -53,6 +54,7 @@ from app.reports.sections import (
     TIMELINE_MONTHS,
     WORKFLOW,
     Scope,
+    cutoff_of,
     funnel_stages,
     month_after,
     scope_of,
@@ -146,8 +148,16 @@ def _sections(today: date, filters: ReportFilter | None) -> dict[str, Callable[[
     def bound(section: Callable[[Scope], Any]) -> Callable[[Session], Any]:
         return lambda session: section(scope_of(session, today, filters))
 
-    order = sorted(SECTIONS, key=lambda name: name not in SLOWEST)
-    return {name: bound(SECTIONS[name]) for name in order}
+    chosen = SECTIONS
+    if (filters is None or not filters.chosen()) and scope_of_day(today).whole:
+        chosen = SECTIONS | tallies.readers()  # the whole portfolio today: the running counts, kept as records change
+    order = sorted(chosen, key=lambda name: name not in SLOWEST)
+    return {name: bound(chosen[name]) for name in order}
+
+
+def scope_of_day(today: date) -> Scope:
+    """A scope of the whole portfolio on ``today``, for asking whether it is over (no session needed)."""
+    return Scope(None, today, None, cutoff_of(today))  # type: ignore[arg-type]
 
 
 def _share(part: int, whole: int) -> float:

@@ -27,6 +27,7 @@ from app.workflow.definition import Transition, Workflow
 from app.workflow.models import TransitionEvent
 from app.workflow.payload import PayloadField, parse_payload
 from app.workflow.registry import EFFECTS, EFFECTS_MANY, GUARDS, Context
+from app.workflow.stays import StageStay  # noqa: F401  (its listener keeps stays with the events, same flush)
 
 
 class TransitionNotAllowed(Conflict):

@@ -139,7 +139,8 @@ def test_concurrent_creations_never_share_a_reference(live):
 
 
 def _row_counts(session: Session) -> dict[str, int]:
-    tables = [table.name for table in Base.metadata.sorted_tables]
+    # The report's running counts are changes added up; a migration that rebuilds them writes one row per count.
+    tables = [table.name for table in Base.metadata.sorted_tables if table.name != "report_tallies"]
     return {name: session.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one() for name in tables}
 
 
