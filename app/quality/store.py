@@ -1,0 +1,117 @@
+"""Writes ``quality_scores``: the checks of some records (after a write) or of every record (``rebuild``).
+
+The checks are those of ``app.quality.rules``, evaluated by the same SQL frames as ever (``app.quality.frames``),
+for a batch of records at a time; this module turns a frame's flags into a stored row (masks, weights, both sort
+keys) and replaces the batch's rows with one DELETE and one multi-row INSERT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.config import get_settings
+from app.organisations.models import Organisation
+from app.partnerships.models import Partnership
+from app.quality import frames
+from app.quality.models import QualityScore
+from app.quality.rules import CHECKS, ENTITIES, Entity
+
+BATCH = 5_000
+"""Records read and written per statement: a rebuild walks the ids in ranges of this many."""
+SOURCES = {"organisation": Organisation, "partnership": Partnership}
+STALE = "stale"
+
+
+def _day(value: Any) -> date | None:
+    """The local day of a touch (an instant in the organisation's zone, or already a day)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        instant = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return instant.astimezone(get_settings().zone).date()
+    if isinstance(value, str):  # a MAX() over a UNION on SQLite comes back as text
+        return _day(datetime.fromisoformat(value)) if " " in value or "T" in value else date.fromisoformat(value)
+    return value
+
+
+def score(applicable: int, failed: int) -> float:
+    """100 x passed weight / applicable weight, as the frames compute it."""
+    return float(100 * (applicable - failed)) / applicable if applicable else 100.0
+
+
+def stored_row(entity: Entity, row: Any, now: datetime) -> dict[str, Any]:
+    """The ``quality_scores`` values of one record from its frame row (flags, touches)."""
+    applies = fails = applicable = failed = stale_weight = 0
+    for bit, check in enumerate(CHECKS[entity]):
+        flag = row._mapping[check.column]
+        if flag is None:
+            continue
+        applies |= 1 << bit
+        applicable += check.weight
+        if check.name == STALE:
+            stale_weight = check.weight
+        elif flag == 1:
+            fails |= 1 << bit
+            failed += check.weight
+    days = [day for day in (_day(row.updated_at), _day(row.last_touch), _day(row.last_met)) if day is not None]
+    factor = float(row.factor)
+    return {
+        "entity": entity,
+        "record_id": row.id,
+        "name": row.name or "",
+        "sort_name": row.sort_name or "",
+        "reference": row.reference,
+        "category": None if row.category is None else str(row.category),
+        "factor": factor,
+        "applies_mask": applies,
+        "fails_mask": fails,
+        "failed": failed,
+        "stale_applies": bool(stale_weight),
+        "touched_on": max(days) if days else None,
+        "score_fresh": score(applicable, failed),
+        "impact_fresh": float(failed * factor),
+        "score_stale": score(applicable, failed + stale_weight),
+        "impact_stale": float((failed + stale_weight) * factor),
+        "computed_at": now,
+    }
+
+
+def _write(session: Session, entity: Entity, ids: Collection[int] | range) -> int:
+    """Recompute the rows of ``ids`` (a collection or a range): the gone ones are deleted. Returns rows written."""
+    frame = frames.FRAMES[entity](clock.today(get_settings().zone), ids, touches=True).subquery("frame")
+    rows = session.execute(select(frame, func.lower(frame.c.name).label("sort_name"))).all()
+    key = QualityScore.record_id
+    where = key.between(ids.start, ids.stop - 1) if isinstance(ids, range) else key.in_(list(ids))
+    session.execute(delete(QualityScore).where(QualityScore.entity == entity, where))
+    if rows:
+        now = clock.now()
+        session.execute(insert(QualityScore), [stored_row(entity, row, now) for row in rows])
+    return len(rows)
+
+
+def refresh(session: Session, entity: Entity, ids: Iterable[int]) -> None:
+    """Recompute the scores of these records (deleted ones lose their row), in the session's transaction."""
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), BATCH):
+        _write(session, entity, wanted[start : start + BATCH])
+
+
+def rebuild_quality_scores(session: Session, batch: int = BATCH) -> dict[str, int]:
+    """Recompute every record's scores from the source tables, a range of ids at a time; returns rows per entity."""
+    written: dict[str, int] = {}
+    for entity in ENTITIES:
+        session.execute(delete(QualityScore).where(QualityScore.entity == entity))
+        source = SOURCES[entity]
+        low, high = session.execute(select(func.min(source.id), func.max(source.id))).one()
+        written[entity] = 0
+        if low is None:
+            continue
+        for start in range(low, high + 1, batch):
+            written[entity] += _write(session, entity, range(start, min(start + batch, high + 1)))
+    return written
