@@ -17,6 +17,7 @@ import random
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy.orm import Session
 
 from app import clock
 from app.config import get_settings
@@ -42,6 +43,7 @@ from app.models import (
     UserRole,
 )
 from app.organisations.models import OrganisationKind, organisation_areas, organisation_name_key, registration_key
+from app.quality.store import rebuild_quality_scores
 
 CHUNK = 5_000  # partnerships generated and inserted at a time (memory stays flat)
 KIND_WEIGHTS = {
@@ -106,6 +108,7 @@ def generate_portfolio(
             if not updated.rowcount:
                 connection.execute(insert(ReferenceCounter.__table__).values(series=series, last_value=value))
         writer.fix_sequences(tables)
+        rebuild_quality_scores(Session(bind=connection))  # the generator bypasses the services and their hook
     return dict(writer.written)
 
 
