@@ -108,7 +108,8 @@ def generate_portfolio(
             if not updated.rowcount:
                 connection.execute(insert(ReferenceCounter.__table__).values(series=series, last_value=value))
         writer.fix_sequences(tables)
-        rebuild_quality_scores(Session(bind=connection))  # the generator bypasses the services and their hook
+        with Session(bind=connection, join_transaction_mode="rollback_only") as session:
+            rebuild_quality_scores(session)  # the bulk load bypasses the services, whose writes keep the scores
     return dict(writer.written)
 
 

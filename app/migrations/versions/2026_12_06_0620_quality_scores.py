@@ -45,7 +45,8 @@ def upgrade() -> None:
     # The backfill writes before the sort indexes exist (cheaper than maintaining them row by row).
     from app.quality.store import rebuild_quality_scores
 
-    rebuild_quality_scores(Session(bind=op.get_bind()))
+    with Session(bind=op.get_bind(), join_transaction_mode="rollback_only") as session:
+        rebuild_quality_scores(session)
     for state in ("fresh", "stale"):
         impact, score = sa.text(f"impact_{state} DESC"), sa.column(f"score_{state}")
         op.create_index(f"ix_quality_scores_{state}_impact", "quality_scores",
