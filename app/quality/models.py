@@ -51,4 +51,6 @@ for _state in ("fresh", "stale"):
     Index(f"ix_quality_scores_{_state}_score", _table.c.entity, _score, _impact.desc(), _table.c.sort_name,
           _table.c.record_id)  # fmt: skip
 Index("ix_quality_scores_name", _table.c.entity, _table.c.sort_name, _table.c.record_id)
-Index("ix_quality_scores_touched", _table.c.entity, _table.c.stale_applies, _table.c.touched_on)
+# The summary's groups and the lists' totals, read from the index alone.
+Index("ix_quality_scores_patterns", _table.c.entity, _table.c.stale_applies, _table.c.touched_on, _table.c.failed,
+      _table.c.applies_mask, _table.c.fails_mask)  # fmt: skip

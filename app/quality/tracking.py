@@ -86,13 +86,24 @@ def _note(notes: dict[str, set[int]], obj: Any, created_or_deleted: bool) -> Non
             notes[kind].update(_values(obj, attribute))
 
 
+# Rows whose deletion the database carries on to other rows (ON DELETE CASCADE or SET NULL): what they reach.
+REACH = (
+    (Partnership, PartnershipParty.organisation_id, PartnershipParty.partnership_id, "organisation"),
+    (Contact, PartnershipParty.partnership_id, PartnershipParty.focal_point_id, "partnership"),
+    (Project, Partnership.id, Partnership.project_id, "partnership"),
+    (User, Partnership.id, Partnership.legal_officer_id, "partnership"),
+)
+
+
 @event.listens_for(Session, "before_flush")
-def _note_deleted_partnerships(session: Session, _context: Any, _instances: Any) -> None:
-    """A partnership about to go takes its parties with it: note their organisations while they can be read."""
-    gone = [obj.id for obj in session.deleted if isinstance(obj, Partnership) and obj.id is not None]
-    if gone:
-        orgs = select(PartnershipParty.organisation_id).where(PartnershipParty.partnership_id.in_(gone))
-        pending(session)["organisation"].update(session.execute(orgs).scalars())
+def _note_what_deletions_reach(session: Session, _context: Any, _instances: Any) -> None:
+    """A deletion the database carries on (parties of a partnership, a focal point set to null): note the records
+    it reaches while they can still be read."""
+    for model, wanted, column, kind in REACH:
+        gone = [obj.id for obj in session.deleted if isinstance(obj, model) and obj.id is not None]
+        if gone:
+            found = session.execute(select(wanted).where(column.in_(gone))).scalars()
+            pending(session)[kind].update(found)
 
 
 @event.listens_for(Session, "after_flush")

@@ -171,3 +171,17 @@ def test_an_import_keeps_the_scores_current(session, make_user, tmp_path):
     rows[0][4] = "formal"  # the engine moves P-1 on when the update is applied
     import_file(session, write_csv(tmp_path / "second.csv", rows, header), importer, update=True)
     assert_current(session, checks=True)
+
+
+def test_deleting_a_focal_point_reaches_the_partnerships_it_served(session, people):
+    partner = complete_organisation(session, "Alpha Relief")
+    created = complete_partnership(session, people.manager, partner)
+    session.commit()
+    from tests.quality.conftest import make_informal
+
+    make_informal(session, created, people.manager)  # the party's focal point is the contact
+    assert_current(session)
+    session.delete(session.get(Organisation, partner.id).contacts[0])  # the database sets the focal point to null
+    session.commit()
+    session.expire_all()
+    assert_current(session, checks=True)

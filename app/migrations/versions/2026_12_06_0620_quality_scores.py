@@ -54,7 +54,8 @@ def upgrade() -> None:
         op.create_index(f"ix_quality_scores_{state}_score", "quality_scores",
                         ["entity", score, impact, "sort_name", "record_id"])  # fmt: skip
     op.create_index("ix_quality_scores_name", "quality_scores", ["entity", "sort_name", "record_id"])
-    op.create_index("ix_quality_scores_touched", "quality_scores", ["entity", "stale_applies", "touched_on"])
+    op.create_index("ix_quality_scores_patterns", "quality_scores",
+                    ["entity", "stale_applies", "touched_on", "failed", "applies_mask", "fails_mask"])  # fmt: skip
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ANALYZE quality_scores")
 
