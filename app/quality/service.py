@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -170,12 +170,12 @@ def _validate(query: RecordsQuery) -> list[Entity]:
     return entities
 
 
-def _branch(entity: Entity, state: str, stale_now: ColumnElement[bool], check: str | None) -> Select[Any] | None:
-    """The records of ``entity`` whose stale check is in ``state`` today and that have something to fix.
+def _conditions(entity: Entity, state: str, stale_now: ColumnElement[bool], check: str | None) -> list[Any] | None:
+    """Which records of ``entity`` whose stale check is in ``state`` today have something (or ``check``) to fix.
 
     ``fresh``: the stale check passes or does not apply (sorted by the ``*_fresh`` keys); ``stale``: it fails.
+    None when there can be none (the stale check among the fresh).
     """
-    impact, score = SCORES.c[f"impact_{state}"], SCORES.c[f"score_{state}"]
     conditions = [SCORES.c.entity == entity]
     if state == "fresh":
         if check == store.STALE:
@@ -186,11 +186,25 @@ def _branch(entity: Entity, state: str, stale_now: ColumnElement[bool], check: s
     if check is not None and check != store.STALE:
         bit = next(index for index, each in enumerate(CHECKS[entity]) if each.name == check)
         conditions.append(SCORES.c.fails_mask.op("&")(1 << bit) != 0)
-    return select(
+    return conditions
+
+
+ORDERS = {
+    "impact": lambda impact, score: [impact.desc(), score, SCORES.c.sort_name, SCORES.c.record_id],
+    "score": lambda impact, score: [score, impact.desc(), SCORES.c.sort_name, SCORES.c.record_id],
+    "name": lambda impact, score: [SCORES.c.sort_name, SCORES.c.record_id],
+}
+
+
+def _branch(state: str, conditions: list[Any], sort: str, limit: int) -> Any:
+    """The first ``limit`` records of one branch in the list's order: an index of ``quality_scores``, read in order."""
+    impact, score = SCORES.c[f"impact_{state}"], SCORES.c[f"score_{state}"]
+    stmt = select(
         SCORES.c.entity, SCORES.c.record_id.label("id"), SCORES.c.name, SCORES.c.reference, SCORES.c.category,
         score.label("score"), impact.label("impact"), SCORES.c.sort_name, SCORES.c.fails_mask,
         literal(state == "stale").label("stale"),
     ).where(*conditions)  # fmt: skip
+    return select(stmt.order_by(*ORDERS[sort](impact, score)).limit(limit).subquery())
 
 
 def _ordering(rows: Any, sort: str) -> list[Any]:
@@ -218,20 +232,20 @@ def records_to_fix(session: Session, today: date, query: RecordsQuery | None = N
     entities = _validate(query)
     tracking.settle(session)
     stale_now = _stale_now(today)
-    parts = [
-        part
+    branches = [
+        (state, conditions)
         for entity in entities
         for state in ("fresh", "stale")
-        if (part := _branch(entity, state, stale_now, query.check)) is not None
+        if (conditions := _conditions(entity, state, stale_now, query.check)) is not None
     ]
+    # Each branch gives its first rows from its index; the page is cut from those few merged.
+    wanted = query.page * query.page_size
+    parts = [_branch(state, conditions, query.sort, wanted) for state, conditions in branches]
     rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("to_fix")
-    page = session.execute(
-        select(rows)
-        .order_by(*_ordering(rows, query.sort))
-        .limit(query.page_size)
-        .offset((query.page - 1) * query.page_size)
-    ).all()
-    total = sum(session.scalar(select(func.count()).select_from(part.subquery())) or 0 for part in parts)
+    ordered = select(rows).order_by(*_ordering(rows, query.sort))
+    page = session.execute(ordered.limit(query.page_size).offset(wanted - query.page_size)).all()
+    matching = or_(*(and_(*conditions) for _, conditions in branches))
+    total = session.scalar(select(func.count()).select_from(SCORES).where(matching)) or 0
     items = [
         RecordToFix(
             entity=row.entity,
