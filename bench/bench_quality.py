@@ -25,15 +25,15 @@ from sqlalchemy.orm import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
-from app import clock  # noqa: E402
-from app.config import get_settings  # noqa: E402
-from app.db import make_engine  # noqa: E402
-from app.devtools.generate import generate_portfolio  # noqa: E402
-from app.quality import live, service  # noqa: E402
-from app.quality.models import QualityScore  # noqa: E402
-from app.quality.schemas import RecordsQuery  # noqa: E402
-from app.quality.store import rebuild_quality_scores  # noqa: E402
-from app.rules import register_all  # noqa: E402
+from app import clock
+from app.config import get_settings
+from app.db import make_engine
+from app.devtools.generate import generate_portfolio
+from app.quality import live, service
+from app.quality.models import QualityScore
+from app.quality.schemas import RecordsQuery
+from app.quality.store import rebuild_quality_scores
+from app.rules import register_all
 
 SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 LISTS = {
@@ -115,12 +115,19 @@ def main() -> None:
     parser.add_argument("--organisations", type=int, help="default: a tenth of the partnerships")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--live-repeat", type=int, default=3, help="runs of the live computation (slow)")
+    parser.add_argument("--measure-only", action="store_true", help="read an already filled and migrated database")
     args = parser.parse_args()
     organisations = args.organisations or max(4, args.partnerships // 10)
     from bench_dispatch import _database
 
     server = None if args.database_url == "sqlite" else SERVER_URL
-    if args.database_url and args.database_url != "sqlite":
+    if args.measure_only:
+        engine = make_engine(args.database_url)
+        with Session(engine) as session:
+            result = {"records": session.scalar(select(func.count()).select_from(QualityScore)),
+                      "rows": measure(session, args.repeat, args.live_repeat)}  # fmt: skip
+        engine.dispose()
+    elif args.database_url and args.database_url != "sqlite":
         result = run(args.database_url, organisations, args.partnerships, args.repeat, args.live_repeat)
     else:
         with _database(server) as url:
