@@ -12,10 +12,27 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Float, Index, String
+from sqlalchemy import Float, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
+from app.quality.rules import CHECKS
+
+
+def failing(entity: str, bit: int) -> str:
+    """SQL: a record of ``entity`` fails check number ``bit`` (the predicate of that check's partial index)."""
+    return f"entity = '{entity}' AND (fails_mask & {1 << bit}) = {1 << bit}"
+
+
+def failing_indexes() -> list[tuple[str, str]]:
+    """One partial index per check (the stale check aside): name and predicate. It holds only the records failing
+    the check, so a rarely failed check is listed and counted from its own few rows."""
+    return [
+        (f"ix_quality_scores_{entity}_{check.name}", failing(entity, bit))
+        for entity, checks in CHECKS.items()
+        for bit, check in enumerate(checks)
+        if check.name != "stale"
+    ]
 
 
 class QualityScore(Base):
@@ -54,3 +71,5 @@ Index("ix_quality_scores_name", _table.c.entity, _table.c.sort_name, _table.c.re
 # The summary's groups and the lists' totals, read from the index alone.
 Index("ix_quality_scores_patterns", _table.c.entity, _table.c.stale_applies, _table.c.touched_on, _table.c.failed,
       _table.c.applies_mask, _table.c.fails_mask)  # fmt: skip
+for _name, _predicate in failing_indexes():
+    Index(_name, _table.c.record_id, postgresql_where=text(_predicate), sqlite_where=text(_predicate))

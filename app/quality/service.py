@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, and_, case, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -184,9 +184,23 @@ def _conditions(entity: Entity, state: str, stale_now: ColumnElement[bool], chec
     else:
         conditions.append(stale_now)
     if check is not None and check != store.STALE:
-        bit = next(index for index, each in enumerate(CHECKS[entity]) if each.name == check)
-        conditions.append(SCORES.c.fails_mask.op("&")(1 << bit) != 0)
+        conditions.append(_failing(entity, check))
     return conditions
+
+
+def _failing(entity: Entity, check: str) -> ColumnElement[bool]:
+    """SQL: the record fails ``check``, written as the predicate of that check's partial index (constants inline)."""
+    bit = literal_column(str(1 << next(index for index, each in enumerate(CHECKS[entity]) if each.name == check)))
+    return SCORES.c.fails_mask.op("&")(bit) == bit
+
+
+def _matching(entity: Entity, stale_now: ColumnElement[bool], check: str | None) -> ColumnElement[bool]:
+    """SQL: the records of ``entity`` the list holds (both branches), for counting them."""
+    if check is None:
+        return and_(SCORES.c.entity == entity, or_(SCORES.c.failed > 0, stale_now))
+    if check == store.STALE:
+        return and_(SCORES.c.entity == entity, stale_now)
+    return and_(SCORES.c.entity == entity, _failing(entity, check))
 
 
 ORDERS = {
@@ -244,8 +258,10 @@ def records_to_fix(session: Session, today: date, query: RecordsQuery | None = N
     rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("to_fix")
     ordered = select(rows).order_by(*_ordering(rows, query.sort))
     page = session.execute(ordered.limit(query.page_size).offset(wanted - query.page_size)).all()
-    matching = or_(*(and_(*conditions) for _, conditions in branches))
-    total = session.scalar(select(func.count()).select_from(SCORES).where(matching)) or 0
+    total = sum(
+        session.scalar(select(func.count()).select_from(SCORES).where(_matching(entity, stale_now, query.check))) or 0
+        for entity in entities
+    )
     items = [
         RecordToFix(
             entity=row.entity,

@@ -43,6 +43,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("entity", "record_id", name=op.f("pk_quality_scores")),
     )
     # The backfill writes before the sort indexes exist (cheaper than maintaining them row by row).
+    from app.quality.models import failing_indexes
+    from app.quality.rules import CHECKS
     from app.quality.store import rebuild_quality_scores
 
     with Session(bind=op.get_bind(), join_transaction_mode="rollback_only") as session:
@@ -56,9 +58,18 @@ def upgrade() -> None:
     op.create_index("ix_quality_scores_name", "quality_scores", ["entity", "sort_name", "record_id"])
     op.create_index("ix_quality_scores_patterns", "quality_scores",
                     ["entity", "stale_applies", "touched_on", "failed", "applies_mask", "fails_mask"])  # fmt: skip
+    for name, predicate in failing_indexes():
+        op.create_index(name, "quality_scores", ["record_id"], postgresql_where=sa.text(predicate),
+                        sqlite_where=sa.text(predicate))  # fmt: skip
     if op.get_bind().dialect.name == "postgresql":
+        # How often each check's bit is set: without it the planner guesses, and reads a common check's partial
+        # index and sorts it all instead of reading the sort index until the page is full.
+        bits = ", ".join(f"(fails_mask & {1 << bit})" for bit in range(max(len(each) for each in CHECKS.values())))
+        op.execute(f"CREATE STATISTICS quality_scores_fails ON {bits} FROM quality_scores")
         op.execute("ANALYZE quality_scores")
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP STATISTICS IF EXISTS quality_scores_fails")
     op.drop_table("quality_scores")
