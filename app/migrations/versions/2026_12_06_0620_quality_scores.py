@@ -64,12 +64,14 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         # How often each check's bit is set: without it the planner guesses, and reads a common check's partial
         # index and sorts it all instead of reading the sort index until the page is full.
-        bits = ", ".join(f"(fails_mask & {1 << bit})" for bit in range(max(len(each) for each in CHECKS.values())))
-        op.execute(f"CREATE STATISTICS quality_scores_fails ON {bits} FROM quality_scores")
+        bits = [f"(fails_mask & {1 << bit})" for bit in range(max(len(each) for each in CHECKS.values()))]
+        for number, start in enumerate(range(0, len(bits), 8)):  # at most 8 expressions per statistics object
+            op.execute(f"CREATE STATISTICS quality_scores_fails_{number} ON {', '.join(bits[start : start + 8])} "
+                       "FROM quality_scores")  # fmt: skip
         op.execute("ANALYZE quality_scores")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP STATISTICS IF EXISTS quality_scores_fails")
+        op.execute("DROP STATISTICS IF EXISTS quality_scores_fails_0, quality_scores_fails_1")
     op.drop_table("quality_scores")
