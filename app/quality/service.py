@@ -194,15 +194,6 @@ def _failing(entity: Entity, check: str) -> ColumnElement[bool]:
     return SCORES.c.fails_mask.op("&")(bit) == bit
 
 
-def _matching(entity: Entity, stale_now: ColumnElement[bool], check: str | None) -> ColumnElement[bool]:
-    """SQL: the records of ``entity`` the list holds (both branches), for counting them."""
-    if check is None:
-        return and_(SCORES.c.entity == entity, or_(SCORES.c.failed > 0, stale_now))
-    if check == store.STALE:
-        return and_(SCORES.c.entity == entity, stale_now)
-    return and_(SCORES.c.entity == entity, _failing(entity, check))
-
-
 ORDERS = {
     "impact": lambda impact, score: [impact.desc(), score, SCORES.c.sort_name, SCORES.c.record_id],
     "score": lambda impact, score: [score, impact.desc(), SCORES.c.sort_name, SCORES.c.record_id],
@@ -219,6 +210,10 @@ def _branch(state: str, conditions: list[Any], sort: str, limit: int) -> Any:
         literal(state == "stale").label("stale"),
     ).where(*conditions)  # fmt: skip
     return select(stmt.order_by(*ORDERS[sort](impact, score)).limit(limit).subquery())
+
+
+def _count(session: Session, conditions: list[Any]) -> int:
+    return session.scalar(select(func.count()).select_from(SCORES).where(*conditions)) or 0
 
 
 def _ordering(rows: Any, sort: str) -> list[Any]:
@@ -254,14 +249,18 @@ def records_to_fix(session: Session, today: date, query: RecordsQuery | None = N
     ]
     # Each branch gives its first rows from its index; the page is cut from those few merged.
     wanted = query.page * query.page_size
-    parts = [_branch(state, conditions, query.sort, wanted) for state, conditions in branches]
-    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("to_fix")
-    ordered = select(rows).order_by(*_ordering(rows, query.sort))
-    page = session.execute(ordered.limit(query.page_size).offset(wanted - query.page_size)).all()
-    total = sum(
-        session.scalar(select(func.count()).select_from(SCORES).where(_matching(entity, stale_now, query.check))) or 0
-        for entity in entities
-    )
+    # Each branch is counted (from an index) first: an empty one is not read at all, since reading its sort index
+    # for rows that are not there would walk the whole of it.
+    counted = [(state, conditions, _count(session, conditions)) for state, conditions in branches]
+    total = sum(count for _, _, count in counted)
+    parts = [
+        _branch(state, conditions, query.sort, min(wanted, count)) for state, conditions, count in counted if count
+    ]
+    page: list[Any] = []
+    if parts:
+        rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("to_fix")
+        ordered = select(rows).order_by(*_ordering(rows, query.sort))
+        page = list(session.execute(ordered.limit(query.page_size).offset(wanted - query.page_size)))
     items = [
         RecordToFix(
             entity=row.entity,
