@@ -185,3 +185,24 @@ def test_deleting_a_focal_point_reaches_the_partnerships_it_served(session, peop
     session.commit()
     session.expire_all()
     assert_current(session, checks=True)
+
+
+def test_the_pages_and_the_api_see_a_record_go_stale_on_the_clock(client, auth, session):
+    from datetime import datetime, time
+
+    from app import clock
+
+    partner = complete_organisation(session, "Alpha Relief")
+    _, headers = auth(Role.VIEWER)
+    session.commit()
+    later = today() + timedelta(days=get_settings().quality_stale_days + 1)
+    noon = datetime.combine(later, time(12), tzinfo=get_settings().zone)
+    assert client.get("/api/v1/quality/records", headers=headers).json()["total"] == 0
+    with clock.frozen_at(noon):
+        _, headers = auth(Role.VIEWER)  # a token of that day (an older one would have expired)
+        listed = client.get("/api/v1/quality/records", headers=headers).json()
+        summary = client.get("/api/v1/quality/summary", headers=headers).json()
+    assert [(item["id"], [failed["name"] for failed in item["failed"]]) for item in listed["items"]] == [
+        (partner.id, ["stale"])
+    ]
+    assert summary["as_of"] == later.isoformat() and summary["overall"]["records_to_fix"] == 1
