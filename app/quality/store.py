@@ -11,7 +11,8 @@ from collections.abc import Collection, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import and_, delete, func, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -24,6 +25,7 @@ from app.quality.rules import CHECKS, ENTITIES, Entity
 
 BATCH = 5_000
 """Records read and written per statement: a rebuild walks the ids in ranges of this many."""
+SCORES = QualityScore.__table__
 SOURCES = {"organisation": Organisation, "partnership": Partnership}
 STALE = "stale"
 SOURCE_TABLES = (
@@ -88,24 +90,49 @@ def stored_row(entity: Entity, row: Any, now: datetime) -> dict[str, Any]:
     }
 
 
-def _write(session: Session, entity: Entity, ids: Collection[int] | range) -> int:
-    """Recompute the rows of ``ids`` (a collection or a range): the gone ones are deleted. Returns rows written."""
+def _frame_rows(session: Session, entity: Entity, ids: Collection[int] | range) -> list[Any]:
     frame = frames.FRAMES[entity](clock.today(get_settings().zone), ids, touches=True).subquery("frame")
-    rows = session.execute(select(frame, func.lower(frame.c.name).label("sort_name"))).all()
-    key = QualityScore.record_id
-    where = key.between(ids.start, ids.stop - 1) if isinstance(ids, range) else key.in_(list(ids))
-    session.execute(delete(QualityScore).where(QualityScore.entity == entity, where))
+    return list(session.execute(select(frame, func.lower(frame.c.name).label("sort_name"))))
+
+
+def _rebuild_range(session: Session, entity: Entity, ids: range) -> int:
+    """Write the rows of a range of ids whose old rows are gone already (a rebuild). Returns rows written."""
+    rows = _frame_rows(session, entity, ids)
     if rows:
         now = clock.now()
-        session.execute(insert(QualityScore), [stored_row(entity, row, now) for row in rows])
+        session.execute(insert(SCORES), [stored_row(entity, row, now) for row in rows])
     return len(rows)
+
+
+def _upsert(session: Session) -> Any:
+    """INSERT … ON CONFLICT (entity, record_id) DO UPDATE, in the session's dialect."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(SCORES)
+    kept = {column.name: statement.excluded[column.name] for column in SCORES.columns if not column.primary_key}
+    return statement.on_conflict_do_update(index_elements=[SCORES.c.entity, SCORES.c.record_id], set_=kept)
+
+
+def _refresh_batch(session: Session, entity: Entity, ids: list[int]) -> None:
+    """Recompute the rows of ``ids``: the existing rows are locked first (PostgreSQL), so that a concurrent writer of
+    the same record waits, and the checks, read after, see what it committed; a record gone loses its row."""
+    mine = and_(SCORES.c.entity == entity, SCORES.c.record_id.in_(ids))
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(SCORES.c.record_id).where(mine).order_by(SCORES.c.record_id).with_for_update())
+    rows = _frame_rows(session, entity, ids)
+    found = {row.id for row in rows}
+    gone = [record_id for record_id in ids if record_id not in found]
+    if gone:
+        session.execute(delete(SCORES).where(SCORES.c.entity == entity, SCORES.c.record_id.in_(gone)))
+    if rows:
+        now = clock.now()
+        session.execute(_upsert(session), [stored_row(entity, row, now) for row in rows])
 
 
 def refresh(session: Session, entity: Entity, ids: Iterable[int]) -> None:
     """Recompute the scores of these records (deleted ones lose their row), in the session's transaction."""
     wanted = sorted(set(ids))
     for start in range(0, len(wanted), BATCH):
-        _write(session, entity, wanted[start : start + BATCH])
+        _refresh_batch(session, entity, wanted[start : start + BATCH])
 
 
 def rebuild_quality_scores(session: Session, batch: int = BATCH) -> dict[str, int]:
@@ -116,12 +143,12 @@ def rebuild_quality_scores(session: Session, batch: int = BATCH) -> dict[str, in
         session.execute(text(f"ANALYZE {', '.join(SOURCE_TABLES)}"))
     written: dict[str, int] = {}
     for entity in ENTITIES:
-        session.execute(delete(QualityScore).where(QualityScore.entity == entity))
+        session.execute(delete(SCORES).where(SCORES.c.entity == entity))
         source = SOURCES[entity]
         low, high = session.execute(select(func.min(source.id), func.max(source.id))).one()
         written[entity] = 0
         if low is None:
             continue
         for start in range(low, high + 1, batch):
-            written[entity] += _write(session, entity, range(start, min(start + batch, high + 1)))
+            written[entity] += _rebuild_range(session, entity, range(start, min(start + batch, high + 1)))
     return written
