@@ -17,7 +17,6 @@ import random
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, func, insert, select
-from sqlalchemy.orm import Session
 
 from app import clock
 from app.config import get_settings
@@ -108,8 +107,7 @@ def generate_portfolio(
             if not updated.rowcount:
                 connection.execute(insert(ReferenceCounter.__table__).values(series=series, last_value=value))
         writer.fix_sequences(tables)
-        with Session(bind=connection, join_transaction_mode="rollback_only") as session:
-            rebuild_quality_scores(session)  # the bulk load bypasses the services, whose writes keep the scores
+        rebuild_quality_scores(connection)  # the bulk load bypasses the services, whose writes keep the scores
     return dict(writer.written)
 
 

@@ -4,7 +4,8 @@ A row holds what does not depend on the day — which checks apply and which of 
 is check ``i`` of ``app.quality.rules.CHECKS[entity]``) — and the last day the record was touched, from which the
 ``stale`` check is judged at read time (``touched_on < today - stale days``). Its sort keys are kept for both
 outcomes of that check (``*_fresh``: it passes or does not apply; ``*_stale``: it fails), so the list of records to
-fix reads an index whatever the day. ``app.quality.store`` writes the rows; ``app.quality.tracking`` has every
+fix reads an index whatever the day. One partial index per check (declared in ``app.quality.store``, which knows the
+checks) holds the records failing it. ``app.quality.store`` writes the rows; ``app.quality.tracking`` has every
 flush that changes a rule's input rewrite them in the same transaction.
 """
 
@@ -12,27 +13,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Float, Index, String, text
+from sqlalchemy import Float, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
-from app.quality.rules import CHECKS
-
-
-def failing(entity: str, bit: int) -> str:
-    """SQL: a record of ``entity`` fails check number ``bit`` (the predicate of that check's partial index)."""
-    return f"entity = '{entity}' AND (fails_mask & {1 << bit}) = {1 << bit}"
-
-
-def failing_indexes() -> list[tuple[str, str]]:
-    """One partial index per check (the stale check aside): name and predicate. It holds only the records failing
-    the check, so a rarely failed check is listed and counted from its own few rows."""
-    return [
-        (f"ix_quality_scores_{entity}_{check.name}", failing(entity, bit))
-        for entity, checks in CHECKS.items()
-        for bit, check in enumerate(checks)
-        if check.name != "stale"
-    ]
 
 
 class QualityScore(Base):
@@ -71,5 +55,3 @@ Index("ix_quality_scores_name", _table.c.entity, _table.c.sort_name, _table.c.re
 # The summary's groups and the lists' totals, read from the index alone.
 Index("ix_quality_scores_patterns", _table.c.entity, _table.c.stale_applies, _table.c.touched_on, _table.c.failed,
       _table.c.applies_mask, _table.c.fails_mask)  # fmt: skip
-for _name, _predicate in failing_indexes():
-    Index(_name, _table.c.record_id, postgresql_where=text(_predicate), sqlite_where=text(_predicate))

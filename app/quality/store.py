@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, text
+from sqlalchemy import Connection, Index, and_, delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,26 @@ SOURCE_TABLES = (
     "transition_events",
 )  # fmt: skip
 """The tables the checks read."""
+
+
+def failing(entity: str, bit: int) -> str:
+    """SQL: a record of ``entity`` fails check number ``bit`` (the predicate of that check's partial index)."""
+    return f"entity = '{entity}' AND (fails_mask & {1 << bit}) = {1 << bit}"
+
+
+def failing_indexes() -> list[tuple[str, str]]:
+    """One partial index per check (the stale check aside): name and predicate. It holds only the records failing
+    the check, so a rarely failed check is listed and counted from its own few rows."""
+    return [
+        (f"ix_quality_scores_{entity}_{check.name}", failing(entity, bit))
+        for entity, checks in CHECKS.items()
+        for bit, check in enumerate(checks)
+        if check.name != "stale"
+    ]
+
+
+for _name, _predicate in failing_indexes():
+    Index(_name, SCORES.c.record_id, postgresql_where=text(_predicate), sqlite_where=text(_predicate))
 
 
 def _day(value: Any) -> date | None:
@@ -90,12 +110,12 @@ def stored_row(entity: Entity, row: Any, now: datetime) -> dict[str, Any]:
     }
 
 
-def _frame_rows(session: Session, entity: Entity, ids: Collection[int] | range) -> list[Any]:
+def _frame_rows(session: Session | Connection, entity: Entity, ids: Collection[int] | range) -> list[Any]:
     frame = frames.FRAMES[entity](clock.today(get_settings().zone), ids, touches=True).subquery("frame")
     return list(session.execute(select(frame, func.lower(frame.c.name).label("sort_name"))))
 
 
-def _rebuild_range(session: Session, entity: Entity, ids: range) -> int:
+def _rebuild_range(session: Session | Connection, entity: Entity, ids: range) -> int:
     """Write the rows of a range of ids whose old rows are gone already (a rebuild). Returns rows written."""
     rows = _frame_rows(session, entity, ids)
     if rows:
@@ -135,9 +155,16 @@ def refresh(session: Session, entity: Entity, ids: Iterable[int]) -> None:
         _refresh_batch(session, entity, wanted[start : start + BATCH])
 
 
-def rebuild_quality_scores(session: Session, batch: int = BATCH) -> dict[str, int]:
-    """Recompute every record's scores from the source tables, a range of ids at a time; returns rows per entity."""
-    if session.get_bind().dialect.name == "postgresql":
+def _dialect(bind: Session | Connection) -> str:
+    return (bind.dialect if isinstance(bind, Connection) else bind.get_bind().dialect).name
+
+
+def rebuild_quality_scores(session: Session | Connection, batch: int = BATCH) -> dict[str, int]:
+    """Recompute every record's scores from the source tables, a range of ids at a time; returns rows per entity.
+
+    A session or a connection (the generator's bulk load, a migration), in its transaction.
+    """
+    if _dialect(session) == "postgresql":
         # Fresh statistics first: after a bulk load (the generator, a restored dump) the planner would otherwise
         # scan whole tables for each batch's few thousand records.
         session.execute(text(f"ANALYZE {', '.join(SOURCE_TABLES)}"))

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
 
 revision: str = "0025"
 down_revision: str | None = "0022"
@@ -43,12 +42,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("entity", "record_id", name=op.f("pk_quality_scores")),
     )
     # The backfill writes before the sort indexes exist (cheaper than maintaining them row by row).
-    from app.quality.models import failing_indexes
     from app.quality.rules import CHECKS
-    from app.quality.store import rebuild_quality_scores
+    from app.quality.store import failing_indexes, rebuild_quality_scores
 
-    with Session(bind=op.get_bind(), join_transaction_mode="rollback_only") as session:
-        rebuild_quality_scores(session)
+    rebuild_quality_scores(op.get_bind())
     for state in ("fresh", "stale"):
         impact, score = sa.text(f"impact_{state} DESC"), sa.column(f"score_{state}")
         op.create_index(f"ix_quality_scores_{state}_impact", "quality_scores",
