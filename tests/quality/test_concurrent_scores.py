@@ -44,8 +44,8 @@ def test_two_writers_of_one_organisation_both_land_and_the_score_counts_both(own
     def first() -> None:
         try:
             with unit_of_work(own_database) as session:
-                add_contact(session, organisation_id, ContactCreate(name="Ann", email="ann@alpha.example.org", is_focal_point=True),
-                            actor=admin)  # fmt: skip
+                ann = ContactCreate(name="Ann", email="ann@alpha.example.org", is_focal_point=True)
+                add_contact(session, organisation_id, ann, actor=admin)
                 tracking.settle(session)  # the score row is written (and, on PostgreSQL, locked), not committed
                 settled.set()
                 release.wait(20)
