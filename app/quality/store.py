@@ -8,7 +8,7 @@ keys) and replaces the batch's rows with one DELETE and one multi-row INSERT.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import Connection, Index, and_, delete, func, insert, select, text
@@ -56,15 +56,15 @@ for _name, _predicate in failing_indexes():
     Index(_name, SCORES.c.record_id, postgresql_where=text(_predicate), sqlite_where=text(_predicate))
 
 
-def _day(value: Any) -> date | None:
-    """The local day of a touch (an instant in the organisation's zone, or already a day)."""
+def _day(value: Any, zone: tzinfo) -> date | None:
+    """The local day of a touch (an instant, in the organisation's ``zone``, or already a day)."""
     if value is None:
         return None
     if isinstance(value, datetime):
         instant = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return instant.astimezone(get_settings().zone).date()
+        return instant.astimezone(zone).date()
     if isinstance(value, str):  # a MAX() over a UNION on SQLite comes back as text
-        return _day(datetime.fromisoformat(value)) if " " in value or "T" in value else date.fromisoformat(value)
+        return _day(datetime.fromisoformat(value), zone) if " " in value or "T" in value else date.fromisoformat(value)
     return value
 
 
@@ -73,11 +73,13 @@ def score(applicable: int, failed: int) -> float:
     return float(100 * (applicable - failed)) / applicable if applicable else 100.0
 
 
-def stored_row(entity: Entity, row: Any, now: datetime) -> dict[str, Any]:
+def stored_row(entity: Entity, row: Any, now: datetime, zone: tzinfo | None = None) -> dict[str, Any]:
     """The ``quality_scores`` values of one record from its frame row (flags, touches)."""
+    zone = zone or get_settings().zone
     applies = fails = applicable = failed = stale_weight = 0
+    columns = row._mapping
     for bit, check in enumerate(CHECKS[entity]):
-        flag = row._mapping[check.column]
+        flag = columns[check.column]
         if flag is None:
             continue
         applies |= 1 << bit
@@ -87,7 +89,8 @@ def stored_row(entity: Entity, row: Any, now: datetime) -> dict[str, Any]:
         elif flag == 1:
             fails |= 1 << bit
             failed += check.weight
-    days = [day for day in (_day(row.updated_at), _day(row.last_touch), _day(row.last_met)) if day is not None]
+    touches = (_day(row.updated_at, zone), _day(row.last_touch, zone), _day(row.last_met, zone))
+    days = [day for day in touches if day is not None]
     factor = float(row.factor)
     return {
         "entity": entity,
@@ -120,7 +123,8 @@ def _rebuild_range(session: Session | Connection, entity: Entity, ids: range) ->
     rows = _frame_rows(session, entity, ids)
     if rows:
         now = clock.now()
-        session.execute(insert(SCORES), [stored_row(entity, row, now) for row in rows])
+        zone = get_settings().zone
+        session.execute(insert(SCORES), [stored_row(entity, row, now, zone) for row in rows])
     return len(rows)
 
 
@@ -145,7 +149,8 @@ def _refresh_batch(session: Session, entity: Entity, ids: list[int]) -> None:
         session.execute(delete(SCORES).where(SCORES.c.entity == entity, SCORES.c.record_id.in_(gone)))
     if rows:
         now = clock.now()
-        session.execute(_upsert(session), [stored_row(entity, row, now) for row in rows])
+        zone = get_settings().zone
+        session.execute(_upsert(session), [stored_row(entity, row, now, zone) for row in rows])
 
 
 def refresh(session: Session, entity: Entity, ids: Iterable[int]) -> None:
