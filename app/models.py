@@ -1,6 +1,7 @@
 """Imports every model so the metadata is complete (Alembic, tests), and the audit recorder."""
 
-import app.audit.recorder  # noqa: F401  (records every write in the audit log)
+import app.audit.recorder  # records every write in the audit log
+import app.quality.tracking  # noqa: F401  (keeps the data-quality scores current with every write)
 from app.agreements.models import Agreement, AgreementKind, DocumentVersion, Signature
 from app.audit.models import AuditEntry
 from app.db import Base
@@ -20,6 +21,7 @@ from app.partnerships.models import (
     Undertaking,
     UndertakingForm,
 )
+from app.quality.models import QualityScore
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.reports.tallies import ReportTally
 from app.search import index as _search_index  # noqa: F401  (keeps the search index current on every flush)
@@ -49,6 +51,7 @@ __all__ = [
     "PartnershipParty",
     "PartyRole",
     "Project",
+    "QualityScore",
     "Recurrence",
     "ReferenceCounter",
     "Reminder",

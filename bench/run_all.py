@@ -297,12 +297,29 @@ def bench_load_1m(args: argparse.Namespace) -> list[Figure]:
     ]  # fmt: skip
 
 
+def bench_quality(args: argparse.Namespace) -> list[Figure]:
+    import bench_quality as bq
+
+    size = 10_000 if args.quick else 100_000
+    with _scratch_postgres(args.url) as url:
+        result = bq.run(url, max(4, size // 10), size, repeat=20, live_repeat=3, log=_log)
+    figures = [figure("quality", f"rebuild every score @ {size:,}", result["rebuild_s"], "s")]
+    for row in result["rows"]:
+        stored = row["stored"]["p95"]
+        figures.append(figure("quality", f"{row['measure']} p95 @ {size:,}", stored, "ms", row["sql_name"],
+                              row["sql"]["p95"]))  # fmt: skip
+        figures.append(figure("quality", f"{row['measure']} p95 @ {size:,} vs computed live", stored, "ms",
+                              "live computation (before)", row["live"]["p95"]))  # fmt: skip
+    return figures
+
+
 ITEMS: dict[str, Callable[[argparse.Namespace], list[Figure]]] = {
     "transitions": bench_transitions, "claim": bench_claim, "dispatch": bench_dispatch, "render": bench_render,
     "api_100k": bench_api_100k, "api_1m": bench_api_1m, "import": bench_import, "report": bench_report,
     "load_1m": bench_load_1m,
+    "quality": bench_quality,
 }  # fmt: skip
-DEFAULT_ITEMS = ["transitions", "claim", "dispatch", "render", "api_100k", "api_1m", "import", "load_1m"]
+DEFAULT_ITEMS = ["transitions", "claim", "dispatch", "render", "api_100k", "api_1m", "import", "quality", "load_1m"]
 
 
 def machine(server_url: str) -> dict[str, Any]:

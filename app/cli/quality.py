@@ -1,4 +1,5 @@
-"""Command line: ``agreements quality`` — the completeness scores and the top records to fix."""
+"""Command line: ``agreements quality`` — the completeness scores and the top records to fix (``--rebuild``: repair
+the stored scores first)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from app.listing import MAX_PAGE_SIZE
 from app.quality import service
 from app.quality.rules import ENTITIES
 from app.quality.schemas import RecordsQuery
+from app.quality.store import rebuild_quality_scores
 
 
 def _score(value: float | None) -> str:
@@ -59,6 +61,15 @@ def quality(
         int, typer.Option(min=1, max=MAX_PAGE_SIZE, help=MESSAGES.lazy("How many records to fix to list."))
     ] = 20,
     format: Annotated[str, typer.Option(help=MESSAGES.lazy("text or json."))] = "text",
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help=MESSAGES.lazy(
+                "Recompute every record's stored scores first (a repair: they are kept current as records change)."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """The completeness scores of the portfolio and the records to fix first."""
 
@@ -72,6 +83,9 @@ def quality(
         raise fail(MESSAGES.gettext("unknown format {format}; choose one of: text, json", format=repr(format)))
     ensure_schema(get_settings())
     today = clock.today(get_settings().zone)
+    if rebuild:
+        with unit_of_work() as session:
+            rebuild_quality_scores(session)
     with unit_of_work(write=False) as session:
         summary = service.summary(session, today)
         found = service.records_to_fix(session, today, RecordsQuery(entity=entity, page_size=limit))

@@ -42,6 +42,7 @@ from app.models import (
     UserRole,
 )
 from app.organisations.models import OrganisationKind, organisation_areas, organisation_name_key, registration_key
+from app.quality.store import rebuild_quality_scores
 from app.reports.tallies import rebuild_report_tallies
 from app.search.index import rebuild_search_index
 from app.workflow.stays import rebuild_stage_stays
@@ -112,6 +113,7 @@ def generate_portfolio(
         rebuild_search_index(connection)  # the generator bypasses the flush that keeps the index current
         rebuild_stage_stays(connection)  # the rows bypassed the engine: their stays from their history
         rebuild_report_tallies(connection)  # and the report's running counts from the records
+        rebuild_quality_scores(connection)  # the bulk load bypasses the services, whose writes keep the scores
     return dict(writer.written)
 
 

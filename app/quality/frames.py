@@ -41,7 +41,12 @@ def stale_cutoff(today: date, days: int | None = None) -> tuple[date, datetime]:
 
 
 def _only(stmt: Select[Any], column: Any, ids: Collection[int] | None) -> Select[Any]:
-    return stmt if ids is None else stmt.where(column.in_(list(ids)))
+    """``stmt`` over the records ``ids`` only (all when None; a ``range`` reads as BETWEEN, for a batch)."""
+    if ids is None:
+        return stmt
+    if isinstance(ids, range):
+        return stmt.where(column.between(ids.start, ids.stop - 1))
+    return stmt.where(column.in_(list(ids)))
 
 
 def _flag(check: Check, scope: Any) -> Any:
@@ -52,7 +57,7 @@ def _flag(check: Check, scope: Any) -> Any:
     return case((check.applies(scope), outcome), else_=null()).label(check.column)
 
 
-def _organisation_frame(today: date, ids: Collection[int] | None = None) -> Select[Any]:
+def _organisation_frame(today: date, ids: Collection[int] | None = None, touches: bool = False) -> Select[Any]:
     o = Organisation.__table__
     contacts = _only(
         select(
@@ -91,6 +96,11 @@ def _organisation_frame(today: date, ids: Collection[int] | None = None) -> Sele
         o.c.kind.label("category"),
         factor.label("factor"),
         *(_flag(check, scope) for check in CHECKS["organisation"]),
+        *(
+            (o.c.updated_at.label("updated_at"), contacts.c.last_added.label("last_touch"), null().label("last_met"))
+            if touches
+            else ()
+        ),
     ).select_from(joined)
     return _only(stmt, o.c.id, ids)
 
@@ -166,7 +176,27 @@ def _recent_touches(today: date, ids: Collection[int] | None) -> Any:
     )
 
 
-def _partnership_frame(today: date, ids: Collection[int] | None = None) -> Select[Any]:
+def _last_touches(ids: Collection[int] | None) -> Any:
+    """Per partnership: the last interaction, undertaking, transition or agreement edit, and the last meeting day."""
+    instants = union_all(
+        _only(select(Interaction.partnership_id.label("partnership_id"), Interaction.created_at.label("at")),
+              Interaction.partnership_id, ids),
+        _only(select(Undertaking.partnership_id, Undertaking.created_at), Undertaking.partnership_id, ids),
+        _only(select(TransitionEvent.entity_id, TransitionEvent.occurred_at).where(
+            TransitionEvent.entity_type == "partnership"), TransitionEvent.entity_id, ids),
+        _only(select(Agreement.partnership_id, Agreement.updated_at), Agreement.partnership_id, ids),
+    ).subquery("instants")  # fmt: skip
+    last = select(instants.c.partnership_id, func.max(instants.c.at).label("last_touch"))
+    met = select(
+        Interaction.partnership_id.label("partnership_id"), func.max(Interaction.occurred_on).label("last_met")
+    )
+    return (
+        last.group_by(instants.c.partnership_id).subquery("last_touches"),
+        _only(met.group_by(Interaction.partnership_id), Interaction.partnership_id, ids).subquery("last_meetings"),
+    )
+
+
+def _partnership_frame(today: date, ids: Collection[int] | None = None, touches: bool = False) -> Select[Any]:
     p = Partnership.__table__
     owner = User.__table__.alias("owner")
     project = Project.__table__.alias("project")
@@ -214,6 +244,11 @@ def _partnership_frame(today: date, ids: Collection[int] | None = None) -> Selec
         .outerjoin(agreements, agreements.c.partnership_id == p.c.id)
         .outerjoin(recent, recent.c.partnership_id == p.c.id)
     )
+    extra: tuple[Any, ...] = ()
+    if touches:
+        last, met = _last_touches(ids)
+        joined = joined.outerjoin(last, last.c.partnership_id == p.c.id).outerjoin(met, met.c.partnership_id == p.c.id)
+        extra = (p.c.updated_at.label("updated_at"), last.c.last_touch, met.c.last_met)
     stmt = select(
         p.c.id,
         p.c.title.label("name"),
@@ -221,6 +256,7 @@ def _partnership_frame(today: date, ids: Collection[int] | None = None) -> Selec
         p.c.stage.label("category"),
         factor.label("factor"),
         *(_flag(check, scope) for check in CHECKS["partnership"]),
+        *extra,
     ).select_from(joined)
     return _only(stmt, p.c.id, ids)
 

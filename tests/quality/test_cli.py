@@ -64,3 +64,16 @@ def test_bad_options_are_messages(cli_database, args, message):
     result = CliRunner().invoke(cli, ["quality", *args])
     assert result.exit_code != 0
     assert message in result.output
+
+
+def test_rebuild_repairs_scores_lost_or_damaged(cli_database):
+    from sqlalchemy import delete
+
+    from app.quality.models import QualityScore
+
+    _load()
+    with db.unit_of_work() as session:
+        session.execute(delete(QualityScore))  # as after a restore of the source tables alone
+    assert json.loads(_run("quality", "--format", "json").stdout)["summary"]["overall"]["records"] == 0
+    repaired = json.loads(_run("quality", "--rebuild", "--format", "json").stdout)
+    assert repaired["summary"]["overall"]["records"] == 3 and repaired["records_to_fix"]["total"] == 2
