@@ -49,7 +49,7 @@ def list_partnerships(session: Session, filters: PartnershipFilter, params: Page
 def selection(session: Session, filters: PartnershipFilter, sort: str | None = None) -> Select[tuple[Partnership]]:
     """The partnerships matching ``filters`` in the list's order (unknown stage, area or sort field refused)."""
     stmt = select(Partnership).where(*matching(session, filters))
-    return order_by(stmt, sort, SORTABLE, default=[Partnership.id.desc()])
+    return order_by(stmt, sort, SORTABLE, default=[Partnership.id.desc()], tiebreak=Partnership.id)
 
 
 def matching(session: Session, filters: PartnershipFilter) -> list[ColumnElement[bool]]:
