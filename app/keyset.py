@@ -136,6 +136,7 @@ class Position:
     sort: str
     values: list[Any]
     total: int
+    exact: bool = True
 
 
 def _plain(value: Any) -> Any:
@@ -159,7 +160,8 @@ def _typed(value: Any) -> Any:
 
 def encode_position(position: Position) -> str:
     """The opaque cursor for ``position`` (``k`` and URL-safe base64 of a small JSON array)."""
-    payload = [position.page, position.sort, [_plain(value) for value in position.values], position.total]
+    values = [_plain(value) for value in position.values]
+    payload = [position.page, position.sort, values, position.total, int(position.exact)]
     text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     return KEYSET_PREFIX + base64.urlsafe_b64encode(text).decode().rstrip("=")
 
@@ -168,8 +170,8 @@ def decode_position(cursor: str) -> Position:
     """The position a keyset cursor names; ValueError for anything this server would not have issued."""
     body = cursor.removeprefix(KEYSET_PREFIX)
     try:
-        page, sort, values, total = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-        position = Position(int(page), str(sort), [_typed(value) for value in values], int(total))
+        page, sort, values, total, exact = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        position = Position(int(page), str(sort), [_typed(value) for value in values], int(total), bool(exact))
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError("not a keyset cursor") from error
     if position.page < 2 or position.total < 0 or not position.values:

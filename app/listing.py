@@ -19,6 +19,11 @@ T = TypeVar("T")
 
 MAX_PAGE_SIZE = 200
 MAX_PAGE = 1_000_000  # keeps the row offset within what every database accepts
+COUNT_LIMIT = 10_000
+"""A walkable list counts its matches up to this many; beyond, ``total`` says "at least" (``total_exact`` false).
+
+An exact count of a filtered million rows costs more than the page itself; a bounded one costs at most this many
+index entries, whatever the filter."""
 ORDERING_OPTION = "listing_ordering"  # where order_by leaves the order for paginate to walk by keyset
 BY_PAGE: Any = type("ByPage", (), {"__repr__": lambda self: "BY_PAGE"})()  # Slice.following: next page by number
 
@@ -109,6 +114,7 @@ class Slice:
     page: int
     page_size: int
     following: str | None = field(default=BY_PAGE)
+    total_exact: bool = True
 
     @property
     def next_cursor(self) -> str | None:
@@ -130,12 +136,19 @@ class Page(BaseModel, Generic[T]):
     page: int
     page_size: int
     next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page; null on the last page")
+    total_exact: bool = Field(
+        True,
+        description=(
+            "true: total is the exact number of matches. false: at least total match — a large list stops counting "
+            f"at {COUNT_LIMIT:,} so that it answers fast on a million rows; follow next_cursor to the end for all"
+        ),
+    )
 
     @classmethod
     def of(cls, found: Slice, convert: Callable[[Any], T]) -> Page[T]:
         """The envelope of ``found``, each item turned into the response model by ``convert``."""
         return cls(items=[convert(item) for item in found.items], total=found.total, page=found.page,
-                   page_size=found.page_size, next_cursor=found.next_cursor)  # fmt: skip
+                   page_size=found.page_size, next_cursor=found.next_cursor, total_exact=found.total_exact)  # fmt: skip
 
 
 def order_by(
@@ -181,20 +194,29 @@ def paginate(session: Session, stmt: Select[Any], params: Paging) -> Slice:
             raise invalid(
                 "cursor", MESSAGES.gettext("not a cursor this server issued; pass back next_cursor unchanged")
             )
-        total = position.total
+        total, exact = position.total, position.exact
         window = stmt.where(ordering.after(position.values)).limit(params.page_size + 1)
     else:
-        total = _count(session, stmt)
+        total, exact = _bounded_count(session, stmt, ordering)
         window = stmt.limit(params.page_size + 1).offset((params.page - 1) * params.page_size)
     rows = list(session.scalars(window).unique())
     items = rows[: params.page_size]
     following = None
     if len(rows) > params.page_size and ordering.serves(items[-1]):
-        last = Position(params.page + 1, ordering.name, ordering.values_of(items[-1]), total)
+        last = Position(params.page + 1, ordering.name, ordering.values_of(items[-1]), total, exact)
         following = encode_position(last)
     elif len(rows) > params.page_size:  # not rows of the ordered table: fall back to page numbers
         following = BY_PAGE
-    return Slice(items=items, total=total, page=params.page, page_size=params.page_size, following=following)
+    return Slice(items=items, total=total, page=params.page, page_size=params.page_size, following=following,
+                 total_exact=exact)  # fmt: skip
+
+
+def _bounded_count(session: Session, stmt: Select[Any], ordering: Ordering) -> tuple[int, bool]:
+    """How many rows match, counted up to ``COUNT_LIMIT`` in the list's own order (the page's index serves it)."""
+    key = ordering.terms[-1].column
+    matching = stmt.with_only_columns(key, maintain_column_froms=True).limit(COUNT_LIMIT + 1)
+    counted = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+    return (counted, True) if counted <= COUNT_LIMIT else (COUNT_LIMIT, False)
 
 
 def _count(session: Session, stmt: Select[Any]) -> int:

@@ -1,4 +1,4 @@
-"""Keyset walks on the backend under test: NULLs in the sort column, mixed directions, ties, and rows added meanwhile."""
+"""Keyset walks on the backend under test: NULLs in the sort column, mixed directions, ties, rows added meanwhile."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from app import listing
 from app.listing import CURSOR_PATTERN
 from app.organisations.service import SORTABLE as ORGANISATION_SORTS
 from app.partnerships.queries import SORTABLE as PARTNERSHIP_SORTS
@@ -95,3 +96,14 @@ def test_a_cursor_from_another_sort_or_a_forged_one_is_refused_naming_the_cursor
     assert_problem(other_sort, 422, "cursor")
     for forged in ("kAAAAAAAAAAAA", "k" + "W10" * 4, first["next_cursor"][:-3]):
         assert_problem(client.get(f"{API}/partnerships", params={"cursor": forged}, headers=headers), 422, "cursor")
+
+
+def test_a_large_match_counts_up_to_the_limit_and_says_total_is_a_lower_bound(client, portfolio, monkeypatch) -> None:
+    _, headers, _, made = portfolio
+    monkeypatch.setattr(listing, "COUNT_LIMIT", 3)
+    seen, bodies = _walk(client, headers, "partnerships", {"sort": "title"}, page_size=2)
+    assert {(body["total"], body["total_exact"]) for body in bodies} == {(3, False)}
+    assert len(seen) == len(set(seen)) >= len(made) > 3
+    few = client.get(f"{API}/partnerships", params={"q": "Gamma"}, headers=headers).json()
+    assert (few["total"], few["total_exact"]) == (1, True)
+    assert "total_exact" in client.app.openapi()["components"]["schemas"]["Page_PartnershipRead_"]["properties"]
