@@ -42,6 +42,7 @@ from app.models import (
     UserRole,
 )
 from app.organisations.models import OrganisationKind, organisation_areas, organisation_name_key, registration_key
+from app.partnerships.facets import rebuild_party_facets
 
 CHUNK = 5_000  # partnerships generated and inserted at a time (memory stays flat)
 KIND_WEIGHTS = {
@@ -106,6 +107,7 @@ def generate_portfolio(
             if not updated.rowcount:
                 connection.execute(insert(ReferenceCounter.__table__).values(series=series, last_value=value))
         writer.fix_sequences(tables)
+        rebuild_party_facets(connection)
     return dict(writer.written)
 
 

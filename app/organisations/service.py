@@ -160,7 +160,7 @@ def selection(session: Session, filters: OrganisationFilter, sort: str | None = 
     if filters.area:
         area = resolve_areas(session, [filters.area], field="area")[0]
         stmt = stmt.where(Organisation.areas.any(AreaOfEngagement.id == area.id))
-    return order_by(stmt, sort, SORTABLE, default=[Organisation.legal_name, Organisation.id], tiebreak=Organisation.id)
+    return order_by(stmt, sort, SORTABLE, default=[Organisation.legal_name, Organisation.id])
 
 
 def add_contact(session: Session, organisation_id: int, data: ContactCreate, *, actor: User | Actor) -> Contact:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from app.agreements.models import Agreement
@@ -68,15 +68,15 @@ def matching(session: Session, filters: PartnershipFilter) -> list[ColumnElement
     if filters.area:
         area = resolve_areas(session, [filters.area], field="area")[0]
         conditions.append(Partnership.areas.any(AreaOfEngagement.id == area.id))
-    party_conditions = []
+    party_conditions = []  # on one party, from its copy of its organisation's facts (app.partnerships.facets)
     if filters.partner_kind:
-        party_conditions.append(Organisation.kind == filters.partner_kind)
+        party_conditions.append(PartnershipParty.organisation_kind == filters.partner_kind)
     if filters.country_code:
-        party_conditions.append(Organisation.country_code == filters.country_code)
+        party_conditions.append(PartnershipParty.organisation_country_code == filters.country_code)
     if filters.region:
-        party_conditions.append(func.lower(Organisation.region) == filters.region.lower())
+        party_conditions.append(PartnershipParty.organisation_region_key == filters.region.lower())
     if party_conditions:
-        conditions.append(Partnership.parties.any(PartnershipParty.organisation.has(and_(*party_conditions))))
+        conditions.append(Partnership.id.in_(select(PartnershipParty.partnership_id).where(*party_conditions)))
     if filters.owner_id:
         conditions.append(Partnership.owner_id == filters.owner_id)
     if filters.legal_officer_id:
