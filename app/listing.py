@@ -212,9 +212,14 @@ def paginate(session: Session, stmt: Select[Any], params: Paging) -> Slice:
 
 
 def _bounded_count(session: Session, stmt: Select[Any], ordering: Ordering) -> tuple[int, bool]:
-    """How many rows match, counted up to ``COUNT_LIMIT`` in the list's own order (the page's index serves it)."""
+    """How many rows match, counted up to ``COUNT_LIMIT``, newest id first whatever the sort.
+
+    Ordered by the id so that the same index serves every sort: each filter's index ends with the id, so the
+    count reads at most ``COUNT_LIMIT`` entries of it instead of sorting every match by the sort column.
+    """
     key = ordering.terms[-1].column
-    matching = stmt.with_only_columns(key, maintain_column_froms=True).limit(COUNT_LIMIT + 1)
+    only_key = stmt.with_only_columns(key, maintain_column_froms=True).order_by(None).order_by(key.desc())
+    matching = only_key.limit(COUNT_LIMIT + 1)
     counted = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
     return (counted, True) if counted <= COUNT_LIMIT else (COUNT_LIMIT, False)
 

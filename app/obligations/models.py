@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agreements.models import Agreement
@@ -28,6 +28,8 @@ class Obligation(Base):
     __tablename__ = "obligations"
     __table_args__ = (
         CheckConstraint("due_date IS NOT NULL OR recurrence IS NOT NULL", name="has_due_date_or_recurrence"),
+        # The partnership list's overdue filter: from the late obligations to their agreements, from the index alone.
+        Index("ix_obligations_status_agreement", "status", "agreement_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

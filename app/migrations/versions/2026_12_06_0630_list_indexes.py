@@ -37,6 +37,8 @@ ADDED = [
     ("ix_partnership_parties_country_partnership", "partnership_parties",
      ["organisation_country_code", "partnership_id"]),
     ("ix_partnership_parties_region_partnership", "partnership_parties", ["organisation_region_key", "partnership_id"]),
+    ("ix_obligations_status_agreement", "obligations", ["status", "agreement_id"]),
+    ("ix_agreements_status_end_partnership", "agreements", ["status", "end_date", "partnership_id"]),
 ]  # fmt: skip
 
 
