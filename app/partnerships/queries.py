@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, defaultload
 
 from app.agreements.models import Agreement
 from app.config import get_settings
@@ -42,8 +42,13 @@ def get_partnership(session: Session, partnership_id: int) -> Partnership:
 
 
 def list_partnerships(session: Session, filters: PartnershipFilter, params: PageParams) -> Slice:
-    """Partnerships matching ``filters``, one page at a time."""
-    return paginate(session, selection(session, filters, params.sort), params)
+    """Partnerships matching ``filters``, one page at a time.
+
+    A party's organisation is shown as a summary in the list: its areas and contacts are not loaded for it.
+    """
+    party_organisation = defaultload(Partnership.parties).defaultload(PartnershipParty.organisation)
+    summaries = (party_organisation.lazyload(Organisation.areas), party_organisation.lazyload(Organisation.contacts))
+    return paginate(session, selection(session, filters, params.sort).options(*summaries), params)
 
 
 def selection(session: Session, filters: PartnershipFilter, sort: str | None = None) -> Select[tuple[Partnership]]:
