@@ -10,6 +10,7 @@ from app.idempotency.models import IdempotentRequest
 from app.imports.models import ImportRun
 from app.obligations.models import Obligation, Recurrence
 from app.organisations.models import AreaOfEngagement, Contact, Organisation, OrganisationKind
+from app.partnerships import facets as _party_facets  # noqa: F401  (each party's copy of its organisation's facts)
 from app.partnerships.models import (
     Interaction,
     InteractionKind,

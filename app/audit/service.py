@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEntry
-from app.listing import Paging, Slice, paginate
+from app.listing import Paging, Slice, order_by, paginate
 from app.users.models import User
 from app.users.policy import Action, require
 
@@ -34,4 +34,4 @@ def audit_entries(
         stmt = stmt.where(AuditEntry.actor_id == actor_id)
     if since:
         stmt = stmt.where(AuditEntry.occurred_at >= since)
-    return paginate(session, stmt.order_by(AuditEntry.id.desc()), params)
+    return paginate(session, order_by(stmt, None, {}, default=[AuditEntry.id.desc()]), params)

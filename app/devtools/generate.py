@@ -42,6 +42,7 @@ from app.models import (
     UserRole,
 )
 from app.organisations.models import OrganisationKind, organisation_areas, organisation_name_key, registration_key
+from app.partnerships.facets import rebuild_party_facets
 from app.quality.store import rebuild_quality_scores
 from app.reports.tallies import rebuild_report_tallies
 from app.search.index import rebuild_search_index
@@ -110,6 +111,7 @@ def generate_portfolio(
             if not updated.rowcount:
                 connection.execute(insert(ReferenceCounter.__table__).values(series=series, last_value=value))
         writer.fix_sequences(tables)
+        rebuild_party_facets(connection)  # the parties' copies of their organisation's kind, country, region
         rebuild_search_index(connection)  # the generator bypasses the flush that keeps the index current
         rebuild_stage_stays(connection)  # the rows bypassed the engine: their stays from their history
         rebuild_report_tallies(connection)  # and the report's running counts from the records

@@ -27,7 +27,7 @@ from app.imports.models import ImportRun
 from app.imports.reader import BrokenLine, Table, UnusableFile, open_table
 from app.imports.summary import OUTCOMES, ImportOptions, ImportSummary, RowOutcome
 from app.imports.writer import BatchImporter
-from app.listing import Paging, Slice, paginate
+from app.listing import Paging, Slice, order_by, paginate
 from app.users.models import User
 from app.users.policy import Action, require
 
@@ -228,7 +228,7 @@ def _record(run: ImportRun, summary: ImportSummary, finished: bool = True) -> No
 def list_runs(session: Session, params: Paging | None = None, *, actor: User) -> Slice:
     """One page of the import runs, newest first (for those who may import)."""
     require(actor, Action.CREATE_PARTNERSHIP)
-    return paginate(session, select(ImportRun).order_by(ImportRun.id.desc()), params or Paging())
+    return paginate(session, order_by(select(ImportRun), None, {}, default=[ImportRun.id.desc()]), params or Paging())
 
 
 def get_run(session: Session, run_id: int, *, actor: User) -> ImportRun:

@@ -30,6 +30,8 @@ class Obligation(Base):
         CheckConstraint("due_date IS NOT NULL OR recurrence IS NOT NULL", name="has_due_date_or_recurrence"),
         # The late ones (marked, or still open after their due date) for the portfolio report, with their party.
         Index("ix_obligations_status_due_date", "status", "due_date", postgresql_include=["party_id", "agreement_id"]),
+        # The partnership list's overdue filter: from the late obligations to their agreements, from the index alone.
+        Index("ix_obligations_status_agreement", "status", "agreement_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

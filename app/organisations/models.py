@@ -7,7 +7,7 @@ import re
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.db import Base, str_enum, utcnow
@@ -118,6 +118,7 @@ organisation_areas = Table(
     Base.metadata,
     Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
     Column("area_id", ForeignKey("areas_of_engagement.id", ondelete="RESTRICT"), primary_key=True),
+    Index("ix_organisation_areas_area_organisation", "area_id", "organisation_id"),  # the list's area filter
 )
 
 
@@ -125,13 +126,21 @@ class Organisation(Base):
     """A partner: a CSO, an intergovernmental body, a university, a company…"""
 
     __tablename__ = "organisations"
-    __table_args__ = (UniqueConstraint("legal_name", "country_code"),)
+    __table_args__ = (
+        UniqueConstraint("legal_name", "country_code"),
+        # Each documented filter and sort of the list, with what follows it: the name, then the id (its keyset).
+        Index("ix_organisations_legal_name_id", "legal_name", "id"),
+        Index("ix_organisations_kind_name", "kind", "legal_name", "id"),
+        Index("ix_organisations_country_code_name", "country_code", "legal_name", "id"),
+        Index("ix_organisations_created_at_id", "created_at", "id"),
+        Index("ix_organisations_updated_at_id", "updated_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     legal_name: Mapped[str] = mapped_column(String(300), index=True)
     short_name: Mapped[str | None] = mapped_column(String(60))
-    kind: Mapped[OrganisationKind] = mapped_column(str_enum(OrganisationKind, "organisation_kind"), index=True)
-    country_code: Mapped[str] = mapped_column(String(2), index=True)
+    kind: Mapped[OrganisationKind] = mapped_column(str_enum(OrganisationKind, "organisation_kind"))
+    country_code: Mapped[str] = mapped_column(String(2))
     region: Mapped[str | None] = mapped_column(String(100), index=True)
     registration_number: Mapped[str | None] = mapped_column(String(100))
     website: Mapped[str | None] = mapped_column(String(500))

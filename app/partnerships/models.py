@@ -71,6 +71,7 @@ partnership_areas = Table(
     Base.metadata,
     Column("partnership_id", ForeignKey("partnerships.id", ondelete="CASCADE"), primary_key=True),
     Column("area_id", ForeignKey("areas_of_engagement.id", ondelete="RESTRICT"), primary_key=True),
+    Index("ix_partnership_areas_area_partnership", "area_id", "partnership_id"),  # the list's area filter
 )
 
 partnership_co_owners = Table(
@@ -99,9 +100,9 @@ class Partnership(Base):
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     objectives: Mapped[str | None] = mapped_column(Text)
-    stage: Mapped[str] = mapped_column(String(32), index=True)  # a state of app/workflows/partnership.yaml
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
-    legal_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    stage: Mapped[str] = mapped_column(String(32))  # a state of app/workflows/partnership.yaml
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    legal_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
     handles_personal_data: Mapped[bool] = mapped_column(default=False)
     external_ref: Mapped[str | None] = mapped_column(String(100), unique=True)
@@ -110,7 +111,15 @@ class Partnership(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    __table_args__ = (Index("ix_partnerships_created_at_id", "created_at", "id"),)  # sorting by creation time
+    # Each documented filter and sort of the list, with the id that follows it (the list's order and its keyset).
+    __table_args__ = (
+        Index("ix_partnerships_created_at_id", "created_at", "id"),
+        Index("ix_partnerships_updated_at_id", "updated_at", "id"),
+        Index("ix_partnerships_title_id", "title", "id"),
+        Index("ix_partnerships_stage_id", "stage", "id"),
+        Index("ix_partnerships_owner_id_id", "owner_id", "id"),
+        Index("ix_partnerships_legal_officer_id_id", "legal_officer_id", "id"),
+    )
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="joined")
     legal_officer: Mapped[User | None] = relationship(foreign_keys=[legal_officer_id], lazy="joined")
@@ -146,6 +155,10 @@ class PartnershipParty(Base):
         UniqueConstraint("partnership_id", "organisation_id"),
         # Filtering partnerships by a party's country or kind goes from organisations to partnerships.
         Index("ix_partnership_parties_organisation_partnership", "organisation_id", "partnership_id"),
+        # The partnership list's party filters, on the party's copy of its organisation's facts (partnerships.facets).
+        Index("ix_partnership_parties_kind_partnership", "organisation_kind", "partnership_id"),
+        Index("ix_partnership_parties_country_partnership", "organisation_country_code", "partnership_id"),
+        Index("ix_partnership_parties_region_partnership", "organisation_region_key", "partnership_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,6 +166,11 @@ class PartnershipParty(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
     role: Mapped[PartyRole] = mapped_column(str_enum(PartyRole, "party_role"))
     focal_point_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    # Copies of the organisation's kind, country and lower-cased region, kept current by app.partnerships.facets so
+    # that the partnership list filters by a party's facts from one index, without joining organisations.
+    organisation_kind: Mapped[str | None] = mapped_column(String(40))
+    organisation_country_code: Mapped[str | None] = mapped_column(String(2))
+    organisation_region_key: Mapped[str | None] = mapped_column(String(100))
 
     partnership: Mapped[Partnership] = relationship(back_populates="parties")
     organisation: Mapped[Organisation] = relationship(lazy="joined")

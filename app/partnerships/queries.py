@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session, contains_eager, defaultload
 
 from app.agreements.models import Agreement
 from app.config import get_settings
@@ -44,19 +44,24 @@ def get_partnership(session: Session, partnership_id: int) -> Partnership:
 
 
 def list_partnerships(session: Session, filters: PartnershipFilter, params: PageParams) -> Slice:
-    """Partnerships matching ``filters``, one page at a time."""
-    return paginate(session, selection(session, filters, params.sort), params)
+    """Partnerships matching ``filters``, one page at a time.
+
+    A party's organisation is shown as a summary in the list: its areas and contacts are not loaded for it.
+    """
+    party_organisation = defaultload(Partnership.parties).defaultload(PartnershipParty.organisation)
+    summaries = (party_organisation.lazyload(Organisation.areas), party_organisation.lazyload(Organisation.contacts))
+    return paginate(session, selection(session, filters, params.sort).options(*summaries), params)
 
 
 def selection(session: Session, filters: PartnershipFilter, sort: str | None = None) -> Select[tuple[Partnership]]:
     """The partnerships matching ``filters`` in the list's order (unknown stage, area or sort field refused)."""
     if not filters.q:
         stmt = select(Partnership).where(*matching(session, filters))
-        return order_by(stmt, sort, SORTABLE, default=[Partnership.id.desc()])
+        return order_by(stmt, sort, SORTABLE, default=[Partnership.id.desc()], tiebreak=Partnership.id)
     found = text_search(session, PARTNERSHIP, filters.q)  # joined once: the condition and the relevance
     stmt = found.join(select(Partnership), PARTNERSHIP, Partnership.id).where(*matching(session, filters, text=False))
     ranked = [] if sort else list(found.order)  # an explicit sort wins over relevance
-    return order_by(stmt, sort, SORTABLE, default=[*ranked, Partnership.id.desc()])
+    return order_by(stmt, sort, SORTABLE, default=[*ranked, Partnership.id.desc()], tiebreak=Partnership.id)
 
 
 def matching(session: Session, filters: PartnershipFilter, *, text: bool = True) -> list[ColumnElement[bool]]:
@@ -78,15 +83,15 @@ def matching(session: Session, filters: PartnershipFilter, *, text: bool = True)
     if filters.area:
         area = resolve_areas(session, [filters.area], field="area")[0]
         conditions.append(Partnership.areas.any(AreaOfEngagement.id == area.id))
-    party_conditions = []
+    party_conditions = []  # on one party, from its copy of its organisation's facts (app.partnerships.facets)
     if filters.partner_kind:
-        party_conditions.append(Organisation.kind == filters.partner_kind)
+        party_conditions.append(PartnershipParty.organisation_kind == filters.partner_kind)
     if filters.country_code:
-        party_conditions.append(Organisation.country_code == filters.country_code)
+        party_conditions.append(PartnershipParty.organisation_country_code == filters.country_code)
     if filters.region:
-        party_conditions.append(func.lower(Organisation.region) == filters.region.lower())
+        party_conditions.append(PartnershipParty.organisation_region_key == filters.region.lower())
     if party_conditions:
-        conditions.append(Partnership.parties.any(PartnershipParty.organisation.has(and_(*party_conditions))))
+        conditions.append(Partnership.id.in_(select(PartnershipParty.partnership_id).where(*party_conditions)))
     if filters.owner_id:
         conditions.append(Partnership.owner_id == filters.owner_id)
     if filters.legal_officer_id:

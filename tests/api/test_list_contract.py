@@ -1,5 +1,6 @@
 """One list contract everywhere: every list the API gives is a paged envelope (items, total, page, page_size,
-next_cursor), in the OpenAPI schema and in the answers, and a client walks any of them by following next_cursor."""
+next_cursor, total_exact), in the OpenAPI schema and in the answers, and a client walks any of them by following
+next_cursor."""
 
 from __future__ import annotations
 
@@ -49,7 +50,9 @@ def test_every_list_is_the_same_envelope_with_the_same_paging_parameters(client)
     assert len(lists) >= 25  # the record lists and every per-record list (history, versions, timeline…)
     for path, operation in lists:
         envelope = _resolve(spec, _json_schema(operation))
-        assert set(envelope["properties"]) == {"items", "total", "page", "page_size", "next_cursor"}, path
+        assert set(envelope["properties"]) == {"items", "total", "page", "page_size", "next_cursor", "total_exact"}, (
+            path
+        )
         assert {"page", "page_size", "cursor"} <= {parameter["name"] for parameter in operation["parameters"]}, path
 
 
