@@ -374,6 +374,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if is_declared_slow(item.nodeid):  # relative to the rootdir, the repository root (pyproject.toml)
             item.add_marker(pytest.mark.slow)
     _refuse_stale_slow_entries(items)
+    if not os.environ.get(ENV_URL, "").startswith("postgresql"):  # the SQLite pass leaves them out, not skipped
+        kept = [item for item in items if item.get_closest_marker("postgresql_only") is None]
+        if len(kept) != len(items):
+            config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+            items[:] = kept
 
 
 def _refuse_stale_slow_entries(items: list[pytest.Item]) -> None:

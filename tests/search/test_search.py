@@ -153,9 +153,8 @@ def _plan(session, stmt) -> str:
     return "\n".join(row[0] for row in session.connection().exec_driver_sql(f"EXPLAIN {compiled}", compiled.params))
 
 
+@pytest.mark.postgresql_only  # EXPLAIN plans and pg_trgm are PostgreSQL's
 def test_the_search_query_uses_the_gin_indexes(session, backend, manager):
-    if backend != "postgresql":
-        pytest.skip("EXPLAIN plans and pg_trgm are PostgreSQL's")
     from app.partnerships.queries import selection
     from app.search.service import text_search
 
