@@ -186,6 +186,8 @@ def _endpoints(url: str, lists_only: bool = False) -> list[tuple[str, str]]:
             ("free text q=water", f"{p}?q=water"),
             *_searches(url),
             ("portfolio report", "/api/v1/reports/portfolio"),
+            ("data-quality summary", "/api/v1/quality/summary"),
+            ("records to fix, first page", "/api/v1/quality/records?page_size=50"),
         ]
     return endpoints
 
