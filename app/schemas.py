@@ -202,11 +202,17 @@ def _json_type_error(annotation: Any, value: Any, *, body: bool) -> str | None:
     return None
 
 
+VISIBLE_CHARACTER = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+"""One character that ``str.strip`` keeps: Python's whitespace spelt out, because a JSON Schema pattern is read as
+ECMAScript, whose ``\\s`` differs from Python's (``\\x85`` and ``\\x1c``-``\\x1f`` are not spaces there,
+``\\ufeff`` is)."""
+
+
 def _needs_visible_text(described: dict[str, Any]) -> None:
     for branch in [described, *described.get("anyOf", []), described.get("items", {})]:
         plain = not {"pattern", "enum", "format", "const"} & branch.keys()
         if branch.get("type") == "string" and branch.get("minLength", 0) >= 1 and plain:
-            branch["pattern"] = r"\S"
+            branch["pattern"] = VISIBLE_CHARACTER
 
 
 class InputModel(BaseModel):

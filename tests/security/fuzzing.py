@@ -104,7 +104,8 @@ def stateful_config(headers: dict[str, str], scenarios: int, **generation: Any) 
 
 
 BUSINESS_RULES: dict[str, set[str]] = {
-    "*": {"Idempotency-Key"},  # the same key sent with another request (422, as the IETF draft says)
+    "*": {"Idempotency-Key", "cursor"},  # the same key sent with another request (422, as the IETF draft says);
+    # a cursor is opaque: only the server that issued it can tell a real one (the schema gives its alphabet)
     "GET /api/v1/partnerships/{partnership_id}/existing-agreements/{upload_id}": {"upload_id"},  # not an upload
     "GET /api/v1/quality/records": {"check"},  # a check of the other entity
     "PATCH /api/v1/agreements/{agreement_id}": {"end_date"},  # after the effective date
