@@ -107,7 +107,8 @@ def text_search(session: Session, kind: str, q: str) -> TextSearch:
         whole = SearchDocument.id.in_(_fts(" ".join(f'"{word}"' for word in words), bit, "fts_whole"))
         near = prefixes | substring  # the reference is in the body: its matches are among these
         if alternatives != [[word] for word in words]:
-            either = " ".join("(" + " OR ".join(f'"{word}"' for word in group) + ")" for group in alternatives)
+            # FTS5 takes juxtaposed phrases as AND, but not juxtaposed parentheses: the AND is spelt out
+            either = " AND ".join("(" + " OR ".join(f'"{word}"' for word in group) + ")" for group in alternatives)
             fuzzy = SearchDocument.id.in_(_fts(either, bit, "fts_either"))
         else:
             fuzzy = false()
