@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
@@ -42,5 +43,29 @@ def test_a_read_notes_the_token_use_even_when_another_writer_committed_meanwhile
             with unit_of_work(factory, write=False) as session:
                 used = session.get(ApiToken, token.id).last_used_at
             assert used is not None and abs(used - clock.now()) < timedelta(minutes=1)
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.postgresql_only  # row locks held by a reader are PostgreSQL's; SQLite serialises writers by design
+def test_requests_sharing_a_token_never_wait_for_each_other_to_note_its_use(database_url: str, tmp_path: Path) -> None:
+    """The use is noted apart from the request: a request holding the token's row (a long report, say) does not
+    make the next request with the same token wait for it; the next one skips the row, and the hint is kept."""
+    with migrated_scratch_database(database_url, tmp_path) as url:
+        engine = make_engine(url, connect_args={"options": "-c lock_timeout=5000"})
+        factory = sessionmaker(bind=engine, expire_on_commit=False)
+        try:
+            with unit_of_work(factory) as session:
+                person = UserCreate(email="i@x.org", full_name="I", roles=[Role.VIEWER])
+                user = create_user(session, person, actor=Actor.system(reason="test"))
+                token, secret = create_token(session, user, "integration")
+            with unit_of_work(factory) as holder:  # another request that locked the token's row and is still busy
+                holder.execute(select(ApiToken.id).where(ApiToken.id == token.id).with_for_update())
+                with unit_of_work(factory, write=False) as request:
+                    assert authenticate_token(request, secret).id == user.id  # no lock wait: lock_timeout not hit
+            with unit_of_work(factory) as session:
+                assert authenticate_token(session, secret).id == user.id  # the row free again: the use is noted
+            with unit_of_work(factory, write=False) as session:
+                assert session.get(ApiToken, token.id).last_used_at is not None
         finally:
             engine.dispose()
