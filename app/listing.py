@@ -189,9 +189,11 @@ def paginate(session: Session, stmt: Select[Any], params: Paging) -> Slice:
     ordering = stmt.get_execution_options().get(ORDERING_OPTION)
     position = params.position
     if ordering is None:  # a keyset cursor here counts for its page number, as on a list kept in memory
-        total = _count(session, stmt)
-        rows = session.scalars(stmt.limit(params.page_size).offset((params.page - 1) * params.page_size))
-        return Slice(items=list(rows.unique()), total=total, page=params.page, page_size=params.page_size)
+        offset = (params.page - 1) * params.page_size
+        total, exact = _bounded_plain_count(session, stmt, offset)
+        rows = session.scalars(stmt.limit(params.page_size).offset(offset))
+        return Slice(items=list(rows.unique()), total=total, page=params.page, page_size=params.page_size,
+                     total_exact=exact)  # fmt: skip
     if position is not None:
         if position.sort != ordering.name or len(position.values) != len(ordering.terms):
             raise invalid(
@@ -228,8 +230,13 @@ def _bounded_count(session: Session, stmt: Select[Any], ordering: Ordering, offs
     return (counted, True) if counted <= bound else (bound, False)
 
 
-def _count(session: Session, stmt: Select[Any]) -> int:
-    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+def _bounded_plain_count(session: Session, stmt: Select[Any], offset: int) -> tuple[int, bool]:
+    """How many rows match, counted up to ``COUNT_LIMIT`` past ``offset``, for an order a keyset cannot follow
+    (e.g. relevance): a common word in a free-text search must not count a tenth of a million-row table."""
+    bound = offset + COUNT_LIMIT
+    matching = stmt.order_by(None).limit(bound + 1)
+    counted = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+    return (counted, True) if counted <= bound else (bound, False)
 
 
 def page_of(items: Sequence[Any], params: Paging) -> Slice:

@@ -84,3 +84,18 @@ def test_the_last_allowed_page_is_answered(client, auth):
     )
     assert response.status_code == 200 and response.json()["items"] == []
     assert_problem(client.get("/api/v1/organisations", params={"page": 10**20}, headers=headers), 422, "page")
+
+
+def test_an_order_no_keyset_follows_counts_only_so_far_past_the_page(session, five, monkeypatch):
+    """Relevance and other expressions are paged by offset; their total is bounded like the keyset lists' total."""
+    from sqlalchemy import func
+
+    import app.listing
+
+    monkeypatch.setattr(app.listing, "COUNT_LIMIT", 2)
+    by_expression = select(Organisation).order_by(func.lower(Organisation.legal_name))
+    first = paginate(session, by_expression, PageParams(page=1, page_size=2))
+    assert (len(first.items), first.total, first.total_exact) == (2, 2, False)  # "at least 2": more were not counted
+    everyone = len(session.scalars(select(Organisation.id)).all())
+    last = paginate(session, by_expression, PageParams(page=(everyone + 1) // 2, page_size=2))
+    assert (last.total, last.total_exact) == (everyone, True)  # within the bound past this page: exact

@@ -203,7 +203,7 @@ def test_several_misspelt_words_are_each_corrected(session, client, auth):
     organisation(session, "International Health Alliance")
     _, headers = auth(Role.VIEWER)
     for path in ("organisations", "exports/organisations"):
-        response = client.get(f"{API}/{path}", params={"q": "Interntional Watr"}, headers=headers)
+        response = client.get(f"{API}/{path}", params={"q": "Interntional Waterr"}, headers=headers)
         assert response.status_code == 200, response.text
         assert "International Water Network" in response.text
         assert "International Health Alliance" not in response.text
