@@ -21,27 +21,32 @@ LAST_USE_STEP = timedelta(minutes=5)
 
 
 def note_use(session: Session, token: ApiToken, now: datetime) -> None:
-    """Record that ``token`` was used at ``now``, in a short transaction of its own that never waits for another.
+    """Record that ``token`` was used at ``now``, never making a request wait for another that uses it too.
 
-    Never in the request's transaction: there the row lock would be held until the request ends, and every other
-    request with the same token (an integration sends many at once) would queue behind it — at a million
-    partnerships a slow report held fifty clients for thirty seconds. On SQLite a read transaction that starts
-    writing also fails at once ("database is locked") when another connection committed since it began. So the use
-    is recorded apart, skipping the row if another request is recording it right now; a failure only loses the
-    hint, never the request. Only where the session is bound to a connection (tests) or already holds SQLite's
-    write lock is it written in the session itself.
+    On PostgreSQL the row is updated in the request's own transaction, but only if no other transaction holds it
+    (``FOR UPDATE SKIP LOCKED``): requests sharing a token (an integration sends many at once) skip the hint
+    instead of queueing behind each other until the first commits, and no second connection is taken from the
+    pool (fifty clients holding one connection each and waiting for a second one froze the pool). On SQLite a
+    read transaction that starts writing fails at once ("database is locked") when another connection committed
+    since it began, so there the use is recorded in a short write transaction of its own; a failure only loses
+    the hint, never the request.
     """
     bind = session.get_bind()
-    writing = session.connection().get_execution_options().get(WRITE_OPTION)
-    if not isinstance(bind, Engine) or (writing and bind.dialect.name == "sqlite"):
-        token.last_used_at = now
-        return
     recent = now - LAST_USE_STEP
     stale = or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < recent)
     unclaimed = select(ApiToken.id).where(ApiToken.id == token.id, stale).with_for_update(skip_locked=True)
+    noted = update(ApiToken).where(ApiToken.id.in_(unclaimed)).values(last_used_at=now)
+    if bind.dialect.name != "sqlite":
+        session.execute(noted, execution_options={"synchronize_session": False})
+        set_committed_value(token, "last_used_at", now)
+        return
+    writing = session.connection().get_execution_options().get(WRITE_OPTION)
+    if writing or not isinstance(bind, Engine):
+        token.last_used_at = now
+        return
     try:
         with unit_of_work(sessionmaker(bind=bind)) as own:
-            own.execute(update(ApiToken).where(ApiToken.id.in_(unclaimed)).values(last_used_at=now))
+            own.execute(noted)
     except (OperationalError, PoolTimeout) as exc:  # the pool busy or the database gone: only the hint is lost
         log.warning("the last use of token %s was not recorded: %s", token.id, getattr(exc, "orig", None) or exc)
         return

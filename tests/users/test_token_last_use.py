@@ -69,3 +69,22 @@ def test_requests_sharing_a_token_never_wait_for_each_other_to_note_its_use(data
                 assert session.get(ApiToken, token.id).last_used_at is not None
         finally:
             engine.dispose()
+
+
+@pytest.mark.postgresql_only  # SQLite records the use apart: a read transaction there cannot start writing
+def test_noting_a_use_takes_no_second_connection_from_the_pool(database_url: str, tmp_path: Path) -> None:
+    """Each request holds one connection: noting the token's use must not wait for another (a full pool froze)."""
+    with migrated_scratch_database(database_url, tmp_path) as url:
+        engine = make_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.5)
+        factory = sessionmaker(bind=engine, expire_on_commit=False)
+        try:
+            with unit_of_work(factory) as session:
+                person = UserCreate(email="p@x.org", full_name="P", roles=[Role.VIEWER])
+                user = create_user(session, person, actor=Actor.system(reason="test"))
+                _, secret = create_token(session, user, "integration")
+            with unit_of_work(factory, write=False) as request:  # the pool's only connection
+                assert authenticate_token(request, secret).id == user.id
+            with unit_of_work(factory, write=False) as session:
+                assert session.scalar(select(ApiToken.last_used_at)) is not None
+        finally:
+            engine.dispose()
