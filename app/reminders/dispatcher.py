@@ -4,10 +4,12 @@ A dispatch is three steps. (1) In one short transaction: reminders whose claim o
 worker) become claimable again, missed reminders superseded by a later one of the same deadline are skipped,
 and a batch of due reminders is claimed (``sending``, with the worker's id). (2) The emails are built and
 sent over one SMTP connection, opened again when it breaks. (3) Each email the server accepted is recorded
-``sent`` right away, before the next one goes out (``app.reminders.recording``: one UPDATE on a connection held
-for the batch); the batch's failures are counted at its end in one UPDATE: back to ``planned`` later with
-exponential backoff, or ``failed`` after the last attempt. A message whose fate is unknown (the connection broke
-before the server replied) is such a failure: it is tried again under the same Message-ID.
+``sent`` right away (``app.reminders.recording``: one UPDATE on a connection held for the batch, run by a thread of
+the dispatch while the next email's envelope goes out), and always before the server can accept the next one: its
+DATA waits for the record (``app.reminders.smtp``'s ``before_data``); the batch's failures are counted at its end
+in one UPDATE: back to ``planned`` later with exponential backoff, or ``failed`` after the last attempt. A message
+whose fate is unknown (the connection broke before the server replied) is such a failure: it is tried again under
+the same Message-ID.
 
 A crash between the SMTP server accepting a message and step (3) cannot be closed by any database: that
 reminder stays ``sending`` until its lease expires and is then sent again. The re-sent copy carries the same
@@ -30,6 +32,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -58,7 +61,7 @@ from app.reminders.email import (
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.reminders.reasons import reason_for
 from app.reminders.recording import BatchRecorder
-from app.reminders.smtp import close_smtp, describe_error, open_smtp
+from app.reminders.smtp import Client, SSLClient, close_smtp, describe_error, open_smtp
 from app.reminders.wire import send
 
 log = logging.getLogger(__name__)
@@ -176,12 +179,21 @@ def dispatch_once(
     started = time.monotonic()
     built = _build(factory, [reminder_id for reminder_id, _ in claimed], settings, stamp())
 
-    client: smtplib.SMTP | None = None
+    client: Client | SSLClient | None = None
     recorder = BatchRecorder(factory, settings, worker_id)
+    recording = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-record")
+    pending: list[Future[None]] = []  # the record of the last e-mail sent, while it runs (at most one)
+
+    def settle() -> None:
+        """Wait until the e-mail sent last is recorded (its error, if any, raised here)."""
+        while pending:
+            pending.pop().result()
+
     try:
         for position, (reminder_id, dedupe_key) in enumerate(claimed):
             # Never send on a claim that may have expired: hand the rest back for the next dispatch.
             if time.monotonic() - started > settings.dispatch_lease_seconds / 2:
+                settle()
                 rest = [other for other, _ in claimed[position:]]
                 until_recorded(settings, release, factory, rest, worker_id, stamp())
                 report.released += len(rest)
@@ -192,6 +204,7 @@ def dispatch_once(
                 try:
                     if client is None:
                         client = open_smtp(settings)
+                        client.before_data = settle  # the last one recorded before this one can be accepted
                     send(client, message)
                 except (smtplib.SMTPException, OSError) as exc:
                     # Refused, or its fate unknown (the connection broke before the server's reply): an attempt
@@ -200,15 +213,19 @@ def dispatch_once(
                     if not isinstance(exc, smtplib.SMTPResponseException) or exc.smtp_code in (421, 451):
                         close_smtp(client)  # the connection may be unusable: reconnect for the next one
                         client = None
-            if error is None:  # recorded before the next one goes out: a crash doubles at most this one
+            if error is None:  # recorded before the next one can be accepted: a crash doubles at most this one
                 last = position == len(claimed) - 1
-                recorder.sent(reminder_id, message_id_for(dedupe_key, settings.smtp_sender), stamp(), durable=last)
+                settle()
+                message_id = message_id_for(dedupe_key, settings.smtp_sender)
+                pending.append(recording.submit(recorder.sent, reminder_id, message_id, stamp(), durable=last))
                 report.sent += 1
             else:
                 recorder.failed(reminder_id, error)
                 report.failures.append((reminder_id, error))
+        settle()
         outcomes = recorder.record_failures(stamp())
     finally:
+        recording.shutdown(wait=True)  # never close the connection under a record still running
         recorder.close()
         close_smtp(client)
     for reminder_id, error in report.failures:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import io
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from email.generator import BytesGenerator
+from email.policy import default
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import migrate
@@ -20,6 +25,8 @@ from app.reminders.calendar import deadline_of
 from app.reminders.dispatcher import dispatch_once
 from app.reminders.email import MessageCache, build_message, load_context
 from app.reminders.models import ReminderStatus
+from app.reminders.recording import BatchRecorder
+from app.reminders.wire import _personal
 from tests.builders import cast, draft_agreement
 from tests.reminders.smtp import SmtpServer
 from tests.reminders.test_dispatcher import NOW, SENDER, _counts, _fill, _reminder, _settings
@@ -100,22 +107,87 @@ def test_a_refusal_of_a_whole_batch_counts_one_attempt_for_each_reminder(live, m
     assert not mail.received
 
 
+RECIPIENTS = [
+    "ana@example.org",
+    "Bea Example <bea@example.org>",
+    "José Núñez <jose@example.org>",  # an encoded word in the header, the address still ASCII
+    "\"Doe, Jane\" <jane.doe@example.org>",  # a quoted display name
+    "o'brien+alerts@sub.example-mail.org",
+    "a.very.long.mailbox.name.for.the.partnerships.desk@regional-office.example.org",  # folded past 78
+]
+
+
 def test_an_email_readdressed_from_a_batch_is_sent_as_send_message_would_send_it(session, agreement, config):
-    first = _reminder(session, agreement, recipient="ana@example.org")
-    second = _reminder(session, agreement, recipient="Bea Example <bea@example.org>")
-    context = load_context(session, first, config)
-    deadline = deadline_of(session, first, config.smtp_sender)
+    reminders = [_reminder(session, agreement, recipient=recipient) for recipient in RECIPIENTS]
+    context = load_context(session, reminders[0], config)
+    deadline = deadline_of(session, reminders[0], config.smtp_sender)
     cache = MessageCache()
-    messages = [build_message(r, context, config, NOW, deadline, INTERNAL, cache=cache) for r in (first, second)]
+    messages = [build_message(r, context, config, NOW, deadline, INTERNAL, cache=cache) for r in reminders]
     assert len(cache.composed) == 1, "the same words are composed once"
-    for message, reminder in zip(messages, (first, second), strict=True):
+    for message, reminder in zip(messages, reminders, strict=True):
         out = io.BytesIO()
         BytesGenerator(out).flatten(message, linesep="\r\n")
         assert message.wire == out.getvalue()
         assert message.envelope_to == (reminder.recipient_email.rpartition("<")[2].rstrip(">"),)
         assert message.envelope_from == "agreements@example.org"
-    assert messages[0]["Message-ID"] != messages[1]["Message-ID"]
-    alone = build_message(second, context, config, NOW, deadline, INTERNAL)  # composed on its own
-    assert str(alone["To"]) == str(messages[1]["To"]) and alone["Message-ID"] == messages[1]["Message-ID"]
-    assert alone.get_body(("plain",)).get_content() == messages[1].get_body(("plain",)).get_content()
+        alone = build_message(reminder, context, config, NOW, deadline, INTERNAL)  # composed on its own
+        assert str(alone["To"]) == str(message["To"]) and alone["Message-ID"] == message["Message-ID"]
+        assert alone.get_body(("plain",)).get_content() == message.get_body(("plain",)).get_content()
+        alone_out = io.BytesIO()
+        BytesGenerator(alone_out).flatten(alone, linesep="\r\n")
+        assert _header_lines(alone_out.getvalue(), "To") == _header_lines(message.wire, "To")
+    assert len({message["Message-ID"] for message in messages}) == len(messages)
     assert SENDER.endswith(f"<{messages[0].envelope_from}>")
+
+
+def _header_lines(wire: bytes, name: str) -> bytes:
+    """The (possibly folded) lines of header ``name`` in ``wire``."""
+    head = wire.partition(b"\r\n\r\n")[0].split(b"\r\n")
+    start = next(i for i, line in enumerate(head) if line.startswith(name.encode() + b":"))
+    stop = next((i for i in range(start + 1, len(head)) if not head[i][:1].isspace()), len(head))
+    return b"\r\n".join(head[start:stop])
+
+
+@given(
+    local=st.from_regex(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-\"\\ ]{1,70}", fullmatch=True),
+    domain=st.from_regex(r"[a-z0-9\-]{1,20}(\.[a-z0-9\-]{1,20}){0,3}", fullmatch=True),
+)
+@examples(max_examples=300, deadline=None)
+def test_a_header_line_written_without_parsing_is_the_one_the_policy_writes(local, domain):
+    policy = default.clone(linesep="\r\n")
+    for name, value in (("To", f"{local}@{domain}"), ("Message-ID", f"<{local}@{domain}>")):
+        try:
+            parsed = policy.header_store_parse(name, value)[1]
+            expected = policy.fold_binary(name, parsed)
+        except Exception:  # a value the policy itself cannot write is not ours to write either
+            continue
+        _stored, line = _personal(policy, name, value)
+        assert line == expected, (name, value)
+
+
+def test_each_email_is_recorded_before_the_server_can_accept_the_next(live, mail, monkeypatch):
+    """The record of one e-mail runs while the next one's envelope goes out, never past its DATA: a worker killed at
+    any moment leaves at most one accepted e-mail unrecorded."""
+    url, factory = live
+    _fill(factory, 6, NOW - timedelta(minutes=1))
+    recorded: list[int] = []
+    record = BatchRecorder.sent
+
+    def slow_record(self, reminder_id, *args, **kwargs):
+        time.sleep(0.05)  # a slow database: the next e-mail's envelope is long sent by now
+        record(self, reminder_id, *args, **kwargs)
+        recorded.append(reminder_id)
+
+    monkeypatch.setattr(BatchRecorder, "sent", slow_record)
+    records_done_at_acceptance: list[int] = []
+
+    class Watched(list):
+        def append(self, item) -> None:
+            records_done_at_acceptance.append(len(recorded))
+            super().append(item)
+
+    mail.received = Watched()
+    report = dispatch_once(factory, _settings(url, mail.port, dispatch_batch_size=50), now=NOW)
+    assert report.sent == 6
+    assert records_done_at_acceptance == [0, 1, 2, 3, 4, 5], "the k-th e-mail accepted after exactly k records"
+    assert _counts(factory) == {ReminderStatus.SENT: 6}
