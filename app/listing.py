@@ -27,6 +27,7 @@ An exact count of a filtered million rows costs more than the page itself (measu
 count bounded at 10,000 still took 50 to 140 ms for a party filter, at 1,000 a tenth of it); a bounded one reads at
 most this many index entries, whatever the filter. Past the page asked for, so that a pager always has more ahead."""
 ORDERING_OPTION = "listing_ordering"  # where order_by leaves the order for paginate to walk by keyset
+TIERS_OPTION = "listing_tiers"  # where by_tiers leaves an order to read tier by tier
 BY_PAGE: Any = type("ByPage", (), {"__repr__": lambda self: "BY_PAGE"})()  # Slice.following: next page by number
 
 
@@ -184,6 +185,25 @@ def order_by(
     return stmt.order_by(*ordering.clauses()).execution_options(**{ORDERING_OPTION: ordering})
 
 
+@dataclass(frozen=True)
+class Tiers:
+    """An order read tier by tier: mutually exclusive conditions, first tier first, each tier in ``then`` order."""
+
+    conditions: tuple[ColumnElement[bool], ...]
+    then: tuple[Any, ...]
+
+
+def by_tiers(stmt: Select[Any], conditions: Sequence[ColumnElement[bool]], then: Sequence[Any]) -> Select[Any]:
+    """``stmt`` (already in the order the tiers make, e.g. by relevance, then ``then``) paged tier by tier.
+
+    Equal in rows and order to ``stmt``'s own ORDER BY when the tiers are what it ranks first; each tier's page
+    is then read in ``then`` order from its own index walk, instead of ranking every match.
+    """
+    if not conditions:
+        return stmt
+    return stmt.execution_options(**{TIERS_OPTION: Tiers(tuple(conditions), tuple(then))})
+
+
 def paginate(session: Session, stmt: Select[Any], params: Paging) -> Slice:
     """Run ``stmt`` for one page and count all matching rows (by keyset when ``order_by`` made its order)."""
     ordering = stmt.get_execution_options().get(ORDERING_OPTION)
@@ -191,8 +211,12 @@ def paginate(session: Session, stmt: Select[Any], params: Paging) -> Slice:
     if ordering is None:  # a keyset cursor here counts for its page number, as on a list kept in memory
         offset = (params.page - 1) * params.page_size
         total, exact = _bounded_plain_count(session, stmt, offset)
-        rows = session.scalars(stmt.limit(params.page_size).offset(offset))
-        return Slice(items=list(rows.unique()), total=total, page=params.page, page_size=params.page_size,
+        tiers = stmt.get_execution_options().get(TIERS_OPTION)
+        if tiers is None or total <= offset:
+            items = list(session.scalars(stmt.limit(params.page_size).offset(offset)).unique())
+        else:
+            items = _page_by_tiers(session, stmt, tiers, offset, params.page_size)
+        return Slice(items=items, total=total, page=params.page, page_size=params.page_size,
                      total_exact=exact)  # fmt: skip
     if position is not None:
         if position.sort != ordering.name or len(position.values) != len(ordering.terms):
@@ -214,6 +238,27 @@ def paginate(session: Session, stmt: Select[Any], params: Paging) -> Slice:
         following = BY_PAGE
     return Slice(items=items, total=total, page=params.page, page_size=params.page_size, following=following,
                  total_exact=exact)  # fmt: skip
+
+
+def _page_by_tiers(session: Session, stmt: Select[Any], tiers: Tiers, offset: int, size: int) -> list[Any]:
+    """The rows ``offset`` to ``offset + size`` of ``stmt`` in its tiers' order: each tier counted only as far as
+    the offset reaches into it, and read only for the rows the page still needs."""
+    items: list[Any] = []
+    skip, need = offset, size
+    for condition in tiers.conditions:
+        if need <= 0:
+            break
+        tier = stmt.where(condition).order_by(None).order_by(*tiers.then)
+        if skip:
+            before = session.scalar(select(func.count()).select_from(tier.order_by(None).limit(skip).subquery())) or 0
+            if before < skip:  # the whole tier lies before the page
+                skip -= before
+                continue
+        rows = list(session.scalars(tier.limit(need).offset(skip)).unique())
+        items += rows
+        need -= len(rows)
+        skip = 0
+    return items
 
 
 def _bounded_count(session: Session, stmt: Select[Any], ordering: Ordering, offset: int) -> tuple[int, bool]:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import Conflict, NotFound, invalid
 from app.i18n import MESSAGES
-from app.listing import PageParams, Slice, order_by, paginate, sort_keys
+from app.listing import PageParams, Slice, by_tiers, order_by, paginate, sort_keys
 from app.organisations.models import AreaOfEngagement, Contact, Organisation
 from app.organisations.regions import region_after_change, region_of
 from app.organisations.schemas import (
@@ -151,11 +151,10 @@ def list_organisations(session: Session, filters: OrganisationFilter, params: Pa
 def selection(session: Session, filters: OrganisationFilter, sort: str | None = None) -> Select[tuple[Organisation]]:
     """The organisations matching ``filters`` in the list's order (unknown area or sort field refused)."""
     stmt = select(Organisation)
-    ranked = []
+    found = None
     if filters.q:
         found = text_search(session, ORGANISATION, filters.q)
         stmt = found.join(stmt, ORGANISATION, Organisation.id)
-        ranked = [] if sort else list(found.order)  # an explicit sort wins over relevance
     if filters.kind:
         stmt = stmt.where(Organisation.kind == filters.kind)
     if filters.country_code:
@@ -165,7 +164,10 @@ def selection(session: Session, filters: OrganisationFilter, sort: str | None = 
     if filters.area:
         area = resolve_areas(session, [filters.area], field="area")[0]
         stmt = stmt.where(Organisation.areas.any(AreaOfEngagement.id == area.id))
-    return order_by(stmt, sort, SORTABLE, default=[*ranked, Organisation.legal_name, Organisation.id])
+    then = [Organisation.legal_name, Organisation.id]
+    if found is None or sort:  # an explicit sort wins over relevance
+        return order_by(stmt, sort, SORTABLE, default=then)
+    return by_tiers(stmt.order_by(*found.order, *then), found.tiers, then)
 
 
 def add_contact(session: Session, organisation_id: int, data: ContactCreate, *, actor: User | Actor) -> Contact:

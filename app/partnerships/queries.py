@@ -11,7 +11,7 @@ from app.agreements.models import Agreement
 from app.config import get_settings
 from app.errors import NotFound, invalid
 from app.i18n import MESSAGES
-from app.listing import PageParams, Slice, order_by, paginate, sort_keys
+from app.listing import PageParams, Slice, by_tiers, order_by, paginate, sort_keys
 from app.obligations.models import Obligation
 from app.organisations.models import AreaOfEngagement, Organisation
 from app.organisations.service import resolve_areas
@@ -60,8 +60,10 @@ def selection(session: Session, filters: PartnershipFilter, sort: str | None = N
         return order_by(stmt, sort, SORTABLE, default=[Partnership.id.desc()], tiebreak=Partnership.id)
     found = text_search(session, PARTNERSHIP, filters.q)  # joined once: the condition and the relevance
     stmt = found.join(select(Partnership), PARTNERSHIP, Partnership.id).where(*matching(session, filters, text=False))
-    ranked = [] if sort else list(found.order)  # an explicit sort wins over relevance
-    return order_by(stmt, sort, SORTABLE, default=[*ranked, Partnership.id.desc()], tiebreak=Partnership.id)
+    if sort:  # an explicit sort wins over relevance
+        return order_by(stmt, sort, SORTABLE, default=[Partnership.id.desc()], tiebreak=Partnership.id)
+    then = [Partnership.id.desc()]
+    return by_tiers(stmt.order_by(*found.order, *then), found.tiers, then)
 
 
 def matching(session: Session, filters: PartnershipFilter, *, text: bool = True) -> list[ColumnElement[bool]]:

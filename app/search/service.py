@@ -29,6 +29,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    or_,
     select,
     text,
 )
@@ -47,10 +48,16 @@ SIMILAR_RATIO = 80  # SQLite: rapidfuzz ratio of a misspelled word to a known on
 
 @dataclass(frozen=True)
 class TextSearch:
-    """A query turned into SQL on ``search_documents``: the condition and the ordering by relevance."""
+    """A query turned into SQL on ``search_documents``: the condition and the ordering by relevance.
+
+    ``tiers`` split the matches by relevance, most relevant first: mutually exclusive conditions whose union is
+    ``condition``, each holding the documents that ``order`` ranks the same. A page read tier by tier reads a few
+    index entries of each, where ``order`` would rank every match (a common word matches a tenth of a million).
+    """
 
     condition: ColumnElement[bool]
     order: tuple[Any, ...]
+    tiers: tuple[ColumnElement[bool], ...] = ()
 
     def join(self, stmt: Select[Any], kind: str, id_column: Any) -> Select[Any]:
         """``stmt`` joined to its documents of ``kind`` and narrowed to the matching ones."""
@@ -84,7 +91,7 @@ def text_search(session: Session, kind: str, q: str) -> TextSearch:
     folded = folded_query(session, q)
     words = WORD.findall(folded)
     if not words:  # nothing searchable is left (only punctuation or operators): nothing matches
-        return TextSearch(false(), ())
+        return TextSearch(false(), (), ())
     body, reference = SearchDocument.body, SearchDocument.reference
     substring = body.like(_like(folded), escape="\\") if _as_substring(folded) else false()
     by_reference = reference.like(_like(folded, prefix_only=True), escape="\\")
@@ -112,9 +119,18 @@ def text_search(session: Session, kind: str, q: str) -> TextSearch:
             fuzzy = SearchDocument.id.in_(_fts(either, bit, "fts_either"))
         else:
             fuzzy = false()
-    tier = case((reference == folded, 4), (by_reference, 3), (whole, 2), (prefixes | substring, 1), else_=0)
+    tier = case((reference == folded, 4), (by_reference, 3), (whole, 2), (near, 1), else_=0)
     # misspellings (tier 0) follow the list's order among themselves
-    return TextSearch(and_(SearchDocument.kind == kind, near | fuzzy), (tier.desc(),))
+    condition = and_(SearchDocument.kind == kind, near | fuzzy)
+    not_by_reference = or_(reference.is_(None), ~by_reference)  # NULL-safe: a document without a reference
+    tiers = (
+        and_(condition, reference == folded),
+        and_(condition, by_reference, reference != folded),
+        and_(condition, not_by_reference, whole),
+        and_(condition, not_by_reference, ~whole, near),
+        and_(condition, not_by_reference, ~whole, ~near),
+    )
+    return TextSearch(condition, (tier.desc(),), tiers)
 
 
 def _similar_words(session: Session, words: list[str]) -> list[list[str]]:

@@ -9,6 +9,7 @@ from app.listing import PageParams
 from app.organisations import service as organisations
 from app.organisations.schemas import OrganisationFilter, OrganisationUpdate
 from app.partnerships.queries import list_partnerships
+from app.partnerships.queries import selection as partnership_selection
 from app.partnerships.schemas import PartnershipFilter, PartnershipUpdate, PartyInput
 from app.partnerships.service import update_partnership
 from app.search.index import rebuild_search_index
@@ -207,3 +208,40 @@ def test_several_misspelt_words_are_each_corrected(session, client, auth):
         assert response.status_code == 200, response.text
         assert "International Water Network" in response.text
         assert "International Health Alliance" not in response.text
+
+
+def _pages(session, lister, filters, size: int) -> list[int]:
+    """Every row of a list by relevance, read page after page of ``size``."""
+    ids: list[int] = []
+    page = 1
+    while True:
+        found = lister(session, filters, PageParams(page=page, page_size=size))
+        ids += [item.id for item in found.items]
+        if found.next_cursor is None:
+            return ids
+        page += 1
+
+
+def test_pages_read_tier_by_tier_are_the_ranked_order_cut_in_pages(session, manager):
+    """Whatever the page size, the pages are the single ranked query's rows in its order, across every tier's
+    boundary (a reference, its prefix, whole words, prefixes, substrings, misspellings; documents without a
+    reference)."""
+    acronym = organisation(session, "Water Action Trust", short_name="WAT")
+    organisation(session, "Watershed Keepers", short_name="WATK")
+    organisation(session, "Bluewater Collective")  # no acronym: a NULL reference
+    organisation(session, "Wat Phra Community Group")
+    organisation(session, "Waterr Misspelt Union", short_name="WMU")
+    orgs = [acronym, *(organisation(session, f"Clean Water Forum {n}") for n in range(4))]
+    deals = [partnership(session, manager, orgs[n % len(orgs)], title=title) for n, title in enumerate(
+        ["Water study", "Waterways plan", "Freshwater wells", "Clean water", "Wat repair", "Study of water", "Other"]
+    )]  # fmt: skip
+    queries = ["water", "wat", "WAT", deals[0].reference, deals[0].reference[:8], "watre", "clean water", "waterr"]
+    for q in queries:
+        ranked = [row.id for row in session.scalars(organisations.selection(session, OrganisationFilter(q=q)))]
+        for size in (1, 2, 3, 50):
+            assert _pages(session, organisations.list_organisations, OrganisationFilter(q=q), size) == ranked, (q, size)
+        ranked = [row.id for row in session.scalars(partnership_selection(session, PartnershipFilter(q=q)))]
+        for size in (1, 2, 3, 50):
+            assert _pages(session, list_partnerships, PartnershipFilter(q=q), size) == ranked, (q, size)
+    assert _organisations(session, "wat")[0] == "Water Action Trust"  # the acronym first
+    assert len(_organisations(session, "water")) >= 6
