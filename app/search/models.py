@@ -21,7 +21,7 @@ comparison leaves them out, see ``NOT_IN_MODELS``):
 
 from __future__ import annotations
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -51,6 +51,16 @@ class SearchDocument(Base):
     """The folded searchable text of one partnership or organisation."""
 
     __tablename__ = "search_documents"
+    __table_args__ = (
+        # The first tiers of a search by relevance (the reference is the query, or begins with it) are probes of
+        # this index; on PostgreSQL its pattern operators serve LIKE 'prefix%' under any collation.
+        Index(
+            "ix_search_documents_kind_reference",
+            "kind",
+            "reference",
+            postgresql_ops={"reference": "varchar_pattern_ops"},
+        ),
+    )
 
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
