@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, select
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, select, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -183,3 +183,24 @@ def savepoint(session: Session) -> Iterator[None]:
     """Run a part that may fail on its own: its writes are undone on error, the outer transaction goes on."""
     with session.begin_nested():
         yield
+
+
+@contextmanager
+def from_indexes_only(session: Session) -> Iterator[None]:
+    """Run the block's queries from bitmaps of their indexes, never by walking a table or an index in order.
+
+    For a query whose planner estimate can be far off (a full-text prefix is never estimated below half a percent,
+    so a prefix nothing holds looks common enough to find by walking the whole table): a bitmap costs one index read
+    whatever the truth. PostgreSQL only, for this transaction until the block ends; SQLite has no such choice.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    # Paths turned off are priced out, not removed: JIT would take the price for real work and compile each query.
+    settings = ("enable_seqscan", "enable_indexscan", "jit")
+    read = "SELECT " + ", ".join(f"current_setting('{name}')" for name in settings)
+    switch = "SELECT " + ", ".join(f"set_config('{name}', :{name}, true)" for name in settings)
+    before = dict(zip(settings, session.execute(text(read)).one(), strict=True))
+    session.execute(text(switch), dict.fromkeys(settings, "off"))
+    yield  # on an error the transaction is rolled back, and the settings with it
+    session.execute(text(switch), before)

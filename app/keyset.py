@@ -117,6 +117,16 @@ class Ordering:
             condition = and_(start, condition)
         return condition
 
+    def through(self, values: Sequence[Any]) -> ColumnElement[bool]:
+        """SQL: the rows up to and including the row whose ordered values are ``values`` (a range an index on the
+        ordered columns reads from its start to that row, when the order is uniform and without NULLs)."""
+        terms = self.terms
+        if len({term.descending for term in terms}) == 1 and not any(term.nullable for term in terms):
+            columns = tuple_(*(term.column for term in terms))
+            bound = tuple_(*(term.value(raw) for term, raw in zip(terms, values, strict=True)))
+            return columns >= bound if terms[0].descending else columns <= bound
+        return ~self.after(values)
+
     def values_of(self, item: Any) -> list[Any]:
         """The ordered values of an ORM object of this ordering's table."""
         mapper = inspect(type(item))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_valid
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.db import from_indexes_only
 from app.errors import invalid
 from app.i18n import MESSAGES
 from app.keyset import KEYSET_PREFIX, MAX_KEYSET_LENGTH, Ordering, Position, decode_position, encode_position
@@ -28,6 +30,12 @@ count bounded at 10,000 still took 50 to 140 ms for a party filter, at 1,000 a t
 most this many index entries, whatever the filter. Past the page asked for, so that a pager always has more ahead."""
 ORDERING_OPTION = "listing_ordering"  # where order_by leaves the order for paginate to walk by keyset
 TIERS_OPTION = "listing_tiers"  # where by_tiers leaves an order to read tier by tier
+HEAD = 2_000
+HEAD_PER_ROW = 40
+HEAD_LIMIT = 20_000
+"""How far into the list, in its order, each tier of a search by relevance is looked for by walking: ``HEAD_PER_ROW``
+rows for each row up to the end of the page, at least ``HEAD`` and at most ``HEAD_LIMIT`` (a tier matching one row
+in forty fills its page there); a tier too sparse there to fill the page is read whole from its own indexes."""
 BY_PAGE: Any = type("ByPage", (), {"__repr__": lambda self: "BY_PAGE"})()  # Slice.following: next page by number
 
 
@@ -187,21 +195,31 @@ def order_by(
 
 @dataclass(frozen=True)
 class Tiers:
-    """An order read tier by tier: mutually exclusive conditions, first tier first, each tier in ``then`` order."""
+    """An order read tier by tier: ``base`` narrowed by each of mutually exclusive conditions, first tier first,
+    each tier in ``then`` order."""
 
+    base: Select[Any]
+    listed: Select[Any]
     conditions: tuple[ColumnElement[bool], ...]
     then: tuple[Any, ...]
 
 
-def by_tiers(stmt: Select[Any], conditions: Sequence[ColumnElement[bool]], then: Sequence[Any]) -> Select[Any]:
-    """``stmt`` (already in the order the tiers make, e.g. by relevance, then ``then``) paged tier by tier.
+def by_tiers(
+    stmt: Select[Any],
+    base: Select[Any],
+    listed: Select[Any],
+    conditions: Sequence[ColumnElement[bool]],
+    then: Sequence[Any],
+) -> Select[Any]:
+    """``stmt`` (``base`` narrowed to the union of the tiers, in the order they make, then ``then``), paged tier by
+    tier; ``listed`` is the same list without what the tiers need joined (the rows whose order ranges are read).
 
-    Equal in rows and order to ``stmt``'s own ORDER BY when the tiers are what it ranks first; each tier's page
-    is then read in ``then`` order from its own index walk, instead of ranking every match.
+    A page holds the same rows in the same order as ``stmt``'s; each tier's part of it is ``base`` narrowed by that
+    tier alone, read in ``then`` order instead of ranking every match (see ``_page_by_tiers``).
     """
     if not conditions:
         return stmt
-    return stmt.execution_options(**{TIERS_OPTION: Tiers(tuple(conditions), tuple(then))})
+    return stmt.execution_options(**{TIERS_OPTION: Tiers(base, listed, tuple(conditions), tuple(then))})
 
 
 def paginate(session: Session, stmt: Select[Any], params: Paging) -> Slice:
@@ -241,20 +259,45 @@ def paginate(session: Session, stmt: Select[Any], params: Paging) -> Slice:
 
 
 def _page_by_tiers(session: Session, stmt: Select[Any], tiers: Tiers, offset: int, size: int) -> list[Any]:
-    """The rows ``offset`` to ``offset + size`` of ``stmt`` in its tiers' order: each tier counted only as far as
-    the offset reaches into it, and read only for the rows the page still needs."""
+    """The rows ``offset`` to ``offset + size`` of ``stmt`` in its tiers' order, tier by tier.
+
+    Each tier is first looked for among the list's first rows (``HEAD``; in ``then`` order, tiers aside) by walking
+    them: a common tier fills the page there. A tier too sparse for that is read whole from its own indexes (a
+    bitmap, then sorted: its cost is the tier's size, never a walk of the whole list in search of rows that a
+    planner's estimate promised and the table lacks).
+    """
+    ordering = Ordering.of("", tiers.then)
+    if ordering is None:
+        raise ValueError("tiers must be followed by an order ending with the table's key")
+    columns = [term.column for term in ordering.terms]
+    head = tiers.listed.with_only_columns(*columns, maintain_column_froms=True).order_by(*ordering.clauses())
+    edge: list[Any] | None = None
+    edge_read = False
     items: list[Any] = []
     skip, need = offset, size
     for condition in tiers.conditions:
         if need <= 0:
             break
-        tier = stmt.where(condition).order_by(None).order_by(*tiers.then)
-        if skip:
-            before = session.scalar(select(func.count()).select_from(tier.order_by(None).limit(skip).subquery())) or 0
-            if before < skip:  # the whole tier lies before the page
-                skip -= before
-                continue
-        rows = list(session.scalars(tier.limit(need).offset(skip)).unique())
+        tier = tiers.base.where(condition).order_by(*ordering.clauses())
+        if not edge_read:
+            reach = min(max(HEAD, HEAD_PER_ROW * (offset + size)), HEAD_LIMIT)
+            row = session.execute(head.offset(reach - 1).limit(1)).first()
+            edge, edge_read = (None if row is None else list(row)), True
+        planned: Callable[[Session], Any] = nullcontext  # the whole list lies within its first rows
+        if edge is not None:
+            within = tier.where(ordering.through(edge)).offset(skip).limit(need)
+            rows = list(session.scalars(within).unique())
+            if len(rows) == need:
+                return items + rows
+            planned = from_indexes_only
+        with planned(session):
+            if skip:
+                bounded = tier.order_by(None).limit(skip).subquery()
+                before = session.scalar(select(func.count()).select_from(bounded)) or 0
+                if before < skip:  # the whole tier lies before the page
+                    skip -= before
+                    continue
+            rows = list(session.scalars(tier.offset(skip).limit(need)).unique())
         items += rows
         need -= len(rows)
         skip = 0

@@ -151,10 +151,6 @@ def list_organisations(session: Session, filters: OrganisationFilter, params: Pa
 def selection(session: Session, filters: OrganisationFilter, sort: str | None = None) -> Select[tuple[Organisation]]:
     """The organisations matching ``filters`` in the list's order (unknown area or sort field refused)."""
     stmt = select(Organisation)
-    found = None
-    if filters.q:
-        found = text_search(session, ORGANISATION, filters.q)
-        stmt = found.join(stmt, ORGANISATION, Organisation.id)
     if filters.kind:
         stmt = stmt.where(Organisation.kind == filters.kind)
     if filters.country_code:
@@ -165,9 +161,14 @@ def selection(session: Session, filters: OrganisationFilter, sort: str | None = 
         area = resolve_areas(session, [filters.area], field="area")[0]
         stmt = stmt.where(Organisation.areas.any(AreaOfEngagement.id == area.id))
     then = [Organisation.legal_name, Organisation.id]
-    if found is None or sort:  # an explicit sort wins over relevance
+    if not filters.q:
         return order_by(stmt, sort, SORTABLE, default=then)
-    return by_tiers(stmt.order_by(*found.order, *then), found.tiers, then)
+    found = text_search(session, ORGANISATION, filters.q)
+    listed, base = stmt, found.join(stmt, ORGANISATION, Organisation.id, narrowed=False)
+    stmt = base.where(found.condition)
+    if sort:  # an explicit sort wins over relevance
+        return order_by(stmt, sort, SORTABLE, default=then)
+    return by_tiers(stmt.order_by(*found.order, *then), base, listed, found.tiers, then)
 
 
 def add_contact(session: Session, organisation_id: int, data: ContactCreate, *, actor: User | Actor) -> Contact:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, contains_eager, defaultload
@@ -50,20 +52,25 @@ def list_partnerships(session: Session, filters: PartnershipFilter, params: Page
     """
     party_organisation = defaultload(Partnership.parties).defaultload(PartnershipParty.organisation)
     summaries = (party_organisation.lazyload(Organisation.areas), party_organisation.lazyload(Organisation.contacts))
-    return paginate(session, selection(session, filters, params.sort).options(*summaries), params)
+    return paginate(session, selection(session, filters, params.sort, options=summaries), params)
 
 
-def selection(session: Session, filters: PartnershipFilter, sort: str | None = None) -> Select[tuple[Partnership]]:
-    """The partnerships matching ``filters`` in the list's order (unknown stage, area or sort field refused)."""
+def selection(
+    session: Session, filters: PartnershipFilter, sort: str | None = None, *, options: Sequence[Any] = ()
+) -> Select[tuple[Partnership]]:
+    """The partnerships matching ``filters`` in the list's order (unknown stage, area or sort field refused), loaded
+    with the loader ``options`` given."""
     if not filters.q:
-        stmt = select(Partnership).where(*matching(session, filters))
+        stmt = select(Partnership).options(*options).where(*matching(session, filters))
         return order_by(stmt, sort, SORTABLE, default=[Partnership.id.desc()], tiebreak=Partnership.id)
     found = text_search(session, PARTNERSHIP, filters.q)  # joined once: the condition and the relevance
-    stmt = found.join(select(Partnership), PARTNERSHIP, Partnership.id).where(*matching(session, filters, text=False))
+    listed = select(Partnership).options(*options).where(*matching(session, filters, text=False))
+    base = found.join(listed, PARTNERSHIP, Partnership.id, narrowed=False)
+    stmt = base.where(found.condition)
     if sort:  # an explicit sort wins over relevance
         return order_by(stmt, sort, SORTABLE, default=[Partnership.id.desc()], tiebreak=Partnership.id)
     then = [Partnership.id.desc()]
-    return by_tiers(stmt.order_by(*found.order, *then), found.tiers, then)
+    return by_tiers(stmt.order_by(*found.order, *then), base, listed, found.tiers, then)
 
 
 def matching(session: Session, filters: PartnershipFilter, *, text: bool = True) -> list[ColumnElement[bool]]:

@@ -17,10 +17,16 @@ from sqlalchemy.orm import Session
 
 from app.search.models import FTS_TABLE, KIND_BIT, ORGANISATION, PARTNERSHIP
 
-PG_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS ix_search_documents_document ON search_documents USING gin (document)",
-    "CREATE INDEX IF NOT EXISTS ix_search_documents_body_trgm ON search_documents USING gin (body gin_trgm_ops)",
+PG_INDEX_KINDS = {"document": "document", "body_trgm": "body gin_trgm_ops"}
+PG_INDEX_NAMES = tuple(f"ix_search_documents_{name}_{kind}" for name in PG_INDEX_KINDS for kind in KIND_BIT)
+PG_INDEXES = tuple(
+    f"CREATE INDEX IF NOT EXISTS ix_search_documents_{name}_{kind} ON search_documents USING gin ({expression}) "
+    f"WHERE kind = '{kind}'"
+    for name, expression in PG_INDEX_KINDS.items()
+    for kind in KIND_BIT
 )
+"""The GIN indexes, one per kind of document (a search of organisations reads theirs alone: a common word's
+bitmap is then the size of its matches among organisations, not among every partnership too)."""
 PG_WORDS = """
     INSERT INTO search_words (word)
     SELECT DISTINCT word FROM search_documents, unnest(tsvector_to_array(document)) AS word
@@ -28,7 +34,6 @@ PG_WORDS = """
     ON CONFLICT DO NOTHING
 """
 """Every word of four letters or more without digits (words of deleted documents stay: they match nothing)."""
-"""The GIN indexes (as the migration creates them), dropped and rebuilt around a full rebuild on PostgreSQL."""
 
 
 def fold(value: str) -> str:
@@ -144,8 +149,8 @@ def rebuild_search_index(target: Session | Connection) -> dict[str, int]:
     connection = _connection(target)
     postgresql = connection.dialect.name == "postgresql"
     if postgresql:  # filling a table and then indexing it beats updating two GIN indexes row by row
-        connection.execute(text("DROP INDEX IF EXISTS ix_search_documents_document"))
-        connection.execute(text("DROP INDEX IF EXISTS ix_search_documents_body_trgm"))
+        for name in PG_INDEX_NAMES:
+            connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
     connection.execute(text("DELETE FROM search_documents"))
     counts = {}
     for kind, documents in ((ORGANISATION, _organisation_documents), (PARTNERSHIP, _partnership_documents)):

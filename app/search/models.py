@@ -10,7 +10,7 @@ Each database adds its own full-text machinery, created by the migration and inv
 comparison leaves them out, see ``NOT_IN_MODELS``):
 
 - PostgreSQL: a stored ``document`` tsvector column (``'simple'`` configuration over the folded words), a GIN index
-  on it, and a ``pg_trgm`` GIN index on ``body`` (substring ``LIKE`` and misspellings through word similarity);
+  on it, and a ``pg_trgm`` GIN index on ``body`` (substring ``LIKE``), each partial, one per kind of document;
   ``search_words`` (PostgreSQL only) holds every indexed word of four letters or more, with a trigram index: a
   misspelled query word is replaced by the known words it resembles, so misspellings go through the same GIN
   index as the rest (the ``pg_trgm`` documentation's "table of words" technique);
@@ -38,8 +38,7 @@ NOT_IN_MODELS = frozenset(
         FTS_TABLE,
         FTS_VOCABULARY,
         *(f"{FTS_TABLE}_{shadow}" for shadow in ("data", "idx", "content", "docsize", "config")),
-        "ix_search_documents_document",
-        "ix_search_documents_body_trgm",
+        *(f"ix_search_documents_{name}_{kind}" for name in ("document", "body_trgm") for kind in KIND_BIT),
         "ix_search_words_word_trgm",
     }
 )

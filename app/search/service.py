@@ -59,10 +59,12 @@ class TextSearch:
     order: tuple[Any, ...]
     tiers: tuple[ColumnElement[bool], ...] = ()
 
-    def join(self, stmt: Select[Any], kind: str, id_column: Any) -> Select[Any]:
-        """``stmt`` joined to its documents of ``kind`` and narrowed to the matching ones."""
+    def join(self, stmt: Select[Any], kind: str, id_column: Any, *, narrowed: bool = True) -> Select[Any]:
+        """``stmt`` joined to its documents of ``kind`` and narrowed to the matching ones (not ``narrowed``: every
+        document, for a query that adds one of the ``tiers`` itself)."""
         on = and_(SearchDocument.kind == kind, SearchDocument.id == id_column)
-        return stmt.join(SearchDocument, on).where(self.condition)
+        joined = stmt.join(SearchDocument, on)
+        return joined.where(self.condition) if narrowed else joined
 
 
 def folded_query(session: Session, q: str) -> str:
@@ -121,14 +123,17 @@ def text_search(session: Session, kind: str, q: str) -> TextSearch:
             fuzzy = false()
     tier = case((reference == folded, 4), (by_reference, 3), (whole, 2), (near, 1), else_=0)
     # misspellings (tier 0) follow the list's order among themselves
-    condition = and_(SearchDocument.kind == kind, near | fuzzy)
+    of_kind = SearchDocument.kind == kind
+    condition = and_(of_kind, near | fuzzy)
     not_by_reference = or_(reference.is_(None), ~by_reference)  # NULL-safe: a document without a reference
+    # Each tier names only what it needs (whole words imply the prefixes, which imply a match): a condition repeated
+    # in another form would make the planner multiply their selectivities and expect a handful of rows.
     tiers = (
         and_(condition, reference == folded),
         and_(condition, by_reference, reference != folded),
-        and_(condition, not_by_reference, whole),
-        and_(condition, not_by_reference, ~whole, near),
-        and_(condition, not_by_reference, ~whole, ~near),
+        and_(of_kind, whole, not_by_reference),
+        and_(of_kind, near, ~whole, not_by_reference),
+        and_(of_kind, fuzzy, ~near, not_by_reference),
     )
     return TextSearch(condition, (tier.desc(),), tiers)
 

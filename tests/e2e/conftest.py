@@ -219,10 +219,10 @@ def sign_out(page: Page) -> None:
     page.wait_for_url("**/sign-in**")
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """Save a full-page screenshot as an artifact and return its path."""
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """Save a screenshot (of the whole page, or of what the window shows) as an artifact and return its path."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     assert path.stat().st_size > 5_000, f"screenshot {name} looks empty"
     return path

@@ -111,7 +111,7 @@ RECIPIENTS = [
     "ana@example.org",
     "Bea Example <bea@example.org>",
     "José Núñez <jose@example.org>",  # an encoded word in the header, the address still ASCII
-    "\"Doe, Jane\" <jane.doe@example.org>",  # a quoted display name
+    '"Doe, Jane" <jane.doe@example.org>',  # a quoted display name
     "o'brien+alerts@sub.example-mail.org",
     "a.very.long.mailbox.name.for.the.partnerships.desk@regional-office.example.org",  # folded past 78
 ]

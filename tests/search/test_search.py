@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
+from app import listing
 from app.listing import PageParams
 from app.organisations import service as organisations
 from app.organisations.schemas import OrganisationFilter, OrganisationUpdate
@@ -185,7 +186,7 @@ def test_the_search_query_uses_the_gin_indexes(session, backend, manager):
             "FROM generate_series(1, 20000) AS n"
         )
     )
-    for index in ("ix_search_documents_document", "ix_search_documents_body_trgm"):  # as after a bulk load
+    for index in ("ix_search_documents_document_partnership", "ix_search_documents_body_trgm_partnership"):
         session.execute(text(f"SELECT gin_clean_pending_list('{index}'::regclass)"))
     session.execute(text("ANALYZE search_documents"))
     session.execute(text("SET LOCAL enable_seqscan = off"))  # tiny tables next to a real portfolio: read none whole
@@ -222,10 +223,12 @@ def _pages(session, lister, filters, size: int) -> list[int]:
         page += 1
 
 
-def test_pages_read_tier_by_tier_are_the_ranked_order_cut_in_pages(session, manager):
+@pytest.mark.parametrize("head", [1, 2, 3, 5, 2_000])
+def test_pages_read_tier_by_tier_are_the_ranked_order_cut_in_pages(session, manager, monkeypatch, head):
     """Whatever the page size, the pages are the single ranked query's rows in its order, across every tier's
     boundary (a reference, its prefix, whole words, prefixes, substrings, misspellings; documents without a
-    reference)."""
+    reference), and whether a tier fills the page among the list's first rows or is read whole."""
+    monkeypatch.setattr(listing, "HEAD", head)
     acronym = organisation(session, "Water Action Trust", short_name="WAT")
     organisation(session, "Watershed Keepers", short_name="WATK")
     organisation(session, "Bluewater Collective")  # no acronym: a NULL reference
