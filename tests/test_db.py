@@ -127,3 +127,17 @@ def test_the_postgresql_pool_is_sized_by_the_settings(monkeypatch: pytest.Monkey
     finally:
         monkeypatch.undo()
         clear_cached_settings()
+
+
+def test_from_indexes_only_plans_the_block_from_index_bitmaps_then_puts_the_settings_back(session, backend):
+    if backend == "sqlite":  # nothing to switch: the block runs as it is
+        with db.from_indexes_only(session):
+            assert session.scalar(select(func.count()).select_from(Organisation)) == 0
+        return
+    settings = "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan'), current_setting('jit')"
+    before = tuple(session.execute(text(settings)).one())
+    with db.from_indexes_only(session):
+        assert tuple(session.execute(text(settings)).one()) == ("off", "off", "off")
+        plan = "\n".join(session.scalars(text("EXPLAIN SELECT * FROM organisations WHERE id = 1")))
+        assert "Bitmap" in plan and "Seq Scan" not in plan, plan
+    assert tuple(session.execute(text(settings)).one()) == before
