@@ -21,6 +21,7 @@ from app.agreements.schemas import (
 )
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.idempotency import replay_or_run
+from app.api.paging import page_response
 from app.listing import SORT_DESCRIPTION, Page, PageParams, Paging, page_of
 from app.partnerships.service import require_on_partnership
 from app.schemas import MAX_ID
@@ -47,13 +48,11 @@ def _require_on_agreement(session: DbSession, user: CurrentUser, agreement_id: i
 
 
 @router.get("/agreements", response_model=Page[AgreementRead])
-def list_agreements(
-    session: DbSession, user: CurrentUser, query: Annotated[AgreementQuery, Query()]
-) -> Page[AgreementRead]:
+def list_agreements(session: DbSession, user: CurrentUser, query: Annotated[AgreementQuery, Query()]) -> Response:
     """Agreements, filtered, sorted and paged."""
     require(user, Action.READ)
     found = service.list_agreements(session, query, query)
-    return Page[AgreementRead].of(found, AgreementRead.model_validate)
+    return page_response(Page[AgreementRead].of(found, AgreementRead.model_validate))
 
 
 @router.post("/agreements", response_model=AgreementRead, status_code=status.HTTP_201_CREATED)
@@ -99,11 +98,13 @@ def update_agreement(
 @router.get("/agreements/{agreement_id}/versions", response_model=Page[DocumentVersionSummary])
 def list_versions(
     session: DbSession, user: CurrentUser, agreement_id: AgreementId, paging: Annotated[Paging, Query()]
-) -> Page[DocumentVersionSummary]:
+) -> Response:
     """Every document version, oldest first, without the text."""
     require(user, Action.READ)
-    return Page[DocumentVersionSummary].of(
-        page_of(service.list_versions(session, agreement_id), paging), DocumentVersionSummary.model_validate
+    return page_response(
+        Page[DocumentVersionSummary].of(
+            page_of(service.list_versions(session, agreement_id), paging), DocumentVersionSummary.model_validate
+        )
     )
 
 
@@ -144,22 +145,26 @@ def get_version(
 @router.get("/agreements/{agreement_id}/signatures", response_model=Page[SignatureRead])
 def list_signatures(
     session: DbSession, user: CurrentUser, agreement_id: AgreementId, paging: Annotated[Paging, Query()]
-) -> Page[SignatureRead]:
+) -> Response:
     """The signatures recorded, each bound to the hash of the version signed."""
     require(user, Action.READ)
-    return Page[SignatureRead].of(
-        page_of(service.list_signatures(session, agreement_id), paging), SignatureRead.model_validate
+    return page_response(
+        Page[SignatureRead].of(
+            page_of(service.list_signatures(session, agreement_id), paging), SignatureRead.model_validate
+        )
     )
 
 
 @router.get("/agreements/{agreement_id}/transitions", response_model=Page[AvailableTransition])
 def list_transitions(
     session: DbSession, user: CurrentUser, agreement_id: AgreementId, paging: Annotated[Paging, Query()]
-) -> Page[AvailableTransition]:
+) -> Response:
     """The actions available from the current status, each allowed or blocked with the reasons why."""
     require(user, Action.READ)
-    return Page[AvailableTransition].of(
-        page_of(service.available_transitions(session, agreement_id, user), paging), AvailableTransition.of
+    return page_response(
+        Page[AvailableTransition].of(
+            page_of(service.available_transitions(session, agreement_id, user), paging), AvailableTransition.of
+        )
     )
 
 
@@ -191,11 +196,13 @@ def fire_transition(
 @router.get("/agreements/{agreement_id}/history", response_model=Page[TransitionEventRead])
 def history(
     session: DbSession, user: CurrentUser, agreement_id: AgreementId, paging: Annotated[Paging, Query()]
-) -> Page[TransitionEventRead]:
+) -> Response:
     """Every status change, oldest first: who, when, from, to, why and with what data."""
     require(user, Action.READ)
-    return Page[TransitionEventRead].of(
-        page_of(service.agreement_history(session, agreement_id), paging), TransitionEventRead.model_validate
+    return page_response(
+        Page[TransitionEventRead].of(
+            page_of(service.agreement_history(session, agreement_id), paging), TransitionEventRead.model_validate
+        )
     )
 
 

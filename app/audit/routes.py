@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
 from app.api.deps import CurrentUser, DbSession
+from app.api.paging import page_response
 from app.audit import service
 from app.listing import Page, Paging
 from app.schemas import Id, OutputModel, QueryModel
@@ -42,7 +43,7 @@ class AuditQuery(AuditFilter, Paging):
 
 
 @router.get("/audit", response_model=Page[AuditEntryRead])
-def audit_log(session: DbSession, user: CurrentUser, query: Annotated[AuditQuery, Query()]) -> Page[AuditEntryRead]:
+def audit_log(session: DbSession, user: CurrentUser, query: Annotated[AuditQuery, Query()]) -> Response:
     """Every write, newest first: who, when, what changed (before and after)."""
     found = service.audit_entries(
         session,
@@ -53,4 +54,4 @@ def audit_log(session: DbSession, user: CurrentUser, query: Annotated[AuditQuery
         actor_id=query.actor_id,
         since=query.since,
     )
-    return Page[AuditEntryRead].of(found, AuditEntryRead.model_validate)
+    return page_response(Page[AuditEntryRead].of(found, AuditEntryRead.model_validate))

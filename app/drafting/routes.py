@@ -11,6 +11,7 @@ from app.agreements.schemas import DocumentVersionRead
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.downloads import file_response
 from app.api.idempotency import replay_or_run
+from app.api.paging import page_response
 from app.drafting import catalogue, documents, service, translations
 from app.drafting.schemas import (
     LANGUAGE_PATTERN,
@@ -40,11 +41,11 @@ def _file(output: documents.Output) -> Response:
 
 
 @router.get("/templates", response_model=Page[TemplateRead])
-def list_templates(session: DbSession, user: CurrentUser, paging: Annotated[Paging, Query()]) -> Page[TemplateRead]:
+def list_templates(session: DbSession, user: CurrentUser, paging: Annotated[Paging, Query()]) -> Response:
     """Every agreement template, shipped and custom, with the variables it needs."""
     require(user, Action.READ)
     found = page_of(catalogue.all_templates(session), paging)
-    return Page[TemplateRead].of(found, lambda pair: TemplateRead.of(pair[0], pair[1]))
+    return page_response(Page[TemplateRead].of(found, lambda pair: TemplateRead.of(pair[0], pair[1])))
 
 
 @router.get("/templates/{key}", response_model=TemplateRead)

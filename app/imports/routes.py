@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
 
 from app.api.deps import CurrentUser, DbSession, commit_batch
+from app.api.paging import page_response
 from app.errors import DomainError, invalid
 from app.i18n import MESSAGES
 from app.imports import service
@@ -127,10 +128,12 @@ def _given(mapping: str | None) -> dict[str, str] | None:
 
 
 @router.get("/imports", response_model=Page[ImportRunRead])
-def list_imports(session: DbSession, user: CurrentUser, paging: Annotated[Paging, Query()]) -> Page[ImportRunRead]:
+def list_imports(session: DbSession, user: CurrentUser, paging: Annotated[Paging, Query()]) -> Response:
     """The import runs, newest first, one page at a time (admins and project managers)."""
     require(user, Action.CREATE_PARTNERSHIP)
-    return Page[ImportRunRead].of(service.list_runs(session, paging, actor=user), ImportRunRead.model_validate)
+    return page_response(
+        Page[ImportRunRead].of(service.list_runs(session, paging, actor=user), ImportRunRead.model_validate)
+    )
 
 
 @router.get("/imports/{import_id}", response_model=ImportRunDetail)

@@ -10,6 +10,7 @@ from pydantic import Field
 from app.agreements.routes import AgreementId
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.idempotency import replay_or_run
+from app.api.paging import page_response
 from app.listing import SORT_DESCRIPTION, Page, PageParams, Paging, page_of
 from app.obligations import service
 from app.obligations.schemas import ObligationCreate, ObligationFilter, ObligationRead, ObligationUpdate
@@ -31,11 +32,11 @@ class ObligationQuery(ObligationFilter, PageParams):
 @router.get("/agreements/{agreement_id}/obligations", response_model=Page[ObligationRead], name="list_obligations")
 def list_agreement_obligations(
     session: DbSession, user: CurrentUser, agreement_id: AgreementId, paging: Annotated[Paging, Query()]
-) -> Page[ObligationRead]:
+) -> Response:
     """What each party owes, by due date, one page at a time."""
     require(user, Action.READ)
     found = page_of(service.list_for_agreement(session, agreement_id), paging)
-    return Page[ObligationRead].of(found, ObligationRead.model_validate)
+    return page_response(Page[ObligationRead].of(found, ObligationRead.model_validate))
 
 
 @router.post(
@@ -59,15 +60,13 @@ def add_obligation(
 
 
 @router.get("/obligations", response_model=Page[ObligationRead])
-def list_obligations(
-    session: DbSession, user: CurrentUser, query: Annotated[ObligationQuery, Query()]
-) -> Page[ObligationRead]:
+def list_obligations(session: DbSession, user: CurrentUser, query: Annotated[ObligationQuery, Query()]) -> Response:
     """Obligations across agreements, by due date (``status=overdue`` for what needs chasing)."""
     require(user, Action.READ)
     found = service.list_obligations(
         session, query, status=query.status, partnership_id=query.partnership_id, due_before=query.due_before
     )
-    return Page[ObligationRead].of(found, ObligationRead.model_validate)
+    return page_response(Page[ObligationRead].of(found, ObligationRead.model_validate))
 
 
 @router.get("/obligations/{obligation_id}", response_model=ObligationRead)
@@ -108,11 +107,13 @@ def delete_obligation(
 @router.get("/obligations/{obligation_id}/transitions", response_model=Page[AvailableTransition])
 def list_transitions(
     session: DbSession, user: CurrentUser, obligation_id: ObligationId, paging: Annotated[Paging, Query()]
-) -> Page[AvailableTransition]:
+) -> Response:
     """What may be done with the obligation now (fulfil, waive…), each allowed or blocked with the reasons."""
     require(user, Action.READ)
-    return Page[AvailableTransition].of(
-        page_of(service.available_transitions(session, obligation_id, user), paging), AvailableTransition.of
+    return page_response(
+        Page[AvailableTransition].of(
+            page_of(service.available_transitions(session, obligation_id, user), paging), AvailableTransition.of
+        )
     )
 
 
@@ -141,9 +142,11 @@ def fire_transition(
 @router.get("/obligations/{obligation_id}/history", response_model=Page[TransitionEventRead])
 def history(
     session: DbSession, user: CurrentUser, obligation_id: ObligationId, paging: Annotated[Paging, Query()]
-) -> Page[TransitionEventRead]:
+) -> Response:
     """Every status change of the obligation, oldest first."""
     require(user, Action.READ)
-    return Page[TransitionEventRead].of(
-        page_of(service.obligation_history(session, obligation_id), paging), TransitionEventRead.model_validate
+    return page_response(
+        Page[TransitionEventRead].of(
+            page_of(service.obligation_history(session, obligation_id), paging), TransitionEventRead.model_validate
+        )
     )

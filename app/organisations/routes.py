@@ -9,6 +9,7 @@ from pydantic import Field
 
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.idempotency import replay_or_run
+from app.api.paging import page_response
 from app.listing import SORT_DESCRIPTION, Page, PageParams, Paging, page_of
 from app.organisations import service
 from app.organisations.schemas import (
@@ -35,20 +36,18 @@ class OrganisationQuery(OrganisationFilter, PageParams):
 
 
 @router.get("/areas", response_model=Page[AreaRead], tags=["areas"])
-def list_areas(session: DbSession, user: CurrentUser, paging: Annotated[Paging, Query()]) -> Page[AreaRead]:
+def list_areas(session: DbSession, user: CurrentUser, paging: Annotated[Paging, Query()]) -> Response:
     """The areas of engagement."""
     require(user, Action.READ)
-    return Page[AreaRead].of(page_of(service.list_areas(session), paging), AreaRead.model_validate)
+    return page_response(Page[AreaRead].of(page_of(service.list_areas(session), paging), AreaRead.model_validate))
 
 
 @router.get("/organisations", response_model=Page[OrganisationRead])
-def list_organisations(
-    session: DbSession, user: CurrentUser, query: Annotated[OrganisationQuery, Query()]
-) -> Page[OrganisationRead]:
+def list_organisations(session: DbSession, user: CurrentUser, query: Annotated[OrganisationQuery, Query()]) -> Response:
     """Organisations, filtered, sorted and paged."""
     require(user, Action.READ)
     found = service.list_organisations(session, query, query)
-    return Page[OrganisationRead].of(found, OrganisationRead.model_validate)
+    return page_response(Page[OrganisationRead].of(found, OrganisationRead.model_validate))
 
 
 @router.post("/organisations", response_model=OrganisationRead, status_code=status.HTTP_201_CREATED)
@@ -94,11 +93,11 @@ def update_organisation(
 @router.get("/organisations/{organisation_id}/contacts", response_model=Page[ContactRead])
 def list_contacts(
     session: DbSession, user: CurrentUser, organisation_id: OrganisationId, paging: Annotated[Paging, Query()]
-) -> Page[ContactRead]:
+) -> Response:
     """The organisation's contacts, one page at a time."""
     require(user, Action.READ)
     found = page_of(service.get_organisation(session, organisation_id).contacts, paging)
-    return Page[ContactRead].of(found, ContactRead.model_validate)
+    return page_response(Page[ContactRead].of(found, ContactRead.model_validate))
 
 
 @router.post(

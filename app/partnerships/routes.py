@@ -10,6 +10,7 @@ from pydantic import Field
 
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.idempotency import replay_or_run
+from app.api.paging import page_response
 from app.listing import SORT_DESCRIPTION, Page, PageParams, Paging, page_of
 from app.partnerships import service
 from app.partnerships.schemas import (
@@ -39,13 +40,11 @@ class PartnershipQuery(PartnershipFilter, PageParams):
 
 
 @router.get("/partnerships", response_model=Page[PartnershipRead])
-def list_partnerships(
-    session: DbSession, user: CurrentUser, query: Annotated[PartnershipQuery, Query()]
-) -> Page[PartnershipRead]:
+def list_partnerships(session: DbSession, user: CurrentUser, query: Annotated[PartnershipQuery, Query()]) -> Response:
     """Partnerships, filtered, sorted and paged."""
     require(user, Action.READ)
     found = service.list_partnerships(session, query, query)
-    return Page[PartnershipRead].of(found, PartnershipRead.model_validate)
+    return page_response(Page[PartnershipRead].of(found, PartnershipRead.model_validate))
 
 
 @router.post("/partnerships", response_model=PartnershipRead, status_code=status.HTTP_201_CREATED)
@@ -91,11 +90,13 @@ def update_partnership(
 @router.get("/partnerships/{partnership_id}/interactions", response_model=Page[InteractionRead])
 def list_interactions(
     session: DbSession, user: CurrentUser, partnership_id: PartnershipId, paging: Annotated[Paging, Query()]
-) -> Page[InteractionRead]:
+) -> Response:
     """Ad hoc contacts and events, oldest first."""
     require(user, Action.READ)
-    return Page[InteractionRead].of(
-        page_of(service.list_interactions(session, partnership_id), paging), InteractionRead.model_validate
+    return page_response(
+        Page[InteractionRead].of(
+            page_of(service.list_interactions(session, partnership_id), paging), InteractionRead.model_validate
+        )
     )
 
 
@@ -124,11 +125,13 @@ def record_interaction(
 @router.get("/partnerships/{partnership_id}/undertakings", response_model=Page[UndertakingRead])
 def list_undertakings(
     session: DbSession, user: CurrentUser, partnership_id: PartnershipId, paging: Annotated[Paging, Query()]
-) -> Page[UndertakingRead]:
+) -> Response:
     """Agreements in principle, oldest first."""
     require(user, Action.READ)
-    return Page[UndertakingRead].of(
-        page_of(service.list_undertakings(session, partnership_id), paging), UndertakingRead.model_validate
+    return page_response(
+        Page[UndertakingRead].of(
+            page_of(service.list_undertakings(session, partnership_id), paging), UndertakingRead.model_validate
+        )
     )
 
 
@@ -157,11 +160,13 @@ def record_undertaking(
 @router.get("/partnerships/{partnership_id}/transitions", response_model=Page[AvailableTransition])
 def list_transitions(
     session: DbSession, user: CurrentUser, partnership_id: PartnershipId, paging: Annotated[Paging, Query()]
-) -> Page[AvailableTransition]:
+) -> Response:
     """The actions available from the current stage, each allowed or blocked with the reasons why."""
     require(user, Action.READ)
-    return Page[AvailableTransition].of(
-        page_of(service.available_transitions(session, partnership_id, user), paging), AvailableTransition.of
+    return page_response(
+        Page[AvailableTransition].of(
+            page_of(service.available_transitions(session, partnership_id, user), paging), AvailableTransition.of
+        )
     )
 
 
@@ -193,11 +198,13 @@ def fire_transition(
 @router.get("/partnerships/{partnership_id}/history", response_model=Page[TransitionEventRead])
 def history(
     session: DbSession, user: CurrentUser, partnership_id: PartnershipId, paging: Annotated[Paging, Query()]
-) -> Page[TransitionEventRead]:
+) -> Response:
     """Every stage change, oldest first: who, when, from, to and why."""
     require(user, Action.READ)
-    return Page[TransitionEventRead].of(
-        page_of(service.partnership_history(session, partnership_id), paging), TransitionEventRead.model_validate
+    return page_response(
+        Page[TransitionEventRead].of(
+            page_of(service.partnership_history(session, partnership_id), paging), TransitionEventRead.model_validate
+        )
     )
 
 
@@ -223,7 +230,9 @@ def stage_on(
 @router.get("/partnerships/{partnership_id}/timeline", response_model=Page[TimelineEntry])
 def partnership_timeline(
     session: DbSession, user: CurrentUser, partnership_id: PartnershipId, paging: Annotated[Paging, Query()]
-) -> Page[TimelineEntry]:
+) -> Response:
     """Everything dated about the partnership, in order: contacts, undertakings, changes, deadlines, reminders."""
     require(user, Action.READ)
-    return Page[TimelineEntry].of(page_of(timeline(session, partnership_id), paging), lambda entry: entry)
+    return page_response(
+        Page[TimelineEntry].of(page_of(timeline(session, partnership_id), paging), lambda entry: entry)
+    )

@@ -10,6 +10,7 @@ from pydantic import Field
 from app.agreements.routes import AgreementId
 from app.agreements.schemas import AgreementRead
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
+from app.api.paging import page_response
 from app.listing import SORT_DESCRIPTION, Page, PageParams, Paging
 from app.reminders import service
 from app.reminders.schemas import CancelRequest, ReminderFilter, ReminderPolicyInput, ReminderRead
@@ -27,13 +28,11 @@ class ReminderQuery(ReminderFilter, PageParams):
 
 
 @router.get("/reminders", response_model=Page[ReminderRead])
-def list_reminders(
-    session: DbSession, user: CurrentUser, query: Annotated[ReminderQuery, Query()]
-) -> Page[ReminderRead]:
+def list_reminders(session: DbSession, user: CurrentUser, query: Annotated[ReminderQuery, Query()]) -> Response:
     """The outbox, filtered by status, kind, partnership, recipient or send time."""
     require(user, Action.READ)
     found = service.list_reminders(session, query, query)
-    return Page[ReminderRead].of(found, ReminderRead.model_validate)
+    return page_response(Page[ReminderRead].of(found, ReminderRead.model_validate))
 
 
 @router.post("/reminders/{reminder_id}/retry", response_model=ReminderRead)
@@ -66,10 +65,12 @@ def cancel(
 
 
 @router.get("/me/upcoming", response_model=Page[ReminderRead])
-def upcoming(session: DbSession, user: CurrentUser, paging: Annotated[Paging, Query()]) -> Page[ReminderRead]:
+def upcoming(session: DbSession, user: CurrentUser, paging: Annotated[Paging, Query()]) -> Response:
     """The reminders still to be sent to me, soonest first."""
     require(user, Action.READ)
-    return Page[ReminderRead].of(service.upcoming_page(session, user, paging), ReminderRead.model_validate)
+    return page_response(
+        Page[ReminderRead].of(service.upcoming_page(session, user, paging), ReminderRead.model_validate)
+    )
 
 
 @router.put("/agreements/{agreement_id}/reminder-policy", response_model=AgreementRead)

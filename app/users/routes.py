@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from app.api import problems
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
+from app.api.paging import page_response
 from app.api.proxies import client_address
 from app.errors import Forbidden
 from app.i18n import MESSAGES
@@ -60,10 +61,10 @@ def list_users(
     user: CurrentUser,
     paging: Annotated[Paging, Query()],
     role: Annotated[Role | None, Query()] = None,
-) -> Page[UserRead]:
+) -> Response:
     """Every user, optionally of one role (admins), one page at a time."""
     found = page_of(service.list_accounts(session, role, actor=user), paging)
-    return Page[UserRead].of(found, UserRead.model_validate)
+    return page_response(Page[UserRead].of(found, UserRead.model_validate))
 
 
 @router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED)
@@ -101,9 +102,11 @@ def issue_password_reset(request: Request, session: DbSession, user: CurrentUser
 
 
 @router.get("/me/tokens", response_model=Page[TokenRead])
-def my_tokens(session: DbSession, user: CurrentUser, paging: Annotated[Paging, Query()]) -> Page[TokenRead]:
+def my_tokens(session: DbSession, user: CurrentUser, paging: Annotated[Paging, Query()]) -> Response:
     """My API tokens, newest first (the secrets are never shown again)."""
-    return Page[TokenRead].of(page_of(service.list_tokens(session, user), paging), TokenRead.model_validate)
+    return page_response(
+        Page[TokenRead].of(page_of(service.list_tokens(session, user), paging), TokenRead.model_validate)
+    )
 
 
 @router.post("/me/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
