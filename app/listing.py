@@ -233,7 +233,7 @@ def paginate(session: Session, stmt: Select[Any], params: Paging) -> Slice:
         if tiers is None or total <= offset:
             items = list(session.scalars(stmt.limit(params.page_size).offset(offset)).unique())
         else:
-            items = _page_by_tiers(session, stmt, tiers, offset, params.page_size)
+            items = _page_by_tiers(session, tiers, offset, params.page_size)
         return Slice(items=items, total=total, page=params.page, page_size=params.page_size,
                      total_exact=exact)  # fmt: skip
     if position is not None:
@@ -258,8 +258,8 @@ def paginate(session: Session, stmt: Select[Any], params: Paging) -> Slice:
                  total_exact=exact)  # fmt: skip
 
 
-def _page_by_tiers(session: Session, stmt: Select[Any], tiers: Tiers, offset: int, size: int) -> list[Any]:
-    """The rows ``offset`` to ``offset + size`` of ``stmt`` in its tiers' order, tier by tier.
+def _page_by_tiers(session: Session, tiers: Tiers, offset: int, size: int) -> list[Any]:
+    """The rows ``offset`` to ``offset + size`` of the list by relevance that ``tiers`` describe, tier by tier.
 
     Each tier is first looked for among the list's first rows (``HEAD``; in ``then`` order, tiers aside) by walking
     them: a common tier fills the page there. A tier too sparse for that is read whole from its own indexes (a
