@@ -46,7 +46,7 @@ def list_areas(session: DbSession, user: CurrentUser, paging: Annotated[Paging, 
 def list_organisations(session: DbSession, user: CurrentUser, query: Annotated[OrganisationQuery, Query()]) -> Response:
     """Organisations, filtered, sorted and paged."""
     require(user, Action.READ)
-    found = service.list_organisations(session, query, query)
+    found = service.list_page(session, query, query)
     return page_response(Page[OrganisationRead].of(found, OrganisationRead.model_validate))
 
 

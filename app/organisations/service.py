@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from app.db import utcnow
 from app.errors import Conflict, NotFound, invalid
 from app.i18n import MESSAGES
-from app.listing import PageParams, Slice, by_tiers, order_by, paginate, sort_keys
-from app.organisations.models import AreaOfEngagement, Contact, Organisation
+from app.listing import PageParams, Slice, by_tiers, order_by, paginate, rows_by_owner, sort_keys
+from app.organisations.models import AreaOfEngagement, Contact, Organisation, organisation_areas
 from app.organisations.regions import region_after_change, region_of
 from app.organisations.schemas import (
     ContactCreate,
+    ContactRead,
     ContactUpdate,
     OrganisationCreate,
     OrganisationFilter,
+    OrganisationRead,
     OrganisationUpdate,
 )
 from app.search.models import ORGANISATION
@@ -148,9 +153,49 @@ def list_organisations(session: Session, filters: OrganisationFilter, params: Pa
     return paginate(session, selection(session, filters, params.sort), params)
 
 
-def selection(session: Session, filters: OrganisationFilter, sort: str | None = None) -> Select[tuple[Organisation]]:
-    """The organisations matching ``filters`` in the list's order (unknown area or sort field refused)."""
-    stmt = select(Organisation)
+def list_page(session: Session, filters: OrganisationFilter, params: PageParams) -> Slice:
+    """Organisations matching ``filters``, one page at a time, each as a mapping of ``OrganisationRead``'s fields.
+
+    The API's list: the page's rows are loaded without their areas and contacts, which are read for the whole page
+    at once as rows.
+    """
+    found = paginate(session, selection(session, filters, params.sort, options=(lazyload("*"),)), params)
+    ids = [organisation.id for organisation in found.items]
+    areas = rows_by_owner(
+        session,
+        select(organisation_areas.c.organisation_id, *AREA_COLUMNS)
+        .join(AreaOfEngagement, AreaOfEngagement.id == organisation_areas.c.area_id)
+        .where(organisation_areas.c.organisation_id.in_(ids))
+        .order_by(AreaOfEngagement.id),
+    )
+    contact_columns = [
+        Contact.organisation_id.label("owner"),
+        *(getattr(Contact, name) for name in ContactRead.model_fields),
+    ]
+    contacts = rows_by_owner(
+        session, select(*contact_columns).where(Contact.organisation_id.in_(ids)).order_by(Contact.id)
+    )
+    found.items = [
+        {
+            **{name: getattr(organisation, name) for name in ITEM_FIELDS},
+            "areas": areas.get(organisation.id, []),
+            "contacts": contacts.get(organisation.id, []),
+        }
+        for organisation in found.items
+    ]
+    return found
+
+
+AREA_COLUMNS = (AreaOfEngagement.id, AreaOfEngagement.code, AreaOfEngagement.name, AreaOfEngagement.description)
+ITEM_FIELDS = tuple(name for name in OrganisationRead.model_fields if name not in {"areas", "contacts"})
+
+
+def selection(
+    session: Session, filters: OrganisationFilter, sort: str | None = None, *, options: Sequence[Any] = ()
+) -> Select[tuple[Organisation]]:
+    """The organisations matching ``filters`` in the list's order (unknown area or sort field refused), loaded with
+    the loader ``options`` given."""
+    stmt = select(Organisation).options(*options)
     if filters.kind:
         stmt = stmt.where(Organisation.kind == filters.kind)
     if filters.country_code:

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session, contains_eager, defaultload
+from sqlalchemy.orm import Session, contains_eager, defaultload, lazyload
 
 from app.agreements.models import Agreement
 from app.config import get_settings
 from app.errors import NotFound, invalid
 from app.i18n import MESSAGES
-from app.listing import PageParams, Slice, by_tiers, order_by, paginate, sort_keys
+from app.listing import PageParams, Slice, by_tiers, order_by, paginate, rows_by_owner, sort_keys
 from app.obligations.models import Obligation
 from app.organisations.models import AreaOfEngagement, Organisation
-from app.organisations.service import resolve_areas
-from app.partnerships.models import Interaction, Partnership, PartnershipParty, Undertaking
+from app.organisations.service import AREA_COLUMNS, resolve_areas
+from app.partnerships.models import (
+    Interaction,
+    Partnership,
+    PartnershipParty,
+    Project,
+    Undertaking,
+    partnership_areas,
+    partnership_co_owners,
+)
 from app.partnerships.schemas import PartnershipFilter
 from app.search.models import PARTNERSHIP, SearchDocument
 from app.search.service import text_search
@@ -53,6 +62,80 @@ def list_partnerships(session: Session, filters: PartnershipFilter, params: Page
     party_organisation = defaultload(Partnership.parties).defaultload(PartnershipParty.organisation)
     summaries = (party_organisation.lazyload(Organisation.areas), party_organisation.lazyload(Organisation.contacts))
     return paginate(session, selection(session, filters, params.sort, options=summaries), params)
+
+
+def list_page(session: Session, filters: PartnershipFilter, params: PageParams) -> Slice:
+    """Partnerships matching ``filters``, one page at a time, each as a mapping of ``PartnershipRead``'s fields.
+
+    The API's list: the page's rows are loaded without their relationships, and what they hold (areas, people,
+    parties, project) is read for the whole page at once as rows (``list_items``).
+    """
+    found = paginate(session, selection(session, filters, params.sort, options=(lazyload("*"),)), params)
+    found.items = list_items(session, found.items)
+    return found
+
+
+def list_items(session: Session, partnerships: Sequence[Partnership]) -> list[dict[str, Any]]:
+    """Each partnership as a mapping of ``PartnershipRead``'s fields, its related rows read in one query a kind."""
+    ids = [partnership.id for partnership in partnerships]
+    if not ids:
+        return []
+    areas = rows_by_owner(
+        session,
+        select(partnership_areas.c.partnership_id, *AREA_COLUMNS)
+        .join(AreaOfEngagement, AreaOfEngagement.id == partnership_areas.c.area_id)
+        .where(partnership_areas.c.partnership_id.in_(ids))
+        .order_by(AreaOfEngagement.id),
+    )
+    co_owners = rows_by_owner(
+        session,
+        select(partnership_co_owners.c.partnership_id, *PERSON_COLUMNS)
+        .join(User, User.id == partnership_co_owners.c.user_id)
+        .where(partnership_co_owners.c.partnership_id.in_(ids))
+        .order_by(User.id),
+    )
+    named = {p.owner_id for p in partnerships} | {p.legal_officer_id for p in partnerships if p.legal_officer_id}
+    people = {row.id: row._asdict() for row in session.execute(select(*PERSON_COLUMNS).where(User.id.in_(named)))}
+    parties = rows_by_owner(
+        session,
+        select(
+            PartnershipParty.partnership_id,
+            PartnershipParty.id,
+            PartnershipParty.role,
+            PartnershipParty.focal_point_id,
+            *(column.label(f"organisation_{column.key}") for column in SUMMARY_COLUMNS),
+        )
+        .join(Organisation, Organisation.id == PartnershipParty.organisation_id)
+        .where(PartnershipParty.partnership_id.in_(ids))
+        .order_by(PartnershipParty.id),
+    )
+    for party in itertools.chain.from_iterable(parties.values()):
+        party["organisation"] = {column.key: party.pop(f"organisation_{column.key}") for column in SUMMARY_COLUMNS}
+    project_ids = {p.project_id for p in partnerships if p.project_id}
+    projects = {}
+    if project_ids:
+        projects = {row.id: row._asdict() for row in session.execute(select(*PROJECT_COLUMNS).where(
+            Project.id.in_(project_ids)))}  # fmt: skip
+    return [
+        {
+            **{name: getattr(partnership, name) for name in ITEM_FIELDS},
+            "areas": areas.get(partnership.id, []),
+            "owner": people[partnership.owner_id],
+            "co_owners": co_owners.get(partnership.id, []),
+            "legal_officer": people.get(partnership.legal_officer_id) if partnership.legal_officer_id else None,
+            "project": projects.get(partnership.project_id) if partnership.project_id else None,
+            "parties": parties.get(partnership.id, []),
+        }
+        for partnership in partnerships
+    ]
+
+
+PERSON_COLUMNS = (User.id, User.full_name, User.email)
+SUMMARY_COLUMNS = (Organisation.id, Organisation.legal_name, Organisation.short_name, Organisation.kind,
+                   Organisation.country_code, Organisation.region)  # fmt: skip
+PROJECT_COLUMNS = (Project.id, Project.name, Project.code, Project.start_date, Project.end_date, Project.objectives)
+ITEM_FIELDS = ("id", "reference", "title", "objectives", "stage", "handles_personal_data", "created_at", "updated_at",
+               "version")  # fmt: skip
 
 
 def selection(

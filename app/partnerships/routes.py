@@ -43,7 +43,7 @@ class PartnershipQuery(PartnershipFilter, PageParams):
 def list_partnerships(session: DbSession, user: CurrentUser, query: Annotated[PartnershipQuery, Query()]) -> Response:
     """Partnerships, filtered, sorted and paged."""
     require(user, Action.READ)
-    found = service.list_partnerships(session, query, query)
+    found = service.list_page(session, query, query)
     return page_response(Page[PartnershipRead].of(found, PartnershipRead.model_validate))
 
 

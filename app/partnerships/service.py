@@ -31,6 +31,7 @@ from app.partnerships.queries import (  # noqa: F401
     in_stage,
     involving,
     list_interactions,
+    list_page,
     list_partnerships,
     list_undertakings,
     matching,
