@@ -184,6 +184,21 @@ class Settings(BaseSettings):
         description="Hours a password reset link issued by an administrator stays valid (it works once).",
     )
 
+    partner_link_days: int = Field(
+        30, ge=1, le=365, description="Days a partner link stays valid unless its sender chooses fewer or more."
+    )
+    partner_link_max_days: int = Field(
+        90, ge=1, le=365, description="The longest a partner link may be made valid for, in days."
+    )
+    partner_link_key: SecretStr | None = Field(
+        None,
+        description="Secret that seals a partner link's token until the dispatcher has put it in its e-mail (set it "
+        "in production; unset, a key derived from the database address is used).",
+    )
+    partner_requests_per_minute: int = Field(
+        60, ge=1, le=10000, description="Requests a partner link, and a client address, may make per minute."
+    )
+
     sign_in_free_failures: int = Field(
         5,
         ge=1,

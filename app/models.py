@@ -10,6 +10,13 @@ from app.idempotency.models import IdempotentRequest
 from app.imports.models import ImportRun
 from app.obligations.models import Obligation, Recurrence
 from app.organisations.models import AreaOfEngagement, Contact, Organisation, OrganisationKind
+from app.partner_links.models import (
+    PartnerAttachment,
+    PartnerComment,
+    PartnerLink,
+    PartnerLinkUse,
+    PartnerProposal,
+)
 from app.partnerships import facets as _party_facets  # noqa: F401  (each party's copy of its organisation's facts)
 from app.partnerships.models import (
     Interaction,
@@ -48,6 +55,11 @@ __all__ = [
     "Obligation",
     "Organisation",
     "OrganisationKind",
+    "PartnerAttachment",
+    "PartnerComment",
+    "PartnerLink",
+    "PartnerLinkUse",
+    "PartnerProposal",
     "Partnership",
     "PartnershipParty",
     "PartyRole",

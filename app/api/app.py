@@ -28,6 +28,7 @@ from app.monitoring.http import HttpMetrics, ObservabilityMiddleware
 from app.monitoring.routes import router as monitoring_router
 from app.obligations.routes import router as obligations_router
 from app.organisations.routes import router as organisations_router
+from app.partner_links.routes import router as partner_links_router
 from app.partnerships import ownership
 from app.partnerships.routes import router as partnerships_router
 from app.quality.routes import router as quality_router
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         exports_router,
         reports_router,
         quality_router,
+        partner_links_router,
     ):
         app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
     app.include_router(monitoring_router)  # /metrics and /readyz, beside /healthz

@@ -36,8 +36,9 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PUBLIC_WRITES = frozenset({"/sign-in", "/api/v1/auth/token", "/language"})
 """Where anyone may send a body: the sign-in form and its API twin (the password is the credential), and the
 language switch (its own CSRF check; a visitor may switch before signing in); small cap."""
-PUBLIC_WRITE_PREFIXES = ("/reset-password/",)
-"""Likewise under these: the page a password reset link opens (the link is the credential)."""
+PUBLIC_WRITE_PREFIXES = ("/reset-password/", "/partner/")
+"""Likewise under these: the page a password reset link opens (the link is the credential), and the partner area
+(a partner link's session is the credential, checked by the partner pages themselves: app.web.partner_area)."""
 
 
 def is_public_write(path: str) -> bool:
@@ -73,6 +74,7 @@ UPLOAD_ROUTES = (
     _route("POST", "/api/v1/partnerships/{id}/existing-agreements/extract", document_upload_bytes),
     _route("POST", "/agreements/{id}/versions/upload", document_upload_bytes),
     _route("POST", "/partnerships/{id}/existing-agreements", document_upload_bytes),
+    _route("POST", "/partner/obligations/{id}/report", document_upload_bytes),
 )
 """Every endpoint that accepts a file; tests/security/test_upload_bounds.py checks none is missing."""
 

@@ -114,6 +114,13 @@ def _advance_occurrence(ctx: Context) -> None:
     obligation.due_date = next_occurrence(obligation)
 
 
+@effect("record_report")
+def _record_report(ctx: Context) -> None:
+    obligation: Obligation = ctx.entity
+    note = f"{(ctx.payload or {}).get('reported_on', ctx.today.isoformat())}: {(ctx.payload or {}).get('evidence', '')}"
+    obligation.evidence_note = "\n".join(filter(None, [obligation.evidence_note, note.strip()]))
+
+
 @guard("waived_by_owner_or_legal")
 def _waived_by_owner_or_legal(ctx: Context) -> list[str]:
     if ctx.actor.is_system or ctx.actor.has_role("admin", "legal_officer"):

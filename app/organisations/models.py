@@ -156,6 +156,8 @@ class Organisation(Base):
     """``registration_key(registration_number)``, kept in step by the model."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    partner_confirmed_at: Mapped[datetime | None]
+    """When the partner last confirmed these facts through a partner link (or a correction of theirs was accepted)."""
     version: Mapped[int] = mapped_column(default=1)
 
     @validates("legal_name")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -272,3 +273,11 @@ def regions_in_use(session: Session) -> list[str]:
 def countries_in_use(session: Session) -> list[str]:
     """The country codes organisations are registered in, alphabetically."""
     return list(session.scalars(select(Organisation.country_code).distinct().order_by(Organisation.country_code)))
+
+
+def record_partner_confirmation(session: Session, organisation_id: int, at: datetime) -> Organisation:
+    """Note that the partner confirmed the organisation's facts (through a partner link) at ``at``; flush only."""
+    organisation = get_organisation(session, organisation_id)
+    organisation.partner_confirmed_at = at
+    session.flush()
+    return organisation

@@ -10,7 +10,8 @@ English here and read in the language in use wherever they are shown (``str(chec
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -119,6 +120,11 @@ ORGANISATION_CHECKS: tuple[Check, ...] = (
     Check("stale", "organisation", 2, "stale", _("was updated within the stale period"),
           _("not updated within the stale period"),
           lambda s: or_(s.o.c.updated_at >= s.cutoff, s.contacts.c.last_added >= s.cutoff)),
+    # A bonus, not a demand: it applies only once the partner has confirmed the facts (through a partner link, or a
+    # correction of theirs accepted), and then passes, so a confirmed record scores higher and no record lower.
+    Check("partner_confirmed", "organisation", 3, "expected", _("was confirmed by the partner"),
+          _("not confirmed by the partner"), lambda s: s.o.c.partner_confirmed_at.is_not(None),
+          lambda s: s.o.c.partner_confirmed_at.is_not(None), _("organisations whose partner confirmed their facts")),
 )  # fmt: skip
 
 PARTNERSHIP_CHECKS: tuple[Check, ...] = (
@@ -167,6 +173,22 @@ PARTNERSHIP_CHECKS: tuple[Check, ...] = (
 )  # fmt: skip
 
 CHECKS: dict[Entity, tuple[Check, ...]] = {"organisation": ORGANISATION_CHECKS, "partnership": PARTNERSHIP_CHECKS}
+
+ADDED_BY_REVISION = {"partner_confirmed": "0028"}
+"""Checks that read a column a later migration adds: an earlier migration that scores records runs without them
+(appended last, they leave the earlier checks' bits where they were)."""
+
+
+@contextmanager
+def checks_of_revision(revision: str) -> Iterator[None]:
+    """Inside the block, ``CHECKS`` holds only the checks whose columns exist at migration ``revision``."""
+    saved = dict(CHECKS)
+    for entity, checks in saved.items():
+        CHECKS[entity] = tuple(c for c in checks if ADDED_BY_REVISION.get(c.name, "0000") <= revision)
+    try:
+        yield
+    finally:
+        CHECKS.update(saved)
 
 
 def level_words(level: str) -> str:

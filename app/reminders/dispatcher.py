@@ -44,6 +44,7 @@ from app import clock
 from app.agreements.models import Agreement
 from app.config import Settings, get_settings
 from app.obligations.models import Obligation
+from app.partner_links.mail import build_partner_link_email
 from app.partnerships.models import Partnership
 from app.reminders.alerts import build_sign_in_alert
 from app.reminders.audience import recipients_for
@@ -129,12 +130,16 @@ def _build(
     deadlines: dict[tuple[str, int, ReminderKind], Deadline] = {}
     cache = MessageCache()
     with reading_claimed(factory, ids) as (session, reminders):
-        readers = recipients_for(session, [r for r in reminders if r.kind != ReminderKind.SIGN_IN_ALERT])
+        own_builders = (ReminderKind.SIGN_IN_ALERT, ReminderKind.PARTNER_LINK)
+        readers = recipients_for(session, [r for r in reminders if r.kind not in own_builders])
         subjects = _read_subjects(session, reminders)  # noqa: F841 (held while composing)
         for reminder in reminders:
             try:
                 if reminder.kind == ReminderKind.SIGN_IN_ALERT:
                     built[reminder.id] = build_sign_in_alert(session, reminder, settings, at)
+                    continue
+                if reminder.kind == ReminderKind.PARTNER_LINK:
+                    built[reminder.id] = build_partner_link_email(session, reminder, settings, at)
                     continue
                 key = (reminder.subject_type, reminder.subject_id)
                 if key not in contexts:

@@ -33,6 +33,7 @@ class ReminderKind(enum.StrEnum):
     # the deadline of reminders already sent was withdrawn (a termination): its calendar event is cancelled; the
     # series ends in ":cancel" after the withdrawn kind, and cancel_reason says why
     DEADLINE_CANCELLED = "deadline_cancelled"
+    PARTNER_LINK = "partner_link"  # a partner link to a partner's focal point (app.partner_links.mail)
 
 
 class Reminder(Base):

@@ -19,6 +19,8 @@ from app.web.pages import (
     language,
     obligations,
     organisations,
+    partner,
+    partner_links,
     partnership_list,
     partnerships,
     password_reset,
@@ -26,6 +28,14 @@ from app.web.pages import (
     quality,
     reports,
     workflows,
+)
+from app.web.partner_area import (
+    PartnerAreaRefused,
+    PartnerCsrfRefused,
+    RateLimited,
+    gone_page,
+    render_partner,
+    too_many,
 )
 from app.web.rendering import STATIC_DIR, redirect, render
 
@@ -46,7 +56,11 @@ PAGE_MODULES = (
     exports,
     password_reset,
     language,
+    partner_links,
 )
+PARTNER_MODULES = (partner,)
+"""Pages for partners, held by a partner link's session instead of a sign-in (app.web.partner_area); the link's own
+entry, ``/partner/{token}``, is included after them so it never shadows one of their paths."""
 NOT_PAGES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json", "/static/")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -71,7 +85,10 @@ def is_page(request: Request) -> bool:
 
 def error_page(request: Request, status: int, detail: str, errors: list[dict[str, str]]) -> Response:
     """An error as a page: what went wrong in words, with a way back (with the pages' headers: a 500 is answered
-    outside the middleware that adds them)."""
+    outside the middleware that adds them). In the partner area, the partner area's page: no way into the register."""
+    if request.url.path.startswith("/partner/"):
+        context = {"status": status, "detail": detail, "errors": {}, "link": None, "nav": []}
+        return render_partner(request, "partner/error.html", context, status)
     response = render(request, "error.html", {"status": status, "detail": detail, "errors": errors}, status_code=status)
     for name, value in headers_for(request.url.path, True, SECURITY_HEADERS).items():
         response.headers.setdefault(name, value)
@@ -88,6 +105,25 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in PAGE_MODULES:
         app.include_router(module.router)
+    for module in PARTNER_MODULES:
+        app.include_router(module.router)
+    app.include_router(partner.entry_router)
+
+    @app.exception_handler(PartnerAreaRefused)
+    async def _partner_refused(request: Request, exc: PartnerAreaRefused) -> Response:
+        return gone_page(request)
+
+    @app.exception_handler(PartnerCsrfRefused)
+    async def _partner_csrf(request: Request, exc: PartnerCsrfRefused) -> Response:
+        detail = WEB.gettext(
+            "This form expired or did not come from this site. Go back, reload the page and try again."
+        )
+        context = {"status": 403, "detail": detail, "link": None, "nav": []}
+        return render_partner(request, "partner/error.html", context, 403)
+
+    @app.exception_handler(RateLimited)
+    async def _rate_limited(request: Request, exc: RateLimited) -> Response:
+        return too_many(request, exc.retry_after)
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:

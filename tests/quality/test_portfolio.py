@@ -17,7 +17,7 @@ from tests.quality.conftest import (
     today,
 )
 
-ORGANISATION_CHECKS = set(WEIGHTS["organisation"])
+ORGANISATION_CHECKS = set(WEIGHTS["organisation"]) - {"partner_confirmed"}  # applies once a partner confirms
 AD_HOC_CHECKS = {"title", "owner", "partner", "objectives", "area", "project_dates", "stale"}
 
 

@@ -30,7 +30,7 @@ from tests.quality.conftest import (
     today,
 )
 
-ORGANISATION_CHECKS = set(WEIGHTS["organisation"])
+ORGANISATION_CHECKS = set(WEIGHTS["organisation"]) - {"partner_confirmed"}  # applies once a partner confirms
 PARTNERSHIP_CHECKS = set(WEIGHTS["partnership"])
 AD_HOC_CHECKS = {"title", "owner", "partner", "objectives", "area", "project_dates", "stale"}
 
@@ -286,3 +286,19 @@ def test_an_unknown_record_is_not_found(session):
 
     with pytest.raises(NotFound, match="no partnership has the id 987654"):
         record_quality(session, "partnership", 987654, today())
+
+
+def test_a_partner_confirmation_raises_the_score_and_lowers_none(session):
+    spoilt = complete_organisation(session, region=None)
+    before = record_quality(session, "organisation", spoilt.id, today())
+    assert _statuses(before)["partner_confirmed"] == "not_applicable"
+    spoilt.partner_confirmed_at = clock.now()
+    session.commit()
+    after = record_quality(session, "organisation", spoilt.id, today())
+    assert _statuses(after)["partner_confirmed"] == "passed"
+    assert after.score == expected_score("organisation", ORGANISATION_CHECKS | {"partner_confirmed"}, {"region"})
+    assert after.score > before.score
+    complete = complete_organisation(session)
+    complete.partner_confirmed_at = clock.now()
+    session.commit()
+    assert record_quality(session, "organisation", complete.id, today()).score == 100.0

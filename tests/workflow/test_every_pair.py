@@ -140,6 +140,7 @@ def _obligation_step(obligation, trigger, people):
         "waive": (people.lawyer, None, {"reason": "No longer relevant"}),
         "mark_overdue": (None, None, None),
         "reopen": (people.lawyer, "Filed by mistake", None),
+        "report": (None, None, {"reported_on": today.isoformat(), "evidence": "Report sent through a partner link"}),
     }
     actor, comment, payload = steps[trigger]
     moment = clock.now()

@@ -20,6 +20,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    from app.quality.rules import checks_of_revision
+
+    with checks_of_revision(revision):  # the checks as they were here: later ones read later columns
+        _upgrade()
+
+
+def _upgrade() -> None:
     op.create_table(
         "quality_scores",
         sa.Column("entity", sa.String(length=20), nullable=False),

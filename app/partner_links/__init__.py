@@ -1,0 +1,1 @@
+"""Partner links: a personal, expiring, revocable link through which a partner focal point works, no account."""
