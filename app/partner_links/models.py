@@ -112,6 +112,7 @@ class PartnerComment(Base):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     link: Mapped[PartnerLink] = relationship(lazy="joined")
+    document_version: Mapped[DocumentVersion] = relationship()
 
 
 class PartnerAttachment(Base):

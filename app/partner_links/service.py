@@ -27,7 +27,8 @@ from app.organisations.models import Contact
 from app.partner_links.models import PartnerLink, PartnerLinkUse
 from app.partnerships.models import Partnership
 from app.partnerships.service import get_partnership, permission_context
-from app.reminders.models import Reminder, ReminderKind
+from app.reminders import outbox
+from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.users.models import User
 from app.users.policy import Action, require
 from app.users.service import hash_token
@@ -221,6 +222,10 @@ def revoke_partner_link(session: Session, link_id: int, *, actor: User | Actor) 
         link.revoked_at = clock.now()
         link.revoked_by_id = None if isinstance(actor, Actor) else actor.id
         link.sealed_token = None
+        unsent = session.scalar(select(Reminder).where(Reminder.dedupe_key == f"{SUBJECT}:{link.id}"))
+        if unsent is not None and unsent.status in (ReminderStatus.PLANNED, ReminderStatus.FAILED):
+            outbox.move(unsent, ReminderStatus.CANCELLED)  # not sent yet: it never will be
+            unsent.cancel_reason = MESSAGES.gettext("the partner link was revoked before it was sent")
     session.flush()
     return link
 

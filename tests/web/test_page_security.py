@@ -51,3 +51,44 @@ def test_a_form_without_the_csrf_token_is_refused(sign_in, method: str, path: st
     assert "did not come from this site" in response.text
     wrong = browser.post(_url(path), {"comment": "forged", "csrf_token": "0" * 64}, csrf=False)
     assert wrong.status_code == 403
+
+
+# The partner area (app.web.partner_area): no sign-in, a partner link's session instead; every page refuses a visitor
+# without one (the same "link cannot be used" page, 410), and every form one without the partner session's CSRF token.
+def _partner_routes() -> list[tuple[str, str]]:
+    from app.web import PARTNER_MODULES
+
+    routes = []
+    for module in PARTNER_MODULES:
+        for route in module.router.routes:
+            assert isinstance(route, APIRoute) and not route.include_in_schema, f"{route} is not a hidden page route"
+            routes.extend((method, route.path) for method in sorted(route.methods - {"HEAD"}))
+    return routes
+
+
+PARTNER_PAGES = _partner_routes()
+
+
+def test_the_partner_pages_are_found_and_apart_from_the_staff_pages() -> None:
+    assert ("GET", "/partner/organisation") in PARTNER_PAGES and ("POST", "/partner/language") in PARTNER_PAGES
+    assert not {path for _, path in PARTNER_PAGES} & {path for _, path in PAGES}
+
+
+@pytest.mark.parametrize(("method", "path"), PARTNER_PAGES)
+def test_a_stranger_gets_the_partner_link_refusal(client: TestClient, method: str, path: str) -> None:
+    response = client.request(method, _url(path), follow_redirects=False)
+    assert response.status_code == 410, response.text[:300]
+    assert response.headers["referrer-policy"] == "no-referrer" and "/dashboard" not in response.text
+
+
+@pytest.mark.parametrize(("method", "path"), [page for page in PARTNER_PAGES if page[0] == "POST"])
+def test_a_partner_form_without_its_csrf_token_is_refused(client, session, make_user, method, path) -> None:
+    from tests.builders import cast
+    from tests.partner_links.support import link_for, scene
+
+    people = cast(make_user)
+    _, token = link_for(session, people, scene(session, people))
+    assert client.get(f"/partner/{token}", follow_redirects=False).status_code == 303
+    response = client.post(_url(path), data={"comment": "forged"})
+    assert response.status_code == 403, response.text[:300]
+    assert client.post(_url(path), data={"csrf_token": "0" * 64}).status_code == 403

@@ -23,6 +23,7 @@ from app.drafting.errors import TemplateError
 from app.errors import DomainError, NotFound, invalid
 from app.i18n import LANGUAGES, VOCAB, WEB
 from app.obligations import service as obligations_service
+from app.partner_links import partner as partner_links
 from app.partnerships.service import may_on_partnership, require_on_partnership
 from app.reminders.service import planned_about_agreement
 from app.schemas import MAX_ID
@@ -132,6 +133,7 @@ def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, 
         (code, language_words(code)) for code in LANGUAGES if code not in labels.languages_of(signed.language)
     ]  # fmt: skip
     return {
+        "partner_comments": partner_links.comments_on_agreement(session, agreement.id, actor=user),
         "signed_version": signed if translatable else None,
         "translation_languages": translatable,
         "agreement": agreement,
