@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,9 +33,10 @@ from app.partner_links.models import (
     PartnerProposal,
     ProposalStatus,
 )
-from app.partner_links.service import _require_sender, get_link, record_use
-from app.uploads import MB, document_upload_bytes
+from app.partner_links.service import list_partner_links, record_use, require_sender
+from app.uploads import MB, UnsafeFile, check_docx, document_upload_bytes
 from app.users.models import User
+from app.users.policy import Action, require
 from app.workflow import engine
 from app.workflow.actor import Actor
 
@@ -115,11 +117,10 @@ def _clean_changes(session: Session, link: PartnerLink, raw: dict[str, Any]) -> 
             changes[name] = value
     if changes:
         try:
-            OrganisationUpdate.model_validate({k: v for k, v in changes.items()})
-        except Exception as exc:  # pydantic: name the first field wrong
-            errors = getattr(exc, "errors", lambda: [])()
-            field = ".".join(str(p) for p in errors[0]["loc"]) if errors else "organisation"
-            raise invalid(f"organisation.{field}", errors[0]["msg"] if errors else str(exc)) from None
+            OrganisationUpdate.model_validate(changes)
+        except ValidationError as exc:  # name the first field wrong, as the API would
+            first = exc.errors()[0]
+            raise invalid(f"organisation.{'.'.join(str(p) for p in first['loc'])}", first["msg"]) from None
         if changes.get("kind") and changes["kind"] not in {k.value for k in OrganisationKind}:
             raise invalid("organisation.kind", MESSAGES.gettext("is not a kind of organisation"))
     known = {c["id"]: c for c in current["contacts"]}
@@ -138,10 +139,9 @@ def _clean_changes(session: Session, link: PartnerLink, raw: dict[str, Any]) -> 
         model = ContactUpdate if contact_id is not None else ContactCreate
         try:
             model.model_validate(fields)
-        except Exception as exc:
-            errors = getattr(exc, "errors", lambda: [])()
-            field = ".".join(str(p) for p in errors[0]["loc"]) if errors else "name"
-            raise invalid(f"contacts.{index}.{field}", errors[0]["msg"] if errors else str(exc)) from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise invalid(f"contacts.{index}.{'.'.join(str(p) for p in first['loc'])}", first["msg"]) from None
         contacts.append({"id": contact_id, **fields})
     result: dict[str, Any] = {}
     if changes:
@@ -177,8 +177,6 @@ def get_proposal(session: Session, proposal_id: int) -> PartnerProposal:
 
 def list_proposals(session: Session, partnership_id: int, *, actor: User | Actor) -> list[PartnerProposal]:
     """The proposals sent through the partnership's links, newest first."""
-    from app.partner_links.service import list_partner_links
-
     links = [link.id for link in list_partner_links(session, partnership_id, actor=actor)]
     if not links:
         return []
@@ -194,7 +192,7 @@ def decide_proposal(
 ) -> PartnerProposal:
     """Accept (apply through the organisations service, and count as the partner's confirmation) or reject."""
     proposal = get_proposal(session, proposal_id)
-    _require_sender(actor, proposal.link.partnership)
+    require_sender(actor, proposal.link.partnership)
     if proposal.status != ProposalStatus.PROPOSED:
         raise Conflict(MESSAGES.gettext("this proposal was already {status}", status=proposal.status.value))
     if not accept and not (reason or "").strip():
@@ -272,8 +270,6 @@ def comments_on_agreement(session: Session, agreement_id: int, *, actor: User | 
     agreement = session.get(Agreement, agreement_id)
     if agreement is None:
         raise NotFound(MESSAGES.gettext("agreement {agreement_id} does not exist", agreement_id=agreement_id))
-    from app.users.policy import Action, require
-
     require(actor, Action.READ)
     return list(
         session.scalars(
@@ -290,7 +286,7 @@ def resolve_comment(session: Session, comment_id: int, *, actor: User | Actor) -
     comment = session.get(PartnerComment, comment_id)
     if comment is None:
         raise NotFound(MESSAGES.gettext("comment {comment_id} does not exist", comment_id=comment_id))
-    _require_sender(actor, comment.link.partnership)
+    require_sender(actor, comment.link.partnership)
     if comment.resolved_at is None:
         comment.resolved_at = clock.now()
         comment.resolved_by_id = None if isinstance(actor, Actor) else actor.id
@@ -322,8 +318,6 @@ def _attachment_type(file_name: str, content: bytes) -> str:
     if magic and not content.startswith(magic):
         raise invalid("file", MESSAGES.gettext("its content is not what its name says"))
     if suffix == ".docx":
-        from app.uploads import UnsafeFile, check_docx
-
         try:
             check_docx(content)
         except UnsafeFile as exc:
@@ -402,16 +396,5 @@ def get_attachment(session: Session, attachment_id: int, *, actor: User | Actor)
     attachment = session.get(PartnerAttachment, attachment_id)
     if attachment is None:
         raise NotFound(MESSAGES.gettext("attachment {attachment_id} does not exist", attachment_id=attachment_id))
-    from app.users.policy import Action, require
-
     require(actor, Action.READ)
     return attachment
-
-
-def decided_by_name(session: Session, user_id: int | None) -> str | None:
-    """The name of a member of staff (for staff pages only)."""
-    user = session.get(User, user_id) if user_id else None
-    return user.full_name if user else None
-
-
-__all__ = ["get_link"]

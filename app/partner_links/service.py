@@ -97,8 +97,9 @@ def partner_url(token: str, settings: Settings | None = None) -> str:
     return f"{(settings or get_settings()).base_url.rstrip('/')}{PARTNER_PATH}{token}"
 
 
-def _require_sender(actor: User | Actor, partnership: Partnership) -> None:
-    # Legal officers and admins on any partnership, project managers on those they own or co-own.
+def require_sender(actor: User | Actor, partnership: Partnership) -> None:
+    """Refuse unless ``actor`` may send and manage the partnership's links: a legal officer or an admin, or a project
+    manager who owns or co-owns it (the policy's ``act_on_agreement``)."""
     require(actor, Action.ACT_ON_AGREEMENT, **permission_context(partnership))
 
 
@@ -134,7 +135,7 @@ def issue_partner_link(
     """
     settings = settings or get_settings()
     partnership = get_partnership(session, partnership_id)
-    _require_sender(actor, partnership)
+    require_sender(actor, partnership)
     contact = session.get(Contact, contact_id)
     party = next((p for p in partnership.parties if contact and p.organisation_id == contact.organisation_id), None)
     if contact is None or party is None:
@@ -217,7 +218,7 @@ def get_link(session: Session, link_id: int) -> PartnerLink:
 def revoke_partner_link(session: Session, link_id: int, *, actor: User | Actor) -> PartnerLink:
     """Stop a link working at once (idempotent); flush only."""
     link = get_link(session, link_id)
-    _require_sender(actor, link.partnership)
+    require_sender(actor, link.partnership)
     if link.revoked_at is None:
         link.revoked_at = clock.now()
         link.revoked_by_id = None if isinstance(actor, Actor) else actor.id
@@ -233,7 +234,7 @@ def revoke_partner_link(session: Session, link_id: int, *, actor: User | Actor) 
 def list_partner_links(session: Session, partnership_id: int, *, actor: User | Actor) -> list[PartnerLink]:
     """The partnership's links, newest first (those who may send links may see them)."""
     partnership = get_partnership(session, partnership_id)
-    _require_sender(actor, partnership)
+    require_sender(actor, partnership)
     return list(
         session.scalars(
             select(PartnerLink).where(PartnerLink.partnership_id == partnership_id).order_by(PartnerLink.id.desc())
@@ -244,7 +245,7 @@ def list_partner_links(session: Session, partnership_id: int, *, actor: User | A
 def link_uses(session: Session, link_id: int, *, actor: User | Actor) -> list[PartnerLinkUse]:
     """Every use of a link, oldest first."""
     link = get_link(session, link_id)
-    _require_sender(actor, link.partnership)
+    require_sender(actor, link.partnership)
     return list(
         session.scalars(select(PartnerLinkUse).where(PartnerLinkUse.link_id == link_id).order_by(PartnerLinkUse.id))
     )

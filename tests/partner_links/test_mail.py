@@ -68,3 +68,28 @@ def test_a_link_revoked_before_sending_never_goes_out(session, session_factory, 
     assert report.sent == 0 and mail.received == []
     reminder = session.scalar(select(Reminder).where(Reminder.subject_type == "partner_link"))
     assert reminder.status == ReminderStatus.CANCELLED and "revoked" in reminder.cancel_reason
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_the_link_email_has_no_english_word_of_the_mail_catalog_left(session, make_user, config, language):
+    import re
+
+    from app.partner_links.mail import build_partner_link_email
+    from tests.reminders.test_mail_languages import WORD, english_words
+
+    people = cast(make_user)
+    found = scene(session, people)
+    contact = found.partnership.parties[0].organisation.contacts[0]
+    contact.language = language
+    link, _ = issue_partner_link(session, found.partnership.id, contact.id, actor=people.lawyer, settings=config)
+    reminder = session.scalar(
+        select(Reminder).where(Reminder.subject_id == link.id, Reminder.subject_type == "partner_link")
+    )
+    message = build_partner_link_email(session, reminder, config, clock.now())
+    leftovers = english_words(language)
+    assert message["Content-Language"] == language
+    for part in (str(message["Subject"]), message.get_body(("plain",)).get_content(),
+                 re.sub(r"<[^>]+>", " ", message.get_body(("html",)).get_content())):  # fmt: skip
+        part = re.sub(r"https?://\S+", " ", part).replace(config.organisation_name, " ")
+        part = part.replace(link.partnership.title, " ")  # the test data's own title
+        assert not {word.lower() for word in WORD.findall(part)} & leftovers, part

@@ -19,7 +19,8 @@ from app.reminders.email import ReminderContext, build_message
 from app.reminders.models import Reminder, ReminderKind
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
-KINDS = [kind for kind in ReminderKind if kind != ReminderKind.SIGN_IN_ALERT]
+KINDS = [kind for kind in ReminderKind if kind not in (ReminderKind.SIGN_IN_ALERT, ReminderKind.PARTNER_LINK)]
+"""The kinds written about a deadline (a sign-in alert and a partner link have e-mails of their own)."""
 LONG = "Asociación «Puente» Federación Internacional de Agua, Saneamiento e Higiene y Asociados " * 2
 SETTINGS = load_settings(
     smtp_sender="Agreements <agreements@example.org>", base_url="https://agreements.example.org/",
