@@ -398,3 +398,23 @@ def get_attachment(session: Session, attachment_id: int, *, actor: User | Actor)
         raise NotFound(MESSAGES.gettext("attachment {attachment_id} does not exist", attachment_id=attachment_id))
     require(actor, Action.READ)
     return attachment
+
+
+def attachments_for_staff(session: Session, obligation_id: int, *, actor: User | Actor) -> list[PartnerAttachment]:
+    """The files partners sent with reports of an obligation, for staff who may read it (``NotFound`` if none)."""
+    if session.get(Obligation, obligation_id) is None:
+        raise NotFound(MESSAGES.gettext("obligation {obligation_id} does not exist", obligation_id=obligation_id))
+    require(actor, Action.READ)
+    return attachments_of(session, obligation_id)
+
+
+def attachments_on_agreement(session: Session, agreement_id: int) -> list[PartnerAttachment]:
+    """The files partners sent with reports of the agreement's obligations, oldest first."""
+    return list(
+        session.scalars(
+            select(PartnerAttachment)
+            .join(Obligation, Obligation.id == PartnerAttachment.obligation_id)
+            .where(Obligation.agreement_id == agreement_id)
+            .order_by(PartnerAttachment.id)
+        )
+    )

@@ -13,6 +13,7 @@ from app.listing import Page, Paging, page_of
 from app.partner_links import partner, service
 from app.partner_links.models import PartnerComment, PartnerLink
 from app.partner_links.schemas import (
+    AttachmentRead,
     CommentRead,
     PartnerLinkCreate,
     PartnerLinkCreated,
@@ -29,6 +30,7 @@ LinkId = Annotated[int, Path(gt=0, le=MAX_ID, description="Partner link id")]
 ProposalId = Annotated[int, Path(gt=0, le=MAX_ID, description="Proposal id")]
 CommentId = Annotated[int, Path(gt=0, le=MAX_ID, description="Comment id")]
 AgreementId = Annotated[int, Path(gt=0, le=MAX_ID, description="Agreement id")]
+ObligationId = Annotated[int, Path(gt=0, le=MAX_ID, description="Obligation id")]
 AttachmentId = Annotated[int, Path(gt=0, le=MAX_ID, description="Attachment id")]
 
 
@@ -144,6 +146,15 @@ def agreement_comments(
 def resolve_comment(session: DbSession, user: CurrentUser, comment_id: CommentId) -> CommentRead:
     """Mark a partner's comment resolved."""
     return comment_read(partner.resolve_comment(session, comment_id, actor=user))
+
+
+@router.get("/obligations/{obligation_id}/partner-attachments", response_model=Page[AttachmentRead])
+def obligation_attachments(
+    session: DbSession, user: CurrentUser, obligation_id: ObligationId, paging: Annotated[Paging, Query()]
+) -> Response:
+    """The files partners sent with reports of this obligation, oldest first."""
+    found = partner.attachments_for_staff(session, obligation_id, actor=user)
+    return page_response(Page[AttachmentRead].of(page_of(found, paging), AttachmentRead.model_validate))
 
 
 @router.get("/partner-attachments/{attachment_id}", response_class=Response)

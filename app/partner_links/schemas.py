@@ -87,3 +87,15 @@ class CommentRead(OutputModel):
     created_at: datetime
     resolved_at: datetime | None
     resolved_by_id: int | None
+
+
+class AttachmentRead(OutputModel):
+    """A file a partner sent with an obligation report (download it at ``/api/v1/partner-attachments/{id}``)."""
+
+    id: int
+    obligation_id: int
+    link_id: int
+    file_name: str
+    media_type: str
+    sha256: str
+    created_at: datetime

@@ -120,6 +120,7 @@ def test_a_partner_comments_and_reports_an_obligation_in_french(page: Page, site
     sign_in(page, "legal")
     page.goto(f"/agreements/{ids['agreement']}")
     expect(page.locator("#partner-comments")).to_contain_text("Un rapport par semestre suffirait.")
+    expect(page.locator("#partner-reports")).to_contain_text("atelier.pdf")
     page.goto(f"/agreements/{ids['agreement']}/partner-comments")
     page.get_by_role("button", name="Mark resolved").first.click()
     expect(page.locator(".flash")).to_have_text("The comment is marked resolved.")

@@ -215,3 +215,20 @@ def test_staff_see_comments_and_decide_proposals_by_api(client, session, auth, p
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     session.expire_all()
     assert link.organisation.short_name == "SWN" and link.organisation.partner_confirmed_at is not None
+
+
+def test_staff_list_and_download_a_reports_file(client, session, auth, people, found):
+    from app.partner_links import partner
+
+    link, _ = link_for(session, people, found)
+    content = b"%PDF-1.4 quarterly report"
+    partner.report_obligation(session, link, found.obligation.id, None, "Q1 report.pdf", content, "192.0.2.1")
+    session.commit()
+    _, headers = auth(Role.VIEWER)
+    listed = client.get(f"{API}/obligations/{found.obligation.id}/partner-attachments", headers=headers).json()
+    (item,) = listed["items"]
+    assert item["file_name"] == "Q1 report.pdf" and item["media_type"] == "application/pdf"
+    download = client.get(f"{API}/partner-attachments/{item['id']}", headers=headers)
+    assert download.status_code == 200 and download.content == content
+    assert "Q1%20report.pdf" in download.headers["content-disposition"]
+    assert_problem(client.get(f"{API}/obligations/999999/partner-attachments", headers=headers), 404)

@@ -134,6 +134,7 @@ def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, 
     ]  # fmt: skip
     return {
         "partner_comments": partner_links.comments_on_agreement(session, agreement.id, actor=user),
+        "partner_reports": partner_links.attachments_on_agreement(session, agreement.id),
         "signed_version": signed if translatable else None,
         "translation_languages": translatable,
         "agreement": agreement,
