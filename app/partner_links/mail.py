@@ -8,11 +8,12 @@ from email.message import EmailMessage
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.i18n import use_language
+from app.i18n import MAIL, use_language
 from app.partner_links.models import PartnerLink
 from app.partner_links.service import link_language, partner_url, unseal
 from app.reminders.email import message_id_for, render_template
 from app.reminders.models import Reminder
+from app.reminders.wording import long_date
 
 
 class LinkNotSendable(Exception):
@@ -28,16 +29,13 @@ def build_partner_link_email(session: Session, reminder: Reminder, settings: Set
     if token is None:
         raise LinkNotSendable(f"partner link {link.id} was sealed with another key (AGREEMENTS_PARTNER_LINK_KEY)")
     with use_language(link_language(link)) as language:
-        from app.i18n import MAIL
-        from app.web.rendering import format_date
-
         values = {
             "name": link.contact.name,
             "organisation": settings.organisation_name,
             "title": link.partnership.title,
             "reference": link.partnership.reference,
             "link": partner_url(token, settings),
-            "expires": format_date(link.expires_at),
+            "expires": long_date(link.expires_at.astimezone(settings.zone).date()),
             "language": language,
         }
         message = EmailMessage()

@@ -8,7 +8,6 @@ fired by the system on behalf of the link's sender), so it is audited like any o
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,46 +17,25 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.agreements.models import Agreement, DocumentVersion
-from app.db import get_for_update
 from app.drafting import markup
 from app.errors import Conflict, NotFound, invalid
 from app.i18n import MESSAGES
-from app.obligations.models import Obligation
 from app.organisations import service as organisations
 from app.organisations.models import OrganisationKind
 from app.organisations.schemas import ContactCreate, ContactUpdate, OrganisationUpdate
 from app.partner_links.models import (
-    PartnerAttachment,
     PartnerComment,
     PartnerLink,
     PartnerProposal,
     ProposalStatus,
 )
 from app.partner_links.service import list_partner_links, record_use, require_sender
-from app.uploads import MB, UnsafeFile, check_docx, document_upload_bytes
 from app.users.models import User
 from app.users.policy import Action, require
-from app.workflow import engine
 from app.workflow.actor import Actor
 
 ORGANISATION_FIELDS = ("legal_name", "short_name", "kind", "country_code", "area_codes")
 CONTACT_FIELDS = ("name", "title", "email", "phone")
-ATTACHMENT_TYPES = {
-    ".pdf": "application/pdf",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".txt": "text/plain",
-}
-"""What a partner may attach to a report: documents and scans (never HTML or anything a browser would run)."""
-MAGIC = {
-    ".pdf": b"%PDF-",
-    ".docx": b"PK\x03\x04",
-    ".png": b"\x89PNG",
-    ".jpg": b"\xff\xd8\xff",
-    ".jpeg": b"\xff\xd8\xff",
-}
 
 
 @dataclass(frozen=True)
@@ -292,129 +270,3 @@ def resolve_comment(session: Session, comment_id: int, *, actor: User | Actor) -
         comment.resolved_by_id = None if isinstance(actor, Actor) else actor.id
     session.flush()
     return comment
-
-
-def partner_obligations(session: Session, link: PartnerLink) -> list[Obligation]:
-    """The obligations of the partnership's agreements that fall to the link's party."""
-    return list(
-        session.scalars(
-            select(Obligation)
-            .join(Agreement)
-            .where(Agreement.partnership_id == link.partnership_id, Obligation.party_id == link.party_id)
-            .order_by(Obligation.due_date, Obligation.id)
-        )
-    )
-
-
-def _attachment_type(file_name: str, content: bytes) -> str:
-    suffix = "." + file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
-    if suffix not in ATTACHMENT_TYPES:
-        raise invalid("file", MESSAGES.gettext("must be a PDF, Word (.docx), PNG, JPEG or text file"))
-    if len(content) > document_upload_bytes():
-        raise invalid("file", MESSAGES.gettext("is larger than {value} MB", value=document_upload_bytes() // MB))
-    if not content:
-        raise invalid("file", MESSAGES.gettext("is empty"))
-    magic = MAGIC.get(suffix)
-    if magic and not content.startswith(magic):
-        raise invalid("file", MESSAGES.gettext("its content is not what its name says"))
-    if suffix == ".docx":
-        try:
-            check_docx(content)
-        except UnsafeFile as exc:
-            raise invalid("file", str(exc)) from None
-    return ATTACHMENT_TYPES[suffix]
-
-
-def report_obligation(
-    session: Session,
-    link: PartnerLink,
-    obligation_id: int,
-    note: str | None,
-    file_name: str,
-    content: bytes,
-    client: str,
-) -> Obligation:
-    """The partner reports an obligation of theirs done, with a file: fired through the engine; flush only."""
-    obligation = session.get(Obligation, obligation_id)
-    if (
-        obligation is None
-        or obligation.party_id != link.party_id
-        or obligation.agreement.partnership_id != link.partnership_id
-    ):
-        raise NotFound(MESSAGES.gettext("obligation {obligation_id} does not exist", obligation_id=obligation_id))
-    name = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200]
-    if not name:
-        raise invalid("file", MESSAGES.gettext("is required"))
-    media_type = _attachment_type(name, content)
-    obligation = get_for_update(session, Obligation, obligation_id, "obligation")
-    digest = hashlib.sha256(content).hexdigest()
-    attachment = PartnerAttachment(
-        link_id=link.id,
-        obligation_id=obligation.id,
-        file_name=name,
-        media_type=media_type,
-        content=content,
-        sha256=digest,
-    )
-    session.add(attachment)
-    session.flush()
-    evidence = MESSAGES.gettext(
-        "reported by {name} ({organisation}) through a partner link: {file} (SHA-256 {sha})",
-        name=link.contact.name,
-        organisation=link.organisation.legal_name,
-        file=name,
-        sha=digest[:16],
-    )
-    if (note or "").strip():
-        evidence += f" — {note.strip()[:2000]}"
-    actor = Actor.system(reason=f"partner link {link.id}", on_behalf_of=link.created_by_id)
-    engine.fire(
-        session,
-        "obligation",
-        obligation,
-        "report",
-        actor,
-        payload={"reported_on": engine.current_date().isoformat(), "evidence": evidence},
-    )
-    record_use(session, link, "report_obligation", client, f"obligation {obligation.id}")
-    return obligation
-
-
-def attachments_of(session: Session, obligation_id: int) -> list[PartnerAttachment]:
-    """The files partners sent with reports of this obligation, oldest first."""
-    return list(
-        session.scalars(
-            select(PartnerAttachment)
-            .where(PartnerAttachment.obligation_id == obligation_id)
-            .order_by(PartnerAttachment.id)
-        )
-    )
-
-
-def get_attachment(session: Session, attachment_id: int, *, actor: User | Actor) -> PartnerAttachment:
-    """A partner's file, for staff who may read the partnership."""
-    attachment = session.get(PartnerAttachment, attachment_id)
-    if attachment is None:
-        raise NotFound(MESSAGES.gettext("attachment {attachment_id} does not exist", attachment_id=attachment_id))
-    require(actor, Action.READ)
-    return attachment
-
-
-def attachments_for_staff(session: Session, obligation_id: int, *, actor: User | Actor) -> list[PartnerAttachment]:
-    """The files partners sent with reports of an obligation, for staff who may read it (``NotFound`` if none)."""
-    if session.get(Obligation, obligation_id) is None:
-        raise NotFound(MESSAGES.gettext("obligation {obligation_id} does not exist", obligation_id=obligation_id))
-    require(actor, Action.READ)
-    return attachments_of(session, obligation_id)
-
-
-def attachments_on_agreement(session: Session, agreement_id: int) -> list[PartnerAttachment]:
-    """The files partners sent with reports of the agreement's obligations, oldest first."""
-    return list(
-        session.scalars(
-            select(PartnerAttachment)
-            .join(Obligation, Obligation.id == PartnerAttachment.obligation_id)
-            .where(Obligation.agreement_id == agreement_id)
-            .order_by(PartnerAttachment.id)
-        )
-    )

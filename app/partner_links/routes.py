@@ -10,7 +10,7 @@ from app.api.deps import CurrentUser, DbSession
 from app.api.downloads import file_response
 from app.api.paging import page_response
 from app.listing import Page, Paging, page_of
-from app.partner_links import partner, service
+from app.partner_links import partner, reports, service
 from app.partner_links.models import PartnerComment, PartnerLink
 from app.partner_links.schemas import (
     AttachmentRead,
@@ -153,12 +153,12 @@ def obligation_attachments(
     session: DbSession, user: CurrentUser, obligation_id: ObligationId, paging: Annotated[Paging, Query()]
 ) -> Response:
     """The files partners sent with reports of this obligation, oldest first."""
-    found = partner.attachments_for_staff(session, obligation_id, actor=user)
+    found = reports.attachments_for_staff(session, obligation_id, actor=user)
     return page_response(Page[AttachmentRead].of(page_of(found, paging), AttachmentRead.model_validate))
 
 
 @router.get("/partner-attachments/{attachment_id}", response_class=Response)
 def download_attachment(session: DbSession, user: CurrentUser, attachment_id: AttachmentId) -> Response:
     """A file a partner sent with an obligation report."""
-    attachment = partner.get_attachment(session, attachment_id, actor=user)
+    attachment = reports.get_attachment(session, attachment_id, actor=user)
     return file_response(attachment.content, attachment.media_type, attachment.file_name)

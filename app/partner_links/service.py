@@ -267,7 +267,7 @@ def link_state(link: PartnerLink, now: datetime | None = None) -> str:
     """``active``, ``expired`` or ``revoked``."""
     if link.revoked_at is not None:
         return "revoked"
-    return "expired" if link.expires_at <= (now or clock.now()) else "active"
+    return "expired" if link.expires_at <= (now or clock.now()) else "active"  # not a workflow state
 
 
 def shareable_versions(session: Session, partnership_id: int) -> list[DocumentVersion]:

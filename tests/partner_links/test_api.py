@@ -218,11 +218,11 @@ def test_staff_see_comments_and_decide_proposals_by_api(client, session, auth, p
 
 
 def test_staff_list_and_download_a_reports_file(client, session, auth, people, found):
-    from app.partner_links import partner
+    from app.partner_links import reports
 
     link, _ = link_for(session, people, found)
     content = b"%PDF-1.4 quarterly report"
-    partner.report_obligation(session, link, found.obligation.id, None, "Q1 report.pdf", content, "192.0.2.1")
+    reports.report_obligation(session, link, found.obligation.id, None, "Q1 report.pdf", content, "192.0.2.1")
     session.commit()
     _, headers = auth(Role.VIEWER)
     listed = client.get(f"{API}/obligations/{found.obligation.id}/partner-attachments", headers=headers).json()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.errors import Forbidden, ValidationFailed
-from app.partner_links import partner, service
+from app.partner_links import partner, reports, service
 from app.partner_links.models import PartnerLinkUse, ProposalStatus
 from app.partner_links.service import PartnerLinkRefused
 from app.quality.models import QualityScore
@@ -116,17 +116,17 @@ def test_every_use_is_audited_with_a_truncated_hashed_address(session, people, f
 
 def test_a_link_sees_only_its_own_party_and_partnership(session, people, found):
     link, _ = link_for(session, people, found, party=0)
-    mine = partner.partner_obligations(session, link)
+    mine = reports.partner_obligations(session, link)
     assert [o.id for o in mine] == [found.obligation.id]
     with pytest.raises(Exception) as refused:
-        partner.report_obligation(session, link, found.other_obligation.id, None, "r.txt", b"report", CLIENT)
+        reports.report_obligation(session, link, found.other_obligation.id, None, "r.txt", b"report", CLIENT)
     assert getattr(refused.value, "status", None) == 404
     facts = partner.facts(link)
     assert {c["email"] for c in facts["contacts"]} == {"fatou@sahel.example.org"}
     other = scene(session, people)
     other_link, _ = link_for(session, people, other)
     with pytest.raises(Exception) as across:
-        partner.report_obligation(session, other_link, found.obligation.id, None, "r.txt", b"report", CLIENT)
+        reports.report_obligation(session, other_link, found.obligation.id, None, "r.txt", b"report", CLIENT)
     assert getattr(across.value, "status", None) == 404
 
 
@@ -207,7 +207,7 @@ def test_comments_anchor_to_clauses_and_reach_the_legal_officer(session, people,
 def test_reporting_an_obligation_goes_through_the_engine_with_the_file(session, people, found):
     link, _ = link_for(session, people, found)
     pdf = b"%PDF-1.4\n% quarterly report\n"
-    obligation = partner.report_obligation(session, link, found.obligation.id, "Q1 done", "Q1 report.pdf", pdf, CLIENT)
+    obligation = reports.report_obligation(session, link, found.obligation.id, "Q1 done", "Q1 report.pdf", pdf, CLIENT)
     session.commit()
     assert obligation.status == "reported"
     event = session.scalars(
@@ -215,7 +215,7 @@ def test_reporting_an_obligation_goes_through_the_engine_with_the_file(session, 
     ).one()
     assert event.actor_id == people.lawyer.id  # the system acting for the link's sender
     assert "Q1 report.pdf" in obligation.evidence_note
-    (attachment,) = partner.attachments_of(session, obligation.id)
+    (attachment,) = reports.attachments_of(session, obligation.id)
     assert attachment.content == pdf and attachment.media_type == "application/pdf"
 
 
@@ -226,6 +226,6 @@ def test_reporting_an_obligation_goes_through_the_engine_with_the_file(session, 
 def test_a_bad_attachment_is_refused_naming_the_file(session, people, found, name, content, reason):
     link, _ = link_for(session, people, found)
     with pytest.raises(ValidationFailed) as refused:
-        partner.report_obligation(session, link, found.obligation.id, None, name, content, CLIENT)
+        reports.report_obligation(session, link, found.obligation.id, None, name, content, CLIENT)
     assert refused.value.problems[0].field == "file" and reason in refused.value.problems[0].reason
     assert found.obligation.status == "open"

@@ -42,6 +42,9 @@ from app.obligations.schemas import ObligationCreate
 from app.organisations import service as organisations
 from app.organisations.models import Organisation
 from app.organisations.schemas import ContactCreate, ContactUpdate, OrganisationCreate, OrganisationUpdate
+from app.partner_links import partner, reports
+from app.partner_links import service as partner_links
+from app.partner_links.models import PartnerAttachment
 from app.partnerships import service as partnerships
 from app.partnerships.models import Partnership
 from app.partnerships.schemas import (
@@ -61,7 +64,14 @@ from app.users.schemas import UserCreate
 from tests.builders import Cast, draft_agreement, formalising_partnership, organisation, partnership
 
 ROOT = Path(__file__).resolve().parents[2]
-CHECKS = {"require", "require_on_agreement", "require_manage", "require_recorder", "require_on_partnership"}
+CHECKS = {
+    "require",
+    "require_on_agreement",
+    "require_manage",
+    "require_recorder",
+    "require_on_partnership",
+    "require_sender",
+}
 """The calls by which a service asks the policy."""
 NOT_CHECKED_HERE = {
     # Building blocks whose callers check (each caller has its case), and checks themselves.
@@ -69,6 +79,7 @@ NOT_CHECKED_HERE = {
     "app/agreements/service.py:require_on_agreement",
     "app/partnerships/service.py:require_on_partnership",
     "app/reminders/service.py:require_manage",
+    "app/partner_links/service.py:require_sender",
 }
 
 
@@ -89,6 +100,10 @@ class World:
         self.viewer = make_user(Role.VIEWER)
         self.outsider = make_user(Role.PROJECT_MANAGER)
         """A project manager who neither owns nor co-owns anything here."""
+        self.former = make_user(Role.LEGAL_OFFICER)
+        self.former.is_active = False
+        session.commit()
+        """Someone who left: refused even what every role may do (read)."""
 
     @cached_property
     def organisation(self) -> Organisation:
@@ -138,6 +153,29 @@ class Case:
     function: str
     """``path:function`` of the service function (as the completeness check finds it)."""
     call: Callable[[World], Any]
+
+
+def _partner_link(w: World) -> Any:
+    """A link to the formalising partnership's first focal point, sharing the draft (flushed, not committed)."""
+    contact = w.formalising.parties[0].organisation.contacts[0]
+    contact.email = "focal@partner.example.org"
+    version = w.agreement.document_versions[0]
+    link, _url = partner_links.issue_partner_link(
+        w.session, w.formalising.id, contact.id, actor=w.people.lawyer, document_version_id=version.id
+    )
+    return link
+
+
+def _first_obligation(w: World, party: bool = False) -> int:
+    """The draft's first obligation (``party``: of the first party, as a partner link sees it)."""
+    found = obligations.list_for_agreement(w.session, w.agreement.id)
+    wanted = w.formalising.parties[0].id
+    return next(o.id for o in found if not party or o.party_id == wanted)
+
+
+def _first_attachment(w: World) -> int:
+    """The id of the first file a partner sent."""
+    return w.session.scalars(select(PartnerAttachment.id)).first()
 
 
 def _partnership_input(w: World) -> PartnershipCreate:
@@ -242,6 +280,29 @@ CASES = [
         w.session, io.BytesIO(b"Organisation name,Country\nRefused,Kenya\n"), "refused.csv", w.people.lawyer)),
     Case(f"{IMPS}:list_runs", lambda w: imports.list_runs(w.session, actor=w.people.lawyer)),
     Case(f"{IMPS}:get_run", lambda w: imports.get_run(w.session, 987_654, actor=w.people.lawyer)),
+    # partner links: for legal officers, admins and the partnership's owners; what partners sent, for active staff
+    Case("app/partner_links/service.py:issue_partner_link", lambda w: partner_links.issue_partner_link(
+        w.session, w.formalising.id, w.formalising.parties[0].organisation.contacts[0].id, actor=w.outsider)),
+    Case("app/partner_links/service.py:revoke_partner_link", lambda w: partner_links.revoke_partner_link(
+        w.session, _partner_link(w).id, actor=w.outsider)),
+    Case("app/partner_links/service.py:list_partner_links", lambda w: partner_links.list_partner_links(
+        w.session, w.formalising.id, actor=w.viewer)),
+    Case("app/partner_links/service.py:link_uses", lambda w: partner_links.link_uses(
+        w.session, _partner_link(w).id, actor=w.outsider)),
+    Case("app/partner_links/partner.py:decide_proposal", lambda w: partner.decide_proposal(
+        w.session, partner.propose_correction(w.session, _partner_link(w), {"organisation": {"short_name": "RF"}},
+                                              None, "192.0.2.1").id, True, None, actor=w.outsider)),
+    Case("app/partner_links/partner.py:resolve_comment", lambda w: partner.resolve_comment(
+        w.session, partner.add_comment(w.session, _partner_link(w), "clause-0", "Refused", "192.0.2.1").id,
+        actor=w.viewer)),
+    Case("app/partner_links/partner.py:comments_on_agreement", lambda w: partner.comments_on_agreement(
+        w.session, w.agreement.id, actor=w.former)),
+    Case("app/partner_links/reports.py:attachments_for_staff", lambda w: reports.attachments_for_staff(
+        w.session, _first_obligation(w), actor=w.former)),
+    Case("app/partner_links/reports.py:get_attachment", lambda w: reports.get_attachment(
+        w.session, reports.report_obligation(w.session, _partner_link(w), _first_obligation(w, party=True), None,
+                                             "r.pdf", b"%PDF-1.4", "192.0.2.1") and _first_attachment(w),
+        actor=w.former)),
     # the audit log: for admins
     Case("app/audit/service.py:audit_entries", lambda w: audit.audit_entries(
         w.session, Paging(), actor=w.people.manager)),

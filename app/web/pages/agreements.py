@@ -24,6 +24,7 @@ from app.errors import DomainError, NotFound, invalid
 from app.i18n import LANGUAGES, VOCAB, WEB
 from app.obligations import service as obligations_service
 from app.partner_links import partner as partner_links
+from app.partner_links import reports as partner_reports
 from app.partnerships.service import may_on_partnership, require_on_partnership
 from app.reminders.service import planned_about_agreement
 from app.schemas import MAX_ID
@@ -134,7 +135,7 @@ def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, 
     ]  # fmt: skip
     return {
         "partner_comments": partner_links.comments_on_agreement(session, agreement.id, actor=user),
-        "partner_reports": partner_links.attachments_on_agreement(session, agreement.id),
+        "partner_reports": partner_reports.attachments_on_agreement(session, agreement.id),
         "signed_version": signed if translatable else None,
         "translation_languages": translatable,
         "agreement": agreement,

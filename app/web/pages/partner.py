@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from app import i18n
+from app.agreements.rules import sources_of
 from app.api.deps import DbSession
 from app.api.language import LANGUAGE_COOKIE_SECONDS
 from app.api.proxies import client_address
@@ -25,7 +26,7 @@ from app.errors import DomainError
 from app.i18n import WEB
 from app.organisations.models import OrganisationKind
 from app.organisations.service import list_areas
-from app.partner_links import partner
+from app.partner_links import partner, reports
 from app.partner_links.service import PartnerLinkRefused, record_use, resolve_partner_link
 from app.uploads import MB, document_upload_bytes
 from app.web.forms import field_errors
@@ -59,7 +60,7 @@ DONE = {
     "confirmed": WEB.lazy("Thank you: the facts are confirmed."),
     "proposed": WEB.lazy("Thank you: your correction was sent; we will review it."),
     "commented": WEB.lazy("Thank you: your comment was sent."),
-    "reported": WEB.lazy("Thank you: your report was sent; we will check it."),
+    "reported": WEB.lazy("Thank you: your report was sent; we will check it."),  # not a workflow state
 }
 
 
@@ -71,7 +72,7 @@ def _done(request: Request) -> str | None:
 @router.get("/home")
 def home(request: Request, link: PartnerSession) -> Response:
     """Overview: the partnership, whose link this is, until when it works, and what can be done here."""
-    return render_partner(request, "partner/home.html", {"active": "home"})
+    return render_partner(request, "partner/home.html", {"active": "home"})  # not a workflow state
 
 
 @router.get("/organisation")
@@ -82,7 +83,7 @@ def organisation_page(request: Request, session: DbSession, link: PartnerSession
 
 def _organisation(request, session, link, errors: dict[str, str] | None = None, status: int = 200) -> Response:
     context = {
-        "active": "organisation",
+        "active": "organisation",  # not a workflow state
         "facts": partner.facts(link),
         "kinds": list(OrganisationKind),
         "areas": list_areas(session),
@@ -143,7 +144,7 @@ def draft_page(request: Request, session: DbSession, link: PartnerSession) -> Re
 def _draft(request, session, link, errors: dict[str, str] | None = None, status: int = 200) -> Response:
     version = link.document_version
     context = {
-        "active": "draft",
+        "active": "draft",  # not a workflow state
         "version": version,
         "clauses": partner.clauses(version) if version else [],
         "comments": partner.comments_on_link(session, link),
@@ -174,13 +175,13 @@ def obligations_page(request: Request, session: DbSession, link: PartnerSession)
 
 def _obligations(request, session, link, errors=None, failed_id: int | None = None, status: int = 200) -> Response:
     context = {
-        "active": "obligations",
-        "obligations": partner.partner_obligations(session, link),
+        "active": "obligations",  # not a workflow state
+        "obligations": reports.partner_obligations(session, link),
         "errors": errors or {},
         "failed_id": failed_id,
         "done": _done(request),
         "max_mb": document_upload_bytes() // MB,
-        "reportable": {"open", "overdue"},
+        "reportable": set(sources_of("obligation", "report")),
     }
     return render_partner(request, "partner/obligations.html", context, status)
 
@@ -195,14 +196,14 @@ async def report(
     if isinstance(upload, UploadFile) and upload.filename:
         content, name = await upload.read(document_upload_bytes() + 1), upload.filename
     try:
-        partner.report_obligation(
+        reports.report_obligation(
             session, link, obligation_id, str(form.get("note", "")), name, content, client_address(request)
         )
     except DomainError as exc:
         if exc.status != 422:
             raise
         return _obligations(request, session, link, field_errors(exc), obligation_id, 422)
-    return _see_other("/partner/obligations", "reported")
+    return _see_other("/partner/obligations", "reported")  # not a workflow state
 
 
 @router.post("/language")
@@ -235,7 +236,7 @@ def open_link(request: Request, session: DbSession, token: str) -> Response:
         link = resolve_partner_link(session, token)
     except PartnerLinkRefused:
         raise PartnerAreaRefused() from None
-    record_use(session, link, "open", client_address(request))
+    record_use(session, link, "open", client_address(request))  # not a workflow state
     response = _see_other("/partner/home")
     set_partner_cookie(
         request, response, PARTNER_COOKIE, session_value(link.id, int(time.time())), PARTNER_SESSION_SECONDS

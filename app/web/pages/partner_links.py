@@ -12,7 +12,7 @@ from app.api.deps import DbSession
 from app.api.downloads import file_response
 from app.errors import DomainError
 from app.i18n import WEB
-from app.partner_links import partner, service
+from app.partner_links import partner, reports, service
 from app.partnerships.service import get_partnership
 from app.web.deps import CheckedForm, PageUser
 from app.web.forms import field_errors
@@ -135,5 +135,5 @@ def resolve(request: Request, session: DbSession, user: PageUser, form: CheckedF
 @router.get("/partner-attachments/{attachment_id}")
 def attachment(request: Request, session: DbSession, user: PageUser, attachment_id: int) -> Response:
     """A file a partner sent with an obligation report."""
-    found = partner.get_attachment(session, attachment_id, actor=user)
+    found = reports.get_attachment(session, attachment_id, actor=user)
     return file_response(found.content, found.media_type, found.file_name)
