@@ -93,6 +93,18 @@ class Wanted:
         return f"{self.subject_type}:{self.subject_id}:{self.kind.value}:{self.recipient_email}"
 
 
+def _withdrawn_parties(session: Session, agreement: Agreement) -> set[int]:
+    """The parties whose withdrawal from ``agreement`` has taken effect."""
+    from app.agreements.models import PartyWithdrawal, WithdrawalStatus
+
+    if agreement.id is None:
+        return set()
+    stmt = select(PartyWithdrawal.party_id).where(
+        PartyWithdrawal.agreement_id == agreement.id, PartyWithdrawal.status == WithdrawalStatus.EFFECTIVE
+    )
+    return set(session.scalars(stmt))
+
+
 def _recipients(session: Session, agreement: Agreement, policy: Policy) -> list[tuple[str, int | None]]:
     partnership = agreement.partnership
     found: dict[str, int | None] = {}
@@ -100,7 +112,10 @@ def _recipients(session: Session, agreement: Agreement, policy: Policy) -> list[
         if user is not None and user.is_active:
             found.setdefault(user.email.lower(), user.id)
     if policy.focal_points:
+        gone = _withdrawn_parties(session, agreement)
         for party in partnership.parties:
+            if party.id in gone:  # a party that has left the agreement gets no more of its reminders
+                continue
             contact = session.get(Contact, party.focal_point_id) if party.focal_point_id else None
             if contact is not None and contact.email:
                 found.setdefault(contact.email.lower(), None)
