@@ -102,7 +102,9 @@ def _check_can_sign(
     require_on_agreement(actor, agreement, Action.RECORD_SIGNATURES)
     require_status(agreement, "awaiting_signatures", MESSAGES.gettext("record a signature"))
     if party is not None and party.id not in {p.id for p in signing_parties(agreement)}:
-        raise invalid("party_id", MESSAGES.gettext("party {party_id} is not a party to this agreement", party_id=party.id))
+        raise invalid(
+            "party_id", MESSAGES.gettext("party {party_id} is not a party to this agreement", party_id=party.id)
+        )
     if any(signature.party_id == (party.id if party else None) for signature in agreement.signatures):
         raise Conflict(MESSAGES.gettext("{name} has already signed", name=party_name(party)))
     version = agreement.latest_version
@@ -226,9 +228,7 @@ def record_wet_ink(
         raise invalid("signed_on", MESSAGES.gettext("is in the future"))
     approved_on = clock.local_date(agreement.approved_at, get_settings().zone) if agreement.approved_at else None
     if approved_on is not None and signed_on < approved_on:
-        raise invalid(
-            "signed_on", MESSAGES.gettext("is before the approval ({approved_on})", approved_on=approved_on)
-        )
+        raise invalid("signed_on", MESSAGES.gettext("is before the approval ({approved_on})", approved_on=approved_on))
     _check_can_sign(session, agreement, party, version_sha256, actor)
     signature = Signature(
         party_id=party.id if party else None,

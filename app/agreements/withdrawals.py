@@ -104,7 +104,9 @@ def withdrawals_by_party(session: Session, agreement: Agreement) -> dict[int, Pa
 
 def _check_party(session: Session, agreement: Agreement, party: PartnershipParty) -> list[str]:
     if party.id not in {p.id for p in signing_parties(agreement)}:
-        raise invalid("party_id", MESSAGES.gettext("party {party_id} is not a party to this agreement", party_id=party.id))
+        raise invalid(
+            "party_id", MESSAGES.gettext("party {party_id} is not a party to this agreement", party_id=party.id)
+        )
     if party.id in withdrawals_by_party(session, agreement):
         raise Conflict(MESSAGES.gettext("{name} has already withdrawn", name=party_name(party)))
     return []
