@@ -75,7 +75,7 @@ def awaited(session: Session, agreement: Agreement) -> list[PartyStatus]:
 
 
 def consent_text(language: str, *, agreement: Agreement, party_name: str, version_sha256: str) -> str:
-    """The consent a signer reads before signing electronically, in ``language`` (stored verbatim with the signature)."""
+    """The consent a signer reads before signing electronically, in ``language`` (stored verbatim when signed)."""
     language = language if language in LANGUAGES else "en"
     with use_language(language):
         return MESSAGES.gettext(
