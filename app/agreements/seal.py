@@ -37,6 +37,19 @@ def configured(settings: Settings | None = None) -> bool:
     return bool((settings or get_settings()).seal_pkcs12_path)
 
 
+def usable(settings: Settings | None = None) -> bool:
+    """Whether a seal is configured and its certificate opens; a broken one is logged (never its password)."""
+    settings = settings or get_settings()
+    if not configured(settings):
+        return False
+    try:
+        _signer(settings)
+    except (SealUnavailable, ValueError, OSError) as exc:
+        log.warning("signed PDFs are produced unsealed: %s", exc if isinstance(exc, SealUnavailable) else type(exc))
+        return False
+    return True
+
+
 def _signer(settings: Settings):  # type: ignore[no-untyped-def]
     from pyhanko.sign import signers
 
@@ -44,7 +57,10 @@ def _signer(settings: Settings):  # type: ignore[no-untyped-def]
     password = settings.seal_pkcs12_password.get_secret_value().encode() if settings.seal_pkcs12_password else None
     if not path.is_file():
         raise SealUnavailable(f"the seal certificate file {path} does not exist")
-    signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=password)
+    try:
+        signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=password)
+    except (ValueError, TypeError) as exc:  # a wrong password or a file that is not PKCS#12
+        raise SealUnavailable(f"the seal certificate file {path} could not be opened ({type(exc).__name__})") from None
     if signer is None:  # pyHanko logs and returns None on a wrong password or an unreadable file
         raise SealUnavailable(f"the seal certificate file {path} could not be opened (wrong password or not PKCS#12)")
     return signer
@@ -53,7 +69,7 @@ def _signer(settings: Settings):  # type: ignore[no-untyped-def]
 def seal_pdf(content: bytes, *, reason: str, settings: Settings | None = None) -> SealedPdf:
     """``content`` sealed (PAdES B-B, invisible field, covering the whole file), or unchanged when no seal is set up."""
     settings = settings or get_settings()
-    if not configured(settings):
+    if not usable(settings):
         return SealedPdf(content, False)
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers

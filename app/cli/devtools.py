@@ -64,8 +64,8 @@ def demo(
             safe_url=safe_url(settings),
         )
     )
-    _show_credentials(settings, summary.users)
     _demo_seal(settings)
+    _show_credentials(settings, summary.users)  # last: its final line names the credentials file
 
 
 def _demo_seal(settings: Settings) -> None:

@@ -173,7 +173,7 @@ def signed_pdf(session: Session, agreement_id: int) -> Output:
         when = signature.signed_at.isoformat(timespec="seconds") if signature.signed_at else signature.signed_on
         rows.append(f"| {row.name} | {signature.signatory_name}, {signature.signatory_title} | {when} | {how} |")
     with use_language(language):  # the document speaks its own language, whoever downloads it
-        text = _signature_page(version, rows, seal.configured(), seal.get_settings().organisation_name)
+        text = _signature_page(version, rows, seal.usable(), seal.get_settings().organisation_name)
     reference = f"{agreement.reference} · {agreement.partnership.reference}"
     label = labels.version_label(version.number, language)
     content = outputs.to_pdf(text, reference=reference, version_label=label, draft=False, language=language)
