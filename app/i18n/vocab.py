@@ -147,6 +147,7 @@ def _reminder_kinds(language: str | None) -> dict[str, str]:
         "obligation_overdue": _("Obligation overdue", language),
         "sign_in_alert": _("Sign-in alert", language),
         "deadline_cancelled": _("Deadline withdrawn", language),
+        "withdrawal": _("A party withdraws", language),
     }
 
 

@@ -33,6 +33,8 @@ class ReminderKind(enum.StrEnum):
     # the deadline of reminders already sent was withdrawn (a termination): its calendar event is cancelled; the
     # series ends in ":cancel" after the withdrawn kind, and cancel_reason says why
     DEADLINE_CANCELLED = "deadline_cancelled"
+    # to the partnership's owner: a partner party's withdrawal from an agreement takes effect on ``due_on`` (issue 21)
+    WITHDRAWAL = "withdrawal"
 
 
 class Reminder(Base):

@@ -74,6 +74,18 @@ def test_a_withdrawal_takes_effect_after_the_notice_on_the_daily_run_and_the_oth
     assert withdrawal.effective_on == _today() + timedelta(days=28)  # notice date + 30 days
     assert (withdrawal.status, agreement.status) == (WithdrawalStatus.PENDING, "active")
     assert engine.history(session, "agreement", agreement.id)[-1].trigger == "withdraw_party"
+    # The owner hears before it takes effect (at the notice offsets, and on the day).
+    owner_reminders = session.query(Reminder).filter_by(kind="withdrawal", subject_id=agreement.id).all()
+    assert {(r.recipient_user_id, r.due_on, r.status) for r in owner_reminders} == {
+        (people.manager.id, withdrawal.effective_on, ReminderStatus.PLANNED)
+    }
+    offsets = {0, *get_settings().remind_notice_days}
+    assert sorted(r.offset_days for r in owner_reminders) == sorted(d for d in offsets if d <= 28)  # none in the past
+    from app.reminders.email import build_message, load_context
+
+    message = build_message(owner_reminders[0], load_context(session, owner_reminders[0]))
+    assert message["Subject"].startswith("A partner withdraws")
+    assert "withdrawal from" in message.get_body(("plain",)).get_content()
 
     # Before its date nothing changes; on its date the daily run makes it effective.
     assert "withdrawal_takes_effect" not in run_daily_transitions(session_factory).fired

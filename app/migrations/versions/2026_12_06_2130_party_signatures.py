@@ -18,6 +18,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 METHOD_CHECK = "method IN ('recorded', 'wet_ink', 'electronic')"
+KIND_CHECK = "kind IN ({})"
+OLD_KINDS = "'end_date', 'notice_deadline', 'obligation_due', 'obligation_overdue', 'sign_in_alert', 'deadline_cancelled'"
+NEW_KINDS = OLD_KINDS + ", 'withdrawal'"
 
 
 def upgrade() -> None:
@@ -79,8 +82,16 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("scan_sha256", sa.String(length=64), nullable=True))
         batch_op.create_check_constraint(op.f("ck_signatures_signature_method"), sa.text(METHOD_CHECK))
 
+    with op.batch_alter_table("reminders", schema=None) as batch_op:  # the owner's reminder of a party's withdrawal
+        batch_op.drop_constraint(op.f("ck_reminders_reminder_kind"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_reminders_reminder_kind"), sa.text(KIND_CHECK.format(NEW_KINDS)))
+
 
 def downgrade() -> None:
+    op.execute("DELETE FROM reminders WHERE kind = 'withdrawal'")
+    with op.batch_alter_table("reminders", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_reminders_reminder_kind"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_reminders_reminder_kind"), sa.text(KIND_CHECK.format(OLD_KINDS)))
     with op.batch_alter_table("signatures", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_signatures_signature_method"), type_="check")
         batch_op.drop_column("scan_sha256")
