@@ -248,7 +248,8 @@ CASES = [
         w.session, Paging(), actor=w.people.manager)),
     # each party's own signature and withdrawals: legal officers and admins (issue 21)
     Case("app/agreements/withdrawals.py:withdraw_party", lambda w: withdrawals.withdraw_party(
-        w.session, w.agreement, w.agreement.partnership.parties[0], reason="Refused", actor=Actor.person(w.people.manager))),
+        w.session, w.agreement, w.agreement.partnership.parties[0], reason="Refused",
+        actor=Actor.person(w.people.manager))),
     Case("app/agreements/signing.py:sign_electronically", lambda w: signing.sign_electronically(
         w.session, w.agreement, None, typed_name="Refused", signatory_title="T", consent_text="I agree",
         version_sha256="0" * 64, via_link_id=None, actor=Actor.person(w.viewer))),

@@ -19,12 +19,12 @@ def _user(*roles: Role, active: bool = True) -> User:
 
 
 # What each role may do; EDIT and ACT (on an agreement) are split by how the user relates to the partnership.
-#                        read   orgs   create edit-own edit-as-LO edit-other users  act-own act-other templates audit  sign
+#                        read  orgs  create edit-own edit-LO edit-other users act-own act-other templ audit sign
 TABLE = {
-    Role.ADMIN:           (True,  True,  True,  True,    True,      True,      True,  True,   True,     True,    True,  True),
-    Role.PROJECT_MANAGER: (True,  True,  True,  True,    True,      False,     False, True,   False,    False,   False, False),
-    Role.LEGAL_OFFICER:   (True,  True,  False, True,    True,      False,     False, True,   True,     True,    False, True),
-    Role.VIEWER:          (True,  False, False, False,   False,     False,     False, False,  False,    False,   False, False),
+    Role.ADMIN:           (True, True, True,  True,    True,   True,      True, True,   True,     True, True, True),
+    Role.PROJECT_MANAGER: (True, True, True,  True,    True,   False,     False, True,  False,    False, False, False),
+    Role.LEGAL_OFFICER:   (True, True, False, True,    True,   False,     False, True,  True,     True, False, True),
+    Role.VIEWER:          (True, False, False, False,  False,  False,     False, False, False,    False, False, False),
 }  # fmt: skip
 
 
