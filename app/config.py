@@ -163,6 +163,15 @@ class Settings(BaseSettings):
         description="Log lines as text, or as one JSON object per line (ts, level, logger, message, request_id, …) "
         "for a log shipper.",
     )
+    seal_pkcs12_path: str | None = Field(
+        None,
+        description="PKCS#12 file (.p12) holding the organisation's certificate and key that seal the signed "
+        "agreement's PDF (PAdES); unset, the PDF is produced unsealed and says so. "
+        "`agreements seal make-certificate PATH` makes a self-signed one for trials.",
+    )
+    seal_pkcs12_password: SecretStr | None = Field(
+        None, description="Password of the PKCS#12 file of the seal (never logged nor printed)."
+    )
     metrics_token: SecretStr | None = Field(
         None,
         description="A secret that Prometheus sends as 'Authorization: Bearer <token>' to read /metrics "

@@ -2,7 +2,7 @@
 
 import app.audit.recorder  # records every write in the audit log
 import app.quality.tracking  # noqa: F401  (keeps the data-quality scores current with every write)
-from app.agreements.models import Agreement, AgreementKind, DocumentVersion, Signature
+from app.agreements.models import Agreement, AgreementKind, DocumentVersion, PartyWithdrawal, Signature
 from app.audit.models import AuditEntry
 from app.db import Base
 from app.drafting.models import CustomTemplate
@@ -63,6 +63,7 @@ __all__ = [
     "Partnership",
     "PartnershipParty",
     "PartyRole",
+    "PartyWithdrawal",
     "Project",
     "QualityScore",
     "Recurrence",

@@ -8,13 +8,14 @@ workflow is loaded; loading one earlier fails with a message saying so, rather t
 from __future__ import annotations
 
 from app.agreements import rules as agreement_rules
+from app.agreements import withdrawals as withdrawal_rules
 from app.drafting import rules as drafting_rules
 from app.imports import vocabulary
 from app.obligations import rules as obligation_rules
 from app.partnerships import rules as partnership_rules
 from app.workflow import registry
 
-DOMAIN_RULES = (agreement_rules, drafting_rules, obligation_rules, partnership_rules)
+DOMAIN_RULES = (agreement_rules, withdrawal_rules, drafting_rules, obligation_rules, partnership_rules)
 """The modules that registered themselves by being imported above."""
 
 

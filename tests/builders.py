@@ -195,6 +195,17 @@ def signatures_for(agreement: Agreement, signed_on: date | None = None) -> list[
     ]
 
 
+def withdrawal_payload(agreement: Agreement) -> dict[str, Any]:
+    """The first partner party gives notice today; it takes effect once the notice period has run."""
+    today = clock.today(get_settings().zone)
+    return {
+        "party_id": str(signing_parties(agreement)[0].id),
+        "notice_given_on": today.isoformat(),
+        "effective_on": (today + timedelta(days=agreement.notice_period_days)).isoformat(),
+        "reason": "The partner closes its office",
+    }
+
+
 def happy_step(agreement: Agreement, trigger: str, people: Cast) -> tuple[User | None, str | None, dict | None]:
     """Who fires ``trigger`` on the happy path, with which comment and payload."""
     today = clock.today(get_settings().zone)
@@ -217,6 +228,8 @@ def happy_step(agreement: Agreement, trigger: str, people: Cast) -> tuple[User |
         ),
         "supersede": (None, None, None),
         "cancel": (people.manager, "No longer needed", None),
+        "withdraw_party": (people.lawyer, None, withdrawal_payload(agreement)),
+        "withdrawal_takes_effect": (None, None, None),
     }
     return steps[trigger]
 
@@ -232,6 +245,10 @@ def advance(session: Session, agreement: Agreement, trigger: str, people: Cast) 
     actor, comment, payload = happy_step(agreement, trigger, people)
     zone = get_settings().zone
     moment = clock.now()
+    if trigger == "withdrawal_takes_effect":  # a withdrawal is given notice first, then its day comes
+        _, _, notice = happy_step(agreement, "withdraw_party", people)
+        engine.fire(session, "agreement", agreement, "withdraw_party", acting(people.lawyer), payload=notice)
+        moment = datetime.combine(date.fromisoformat(notice["effective_on"]), time(12), tzinfo=zone)
     if trigger == "expire":
         moment = datetime.combine(agreement.end_date + timedelta(days=1), time(12), tzinfo=zone)
     elif trigger == "activate" and agreement.effective_date and agreement.effective_date > clock.today(zone):

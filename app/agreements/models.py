@@ -131,6 +131,14 @@ class DocumentVersion(Base):
     agreement: Mapped[Agreement] = relationship(back_populates="document_versions")
 
 
+class SignatureMethod(enum.StrEnum):
+    """How a party's signature was given."""
+
+    RECORDED = "recorded"  # recorded by staff with the others at once (before per-party signing, or by that form)
+    WET_INK = "wet_ink"  # signed on paper; the scan is stored with its SHA-256
+    ELECTRONIC = "electronic"  # a simple electronic signature: typed name, consent text, time, version hash
+
+
 class Signature(Base):
     """A signature on an agreement: by a partner party, or by the organisation itself when ``party_id`` is null."""
 
@@ -146,9 +154,57 @@ class Signature(Base):
     document_sha256: Mapped[str | None] = mapped_column(String(64))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    method: Mapped[SignatureMethod] = mapped_column(
+        str_enum(SignatureMethod, "signature_method"), default=SignatureMethod.RECORDED, server_default="recorded"
+    )
+    signed_at: Mapped[datetime | None]
+    """The moment of an electronic signature (UTC); a wet-ink one knows only its day (``signed_on``)."""
+    typed_name: Mapped[str | None] = mapped_column(String(200))
+    consent_text: Mapped[str | None] = mapped_column(Text)
+    """The consent text shown to the signer, stored verbatim."""
+    consent_language: Mapped[str | None] = mapped_column(String(8))
+    via_link_id: Mapped[int | None]
+    """The partner link an electronic signature came through (an opaque id: partner links are another table, issue
+    21 item 1; no foreign key so that this table stands alone); ``None`` when recorded by staff."""
+    scan_file_name: Mapped[str | None] = mapped_column(String(255))
+    scan_media_type: Mapped[str | None] = mapped_column(String(100))
+    scan_content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    scan_sha256: Mapped[str | None] = mapped_column(String(64))
 
     agreement: Mapped[Agreement] = relationship(back_populates="signatures")
     party: Mapped[PartnershipParty | None] = relationship()
+
+
+class WithdrawalStatus(enum.StrEnum):
+    """Where a party's withdrawal from an agreement in force stands."""
+
+    PENDING = "pending"  # notice given; the party is bound until ``effective_on``
+    EFFECTIVE = "effective"  # the party is no longer bound
+
+
+class PartyWithdrawal(Base):
+    """A partner party leaving an agreement in force, on notice, while the others stay bound."""
+
+    __tablename__ = "party_withdrawals"
+    __table_args__ = (
+        UniqueConstraint("agreement_id", "party_id", name="uq_party_withdrawals_agreement_party"),
+        CheckConstraint("effective_on >= notice_given_on", name="withdrawal_after_notice"),
+        Index("ix_party_withdrawals_status_effective", "status", "effective_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("partnership_parties.id", ondelete="RESTRICT"))
+    notice_given_on: Mapped[date]
+    effective_on: Mapped[date]
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[WithdrawalStatus] = mapped_column(
+        str_enum(WithdrawalStatus, "withdrawal_status"), default=WithdrawalStatus.PENDING
+    )
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    party: Mapped[PartnershipParty] = relationship()
 
 
 class ImmutableRecordError(Exception):

@@ -19,6 +19,7 @@ from app.agreements.schemas import (
     DocumentVersionSummary,
     SignatureRead,
 )
+from app.agreements.signing_routes import router as signing_router
 from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
 from app.api.idempotency import replay_or_run
 from app.api.paging import page_response
@@ -207,3 +208,4 @@ def history(
 
 
 router.include_router(existing_router)  # recording agreements signed before this registry existed
+router.include_router(signing_router)  # each party's own signature, withdrawals, the sealed PDF (issue 21)

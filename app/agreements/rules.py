@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import ColumnElement, and_, select
 
 from app import clock
-from app.agreements.models import Agreement, AgreementKind, Signature
+from app.agreements.models import Agreement, AgreementKind, Signature, SignatureMethod
 from app.config import get_settings
 from app.i18n import MESSAGES
 from app.partnerships.models import PartnershipParty, PartyRole
@@ -110,6 +110,7 @@ def _signatures_complete(ctx: Context) -> list[str]:
     parties = {party.id: party for party in signing_parties(agreement)}
     approved_on = clock.local_date(agreement.approved_at, get_settings().zone) if agreement.approved_at else None
     reasons, seen = [], set()
+    already = {s.party_id for s in agreement.signatures}
     for signature in ctx.payload.get("signatures", []):
         party_id, signed_on = signature["party_id"], date.fromisoformat(signature["signed_on"])
         if party_id is not None and party_id not in parties:
@@ -119,6 +120,8 @@ def _signatures_complete(ctx: Context) -> list[str]:
         if party_id in seen:
             reasons.append(MESSAGES.gettext("{name} is listed twice", name=name))
         seen.add(party_id)
+        if party_id in already:
+            reasons.append(MESSAGES.gettext("{name} has already signed", name=name))
         if signed_on > ctx.today:
             reasons.append(
                 MESSAGES.gettext(
@@ -134,7 +137,6 @@ def _signatures_complete(ctx: Context) -> list[str]:
                     approved_on=approved_on,
                 )
             )
-    already = {s.party_id for s in agreement.signatures}
     for party_id in [None, *parties]:
         if party_id not in seen and party_id not in already:
             reasons.append(
@@ -251,7 +253,8 @@ def _store_signatures(ctx: Context) -> None:
                 signed_on=date.fromisoformat(signature["signed_on"]),
                 document_version_id=version.id,
                 document_sha256=version.sha256,
-                recorded_by_id=ctx.actor.user_id,
+                recorded_by_id=ctx.actor.audit_id,
+                method=SignatureMethod.RECORDED,
             )
         )
     ctx.session.flush()

@@ -153,3 +153,10 @@ class SignatureRead(OutputModel):
     document_sha256: str | None
     recorded_by_id: int | None
     created_at: datetime
+    method: str = Field(description="recorded (with the others at once), wet_ink (scan stored) or electronic")
+    signed_at: datetime | None = Field(None, description="the moment of an electronic signature")
+    typed_name: str | None = None
+    consent_text: str | None = Field(None, description="the consent text shown, verbatim (electronic signatures)")
+    via_link_id: int | None = Field(None, description="the partner link it came through, if any")
+    scan_file_name: str | None = None
+    scan_sha256: str | None = Field(None, description="the SHA-256 of the wet-ink scan")

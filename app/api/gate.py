@@ -75,6 +75,8 @@ UPLOAD_ROUTES = (
     _route("POST", "/agreements/{id}/versions/upload", document_upload_bytes),
     _route("POST", "/partnerships/{id}/existing-agreements", document_upload_bytes),
     _route("POST", "/partner/obligations/{id}/report", document_upload_bytes),
+    _route("POST", "/api/v1/agreements/{id}/signing/{id}/wet-ink", document_upload_bytes),  # a party's signed scan
+    _route("POST", "/agreements/{id}/signing/{id}/wet-ink", document_upload_bytes),
 )
 """Every endpoint that accepts a file; tests/security/test_upload_bounds.py checks none is missing."""
 

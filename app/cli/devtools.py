@@ -64,7 +64,26 @@ def demo(
             safe_url=safe_url(settings),
         )
     )
-    _show_credentials(settings, summary.users)
+    _demo_seal(settings)
+    _show_credentials(settings, summary.users)  # last: its final line names the credentials file
+
+
+def _demo_seal(settings: Settings) -> None:
+    """Without a configured seal, write a self-signed one beside the database and say how to use it."""
+    from app.cli.seal import make_demo_certificate
+
+    if settings.seal_pkcs12_path:
+        return
+    path = credentials_path(settings.database_url).with_name("demo-seal.p12")
+    try:
+        password = make_demo_certificate(path)
+    except OSError:
+        return  # the demo works unsealed; signed PDFs then say they are not sealed
+    typer.echo(
+        MESSAGES.gettext("self-signed seal written to {path} (readable by you only); to use it, set:", path=path)
+    )
+    typer.echo(f"AGREEMENTS_SEAL_PKCS12_PATH={path.resolve()}")
+    typer.echo(f"AGREEMENTS_SEAL_PKCS12_PASSWORD={password}")
 
 
 def _show_credentials(settings: Settings, users: Sequence[DemoUser]) -> None:

@@ -15,7 +15,7 @@ from app.agreements.naming import agreement_file_name
 from app.drafting import labels, outputs
 from app.drafting.comparison import compare
 from app.errors import invalid
-from app.i18n import MESSAGES
+from app.i18n import MESSAGES, use_language
 from app.uploads import UnsafeFile, check_docx
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -148,3 +148,49 @@ def redline_fragment(session: Session, agreement_id: int, old: int, new: int) ->
     before = agreements.get_version(session, agreement_id, old)
     after = agreements.get_version(session, agreement_id, new)
     return compare(before.body or "", after.body or "", "fragment", labels=(f"version {old}", f"version {new}"))
+
+
+def signed_pdf(session: Session, agreement_id: int) -> Output:
+    """The signed agreement as a PDF: the approved text, every party's signature, sealed with the organisation's
+    certificate when one is configured (else it says it is unsealed)."""
+    from app.agreements import seal
+    from app.agreements.signing import signing_status
+    from app.workflow.definition import states
+
+    agreement = agreements.get_agreement(session, agreement_id)
+    signed = states("agreement", group="signed_and_in_force") | states("agreement", group="no_longer_in_force")
+    if agreement.status not in signed or agreement.approved_version_number is None:
+        raise invalid("agreement", MESSAGES.gettext("the agreement has not been signed by every party yet"))
+    version = agreements.get_version(session, agreement_id, agreement.approved_version_number)
+    language = version.language or "en"
+    rows = []
+    for row in signing_status(session, agreement):
+        signature = row.signature
+        if signature is None:
+            continue
+        how = {"electronic": "electronic signature", "wet_ink": "wet-ink signature (scan SHA-256 "
+               f"{signature.scan_sha256})", "recorded": "signature recorded"}[str(signature.method)]  # fmt: skip
+        when = signature.signed_at.isoformat(timespec="seconds") if signature.signed_at else signature.signed_on
+        rows.append(f"| {row.name} | {signature.signatory_name}, {signature.signatory_title} | {when} | {how} |")
+    with use_language(language):  # the document speaks its own language, whoever downloads it
+        text = _signature_page(version, rows, seal.usable(), seal.get_settings().organisation_name)
+    reference = f"{agreement.reference} · {agreement.partnership.reference}"
+    label = labels.version_label(version.number, language)
+    content = outputs.to_pdf(text, reference=reference, version_label=label, draft=False, language=language)
+    result = seal.seal_pdf(content, reason=f"{agreement.reference}: signed by every party")
+    name = agreement_file_name(agreement, "", version=version.number) + ("-sealed" if result.sealed else "-signed")
+    return Output(result.content, "application/pdf", f"{name}.pdf")
+
+
+def _signature_page(version, rows: list[str], sealed: bool, organisation: str) -> str:  # type: ignore[no-untyped-def]
+    """The approved text followed by the signatures table and whether the file is sealed."""
+    sealing = (
+        MESSAGES.gettext("Sealed with the certificate of {organisation}.", organisation=organisation)
+        if sealed
+        else MESSAGES.gettext("Not sealed: no organisation certificate is configured.")
+    )
+    return "\n".join([
+        version.body or "", "", "## " + MESSAGES.gettext("Signatures"), "",
+        MESSAGES.gettext("Every signature binds the version with SHA-256 {sha256}.", sha256=version.sha256), "",
+        "| Party | Signatory | Signed | How |", "| --- | --- | --- | --- |", *rows, "", sealing,
+    ])  # fmt: skip

@@ -148,6 +148,7 @@ def _reminder_kinds(language: str | None) -> dict[str, str]:
         "sign_in_alert": _("Sign-in alert", language),
         "deadline_cancelled": _("Deadline withdrawn", language),
         "partner_link": _("Partner link", language),
+        "withdrawal": _("A party withdraws", language),
     }
 
 

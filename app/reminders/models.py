@@ -34,6 +34,8 @@ class ReminderKind(enum.StrEnum):
     # series ends in ":cancel" after the withdrawn kind, and cancel_reason says why
     DEADLINE_CANCELLED = "deadline_cancelled"
     PARTNER_LINK = "partner_link"  # a partner link to a partner's focal point (app.partner_links.mail)
+    # to the partnership's owner: a partner party's withdrawal from an agreement takes effect on ``due_on`` (issue 21)
+    WITHDRAWAL = "withdrawal"
 
 
 class Reminder(Base):

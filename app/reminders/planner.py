@@ -93,6 +93,35 @@ class Wanted:
         return f"{self.subject_type}:{self.subject_id}:{self.kind.value}:{self.recipient_email}"
 
 
+def _withdrawn_parties(session: Session, agreement: Agreement) -> set[int]:
+    """The parties whose withdrawal from ``agreement`` has taken effect."""
+    from app.agreements.models import PartyWithdrawal, WithdrawalStatus
+
+    if agreement.id is None:
+        return set()
+    stmt = select(PartyWithdrawal.party_id).where(
+        PartyWithdrawal.agreement_id == agreement.id, PartyWithdrawal.status == WithdrawalStatus.EFFECTIVE
+    )
+    return set(session.scalars(stmt))
+
+
+def _withdrawals_wanted(session: Session, agreement: Agreement, policy: Policy) -> list[Wanted]:
+    """The owner hears before each pending withdrawal of a partner party takes effect (at the notice offsets)."""
+    from app.agreements.models import PartyWithdrawal, WithdrawalStatus
+
+    owner = agreement.partnership.owner
+    if agreement.id is None or owner is None or not owner.is_active:
+        return []
+    stmt = select(PartyWithdrawal.effective_on).where(
+        PartyWithdrawal.agreement_id == agreement.id, PartyWithdrawal.status == WithdrawalStatus.PENDING
+    )
+    return [
+        Wanted(ReminderKind.WITHDRAWAL, "agreement", agreement.id, day, days, owner.email.lower(), owner.id)
+        for day in sorted(set(session.scalars(stmt)))
+        for days in sorted({*policy.notice_days, 0}, reverse=True)
+    ]
+
+
 def _recipients(session: Session, agreement: Agreement, policy: Policy) -> list[tuple[str, int | None]]:
     partnership = agreement.partnership
     found: dict[str, int | None] = {}
@@ -100,7 +129,10 @@ def _recipients(session: Session, agreement: Agreement, policy: Policy) -> list[
         if user is not None and user.is_active:
             found.setdefault(user.email.lower(), user.id)
     if policy.focal_points:
+        gone = _withdrawn_parties(session, agreement)
         for party in partnership.parties:
+            if party.id in gone:  # a party that has left the agreement gets no more of its reminders
+                continue
             contact = session.get(Contact, party.focal_point_id) if party.focal_point_id else None
             if contact is not None and contact.email:
                 found.setdefault(contact.email.lower(), None)
@@ -128,7 +160,7 @@ def _wanted_for_agreement(session: Session, agreement: Agreement) -> list[Wanted
     if agreement.notice_period_days > 0:
         notice_deadline = agreement.end_date - timedelta(days=agreement.notice_period_days)
         deadlines.append((ReminderKind.NOTICE_DEADLINE, notice_deadline, policy.notice_days))
-    return [
+    return _withdrawals_wanted(session, agreement, policy) + [
         Wanted(kind, "agreement", agreement.id, due, days, email, user_id)
         for kind, due, offsets in deadlines
         for days in offsets

@@ -88,6 +88,8 @@ def _head(reminder: Reminder, days: int) -> str:
         return _("Obligation due {when}", when=when)
     if reminder.kind == ReminderKind.OBLIGATION_OVERDUE:
         return _("Obligation overdue since {date}", date=day)
+    if reminder.kind == ReminderKind.WITHDRAWAL:
+        return _("A partner withdraws {when}", when=when)
     withdrawn = withdrawn_kind(reminder) or reminder.kind
     if withdrawn == ReminderKind.END_DATE:
         return _("Cancelled end date {date}", date=day)

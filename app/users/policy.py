@@ -27,6 +27,7 @@ class Action(enum.StrEnum):
     CREATE_PARTNERSHIP = "create_partnership"
     EDIT_PARTNERSHIP = "edit_partnership"
     ACT_ON_AGREEMENT = "act_on_agreement"
+    RECORD_SIGNATURES = "record_signatures"  # a party's signature, a party's withdrawal (issue 21)
     MANAGE_TEMPLATES = "manage_templates"
     READ_AUDIT_LOG = "read_audit_log"
     MANAGE_USERS = "manage_users"
@@ -38,6 +39,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.CREATE_PARTNERSHIP: frozenset({Role.ADMIN, Role.PROJECT_MANAGER}),
     Action.EDIT_PARTNERSHIP: frozenset({Role.ADMIN, Role.PROJECT_MANAGER, Role.LEGAL_OFFICER}),
     Action.ACT_ON_AGREEMENT: frozenset({Role.ADMIN, Role.PROJECT_MANAGER, Role.LEGAL_OFFICER}),
+    Action.RECORD_SIGNATURES: frozenset({Role.ADMIN, Role.LEGAL_OFFICER}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.MANAGE_TEMPLATES: frozenset({Role.ADMIN, Role.LEGAL_OFFICER}),
     Action.READ_AUDIT_LOG: frozenset({Role.ADMIN}),
@@ -78,6 +80,7 @@ def _doing(action: Action) -> str:
         Action.CREATE_PARTNERSHIP: MESSAGES.gettext("create partnership"),
         Action.EDIT_PARTNERSHIP: MESSAGES.gettext("edit partnership"),
         Action.ACT_ON_AGREEMENT: MESSAGES.gettext("act on agreement"),
+        Action.RECORD_SIGNATURES: MESSAGES.gettext("record signatures or withdrawals"),
         Action.MANAGE_TEMPLATES: MESSAGES.gettext("manage templates"),
         Action.READ_AUDIT_LOG: MESSAGES.gettext("read audit log"),
         Action.MANAGE_USERS: MESSAGES.gettext("manage users"),

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.agreements import existing
+from app.agreements import existing, signing, withdrawals
 from app.agreements import service as agreements
 from app.agreements.existing_schemas import ExistingAgreementConfirm
 from app.agreements.models import Agreement, AgreementKind, DocumentVersion
@@ -61,6 +61,7 @@ from app.users import password_reset
 from app.users import service as users
 from app.users.models import ApiToken, Role, User
 from app.users.schemas import UserCreate
+from app.workflow.actor import Actor
 from tests.builders import Cast, draft_agreement, formalising_partnership, organisation, partnership
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -306,6 +307,16 @@ CASES = [
     # the audit log: for admins
     Case("app/audit/service.py:audit_entries", lambda w: audit.audit_entries(
         w.session, Paging(), actor=w.people.manager)),
+    # each party's own signature and withdrawals: legal officers and admins (issue 21)
+    Case("app/agreements/withdrawals.py:withdraw_party", lambda w: withdrawals.withdraw_party(
+        w.session, w.agreement, w.agreement.partnership.parties[0], reason="Refused",
+        actor=Actor.person(w.people.manager))),
+    Case("app/agreements/signing.py:sign_electronically", lambda w: signing.sign_electronically(
+        w.session, w.agreement, None, typed_name="Refused", signatory_title="T", consent_text="I agree",
+        version_sha256="0" * 64, via_link_id=None, actor=Actor.person(w.viewer))),
+    Case("app/agreements/signing.py:record_wet_ink", lambda w: signing.record_wet_ink(
+        w.session, w.agreement, None, signatory_name="Refused", signatory_title="T", signed_on=_today(),
+        scan=b"%PDF-1.4 scan", file_name="scan.pdf", version_sha256="0" * 64, actor=Actor.person(w.people.manager))),
 ]  # fmt: skip
 
 

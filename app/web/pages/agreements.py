@@ -34,7 +34,7 @@ from app.users.policy import Action, can, require
 from app.web.deps import CheckedForm, PageUser
 from app.web.forms import field_errors, kept
 from app.web.pages import agreement_forms as forms_in
-from app.web.pages import obligation_forms
+from app.web.pages import obligation_forms, party_signing
 from app.web.pages.agreement_documents import DOWNLOADS, how_made
 from app.web.rendering import humanise, language_words, redirect, render
 from app.workflow import definition
@@ -181,6 +181,7 @@ def _context(session: DbSession, user: User, agreement: Agreement) -> dict[str, 
         "successor_kinds": [(k.value, forms_in.SUCCESSOR_WORDS[k]) for k in kinds] if can_edit else [],
         "downloads": DOWNLOADS,
         "states": definition.get_workflow("agreement").states,
+        **party_signing.context(session, user, agreement),
     }
 
 
