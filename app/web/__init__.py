@@ -21,6 +21,7 @@ from app.web.pages import (
     organisations,
     partner,
     partner_links,
+    partner_signing,
     partnership_list,
     partnerships,
     party_signing,
@@ -60,7 +61,7 @@ PAGE_MODULES = (
     language,
     partner_links,
 )
-PARTNER_MODULES = (partner,)
+PARTNER_MODULES = (partner, partner_signing)
 """Pages for partners, held by a partner link's session instead of a sign-in (app.web.partner_area); the link's own
 entry, ``/partner/{token}``, is included after them so it never shadows one of their paths."""
 NOT_PAGES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json", "/static/")
