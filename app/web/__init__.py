@@ -13,6 +13,7 @@ from app.web.pages import (
     agreement_documents,
     agreements,
     auth,
+    calendar,
     dashboard,
     existing_agreements,
     exports,
@@ -45,6 +46,7 @@ PAGE_MODULES = (
     quality,
     exports,
     password_reset,
+    calendar,
     language,
 )
 NOT_PAGES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json", "/static/")
