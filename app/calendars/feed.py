@@ -25,16 +25,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from icalendar import Alarm, Calendar, Event
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.agreements.models import Agreement, AgreementKind
+from app.calendars import ics
 from app.config import Settings, get_settings
-from app.i18n import MAIL, format_date, use_language
+from app.i18n import MAIL, current_language, format_date, use_language
 from app.obligations.models import Obligation
 from app.obligations.rules import MONTHS, add_months
 from app.partnerships.models import Partnership, partnership_co_owners
@@ -84,6 +85,16 @@ class _Row:
     partnership_title: str
 
 
+@lru_cache(maxsize=4096)
+def _long_date(value: date, language: str) -> str:
+    return format_date(value, "long", language)
+
+
+def long_date(value: date) -> str:
+    """A date as people write it in the language in use (cached: a feed writes thousands)."""
+    return _long_date(value, current_language())
+
+
 def _utc(moment: datetime | None) -> datetime:
     if moment is None:
         return EPOCH
@@ -119,12 +130,19 @@ class _Words:
 
     def __init__(self, *, partner: bool) -> None:
         self.partner = partner
+        self._about: dict[int, str] = {}
 
     @staticmethod
     def agreement(row: _Row) -> str:
         return f"{row.title} [{row.reference}]" if row.reference else row.title
 
     def about(self, row: _Row) -> str:
+        """What the deadline is under: the agreement (and, for the organisation's people, the partnership)."""
+        if row.id not in self._about:
+            self._about[row.id] = self._describe(row)
+        return self._about[row.id]
+
+    def _describe(self, row: _Row) -> str:
         if self.partner:
             return _("Agreement: {agreement}", agreement=self.agreement(row))
         return "\n".join(
@@ -152,7 +170,7 @@ def _agreement_events(
         sequence = max(sum(item.version for item in chain) - 1, 0)
         modified = max(_utc(item.updated_at) for item in chain)
         url = link(row)
-        ends = format_date(row.end_date, "long")
+        ends = long_date(row.end_date)
         events.append(
             FeedEvent(
                 f"agreement-{root}-end-date@{domain}",
@@ -242,7 +260,7 @@ def _obligation_events(
         for number, day in enumerate([item.due_date, *later]):
             name = f"obligation-{item.id}-due" if number == 0 else f"obligation-{item.id}-due-{day:%Y%m%d}"
             uid = f"{name}@{domain}"
-            lines = [item.description.strip(), _("Due on {date}.", date=format_date(day, "long"))]
+            lines = [item.description.strip(), _("Due on {date}.", date=long_date(day))]
             if later:
                 lines.append(_("A recurring obligation: each occurrence is recorded as done when it is."))
             lines.append(words.about(row))
@@ -251,38 +269,18 @@ def _obligation_events(
 
 
 def _calendar(name: str, events: list[FeedEvent], settings: Settings, language: str) -> bytes:
-    calendar = Calendar()
-    calendar.add("prodid", "-//Agreements//Deadlines//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("name", name)
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", settings.timezone)
-    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", timedelta(hours=1))
-    words = {"parameters": {"LANGUAGE": language}}
-    for item in sorted(events, key=lambda event: (event.day, event.uid)):
-        event = Event()
-        event.add("uid", item.uid)
-        event.add("sequence", item.sequence)
-        event.add("dtstamp", item.modified)
-        event.add("last-modified", item.modified)
-        event.add("dtstart", item.day)
-        event.add("dtend", item.day + timedelta(days=1))
-        event.add("summary", item.summary, **words)
-        event.add("description", item.description, **words)
-        if item.url:
-            event.add("url", item.url)
-        event.add("transp", "TRANSPARENT")
-        event.add("status", "CONFIRMED")
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", item.summary, **words)
-        alarm.add("trigger", timedelta(hours=-15))  # 9:00 the day before, as in the e-mails
-        event.add_component(alarm)
-        calendar.add_component(event)
-    return calendar.to_ical()
+    ordered = sorted(events, key=lambda event: (event.day, event.uid))
+    return ics.calendar(
+        name,
+        settings.timezone,
+        language,
+        (
+            ics.AllDayEvent(
+                e.uid, e.sequence, e.day, e.day + timedelta(days=1), e.modified, e.summary, e.description, e.url
+            )
+            for e in ordered
+        ),
+    )
 
 
 def responsible_partnerships(user: User) -> Select[Any]:
