@@ -15,14 +15,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from app.api.deps import CurrentUser, DbSession
-from app.api.downloads import content_disposition
+from app.api.downloads import download_headers
 from app.api.proxies import client_address
 from app.calendars import service
 from app.calendars.feed import Feed, partnership_calendar, user_calendar
 from app.calendars.schemas import SubscriptionIssued, SubscriptionRead
 from app.calendars.throttle import MISSES_PER_ADDRESS, PER_ADDRESS, PER_SECRET, FeedThrottle
-from app.errors import invalid
-from app.i18n import LANGUAGES, MESSAGES, is_supported
+from app.i18n import LANGUAGES
 from app.partnerships.service import get_partnership
 from app.schemas import MAX_ID
 from app.users.policy import Action, require
@@ -31,6 +30,7 @@ router = APIRouter(tags=["calendars"])
 feed_router = APIRouter(include_in_schema=False)
 PartnershipId = Annotated[int, Path(gt=0, le=MAX_ID, description="Partnership id")]
 MEDIA_TYPE = "text/calendar; charset=utf-8"
+LANGUAGE_CHOICE = f"^({'|'.join(LANGUAGES)})$"
 CACHE_CONTROL = "private, max-age=300"
 """A calendar program may keep the feed five minutes; after that it asks again with ``If-None-Match``."""
 
@@ -86,7 +86,7 @@ def feed_response(request: Request, feed: Feed, file_name: str, *, attachment: b
         headers["Last-Modified"] = format_datetime(feed.last_modified, usegmt=True)
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    headers["Content-Disposition"] = content_disposition(file_name, inline=not attachment)
+    headers.update(download_headers(file_name, inline=not attachment))
     return Response(feed.body, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -137,12 +137,12 @@ def partnership_feed_download(
     session: DbSession,
     user: CurrentUser,
     partnership_id: PartnershipId,
-    language: Annotated[str | None, Query(description=f"One of {', '.join(LANGUAGES)}; default English")] = None,
+    language: Annotated[
+        str | None, Query(pattern=LANGUAGE_CHOICE, description=f"One of {', '.join(LANGUAGES)}; default English")
+    ] = None,
 ) -> Response:
     """The partnership's deadlines as its partners may see them (no internal links, notes or staff-only duties)."""
     require(user, Action.READ)
-    if language is not None and not is_supported(language):
-        raise invalid("language", MESSAGES.gettext("must be one of {choices}", choices=", ".join(LANGUAGES)))
     partnership = get_partnership(session, partnership_id)
     feed = partnership_calendar(session, partnership.id, language=language, settings=request.app.state.settings)
     return feed_response(request, feed, f"{partnership.reference}.ics", attachment=True)

@@ -23,7 +23,7 @@ def test_get_regenerate_and_revoke_my_calendar_url(sign_in):
     assert issued.status_code == 200
     url = _shown_url(issued.text)
     assert "/calendar/cal_" in url and url.endswith(".ics")
-    assert f'value="{"webcal" + url[url.index(":"):]}"' in issued.text
+    assert f'value="{"webcal" + url[url.index(":") :]}"' in issued.text
     assert 'data-copy="calendar-url"' in issued.text and "calendar.js" in issued.text
     assert browser.client.get(urlsplit(url).path).status_code == 200
 
