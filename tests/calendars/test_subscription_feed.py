@@ -159,3 +159,14 @@ def test_the_feed_speaks_the_subscribers_language(client, session, make_user, au
     event = events_of(body)[f"agreement-{mou.id}-end-date@localhost"]
     assert event["SUMMARY"].params["LANGUAGE"] == "fr"
     assert str(event["SUMMARY"]) != f"Ends: {mou.title} [{mou.reference}]"
+
+
+def test_a_deactivated_users_feed_stops(client, session, make_user, auth):
+    from app.users.service import set_active
+
+    user, headers = auth(Role.LEGAL_OFFICER)
+    path = subscribe(client, headers)
+    assert client.get(path).status_code == 200
+    set_active(session, user, False)
+    session.commit()
+    assert client.get(path).status_code == 404
