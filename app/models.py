@@ -4,6 +4,7 @@ import app.audit.recorder  # records every write in the audit log
 import app.quality.tracking  # noqa: F401  (keeps the data-quality scores current with every write)
 from app.agreements.models import Agreement, AgreementKind, DocumentVersion, PartyWithdrawal, Signature
 from app.audit.models import AuditEntry
+from app.calendars.models import CalendarSubscription
 from app.db import Base
 from app.drafting.models import CustomTemplate
 from app.idempotency.models import IdempotentRequest
@@ -45,6 +46,7 @@ __all__ = [
     "AreaOfEngagement",
     "AuditEntry",
     "Base",
+    "CalendarSubscription",
     "Contact",
     "CustomTemplate",
     "DocumentVersion",

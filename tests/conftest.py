@@ -341,6 +341,10 @@ SLOW: tuple[str, ...] = (
     "tests/web/test_sign_in.py::test_next_never_leaves_the_site",
     "tests/workflow/test_diagram.py::test_svg_bytes_do_not_depend_on_hash_seeds",
     "tests/workflow/test_diagram.py::test_the_api_serves_the_svg_drawing_and_refuses_unknown_formats",
+    # two casts, agreements signed and extended through the workflow, then fetched over HTTP
+    "tests/calendars/test_subscription_feed.py::test_an_extension_moves_the_event_and_a_termination_removes_it",
+    "tests/calendars/test_subscription_feed.py::test_another_users_deadlines_are_not_in_the_feed",
+    "tests/calendars/test_feeds.py::test_staff_download_the_partnership_feed",
 )
 """Tests that take more than about two seconds each (measured, see docs/test-durations.txt), as node ids from the
 repository root without parameters: a module (``tests/x.py``), a class or a test function (``tests/x.py::test``).

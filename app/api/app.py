@@ -18,6 +18,8 @@ from app.api.gate import RequestGate
 from app.api.language import LanguageMiddleware
 from app.api.proxies import TrustedProxyMiddleware
 from app.audit.routes import router as audit_router
+from app.calendars.routes import feed_router as calendar_feed_router
+from app.calendars.routes import router as calendars_router
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.drafting.routes import router as drafting_router
@@ -95,9 +97,11 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         reports_router,
         quality_router,
         partner_links_router,
+        calendars_router,
     ):
         app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
     app.include_router(monitoring_router)  # /metrics and /readyz, beside /healthz
+    app.include_router(calendar_feed_router)  # /calendar/{secret}.ics: the secret is the credential
     # Who sends a body, and how large it is, before anything reads it. Added first, so innermost: a body cut off
     # here raises straight into the route's parsing (the pages' header middleware would wrap it in a task group).
     app.add_middleware(

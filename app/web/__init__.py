@@ -13,6 +13,7 @@ from app.web.pages import (
     agreement_documents,
     agreements,
     auth,
+    calendar,
     dashboard,
     existing_agreements,
     exports,
@@ -58,6 +59,7 @@ PAGE_MODULES = (
     quality,
     exports,
     password_reset,
+    calendar,
     language,
     partner_links,
 )

@@ -479,6 +479,11 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("PATCH", "/api/v1/me"): Spec(lambda w, role: Call(f"{API}/me", {"language": "fr"}), EVERYONE),
     ("GET", "/api/v1/me/tokens"): get(lambda w: f"{API}/me/tokens"),
     ("POST", "/api/v1/me/tokens"): Spec(lambda w, role: Call(f"{API}/me/tokens", {"name": "script"}), EVERYONE),
+    # calendars: my own subscription URL; a partnership's partner-safe feed for everyone who may read it
+    ("GET", "/api/v1/me/calendar"): get(lambda w: f"{API}/me/calendar"),
+    ("POST", "/api/v1/me/calendar"): Spec(lambda w, role: Call(f"{API}/me/calendar"), EVERYONE),
+    ("DELETE", "/api/v1/me/calendar"): Spec(lambda w, role: Call(f"{API}/me/calendar"), EVERYONE),
+    ("GET", "/api/v1/partnerships/{partnership_id}/calendar.ics"): get(lambda w: f"{_ptn(w)}/calendar.ics"),
     # Everyone may revoke their own tokens; only admins anyone's.
     ("POST", "/api/v1/tokens/{token_id}/revoke"): Spec(
         _revoke, EVERYONE, {ADMIN: 2, LEGAL: 403, MANAGER: 403, VIEWER: 403}
