@@ -12,7 +12,20 @@ from typing import Annotated
 import typer
 
 import app.models  # noqa: F401  (every mapper and the audit recorder, before the first query)
-from app.cli import database, devtools, drafting, exports, imports, quality, reminders, reports, serve, users, workflow
+from app.cli import (
+    database,
+    devtools,
+    drafting,
+    exports,
+    history,
+    imports,
+    quality,
+    reminders,
+    reports,
+    serve,
+    users,
+    workflow,
+)
 from app.cli.support import PlainHelpCommand, PlainHelpGroup, cli_language, set_verbosity, speak_the_users_language
 from app.i18n import MESSAGES, set_language
 from app.rules import register_all
@@ -89,6 +102,17 @@ cli.command(
     "report",
     help=MESSAGES.lazy("The portfolio report: by modality, area, partner kind and place; funnel; expiring; overdue."),
 )(reports.report)
+cli.command(
+    "portfolio",
+    help=MESSAGES.lazy("Every partnership (or agreement) as it stood at the end of a past day, from the history."),
+)(history.portfolio)
+cli.command(
+    "changes",
+    help=MESSAGES.lazy(
+        "What changed between two days: new, formalised, signed, extended, expired and terminated, by area, region\n"
+        "and kind of partner (--records KIND lists the records behind a figure)."
+    ),
+)(history.changes)
 cli.command("quality", help=MESSAGES.lazy("The completeness scores of the portfolio and the records to fix first."))(
     quality.quality
 )
