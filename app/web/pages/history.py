@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
 from app import clock
 from app.api.deps import DbSession
@@ -81,6 +82,7 @@ def as_of_page(request: Request, session: DbSession, user: PageUser) -> Response
         "found": found,
         "errors": errors,
         "today": today,
+        "latest": Markup('max="{}"').format(today.isoformat()),  # no day after today to choose
         "here": here,
         "states": [(state, states.short_label(state)) for state in states.states],
         "json_url": f"/api/v1/reports/as-of/{shown}?" + urlencode(given) if found is not None else None,
@@ -116,6 +118,7 @@ def changes_page(request: Request, session: DbSession, user: PageUser) -> Respon
         "summary": summary,
         "errors": errors,
         "today": today,
+        "latest": Markup('max="{}"').format(today.isoformat()),  # no day after today to choose
         "records": records,
         "json_url": "/api/v1/reports/changes?" + urlencode(given),
         **_choices(session),
