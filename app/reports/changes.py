@@ -176,28 +176,29 @@ def _partnership_ids(session: Session, filters: ReportFilter) -> Select[Any] | N
     return select(Partnership.id).where(*conditions) if conditions else None
 
 
-def _counts(chosen: Category, changes: Any) -> list[Select[Any]]:
-    """The statements counting the records of one kind: in all, by area, by region, by kind of partner."""
-    distinct = func.count(changes.c.record_id.distinct())
-    key, no_key = literal(chosen.key), cast(literal(None), String)
+def _counts(changes: Any) -> list[Select[Any]]:
+    """The statements counting the records of each kind of change (``changes``: its rows ``change, record_id,
+    partnership_id``): in all, by area, by region, by kind of partner."""
+    change, distinct = changes.c.change, func.count(changes.c.record_id.distinct())
+    no_key = cast(literal(None), String)
     region = Organisation.region
     kind = cast(PartnershipParty.organisation_kind, String)
     return [
-        select(key, literal("all"), no_key, distinct).select_from(changes),
-        select(key, literal("area"), AreaOfEngagement.code, distinct)
+        select(change, literal("all"), no_key, distinct).group_by(change),
+        select(change, literal("area"), AreaOfEngagement.code, distinct)
         .select_from(changes)
         .outerjoin(partnership_areas, partnership_areas.c.partnership_id == changes.c.partnership_id)
         .outerjoin(AreaOfEngagement, AreaOfEngagement.id == partnership_areas.c.area_id)
-        .group_by(AreaOfEngagement.code),
-        select(key, literal("region"), region, distinct)
+        .group_by(change, AreaOfEngagement.code),
+        select(change, literal("region"), region, distinct)
         .select_from(changes)
         .outerjoin(PartnershipParty, PartnershipParty.partnership_id == changes.c.partnership_id)
         .outerjoin(Organisation, Organisation.id == PartnershipParty.organisation_id)
-        .group_by(region),
-        select(key, literal("partner_kind"), kind, distinct)
+        .group_by(change, region),
+        select(change, literal("partner_kind"), kind, distinct)
         .select_from(changes)
         .outerjoin(PartnershipParty, PartnershipParty.partnership_id == changes.c.partnership_id)
-        .group_by(kind),
+        .group_by(change, kind),
     ]
 
 
@@ -207,15 +208,17 @@ def _sorted(rows: list[ChangeCount]) -> list[ChangeCount]:
 
 def changes_between(session: Session, filters: ChangesFilter) -> ChangesSummary:
     """What changed between ``filters.start`` and ``filters.end`` (both days included), by kind of change, with each
-    count broken down by area of engagement, region and kind of partner — one statement for all of them."""
+    count broken down by area of engagement, region and kind of partner — one statement for all of them, which
+    reads the period's events once (a common table expression) and counts them four ways."""
     since, until = _period(filters)
     partnerships = _partnership_ids(session, filters)
-    parts = []
-    for chosen in CATEGORIES:
-        changes = _changes(chosen, since, until, partnerships).subquery(f"changes_{chosen.key}")
-        parts.extend(_counts(chosen, changes))
+    every = [
+        select(literal(chosen.key).label("change"), *_changes(chosen, since, until, partnerships).subquery().c)
+        for chosen in CATEGORIES
+    ]
+    changes = union_all(*every).cte("changes")  # the period's events read once, then counted four ways
     found: dict[tuple[str, str], list[tuple[str | None, int]]] = {}
-    for key, dimension, value, count in session.execute(union_all(*parts)):
+    for key, dimension, value, count in session.execute(union_all(*_counts(changes))):
         if count:
             found.setdefault((key, dimension), []).append((None if value is None else str(value), int(count)))
     areas = {code: vocab.area_name(code, name) for code, name in session.execute(
