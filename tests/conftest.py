@@ -230,6 +230,7 @@ SLOW: tuple[str, ...] = (
     "tests/test_demo_credentials.py::test_show_credentials_renews_them_prints_them_and_saves_them_for_the_user_only",
     "tests/test_serve.py",
     "tests/partnerships/test_list_plans.py",  # generates 20,000 partnerships on PostgreSQL to read the planner's plans
+    "tests/reports/test_history_outputs.py",  # each test writes a four-month history through the engine (~2-3 s)
     "tests/i18n/test_cli_in_language.py::test_results_in_french_from_agreements_language",
     "tests/imports/test_report_in_language.py::test_the_import_report_in_french",  # the first import warms caches
     "tests/i18n/test_cli_in_language.py::test_results_and_errors_in_spanish_from_the_posix_locale",

@@ -47,9 +47,7 @@ def test_the_portfolio_as_of_several_past_days(session, story):
         p["P3"].id: "ad_hoc",
     }
     assert _agreements(session, date(2026, 5, 25))[a["EXT1"].id] == "terminated"
-
-
-def test_the_state_that_day_does_not_come_from_the_current_columns(session, story):
+    # The state that day comes from the history, not from the current columns.
     found = history.partnerships_as_of(session, AsOfFilter(on=date(2026, 4, 15)), Paging())
     by_id = {item.id: item for item in found.items}
     p1 = by_id[story.p["P1"].id]
@@ -95,6 +93,11 @@ def test_a_day_in_the_future_or_an_unknown_state_is_refused(session, story):
     with pytest.raises(ValidationFailed) as refused:
         history.changes_between(session, ChangesFilter(start=date(2026, 6, 2), end=date(2026, 6, 1)))
     assert refused.value.problems[0].field == "start"
+    with pytest.raises(ValidationFailed) as refused:
+        history.change_records(
+            session, "renamed", ChangesFilter(start=date(2026, 3, 1), end=date(2026, 3, 2)), Paging()
+        )
+    assert refused.value.problems[0].field == "category"
 
 
 def _records(session, key: str, start: date, end: date, **filters) -> set[int]:
@@ -183,14 +186,6 @@ def test_the_breakdown_reads_the_areas_as_they_are_now(session, story):
     new = next(c for c in summary.categories if c.key == "new")
     assert {(c.key, c.count) for c in new.by_area} == {("humanitarian", 2)}
     assert any("as they are now" in note for note in summary.notes)
-
-
-def test_an_unknown_kind_of_change_is_refused(session, story):
-    with pytest.raises(ValidationFailed) as refused:
-        history.change_records(
-            session, "renamed", ChangesFilter(start=date(2026, 3, 1), end=date(2026, 3, 2)), Paging()
-        )
-    assert refused.value.problems[0].field == "category"
 
 
 def test_the_first_day_starts_at_midnight_in_the_organisation_timezone():
