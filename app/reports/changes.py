@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, Select, String, and_, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, lazyload
@@ -229,7 +230,8 @@ def changes_between(session: Session, filters: ChangesFilter) -> ChangesSummary:
         "partner_kind": lambda kind: vocab.organisation_kind(kind) if kind else _("No partner"),
     }
     chosen_filters = filters.chosen()
-    query = "&".join(f"{name}={value}" for name, value in chosen_filters.items() if name not in {"start", "end"})
+    query = urlencode({"start": filters.start.isoformat(), "end": filters.end.isoformat()} | {
+        name: value for name, value in chosen_filters.items() if name not in {"start", "end"}})  # fmt: skip
     categories = []
     for chosen in CATEGORIES:
         total = sum(n for _key, n in found.get((chosen.key, "all"), []))
@@ -237,7 +239,6 @@ def changes_between(session: Session, filters: ChangesFilter) -> ChangesSummary:
         for dimension, named in labels.items():
             cells = found.get((chosen.key, dimension), [])
             by[dimension] = _sorted([ChangeCount(key=value, label=named(value), count=n) for value, n in cells])
-        url = f"/api/v1/reports/changes/{chosen.key}?start={filters.start}&end={filters.end}"
         categories.append(
             ChangeCategory(
                 key=chosen.key,
@@ -247,7 +248,7 @@ def changes_between(session: Session, filters: ChangesFilter) -> ChangesSummary:
                 by_area=by["area"],
                 by_region=by["region"],
                 by_partner_kind=by["partner_kind"],
-                records_url=url + (f"&{query}" if query else ""),
+                records_url=f"/api/v1/reports/changes/{chosen.key}?{query}",
             )
         )
     return ChangesSummary(

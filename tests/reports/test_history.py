@@ -138,6 +138,9 @@ def test_changes_over_the_whole_history(session, story):
     assert _records(session, "new", start, end, area="humanitarian") == story.pid("P1", "P3")
     assert _records(session, "agreements_signed", start, end, region="Europe") == story.aid("MOU2")
     assert _counts(session, start, end, partner_kind="academic_institution")["agreements_expired"] == 1
+    regional = history.changes_between(session, ChangesFilter(start=start, end=end, region="East Africa"))
+    assert regional.categories[0].records_url.endswith("&region=East+Africa")
+    assert regional.categories[0].count == 2
     assert _counts(session, start, end, partner_kind="academic_institution")["agreements_terminated"] == 0
 
 
