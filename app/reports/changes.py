@@ -183,7 +183,7 @@ def _counts(changes: Any) -> list[Select[Any]]:
     change, distinct = changes.c.change, func.count(changes.c.record_id.distinct())
     no_key = cast(literal(None), String)
     region = Organisation.region
-    kind = cast(PartnershipParty.organisation_kind, String)
+    kind = cast(Organisation.kind, String)
     return [
         select(change, literal("all"), no_key, distinct).group_by(change),
         select(change, literal("area"), AreaOfEngagement.code, distinct)
@@ -196,9 +196,12 @@ def _counts(changes: Any) -> list[Select[Any]]:
         .outerjoin(PartnershipParty, PartnershipParty.partnership_id == changes.c.partnership_id)
         .outerjoin(Organisation, Organisation.id == PartnershipParty.organisation_id)
         .group_by(change, region),
+        # Through the organisation, as the region: the parties by partnership are read from an index that holds
+        # their organisation (a kind read off the parties' rows made PostgreSQL hash the whole table).
         select(change, literal("partner_kind"), kind, distinct)
         .select_from(changes)
         .outerjoin(PartnershipParty, PartnershipParty.partnership_id == changes.c.partnership_id)
+        .outerjoin(Organisation, Organisation.id == PartnershipParty.organisation_id)
         .group_by(change, kind),
     ]
 
