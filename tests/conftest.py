@@ -233,6 +233,7 @@ SLOW: tuple[str, ...] = (
     "tests/agreements/test_seal_and_signing_api.py::test_parties_sign_by_api_and_the_signed_pdf_is_sealed_and_verified",
     "tests/web/test_party_signing_pages.py",  # every party signs through the pages, then the sealed PDF
     "tests/partnerships/test_list_plans.py",  # generates 20,000 partnerships on PostgreSQL to read the planner's plans
+    "tests/reports/test_history_outputs.py",  # each test writes a four-month history through the engine (~2-3 s)
     "tests/i18n/test_cli_in_language.py::test_results_in_french_from_agreements_language",
     "tests/imports/test_report_in_language.py::test_the_import_report_in_french",  # the first import warms caches
     "tests/i18n/test_cli_in_language.py::test_results_and_errors_in_spanish_from_the_posix_locale",

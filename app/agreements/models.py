@@ -59,6 +59,8 @@ class Agreement(Base):
         CheckConstraint("notice_period_days >= 0", name="notice_not_negative"),
         # The partnership list's ending_before filter: agreements in force ending before a day, from the index alone.
         Index("ix_agreements_status_end_partnership", "status", "end_date", "partnership_id"),
+        # The agreements as of a past day (app.reports.history), walked newest first from the last one created then.
+        Index("ix_agreements_created_at_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,6 +17,7 @@ from app.cli import (
     devtools,
     drafting,
     exports,
+    history,
     imports,
     quality,
     reminders,
@@ -102,6 +103,17 @@ cli.command(
     "report",
     help=MESSAGES.lazy("The portfolio report: by modality, area, partner kind and place; funnel; expiring; overdue."),
 )(reports.report)
+cli.command(
+    "portfolio",
+    help=MESSAGES.lazy("Every partnership (or agreement) as it stood at the end of a past day, from the history."),
+)(history.portfolio)
+cli.command(
+    "changes",
+    help=MESSAGES.lazy(
+        "What changed between two days: new, formalised, signed, extended, expired and terminated, by area, region\n"
+        "and kind of partner (--records KIND lists the records behind a figure)."
+    ),
+)(history.changes)
 cli.command("quality", help=MESSAGES.lazy("The completeness scores of the portfolio and the records to fix first."))(
     quality.quality
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from app.cli.support import ensure_schema, fail, friendly_errors
 from app.config import get_settings
 from app.db import unit_of_work
 from app.i18n import MESSAGES
+from app.reports.history import check_day
 from app.reports.pdf import report_pdf
 from app.reports.schemas import ReportFilter
 from app.reports.service import portfolio
@@ -32,6 +34,12 @@ def report(
     country: Annotated[
         str | None, typer.Option(help=MESSAGES.lazy("Only those with a partner in this country (ISO code)."))
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", metavar="DAY", help=MESSAGES.lazy("The portfolio as it stood at the end of this past day.")
+        ),
+    ] = None,
 ) -> None:
     """The portfolio report: by modality, area, partner kind and place; funnel; expiring; overdue."""
 
@@ -39,10 +47,19 @@ def report(
         raise fail(MESSAGES.gettext("unknown format {format}; choose one of: text, json, pdf", format=repr(format)))
     if format == "pdf" and output is None:
         raise fail(MESSAGES.gettext("a PDF needs a file: add -o report.pdf"))
+    day = None
+    if as_of is not None:
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError:
+            raise fail(
+                MESSAGES.gettext("{option}: not a date (YYYY-MM-DD): {value}", option="--as-of", value=repr(as_of))
+            ) from None
+        check_day(day, "as_of")
     filters = ReportFilter(area=area, partner_kind=partner_kind, region=region, country_code=country)
     ensure_schema(get_settings())
     with unit_of_work(write=False) as session:
-        found = portfolio(session, filters=filters)
+        found = portfolio(session, day, filters=filters)
     if format == "pdf":
         content = report_pdf(found)
     elif format == "json":

@@ -163,3 +163,95 @@ class PortfolioReport(BaseModel):
     end_dates_by_month: list[MonthCount]
     overdue: Overdue
     notes: list[str]
+
+
+# --- the portfolio's history: as of a past day, and what changed between two days --------------------------------
+
+
+class AsOfFilter(ReportFilter):
+    """The day to look back to, and the report's filters; ``stage`` is the state on that day (a partnership's stage,
+    or an agreement's status)."""
+
+    on: date = Field(description="The day, taken at its end in the organisation's timezone; not in the future")
+    stage: str | None = Field(
+        None, min_length=1, max_length=60, description="Only the records in this state (stage or status) that day"
+    )
+
+
+class AsOfPartnership(BaseModel):
+    """A partnership as it stood at the end of a past day: its stage then (from its history) and since when."""
+
+    id: int
+    reference: str
+    title: str
+    stage: str = Field(description="The stage it was in at the end of the day")
+    stage_label: str
+    since: datetime = Field(description="When it entered that stage")
+    stage_now: str = Field(description="Its stage today, for comparison")
+
+
+class AsOfAgreement(BaseModel):
+    """An agreement as it stood at the end of a past day: its status then (from its history) and since when."""
+
+    id: int
+    reference: str | None
+    title: str
+    kind: str
+    partnership_id: int
+    status: str = Field(description="Its status at the end of the day")
+    status_label: str
+    since: datetime = Field(description="When it entered that status")
+    status_now: str = Field(description="Its status today, for comparison")
+
+
+class ChangesFilter(ReportFilter):
+    """Two days (both included, in the organisation's timezone) and the report's filters."""
+
+    start: date = Field(description="The first day, from its start in the organisation's timezone")
+    end: date = Field(description="The last day, to its end in the organisation's timezone; not in the future")
+
+
+class ChangeCount(BaseModel):
+    """How many records of a kind of change fall under one area, region or kind of partner (``key`` null: none)."""
+
+    key: str | None
+    label: str
+    count: int
+
+
+class ChangeCategory(BaseModel):
+    """One kind of change (new, formalised, signed, extended, expired, terminated) between the two days."""
+
+    key: str
+    label: str
+    record: str = Field(description="What is counted: partnership or agreement")
+    count: int
+    by_area: list[ChangeCount]
+    by_region: list[ChangeCount]
+    by_partner_kind: list[ChangeCount]
+    records_url: str = Field(description="The API list of the records behind the count (ids, paged)")
+
+
+class ChangesSummary(BaseModel):
+    """What changed in the portfolio between two days, from the transition history."""
+
+    start: date
+    end: date
+    timezone: str
+    since: datetime = Field(description="The first instant counted (UTC): the start of the first day")
+    until: datetime = Field(description="The end of the last day (UTC), not included")
+    generated_at: datetime
+    filters: dict[str, str]
+    categories: list[ChangeCategory]
+    notes: list[str]
+
+
+class ChangeRecord(BaseModel):
+    """A record behind a figure of the changes: a partnership or an agreement, and when the change happened."""
+
+    id: int
+    record: str
+    reference: str | None
+    title: str
+    partnership_id: int
+    occurred_at: datetime = Field(description="When the change happened (its first time in the period)")

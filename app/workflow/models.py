@@ -19,6 +19,13 @@ class TransitionEvent(Base):
         Index("ix_transition_events_entity", "entity_type", "entity_id", "occurred_at"),
         # Which entities ever entered a state (the portfolio report's funnel), read from the index alone.
         Index("ix_transition_events_entered", "entity_type", "to_state", "entity_id"),
+        # What changed between two days (app.reports.history): the events of a workflow in a period, by instant.
+        Index(
+            "ix_transition_events_period",
+            "entity_type",
+            "occurred_at",
+            postgresql_include=["entity_id", "from_state", "to_state"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -35,7 +35,8 @@ from app.partnerships.routes import PartnershipQuery
 from app.quality.schemas import RecordsQuery
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.reminders.routes import ReminderQuery
-from app.reports.routes import ReportQuery
+from app.reports.routes import AsOfQuery, ReportQuery
+from app.reports.schemas import ChangesFilter
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
@@ -360,6 +361,10 @@ ROUTES: dict[tuple[str, str], Body | None] = {
     ("GET", "/api/v1/imports/{import_id}"): None,
     ("GET", "/api/v1/reports/portfolio"): None,
     ("GET", "/api/v1/reports/portfolio.pdf"): None,
+    ("GET", "/api/v1/reports/as-of/partnerships"): None,
+    ("GET", "/api/v1/reports/as-of/agreements"): None,
+    ("GET", "/api/v1/reports/changes"): None,
+    ("GET", "/api/v1/reports/changes/{category}"): None,
     ("GET", "/api/v1/exports/organisations"): None,
     ("GET", "/api/v1/exports/partnerships"): None,
     ("GET", "/api/v1/exports/agreements"): None,
@@ -379,6 +384,9 @@ LISTS = {
     "/api/v1/obligations": ObligationQuery,
     "/api/v1/audit": AuditQuery,
     "/api/v1/reports/portfolio": ReportQuery,
+    "/api/v1/reports/as-of/partnerships": AsOfQuery,
+    "/api/v1/reports/as-of/agreements": AsOfQuery,
+    "/api/v1/reports/changes": ChangesFilter,
     "/api/v1/exports/organisations": OrganisationExportQuery,
     "/api/v1/exports/partnerships": PartnershipExportQuery,
     "/api/v1/exports/agreements": AgreementExportQuery,
@@ -387,6 +395,7 @@ LISTS = {
 }
 # Path parameters that take another world value on some routes (parameter -> key of World.values).
 ROUTE_VALUES = {
+    "/api/v1/reports/changes/{category}": {"category": "change"},
     "/api/v1/partnerships/{partnership_id}/existing-agreements/extract": {"partnership_id": "formalising_id"},
     "/api/v1/partnerships/{partnership_id}/existing-agreements/{upload_id}": {"partnership_id": "formalising_id"},
     "/api/v1/partnerships/{partnership_id}/existing-agreements": {"partnership_id": "formalising_id"},
@@ -412,7 +421,13 @@ UPLOAD_FILES = {
         "text/csv",
     )
 }
-ROUTE_QUERIES = {"/api/v1/partnerships/{partnership_id}/stage": "?on=2026-01-01"}
+ROUTE_QUERIES = {
+    "/api/v1/partnerships/{partnership_id}/stage": "?on=2026-01-01",
+    "/api/v1/reports/as-of/partnerships": "?on=2026-01-01",
+    "/api/v1/reports/as-of/agreements": "?on=2026-01-01",
+    "/api/v1/reports/changes": "?start=2026-01-01&end=2026-01-31",
+    "/api/v1/reports/changes/{category}": "?start=2026-01-01&end=2026-01-31",
+}
 
 
 @pytest.fixture
@@ -469,6 +484,7 @@ def world(session, auth, make_user) -> World:
         "token_id": spare_token.id,
         "planned_reminder_id": planned.id,
         "key": "mou",
+        "change": "new",
         "language": "en",
         "import_id": import_run.id,
         "upload_id": upload.id,

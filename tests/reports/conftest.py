@@ -2,5 +2,6 @@
 
 from __future__ import annotations
 
+from tests.reports.history_story import story  # noqa: F401  (fixture)
 from tests.reports.portfolio import small_portfolio  # noqa: F401  (fixture)
 from tests.web.conftest import sign_in  # noqa: F401  (fixture)

@@ -502,6 +502,12 @@ ROUTES: dict[tuple[str, str], Spec] = {
     # reports ---------------------------------------------------------------------------------------------------
     ("GET", "/api/v1/reports/portfolio"): get(lambda w: f"{API}/reports/portfolio"),
     ("GET", "/api/v1/reports/portfolio.pdf"): get(lambda w: f"{API}/reports/portfolio.pdf"),
+    ("GET", "/api/v1/reports/as-of/partnerships"): get(lambda w: f"{API}/reports/as-of/partnerships?on=2026-01-01"),
+    ("GET", "/api/v1/reports/as-of/agreements"): get(lambda w: f"{API}/reports/as-of/agreements?on=2026-01-01"),
+    ("GET", "/api/v1/reports/changes"): get(lambda w: f"{API}/reports/changes?start=2026-01-01&end=2026-01-31"),
+    ("GET", "/api/v1/reports/changes/{category}"): get(
+        lambda w: f"{API}/reports/changes/new?start=2026-01-01&end=2026-01-31"
+    ),
     # exports: everyone who may read the lists ------------------------------------------------------------------
     ("GET", "/api/v1/exports/organisations"): get(
         lambda w: f"{API}/exports/organisations?q={w.organisation.legal_name}"
