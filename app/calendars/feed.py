@@ -345,12 +345,14 @@ def user_feed(session: Session, user: User, settings: Settings | None = None) ->
     return user_calendar(session, user, settings).body
 
 
-def partnership_events(session: Session, partnership_id: int, settings: Settings | None = None) -> list[FeedEvent]:
+def partnership_events(
+    session: Session, partnership_id: int, settings: Settings | None = None, *, party_id: int | None = None
+) -> list[FeedEvent]:
     """A partnership's deadlines as its partners may see them, in the language in use.
 
-    The end dates and notice deadlines of its agreements in force and the open obligations its partner parties owe;
-    never a link into the register, the partnership's internal reference or title, or the organisation's own
-    obligations (staff-only duties).
+    The end dates and notice deadlines of its agreements in force and the open obligations its partner parties owe
+    (only party ``party_id``'s when given: a partner link's feed shows no other party's duties); never a link into
+    the register, the partnership's internal reference or title, or the organisation's own obligations (staff-only).
     """
     settings = settings or get_settings()
     today = clock.today(settings.zone)
@@ -363,7 +365,11 @@ def partnership_events(session: Session, partnership_id: int, settings: Settings
         return None
 
     events = _agreement_events(rows, rows.values(), domain, words, no_link)
-    owed_by_partners = [item for item in session.execute(_obligation_query(where, today)) if item.party_id is not None]
+    owed_by_partners = [
+        item
+        for item in session.execute(_obligation_query(where, today))
+        if item.party_id is not None and party_id in (None, item.party_id)
+    ]
     events += _obligation_events(rows, owed_by_partners, domain, words, no_link, today)
     return events
 
@@ -379,12 +385,17 @@ def partnership_feed(
 
 
 def partnership_calendar(
-    session: Session, partnership_id: int, *, language: str | None = None, settings: Settings | None = None
+    session: Session,
+    partnership_id: int,
+    *,
+    language: str | None = None,
+    settings: Settings | None = None,
+    party_id: int | None = None,
 ) -> Feed:
-    """:func:`partnership_feed` with when what it shows last changed."""
+    """:func:`partnership_feed` with when what it shows last changed (one party's obligations with ``party_id``)."""
     settings = settings or get_settings()
     with use_language(language) as chosen:
-        events = partnership_events(session, partnership_id, settings)
+        events = partnership_events(session, partnership_id, settings, party_id=party_id)
         name = _("Agreement deadlines with {organisation}", organisation=settings.organisation_name)
         return Feed(_calendar(name, events, settings, chosen), last_modified(events))
 

@@ -35,6 +35,7 @@ def build_partner_link_email(session: Session, reminder: Reminder, settings: Set
             "title": link.partnership.title,
             "reference": link.partnership.reference,
             "link": partner_url(token, settings),
+            "calendar": partner_url(token, settings) + "/calendar.ics",
             "expires": long_date(link.expires_at.astimezone(settings.zone).date()),
             "language": language,
         }

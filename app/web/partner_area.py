@@ -75,8 +75,7 @@ PARTNER_NAV: list[NavItem] = [
     NavItem("organisation", "/partner/organisation", WEB.lazy("Your organisation")),
     NavItem("draft", "/partner/draft", WEB.lazy("Draft agreement")),  # not a workflow state
     NavItem("obligations", "/partner/obligations", WEB.lazy("Your obligations")),
-    # Reserved places, filled by the pages that will own them: "sign" (each party's electronic signature of the shared
-    # version) and "calendar" (the partnership's iCalendar feed) — add_partner_page("sign", "/partner/sign", ...).
+    # Pages of other modules add themselves with add_partner_page: "sign" (app.web.pages.partner_signing), "calendar".
 ]
 
 

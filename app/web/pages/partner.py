@@ -7,6 +7,8 @@ What each page allows (docs/partner-links.md says the same for people):
   its own contacts); confirm them, or propose corrections (a proposal an owner or legal officer accepts or rejects).
 - ``/partner/draft``: the draft version shared for review, clause by clause, with a comment form on each clause.
 - ``/partner/obligations``: the obligations that fall to the partner's organisation; report one done with a file.
+- ``/partner/calendar.ics``: the deadlines that concern the partner (end dates, notice deadlines, their obligations)
+  as a calendar file; ``/partner/{token}/calendar.ics`` is the same calendar to subscribe to, held by the link.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from app.agreements.rules import sources_of
 from app.api.deps import DbSession
 from app.api.language import LANGUAGE_COOKIE_SECONDS
 from app.api.proxies import client_address
+from app.calendars.feed import partnership_calendar
+from app.calendars.routes import feed_response
 from app.errors import DomainError
 from app.i18n import WEB
 from app.organisations.models import OrganisationKind
 from app.organisations.service import list_areas
 from app.partner_links import partner, reports
-from app.partner_links.service import PartnerLinkRefused, record_use, resolve_partner_link
+from app.partner_links.service import PartnerLinkRefused, link_language, record_use, resolve_partner_link
 from app.uploads import MB, document_upload_bytes
 from app.web.forms import field_errors
 from app.web.partner_area import (
@@ -37,6 +41,7 @@ from app.web.partner_area import (
     PartnerAreaRefused,
     PartnerForm,
     PartnerSession,
+    add_partner_page,
     gone_page,
     limit,
     render_partner,
@@ -46,6 +51,7 @@ from app.web.partner_area import (
 )
 
 router = APIRouter(prefix="/partner", include_in_schema=False)
+add_partner_page("calendar", "/partner/calendar.ics", WEB.lazy("Calendar"))
 entry_router = APIRouter(include_in_schema=False)
 """The link itself (``/partner/{token}``): included after every partner page, so it never shadows one."""
 _ = WEB.gettext
@@ -225,6 +231,31 @@ def sign_out(request: Request, link: PartnerSession, form: PartnerForm) -> Respo
     response = with_partner_headers(render_partner(request, "partner/signed_out.html", {"link": None, "nav": []}))
     response.delete_cookie(PARTNER_COOKIE, path="/partner")
     return response
+
+
+def _calendar(request: Request, session, link, *, attachment: bool) -> Response:
+    feed = partnership_calendar(session, link.partnership_id, language=link_language(link), party_id=link.party_id)
+    return with_partner_headers(feed_response(request, feed, "partnership-deadlines.ics", attachment=attachment))
+
+
+@router.get("/calendar.ics")
+def calendar_download(request: Request, session: DbSession, link: PartnerSession) -> Response:
+    """The partnership's deadlines that concern the partner, as a calendar file (end dates, notices, obligations)."""
+    return _calendar(request, session, link, attachment=True)
+
+
+@entry_router.api_route("/partner/{token}/calendar.ics", methods=["GET", "HEAD"])
+def calendar_subscription(request: Request, session: DbSession, token: str) -> Response:
+    """The same calendar to subscribe to, the link itself its credential: it follows extensions and terminations and
+    stops with the link (expired or revoked: the same refusal as the link's)."""
+    limit(f"ip:{client_address(request)}")
+    limit(f"token:{token[:64]}")
+    try:
+        link = resolve_partner_link(session, token)
+    except PartnerLinkRefused:
+        raise PartnerAreaRefused() from None
+    record_use(session, link, "calendar", client_address(request))
+    return _calendar(request, session, link, attachment=False)
 
 
 @entry_router.get("/partner/{token}")
