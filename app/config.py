@@ -1,4 +1,7 @@
-"""Settings read from the environment (prefix ``AGREEMENTS_``) or a ``.env`` file."""
+"""Settings read from the environment (prefix ``AGREEMENTS_``) or a ``.env`` file.
+
+Size: one declaration per setting, each with its description (docs/deployment.md is generated from them).
+"""
 
 from __future__ import annotations
 

@@ -18,6 +18,8 @@ Choices made for subscriptions (a calendar program refreshes the whole feed and 
   ``X-WR-TIMEZONE``);
 - each occurrence of a recurring obligation within ``RECURRING_HORIZON_DAYS`` is its own event: the current one
   under the obligation's UID (the one its e-mails carry), each later one under a UID of its own date.
+
+Size: the two feeds share their queries, event builders and wording; split, each half would import the other.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def test_the_partner_signs_their_party_with_consent_hash_and_the_link_recorded(c
     assert stale.status_code == 422
 
     signed = client.post(f"/partner/sign/{agreement.id}", data=_form(page.text, agreement), follow_redirects=False)
-    assert signed.status_code == 303 and signed.headers["location"] == "/partner/sign?done=signed"
+    assert signed.status_code == 303 and signed.headers["location"] == "/partner/sign?done=thanks"
     session.expire_all()
     (signature,) = [s for s in agreement.signatures if s.party_id == link.party_id]
     assert signature.method is SignatureMethod.ELECTRONIC and signature.via_link_id == link.id

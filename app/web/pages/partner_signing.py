@@ -70,11 +70,11 @@ def _page(request: Request, session: Session, link: PartnerLink, errors=None, fa
         for agreement in agreements
     ]
     context = {
-        "active": "sign",
+        "active": "sign",  # not a workflow state
         "items": items,
         "errors": errors or {},
         "failed_id": failed_id,
-        "signed": request.query_params.get("done") == "signed",
+        "thanked": request.query_params.get("done") == "thanks",
         "contact_name": link.contact.name,
     }
     return render_partner(request, "partner/sign.html", context, status)
@@ -113,4 +113,4 @@ def sign(request: Request, session: DbSession, link: PartnerSession, form: Partn
             raise
         return _page(request, session, link, field_errors(exc) or {"agreement": str(exc)}, agreement_id, exc.status)
     record_use(session, link, "sign", client_address(request), detail=f"agreement {agreement.id}")
-    return with_partner_headers(RedirectResponse("/partner/sign?done=signed", status_code=303))
+    return with_partner_headers(RedirectResponse("/partner/sign?done=thanks", status_code=303))
