@@ -34,6 +34,7 @@ from app.quality.routes import router as quality_router
 from app.reminders.routes import router as reminders_router
 from app.reports.routes import router as reports_router
 from app.rules import register_all
+from app.screening.routes import router as screening_router
 from app.users.routes import router as users_router
 from app.workflow.definition import load_all
 from app.workflow.routes import router as workflows_router
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         exports_router,
         reports_router,
         quality_router,
+        screening_router,
     ):
         app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
     app.include_router(monitoring_router)  # /metrics and /readyz, beside /healthz

@@ -12,7 +12,20 @@ from typing import Annotated
 import typer
 
 import app.models  # noqa: F401  (every mapper and the audit recorder, before the first query)
-from app.cli import database, devtools, drafting, exports, imports, quality, reminders, reports, serve, users, workflow
+from app.cli import (
+    database,
+    devtools,
+    drafting,
+    exports,
+    imports,
+    quality,
+    reminders,
+    reports,
+    screening,
+    serve,
+    users,
+    workflow,
+)
 from app.cli.support import PlainHelpCommand, PlainHelpGroup, cli_language, set_verbosity, speak_the_users_language
 from app.i18n import MESSAGES, set_language
 from app.rules import register_all
@@ -96,8 +109,16 @@ cli.add_typer(users.users_cli, name="users")
 cli.add_typer(users.tokens_cli, name="tokens")
 cli.add_typer(reminders.reminders_cli, name="reminders")
 cli.add_typer(workflow.workflow_cli, name="workflow")
+cli.add_typer(screening.screening_cli, name="screening")
 
-for _typer in (cli, users.users_cli, users.tokens_cli, reminders.reminders_cli, workflow.workflow_cli):
+for _typer in (
+    cli,
+    users.users_cli,
+    users.tokens_cli,
+    reminders.reminders_cli,
+    workflow.workflow_cli,
+    screening.screening_cli,
+):
     for _command in _typer.registered_commands:
         _command.cls = PlainHelpCommand  # none of ours asks for another class
 

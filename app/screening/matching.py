@@ -8,8 +8,9 @@ one-word name (an acronym) matches only another one-word name, by plain ``ratio`
 loses a few points; a shared country adds a few, a country on both sides that differs takes a few away. Every
 component is kept so the reviewer reads why a hit scored what it did.
 
-At scale the candidate pairs are found with ``rapidfuzz.process.cdist`` (C, both cores) on the normalised
-strings with a cut-off below the threshold, and only those pairs are scored in full.
+At scale (:meth:`Matcher.screen_many`), each name is compared only with the list names that share a word key
+with it (blocking: first letter and consonant skeleton, so transliteration variants share it), by
+``rapidfuzz.process.extract`` with a cut-off below the threshold; only those pairs are scored in full.
 """
 
 from __future__ import annotations
@@ -122,6 +123,10 @@ class Matcher:
                     seen.add(normal)
                     self.names.append(ListName(index, item["name"], item.get("quality", ""), normal))
         self.normals = [name.normal for name in self.names]
+        self.blocks: dict[str, list[int]] = {}
+        for position, name in enumerate(self.names):
+            for key in word_keys(name.normal):
+                self.blocks.setdefault(key, []).append(position)
 
     def _score(self, org_name: tuple[str, str, str], list_name: ListName, country: str | None) -> dict[str, Any]:
         label, original, normal = org_name
@@ -182,30 +187,44 @@ class Matcher:
         self,
         organisations: Sequence[tuple[int, Sequence[tuple[str, str]], str | None]],
         threshold: float = DEFAULT_THRESHOLD,
-        chunk: int = 4000,
-        workers: int = -1,
     ) -> dict[int, list[Match]]:
-        """:meth:`screen` for many organisations at once: candidate pairs by ``cdist`` in chunks, then scored."""
+        """:meth:`screen` for many organisations: each name compared only with the list names sharing a word key.
+
+        The keys (:func:`word_key`) survive the usual transliteration variants (Rasheed/Rashid, Baykal/Baikal,
+        Yousef/Yusuf): a name sharing no word key with a list name could not reach the threshold by token scores.
+        """
         results: dict[int, list[Match]] = {}
-        if not self.names:
-            return {org_id: [] for org_id, _names, _country in organisations}
         cutoff = max(0.0, threshold - COUNTRY_BONUS - 1)
-        queries: list[tuple[int, tuple[str, str, str]]] = []
-        for org_id, names, _country in organisations:
-            results[org_id] = []
-            queries.extend((org_id, (label, name, normalise(name))) for label, name in names if name and name.strip())
-        countries = {org_id: country for org_id, _names, country in organisations}
-        best: dict[int, dict[int, dict[str, Any]]] = {}
-        for start in range(0, len(queries), chunk):
-            part = queries[start : start + chunk]
-            matrix = process.cdist(
-                [query[2] for _org, query in part], self.normals, scorer=_prefilter, score_cutoff=cutoff,
-                dtype="uint8", workers=workers,
-            )  # fmt: skip
-            rows, columns = matrix.nonzero()
-            for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
-                org_id, query = part[row]
-                self._keep(best.setdefault(org_id, {}), query, self.names[column], countries[org_id])
-        for org_id, found in best.items():
-            results[org_id] = self._matches(found, threshold)
+        for org_id, names, country in organisations:
+            best: dict[int, dict[str, Any]] = {}
+            for label, name in names:
+                normal = normalise(name) if name and name.strip() else ""
+                candidates = sorted({position for key in word_keys(normal) for position in self.blocks.get(key, ())})
+                if not candidates:
+                    continue
+                found = process.extract(
+                    normal, [self.normals[position] for position in candidates], scorer=_prefilter,
+                    score_cutoff=cutoff, limit=None,
+                )  # fmt: skip
+                for _normal, _score, index in found:
+                    self._keep(best, (label, name, normal), self.names[candidates[index]], country)
+            results[org_id] = self._matches(best, threshold)
         return results
+
+
+def word_key(word: str) -> str:
+    """A key two spellings of one word share: its first letter, then up to three consonants, doubles collapsed."""
+    if word.isdigit() or len(word) < 2:
+        return word
+    consonants = [char for char in word[1:] if char not in "aeiouyhw"]
+    collapsed = [char for number, char in enumerate(consonants) if number == 0 or consonants[number - 1] != char]
+    return word[0] + "".join(collapsed)[:3]
+
+
+def word_keys(normal: str) -> set[str]:
+    """The keys of a normalised name's words (and of the name written as one word)."""
+    words = normal.split()
+    keys = {word_key(word) for word in words if len(word) >= 3 or len(words) == 1}
+    if len(words) > 1:
+        keys.add(word_key("".join(words)))
+    return keys

@@ -204,6 +204,8 @@ def read_list(stream: IO[bytes], *, max_bytes: int = MAX_LIST_BYTES) -> ParsedLi
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise ListFormatError(f"the file is larger than {max_bytes // (1024 * 1024)} MB; it is not the list")
+    if not data.strip():
+        raise ListFormatError("the file is empty")
     sha256 = hashlib.sha256(data).hexdigest()
     return ParsedList(*_parse(data), sha256=sha256)
 

@@ -25,6 +25,7 @@ from app.web.pages import (
     pipeline,
     quality,
     reports,
+    screening,
     workflows,
 )
 from app.web.rendering import STATIC_DIR, redirect, render
@@ -43,6 +44,7 @@ PAGE_MODULES = (
     workflows,
     reports,
     quality,
+    screening,
     exports,
     password_reset,
     language,
