@@ -103,18 +103,29 @@ def rescreen_all(session: Session, loaded: ScreeningList | None = None, report: 
     entries = {row.data_id: row for row in session.scalars(select(ScreeningEntry))}
     last_id, count = 0, 0
     while True:
-        after = select(Organisation).where(Organisation.id > last_id)
-        batch = list(session.scalars(after.order_by(Organisation.id).limit(BATCH)))
+        columns = select(Organisation.id, Organisation.legal_name, Organisation.short_name, Organisation.country_code)
+        batch = session.execute(columns.where(Organisation.id > last_id).order_by(Organisation.id).limit(BATCH)).all()
         if not batch:
             break
         last_id = batch[-1].id
         found = matcher.screen_many([(org.id, organisation_names(org), org.country_code) for org in batch], threshold())
-        hits = _hits_of(session, [org.id for org in batch])
-        for org in batch:
-            _apply(session, org, found.get(org.id, []), loaded, entries, hits.get(org.id, {}), report)
+        ids = [org.id for org in batch]
+        hits = _hits_of(session, ids)
+        screenings = {row.organisation_id: row for row in session.scalars(
+            select(OrganisationScreening).where(OrganisationScreening.organisation_id.in_(ids)))}  # fmt: skip
+        touched = []
+        with session.no_autoflush:
+            for org in batch:
+                screening = screenings.get(org.id)
+                if screening is None:  # never screened: no need to look it up again
+                    screening = OrganisationScreening(organisation_id=org.id)
+                    session.add(screening)
+                _apply(session, org, found.get(org.id, []), loaded, entries, hits.get(org.id, {}), report, screening)
+                touched.append(screening)
         count += len(batch)
         session.flush()
-        session.expire_all()  # keep memory flat over 160,000 organisations
+        for screening in touched:
+            session.expunge(screening)  # keep memory flat over 160,000 organisations
     if report is not None:
         report.organisations = count
     return count
@@ -135,6 +146,7 @@ def _apply(
     entries: dict[str, ScreeningEntry],
     hits: dict[str, ScreeningHit],
     report: LoadReport | None,
+    screening: OrganisationScreening | None = None,
 ) -> OrganisationScreening:
     now = utcnow()
     matched = set()
@@ -168,7 +180,8 @@ def _apply(
         ScreeningStatus.CONFIRMED if HitStatus.CONFIRMED in statuses
         else ScreeningStatus.PENDING if HitStatus.PENDING in statuses else ScreeningStatus.CLEAR
     )  # fmt: skip
-    screening = session.get(OrganisationScreening, organisation.id)
+    if screening is None:
+        screening = session.get(OrganisationScreening, organisation.id)
     if screening is None:
         screening = OrganisationScreening(organisation_id=organisation.id)
         session.add(screening)
