@@ -80,10 +80,10 @@ async def load_list(request: Request, session: DbSession, user: PageUser, form: 
         with savepoint(session):
             report = loading.load_list(session, io.BytesIO(data), file_name=upload.filename[:300], actor=actor)
     except ListFormatError as exc:
-        return _overview(request, session, user, "pending", {"file": _("not a Consolidated List: %(reason)s",
+        return _overview(request, session, user, "pending", {"file": _("not a Consolidated List: {reason}",
                                                                         reason=str(exc))}, 422)  # fmt: skip
     message = _(
-        "List loaded: %(added)s added, %(removed)s removed, %(changed)s changed; %(hits)s new hits.",
+        "List loaded: {added} added, {removed} removed, {changed} changed; {hits} new hits.",
         added=len(report.added), removed=len(report.removed), changed=len(report.changed),
         hits=len(report.new_hits),
     )  # fmt: skip
@@ -128,6 +128,6 @@ def decide(request: Request, session: DbSession, user: PageUser, form: CheckedFo
         return _hit(request, session, user, hit_id, field_errors(exc), {"decision": decision, "reason": reason},
                     exc.status)  # fmt: skip
     organisation = get_organisation(session, hit.organisation_id)
-    message = _("Decision recorded for %(name)s: %(decision)s.", name=organisation.legal_name,
+    message = _("Decision recorded for {name}: {decision}.", name=organisation.legal_name,
                 decision=STATUS_WORDS[hit.status.value])  # fmt: skip
     return redirect(request, "/screening", message)
