@@ -118,7 +118,7 @@ class Settings(BaseSettings):
         "screening, for an installation that does not screen its partners).",
     )
     screening_threshold: float = Field(
-        88.0, ge=50, le=100, description="Score (0-100) at and above which a name is a potential sanctions-list match."
+        88.0, ge=50, le=100, description="Score (50-100) at and above which a name is a potential sanctions-list match."
     )
 
     render_max_int_bits: int = Field(

@@ -95,9 +95,8 @@ class ScreeningHit(Base):
     __tablename__ = "screening_hits"
     __table_args__ = (
         UniqueConstraint("organisation_id", "data_id"),
-        Index(
-            "ix_screening_hits_status_active", "active", "status", "organisation_id"
-        ),  # not a workflow state: the column
+        # the hit's own flag, not a workflow state:
+        Index("ix_screening_hits_status_active", "active", "status", "organisation_id"),  # not a workflow state
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -22,7 +22,9 @@ import pycountry
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-MAX_LIST_BYTES = 64 * 1024 * 1024
+from app.uploads import sanctions_list_upload_bytes
+
+MAX_LIST_BYTES = sanctions_list_upload_bytes()
 """The real list is about 2-5 MB; a file many times that is not the list."""
 
 NAME_PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")

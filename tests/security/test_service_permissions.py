@@ -54,11 +54,14 @@ from app.partnerships.schemas import (
 from app.reminders import service as reminders
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.reminders.schemas import ReminderPolicyInput
+from app.screening import loading as screening_loading
+from app.screening import service as screening
 from app.users import password_reset
 from app.users import service as users
 from app.users.models import ApiToken, Role, User
 from app.users.schemas import UserCreate
-from tests.builders import Cast, draft_agreement, formalising_partnership, organisation, partnership
+from app.workflow.actor import Actor
+from tests.builders import SCREENING_LIST, Cast, draft_agreement, formalising_partnership, organisation, partnership
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKS = {"require", "require_on_agreement", "require_manage", "require_recorder", "require_on_partnership"}
@@ -125,6 +128,11 @@ class World:
         return row
 
     @cached_property
+    def screening_hit(self) -> int:
+        suspect = organisation(self.session, "Northern Crescent Foundation", country_code="SO")  # a potential match
+        return screening.standing(self.session, suspect).hits[0].id
+
+    @cached_property
     def admin_token(self) -> ApiToken:
         token, _secret = users.create_token(self.session, self.people.admin, "admin's", 30)
         self.session.commit()
@@ -167,6 +175,7 @@ EXIST = "app/agreements/existing.py"
 USERS = "app/users/service.py"
 REMS = "app/reminders/service.py"
 IMPS = "app/imports/service.py"
+
 
 CASES = [
     # organisations: managing them is for admins, project managers and legal officers
@@ -245,6 +254,11 @@ CASES = [
     # the audit log: for admins
     Case("app/audit/service.py:audit_entries", lambda w: audit.audit_entries(
         w.session, Paging(), actor=w.people.manager)),
+    # screening: deciding on a hit is for legal officers and admins; loading a list for admins
+    Case("app/screening/service.py:decide", lambda w: screening.decide(
+        w.session, w.screening_hit, "cleared", "Refused", actor=Actor.person(w.viewer))),
+    Case("app/screening/loading.py:load_list", lambda w: screening_loading.load_list(
+        w.session, io.BytesIO(SCREENING_LIST.read_bytes()), actor=Actor.person(w.people.lawyer))),
 ]  # fmt: skip
 
 
@@ -257,7 +271,7 @@ def _counts(session: Session) -> tuple[int, ...]:
 @pytest.mark.parametrize("case", CASES, ids=[case.function.rsplit(":", 1)[1] for case in CASES])
 def test_a_service_refuses_an_actor_the_policy_does_not_allow(session, make_user, case: Case) -> None:
     world = World(session, make_user)
-    for row in ("organisation", "partnership", "formalising", "agreement", "reminder", "admin_token"):
+    for row in ("organisation", "partnership", "formalising", "agreement", "reminder", "admin_token", "screening_hit"):
         getattr(world, row)  # built and committed first, so that only the refused call is counted
     before = _counts(session)
     with pytest.raises(Forbidden):
