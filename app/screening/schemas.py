@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas import InputModel
 from app.screening.models import HitStatus, ScreeningStatus
 
 
@@ -49,10 +50,8 @@ class HitRead(BaseModel):
     entry: EntryRead | None
 
 
-class DecisionCreate(BaseModel):
+class DecisionCreate(InputModel):
     """A reviewer's decision on a hit."""
-
-    model_config = ConfigDict(extra="forbid")
 
     decision: Literal["cleared", "confirmed"] = Field(
         description="cleared: a false positive (it stays cleared until the entry changes); confirmed: a true match"

@@ -317,6 +317,8 @@ def decide(session: Session, hit_id: int, decision: str, reason: str, *, actor: 
         raise invalid("decision", MESSAGES.gettext("must be cleared or confirmed"))
     if not reason or not reason.strip():
         raise invalid("reason", MESSAGES.gettext("say why: the decision is kept with its reason"))
+    if "\x00" in reason:
+        raise invalid("reason", MESSAGES.gettext("must not contain NUL characters"))
     if not hit.active:
         raise invalid("decision", MESSAGES.gettext("this hit no longer matches the current list"))
     hit.status, hit.reason, hit.decided_hash = HitStatus(decision), reason.strip()[:2000], hit.entry_hash
