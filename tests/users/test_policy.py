@@ -19,12 +19,12 @@ def _user(*roles: Role, active: bool = True) -> User:
 
 
 # What each role may do; EDIT and ACT (on an agreement) are split by how the user relates to the partnership.
-#                        read   orgs   create edit-own edit-as-LO edit-other users  act-own act-other templates audit
+# read, orgs, create, edit-own, edit-as-LO, edit-other, users, act-own, act-other, templates, audit, screen, load-list
 TABLE = {
-    Role.ADMIN:           (True,  True,  True,  True,    True,      True,      True,  True,   True,     True,    True),
-    Role.PROJECT_MANAGER: (True,  True,  True,  True,    True,      False,     False, True,   False,    False,   False),
-    Role.LEGAL_OFFICER:   (True,  True,  False, True,    True,      False,     False, True,   True,     True,    False),
-    Role.VIEWER:          (True,  False, False, False,   False,     False,     False, False,  False,    False,   False),
+    Role.ADMIN:           (True, True,  True,  True,  True,  True,  True,  True,  True,  True,  True,  True,  True),
+    Role.PROJECT_MANAGER: (True, True,  True,  True,  True,  False, False, True,  False, False, False, False, False),
+    Role.LEGAL_OFFICER:   (True, True,  False, True,  True,  False, False, True,  True,  True,  False, True,  False),
+    Role.VIEWER:          (True, False, False, False, False, False, False, False, False, False, False, False, False),
 }  # fmt: skip
 
 
@@ -41,6 +41,8 @@ def _decisions(user: User) -> tuple[bool, ...]:
         can(user, Action.ACT_ON_AGREEMENT, owner_id=SOMEONE_ELSE, legal_officer_id=None),
         can(user, Action.MANAGE_TEMPLATES),
         can(user, Action.READ_AUDIT_LOG),
+        can(user, Action.DECIDE_SCREENING),
+        can(user, Action.LOAD_SCREENING_LIST),
     )
 
 
@@ -55,6 +57,8 @@ def test_the_table_covers_every_role_and_action():
         Action.ACT_ON_AGREEMENT,
         Action.MANAGE_TEMPLATES,
         Action.READ_AUDIT_LOG,
+        Action.DECIDE_SCREENING,
+        Action.LOAD_SCREENING_LIST,
     }
 
 
@@ -65,11 +69,11 @@ def test_each_role(role):
 
 @pytest.mark.parametrize("role", list(Role))
 def test_a_deactivated_user_may_do_nothing(role):
-    assert _decisions(_user(role, active=False)) == (False,) * 11
+    assert _decisions(_user(role, active=False)) == (False,) * 13
 
 
 def test_a_user_without_roles_may_do_nothing():
-    assert _decisions(_user()) == (False,) * 11
+    assert _decisions(_user()) == (False,) * 13
 
 
 def test_roles_add_up():
