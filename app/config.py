@@ -114,6 +114,16 @@ class Settings(BaseSettings):
         "counts as stale in the data-quality score.",
     )
 
+    screening_required: bool = Field(
+        True,
+        description="Block the approval of an agreement whose parties are not screened and clear against the UN "
+        "Security Council Consolidated List; with no list loaded, approval is blocked until one is (false: no "
+        "screening, for an installation that does not screen its partners).",
+    )
+    screening_threshold: float = Field(
+        88.0, ge=50, le=100, description="Score (50-100) at and above which a name is a potential sanctions-list match."
+    )
+
     render_max_int_bits: int = Field(
         4096,
         ge=64,

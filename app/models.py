@@ -33,6 +33,8 @@ from app.partnerships.models import (
 from app.quality.models import QualityScore
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.reports.tallies import ReportTally
+from app.screening import tracking as _screening_tracking  # noqa: F401  (screens new and renamed organisations)
+from app.screening.models import OrganisationScreening, ScreeningEntry, ScreeningHit, ScreeningList
 from app.search import index as _search_index  # noqa: F401  (keeps the search index current on every flush)
 from app.search.models import SearchDocument, SearchWord
 from app.users.models import ApiToken, Role, SignInThrottle, User, UserRole
@@ -57,6 +59,7 @@ __all__ = [
     "Obligation",
     "Organisation",
     "OrganisationKind",
+    "OrganisationScreening",
     "PartnerAttachment",
     "PartnerComment",
     "PartnerLink",
@@ -75,6 +78,9 @@ __all__ = [
     "ReminderStatus",
     "ReportTally",
     "Role",
+    "ScreeningEntry",
+    "ScreeningHit",
+    "ScreeningList",
     "SearchDocument",
     "SearchWord",
     "SignInThrottle",

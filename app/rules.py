@@ -13,9 +13,10 @@ from app.drafting import rules as drafting_rules
 from app.imports import vocabulary
 from app.obligations import rules as obligation_rules
 from app.partnerships import rules as partnership_rules
+from app.screening import rules as screening_rules
 from app.workflow import registry
 
-DOMAIN_RULES = (agreement_rules, withdrawal_rules, drafting_rules, obligation_rules, partnership_rules)
+DOMAIN_RULES = (agreement_rules, withdrawal_rules, drafting_rules, obligation_rules, partnership_rules, screening_rules)
 """The modules that registered themselves by being imported above."""
 
 

@@ -66,6 +66,15 @@ def import_upload_bytes(settings: Settings | None = None) -> int:
     return (settings or get_settings()).max_import_mb * MB
 
 
+SANCTIONS_LIST_MB = 64
+"""The real Consolidated List is about 2-5 MB; a file many times that is not the list."""
+
+
+def sanctions_list_upload_bytes(_settings: Settings | None = None) -> int:
+    """The largest sanctions-list file the screening endpoints accept, in bytes."""
+    return SANCTIONS_LIST_MB * MB
+
+
 def docx_limits(settings: Settings | None = None) -> ArchiveLimits:
     """The caps of an uploaded Word document, from the settings."""
     settings = settings or get_settings()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 from httpx import Response
@@ -26,11 +27,15 @@ from app.organisations.service import create_organisation
 from app.partnerships.models import Partnership, PartyRole
 from app.partnerships.schemas import PartnershipCreate, PartyInput, UndertakingCreate
 from app.partnerships.service import create_partnership, record_undertaking
+from app.screening import loading as screening_loading
+from app.screening import service as screening
 from app.users.models import Role, User
 from app.workflow import engine
 from app.workflow.actor import Actor
 
 _numbers = itertools.count(1)
+SCREENING_LIST = Path(__file__).parent / "fixtures" / "screening" / "consolidated.xml"
+"""A copy of the UN Consolidated List's structure with fictional entries (no test organisation matches them)."""
 PROBLEM_JSON = "application/problem+json"
 
 RECORDED_WITH_AGREEMENT = Actor.system(reason="obligation recorded with its agreement")
@@ -234,6 +239,20 @@ def happy_step(agreement: Agreement, trigger: str, people: Cast) -> tuple[User |
     return steps[trigger]
 
 
+def ensure_screening_list(session: Session) -> None:
+    """Load the fictional Consolidated List fixture when the database has no list yet (approval needs one)."""
+    if screening.current_list(session) is None:
+        with SCREENING_LIST.open("rb") as stream:
+            screening_loading.load_list(session, stream, file_name=SCREENING_LIST.name)
+
+
+def screened_parties(session: Session, agreement: Agreement) -> None:
+    """Screen the agreement's parties against the loaded list (the fixture if none), as approval requires."""
+    ensure_screening_list(session)
+    for party in signing_parties(agreement):
+        screening.screen_organisation(session, party.organisation)
+
+
 def advance(session: Session, agreement: Agreement, trigger: str, people: Cast) -> None:
     """Fire ``trigger`` as the happy path does (expiry travels to the day after the end date).
 
@@ -242,6 +261,8 @@ def advance(session: Session, agreement: Agreement, trigger: str, people: Cast) 
     """
     if trigger == "activate" and agreement.status not in sources_of("agreement", "activate"):
         return
+    if trigger == "approve":
+        screened_parties(session, agreement)
     actor, comment, payload = happy_step(agreement, trigger, people)
     zone = get_settings().zone
     moment = clock.now()

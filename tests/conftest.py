@@ -97,8 +97,18 @@ def engine(database_url: str, settings: Settings) -> Iterator[Engine]:
     """An engine on a schema built by ``alembic upgrade head``."""
     migrate.upgrade(database_url)
     engine = make_engine(database_url)
+    _load_screening_list(engine)
     yield engine
     engine.dispose()
+
+
+def _load_screening_list(engine: Engine) -> None:
+    """Every test's database holds the fictional sanctions list: approving an agreement needs one (issue 21)."""
+    from tests.builders import ensure_screening_list
+
+    with Session(engine) as session:
+        ensure_screening_list(session)
+        session.commit()
 
 
 @pytest.fixture

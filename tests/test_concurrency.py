@@ -27,7 +27,7 @@ from app.workflow import engine
 from app.workflow.actor import Actor
 from app.workflow.engine import TransitionNotAllowed
 from app.workflow.models import TransitionEvent
-from tests.builders import SET_UP, Cast, advance, cast, draft_agreement
+from tests.builders import SET_UP, Cast, advance, cast, draft_agreement, ensure_screening_list
 from tests.support import scratch_database
 
 API = "/api/v1"
@@ -54,6 +54,7 @@ def _people(session: Session) -> Cast:
 
 def _in_review(live: sessionmaker[Session], count: int) -> tuple[Cast, list[int]]:
     with unit_of_work(live) as session:
+        ensure_screening_list(session)  # approval needs a sanctions list (issue 21)
         people = _people(session)
         ids = []
         for _ in range(count):

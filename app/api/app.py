@@ -37,6 +37,7 @@ from app.quality.routes import router as quality_router
 from app.reminders.routes import router as reminders_router
 from app.reports.routes import router as reports_router
 from app.rules import register_all
+from app.screening.routes import router as screening_router
 from app.users.routes import router as users_router
 from app.workflow.definition import load_all
 from app.workflow.routes import router as workflows_router
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         quality_router,
         partner_links_router,
         calendars_router,
+        screening_router,
     ):
         app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
     app.include_router(monitoring_router)  # /metrics and /readyz, beside /healthz

@@ -27,7 +27,7 @@ from app.api import problems
 from app.api.deps import read_only
 from app.config import Settings
 from app.i18n import MESSAGES
-from app.uploads import MB, document_upload_bytes, import_upload_bytes
+from app.uploads import MB, document_upload_bytes, import_upload_bytes, sanctions_list_upload_bytes
 from app.users.service import is_live_token
 from app.web.security import SESSION_COOKIE
 
@@ -77,6 +77,8 @@ UPLOAD_ROUTES = (
     _route("POST", "/partner/obligations/{id}/report", document_upload_bytes),
     _route("POST", "/api/v1/agreements/{id}/signing/{id}/wet-ink", document_upload_bytes),  # a party's signed scan
     _route("POST", "/agreements/{id}/signing/{id}/wet-ink", document_upload_bytes),
+    _route("POST", "/api/v1/screening/lists", sanctions_list_upload_bytes),
+    _route("POST", "/screening/lists", sanctions_list_upload_bytes),
 )
 """Every endpoint that accepts a file; tests/security/test_upload_bounds.py checks none is missing."""
 

@@ -20,7 +20,10 @@ from app.audit.models import AuditEntry
 ACTOR = "actor_id"
 MASKED = {"password_hash", "token_hash", "secret"}
 # Rows that are themselves records of writes, or bookkeeping that would only add noise.
-NOT_AUDITED = {"audit_log", "transition_events", "idempotent_requests", "reference_counters", "sign_in_throttles"}
+NOT_AUDITED = {
+    "audit_log", "transition_events", "idempotent_requests", "reference_counters", "sign_in_throttles",
+    "organisation_screenings",  # derived: each organisation's latest screening, rewritten for all at every list load
+}  # fmt: skip
 UNTRACKED_FIELDS = {"updated_at", "version", "last_used_at", "created_at"}
 
 

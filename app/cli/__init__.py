@@ -22,6 +22,7 @@ from app.cli import (
     quality,
     reminders,
     reports,
+    screening,
     seal,
     serve,
     users,
@@ -122,8 +123,17 @@ cli.add_typer(users.tokens_cli, name="tokens")
 cli.add_typer(reminders.reminders_cli, name="reminders")
 cli.add_typer(workflow.workflow_cli, name="workflow")
 cli.add_typer(seal.seal_cli, name="seal")
+cli.add_typer(screening.screening_cli, name="screening")
 
-for _typer in (cli, users.users_cli, users.tokens_cli, reminders.reminders_cli, workflow.workflow_cli, seal.seal_cli):
+for _typer in (
+    cli,
+    users.users_cli,
+    users.tokens_cli,
+    reminders.reminders_cli,
+    workflow.workflow_cli,
+    seal.seal_cli,
+    screening.screening_cli,
+):
     for _command in _typer.registered_commands:
         _command.cls = PlainHelpCommand  # none of ours asks for another class
 

@@ -13,6 +13,7 @@ import itertools
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,6 +24,8 @@ from app.devtools.demo_agreements import AgreementSteps
 from app.devtools.scenarios import Scenario, scenarios
 from app.organisations.models import Organisation
 from app.partnerships.models import Partnership, UndertakingForm
+from app.screening import loading
+from app.screening import service as screening
 from app.users.models import Role, User
 from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
@@ -55,7 +58,19 @@ def load_demo(session: Session) -> DemoSummary:
     """Load the demo portfolio into an empty-ish database (flush only, never commit); idempotent."""
     if session.scalar(select(User.id).where(func.lower(User.email) == DEMO_ADMIN_EMAIL)) is not None:
         return _existing_summary(session)
+    load_sample_screening_list(session)
     return _DemoPortfolio(session).build()
+
+
+SAMPLE_SCREENING_LIST = Path(__file__).with_name("un_consolidated_sample.xml")
+"""A sample of the UN Security Council Consolidated List's format with fictional entries, for the demo."""
+
+
+def load_sample_screening_list(session: Session) -> None:
+    """Load the sample sanctions list when none is loaded, so that the demo's agreements can be approved."""
+    if screening.current_list(session) is None:
+        with SAMPLE_SCREENING_LIST.open("rb") as stream:
+            loading.load_list(session, stream, file_name=SAMPLE_SCREENING_LIST.name)
 
 
 def _existing_summary(session: Session) -> DemoSummary:

@@ -31,6 +31,8 @@ class Action(enum.StrEnum):
     MANAGE_TEMPLATES = "manage_templates"
     READ_AUDIT_LOG = "read_audit_log"
     MANAGE_USERS = "manage_users"
+    DECIDE_SCREENING = "decide_screening"
+    LOAD_SCREENING_LIST = "load_screening_list"
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -43,6 +45,8 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.MANAGE_TEMPLATES: frozenset({Role.ADMIN, Role.LEGAL_OFFICER}),
     Action.READ_AUDIT_LOG: frozenset({Role.ADMIN}),
+    Action.DECIDE_SCREENING: frozenset({Role.ADMIN, Role.LEGAL_OFFICER}),
+    Action.LOAD_SCREENING_LIST: frozenset({Role.ADMIN}),
 }
 
 
@@ -83,6 +87,8 @@ def _doing(action: Action) -> str:
         Action.RECORD_SIGNATURES: MESSAGES.gettext("record signatures or withdrawals"),
         Action.MANAGE_TEMPLATES: MESSAGES.gettext("manage templates"),
         Action.READ_AUDIT_LOG: MESSAGES.gettext("read audit log"),
+        Action.DECIDE_SCREENING: MESSAGES.gettext("decide on screening hits"),
+        Action.LOAD_SCREENING_LIST: MESSAGES.gettext("load a sanctions list"),
         Action.MANAGE_USERS: MESSAGES.gettext("manage users"),
     }
     return doing[action]

@@ -31,6 +31,7 @@ from app.web.pages import (
     pipeline,
     quality,
     reports,
+    screening,
     workflows,
 )
 from app.web.partner_area import (
@@ -59,6 +60,7 @@ PAGE_MODULES = (
     reports,
     history,
     quality,
+    screening,
     exports,
     password_reset,
     calendar,

@@ -37,11 +37,13 @@ from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.reminders.routes import ReminderQuery
 from app.reports.routes import AsOfQuery, ReportQuery
 from app.reports.schemas import ChangesFilter
+from app.screening import service as screening_service
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
 from tests.builders import (
     PROBLEM_JSON,
+    SCREENING_LIST,
     SET_UP,
     cast,
     draft_agreement,
@@ -373,6 +375,12 @@ ROUTES: dict[tuple[str, str], Body | None] = {
     ("GET", "/api/v1/quality/records"): None,
     ("GET", "/api/v1/quality/organisations/{organisation_id}"): None,
     ("GET", "/api/v1/quality/partnerships/{partnership_id}"): None,
+    ("GET", "/api/v1/screening"): None,
+    ("GET", "/api/v1/screening/hits"): None,
+    ("GET", "/api/v1/screening/hits/{hit_id}"): None,
+    ("POST", "/api/v1/screening/hits/{hit_id}/decision"): lambda w: {"decision": "cleared", "reason": "Another body"},
+    ("GET", "/api/v1/organisations/{organisation_id}/screening"): None,
+    ("POST", "/api/v1/screening/lists"): lambda w: {},  # a file upload: see UPLOAD_FILES
 }
 WRITES = [route for route, body in ROUTES.items() if body is not None]
 WITH_PATH_PARAMETERS = [route for route in ROUTES if "{" in route[1]]
@@ -412,14 +420,16 @@ UPLOADS = {
     "/api/v1/agreements/{agreement_id}/versions/upload",
     "/api/v1/imports",
     "/api/v1/partnerships/{partnership_id}/existing-agreements/extract",
+    "/api/v1/screening/lists",
 }
 # The file each upload route's valid request sends (default: a Word document).
 UPLOAD_FILES = {
+    "/api/v1/screening/lists": ("consolidated.xml", SCREENING_LIST.read_bytes(), "application/xml"),
     "/api/v1/imports": (
         "inventory.csv",
         b"Organisation name,Country,Partner type\nSwept Import Partner,Kenya,NGO\n",
         "text/csv",
-    )
+    ),
 }
 ROUTE_QUERIES = {
     "/api/v1/partnerships/{partnership_id}/stage": "?on=2026-01-01",
@@ -462,8 +472,10 @@ def world(session, auth, make_user) -> World:
     signed, signed_number = signed_generated_agreement(session, people)
     create_user(session, UserCreate(email="signer@example.org", full_name="Signer", roles=[Role.VIEWER],
                                     password="a long enough password"), actor=SET_UP)  # fmt: skip
+    suspect = organisation(session, "Northern Crescent Foundation", country_code="SO")  # a screening hit
     session.commit()
     values = {
+        "hit_id": screening_service.standing(session, suspect).hits[0].id,
         "admin_id": admin.id,
         "legal_officer_id": lawyer.id,
         "organisation_id": org.id,

@@ -29,7 +29,7 @@ from app.organisations.service import create_organisation
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_user
-from tests.builders import SET_UP
+from tests.builders import SET_UP, ensure_screening_list
 from tests.support import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,6 +106,7 @@ def _seed(url: str) -> None:
     engine = make_engine(url)
     try:
         with Session(engine) as session:
+            ensure_screening_list(session)  # approval needs a sanctions list (issue 21); the fixture's is fictional
             for who in PEOPLE.values():
                 create_user(
                     session,

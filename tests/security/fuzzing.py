@@ -132,6 +132,8 @@ BUSINESS_RULES: dict[str, set[str]] = {
     },
     "POST /api/v1/agreements/{agreement_id}/versions/upload": {"file"},  # a readable Word document
     "POST /api/v1/imports": {"file", "mapping"},  # a spreadsheet with a header line; the mapping as JSON
+    "POST /api/v1/screening/lists": {"file"},  # the Consolidated List's XML
+    "POST /api/v1/screening/hits/{hit_id}/decision": {"decision"},  # a hit still on the current list
     "POST /api/v1/obligations/{obligation_id}/transitions/{trigger}": {"comment", "payload"},
     "POST /api/v1/partnerships": {"parties", "owner_id", "legal_officer_id", "co_owner_ids", "project"},
     "POST /api/v1/partnerships/{partnership_id}/existing-agreements": {"end_date", "upload_id", "parties"},

@@ -57,12 +57,14 @@ from app.partnerships.schemas import (
 from app.reminders import service as reminders
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.reminders.schemas import ReminderPolicyInput
+from app.screening import loading as screening_loading
+from app.screening import service as screening
 from app.users import password_reset
 from app.users import service as users
 from app.users.models import ApiToken, Role, User
 from app.users.schemas import UserCreate
 from app.workflow.actor import Actor
-from tests.builders import Cast, draft_agreement, formalising_partnership, organisation, partnership
+from tests.builders import SCREENING_LIST, Cast, draft_agreement, formalising_partnership, organisation, partnership
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKS = {
@@ -141,6 +143,11 @@ class World:
         return row
 
     @cached_property
+    def screening_hit(self) -> int:
+        suspect = organisation(self.session, "Northern Crescent Foundation", country_code="SO")  # a potential match
+        return screening.standing(self.session, suspect).hits[0].id
+
+    @cached_property
     def admin_token(self) -> ApiToken:
         token, _secret = users.create_token(self.session, self.people.admin, "admin's", 30)
         self.session.commit()
@@ -206,6 +213,7 @@ EXIST = "app/agreements/existing.py"
 USERS = "app/users/service.py"
 REMS = "app/reminders/service.py"
 IMPS = "app/imports/service.py"
+
 
 CASES = [
     # organisations: managing them is for admins, project managers and legal officers
@@ -317,6 +325,11 @@ CASES = [
     Case("app/agreements/signing.py:record_wet_ink", lambda w: signing.record_wet_ink(
         w.session, w.agreement, None, signatory_name="Refused", signatory_title="T", signed_on=_today(),
         scan=b"%PDF-1.4 scan", file_name="scan.pdf", version_sha256="0" * 64, actor=Actor.person(w.people.manager))),
+    # screening: deciding on a hit is for legal officers and admins; loading a list for admins
+    Case("app/screening/service.py:decide", lambda w: screening.decide(
+        w.session, w.screening_hit, "cleared", "Refused", actor=Actor.person(w.viewer))),
+    Case("app/screening/loading.py:load_list", lambda w: screening_loading.load_list(
+        w.session, io.BytesIO(SCREENING_LIST.read_bytes()), actor=Actor.person(w.people.lawyer))),
 ]  # fmt: skip
 
 
@@ -329,7 +342,7 @@ def _counts(session: Session) -> tuple[int, ...]:
 @pytest.mark.parametrize("case", CASES, ids=[case.function.rsplit(":", 1)[1] for case in CASES])
 def test_a_service_refuses_an_actor_the_policy_does_not_allow(session, make_user, case: Case) -> None:
     world = World(session, make_user)
-    for row in ("organisation", "partnership", "formalising", "agreement", "reminder", "admin_token"):
+    for row in ("organisation", "partnership", "formalising", "agreement", "reminder", "admin_token", "screening_hit"):
         getattr(world, row)  # built and committed first, so that only the refused call is counted
     before = _counts(session)
     with pytest.raises(Forbidden):

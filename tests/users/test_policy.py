@@ -18,13 +18,18 @@ def _user(*roles: Role, active: bool = True) -> User:
     )
 
 
+def _row(bits: str) -> tuple[bool, ...]:
+    return tuple(bit == "1" for bit in bits)
+
+
 # What each role may do; EDIT and ACT (on an agreement) are split by how the user relates to the partnership.
-#                        read  orgs  create edit-own edit-LO edit-other users act-own act-other templ audit sign
+# read, orgs, create, edit-own, edit-as-LO, edit-other, users, act-own, act-other, templates, audit, sign, screen,
+# load-list
 TABLE = {
-    Role.ADMIN:           (True, True, True,  True,    True,   True,      True, True,   True,     True, True, True),
-    Role.PROJECT_MANAGER: (True, True, True,  True,    True,   False,     False, True,  False,    False, False, False),
-    Role.LEGAL_OFFICER:   (True, True, False, True,    True,   False,     False, True,  True,     True, False, True),
-    Role.VIEWER:          (True, False, False, False,  False,  False,     False, False, False,    False, False, False),
+    Role.ADMIN:           _row("11111111111111"),
+    Role.PROJECT_MANAGER: _row("11111001000000"),
+    Role.LEGAL_OFFICER:   _row("11011001110110"),
+    Role.VIEWER:          _row("10000000000000"),
 }  # fmt: skip
 
 
@@ -42,6 +47,8 @@ def _decisions(user: User) -> tuple[bool, ...]:
         can(user, Action.MANAGE_TEMPLATES),
         can(user, Action.READ_AUDIT_LOG),
         can(user, Action.RECORD_SIGNATURES),  # a party's own signature or withdrawal (issue 21)
+        can(user, Action.DECIDE_SCREENING),
+        can(user, Action.LOAD_SCREENING_LIST),
     )
 
 
@@ -57,6 +64,8 @@ def test_the_table_covers_every_role_and_action():
         Action.MANAGE_TEMPLATES,
         Action.READ_AUDIT_LOG,
         Action.RECORD_SIGNATURES,
+        Action.DECIDE_SCREENING,
+        Action.LOAD_SCREENING_LIST,
     }
 
 
@@ -67,11 +76,11 @@ def test_each_role(role):
 
 @pytest.mark.parametrize("role", list(Role))
 def test_a_deactivated_user_may_do_nothing(role):
-    assert _decisions(_user(role, active=False)) == (False,) * 12
+    assert _decisions(_user(role, active=False)) == (False,) * 14
 
 
 def test_a_user_without_roles_may_do_nothing():
-    assert _decisions(_user()) == (False,) * 12
+    assert _decisions(_user()) == (False,) * 14
 
 
 def test_roles_add_up():
