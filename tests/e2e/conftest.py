@@ -96,10 +96,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _server_env(url: str) -> dict[str, str]:
+def _server_env(url: str, settings: dict[str, str] | None = None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("AGREEMENTS_")}
     quiet = {"AGREEMENTS_SCHEDULER_ENABLED": "false", "AGREEMENTS_LOG_LEVEL": "WARNING"}
-    return {**env, "AGREEMENTS_DATABASE_URL": url, **quiet}
+    return {**env, "AGREEMENTS_DATABASE_URL": url, **quiet, **(settings or {})}
 
 
 def _seed(url: str) -> None:
@@ -130,15 +130,21 @@ def _seed(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def site(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """``agreements serve`` in its own process, on a migrated and seeded database of its own."""
+def site(request: pytest.FixtureRequest, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """``agreements serve`` in its own process, on a migrated and seeded database of its own.
+
+    A test module may define ``server_settings(directory) -> dict`` of extra ``AGREEMENTS_*`` settings for its server
+    (e.g. a sealing certificate it writes in ``directory``).
+    """
+    extra = getattr(request.module, "server_settings", None)
+    settings = extra(tmp_path_factory.mktemp("settings")) if extra else {}
     with scratch_database(database_url, tmp_path_factory.mktemp("e2e")) as url:
         migrate.upgrade(url)
         _seed(url)
         port = _free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-            env=_server_env(url),
+            env=_server_env(url, settings),
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
