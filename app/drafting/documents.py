@@ -14,7 +14,7 @@ from app.agreements import service as agreements
 from app.agreements.naming import agreement_file_name
 from app.drafting import labels, outputs
 from app.drafting.comparison import compare
-from app.errors import invalid
+from app.errors import Conflict, invalid
 from app.i18n import MESSAGES, use_language
 from app.uploads import UnsafeFile, check_docx
 
@@ -160,7 +160,7 @@ def signed_pdf(session: Session, agreement_id: int) -> Output:
     agreement = agreements.get_agreement(session, agreement_id)
     signed = states("agreement", group="signed_and_in_force") | states("agreement", group="no_longer_in_force")
     if agreement.status not in signed or agreement.approved_version_number is None:
-        raise invalid("agreement", MESSAGES.gettext("the agreement has not been signed by every party yet"))
+        raise Conflict(MESSAGES.gettext("the agreement has not been signed by every party yet"))
     version = agreements.get_version(session, agreement_id, agreement.approved_version_number)
     language = version.language or "en"
     rows = []

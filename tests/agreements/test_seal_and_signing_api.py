@@ -134,7 +134,7 @@ def test_without_a_certificate_the_pdf_is_unsealed_and_says_so(client, session, 
     agreement = _approved(session, people)
     _, headers = auth(user=people.second_lawyer)
     early = client.get(f"/api/v1/agreements/{agreement.id}/signed.pdf", headers=headers)
-    assert_problem(early, 422, "agreement")
+    assert_problem(early, 409)
     _sign_all_by_api(client, session, agreement, headers)
     content = client.get(f"/api/v1/agreements/{agreement.id}/signed.pdf", headers=headers).content
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)

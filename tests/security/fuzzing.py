@@ -129,8 +129,28 @@ BUSINESS_RULES: dict[str, set[str]] = {
         "variables",
         "effective_date",  # the agreement must state its terms
         "end_date",
+        "bilingual",  # an agreement signed in two languages
+        "language",  # two different languages for a bilingual rendering
     },
+    # a day not after today (the history is not written ahead); a start not after the end
+    "GET /api/v1/reports/portfolio": {"as_of"},
+    "GET /api/v1/reports/as-of/partnerships": {"on", "stage"},  # a stage of the partnership workflow
+    "GET /api/v1/reports/as-of/agreements": {"on", "stage"},  # a status of the agreement workflow
+    "GET /api/v1/reports/changes": {"start", "end"},
+    "GET /api/v1/reports/changes/{category}": {"start", "end"},
     "POST /api/v1/agreements/{agreement_id}/versions/upload": {"file"},  # a readable Word document
+    # a party of this agreement, on notice (the notice period, within the term), on the approved version's hash
+    "POST /api/v1/agreements/{agreement_id}/withdrawals": {"party_id", "notice_given_on", "effective_on"},
+    "POST /api/v1/agreements/{agreement_id}/signing/{party}/electronic": {"party", "party_id", "version_sha256"},
+    "POST /api/v1/agreements/{agreement_id}/signing/{party}/wet-ink": {
+        "party",
+        "party_id",
+        "version_sha256",
+        "file",
+        "signed_on",
+    },
+    # a contact of one of the partnership's parties, with an e-mail; a version of its agreements; within the maximum
+    "POST /api/v1/partnerships/{partnership_id}/partner-links": {"contact_id", "document_version_id", "days"},
     "POST /api/v1/imports": {"file", "mapping"},  # a spreadsheet with a header line; the mapping as JSON
     "POST /api/v1/screening/lists": {"file"},  # the Consolidated List's XML
     "POST /api/v1/screening/hits/{hit_id}/decision": {"decision"},  # a hit still on the current list
