@@ -31,6 +31,7 @@ from app.imports.models import ImportRun
 from app.obligations.routes import ObligationQuery
 from app.obligations.service import list_for_agreement
 from app.organisations.routes import OrganisationQuery
+from app.partner_links import partner, reports
 from app.partnerships.routes import PartnershipQuery
 from app.quality.schemas import RecordsQuery
 from app.reminders.models import Reminder, ReminderKind, ReminderStatus
@@ -45,12 +46,16 @@ from tests.builders import (
     PROBLEM_JSON,
     SCREENING_LIST,
     SET_UP,
+    advance,
     cast,
     draft_agreement,
     organisation,
     partnership,
     signed_generated_agreement,
 )
+from tests.partner_links.support import link_for, scene
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 GARBAGE: list[Any] = [
     None,
@@ -381,6 +386,36 @@ ROUTES: dict[tuple[str, str], Body | None] = {
     ("POST", "/api/v1/screening/hits/{hit_id}/decision"): lambda w: {"decision": "cleared", "reason": "Another body"},
     ("GET", "/api/v1/organisations/{organisation_id}/screening"): None,
     ("POST", "/api/v1/screening/lists"): lambda w: {},  # a file upload: see UPLOAD_FILES
+    # issue 21: partner links, each party's signature, withdrawals, calendars
+    ("POST", "/api/v1/partnerships/{partnership_id}/partner-links"): lambda w: {"contact_id": w.values["link_contact"]},
+    ("GET", "/api/v1/partnerships/{partnership_id}/partner-links"): None,
+    ("GET", "/api/v1/partner-links/{link_id}"): None,
+    ("GET", "/api/v1/partner-links/{link_id}/uses"): None,
+    ("POST", "/api/v1/partner-links/{link_id}/revoke"): None,
+    ("GET", "/api/v1/partnerships/{partnership_id}/partner-proposals"): None,
+    ("POST", "/api/v1/partner-proposals/{proposal_id}/accept"): None,
+    ("POST", "/api/v1/partner-proposals/{proposal_id}/reject"): lambda w: {"reason": "We keep the registered name"},
+    ("GET", "/api/v1/agreements/{agreement_id}/partner-comments"): None,
+    ("POST", "/api/v1/partner-comments/{comment_id}/resolve"): None,
+    ("GET", "/api/v1/obligations/{obligation_id}/partner-attachments"): None,
+    ("GET", "/api/v1/partner-attachments/{attachment_id}"): None,
+    ("GET", "/api/v1/agreements/{agreement_id}/signing"): None,
+    ("GET", "/api/v1/agreements/{agreement_id}/signed.pdf"): None,
+    ("POST", "/api/v1/agreements/{agreement_id}/signing/{party}/electronic"): lambda w: {
+        "typed_name": "Dana Signer",
+        "signatory_title": "Director",
+        "consent_text": "I agree to sign electronically",
+        "version_sha256": w.values["approved_sha256"],
+    },
+    ("POST", "/api/v1/agreements/{agreement_id}/signing/{party}/wet-ink"): lambda w: {},  # a file: see UPLOAD_FORMS
+    ("POST", "/api/v1/agreements/{agreement_id}/withdrawals"): lambda w: {
+        "party_id": w.values["active_party_id"],
+        "reason": "The partner closes its office",
+    },
+    ("GET", "/api/v1/me/calendar"): None,
+    ("POST", "/api/v1/me/calendar"): None,
+    ("DELETE", "/api/v1/me/calendar"): None,
+    ("GET", "/api/v1/partnerships/{partnership_id}/calendar.ics"): None,
 }
 WRITES = [route for route, body in ROUTES.items() if body is not None]
 WITH_PATH_PARAMETERS = [route for route in ROUTES if "{" in route[1]]
@@ -403,6 +438,14 @@ LISTS = {
 }
 # Path parameters that take another world value on some routes (parameter -> key of World.values).
 ROUTE_VALUES = {
+    "/api/v1/partnerships/{partnership_id}/partner-links": {"partnership_id": "link_partnership_id"},
+    "/api/v1/partnerships/{partnership_id}/partner-proposals": {"partnership_id": "link_partnership_id"},
+    "/api/v1/agreements/{agreement_id}/partner-comments": {"agreement_id": "link_agreement_id"},
+    "/api/v1/obligations/{obligation_id}/partner-attachments": {"obligation_id": "link_obligation_id"},
+    "/api/v1/agreements/{agreement_id}/signed.pdf": {"agreement_id": "signed_id"},
+    "/api/v1/agreements/{agreement_id}/signing/{party}/electronic": {"agreement_id": "approved_id"},
+    "/api/v1/agreements/{agreement_id}/signing/{party}/wet-ink": {"agreement_id": "approved_id"},
+    "/api/v1/agreements/{agreement_id}/withdrawals": {"agreement_id": "active_id"},
     "/api/v1/reports/changes/{category}": {"category": "change"},
     "/api/v1/partnerships/{partnership_id}/existing-agreements/extract": {"partnership_id": "formalising_id"},
     "/api/v1/partnerships/{partnership_id}/existing-agreements/{upload_id}": {"partnership_id": "formalising_id"},
@@ -417,6 +460,7 @@ ROUTE_VALUES = {
     "/api/v1/obligations/{obligation_id}/transitions/{trigger}": {"trigger": "obligation_trigger"},
 }
 UPLOADS = {
+    "/api/v1/agreements/{agreement_id}/signing/{party}/wet-ink",
     "/api/v1/agreements/{agreement_id}/versions/upload",
     "/api/v1/imports",
     "/api/v1/partnerships/{partnership_id}/existing-agreements/extract",
@@ -425,11 +469,21 @@ UPLOADS = {
 # The file each upload route's valid request sends (default: a Word document).
 UPLOAD_FILES = {
     "/api/v1/screening/lists": ("consolidated.xml", SCREENING_LIST.read_bytes(), "application/xml"),
+    "/api/v1/agreements/{agreement_id}/signing/{party}/wet-ink": ("scan.png", PNG, "image/png"),
     "/api/v1/imports": (
         "inventory.csv",
         b"Organisation name,Country,Partner type\nSwept Import Partner,Kenya,NGO\n",
         "text/csv",
     ),
+}
+# The form fields each upload route's valid request sends beside its file.
+UPLOAD_FORMS: dict[str, Callable[[World], dict[str, str]]] = {
+    "/api/v1/agreements/{agreement_id}/signing/{party}/wet-ink": lambda w: {
+        "signatory_name": "Director General",
+        "signatory_title": "DG",
+        "signed_on": clock.today(get_settings().zone).isoformat(),
+        "version_sha256": str(w.values["approved_sha256"]),
+    },
 }
 ROUTE_QUERIES = {
     "/api/v1/partnerships/{partnership_id}/stage": "?on=2026-01-01",
@@ -474,7 +528,32 @@ def world(session, auth, make_user) -> World:
                                     password="a long enough password"), actor=SET_UP)  # fmt: skip
     suspect = organisation(session, "Northern Crescent Foundation", country_code="SO")  # a screening hit
     session.commit()
+    linked = scene(session, people)  # a partner link with a proposal, a comment and a reported obligation
+    link, _ = link_for(session, people, linked)
+    proposal = partner.propose_correction(session, link, {"organisation": {"short_name": "SWN"}}, None, "127.0.0.1")
+    comment = partner.add_comment(session, link, "clause-1", "Name the clinics", "127.0.0.1")
+    reports.report_obligation(session, link, linked.obligation.id, "Done", "report.txt", b"Q1 report", "127.0.0.1")
+    approved = draft_agreement(session, people)
+    for trigger in ("submit_for_review", "approve"):
+        advance(session, approved, trigger, people)
+    active = draft_agreement(session, people)
+    for trigger in ("submit_for_review", "approve", "record_signatures", "activate"):
+        advance(session, active, trigger, people)
+    session.commit()
     values = {
+        "link_id": link.id,
+        "link_contact": linked.partnership.parties[1].organisation.contacts[0].id,
+        "link_partnership_id": linked.partnership.id,
+        "link_agreement_id": linked.agreement.id,
+        "link_obligation_id": linked.obligation.id,
+        "proposal_id": proposal.id,
+        "comment_id": comment.id,
+        "attachment_id": reports.attachments_of(session, linked.obligation.id)[0].id,
+        "approved_id": approved.id,
+        "approved_sha256": approved.latest_version.sha256,
+        "party": "organisation",
+        "active_id": active.id,
+        "active_party_id": active.partnership.parties[0].id,
         "hit_id": screening_service.standing(session, suspect).hits[0].id,
         "admin_id": admin.id,
         "legal_officer_id": lawyer.id,
@@ -552,7 +631,8 @@ def test_the_valid_request_of_each_route_succeeds(client, world, method, path):
     if path in UPLOADS and method == "POST":
         default = ("edited.docx", to_docx("# Edited\n\n## 1. Purpose\n\nText.\n"), DOCX_MEDIA_TYPE)
         files = {"file": UPLOAD_FILES.get(path, default)}
-        response = client.request(method, _url(path, world), files=files, headers=world.headers)
+        form = UPLOAD_FORMS[path](world) if path in UPLOAD_FORMS else None
+        response = client.request(method, _url(path, world), files=files, data=form, headers=world.headers)
         assert response.status_code == 201, response.text
         return
     response = client.request(method, _url(path, world), json=body(world) if body else None, headers=world.headers)
