@@ -116,7 +116,9 @@ def test_termination_sends_a_cancel_for_each_event_that_went_out(session, sessio
     assert {str(e["UID"]) for _m, e in events} == {str(e["UID"]) for _m, e in invitations}
     assert min(int(e["SEQUENCE"]) for _m, e in events) > max(int(e["SEQUENCE"]) for _m, e in invitations)
     assert all(str(e["STATUS"]) == "CANCELLED" and not e.walk("VALARM") for _m, e in events)
-    subject = withdrawn[0].message["Subject"]
+    # Python's email folding keeps the space before an encoded word it moves to the next line, so the subject read
+    # back may hold a doubled space where it was folded (a reader's client unfolds it the same way): compare words.
+    subject = " ".join(str(withdrawn[0].message["Subject"]).split())
     assert subject.startswith(f"Cancelled end date {end.day} {end:%b %Y}") and len(subject) <= 69
     text = withdrawn[0].message.get_body(("plain",)).get_content()
     assert "the agreement was terminated" in text

@@ -40,6 +40,7 @@ from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
 from tests.builders import (
     PROBLEM_JSON,
+    SCREENING_LIST,
     SET_UP,
     Cast,
     advance,
@@ -260,6 +261,72 @@ def _sign_in(w: World, role: Role) -> Call:
     )
     w.session.commit()
     return Call(f"{API}/auth/token", {"email": person.email, "password": PASSWORD})
+
+
+def _linked(w: World) -> dict[str, int]:
+    """A partner link of the world's people with a proposal, a comment and a reported obligation (built once)."""
+    if not hasattr(w, "_linked_ids"):
+        from app.partner_links import partner, reports
+        from tests.partner_links.support import link_for, scene
+
+        found = scene(w.session, w.people)
+        link, _ = link_for(w.session, w.people, found)
+        proposal = partner.propose_correction(w.session, link, {"organisation": {"short_name": "X"}}, None, "127.0.0.1")
+        comment = partner.add_comment(w.session, link, "clause-1", "Name the clinics", "127.0.0.1")
+        reports.report_obligation(w.session, link, found.obligation.id, "Done", "r.txt", b"Q1", "127.0.0.1")
+        w.session.commit()
+        attachment = reports.attachments_of(w.session, found.obligation.id)[0]
+        w._linked_ids = {"link": link.id, "partnership": found.partnership.id, "agreement": found.agreement.id,
+                         "obligation": found.obligation.id, "proposal": proposal.id, "comment": comment.id,
+                         "attachment": attachment.id,
+                         "contact": found.partnership.parties[1].organisation.contacts[0].id}  # fmt: skip
+    return w._linked_ids
+
+
+def _hit(w: World) -> int:
+    """A potential sanctions-list match of an organisation of this world (built once)."""
+    if not hasattr(w, "_hit_id"):
+        from app.screening import service as screening_service
+
+        suspect = organisation(w.session, "Northern Crescent Foundation", country_code="SO")
+        w.session.commit()
+        w._hit_id = screening_service.standing(w.session, suspect).hits[0].id
+    return w._hit_id
+
+
+def _approved(w: World) -> Agreement:
+    for trigger in ("submit_for_review", "approve"):
+        advance(w.session, w.agreement, trigger, w.people)
+    w.session.commit()
+    return w.agreement
+
+
+def _active(w: World) -> Agreement:
+    for trigger in ("submit_for_review", "approve", "record_signatures", "activate"):
+        advance(w.session, w.agreement, trigger, w.people)
+    w.session.commit()
+    return w.agreement
+
+
+def _electronic(w: World, role: Role) -> Call:
+    sha = _approved(w).latest_version.sha256
+    body = {"typed_name": "Dana", "signatory_title": "Director", "consent_text": "I agree", "version_sha256": sha}
+    return Call(f"{_agr(w)}/signing/organisation/electronic", body)
+
+
+def _withdrawal(w: World, role: Role) -> Call:
+    party = _active(w).partnership.parties[0].id
+    return Call(f"{_agr(w)}/withdrawals", {"party_id": party, "reason": "Leaving"})
+
+
+def _signed_pdf(w: World) -> str:
+    _active(w)
+    return f"{_agr(w)}/signed.pdf"
+
+
+def _send_link(w: World, role: Role) -> Call:
+    ids = _linked(w)
+    return Call(f"{API}/partnerships/{ids['partnership']}/partner-links", {"contact_id": ids["contact"]})
 
 
 ROUTES: dict[tuple[str, str], Spec] = {
@@ -530,6 +597,77 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/quality/partnerships/{partnership_id}"): get(
         lambda w: f"{API}/quality/partnerships/{w.partnership.id}"
     ),
+    # issue 21: partner links (senders: legal officers, admins, the owner), signatures and withdrawals (legal
+    # officers, admins), calendars (everyone for their own) -----------------------------------------------------
+    ("POST", "/api/v1/partnerships/{partnership_id}/partner-links"): Spec(_send_link, OWNERS),
+    ("GET", "/api/v1/partnerships/{partnership_id}/partner-links"): get(
+        lambda w: f"{API}/partnerships/{_linked(w)['partnership']}/partner-links", OWNERS
+    ),
+    ("GET", "/api/v1/partner-links/{link_id}"): get(lambda w: f"{API}/partner-links/{_linked(w)['link']}", OWNERS),
+    ("GET", "/api/v1/partner-links/{link_id}/uses"): get(
+        lambda w: f"{API}/partner-links/{_linked(w)['link']}/uses", OWNERS
+    ),
+    ("POST", "/api/v1/partner-links/{link_id}/revoke"): Spec(
+        lambda w, role: Call(f"{API}/partner-links/{_linked(w)['link']}/revoke"), OWNERS
+    ),
+    ("GET", "/api/v1/partnerships/{partnership_id}/partner-proposals"): get(
+        lambda w: f"{API}/partnerships/{_linked(w)['partnership']}/partner-proposals", OWNERS
+    ),
+    ("POST", "/api/v1/partner-proposals/{proposal_id}/accept"): Spec(
+        lambda w, role: Call(f"{API}/partner-proposals/{_linked(w)['proposal']}/accept"), OWNERS
+    ),
+    ("POST", "/api/v1/partner-proposals/{proposal_id}/reject"): Spec(
+        lambda w, role: Call(f"{API}/partner-proposals/{_linked(w)['proposal']}/reject", {"reason": "No"}), OWNERS
+    ),
+    ("GET", "/api/v1/agreements/{agreement_id}/partner-comments"): get(
+        lambda w: f"{API}/agreements/{_linked(w)['agreement']}/partner-comments"
+    ),
+    ("POST", "/api/v1/partner-comments/{comment_id}/resolve"): Spec(
+        lambda w, role: Call(f"{API}/partner-comments/{_linked(w)['comment']}/resolve"), OWNERS
+    ),
+    ("GET", "/api/v1/obligations/{obligation_id}/partner-attachments"): get(
+        lambda w: f"{API}/obligations/{_linked(w)['obligation']}/partner-attachments"
+    ),
+    ("GET", "/api/v1/partner-attachments/{attachment_id}"): get(
+        lambda w: f"{API}/partner-attachments/{_linked(w)['attachment']}"
+    ),
+    ("GET", "/api/v1/agreements/{agreement_id}/signing"): get(lambda w: f"{_agr(w)}/signing"),
+    ("GET", "/api/v1/agreements/{agreement_id}/signed.pdf"): get(_signed_pdf),
+    ("POST", "/api/v1/agreements/{agreement_id}/signing/{party}/electronic"): Spec(
+        _electronic, frozenset({ADMIN, LEGAL})
+    ),
+    ("POST", "/api/v1/agreements/{agreement_id}/signing/{party}/wet-ink"): Spec(
+        lambda w, role: Call(
+            f"{API}/agreements/{_approved(w).id}/signing/organisation/wet-ink",
+            files={"file": ("scan.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")},
+            json={
+                "signatory_name": "DG",
+                "signatory_title": "DG",
+                "signed_on": _today(),
+                "version_sha256": w.agreement.latest_version.sha256,
+            },
+        ),
+        frozenset({ADMIN, LEGAL}),
+    ),
+    ("POST", "/api/v1/agreements/{agreement_id}/withdrawals"): Spec(_withdrawal, frozenset({ADMIN, LEGAL})),
+    # screening: everyone reads; legal officers and admins decide; admins load a list
+    ("GET", "/api/v1/screening"): get(lambda w: f"{API}/screening"),
+    ("GET", "/api/v1/screening/hits"): get(lambda w: f"{API}/screening/hits"),
+    ("GET", "/api/v1/screening/hits/{hit_id}"): get(lambda w: f"{API}/screening/hits/{_hit(w)}"),
+    ("GET", "/api/v1/organisations/{organisation_id}/screening"): get(
+        lambda w: f"{API}/organisations/{w.organisation.id}/screening"
+    ),
+    ("POST", "/api/v1/screening/hits/{hit_id}/decision"): Spec(
+        lambda w, role: Call(f"{API}/screening/hits/{_hit(w)}/decision", {"decision": "cleared", "reason": "Other"}),
+        frozenset({ADMIN, LEGAL}),
+    ),
+    ("POST", "/api/v1/screening/lists"): Spec(
+        lambda w, role: Call(
+            f"{API}/screening/lists",
+            files={"file": ("consolidated.xml", SCREENING_LIST.read_bytes(), "application/xml")},
+        ),
+        frozenset({ADMIN}),
+    ),
 }
 PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/api/v1/auth/token")}
 CASES = [(method, path, role) for (method, path) in ROUTES for role in Role]
@@ -542,6 +680,8 @@ def world(session, make_user) -> World:
 
 
 def _send(client, method: str, call: Call, headers: dict[str, str]) -> Response:
+    if call.files:  # a multipart form: its fields beside the file
+        return client.request(method, call.url, data=call.json, files=call.files, headers=headers)
     return client.request(method, call.url, json=call.json, files=call.files, headers=headers)
 
 
