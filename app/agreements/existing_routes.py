@@ -17,7 +17,7 @@ from app.agreements.existing_schemas import (
     UploadFingerprint,
 )
 from app.agreements.schemas import AgreementRead
-from app.api.deps import CurrentUser, DbSession, IdempotencyKey
+from app.api.deps import CurrentUser, DbSession, IdempotencyKey, TransactionalRoute
 from app.api.downloads import file_response
 from app.api.idempotency import replay_or_run
 from app.api.problems import ProblemDocument
@@ -27,7 +27,7 @@ from app.schemas import MAX_ID
 from app.uploads import document_upload_bytes
 from app.users.policy import Action, require
 
-router = APIRouter(tags=["agreements"])
+router = APIRouter(route_class=TransactionalRoute, tags=["agreements"])
 PartnershipId = Annotated[int, Path(gt=0, le=MAX_ID, description="Partnership id")]
 UploadId = Annotated[int, Path(gt=0, le=MAX_ID, description="The upload_id returned by …/extract")]
 NEXT_STEP = (

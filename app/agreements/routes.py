@@ -20,7 +20,7 @@ from app.agreements.schemas import (
     SignatureRead,
 )
 from app.agreements.signing_routes import router as signing_router
-from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
+from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, TransactionalRoute, set_etag
 from app.api.idempotency import replay_or_run
 from app.api.paging import page_response
 from app.listing import SORT_DESCRIPTION, Page, PageParams, Paging, page_of
@@ -29,7 +29,7 @@ from app.schemas import MAX_ID
 from app.users.policy import Action, require
 from app.workflow.schemas import AvailableTransition, TransitionEventRead, TransitionRequest
 
-router = APIRouter(tags=["agreements"])
+router = APIRouter(route_class=TransactionalRoute, tags=["agreements"])
 AgreementId = Annotated[int, Path(gt=0, le=MAX_ID, description="Agreement id")]
 Trigger = Annotated[str, Path(pattern=r"^[a-z_]{1,60}$", description="A trigger from GET …/transitions")]
 

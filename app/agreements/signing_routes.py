@@ -10,14 +10,14 @@ from pydantic import Field
 
 from app.agreements import service, signing, withdrawals
 from app.agreements.schemas import SignatureRead
-from app.api.deps import CurrentUser, DbSession
+from app.api.deps import CurrentUser, DbSession, TransactionalRoute
 from app.api.downloads import file_response
 from app.schemas import MAX_ID, InputModel, OutputModel
 from app.uploads import document_upload_bytes
 from app.users.policy import Action, require
 from app.workflow.actor import Actor
 
-router = APIRouter(tags=["agreements"])
+router = APIRouter(route_class=TransactionalRoute, tags=["agreements"])
 AgreementId = Annotated[int, Path(gt=0, le=MAX_ID, description="Agreement id")]
 PartyKey = Annotated[
     str, Path(pattern=r"^(organisation|[1-9][0-9]{0,9})$", description="'organisation' or a partnership party's id")

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
-from app.api.deps import CurrentUser, DbSession
+from app.api.deps import CurrentUser, DbSession, TransactionalRoute
 from app.api.paging import page_response
 from app.audit import service
 from app.listing import Page, Paging
 from app.schemas import Id, OutputModel, QueryModel
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(route_class=TransactionalRoute, tags=["audit"])
 
 
 class AuditEntryRead(OutputModel):

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from app.api.deps import CurrentUser, DbSession
+from app.api.deps import CurrentUser, DbSession, TransactionalRoute
 from app.api.downloads import download_headers
 from app.api.proxies import client_address
 from app.calendars import service
@@ -26,8 +26,8 @@ from app.partnerships.service import get_partnership
 from app.schemas import MAX_ID
 from app.users.policy import Action, require
 
-router = APIRouter(tags=["calendars"])
-feed_router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, tags=["calendars"])
+feed_router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 PartnershipId = Annotated[int, Path(gt=0, le=MAX_ID, description="Partnership id")]
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 LANGUAGE_CHOICE = f"^({'|'.join(LANGUAGES)})$"

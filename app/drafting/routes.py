@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile,
 
 from app.agreements.routes import AgreementId, _require_on_agreement
 from app.agreements.schemas import DocumentVersionRead
-from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
+from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, TransactionalRoute, set_etag
 from app.api.downloads import file_response
 from app.api.idempotency import replay_or_run
 from app.api.paging import page_response
@@ -28,7 +28,7 @@ from app.schemas import MAX_ID
 from app.uploads import document_upload_bytes
 from app.users.policy import Action, require
 
-router = APIRouter(tags=["drafting"])
+router = APIRouter(route_class=TransactionalRoute, tags=["drafting"])
 TemplateKey = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,59}$", description="Template key, e.g. mou")]
 Language = Annotated[str, Path(pattern=LANGUAGE_PATTERN, description="Language code, e.g. en or fr")]
 VersionNumber = Annotated[int, Path(gt=0, le=MAX_ID)]

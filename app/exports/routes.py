@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
-from app.api.deps import CurrentUser, DbSession
+from app.api.deps import CurrentUser, DbSession, TransactionalRoute
 from app.exports import service
 from app.exports.responses import export_response
 from app.exports.schemas import (
@@ -21,7 +21,7 @@ from app.exports.schemas import (
 from app.users.models import User
 from app.users.policy import Action, require
 
-router = APIRouter(tags=["exports"])
+router = APIRouter(route_class=TransactionalRoute, tags=["exports"])
 FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The file, as an attachment",

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile, status
 
-from app.api.deps import CurrentUser, DbSession, commit_batch
+from app.api.deps import CurrentUser, DbSession, TransactionalRoute, commit_batch
 from app.api.paging import page_response
 from app.errors import DomainError, invalid
 from app.i18n import MESSAGES
@@ -20,7 +20,7 @@ from app.schemas import MAX_ID
 from app.uploads import MB, import_upload_bytes
 from app.users.policy import Action, require
 
-router = APIRouter(tags=["imports"])
+router = APIRouter(route_class=TransactionalRoute, tags=["imports"])
 ImportId = Annotated[int, Path(gt=0, le=MAX_ID)]
 
 

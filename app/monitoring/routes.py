@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app import __version__
 from app.api import problems
-from app.api.deps import read_only
+from app.api.deps import TransactionalRoute, read_only
 from app.i18n import MESSAGES
 from app.monitoring import service
 from app.monitoring.exposition import CONTENT_TYPE, render
@@ -20,7 +20,7 @@ from app.users.models import Role
 from app.users.service import authenticate_token
 
 log = logging.getLogger(__name__)
-router = APIRouter()
+router = APIRouter(route_class=TransactionalRoute)
 _bearer = HTTPBearer(
     auto_error=False, description="An administrator's API token, or the value of AGREEMENTS_METRICS_TOKEN"
 )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import Field
 
 from app.agreements.routes import AgreementId
-from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
+from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, TransactionalRoute, set_etag
 from app.api.idempotency import replay_or_run
 from app.api.paging import page_response
 from app.listing import SORT_DESCRIPTION, Page, PageParams, Paging, page_of
@@ -18,7 +18,7 @@ from app.schemas import MAX_ID
 from app.users.policy import Action, require
 from app.workflow.schemas import AvailableTransition, TransitionEventRead, TransitionRequest
 
-router = APIRouter(tags=["obligations"])
+router = APIRouter(route_class=TransactionalRoute, tags=["obligations"])
 ObligationId = Annotated[int, Path(gt=0, le=MAX_ID, description="Obligation id")]
 
 

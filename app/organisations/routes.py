@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import Field
 
-from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, set_etag
+from app.api.deps import CurrentUser, DbSession, ExpectedVersion, IdempotencyKey, TransactionalRoute, set_etag
 from app.api.idempotency import replay_or_run
 from app.api.paging import page_response
 from app.listing import SORT_DESCRIPTION, Page, PageParams, Paging, page_of
@@ -25,7 +25,7 @@ from app.organisations.schemas import (
 from app.schemas import MAX_ID
 from app.users.policy import Action, require
 
-router = APIRouter(tags=["organisations"])
+router = APIRouter(route_class=TransactionalRoute, tags=["organisations"])
 OrganisationId = Annotated[int, Path(gt=0, le=MAX_ID, description="Organisation id")]
 
 

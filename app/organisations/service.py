@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, lazyload
 
-from app.db import utcnow
+from app.db import among, utcnow
 from app.errors import Conflict, NotFound, invalid
 from app.i18n import MESSAGES
 from app.listing import PageParams, Slice, by_tiers, order_by, paginate, rows_by_owner, sort_keys
@@ -166,7 +166,7 @@ def list_page(session: Session, filters: OrganisationFilter, params: PageParams)
         session,
         select(organisation_areas.c.organisation_id, *AREA_COLUMNS)
         .join(AreaOfEngagement, AreaOfEngagement.id == organisation_areas.c.area_id)
-        .where(organisation_areas.c.organisation_id.in_(ids))
+        .where(among(session, organisation_areas.c.organisation_id, ids))
         .order_by(AreaOfEngagement.id),
     )
     contact_columns = [
@@ -174,7 +174,7 @@ def list_page(session: Session, filters: OrganisationFilter, params: PageParams)
         *(getattr(Contact, name) for name in ContactRead.model_fields),
     ]
     contacts = rows_by_owner(
-        session, select(*contact_columns).where(Contact.organisation_id.in_(ids)).order_by(Contact.id)
+        session, select(*contact_columns).where(among(session, Contact.organisation_id, ids)).order_by(Contact.id)
     )
     found.items = [
         {

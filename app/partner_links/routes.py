@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from app.api.deps import CurrentUser, DbSession
+from app.api.deps import CurrentUser, DbSession, TransactionalRoute
 from app.api.downloads import file_response
 from app.api.paging import page_response
 from app.listing import Page, Paging, page_of
@@ -24,7 +24,7 @@ from app.partner_links.schemas import (
 )
 from app.schemas import MAX_ID
 
-router = APIRouter(tags=["partner links"])
+router = APIRouter(route_class=TransactionalRoute, tags=["partner links"])
 PartnershipId = Annotated[int, Path(gt=0, le=MAX_ID, description="Partnership id")]
 LinkId = Annotated[int, Path(gt=0, le=MAX_ID, description="Partner link id")]
 ProposalId = Annotated[int, Path(gt=0, le=MAX_ID, description="Proposal id")]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, contains_eager, defaultload, lazyload
 
 from app.agreements.models import Agreement
 from app.config import get_settings
+from app.db import among
 from app.errors import NotFound, invalid
 from app.i18n import MESSAGES
 from app.listing import PageParams, Slice, by_tiers, order_by, paginate, rows_by_owner, sort_keys
@@ -84,18 +85,20 @@ def list_items(session: Session, partnerships: Sequence[Partnership]) -> list[di
         session,
         select(partnership_areas.c.partnership_id, *AREA_COLUMNS)
         .join(AreaOfEngagement, AreaOfEngagement.id == partnership_areas.c.area_id)
-        .where(partnership_areas.c.partnership_id.in_(ids))
+        .where(among(session, partnership_areas.c.partnership_id, ids))
         .order_by(AreaOfEngagement.id),
     )
     co_owners = rows_by_owner(
         session,
         select(partnership_co_owners.c.partnership_id, *PERSON_COLUMNS)
         .join(User, User.id == partnership_co_owners.c.user_id)
-        .where(partnership_co_owners.c.partnership_id.in_(ids))
+        .where(among(session, partnership_co_owners.c.partnership_id, ids))
         .order_by(User.id),
     )
     named = {p.owner_id for p in partnerships} | {p.legal_officer_id for p in partnerships if p.legal_officer_id}
-    people = {row.id: row._asdict() for row in session.execute(select(*PERSON_COLUMNS).where(User.id.in_(named)))}
+    people = {
+        row.id: row._asdict() for row in session.execute(select(*PERSON_COLUMNS).where(among(session, User.id, named)))
+    }
     parties = rows_by_owner(
         session,
         select(
@@ -106,7 +109,7 @@ def list_items(session: Session, partnerships: Sequence[Partnership]) -> list[di
             *(column.label(f"organisation_{column.key}") for column in SUMMARY_COLUMNS),
         )
         .join(Organisation, Organisation.id == PartnershipParty.organisation_id)
-        .where(PartnershipParty.partnership_id.in_(ids))
+        .where(among(session, PartnershipParty.partnership_id, ids))
         .order_by(PartnershipParty.id),
     )
     for party in itertools.chain.from_iterable(parties.values()):
@@ -115,7 +118,7 @@ def list_items(session: Session, partnerships: Sequence[Partnership]) -> list[di
     projects = {}
     if project_ids:
         projects = {row.id: row._asdict() for row in session.execute(select(*PROJECT_COLUMNS).where(
-            Project.id.in_(project_ids)))}  # fmt: skip
+            among(session, Project.id, project_ids)))}  # fmt: skip
     return [
         {
             **{name: getattr(partnership, name) for name in ITEM_FIELDS},
@@ -252,7 +255,7 @@ def current_end_dates(session: Session, partnership_ids: list[int]) -> dict[int,
     stmt = (
         select(Agreement.partnership_id, func.max(Agreement.end_date))
         .where(
-            Agreement.partnership_id.in_(partnership_ids),
+            among(session, Agreement.partnership_id, partnership_ids),
             Agreement.status.in_(sorted(states("agreement", group="in_force"))),
         )
         .group_by(Agreement.partnership_id)

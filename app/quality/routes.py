@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from app import clock
-from app.api.deps import CurrentUser, DbSession
+from app.api.deps import CurrentUser, DbSession, TransactionalRoute
 from app.config import get_settings
 from app.quality import service
 from app.quality.schemas import QualitySummary, RecordQuality, RecordsQuery, RecordsToFix
 from app.schemas import MAX_ID
 from app.users.policy import Action, require
 
-router = APIRouter(prefix="/quality", tags=["quality"])
+router = APIRouter(route_class=TransactionalRoute, prefix="/quality", tags=["quality"])
 OrganisationId = Annotated[int, Path(gt=0, le=MAX_ID, description="Organisation id")]
 PartnershipId = Annotated[int, Path(gt=0, le=MAX_ID, description="Partnership id")]
 

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from app.agreements.routes import AgreementId
 from app.agreements.schemas import AgreementRead
-from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
+from app.api.deps import CurrentUser, DbSession, ExpectedVersion, TransactionalRoute, set_etag
 from app.api.paging import page_response
 from app.listing import SORT_DESCRIPTION, Page, PageParams, Paging
 from app.reminders import service
@@ -17,7 +17,7 @@ from app.reminders.schemas import CancelRequest, ReminderFilter, ReminderPolicyI
 from app.schemas import MAX_ID
 from app.users.policy import Action, require
 
-router = APIRouter(tags=["reminders"])
+router = APIRouter(route_class=TransactionalRoute, tags=["reminders"])
 ReminderId = Annotated[int, Path(gt=0, le=MAX_ID, description="Reminder id")]
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import Field
 
-from app.api.deps import CurrentUser, DbSession
+from app.api.deps import CurrentUser, DbSession, TransactionalRoute
 from app.api.downloads import file_response
 from app.api.paging import page_response
 from app.listing import Page, Paging
@@ -29,7 +29,7 @@ from app.reports.schemas import (
 from app.reports.service import portfolio
 from app.users.policy import Action, require
 
-router = APIRouter(tags=["reports"])
+router = APIRouter(route_class=TransactionalRoute, tags=["reports"])
 PDF = "application/pdf"
 
 

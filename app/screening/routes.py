@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 from sqlalchemy.orm import Session
 
-from app.api.deps import CurrentUser, DbSession
+from app.api.deps import CurrentUser, DbSession, TransactionalRoute
 from app.api.paging import page_response
 from app.config import get_settings
 from app.errors import invalid
@@ -33,7 +33,7 @@ from app.screening.unlist import MAX_LIST_BYTES, ListFormatError
 from app.users.policy import Action, require
 from app.workflow.actor import Actor
 
-router = APIRouter(tags=["screening"])
+router = APIRouter(route_class=TransactionalRoute, tags=["screening"])
 HitId = Annotated[int, Path(gt=0, le=MAX_ID, description="Screening hit id")]
 OrganisationId = Annotated[int, Path(gt=0, le=MAX_ID, description="Organisation id")]
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from app.api import problems
-from app.api.deps import CurrentUser, DbSession, ExpectedVersion, set_etag
+from app.api.deps import CurrentUser, DbSession, ExpectedVersion, TransactionalRoute, set_etag
 from app.api.paging import page_response
 from app.api.proxies import client_address
 from app.errors import Forbidden
@@ -32,7 +32,7 @@ from app.users.schemas import (
 )
 from app.users.sign_in import sign_in as sign_in_with_password
 
-router = APIRouter(tags=["users"])
+router = APIRouter(route_class=TransactionalRoute, tags=["users"])
 UserId = Annotated[int, Path(gt=0, le=MAX_ID, description="User id")]
 TokenId = Annotated[int, Path(gt=0, le=MAX_ID, description="API token id")]
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
 from app import clock
@@ -142,7 +142,16 @@ def _live_token(session: Session, secret: str) -> ApiToken | None:
     """The valid, unexpired, unrevoked token of an active user whose secret this is; ``None`` otherwise."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    # One round trip: the token, its user and the user's roles (the roles are read by every role check).
+    token = (
+        session.execute(
+            select(ApiToken)
+            .where(ApiToken.token_hash == hash_token(secret))
+            .options(joinedload(ApiToken.user).joinedload(User.role_grants))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     now = clock.now()
     if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
         return None
@@ -257,7 +266,16 @@ def token_owner(session: Session, token_id: int) -> int:
 
 def sign_out(session: Session, secret: str) -> None:
     """Revoke the token behind a browser session (unknown or already revoked: nothing to do)."""
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    # One round trip: the token, its user and the user's roles (the roles are read by every role check).
+    token = (
+        session.execute(
+            select(ApiToken)
+            .where(ApiToken.token_hash == hash_token(secret))
+            .options(joinedload(ApiToken.user).joinedload(User.role_grants))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if token is not None and token.revoked_at is None:
         token.revoked_at = clock.now()
         session.flush()

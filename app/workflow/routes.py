@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from app.api.deps import CurrentUser
+from app.api.deps import CurrentUser, TransactionalRoute
 from app.errors import NotFound
 from app.i18n import MESSAGES
 from app.users.policy import Action, require
@@ -15,7 +15,7 @@ from app.workflow.definition import STATE_ATTRIBUTES, Workflow, get_workflow
 from app.workflow.diagram import DRAWINGS, MEDIA_TYPES
 from app.workflow.schemas import PayloadFieldRead, TransitionDefinition, WorkflowDefinition
 
-router = APIRouter(tags=["workflows"])
+router = APIRouter(route_class=TransactionalRoute, tags=["workflows"])
 WorkflowName = Annotated[str, Path(max_length=40, description="partnership or agreement")]
 
 

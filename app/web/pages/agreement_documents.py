@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.agreements import service
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.api.downloads import file_response
 from app.drafting import catalogue, documents
 from app.drafting.redline import ComparisonTooLarge
@@ -20,7 +20,7 @@ from app.web.deps import PageUser
 from app.web.rendering import humanise, render
 
 _ = WEB.gettext
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 AgreementId = Annotated[int, Path(gt=0, le=MAX_ID)]
 VersionNumber = Annotated[int, Path(gt=0, le=MAX_ID)]
 

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 from app.agreements import service
 from app.agreements.models import Agreement
 from app.agreements.rules import CARRIES_OVER_OBLIGATIONS, signing_parties
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.config import get_settings
 from app.db import savepoint
 from app.drafting import catalogue, labels, translations
@@ -41,7 +41,7 @@ from app.workflow import definition
 from app.workflow.definition import states
 
 _ = WEB.gettext
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 AgreementId = Annotated[int, Path(gt=0, le=MAX_ID)]
 VersionNumber = Annotated[int, Path(gt=0, le=MAX_ID)]
 Trigger = Annotated[str, Path(pattern=r"^[a-z_]{1,60}$")]

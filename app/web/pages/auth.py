@@ -8,7 +8,7 @@ from babel.dates import format_timedelta
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.api.proxies import client_address
 from app.i18n import WEB, current_language
 from app.users.service import sign_out
@@ -26,7 +26,7 @@ from app.web.security import (
     tokens_match,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 _ = WEB.gettext
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.calendars.service import feed_url, issue_subscription, live_subscription, revoke_subscription, webcal_url
 from app.i18n import WEB
 from app.users.policy import Action, require
 from app.web.deps import CheckedForm, PageUser
 from app.web.rendering import redirect, render, static_url
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 _ = WEB.gettext
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.agreements.service import awaiting_review, ending_between
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.config import get_settings
 from app.i18n import WEB
 from app.obligations.service import overdue
@@ -28,7 +28,7 @@ from app.web.deps import PageUser
 from app.web.rendering import render
 from app.workflow.definition import get_workflow
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 _ = WEB.gettext
 LIMIT = 25
 WINDOWS = (

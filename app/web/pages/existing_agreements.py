@@ -12,7 +12,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from app.agreements import existing
 from app.agreements import service as agreements
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.api.downloads import file_response
 from app.config import get_settings
 from app.db import savepoint
@@ -32,7 +32,7 @@ from app.web.rendering import humanise, redirect, render
 from app.workflow.definition import label, states
 
 _ = WEB.gettext
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 PartnershipId = Annotated[int, Path(gt=0, le=MAX_ID)]
 UploadId = Annotated[int, Path(gt=0, le=MAX_ID)]
 VersionNumber = Annotated[int, Path(gt=0, le=MAX_ID)]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.exports import service
 from app.exports.responses import export_response
 from app.users.policy import Action, require
 from app.web.deps import PageUser
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 IGNORED = {"page"}
 """Parameters a list page carries that say nothing about which rows to export."""
 

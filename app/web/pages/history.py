@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from app import clock
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.config import get_settings
 from app.errors import DomainError
 from app.listing import Paging
@@ -27,7 +27,7 @@ from app.web.forms import field_errors, validate
 from app.web.rendering import render
 from app.workflow.definition import get_workflow
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 FILTERS = ("area", "partner_kind", "region")
 PAGE_SIZE = 50
 SHOWN = ("partnerships", "agreements")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.api.language import LANGUAGE_COOKIE, LANGUAGE_COOKIE_SECONDS
 from app.i18n import LANGUAGES
 from app.users.service import authenticate_token, set_language_of
@@ -18,7 +18,7 @@ from app.web.deps import CsrfRefused
 from app.web.rendering import redirect
 from app.web.security import SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, csrf_for, safe_next, set_cookie, tokens_match
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 
 @router.post("/language")

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.db import savepoint
 from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import WEB
@@ -23,7 +23,7 @@ from app.web.rendering import redirect, render
 from app.workflow import definition
 
 _ = WEB.gettext
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 ObligationId = Annotated[int, Path(gt=0, le=MAX_ID)]
 Trigger = Annotated[str, Path(pattern=r"^[a-z_]{1,60}$")]
 

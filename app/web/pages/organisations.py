@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.errors import DomainError, NotFound
 from app.i18n import VOCAB, WEB, country_name, language_name
 from app.listing import PageParams
@@ -25,7 +25,7 @@ from app.web.deps import CheckedForm, PageUser
 from app.web.forms import field_errors, kept, text, texts, validate
 from app.web.rendering import humanise, redirect, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 PAGE_SIZE = 25
 TEXT_FIELDS = (
     "legal_name",

@@ -21,7 +21,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from app import i18n
 from app.agreements.rules import sources_of
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.api.language import LANGUAGE_COOKIE_SECONDS
 from app.api.proxies import client_address
 from app.calendars.feed import partnership_calendar
@@ -50,9 +50,9 @@ from app.web.partner_area import (
     with_partner_headers,
 )
 
-router = APIRouter(prefix="/partner", include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, prefix="/partner", include_in_schema=False)
 add_partner_page("calendar", "/partner/calendar.ics", WEB.lazy("Calendar"))
-entry_router = APIRouter(include_in_schema=False)
+entry_router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 """The link itself (``/partner/{token}``): included after every partner page, so it never shadows one."""
 _ = WEB.gettext
 

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from app.agreements.models import DocumentVersion
 from app.agreements.service import get_agreement
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.api.downloads import file_response
 from app.errors import DomainError
 from app.i18n import WEB
@@ -18,7 +18,7 @@ from app.web.deps import CheckedForm, PageUser
 from app.web.forms import field_errors
 from app.web.rendering import redirect, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 _ = WEB.gettext
 
 

@@ -15,7 +15,7 @@ from app import i18n
 from app.agreements import signing
 from app.agreements.models import Agreement
 from app.agreements.rules import party_name
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.api.proxies import client_address
 from app.errors import DomainError, invalid
 from app.i18n import WEB
@@ -27,7 +27,7 @@ from app.web.partner_area import PartnerForm, PartnerSession, add_partner_page, 
 from app.workflow.actor import Actor
 from app.workflow.definition import states
 
-router = APIRouter(prefix="/partner", include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, prefix="/partner", include_in_schema=False)
 add_partner_page("sign", "/partner/sign", WEB.lazy("Sign"))
 
 

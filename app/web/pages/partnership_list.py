@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.db import savepoint
 from app.errors import DomainError, ValidationFailed
 from app.i18n import VOCAB, WEB
@@ -29,7 +29,7 @@ from app.web.pages import partnership_forms as forms_in
 from app.web.rendering import humanise, redirect, render
 from app.workflow import definition
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 PAGE_SIZE = 25
 
 

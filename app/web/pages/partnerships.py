@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from app.agreements import service as agreements
 from app.agreements.models import AgreementKind
 from app.agreements.schemas import AgreementCreate
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.db import savepoint
 from app.errors import DomainError, NotFound, invalid
 from app.i18n import WEB
@@ -38,7 +38,7 @@ from app.web.rendering import humanise, redirect, render
 from app.workflow import definition, engine
 from app.workflow.definition import states
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 PartnershipId = Annotated[int, Path(gt=0, le=MAX_ID)]
 PartyId = Annotated[int, Path(gt=0, le=MAX_ID)]
 Trigger = Annotated[str, Path(pattern=r"^[a-z_]{1,60}$")]

@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 from app import clock
 from app.agreements import service, signing, withdrawals
 from app.agreements.models import Agreement
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.api.downloads import file_response
 from app.config import get_settings
 from app.db import savepoint
@@ -33,7 +33,7 @@ from app.workflow.actor import Actor
 from app.workflow.definition import states
 
 _ = WEB.gettext
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 AgreementId = Annotated[int, Path(gt=0, le=MAX_ID)]
 PartyKey = Annotated[str, Path(pattern=r"^(organisation|[1-9][0-9]{0,9})$")]
 

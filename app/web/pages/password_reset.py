@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.errors import DomainError
 from app.i18n import WEB
 from app.users.password_reset import issue_reset_link, live_reset, reset_password
@@ -20,7 +20,7 @@ from app.web.forms import field_errors
 from app.web.rendering import redirect, render
 from app.web.security import SIGN_IN_CSRF_COOKIE, clear_cookie, new_sign_in_token, set_cookie, tokens_match
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 _ = WEB.gettext
 FORM_EXPIRED = WEB.lazy("The form expired or did not come from this site; open the link again.")
 

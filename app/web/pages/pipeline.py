@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.errors import DomainError
 from app.i18n import VOCAB
 from app.organisations.models import OrganisationKind
@@ -25,7 +25,7 @@ from app.web.forms import field_errors, validate
 from app.web.rendering import humanise, render
 from app.workflow.definition import get_workflow
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 CARDS_PER_COLUMN = 50
 STAGE_PAGE_SIZE = 100
 FILTERS = ("q", "stage", "area", "partner_kind", "region", "owner_id")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app import clock
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.config import get_settings
 from app.errors import DomainError
 from app.i18n import WEB
@@ -24,7 +24,7 @@ from app.web.rendering import render
 
 _ = WEB.gettext
 _l = WEB.lazy
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 PAGE_SIZE = 25
 SORTS = [("impact", _l("Impact (largest first)")), ("score", _l("Score (lowest first)")), ("name", _l("Name"))]
 SORT_WORDS = {"impact": _l("impact"), "score": _l("score"), "name": _l("name")}

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.api.downloads import file_response
 from app.errors import DomainError
 from app.i18n import WEB, country_name
@@ -27,7 +27,7 @@ from app.web.forms import field_errors, validate
 from app.web.rendering import render
 from app.workflow.definition import states
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 FILTERS = ("area", "partner_kind", "region", "country_code", "owner_id")
 PIPELINE_FILTERS = ("area", "partner_kind", "region", "owner_id")  # the ones the pipeline board understands
 _l = WEB.lazy

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from app.api.deps import DbSession
+from app.api.deps import DbSession, TransactionalRoute
 from app.config import get_settings
 from app.db import savepoint
 from app.errors import DomainError
@@ -28,7 +28,7 @@ from app.workflow.actor import Actor
 
 _ = WEB.gettext
 _l = WEB.lazy
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 HitId = Annotated[int, Path(gt=0, le=MAX_ID)]
 STATUS_WORDS = {
     "unscreened": _l("Unscreened"),

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from app.api.deps import TransactionalRoute
 from app.errors import NotFound
 from app.i18n import WEB
 from app.users.policy import Action, require
@@ -18,7 +19,7 @@ from app.workflow.diagram import svg
 
 _ = WEB.gettext
 _l = WEB.lazy
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 TITLES = {
     "partnership": _l("Partnership workflow"),
     "agreement": _l("Agreement workflow"),
