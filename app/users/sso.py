@@ -44,7 +44,7 @@ CALLBACK_PATH = "/sign-in/sso/callback"
 class Refusal(enum.StrEnum):
     """Why a single sign-on did not sign anyone in (the page says it in words)."""
 
-    EXPIRED = "expired"  # unknown, used, or expired state: start again
+    EXPIRED = "stale_request"  # unknown, used, or expired state: start again
     OTHER_BROWSER = "other_browser"  # the state was started in another browser
     PROVIDER_ERROR = "provider_error"  # the provider sent back an error (e.g. the person cancelled)
     UNAVAILABLE = "unavailable"  # the provider cannot be reached
