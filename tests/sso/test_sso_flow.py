@@ -3,6 +3,7 @@ roles from groups at every sign-in, the refusals, password sign-in turned off, a
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import FastAPI
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.audit.models import AuditEntry
 from app.users.models import ApiToken, Role, SsoIdentity, SsoSignInRequest, User
 from app.users.schemas import UserCreate
@@ -137,6 +139,22 @@ def test_an_unknown_state_an_error_or_a_forged_code_is_refused(browser: TestClie
     start = parse_qs(urlsplit(_start(browser)).query)
     forged = browser.get("/sign-in/sso/callback", params={"code": "forged", "state": start["state"][0]})
     assert forged.status_code == 403 and SESSION_COOKIE not in browser.cookies
+
+
+def test_a_sign_in_left_at_the_provider_for_more_than_ten_minutes_is_refused(browser: TestClient) -> None:
+    back = sign_in_at_provider(_start(browser), "paul")
+    with clock.frozen_at(clock.now() + timedelta(minutes=11)):
+        refused = browser.get(back, follow_redirects=False)
+    assert refused.status_code == 400 and "took too long" in refused.text
+    assert SESSION_COOKIE not in browser.cookies
+
+
+def test_an_answer_naming_another_issuer_is_refused(browser: TestClient) -> None:
+    back = sign_in_at_provider(_start(browser), "paul")
+    assert parse_qs(urlsplit(back).query)["iss"]  # the provider names itself (RFC 9207)
+    mixed_up = back.replace("iss=http", "iss=https%3A%2F%2Fevil.example.org%2F&was=http")
+    refused = browser.get(mixed_up, follow_redirects=False)
+    assert refused.status_code == 403 and SESSION_COOKIE not in browser.cookies
 
 
 def test_a_deactivated_user_is_refused(browser: TestClient, session: Session) -> None:

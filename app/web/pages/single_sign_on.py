@@ -63,11 +63,13 @@ def sso_start(request: Request, next: str = "/dashboard") -> Response:
 
 
 @router.get("/sign-in/sso/callback", response_class=HTMLResponse)
-def sso_callback(request: Request, code: str = "", state: str = "", error: str = "") -> Response:
+def sso_callback(request: Request, code: str = "", state: str = "", error: str = "", iss: str = "") -> Response:
     """The provider sends the browser back here: check everything, then start the session."""
     found = provider(request)
     if found is None:
         return RedirectResponse("/sign-in", status_code=303)
+    if iss and iss != found.issuer:  # RFC 9207: an answer from another provider (a mix-up attack)
+        return _refused(request, Refusal.TOKEN, "the answer names another issuer")
     if error or not code or not state or len(code) > 2000 or len(state) > 200:
         return _refused(request, Refusal.PROVIDER_ERROR if error else Refusal.EXPIRED, error[:100])
     try:
