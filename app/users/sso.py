@@ -110,7 +110,7 @@ def start_sign_in(factory: sessionmaker[Session], provider: OidcProvider, settin
                 browser_hash=_digest(browser),
                 nonce=nonce,
                 code_verifier=verifier,
-                next_url=next_url,
+                next_url=next_url if len(next_url) <= 2000 else "/dashboard",
                 expires_at=now + timedelta(minutes=REQUEST_MINUTES),
             )
         )
@@ -184,6 +184,8 @@ def roles_from_claims(claims: dict[str, Any], settings: Settings) -> list[Role]:
 def _user_for(session: Session, issuer: str, claims: dict[str, Any], roles: list[Role]) -> User:
     """The user of (issuer, subject): found, linked to a local account of the same verified e-mail, or created."""
     subject = str(claims["sub"])
+    if not 1 <= len(subject) <= 255:  # OpenID Connect: at most 255 ASCII characters
+        raise SsoRefused(Refusal.TOKEN, "the subject is empty or longer than 255 characters")
     identity = session.scalar(select(SsoIdentity).where(SsoIdentity.issuer == issuer, SsoIdentity.subject == subject))
     if identity is None:
         found = _account_to_link_or_create(session, issuer, claims)

@@ -132,6 +132,12 @@ def test_the_answer_must_come_back_to_the_browser_that_started(sso_app: FastAPI,
     assert browser.get(back, follow_redirects=False).status_code in {400, 403}  # and the state is spent
 
 
+def test_a_very_long_destination_is_not_kept(browser: TestClient) -> None:
+    back = sign_in_at_provider(_start(browser, "/partnerships?q=" + "x" * 3000), "paul")
+    response = browser.get(back, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/dashboard"
+
+
 def test_an_unknown_state_an_error_or_a_forged_code_is_refused(browser: TestClient) -> None:
     assert browser.get("/sign-in/sso/callback?code=x&state=unknown").status_code == 400
     cancelled = browser.get("/sign-in/sso/callback?error=access_denied&state=x")
