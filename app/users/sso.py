@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import flag_modified
 
 from app import clock
 from app.audit.recorder import ACTOR as AUDIT_ACTOR
@@ -154,7 +155,8 @@ def finish_sign_in(
         raise SsoRefused(Refusal.UNAVAILABLE, str(exc)) from None
     roles = roles_from_claims(claims, settings)
     with unit_of_work(factory) as session:
-        user = _user_for(session, provider.issuer, claims, roles)
+        groups = groups_of(claims, settings.oidc_roles_claim)
+        user = _user_for(session, provider.issuer, claims, roles, groups)
         _, secret = issue_session_token(session, user)
         user_id = user.id
     return SignedInThroughSso(user_id, secret, request.next_url, id_token)
@@ -181,7 +183,7 @@ def roles_from_claims(claims: dict[str, Any], settings: Settings) -> list[Role]:
     return sorted(roles)
 
 
-def _user_for(session: Session, issuer: str, claims: dict[str, Any], roles: list[Role]) -> User:
+def _user_for(session: Session, issuer: str, claims: dict[str, Any], roles: list[Role], groups: list[str]) -> User:
     """The user of (issuer, subject): found, linked to a local account of the same verified e-mail, or created."""
     subject = str(claims["sub"])
     if not 1 <= len(subject) <= 255:  # OpenID Connect: at most 255 ASCII characters
@@ -201,7 +203,7 @@ def _user_for(session: Session, issuer: str, claims: dict[str, Any], roles: list
     if isinstance(name, str) and name.strip() and name.strip()[:200] != user.full_name:
         user.full_name = name.strip()[:200]
     _set_roles(user, roles)
-    identity.groups = ",".join(sorted(set(groups_of(claims, "groups"))))[:2000] or None
+    identity.groups = ",".join(sorted(set(groups)))[:2000] or None
     identity.last_sign_in_at = clock.now()
     session.flush()
     return user
@@ -229,9 +231,12 @@ def _account_to_link_or_create(session: Session, issuer: str, claims: dict[str, 
 
 def _set_roles(user: User, roles: list[Role]) -> None:
     """Give ``user`` exactly ``roles``, keeping the rows of the roles they keep ((user, role) is unique)."""
+    if set(user.roles) == set(roles):
+        return
     kept = [grant for grant in user.role_grants if grant.role in roles]
     held = {grant.role for grant in kept}
     user.role_grants = kept + [UserRole(role=role) for role in roles if role not in held]
+    flag_modified(user, "full_name")  # a change of roles gives the user a new version, as an administrator's does
 
 
 def end_session_url(provider: OidcProvider, settings: Settings, id_token: str | None) -> str | None:

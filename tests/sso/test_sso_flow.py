@@ -62,6 +62,7 @@ def test_a_first_sign_in_provisions_the_user_with_the_roles_of_their_groups(
     assert user is not None and user.full_name == "Lucia Legal" and user.password_hash is None
     identity = session.scalar(select(SsoIdentity).where(SsoIdentity.user_id == user.id))
     assert identity is not None and identity.issuer == oidc_provider.issuer and identity.subject == "lucia"
+    assert identity.groups == "legal"  # what the roles were computed from
     token = session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
     assert token is not None and token.name == "sign-in"  # the same session as a password sign-in
     theirs = session.scalars(select(AuditEntry).where(AuditEntry.actor_id == user.id)).all()
