@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 from sqlalchemy.engine import make_url
@@ -39,6 +39,35 @@ def split_list_setting(value: object) -> object:
             raise ValueError("not a list; give e.g. 30,7 or [30, 7]")
         return parsed
     return [item.strip() for item in text.split(",") if item.strip()]
+
+
+ROLE_NAMES = ("admin", "legal_officer", "project_manager", "viewer")
+
+
+def parse_role_map(text: str) -> dict[str, str]:
+    """The group → role mapping of ``AGREEMENTS_OIDC_ROLE_MAP``: ``group=role,group=role`` or a JSON object."""
+    text = text.strip()
+    if not text:
+        return {}
+    if text.startswith("{"):
+        try:
+            pairs = json.loads(text)
+        except json.JSONDecodeError:
+            raise ValueError('not a valid JSON object; give e.g. {"legal": "legal_officer"}') from None
+        if not all(isinstance(key, str) and isinstance(value, str) for key, value in pairs.items()):
+            raise ValueError("each group and role must be a string")
+        items = list(pairs.items())
+    else:
+        items = []
+        for item in (part.strip() for part in text.split(",")):
+            group, sep, role = item.rpartition("=")
+            if not sep or not group.strip() or not role.strip():
+                raise ValueError(f"{item!r} is not group=role; give e.g. legal=legal_officer,pm=project_manager")
+            items.append((group.strip(), role.strip()))
+    for group, role in items:
+        if role not in ROLE_NAMES:
+            raise ValueError(f"unknown role {role!r} for group {group!r}; use one of {', '.join(ROLE_NAMES)}")
+    return dict(items)
 
 
 class ConfigError(Exception):
@@ -204,6 +233,49 @@ class Settings(BaseSettings):
         ge=1,
         le=720,
         description="Hours a password reset link issued by an administrator stays valid (it works once).",
+    )
+
+    password_sign_in: bool = Field(
+        True,
+        description="Whether people may sign in with a password (the sign-in page's form and POST /api/v1/auth/token); "
+        "false when everyone signs in through single sign-on. API tokens work either way.",
+    )
+    oidc_issuer: str | None = Field(
+        None,
+        description="Single sign-on: the OpenID provider's issuer URL (its discovery document is "
+        "ISSUER/.well-known/openid-configuration); unset, no single sign-on.",
+    )
+    oidc_client_id: str | None = Field(
+        None, description="Single sign-on: this application's client id at the provider."
+    )
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="Single sign-on: the client secret (never logged nor printed); unset for a public client."
+    )
+    oidc_scopes: str = Field(
+        "openid email profile groups",
+        description="Single sign-on: the scopes asked for, space-separated (must include openid).",
+    )
+    oidc_roles_claim: str = Field(
+        "groups", description="Single sign-on: the ID token claim listing the person's groups (a list or one string)."
+    )
+    oidc_role_map: str = Field(
+        "",
+        description="Single sign-on: which group gives which role, as 'group=role,group=role' or a JSON object "
+        "(roles: admin, legal_officer, project_manager, viewer); recomputed at every sign-in. Required with "
+        "AGREEMENTS_OIDC_ISSUER.",
+    )
+    oidc_default_role: str | None = Field(
+        None,
+        description="Single sign-on: the role of a person none of whose groups is mapped (e.g. viewer); unset, such "
+        "a person is refused.",
+    )
+    oidc_provider_name: str = Field(
+        "single sign-on", min_length=1, max_length=100, description="Name of the provider on the sign-in button."
+    )
+    oidc_redirect_base_url: str | None = Field(
+        None,
+        description="Single sign-on: the public address the provider sends people back to (BASE/sign-in/sso/callback "
+        "must be registered at the provider); unset, AGREEMENTS_BASE_URL.",
     )
 
     partner_link_days: int = Field(
@@ -388,6 +460,45 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown timezone {value!r}; use an IANA name such as Europe/Zurich") from None
         return value
 
+    @field_validator("oidc_role_map")
+    @classmethod
+    def _role_map_parses(cls, value: str) -> str:
+        parse_role_map(value)
+        return value
+
+    @field_validator("oidc_default_role")
+    @classmethod
+    def _default_role_known(cls, value: str | None) -> str | None:
+        if value and value not in ROLE_NAMES:
+            raise ValueError(f"unknown role {value!r}; use one of {', '.join(ROLE_NAMES)}")
+        return value or None
+
+    @model_validator(mode="after")
+    def _single_sign_on_complete(self) -> Settings:
+        if not self.oidc_issuer:
+            if not self.password_sign_in:
+                raise ValueError(
+                    "AGREEMENTS_PASSWORD_SIGN_IN=false needs single sign-on: set AGREEMENTS_OIDC_ISSUER too"
+                )
+            return self
+        if not self.oidc_issuer.startswith(("https://", "http://")):
+            raise ValueError("AGREEMENTS_OIDC_ISSUER must be an http(s) URL such as https://login.example.org")
+        if not self.oidc_client_id:
+            raise ValueError("AGREEMENTS_OIDC_ISSUER is set: set AGREEMENTS_OIDC_CLIENT_ID too")
+        if "openid" not in self.oidc_scopes.split():
+            raise ValueError("AGREEMENTS_OIDC_SCOPES must include openid")
+        if not parse_role_map(self.oidc_role_map) and not self.oidc_default_role:
+            raise ValueError(
+                "AGREEMENTS_OIDC_ISSUER is set: set AGREEMENTS_OIDC_ROLE_MAP (e.g. 'legal=legal_officer') "
+                "or AGREEMENTS_OIDC_DEFAULT_ROLE"
+            )
+        return self
+
+    @property
+    def single_sign_on(self) -> bool:
+        """Whether single sign-on through an OpenID provider is configured."""
+        return bool(self.oidc_issuer)
+
     @property
     def zone(self) -> ZoneInfo:
         """The organisation's timezone as a ``ZoneInfo``."""
@@ -405,8 +516,10 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        field, *inside = first["loc"] or ("settings",)
         message = " ".join(str(first["msg"]).removeprefix("Value error, ").split())
+        if not first["loc"]:  # a rule between settings (e.g. single sign-on's), whose message names them
+            raise ConfigError(f"invalid settings: {message}") from None
+        field, *inside = first["loc"]
         if inside and isinstance(inside[0], int):
             message = f"item {inside[0] + 1}: {message}"
         raise ConfigError(f"invalid setting AGREEMENTS_{str(field).upper()}: {message}") from None

@@ -37,7 +37,15 @@ from app.screening import tracking as _screening_tracking  # noqa: F401  (screen
 from app.screening.models import OrganisationScreening, ScreeningEntry, ScreeningHit, ScreeningList
 from app.search import index as _search_index  # noqa: F401  (keeps the search index current on every flush)
 from app.search.models import SearchDocument, SearchWord
-from app.users.models import ApiToken, Role, SignInThrottle, User, UserRole
+from app.users.models import (
+    ApiToken,
+    Role,
+    SignInThrottle,
+    SsoIdentity,
+    SsoSignInRequest,
+    User,
+    UserRole,
+)
 from app.workflow.models import TransitionEvent
 from app.workflow.stays import StageStay
 
@@ -85,6 +93,8 @@ __all__ = [
     "SearchWord",
     "SignInThrottle",
     "Signature",
+    "SsoIdentity",
+    "SsoSignInRequest",
     "StageStay",
     "TransitionEvent",
     "Undertaking",

@@ -239,6 +239,7 @@ SLOW: tuple[str, ...] = (
     "tests/test_demo_credentials.py::test_the_demo_saves_its_credentials_and_names_the_file_last",
     "tests/test_demo_credentials.py::test_show_credentials_renews_them_prints_them_and_saves_them_for_the_user_only",
     "tests/test_serve.py",
+    "tests/sso/test_sso_flow.py",  # starts the test OpenID provider (Node.js); whole sign-ins through it, ~1 s each
     "tests/agreements/test_seal_cli.py::test_the_demo_writes_a_self_signed_seal_beside_the_database",  # the demo
     "tests/agreements/test_seal_and_signing_api.py::test_parties_sign_by_api_and_the_signed_pdf_is_sealed_and_verified",
     "tests/web/test_party_signing_pages.py",  # every party signs through the pages, then the sealed PDF

@@ -115,3 +115,40 @@ class PasswordReset(Base):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+
+
+class SsoIdentity(Base):
+    """A user's account at an OpenID provider: the (issuer, subject) pair that signs them in through single sign-on."""
+
+    __tablename__ = "sso_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    groups: Mapped[str | None] = mapped_column(String(2000))
+    """The provider's groups at the last sign-in, comma-separated (what the roles were computed from)."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sign_in_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class SsoSignInRequest(Base):
+    """A single sign-on under way: what the callback must find again (state, nonce, PKCE verifier), used once.
+
+    Keyed by the SHA-256 of the ``state`` sent to the provider, and bound to the browser that started it by the
+    SHA-256 of a random value held in that browser's cookie.
+    """
+
+    __tablename__ = "sso_sign_in_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[str] = mapped_column(String(100))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    next_url: Mapped[str] = mapped_column(String(2000))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -131,6 +131,9 @@ def sign_in(request: Request, body: SignIn) -> TokenCreated | JSONResponse:
     """
     # No request transaction: sign-in commits the attempt's count before checking the password (see sign_in).
     state, address = request.app.state, client_address(request)
+    if not state.settings.password_sign_in:
+        reason = MESSAGES.gettext("signing in with a password is turned off here; use single sign-on in the pages")
+        return problems.problem(request, 403, reason)
     issued = sign_in_with_password(state.session_factory, body.email, body.password, address, state.settings)
     if issued is None:
         return problems.problem(request, 401, MESSAGES.gettext("the email or the password is wrong"))

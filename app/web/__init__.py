@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
@@ -32,6 +34,7 @@ from app.web.pages import (
     quality,
     reports,
     screening,
+    single_sign_on,
     workflows,
 )
 from app.web.partner_area import (
@@ -46,6 +49,7 @@ from app.web.rendering import STATIC_DIR, redirect, render
 
 PAGE_MODULES = (
     auth,
+    single_sign_on,
     dashboard,
     pipeline,
     partnership_list,  # before partnerships: /partnerships/new is not /partnerships/{partnership_id}
@@ -82,6 +86,16 @@ SECURITY_HEADERS = {
 """The pages' own headers, beside ``nosniff`` and ``no-store`` (see :mod:`app.api.headers`)."""
 
 
+def page_headers(sso_issuer: str | None) -> dict[str, str]:
+    """The pages' headers; with single sign-on, the sign-out form may also lead to the provider's sign-out page."""
+    if not sso_issuer:
+        return SECURITY_HEADERS
+    parts = urlsplit(sso_issuer)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    policy = SECURITY_HEADERS["Content-Security-Policy"].replace("form-action 'self'", f"form-action 'self' {origin}")
+    return {**SECURITY_HEADERS, "Content-Security-Policy": policy}
+
+
 def is_page_path(path: str) -> bool:
     """Whether ``path`` is a page's (HTML errors) rather than the API's, an asset's or a probe's."""
     return not path.startswith(NOT_PAGES)
@@ -99,7 +113,9 @@ def error_page(request: Request, status: int, detail: str, errors: list[dict[str
         context = {"status": status, "detail": detail, "errors": {}, "link": None, "nav": []}
         return render_partner(request, "partner/error.html", context, status)
     response = render(request, "error.html", {"status": status, "detail": detail, "errors": errors}, status_code=status)
-    for name, value in headers_for(request.url.path, True, SECURITY_HEADERS).items():
+    for name, value in headers_for(
+        request.url.path, True, page_headers(request.app.state.settings.oidc_issuer)
+    ).items():
         response.headers.setdefault(name, value)
     return response
 
@@ -145,4 +161,5 @@ def install(app: FastAPI) -> None:
         )
         return error_page(request, 403, detail, [])
 
-    app.add_middleware(SecurityHeaders, is_page=is_page_path, page_headers=SECURITY_HEADERS)
+    headers = page_headers(app.state.settings.oidc_issuer)
+    app.add_middleware(SecurityHeaders, is_page=is_page_path, page_headers=headers)

@@ -29,6 +29,8 @@ OWNERS: dict[str, str] = {
     "committed before the next one goes out, on a connection held for the batch",
     "app/users/sign_in.py": "an attempt is counted and committed before the password check, so concurrent guesses "
     "are throttled and a refused sign-in (an error response) is still counted",
+    "app/users/sso.py": "single sign-on calls the provider outside any transaction, and a sign-in request (state, "
+    "nonce, PKCE verifier) is taken and committed before its code is exchanged, so a replay finds nothing",
     "app/users/last_use.py": "a read on SQLite must not start writing (it fails at once when another connection "
     "committed meanwhile): a token's last use is recorded in a short write transaction of its own",
     "app/exports/responses.py": "a streamed CSV body outlives the request's transaction: it owns a read-only "

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from app.users.models import Role
 from app.web import PAGE_MODULES
 
-PUBLIC = {"/sign-in", "/", "/reset-password/{secret}", "/language"}  # a reset link is its own credential
+PUBLIC = {"/sign-in", "/", "/reset-password/{secret}", "/language", "/sign-in/sso", "/sign-in/sso/callback"}
+# a reset link is its own credential; single sign-on starts and ends before any session (tests/sso)
 PATH_VALUES = {"name": "agreement", "trigger": "approve", "key": "mou", "format": "pdf"}
 
 

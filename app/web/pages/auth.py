@@ -13,14 +13,15 @@ from app.api.proxies import client_address
 from app.i18n import WEB, current_language
 from app.users.service import sign_out
 from app.users.sign_in import TooManyAttempts, in_words, sign_in
+from app.users.sso import end_session_url
 from app.web.deps import CheckedForm, PageUser
-from app.web.rendering import redirect, render
+from app.web.pages.sign_in_form import SSO_ID_TOKEN_COOKIE, provider, sign_in_form
+from app.web.rendering import redirect
 from app.web.security import (
     SESSION_COOKIE,
     SESSION_SECONDS,
     SIGN_IN_CSRF_COOKIE,
     clear_cookie,
-    new_sign_in_token,
     safe_next,
     set_cookie,
     tokens_match,
@@ -37,22 +38,10 @@ def _wait_in_words(seconds: int) -> str:
     return format_timedelta(timedelta(seconds=seconds), threshold=1.0, locale=current_language())
 
 
-def _form(request: Request, next_url: str, email: str = "", errors: dict[str, str] | None = None, status: int = 200):
-    token = new_sign_in_token()
-    response = render(
-        request,
-        "sign_in.html",
-        {"next": safe_next(next_url), "email": email, "errors": errors or {}, "sign_in_token": token},
-        status_code=status,
-    )
-    set_cookie(request, response, SIGN_IN_CSRF_COOKIE, token, max_age=3600)
-    return response
-
-
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, next: str = "/dashboard") -> Response:
     """The sign-in form."""
-    return _form(request, next)
+    return sign_in_form(request, next)
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
@@ -64,15 +53,20 @@ def sign_in_submit(
     next: str = Form("/dashboard"),
 ) -> Response:
     """Check the password; on success start a session and go where the user was heading."""
+    if not request.app.state.settings.password_sign_in:
+        message = _("Signing in with a password is turned off here; use the single sign-on button.")
+        return sign_in_form(request, next, email, {"": message}, 403)
     if not tokens_match(csrf_token, request.cookies.get(SIGN_IN_CSRF_COOKIE)):
-        return _form(request, next, email, {"": _("The form expired or did not come from this site; try again.")}, 403)
+        return sign_in_form(
+            request, next, email, {"": _("The form expired or did not come from this site; try again.")}, 403
+        )
     errors = {}
     if not email.strip():
         errors["email"] = _("Enter your email address.")
     if not password:
         errors["password"] = _("Enter your password.")
     if errors:
-        return _form(request, next, email, errors, 422)
+        return sign_in_form(request, next, email, errors, 422)
     factory, settings = request.app.state.session_factory, request.app.state.settings
     try:
         issued = sign_in(factory, email, password, client_address(request), settings)
@@ -81,11 +75,11 @@ def sign_in_submit(
             "Too many failed sign-ins. For your security, wait {wait} before trying again; no account is locked.",
             wait=_wait_in_words(exc.retry_after),
         )
-        response = _form(request, next, email, {"": message}, 429)
+        response = sign_in_form(request, next, email, {"": message}, 429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     if issued is None:
-        return _form(request, next, email, {"": _("The email or password is not right.")}, 401)
+        return sign_in_form(request, next, email, {"": _("The email or password is not right.")}, 401)
     secret = issued[1]
     response = redirect(request, safe_next(next))
     set_cookie(request, response, SESSION_COOKIE, secret, max_age=SESSION_SECONDS)
@@ -95,10 +89,15 @@ def sign_in_submit(
 
 @router.post("/sign-out")
 def sign_out_submit(request: Request, session: DbSession, user: PageUser, form: CheckedForm) -> Response:
-    """End the session: the token behind the cookie is revoked, the cookie removed."""
+    """End the session: the token behind the cookie is revoked, the cookie removed; after a single sign-on, the
+    browser also goes to the provider's sign-out (when it advertises one), which comes back to the sign-in page."""
     sign_out(session, request.cookies.get(SESSION_COOKIE, ""))
-    response = redirect(request, "/sign-in", _("You are signed out."))
+    id_token = request.cookies.get(SSO_ID_TOKEN_COOKIE)
+    found = provider(request) if id_token else None
+    provider_sign_out = end_session_url(found, request.app.state.settings, id_token) if found else None
+    response = redirect(request, provider_sign_out or "/sign-in", _("You are signed out."))
     clear_cookie(request, response, SESSION_COOKIE)
+    clear_cookie(request, response, SSO_ID_TOKEN_COOKIE)
     return response
 
 
