@@ -139,3 +139,15 @@ def schema_revision(session: Session) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     return MigrationContext.configure(session.connection()).get_current_revision()
+
+
+NO_SCHEDULER = "not run by this process; run 'agreements worker'"
+
+
+def scheduler_status(state: object) -> dict[str, object]:
+    """The scheduler of this process as ``/readyz`` reports it: running (with its last runs and stale jobs),
+    stopped, or not run here and why (``agreements serve`` on PostgreSQL, or with the scheduler disabled)."""
+    work = getattr(state, "scheduled_work", None)
+    if work is None:
+        return {"state": "not_in_this_process", "note": getattr(state, "scheduler_note", None) or NO_SCHEDULER}
+    return work.status()
