@@ -4,6 +4,7 @@ init``, and the portfolio report is the same as before."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -32,15 +33,17 @@ def _run(command: list[str], url: str, cwd: Path) -> str:
     return done.stdout
 
 
-def _portfolio(url: str, cwd: Path) -> tuple[str, str]:
+def _portfolio(url: str, cwd: Path) -> tuple[dict, str]:
     """Load a small generated portfolio; return the report (JSON, as of a fixed day) and the quality summary."""
     _run([*AGREEMENTS, "init"], url, cwd)
-    _run([*AGREEMENTS, "generate", "--organisations", "12", "--partnerships", "60", "--seed", "7"], url, cwd)
+    _run([*AGREEMENTS, "generate", "--organisations", "8", "--partnerships", "30", "--seed", "7"], url, cwd)
     return _reports(url, cwd)
 
 
-def _reports(url: str, cwd: Path) -> tuple[str, str]:
-    report = _run([*AGREEMENTS, "report", "--format", "json", "--as-of", "2026-12-01"], url, cwd)
+def _reports(url: str, cwd: Path) -> tuple[dict, str]:
+    """The portfolio report as of a fixed day (less the moment it was made) and the planned reminders."""
+    report = json.loads(_run([*AGREEMENTS, "report", "--format", "json", "--as-of", "2026-12-01"], url, cwd))
+    assert report.pop("generated_at") and report["total_partnerships"] == 30
     return report, _run([*AGREEMENTS, "reminders", "list", "--status", "planned"], url, cwd)
 
 
@@ -83,14 +86,13 @@ def _postgresql_round_trip(base_url: str, tmp_path: Path) -> None:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         _run([str(DEPLOY / "restore.sh"), "postgresql", str(dump), libpq_url], sqlalchemy_url, tmp_path)
-        assert "already" in _run([*AGREEMENTS, "init"], sqlalchemy_url, tmp_path) or True
+        _run([*AGREEMENTS, "init"], sqlalchemy_url, tmp_path)  # as the guide says: a no-op on the same version
         after = _reports(sqlalchemy_url, tmp_path)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     assert after == before
-    assert '"total"' in before[0] or before[0].strip().startswith("{")
 
 
 def _sqlite_round_trip(tmp_path: Path) -> None:
