@@ -104,10 +104,11 @@ def readyz(request: Request) -> Response:
         return problems.problem(request, 503, detail + "; run 'agreements init'")
     scheduler = service.scheduler_status(request.app.state)
     if scheduler["state"] == "stopped":
-        return problems.problem(request, 503, "the scheduler of this process is not running")
+        return problems.problem(request, 503, MESSAGES.gettext("the scheduler of this process is not running"))
     if scheduler.get("stale"):
         late = ", ".join(scheduler["stale"])
-        return problems.problem(request, 503, f"the scheduler's jobs have not finished in time: {late}")
+        detail = MESSAGES.gettext("the scheduler's jobs have not finished in time: {jobs}", jobs=late)
+        return problems.problem(request, 503, detail)
     return JSONResponse(
         {"status": "ready", "database": "ok", "schema": current, "scheduler": scheduler, "version": __version__}
     )
