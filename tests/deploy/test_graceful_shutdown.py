@@ -207,6 +207,26 @@ def test_a_worker_stopped_mid_dispatch_finishes_the_message_in_flight_and_nothin
         mail.stop()
 
 
+def test_ctrl_c_twice_stops_a_worker_at_once_and_the_message_in_flight_waits_for_its_lease(world, started):
+    world.add_due_reminders(3)
+    mail = SmtpServer().start()
+    try:
+        mail.delay = 20  # the first message would take 20 s
+        worker = started.start(["worker"], world.url, smtp_port=mail.port, smtp_host="127.0.0.1")
+        wait_for(lambda: world.counts().get("sending"), 60, "the worker to claim the reminders")
+        time.sleep(0.5)
+        worker.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        assert worker.poll() is None, "the first Ctrl-C waits for the message in flight"
+        worker.send_signal(signal.SIGINT)
+        assert worker.wait(10) == 130
+        assert not mail.received
+        assert world.counts() == {"sending": 3}  # claimed, sent again after the lease: never lost
+        assert any("second interrupt" in line["message"] for line in started.lines(worker))
+    finally:
+        mail.stop()
+
+
 def _slow_request(port: int, token: str) -> tuple[socket.socket, bytes]:
     """A POST whose headers and first bytes are sent now; returns the socket and the rest of the body."""
     body = json.dumps({"legal_name": "Graceful Shutdown Society", "kind": "national_cso", "country_code": "KE"})
