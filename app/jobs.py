@@ -158,9 +158,13 @@ class ScheduledWork:
     stopping: threading.Event
     dispatch_interval_seconds: float
     dispatch_lease_seconds: float
+    factory: sessionmaker[Session] | None = None
+    role: str = "worker"
+    heartbeat: bool = True
     started_at: datetime | None = None
     last_started: dict[str, datetime] = field(default_factory=dict)
     last_finished: dict[str, datetime] = field(default_factory=dict)
+    process_id: str = field(default_factory=lambda: _process_id())
 
     def start(self) -> None:
         """Start the jobs (the first runs begin at once)."""
@@ -172,6 +176,7 @@ class ScheduledWork:
                 self.last_started[event.job_id] = moment
             else:
                 self.last_finished[event.job_id] = moment
+                self._beat(event.job_id, moment)
 
         self.scheduler.add_listener(note, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         self.started_at = clock.now()
@@ -182,6 +187,25 @@ class ScheduledWork:
         self.stopping.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        if self.heartbeat and self.started_at is not None:
+            from app.monitoring.heartbeat import farewell
+
+            try:
+                farewell(self.factory or get_sessionmaker(), self.process_id)
+            except Exception as exc:
+                log.warning("could not remove this scheduler's heartbeat (%s)", exc.__class__.__name__)
+
+    def _beat(self, job_id: str, moment: datetime) -> None:
+        """Record in the database that ``job_id`` finished (read by ``/metrics``); a failure is only logged."""
+        from app.monitoring.heartbeat import DAILY_COLUMN, DISPATCH_COLUMN, beat
+
+        column = {DISPATCH_JOB_ID: DISPATCH_COLUMN, DAILY_JOB_ID: DAILY_COLUMN}.get(job_id)
+        if not self.heartbeat or column is None or self.started_at is None:
+            return
+        try:
+            beat(self.factory or get_sessionmaker(), self.process_id, self.role, self.started_at, column, moment)
+        except Exception as exc:
+            log.warning("could not record this scheduler's heartbeat (%s)", exc.__class__.__name__)
 
     @property
     def running(self) -> bool:
@@ -216,12 +240,22 @@ class ScheduledWork:
         }
 
 
-def scheduled_work(settings, factory: sessionmaker[Session] | None = None) -> ScheduledWork:
-    """The scheduled work for ``settings`` (daily run hour, timezone, dispatch interval), not started yet."""
+def _process_id() -> str:
+    """This process: host, process id and a random suffix (a restarted process is another one)."""
+    from app.reminders.dispatcher import default_worker_id
+
+    return default_worker_id()
+
+
+def scheduled_work(settings, role: str, factory: sessionmaker[Session] | None = None) -> ScheduledWork:
+    """The scheduled work for ``settings`` (daily run hour, timezone, dispatch interval) of a ``role`` process
+    (``worker`` or ``serve``), not started yet."""
     stopping = threading.Event()
     return ScheduledWork(
         make_scheduler(settings.daily_run_hour, settings.timezone, factory, stopping),
         stopping,
         settings.dispatch_interval_seconds,
         settings.dispatch_lease_seconds,
+        factory=factory,
+        role=role,
     )

@@ -22,6 +22,7 @@ MASKED = {"password_hash", "token_hash", "secret"}
 # Rows that are themselves records of writes, or bookkeeping that would only add noise.
 NOT_AUDITED = {
     "audit_log", "transition_events", "idempotent_requests", "reference_counters", "sign_in_throttles",
+    "scheduler_heartbeats",  # each scheduler's last runs, rewritten every minute (app.monitoring.heartbeat)
     "organisation_screenings",  # derived: each organisation's latest screening, rewritten for all at every list load
 }  # fmt: skip
 UNTRACKED_FIELDS = {"updated_at", "version", "last_used_at", "created_at"}

@@ -90,7 +90,7 @@ def serve(
     work: ScheduledWork | None = None
     if settings.scheduler_enabled and settings.is_sqlite:
         # The embedded default runs its scheduled work in-process; on PostgreSQL run 'agreements worker'.
-        work = scheduled_work(settings)
+        work = scheduled_work(settings, "serve")
     application = create_app(settings)
     application.state.scheduled_work = work
     application.state.scheduler_note = _scheduler_note(settings)
@@ -169,7 +169,7 @@ def worker() -> None:
             daily_run_hour=settings.daily_run_hour,
         ),
     )
-    work = scheduled_work(settings)
+    work = scheduled_work(settings, "worker")
     asked = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import sessionmaker
 
 from app.db import make_engine, unit_of_work
+from app.monitoring.models import SchedulerHeartbeat
 from app.organisations.models import Organisation
 from app.reminders.email import message_id_for
 from app.reminders.models import Reminder, ReminderKind
@@ -159,6 +160,11 @@ class World:
             rows = session.execute(select(Reminder.status, func.count()).group_by(Reminder.status)).all()
             return {str(status): count for status, count in rows}
 
+    def heartbeats(self) -> list[str]:
+        """The role of each scheduler that has a heartbeat."""
+        with self.factory() as session:
+            return list(session.scalars(select(SchedulerHeartbeat.role)))
+
     def attempts(self) -> int:
         with self.factory() as session:
             return session.scalar(select(func.coalesce(func.sum(Reminder.attempts), 0))) or 0
@@ -183,6 +189,7 @@ def test_a_worker_stopped_mid_dispatch_finishes_the_message_in_flight_and_nothin
         settings = {"smtp_port": mail.port, "smtp_host": "127.0.0.1", "dispatch_batch_size": count}
         worker = started.start(["worker"], world.url, **settings)
         wait_for(lambda: len(mail.received) >= 2, 60, "the worker to deliver its first reminders")
+        assert world.heartbeats() == ["worker"], "the worker's first jobs finished: it beats"
         worker.send_signal(signal.SIGTERM)
         time.sleep(0.2)
         worker.send_signal(signal.SIGTERM)  # a second SIGTERM (an impatient operator) waits on as well
@@ -192,6 +199,7 @@ def test_a_worker_stopped_mid_dispatch_finishes_the_message_in_flight_and_nothin
         # The message in flight was accepted and recorded; the rest went back to the outbox untouched.
         assert world.counts() == {"sent": delivered, "planned": count - delivered}
         assert world.attempts() == 0, "handing claims back is not a failed attempt"
+        assert world.heartbeats() == [], "a graceful stop removes the worker's heartbeat"
         messages = [line["message"] for line in started.lines(worker)]
         assert "SIGTERM received" in messages and "worker stopped" in messages
 

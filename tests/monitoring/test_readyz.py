@@ -104,7 +104,7 @@ class _StubScheduler:
 def _work(interval: float = 60.0, lease: float = 600.0):
     from app.jobs import ScheduledWork
 
-    work = ScheduledWork(_StubScheduler(), threading.Event(), interval, lease)
+    work = ScheduledWork(_StubScheduler(), threading.Event(), interval, lease, heartbeat=False)
     work.start()
     return work
 
