@@ -191,19 +191,20 @@ class ScheduledWork:
             from app.monitoring.heartbeat import farewell
 
             try:
-                farewell(self.factory or get_sessionmaker(), self.process_id)
+                with unit_of_work(self.factory) as session:
+                    farewell(session, self.process_id)
             except Exception as exc:
                 log.warning("could not remove this scheduler's heartbeat (%s)", exc.__class__.__name__)
 
     def _beat(self, job_id: str, moment: datetime) -> None:
         """Record in the database that ``job_id`` finished (read by ``/metrics``); a failure is only logged."""
-        from app.monitoring.heartbeat import DAILY_COLUMN, DISPATCH_COLUMN, beat
+        from app.monitoring.heartbeat import COLUMN_OF_JOB, beat
 
-        column = {DISPATCH_JOB_ID: DISPATCH_COLUMN, DAILY_JOB_ID: DAILY_COLUMN}.get(job_id)
-        if not self.heartbeat or column is None or self.started_at is None:
+        if not self.heartbeat or job_id not in COLUMN_OF_JOB or self.started_at is None:
             return
         try:
-            beat(self.factory or get_sessionmaker(), self.process_id, self.role, self.started_at, column, moment)
+            with unit_of_work(self.factory) as session:
+                beat(session, self.process_id, self.role, self.started_at, job_id, moment)
         except Exception as exc:
             log.warning("could not record this scheduler's heartbeat (%s)", exc.__class__.__name__)
 

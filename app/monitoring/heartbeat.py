@@ -1,17 +1,18 @@
-"""Write and read the schedulers' heartbeats (``scheduler_heartbeats``), in short transactions of their own."""
+"""Write and read the schedulers' heartbeats (``scheduler_heartbeats``); the scheduler's job owns the transaction."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from app.db import unit_of_work
 from app.monitoring.models import SchedulerHeartbeat
 
 DISPATCH_COLUMN = "last_dispatch_at"
 DAILY_COLUMN = "last_daily_at"
+COLUMN_OF_JOB = {"daily-transitions": DAILY_COLUMN, "dispatch-reminders": DISPATCH_COLUMN}
+"""Each job of ``app.jobs`` (by its id) and the column of its last finished run."""
 FORGET_AFTER = timedelta(days=7)
 ALIVE_WITHIN = timedelta(minutes=10)
 """A scheduler counts as running when one of its jobs finished this recently (the dispatch runs every minute)."""
@@ -19,22 +20,18 @@ ALIVE_WITHIN = timedelta(minutes=10)
 _table = SchedulerHeartbeat.__table__
 
 
-def beat(
-    factory: sessionmaker[Session], process_id: str, role: str, started_at: datetime, column: str, at: datetime
-) -> None:
-    """Record that ``process_id``'s job (``column``: its last-run column) finished ``at``."""
-    with unit_of_work(factory) as session:
-        values = {"seen_at": at, column: at}
-        updated = session.execute(update(_table).where(_table.c.process_id == process_id).values(**values))
-        if not updated.rowcount:
-            session.execute(insert(_table).values(process_id=process_id, role=role, started_at=started_at, **values))
-        session.execute(delete(_table).where(_table.c.seen_at < at - FORGET_AFTER))
+def beat(session: Session, process_id: str, role: str, started_at: datetime, job_id: str, at: datetime) -> None:
+    """Record that ``process_id``'s job ``job_id`` finished ``at`` (and forget schedulers silent for a week)."""
+    values = {"seen_at": at, COLUMN_OF_JOB[job_id]: at}
+    updated = session.execute(update(_table).where(_table.c.process_id == process_id).values(**values))
+    if not updated.rowcount:
+        session.execute(insert(_table).values(process_id=process_id, role=role, started_at=started_at, **values))
+    session.execute(delete(_table).where(_table.c.seen_at < at - FORGET_AFTER))
 
 
-def farewell(factory: sessionmaker[Session], process_id: str) -> None:
+def farewell(session: Session, process_id: str) -> None:
     """Remove ``process_id``'s heartbeat: it stopped gracefully."""
-    with unit_of_work(factory) as session:
-        session.execute(delete(_table).where(_table.c.process_id == process_id))
+    session.execute(delete(_table).where(_table.c.process_id == process_id))
 
 
 def last_runs(session: Session) -> dict[str, datetime | None]:

@@ -101,7 +101,6 @@ def state_families(session: Session) -> list[Family]:
 
 def scheduler_families(session: Session, now: datetime | None = None) -> list[Family]:
     """How long ago any scheduler last finished each job, and how many schedulers run, from their heartbeats."""
-    from app.jobs import DAILY_JOB_ID, DISPATCH_JOB_ID
     from app.monitoring import heartbeat
 
     now = now or clock.now()
@@ -111,7 +110,7 @@ def scheduler_families(session: Session, now: datetime | None = None) -> list[Fa
         "gauge",
         "Seconds since any scheduler (worker, or serve on SQLite) last finished the job; absent until one has.",
     )
-    for job, column in ((DAILY_JOB_ID, heartbeat.DAILY_COLUMN), (DISPATCH_JOB_ID, heartbeat.DISPATCH_COLUMN)):
+    for job, column in sorted(heartbeat.COLUMN_OF_JOB.items()):
         if last[column] is not None:
             ages.add(max((now - _as_utc(last[column])).total_seconds(), 0.0), job=job)
     running = heartbeat.running_by_role(session, now)

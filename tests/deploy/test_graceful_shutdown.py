@@ -221,8 +221,7 @@ def test_ctrl_c_twice_stops_a_worker_at_once_and_the_message_in_flight_waits_for
     try:
         mail.delay = 20  # the first message would take 20 s
         worker = started.start(["worker"], world.url, smtp_port=mail.port, smtp_host="127.0.0.1")
-        wait_for(lambda: world.counts().get("sending"), 60, "the worker to claim the reminders")
-        time.sleep(0.5)
+        wait_for(lambda: mail.peers, 60, "the worker to start sending the first message")  # its DATA is in
         worker.send_signal(signal.SIGINT)
         time.sleep(0.5)
         assert worker.poll() is None, "the first Ctrl-C waits for the message in flight"

@@ -29,6 +29,10 @@ class _Stub:
         self.running = False
 
 
+def test_the_heartbeat_knows_every_job_of_the_scheduler():
+    assert set(heartbeat.COLUMN_OF_JOB) == {DAILY_JOB_ID, DISPATCH_JOB_ID}
+
+
 def test_each_finished_job_beats_and_a_graceful_stop_says_goodbye(session, session_factory):
     work = ScheduledWork(_Stub(), threading.Event(), 60, 600, factory=session_factory, role="worker")
     work.start()
@@ -50,11 +54,11 @@ def test_metrics_give_the_age_of_the_last_runs_and_the_schedulers_running(sessio
     families = {family.name: family for family in scheduler_families(session, now)}
     assert families["agreements_scheduler_last_run_seconds"].samples == []  # no scheduler ever ran
     long_gone = now - timedelta(days=8)
-    heartbeat.beat(session_factory, "old:1:a", "worker", long_gone, heartbeat.DISPATCH_COLUMN, long_gone)
-    heartbeat.beat(session_factory, "w:2:b", "worker", now, heartbeat.DAILY_COLUMN, now - timedelta(minutes=30))
-    heartbeat.beat(session_factory, "w:2:b", "worker", now, heartbeat.DISPATCH_COLUMN, now - timedelta(seconds=40))
-    heartbeat.beat(session_factory, "w:3:c", "worker", now, heartbeat.DISPATCH_COLUMN, now - timedelta(minutes=20))
-    session.expire_all()
+    heartbeat.beat(session, "old:1:a", "worker", long_gone, DISPATCH_JOB_ID, long_gone)
+    heartbeat.beat(session, "w:2:b", "worker", now, DAILY_JOB_ID, now - timedelta(minutes=30))
+    heartbeat.beat(session, "w:2:b", "worker", now, DISPATCH_JOB_ID, now - timedelta(seconds=40))
+    heartbeat.beat(session, "w:3:c", "worker", now, DISPATCH_JOB_ID, now - timedelta(minutes=20))
+    session.commit()
     ids = set(session.scalars(select(SchedulerHeartbeat.process_id)))
     assert ids == {"w:2:b", "w:3:c"}  # a week without a beat: forgotten
     response = client.get("/metrics", headers=auth(Role.ADMIN)[1])
