@@ -199,6 +199,13 @@ class Settings(BaseSettings):
         "(on PostgreSQL run 'agreements worker').",
     )
     daily_run_hour: int = Field(6, ge=0, le=23, description="Local hour of the daily automatic transitions.")
+    shutdown_grace_seconds: float = Field(
+        20.0,
+        ge=0,
+        le=3600,
+        description="After SIGTERM (systemctl stop), how long 'agreements serve' lets the requests in flight finish "
+        "before it closes their connections; the scheduled work then finishes the e-mail it is sending.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Least severe level logged.")
     log_format: Literal["text", "json"] = Field(
         "text",

@@ -9,6 +9,7 @@ from app.db import Base
 from app.drafting.models import CustomTemplate
 from app.idempotency.models import IdempotentRequest
 from app.imports.models import ImportRun
+from app.monitoring.models import SchedulerHeartbeat
 from app.obligations.models import Obligation, Recurrence
 from app.organisations.models import AreaOfEngagement, Contact, Organisation, OrganisationKind
 from app.partner_links.models import (
@@ -86,6 +87,7 @@ __all__ = [
     "ReminderStatus",
     "ReportTally",
     "Role",
+    "SchedulerHeartbeat",
     "ScreeningEntry",
     "ScreeningHit",
     "ScreeningList",

@@ -249,6 +249,8 @@ SLOW: tuple[str, ...] = (
     "tests/imports/test_report_in_language.py::test_the_import_report_in_french",  # the first import warms caches
     "tests/i18n/test_cli_in_language.py::test_results_and_errors_in_spanish_from_the_posix_locale",
     "tests/test_serve_startup.py",  # demo, then the real server polled for its first seconds
+    "tests/deploy/test_graceful_shutdown.py",  # real serve and worker processes stopped by SIGTERM, real SMTP
+    "tests/deploy/test_backup_restore.py::test_dump_drop_restore_gives_the_same_portfolio",  # generate, dump, restore
     "tests/agreements/test_existing_routes.py::test_a_digitally_signed_pdf_shows_its_signer_and_intact",
     "tests/agreements/test_existing_routes.py::test_a_legal_officer_uploads_a_docx_confirms_and_the_agreement_comes_into_force",
     "tests/agreements/test_routes.py::test_draft_an_agreement_through_the_api",

@@ -23,6 +23,7 @@ MASKED = {"password_hash", "token_hash", "secret"}
 NOT_AUDITED = {
     "audit_log", "transition_events", "idempotent_requests", "reference_counters", "sign_in_throttles",
     "sso_sign_in_requests",  # a single sign-on under way (its nonce and PKCE verifier), deleted when used
+    "scheduler_heartbeats",  # each scheduler's last runs, rewritten every minute (app.monitoring.heartbeat)
     "organisation_screenings",  # derived: each organisation's latest screening, rewritten for all at every list load
 }  # fmt: skip
 UNTRACKED_FIELDS = {"updated_at", "version", "last_used_at", "created_at"}

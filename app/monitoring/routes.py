@@ -90,7 +90,8 @@ def metrics(request: Request, credentials: Credentials) -> Response:
     responses={503: {"model": problems.ProblemDocument, "description": problems.TITLES[503]}},
 )
 def readyz(request: Request) -> Response:
-    """Ready for traffic: the database answers and its schema is at the revision this code needs; 503 otherwise."""
+    """Ready for traffic: the database answers, its schema is at the code's revision and the scheduler of this
+    process (when it runs one) is running with its jobs finishing in time; 503 otherwise."""
     try:
         with read_only(request.app.state.session_factory) as session:
             current = service.schema_revision(session)
@@ -101,4 +102,13 @@ def readyz(request: Request) -> Response:
     if current != needed:
         detail = f"the database schema is at revision {current or 'none'} but this version needs {needed}"
         return problems.problem(request, 503, detail + "; run 'agreements init'")
-    return JSONResponse({"status": "ready", "database": "ok", "schema": current, "version": __version__})
+    scheduler = service.scheduler_status(request.app.state)
+    if scheduler["state"] == "stopped":
+        return problems.problem(request, 503, MESSAGES.gettext("the scheduler of this process is not running"))
+    if scheduler.get("stale"):
+        late = ", ".join(scheduler["stale"])
+        detail = MESSAGES.gettext("the scheduler's jobs have not finished in time: {jobs}", jobs=late)
+        return problems.problem(request, 503, detail)
+    return JSONResponse(
+        {"status": "ready", "database": "ok", "schema": current, "scheduler": scheduler, "version": __version__}
+    )

@@ -99,9 +99,39 @@ def state_families(session: Session) -> list[Family]:
     return families
 
 
+def scheduler_families(session: Session, now: datetime | None = None) -> list[Family]:
+    """How long ago any scheduler last finished each job, and how many schedulers run, from their heartbeats."""
+    from app.monitoring import heartbeat
+
+    now = now or clock.now()
+    last = heartbeat.last_runs(session)
+    ages = Family(
+        "agreements_scheduler_last_run_seconds",
+        "gauge",
+        "Seconds since any scheduler (worker, or serve on SQLite) last finished the job; absent until one has.",
+    )
+    for job, column in sorted(heartbeat.COLUMN_OF_JOB.items()):
+        if last[column] is not None:
+            ages.add(max((now - _as_utc(last[column])).total_seconds(), 0.0), job=job)
+    running = heartbeat.running_by_role(session, now)
+    processes = Family(
+        "agreements_scheduler_processes",
+        "gauge",
+        "Schedulers that finished a job in the last 10 minutes, by role (worker, serve).",
+    )
+    for role in ("serve", "worker"):
+        processes.add(running.get(role, 0), role=role)
+    return [ages, processes]
+
+
 def database_families(session: Session) -> list[Family]:
     """Every family read from the database."""
-    return [*reminder_families(session), transition_family(session), *state_families(session)]
+    return [
+        *reminder_families(session),
+        transition_family(session),
+        *state_families(session),
+        *scheduler_families(session),
+    ]
 
 
 def send_failure_family() -> Family:
@@ -139,3 +169,15 @@ def schema_revision(session: Session) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     return MigrationContext.configure(session.connection()).get_current_revision()
+
+
+NO_SCHEDULER = "not run by this process; run 'agreements worker'"
+
+
+def scheduler_status(state: object) -> dict[str, object]:
+    """The scheduler of this process as ``/readyz`` reports it: running (with its last runs and stale jobs),
+    stopped, or not run here and why (``agreements serve`` on PostgreSQL, or with the scheduler disabled)."""
+    work = getattr(state, "scheduled_work", None)
+    if work is None:
+        return {"state": "not_in_this_process", "note": getattr(state, "scheduler_note", None) or NO_SCHEDULER}
+    return work.status()

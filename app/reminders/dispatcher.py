@@ -29,6 +29,7 @@ import logging
 import os
 import smtplib
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -166,12 +167,15 @@ def dispatch_once(
     worker_id: str | None = None,
     now: datetime | None = None,
     due_by: datetime | None = None,
+    stopping: threading.Event | None = None,
 ) -> DispatchReport:
     """Send one batch of due reminders; every claimed reminder ends sent, retried later, failed or released.
 
     Runs in the short transactions of ``app.reminders.claims``, opened from the ``factory`` that its owner (the
     job or the command) gives. ``now`` fixes the instant for the whole dispatch (tests, time travel); by default
-    the clock is asked at each step. ``due_by`` also sends, ahead of time, what falls due before it.
+    the clock is asked at each step. ``due_by`` also sends, ahead of time, what falls due before it. Once
+    ``stopping`` is set (the process is shutting down) the message being sent finishes and is recorded, and the
+    rest of the batch is handed back untouched for the next dispatch, of this process or another.
     """
     settings = settings or get_settings()
     worker_id = worker_id or default_worker_id()
@@ -196,8 +200,9 @@ def dispatch_once(
 
     try:
         for position, (reminder_id, dedupe_key) in enumerate(claimed):
-            # Never send on a claim that may have expired: hand the rest back for the next dispatch.
-            if time.monotonic() - started > settings.dispatch_lease_seconds / 2:
+            # Never send on a claim that may have expired, nor once asked to stop: hand the rest back.
+            expiring = time.monotonic() - started > settings.dispatch_lease_seconds / 2
+            if expiring or (stopping is not None and stopping.is_set()):
                 settle()
                 rest = [other for other, _ in claimed[position:]]
                 until_recorded(settings, release, factory, rest, worker_id, stamp())

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import sessionmaker
 
-from app import __version__, migrate
+from app import __version__, clock, migrate
 from app.api.app import create_app
 from app.db import make_engine
+from app.monitoring.service import NO_SCHEDULER
 from tests.builders import assert_problem
 from tests.support import scratch_database
 
@@ -19,6 +23,7 @@ def test_ready_at_the_code_revision(client):
         "status": "ready",
         "database": "ok",
         "schema": migrate.head_revision(),
+        "scheduler": {"state": "not_in_this_process", "note": NO_SCHEDULER},
         "version": __version__,
     }
 
@@ -78,3 +83,85 @@ def test_a_request_finding_no_free_connection_gets_503_with_retry_after(settings
             assert "busy" in body["detail"] and response.headers["Retry-After"] == "5"
         finally:
             engine.dispose()
+
+
+class _StubScheduler:
+    """Stands for APScheduler in ``ScheduledWork``: running or not, no threads."""
+
+    def __init__(self, running: bool = True) -> None:
+        self.running = running
+
+    def add_listener(self, *_args) -> None:
+        pass
+
+    def start(self) -> None:
+        pass
+
+    def shutdown(self, wait: bool = True) -> None:
+        self.running = False
+
+
+def _work(interval: float = 60.0, lease: float = 600.0):
+    from app.jobs import ScheduledWork
+
+    work = ScheduledWork(_StubScheduler(), threading.Event(), interval, lease, heartbeat=False)
+    work.start()
+    return work
+
+
+def test_the_in_process_scheduler_is_reported_with_its_last_runs(client):
+    from app.jobs import DAILY_JOB_ID, DISPATCH_JOB_ID
+
+    work = _work()
+    now = clock.now()
+    work.last_finished |= {DISPATCH_JOB_ID: now, DAILY_JOB_ID: now}
+    client.app.state.scheduled_work = work
+    try:
+        body = client.get("/readyz").json()
+    finally:
+        del client.app.state.scheduled_work
+    assert body["scheduler"] == {
+        "state": "running",
+        "last_dispatch": now.isoformat(timespec="seconds"),
+        "last_daily_run": now.isoformat(timespec="seconds"),
+        "stale": [],
+    }
+
+
+def test_a_disabled_scheduler_is_said_not_failed(client):
+    client.app.state.scheduler_note = "disabled in this process (AGREEMENTS_SCHEDULER_ENABLED=false)"
+    try:
+        response = client.get("/readyz")
+    finally:
+        del client.app.state.scheduler_note
+    assert response.status_code == 200
+    assert response.json()["scheduler"]["note"].startswith("disabled in this process")
+
+
+def test_a_stuck_or_stopped_scheduler_makes_the_process_not_ready(client):
+    from app.jobs import DAILY_JOB_ID, DISPATCH_JOB_ID
+
+    work = _work(interval=60, lease=600)  # the dispatch must finish within 3 x 60 + 300 s
+    now = clock.now()
+    work.last_finished |= {DISPATCH_JOB_ID: now - timedelta(seconds=481), DAILY_JOB_ID: now}
+    client.app.state.scheduled_work = work
+    try:
+        stale = assert_problem(client.get("/readyz"), 503)
+        assert "dispatch-reminders" in stale["detail"]
+        work.last_finished[DISPATCH_JOB_ID] = now
+        work.last_finished[DAILY_JOB_ID] = now - timedelta(hours=27)
+        assert "daily-transitions" in assert_problem(client.get("/readyz"), 503)["detail"]
+        work.last_finished[DAILY_JOB_ID] = now
+        assert client.get("/readyz").status_code == 200
+        work.stop()
+        assert "not running" in assert_problem(client.get("/readyz"), 503)["detail"]
+    finally:
+        del client.app.state.scheduled_work
+
+
+def test_before_its_first_runs_a_scheduler_is_judged_from_its_start():
+    from app.jobs import DISPATCH_JOB_ID
+
+    work = _work(interval=60, lease=600)
+    assert work.stale_jobs() == []
+    assert work.stale_jobs(work.started_at + timedelta(seconds=481)) == [DISPATCH_JOB_ID]
