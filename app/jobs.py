@@ -31,6 +31,8 @@ ENTITY_MODELS: dict[str, type[Agreement] | type[Partnership] | type[Obligation]]
 }
 DAILY_JOB_ID = "daily-transitions"
 DISPATCH_JOB_ID = "dispatch-reminders"
+WEBHOOK_JOB_ID = "dispatch-webhooks"
+WEBHOOK_ROUNDS = 10
 
 
 @dataclass
@@ -92,6 +94,18 @@ def dispatch_job(factory: sessionmaker[Session] | None = None) -> None:
         log.exception("reminder dispatch failed; it will be tried again in a minute")
 
 
+def webhook_job(factory: sessionmaker[Session] | None = None) -> None:
+    """The scheduler's entry point for webhooks: deliver what is due, batch after batch; an error waits a round."""
+    from app.webhooks.delivery import dispatch_webhooks
+
+    try:
+        for _round in range(WEBHOOK_ROUNDS):  # bounded: the scheduler's other jobs get their turn
+            if not dispatch_webhooks(factory or get_sessionmaker()).claimed:
+                break
+    except Exception:
+        log.exception("webhook dispatch failed; it will be tried again at the next round")
+
+
 def make_scheduler(hour: int, zone: str, factory: sessionmaker[Session] | None = None, *, blocking: bool = False):
     """An APScheduler 3 scheduler with its own in-memory job store (never shared between processes).
 
@@ -122,6 +136,16 @@ def make_scheduler(hour: int, zone: str, factory: sessionmaker[Session] | None =
         IntervalTrigger(seconds=get_settings().dispatch_interval_seconds, timezone=zone),
         args=[factory],
         id=DISPATCH_JOB_ID,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        next_run_time=clock.now(),
+    )
+    scheduler.add_job(
+        webhook_job,
+        IntervalTrigger(seconds=get_settings().webhook_interval_seconds, timezone=zone),
+        args=[factory],
+        id=WEBHOOK_JOB_ID,
         replace_existing=True,
         coalesce=True,
         max_instances=1,

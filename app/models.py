@@ -38,6 +38,8 @@ from app.screening.models import OrganisationScreening, ScreeningEntry, Screenin
 from app.search import index as _search_index  # noqa: F401  (keeps the search index current on every flush)
 from app.search.models import SearchDocument, SearchWord
 from app.users.models import ApiToken, Role, SignInThrottle, User, UserRole
+from app.webhooks import events as _webhook_events  # noqa: F401  (state changes and reminders sent → outbox)
+from app.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from app.workflow.models import TransitionEvent
 from app.workflow.stays import StageStay
 
@@ -51,6 +53,7 @@ __all__ = [
     "CalendarSubscription",
     "Contact",
     "CustomTemplate",
+    "DeliveryStatus",
     "DocumentVersion",
     "IdempotentRequest",
     "ImportRun",
@@ -91,4 +94,6 @@ __all__ = [
     "UndertakingForm",
     "User",
     "UserRole",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]
