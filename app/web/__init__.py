@@ -32,6 +32,7 @@ from app.web.pages import (
     quality,
     reports,
     screening,
+    webhooks,
     workflows,
 )
 from app.web.partner_area import (
@@ -66,6 +67,7 @@ PAGE_MODULES = (
     calendar,
     language,
     partner_links,
+    webhooks,
 )
 PARTNER_MODULES = (partner, partner_signing)
 """Pages for partners, held by a partner link's session instead of a sign-in (app.web.partner_area); the link's own
