@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -13,12 +14,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import migrate
 from app.db import make_engine, unit_of_work
+from app.users.schemas import UserCreate
+from app.users.service import create_user
 from app.webhooks import events, service
 from app.webhooks.delivery import claim_due, dispatch_webhooks
 from app.webhooks.models import DeliveryStatus, WebhookDelivery
 from app.webhooks.schemas import SubscriptionCreate
 from tests.builders import SET_UP
 from tests.support import scratch_database
+from tests.webhooks.reminder_support import send_one_reminder
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -102,3 +106,27 @@ def test_concurrent_claims_are_disjoint_on_this_backend(live, receiver, backend)
     assert len(mine) == 4 and len(result["ids"]) == 6
     assert not {row.id for row in mine} & set(result["ids"])
     assert _counts(live) == {DeliveryStatus.SENDING: 10}
+
+
+def test_a_reminder_sent_by_a_worker_on_its_own_connection_is_one_message_in_the_same_transaction(live, hook_settings):
+    """The dispatcher's held connection (PostgreSQL: one-statement transactions when nobody listens) writes the
+    reminder's message with its record of ``sent`` once a subscription wants it."""
+    numbers = iter(range(1, 100))
+    with live() as session:
+        data = SubscriptionCreate(url="http://127.0.0.1:9/hook", event_types=["reminder.sent"], allow_private=True)
+        subscription, _ = service.create_subscription(session, data, actor=SET_UP)
+        session.commit()
+        subscription_id = subscription.id
+
+        def make_user(*roles):
+            email = f"live{next(numbers)}@example.org"
+            user = create_user(session, UserCreate(email=email, full_name="Live", roles=list(roles)), actor=SET_UP)
+            session.commit()
+            return user
+
+        reminder_id = send_one_reminder(session, live, make_user, hook_settings)
+    with live() as session:
+        bodies = session.scalars(
+            select(WebhookDelivery.body).where(WebhookDelivery.subscription_id == subscription_id)
+        ).all()
+    assert [json.loads(body)["data"]["reminder_id"] for body in bodies] == [reminder_id]
