@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from app.schemas import InputModel, OutputModel
+from app.schemas import InputModel, OutputModel, QueryModel
 from app.webhooks.models import DeliveryStatus
 
 EventType = Literal[
@@ -78,7 +78,7 @@ class DeliveryRead(OutputModel):
     body: str = Field(description="The JSON text sent (and signed).")
 
 
-class DeliveryFilter(InputModel):
+class DeliveryFilter(QueryModel):
     """Which deliveries to list."""
 
     status: DeliveryStatus | None = None
