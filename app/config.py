@@ -135,6 +135,19 @@ class Settings(BaseSettings):
         60.0, ge=0.5, le=3600, description="How often a worker looks for due reminders to send."
     )
 
+    webhook_interval_seconds: float = Field(
+        10.0, ge=0.5, le=3600, description="How often a worker looks for due webhook messages to deliver."
+    )
+    webhook_batch_size: int = Field(20, ge=1, le=1000, description="Webhook messages claimed per dispatch round.")
+    webhook_max_attempts: int = Field(10, ge=1, le=50, description="Attempts before a webhook message is failed.")
+    webhook_retry_base_seconds: float = Field(
+        30.0, gt=0, le=86400, description="First webhook retry delay, doubled at each attempt (at most 6 hours)."
+    )
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=120, description="How long a webhook receiver may take.")
+    webhook_lease_seconds: int = Field(
+        300, ge=10, le=86400, description="After this, a claimed webhook message is sent again."
+    )
+
     quality_stale_days: int = Field(
         365,
         ge=1,

@@ -33,6 +33,8 @@ ENTITY_MODELS: dict[str, type[Agreement] | type[Partnership] | type[Obligation]]
 }
 DAILY_JOB_ID = "daily-transitions"
 DISPATCH_JOB_ID = "dispatch-reminders"
+WEBHOOK_JOB_ID = "dispatch-webhooks"
+WEBHOOK_ROUNDS = 10
 
 
 @dataclass
@@ -105,6 +107,20 @@ def dispatch_job(factory: sessionmaker[Session] | None = None, stopping: threadi
         log.exception("reminder dispatch failed; it will be tried again in a minute")
 
 
+def webhook_job(factory: sessionmaker[Session] | None = None, stopping: threading.Event | None = None) -> None:
+    """The scheduler's entry point for webhooks: deliver what is due, batch after batch; an error waits a round."""
+    from app.webhooks.delivery import dispatch_webhooks
+
+    try:
+        for _round in range(WEBHOOK_ROUNDS):  # bounded: the scheduler's other jobs get their turn
+            if stopping is not None and stopping.is_set():
+                return  # shutting down: claim nothing more (a batch under way has finished and been recorded)
+            if not dispatch_webhooks(factory or get_sessionmaker()).claimed:
+                break
+    except Exception:
+        log.exception("webhook dispatch failed; it will be tried again at the next round")
+
+
 def make_scheduler(
     hour: int,
     zone: str,
@@ -114,8 +130,8 @@ def make_scheduler(
     """An APScheduler 3 background scheduler with its own in-memory job store (never shared between processes).
 
     Jobs: the daily run at ``hour`` local time, and once at start so that a day missed while the process was
-    down is caught up; the reminder dispatch every ``dispatch_interval_seconds`` (a minute by default). Both
-    stop early, between two items, once ``stopping`` is set.
+    down is caught up; the reminder dispatch every ``dispatch_interval_seconds`` (a minute by default); the webhook
+    delivery every ``webhook_interval_seconds``. Each stops early, between two items, once ``stopping`` is set.
     """
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -140,6 +156,16 @@ def make_scheduler(
         IntervalTrigger(seconds=get_settings().dispatch_interval_seconds, timezone=zone),
         args=[factory, stopping],
         id=DISPATCH_JOB_ID,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        next_run_time=clock.now(),
+    )
+    scheduler.add_job(
+        webhook_job,
+        IntervalTrigger(seconds=get_settings().webhook_interval_seconds, timezone=zone),
+        args=[factory, stopping],
+        id=WEBHOOK_JOB_ID,
         replace_existing=True,
         coalesce=True,
         max_instances=1,

@@ -47,6 +47,8 @@ from app.users.models import (
     User,
     UserRole,
 )
+from app.webhooks import events as _webhook_events  # noqa: F401  (state changes and reminders sent → outbox)
+from app.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from app.workflow.models import TransitionEvent
 from app.workflow.stays import StageStay
 
@@ -60,6 +62,7 @@ __all__ = [
     "CalendarSubscription",
     "Contact",
     "CustomTemplate",
+    "DeliveryStatus",
     "DocumentVersion",
     "IdempotentRequest",
     "ImportRun",
@@ -103,4 +106,6 @@ __all__ = [
     "UndertakingForm",
     "User",
     "UserRole",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

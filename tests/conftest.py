@@ -233,6 +233,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SLOW: tuple[str, ...] = (
     "tests/api/test_garbage.py",  # every field, path, query and header of every endpoint: ~300 cases, ~1 s each
+    "tests/webhooks/test_race.py::test_two_dispatchers_at_once_deliver_each_message_exactly_once",  # 200 real POSTs
     "tests/security/test_fuzz.py",
     "tests/security/test_sign_in_race.py",
     "tests/test_demo.py",

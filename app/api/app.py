@@ -39,6 +39,7 @@ from app.reports.routes import router as reports_router
 from app.rules import register_all
 from app.screening.routes import router as screening_router
 from app.users.routes import router as users_router
+from app.webhooks.routes import router as webhooks_router
 from app.workflow.definition import load_all
 from app.workflow.routes import router as workflows_router
 
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
         partner_links_router,
         calendars_router,
         screening_router,
+        webhooks_router,
     ):
         app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
     app.include_router(monitoring_router)  # /metrics and /readyz, beside /healthz

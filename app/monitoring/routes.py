@@ -80,6 +80,7 @@ def metrics(request: Request, credentials: Credentials) -> Response:
         log.warning("metrics: database unreachable (%s)", exc.__class__.__name__)
         families.append(service.database_up_family(False))
     families.append(service.send_failure_family())
+    families.append(service.webhook_attempt_family())
     families += request.app.state.http_metrics.families()
     return Response(render(families), media_type=CONTENT_TYPE)
 

@@ -14,6 +14,8 @@ from app.monitoring.exposition import Family
 from app.partnerships.models import Partnership
 from app.reminders.dispatcher import SEND_FAILURES
 from app.reminders.models import Reminder, ReminderStatus
+from app.webhooks.delivery import DELIVERY_COUNTS
+from app.webhooks.models import DeliveryStatus, WebhookDelivery
 from app.workflow.definition import STATE_ATTRIBUTES, get_workflow
 from app.workflow.models import TransitionEvent
 
@@ -128,10 +130,32 @@ def database_families(session: Session) -> list[Family]:
     """Every family read from the database."""
     return [
         *reminder_families(session),
+        webhook_family(session),
         transition_family(session),
         *state_families(session),
         *scheduler_families(session),
     ]
+
+
+def webhook_family(session: Session) -> Family:
+    """``agreements_webhook_deliveries{status=…}``: webhook messages in the outbox by status (zero when none)."""
+    counts = dict(session.execute(select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)).all())
+    family = Family("agreements_webhook_deliveries", "gauge", "Webhook messages in the outbox by delivery status.")
+    for status in DeliveryStatus:
+        family.add(counts.get(status, 0), status=status.value)
+    return family
+
+
+def webhook_attempt_family() -> Family:
+    """``agreements_webhook_attempts_total{outcome=delivered|retried|failed}``: attempts this process made."""
+    family = Family(
+        "agreements_webhook_attempts_total",
+        "counter",
+        "Webhook delivery attempts this process made, by outcome (delivered, retried later, failed for good).",
+    )
+    for outcome, count in sorted(DELIVERY_COUNTS.items()):
+        family.add(count, outcome=outcome)
+    return family
 
 
 def send_failure_family() -> Family:

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -227,9 +228,41 @@ def record_sent(factory: sessionmaker[Session], reminder_id: int, message_id: st
         mark_sent(session, reminder_id, message_id, at)
 
 
-def mark_sent(session: Session | Connection, reminder_id: int, message_id: str, at: datetime) -> None:
-    """Mark one reminder ``sent`` with its Message-ID, in one UPDATE; flush only."""
-    session.execute(MARK_SENT, {"reminder_id": reminder_id, "new_message_id": message_id, "at": at})
+@dataclass(frozen=True)
+class SentHook:
+    """Something else to write when a reminder is recorded sent, in the same transaction (a webhook message).
+
+    ``wanted`` says whether it has anything to write at all (asked once per batch, so that the records of
+    ``sent`` keep their one-statement transactions when nobody listens); ``record`` writes it.
+    """
+
+    wanted: Callable[[Session | Connection], bool]
+    record: Callable[[Session | Connection, int, datetime], None]
+
+
+SENT_HOOKS: list[SentHook] = []
+"""Registered by the domains above (``app.webhooks.events``); this module never imports them."""
+
+
+def sent_hooks_wanted(session: Session | Connection) -> bool:
+    """Whether any hook wants to hear of reminders sent (one query per hook)."""
+    return any(hook.wanted(session) for hook in SENT_HOOKS)
+
+
+def mark_sent(
+    session: Session | Connection, reminder_id: int, message_id: str, at: datetime, *, announce: bool | None = None
+) -> None:
+    """Mark one reminder ``sent`` with its Message-ID, in one UPDATE; flush only.
+
+    When it was not sent already, the hooks that want it (``announce``: known by the caller, asked when ``None``)
+    write their rows in the same transaction.
+    """
+    moved = session.execute(MARK_SENT, {"reminder_id": reminder_id, "new_message_id": message_id, "at": at})
+    if not moved.rowcount or not SENT_HOOKS or announce is False:
+        return
+    for hook in SENT_HOOKS:
+        if announce or hook.wanted(session):
+            hook.record(session, reminder_id, at)
 
 
 _table = Reminder.__table__

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.db import WRITE_OPTION
 from app.reminders import outbox
-from app.reminders.claims import backoff_seconds, mark_sent, until_recorded
+from app.reminders.claims import backoff_seconds, mark_sent, sent_hooks_wanted, until_recorded
 from app.reminders.models import Reminder, ReminderStatus
 
 RELAXED_SESSION = text("SET synchronous_commit = off")
@@ -51,6 +51,7 @@ class BatchRecorder:
         self._session: Session | None = None
         self._relaxed = False
         self._autocommitting = False
+        self._announce: bool | None = None  # whether a hook (a webhook) records reminders sent too
 
     # the held connection -----------------------------------------------------------------------------------
 
@@ -126,10 +127,14 @@ class BatchRecorder:
                 return
             self._relax(not durable)  # before the record's transaction begins
             connection = self._connection
+            if self._announce is None:  # asked once per batch: does anything else record reminders sent?
+                with connection.begin():
+                    self._announce = sent_hooks_wanted(connection)
             if connection.dialect.name == "postgresql":
-                connection = self._autocommit(True)  # the UPDATE alone, committed as it runs: one round trip
+                # the UPDATE alone, committed as it runs: one round trip; with a hook's rows, one transaction
+                connection = self._autocommit(not self._announce)
             with connection.begin():  # BEGIN IMMEDIATE on SQLite
-                mark_sent(connection, reminder_id, message_id, at)
+                mark_sent(connection, reminder_id, message_id, at, announce=self._announce)
         except BaseException:
             self._drop()
             raise

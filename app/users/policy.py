@@ -33,6 +33,7 @@ class Action(enum.StrEnum):
     MANAGE_USERS = "manage_users"
     DECIDE_SCREENING = "decide_screening"
     LOAD_SCREENING_LIST = "load_screening_list"
+    MANAGE_WEBHOOKS = "manage_webhooks"
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -47,6 +48,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.READ_AUDIT_LOG: frozenset({Role.ADMIN}),
     Action.DECIDE_SCREENING: frozenset({Role.ADMIN, Role.LEGAL_OFFICER}),
     Action.LOAD_SCREENING_LIST: frozenset({Role.ADMIN}),
+    Action.MANAGE_WEBHOOKS: frozenset({Role.ADMIN}),
 }
 
 
@@ -90,6 +92,7 @@ def _doing(action: Action) -> str:
         Action.DECIDE_SCREENING: MESSAGES.gettext("decide on screening hits"),
         Action.LOAD_SCREENING_LIST: MESSAGES.gettext("load a sanctions list"),
         Action.MANAGE_USERS: MESSAGES.gettext("manage users"),
+        Action.MANAGE_WEBHOOKS: MESSAGES.gettext("manage webhooks"),
     }
     return doing[action]
 

@@ -35,6 +35,7 @@ from app.web.pages import (
     reports,
     screening,
     single_sign_on,
+    webhooks,
     workflows,
 )
 from app.web.partner_area import (
@@ -70,6 +71,7 @@ PAGE_MODULES = (
     calendar,
     language,
     partner_links,
+    webhooks,
 )
 PARTNER_MODULES = (partner, partner_signing)
 """Pages for partners, held by a partner link's session instead of a sign-in (app.web.partner_area); the link's own

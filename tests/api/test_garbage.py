@@ -42,6 +42,9 @@ from app.screening import service as screening_service
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
+from app.webhooks import service as webhooks
+from app.webhooks.routes import DeliveryQuery
+from app.webhooks.schemas import SubscriptionCreate
 from tests.builders import (
     PROBLEM_JSON,
     SCREENING_LIST,
@@ -416,6 +419,22 @@ ROUTES: dict[tuple[str, str], Body | None] = {
     ("POST", "/api/v1/me/calendar"): None,
     ("DELETE", "/api/v1/me/calendar"): None,
     ("GET", "/api/v1/partnerships/{partnership_id}/calendar.ics"): None,
+    ("GET", "/api/v1/webhooks"): None,
+    ("POST", "/api/v1/webhooks"): lambda w: {
+        "url": "https://93.184.216.34/hook",
+        "event_types": ["workflow.transition", "agreement.signed"],
+        "description": "CRM",
+        "active": True,
+        "allow_private": False,
+    },
+    ("GET", "/api/v1/webhooks/{webhook_id}"): None,
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): lambda w: {"description": "CRM", "event_types": ["*"], "active": True},
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): None,
+    ("POST", "/api/v1/webhooks/{webhook_id}/secret"): None,
+    ("POST", "/api/v1/webhooks/{webhook_id}/test"): None,
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): None,
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}"): None,
+    ("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/replay"): None,
 }
 WRITES = [route for route, body in ROUTES.items() if body is not None]
 WITH_PATH_PARAMETERS = [route for route in ROUTES if "{" in route[1]]
@@ -435,6 +454,7 @@ LISTS = {
     "/api/v1/exports/agreements": AgreementExportQuery,
     "/api/v1/exports/obligations": ObligationExportQuery,
     "/api/v1/quality/records": RecordsQuery,
+    "/api/v1/webhooks/{webhook_id}/deliveries": DeliveryQuery,
 }
 # Path parameters that take another world value on some routes (parameter -> key of World.values).
 ROUTE_VALUES = {
@@ -527,6 +547,9 @@ def world(session, auth, make_user) -> World:
     create_user(session, UserCreate(email="signer@example.org", full_name="Signer", roles=[Role.VIEWER],
                                     password="a long enough password"), actor=SET_UP)  # fmt: skip
     suspect = organisation(session, "Northern Crescent Foundation", country_code="SO")  # a screening hit
+    hook = SubscriptionCreate(url="http://127.0.0.1:9/hook", event_types=["*"], allow_private=True)
+    webhook, _ = webhooks.create_subscription(session, hook, actor=SET_UP)
+    webhook_delivery = webhooks.send_test(session, webhook.id, actor=SET_UP)
     session.commit()
     linked = scene(session, people)  # a partner link with a proposal, a comment and a reported obligation
     link, _ = link_for(session, people, linked)
@@ -583,6 +606,8 @@ def world(session, auth, make_user) -> World:
         "signed_id": signed.id,
         "signed_number": signed_number,
         "party_ids": ",".join(str(party.id) for party in drafted.partnership.parties),
+        "webhook_id": webhook.id,
+        "delivery_id": webhook_delivery.id,
     }
     return World(headers, values)
 

@@ -20,6 +20,8 @@ from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.users.models import Role
 from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
+from app.webhooks import service as webhooks
+from app.webhooks.schemas import SubscriptionCreate
 from tests.builders import (
     SET_UP,
     advance,
@@ -74,6 +76,10 @@ def world(session, auth, make_user) -> World:
     )
     session.add_all([planned_reminder, sent_reminder])
     admin_token, _ = create_token(session, admin, "admin's own")
+    hook = SubscriptionCreate(url="http://127.0.0.1:9/hook", event_types=["*"], allow_private=True)
+    webhook, _ = webhooks.create_subscription(session, hook, actor=SET_UP)
+    other_webhook, _ = webhooks.create_subscription(session, hook, actor=SET_UP)
+    webhook_delivery = webhooks.send_test(session, webhook.id, actor=SET_UP)
     create_user(session, UserCreate(email="taken@example.org", full_name="Taken", roles=[Role.VIEWER]), actor=SET_UP)
     session.commit()
     first = partnership(session, admin, org, project={"name": "First project", "code": "P-1"})
@@ -98,6 +104,9 @@ def world(session, auth, make_user) -> World:
         "first": first.id,
         "second": second.id,
         "viewer": viewer.id,
+        "webhook": webhook.id,
+        "other_webhook": other_webhook.id,
+        "webhook_delivery": webhook_delivery.id,
     }
     return World(ids, {"admin": admin_headers, "viewer": viewer_headers, "manager": manager_headers})
 
@@ -1026,6 +1035,66 @@ CASES: dict[str, tuple[Any, ...]] = {
         "viewer",
         {"Authorization": "Bearer agr_wrong"},
         401,
+        None,
+    ),
+    "webhook: a private address": (
+        "POST",
+        "/webhooks",
+        "/webhooks",
+        lambda i: {"url": "https://169.254.169.254/latest/meta-data/", "event_types": ["*"]},
+        "admin",
+        {},
+        422,
+        "url",
+    ),
+    "webhook change: plain http without the allowance": (
+        "PATCH",
+        "/webhooks/{webhook_id}",
+        "/webhooks/{webhook}",
+        lambda i: {"url": "http://93.184.216.34/hook", "allow_private": False},
+        "admin",
+        {},
+        422,
+        "url",
+    ),
+    "webhook removal: not an admin": (
+        "DELETE",
+        "/webhooks/{webhook_id}",
+        "/webhooks/{webhook}",
+        lambda i: None,
+        "manager",
+        {},
+        403,
+        None,
+    ),
+    "webhook secret: not an admin": (
+        "POST",
+        "/webhooks/{webhook_id}/secret",
+        "/webhooks/{webhook}/secret",
+        lambda i: None,
+        "viewer",
+        {},
+        403,
+        None,
+    ),
+    "webhook test message: no such webhook": (
+        "POST",
+        "/webhooks/{webhook_id}/test",
+        "/webhooks/999999/test",
+        lambda i: None,
+        "admin",
+        {},
+        404,
+        None,
+    ),
+    "webhook replay: a delivery of another webhook": (
+        "POST",
+        "/webhooks/{webhook_id}/deliveries/{delivery_id}/replay",
+        "/webhooks/{other_webhook}/deliveries/{webhook_delivery}/replay",
+        lambda i: None,
+        "admin",
+        {},
+        404,
         None,
     ),
     "calendar URL revoke: no valid token": (

@@ -25,6 +25,8 @@ OWNERS: dict[str, str] = {
     "app/cli/": "each command owns its transaction (a package of commands, one module per area)",
     "app/reminders/claims.py": "the dispatcher's claim and record steps: SMTP is not transactional, so a claim is "
     "committed before an email goes out and each outcome right after it",
+    "app/webhooks/delivery.py": "the webhook dispatcher's claim and record steps: HTTP is not transactional, so a "
+    "claim is committed before a message is posted and each answer is recorded in a transaction of its own",
     "app/reminders/recording.py": "the dispatcher's record step for a batch: each email the server accepted is "
     "committed before the next one goes out, on a connection held for the batch",
     "app/users/sign_in.py": "an attempt is counted and committed before the password check, so concurrent guesses "

@@ -171,6 +171,9 @@ BUSINESS_RULES: dict[str, set[str]] = {
     "POST /api/v1/partnerships/{partnership_id}/undertakings": {"given_on", "organisation_id"},  # not ahead; a party
     # every declared variable used and named once, the template renders
     "PUT /api/v1/templates/{key}/{language}": {"source", "variables"},
+    # an https URL whose host resolves to public addresses only (or an admin's allowance for private ones)
+    "POST /api/v1/webhooks": {"url"},
+    "PATCH /api/v1/webhooks/{webhook_id}": {"url", "allow_private"},
 }
 """Per operation, the fields whose refusal is a rule JSON Schema cannot state: another row (it must exist, be in
 the right state, be of the right kind), a pair of fields, what a trigger needs, a file's content. The answer is a

@@ -38,6 +38,9 @@ from app.reminders.models import Reminder, ReminderKind, ReminderStatus
 from app.users.models import Role, User
 from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
+from app.webhooks import service as webhooks
+from app.webhooks.models import WebhookSubscription
+from app.webhooks.schemas import SubscriptionCreate
 from tests.builders import (
     PROBLEM_JSON,
     SCREENING_LIST,
@@ -106,6 +109,15 @@ class World:
     def agreement(self) -> Agreement:
         """A complete draft (one version, an obligation per party) of the formalising partnership."""
         return draft_agreement(self.session, self.people, self.formalising)
+
+    @cached_property
+    def webhook(self) -> WebhookSubscription:
+        """A subscription (to a loopback address an admin allowed) with one message in its delivery log."""
+        data = SubscriptionCreate(url="http://127.0.0.1:9/hook", event_types=["*"], allow_private=True)
+        subscription, _ = webhooks.create_subscription(self.session, data, actor=SET_UP)
+        self.webhook_delivery = webhooks.send_test(self.session, subscription.id, actor=SET_UP)
+        self.session.commit()
+        return subscription
 
     def reminder(self, status: ReminderStatus) -> Reminder:
         row = Reminder(
@@ -666,6 +678,35 @@ ROUTES: dict[tuple[str, str], Spec] = {
             f"{API}/screening/lists",
             files={"file": ("consolidated.xml", SCREENING_LIST.read_bytes(), "application/xml")},
         ),
+        frozenset({ADMIN}),
+    ),
+    # webhooks: admins only
+    ("GET", "/api/v1/webhooks"): get(lambda w: f"{API}/webhooks", frozenset({ADMIN})),
+    ("POST", "/api/v1/webhooks"): Spec(
+        lambda w, role: Call(f"{API}/webhooks", {"url": "https://93.184.216.34/hook", "event_types": ["*"]}),
+        frozenset({ADMIN}),
+    ),
+    ("GET", "/api/v1/webhooks/{webhook_id}"): get(lambda w: f"{API}/webhooks/{w.webhook.id}", frozenset({ADMIN})),
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): Spec(
+        lambda w, role: Call(f"{API}/webhooks/{w.webhook.id}", {"description": "CRM"}), frozenset({ADMIN})
+    ),
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): Spec(
+        lambda w, role: Call(f"{API}/webhooks/{w.webhook.id}"), frozenset({ADMIN})
+    ),
+    ("POST", "/api/v1/webhooks/{webhook_id}/secret"): Spec(
+        lambda w, role: Call(f"{API}/webhooks/{w.webhook.id}/secret"), frozenset({ADMIN})
+    ),
+    ("POST", "/api/v1/webhooks/{webhook_id}/test"): Spec(
+        lambda w, role: Call(f"{API}/webhooks/{w.webhook.id}/test"), frozenset({ADMIN})
+    ),
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): get(
+        lambda w: f"{API}/webhooks/{w.webhook.id}/deliveries", frozenset({ADMIN})
+    ),
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}"): get(
+        lambda w: f"{API}/webhooks/{w.webhook.id}/deliveries/{w.webhook_delivery.id}", frozenset({ADMIN})
+    ),
+    ("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/replay"): Spec(
+        lambda w, role: Call(f"{API}/webhooks/{w.webhook.id}/deliveries/{w.webhook_delivery.id}/replay"),
         frozenset({ADMIN}),
     ),
 }

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions of outside systems to workflow events, delivered through an outbox after commit."""
