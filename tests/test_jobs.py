@@ -9,7 +9,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 
 from app import clock
 from app.config import get_settings
-from app.jobs import DAILY_JOB_ID, DISPATCH_JOB_ID, make_scheduler, run_daily_transitions
+from app.jobs import DAILY_JOB_ID, DISPATCH_JOB_ID, WEBHOOK_JOB_ID, make_scheduler, run_daily_transitions
 from app.workflow import engine
 from tests.builders import advance, cast, draft_agreement
 
@@ -60,9 +60,10 @@ def test_the_scheduler_catches_up_at_start_with_its_own_job(session, session_fac
     people = cast(make_user)
     due = _signed(session, people, effective=_today() - timedelta(days=3))
     scheduler = make_scheduler(6, get_settings().timezone, session_factory)
-    assert {job.id for job in scheduler.get_jobs()} == {DAILY_JOB_ID, DISPATCH_JOB_ID}
+    assert {job.id for job in scheduler.get_jobs()} == {DAILY_JOB_ID, DISPATCH_JOB_ID, WEBHOOK_JOB_ID}
     assert scheduler.get_job(DISPATCH_JOB_ID).trigger.interval.total_seconds() == 60
     scheduler.remove_job(DISPATCH_JOB_ID)  # this test's connection is not shared between threads
+    scheduler.remove_job(WEBHOOK_JOB_ID)
     done = threading.Event()
     outcome: list[int] = []
     scheduler.add_listener(lambda e: (outcome.append(e.code), done.set()), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)

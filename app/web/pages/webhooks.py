@@ -70,7 +70,7 @@ def switch_webhook(
     request: Request, session: DbSession, user: PageUser, form: CheckedForm, webhook_id: int
 ) -> Response:
     """Turn a subscription on or off (off: no new messages, and pending ones wait)."""
-    active = form.get("active") == "true"
+    active = form.get("active") == "true"  # not a workflow state
     service.update_subscription(session, webhook_id, SubscriptionUpdate(active=active), actor=user)
     message = _("The webhook is on.") if active else _("The webhook is off.")
     return redirect(request, f"/admin/webhooks/{webhook_id}", message)
