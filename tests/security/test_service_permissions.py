@@ -63,6 +63,8 @@ from app.users import password_reset
 from app.users import service as users
 from app.users.models import ApiToken, Role, User
 from app.users.schemas import UserCreate
+from app.webhooks import service as webhooks
+from app.webhooks.schemas import SubscriptionCreate, SubscriptionUpdate
 from app.workflow.actor import Actor
 from tests.builders import SCREENING_LIST, Cast, draft_agreement, formalising_partnership, organisation, partnership
 
@@ -212,6 +214,7 @@ DRAFT = "app/drafting/service.py"
 EXIST = "app/agreements/existing.py"
 USERS = "app/users/service.py"
 REMS = "app/reminders/service.py"
+HOOKS = "app/webhooks/service.py"
 IMPS = "app/imports/service.py"
 
 
@@ -330,6 +333,17 @@ CASES = [
         w.session, w.screening_hit, "cleared", "Refused", actor=Actor.person(w.viewer))),
     Case("app/screening/loading.py:load_list", lambda w: screening_loading.load_list(
         w.session, io.BytesIO(SCREENING_LIST.read_bytes()), actor=Actor.person(w.people.lawyer))),
+    # webhooks: for admins only (a subscription is checked for its right before anything else is read)
+    Case(f"{HOOKS}:create_subscription", lambda w: webhooks.create_subscription(
+        w.session, SubscriptionCreate(url="https://hooks.example.org/in", event_types=["*"]), actor=w.people.lawyer)),
+    Case(f"{HOOKS}:list_subscriptions", lambda w: webhooks.list_subscriptions(w.session, actor=w.people.lawyer)),
+    Case(f"{HOOKS}:get_subscription", lambda w: webhooks.get_subscription(w.session, 987_654, actor=w.viewer)),
+    Case(f"{HOOKS}:update_subscription", lambda w: webhooks.update_subscription(
+        w.session, 987_654, SubscriptionUpdate(active=False), actor=w.people.manager)),
+    Case(f"{HOOKS}:renew_secret", lambda w: webhooks.renew_secret(w.session, 987_654, actor=w.people.lawyer)),
+    Case(f"{HOOKS}:delete_subscription", lambda w: webhooks.delete_subscription(
+        w.session, 987_654, actor=w.people.manager)),
+    Case(f"{HOOKS}:get_delivery", lambda w: webhooks.get_delivery(w.session, 987_654, 1, actor=w.viewer)),
 ]  # fmt: skip
 
 

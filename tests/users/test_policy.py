@@ -24,12 +24,12 @@ def _row(bits: str) -> tuple[bool, ...]:
 
 # What each role may do; EDIT and ACT (on an agreement) are split by how the user relates to the partnership.
 # read, orgs, create, edit-own, edit-as-LO, edit-other, users, act-own, act-other, templates, audit, sign, screen,
-# load-list
+# load-list, webhooks
 TABLE = {
-    Role.ADMIN:           _row("11111111111111"),
-    Role.PROJECT_MANAGER: _row("11111001000000"),
-    Role.LEGAL_OFFICER:   _row("11011001110110"),
-    Role.VIEWER:          _row("10000000000000"),
+    Role.ADMIN:           _row("111111111111111"),
+    Role.PROJECT_MANAGER: _row("111110010000000"),
+    Role.LEGAL_OFFICER:   _row("110110011101100"),
+    Role.VIEWER:          _row("100000000000000"),
 }  # fmt: skip
 
 
@@ -49,6 +49,7 @@ def _decisions(user: User) -> tuple[bool, ...]:
         can(user, Action.RECORD_SIGNATURES),  # a party's own signature or withdrawal (issue 21)
         can(user, Action.DECIDE_SCREENING),
         can(user, Action.LOAD_SCREENING_LIST),
+        can(user, Action.MANAGE_WEBHOOKS),
     )
 
 
@@ -66,6 +67,7 @@ def test_the_table_covers_every_role_and_action():
         Action.RECORD_SIGNATURES,
         Action.DECIDE_SCREENING,
         Action.LOAD_SCREENING_LIST,
+        Action.MANAGE_WEBHOOKS,
     }
 
 
@@ -76,11 +78,11 @@ def test_each_role(role):
 
 @pytest.mark.parametrize("role", list(Role))
 def test_a_deactivated_user_may_do_nothing(role):
-    assert _decisions(_user(role, active=False)) == (False,) * 14
+    assert _decisions(_user(role, active=False)) == (False,) * 15
 
 
 def test_a_user_without_roles_may_do_nothing():
-    assert _decisions(_user()) == (False,) * 14
+    assert _decisions(_user()) == (False,) * 15
 
 
 def test_roles_add_up():
