@@ -100,7 +100,14 @@ def test_a_past_day_reads_the_stays_from_their_indexes(session, generated):
     # Index-only where the table is vacuumed; in this test's open transaction the planner may visit the rows.
     assert {node["Node Type"] for node in stays} <= {"Index Only Scan", "Index Scan", "Bitmap Heap Scan"}, stays
     used = _indexes(plans, "stage_stays")
-    assert {"uq_stage_stays_open", "ix_stage_stays_reached", "ix_stage_stays_ended", "ix_stage_stays_left"} <= used
+    # Which of the stays' indexes the planner combines depends on the statistics of the moment (a CI run once chose
+    # two of the four): what matters is that the stays are read through their own indexes, and only those.
+    assert used and used <= {
+        "uq_stage_stays_open",
+        "ix_stage_stays_reached",
+        "ix_stage_stays_ended",
+        "ix_stage_stays_left",
+    }
     assert not any("transition_events" in statement for statement, _nodes in plans)  # never the history
 
 
