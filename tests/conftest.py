@@ -30,10 +30,8 @@ from app.api.app import create_app  # noqa: E402
 from app.config import Settings, get_settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.rules import register_all  # noqa: E402
-from app.users.models import Role, User  # noqa: E402
-from app.users.schemas import UserCreate  # noqa: E402
-from app.users.service import create_token, create_user  # noqa: E402
-from tests.builders import SET_UP  # noqa: E402
+from app.users.models import User  # noqa: E402
+from tests.support import token_maker, user_maker  # noqa: E402
 
 ENV_URL = "AGREEMENTS_TEST_DATABASE_URL"
 # Commands speak the tester's locale (LANG=fr_FR.UTF-8 → French); the tests expect English unless they ask.
@@ -175,37 +173,13 @@ def client(
 @pytest.fixture
 def make_user(session: Session) -> Callable[..., User]:
     """Create a user with the given roles (committed to the test transaction)."""
-    counter = iter(range(1, 10_000))
-
-    def _make(*roles: Role, name: str | None = None) -> User:
-        number = next(counter)
-        label = "-".join(role.value for role in roles) or "nobody"
-        user = create_user(
-            session,
-            UserCreate(
-                email=f"{label}.{number}@example.org",
-                full_name=name or f"{label.title()} {number}",
-                roles=list(roles),
-            ),
-            actor=SET_UP,
-        )
-        session.commit()
-        return user
-
-    return _make
+    return user_maker(session)
 
 
 @pytest.fixture
 def auth(session: Session, make_user: Callable[..., User]) -> Callable[..., tuple[User, dict[str, str]]]:
     """A user with the given roles and the Authorization header of a fresh token of theirs."""
-
-    def _auth(*roles: Role, user: User | None = None) -> tuple[User, dict[str, str]]:
-        user = user or make_user(*roles)
-        _, secret = create_token(session, user, "test")
-        session.commit()
-        return user, {"Authorization": f"Bearer {secret}"}
-
-    return _auth
+    return token_maker(session, make_user)
 
 
 @pytest.fixture
@@ -232,7 +206,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 SLOW: tuple[str, ...] = (
-    "tests/api/test_garbage.py",  # every field, path, query and header of every endpoint: ~300 cases, ~1 s each
+    "tests/api/test_garbage.py",  # every field, path, query and header of every endpoint: ~450 cases, ~90 s in all
     "tests/webhooks/test_race.py::test_two_dispatchers_at_once_deliver_each_message_exactly_once",  # 200 real POSTs
     "tests/security/test_fuzz.py",
     "tests/security/test_sign_in_race.py",

@@ -1,4 +1,4 @@
-"""Helpers for tests that need a database of their own (migrations, CLI, a real server process)."""
+"""Helpers for tests: databases of their own (migrations, CLI, a real server process), users and tokens, shared rows."""
 
 from __future__ import annotations
 
@@ -6,16 +6,21 @@ import atexit
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 from app import db, migrate
 from app.config import get_settings
 from app.db import make_engine
+from app.users.models import Role, User
+from app.users.schemas import UserCreate
+from app.users.service import create_token, create_user
+from tests.builders import SET_UP
 
 
 @contextmanager
@@ -107,3 +112,64 @@ def clear_cached_settings() -> None:
         db.get_engine().dispose()
     for cached in (get_settings, db.get_engine, db.get_sessionmaker):
         cached.cache_clear()
+
+
+def user_maker(session: Session) -> Callable[..., User]:
+    """A function creating users with the given roles, each committed to the session's transaction."""
+    counter = iter(range(1, 10_000))
+
+    def _make(*roles: Role, name: str | None = None) -> User:
+        number = next(counter)
+        label = "-".join(role.value for role in roles) or "nobody"
+        user = create_user(
+            session,
+            UserCreate(
+                email=f"{label}.{number}@example.org",
+                full_name=name or f"{label.title()} {number}",
+                roles=list(roles),
+            ),
+            actor=SET_UP,
+        )
+        session.commit()
+        return user
+
+    return _make
+
+
+def token_maker(session: Session, make_user: Callable[..., User]) -> Callable[..., tuple[User, dict[str, str]]]:
+    """A function giving a user with the given roles (or the one named) and a fresh token's Authorization header."""
+
+    def _auth(*roles: Role, user: User | None = None) -> tuple[User, dict[str, str]]:
+        user = user or make_user(*roles)
+        _, secret = create_token(session, user, "test")
+        session.commit()
+        return user, {"Authorization": f"Bearer {secret}"}
+
+    return _auth
+
+
+@contextmanager
+def shared_rows(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions whose rows several tests share: built once in an outer transaction rolled back after the last test.
+
+    A module whose every test needs the same costly rows builds them once with a session from this factory, then
+    overrides ``connection`` with :func:`savepoint_per_test`, so that what each test writes is undone before the next.
+    """
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            yield sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        finally:
+            transaction.rollback()
+
+
+@contextmanager
+def savepoint_per_test(factory: sessionmaker[Session]) -> Iterator[Connection]:
+    """The shared rows' connection inside a savepoint rolled back after the test (see :func:`shared_rows`)."""
+    connection = factory.kw["bind"]
+    savepoint = connection.begin_nested()
+    try:
+        yield connection
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()

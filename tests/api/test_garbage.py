@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session, sessionmaker
 
 from app import clock
 from app.agreements.existing import upload_signed_copy
@@ -57,6 +59,7 @@ from tests.builders import (
     signed_generated_agreement,
 )
 from tests.partner_links.support import link_for, scene
+from tests.support import savepoint_per_test, shared_rows, token_maker, user_maker
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -514,8 +517,31 @@ ROUTE_QUERIES = {
 }
 
 
+@pytest.fixture(scope="module")
+def _shared(engine) -> Iterator[sessionmaker[Session]]:
+    """The sweep's rows, built once for the module's ~450 tests (building them costs seconds)."""
+    with shared_rows(engine) as factory:
+        yield factory
+
+
 @pytest.fixture
-def world(session, auth, make_user) -> World:
+def connection(_shared) -> Iterator[Connection]:
+    """Each test runs on the shared rows, and what it writes is rolled back before the next."""
+    with savepoint_per_test(_shared) as connection:
+        yield connection
+
+
+@pytest.fixture(scope="module")
+def world(_shared) -> World:
+    """The rows the valid requests refer to, built once for the module."""
+    with _shared() as session:
+        make_user = user_maker(session)
+        built = _build_world(session, token_maker(session, make_user), make_user)
+        session.commit()  # whatever reading the values wrote (a screening's standing) stays for the tests
+        return built
+
+
+def _build_world(session: Session, auth: Callable[..., Any], make_user: Callable[..., Any]) -> World:
     admin, headers = auth(Role.ADMIN)
     lawyer = make_user(Role.LEGAL_OFFICER)
     org = organisation(session, "Swept Organisation", contacts=[{"name": "Focal"}])
