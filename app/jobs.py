@@ -115,7 +115,7 @@ def webhook_job(factory: sessionmaker[Session] | None = None, stopping: threadin
         for _round in range(WEBHOOK_ROUNDS):  # bounded: the scheduler's other jobs get their turn
             if stopping is not None and stopping.is_set():
                 return  # shutting down: claim nothing more (a batch under way has finished and been recorded)
-            if not dispatch_webhooks(factory or get_sessionmaker()).claimed:
+            if not dispatch_webhooks(factory or get_sessionmaker(), stopping=stopping).claimed:
                 break
     except Exception:
         log.exception("webhook dispatch failed; it will be tried again at the next round")
@@ -151,26 +151,20 @@ def make_scheduler(
     )
     from app.config import get_settings
 
-    scheduler.add_job(
-        dispatch_job,
-        IntervalTrigger(seconds=get_settings().dispatch_interval_seconds, timezone=zone),
-        args=[factory, stopping],
-        id=DISPATCH_JOB_ID,
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        next_run_time=clock.now(),
-    )
-    scheduler.add_job(
-        webhook_job,
-        IntervalTrigger(seconds=get_settings().webhook_interval_seconds, timezone=zone),
-        args=[factory, stopping],
-        id=WEBHOOK_JOB_ID,
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        next_run_time=clock.now(),
-    )
+    for job, seconds, job_id in (
+        (dispatch_job, get_settings().dispatch_interval_seconds, DISPATCH_JOB_ID),
+        (webhook_job, get_settings().webhook_interval_seconds, WEBHOOK_JOB_ID),
+    ):
+        scheduler.add_job(
+            job,
+            IntervalTrigger(seconds=seconds, timezone=zone),
+            args=[factory, stopping],
+            id=job_id,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            next_run_time=clock.now(),
+        )
     return scheduler
 
 

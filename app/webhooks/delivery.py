@@ -19,6 +19,7 @@ import os
 import random
 import socket
 import ssl
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -286,7 +287,7 @@ def record(
 
 
 def release(factory: sessionmaker[Session], ids: list[int], worker_id: str, at: datetime) -> None:
-    """Hand unsent claims back untouched (no attempt counted), when the lease is running out."""
+    """Hand unsent claims back untouched (no attempt counted), when the lease is running out or on shutdown."""
     with unit_of_work(factory) as session:
         mine = (_table.c.id.in_(ids), _table.c.claimed_by == worker_id)
         untouched = {"claimed_by": None, "claimed_at": None, "updated_at": at}
@@ -298,10 +299,12 @@ def dispatch_webhooks(
     settings: Settings | None = None,
     worker_id: str | None = None,
     now: datetime | None = None,
+    stopping: threading.Event | None = None,
 ) -> WebhookReport:
     """Deliver one batch of due webhook messages; each claimed one ends delivered, retried later, failed or released.
 
-    ``now`` fixes the instant for the whole dispatch (tests travel in time); by default the clock is asked.
+    ``now`` fixes the instant for the whole dispatch (tests travel in time); by default the clock is asked. Once
+    ``stopping`` is set (shutdown), the message in flight finishes and the rest of the batch is released at once.
     """
     settings = settings or get_settings()
     worker_id = worker_id or default_worker_id()
@@ -312,7 +315,8 @@ def dispatch_webhooks(
         batch = claim_due(session, worker_id, stamp(), settings.webhook_batch_size)
     started = time.monotonic()
     for position, claimed in enumerate(batch):
-        if time.monotonic() - started > settings.webhook_lease_seconds / 2:
+        shutting_down = stopping is not None and stopping.is_set()
+        if shutting_down or time.monotonic() - started > settings.webhook_lease_seconds / 2:
             rest = [other.id for other in batch[position:]]
             release(factory, rest, worker_id, stamp())
             report.released += len(rest)

@@ -190,3 +190,35 @@ def test_a_reminder_sent_is_one_message(session, session_factory, make_user, sub
     sent = _deliveries(session, subscription)
     assert [(d.event_type, d.payload["data"]["reminder_id"]) for d in sent] == [("reminder.sent", reminder_id)]
     assert sent[0].payload["data"]["kind"] == "end_date"
+
+
+class _StopAfterFirst:
+    """A shutdown signal that is raised once the batch's first message has been sent."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def is_set(self) -> bool:
+        self.asked += 1
+        return self.asked > 1
+
+
+def test_on_shutdown_the_message_in_flight_finishes_and_the_rest_of_the_batch_is_released_untouched(
+    session, session_factory, subscribe, receiver, hook_settings
+):
+    subscription = subscribe("webhook.test")
+    with clock.frozen_at(NOW):
+        for _ in range(3):
+            service.send_test(session, subscription.id, actor=SET_UP)
+        session.commit()
+
+    with clock.frozen_at(NOW):
+        report = dispatch_webhooks(session_factory, hook_settings, stopping=_StopAfterFirst())
+
+    assert (report.delivered, report.released) == (1, 2), report
+    assert len(receiver.received) == 1
+    first, *rest = _deliveries(session, subscription)
+    assert first.status == DeliveryStatus.DELIVERED
+    assert [(d.status, d.attempts, d.claimed_by) for d in rest] == [(DeliveryStatus.PENDING, 0, None)] * 2
+    _dispatch_all(session_factory, hook_settings, NOW)  # the next worker sends them, once each
+    assert len(receiver.received) == 3 and len({item.headers["webhook-id"] for item in receiver.received}) == 3
