@@ -8,7 +8,7 @@ Usage: python bench/bench_api_scale.py [--url DATABASE_URL] [--partnerships 1000
 generated portfolio (e.g. the 1,000,000 partnerships ``agreements generate`` left there) it is used as it is.
 Without ``--url`` a scratch database is created on the local server, filled, and dropped afterwards.
 
-Each endpoint is requested ``--requests`` times, one after the other, through ``create_app`` in-process
+Each endpoint is requested ``--requests`` times, in turn with its baseline, through ``create_app`` in-process
 (Starlette's test client: routing, authentication, validation, services, serialisation, real SQL) with an admin
 token; p95 is reported beside a minimal FastAPI endpoint running the same SQL (``bench_api_minimal.sql_app``: the
 SELECTs the endpoint sent on its first request, through the same kind of client), with the ratio the issue bounds
@@ -220,23 +220,28 @@ def measure(url: str, requests: int = 30, log: Any = print, lists_only: bool = F
             with TestClient(baseline) as minimal:
                 first: dict[str, float] = {}
 
-                def timed(on: Any, path: str) -> list[float]:
+                def once(on: Any, path: str) -> float:
                     started = time.perf_counter()
-                    on.get(path).raise_for_status()  # warm-up: the cold figure (first request of this process)
-                    first[path] = (time.perf_counter() - started) * 1000
-                    timings = []
-                    for _ in range(requests):
-                        started = time.perf_counter()
-                        response = on.get(path)
-                        timings.append((time.perf_counter() - started) * 1000)
-                        response.raise_for_status()
-                    return timings
+                    on.get(path).raise_for_status()
+                    return (time.perf_counter() - started) * 1000
+
+                def timed(on: Any, path: str) -> list[float]:
+                    first[path] = once(on, path)  # warm-up: the cold figure (first request of this process)
+                    return [once(on, path) for _ in range(requests)]
+
+                def paired(path: str, same_sql: str) -> tuple[list[float], list[float]]:
+                    """The endpoint and its baseline requested in turn, so that both meet the same moments."""
+                    first[path] = once(client, path)
+                    once(minimal, same_sql)
+                    pairs = [(once(client, path), once(minimal, same_sql)) for _ in range(requests)]
+                    return [mine for mine, _ in pairs], [theirs for _, theirs in pairs]
 
                 health = _stats(timed(client, "/healthz"))
                 results["healthz"] = health
                 for name, path in endpoints:
-                    figures = _stats(timed(client, path)) | {"cold_ms": first[path]}
-                    bare = _stats(timed(minimal, f"/sql/{quote(name, safe='')}"))
+                    mine, theirs = paired(path, f"/sql/{quote(name, safe='')}")
+                    figures = _stats(mine) | {"cold_ms": first[path]}
+                    bare = _stats(theirs)
                     figures["minimal_median_ms"], figures["minimal_p95_ms"] = bare["median_ms"], bare["p95_ms"]
                     figures["x_minimal"] = figures["p95_ms"] / bare["p95_ms"]
                     figures["sql_ms"] = _sql_ms(url, captured[name], min(requests, 10))
