@@ -192,12 +192,17 @@ def _endpoints(url: str, lists_only: bool = False) -> list[tuple[str, str]]:
     return endpoints
 
 
-def measure(url: str, requests: int = 30, log: Any = print, lists_only: bool = False) -> dict[str, Any]:
-    """Median and p95 of each endpoint, beside a minimal endpoint running the same SQL, /healthz and the SQL alone."""
+def measure(
+    url: str, requests: int = 30, log: Any = print, lists_only: bool = False, settle: bool = True
+) -> dict[str, Any]:
+    """Median and p95 of each endpoint, beside a minimal endpoint running the same SQL, /healthz and the SQL alone.
+
+    ``settle``: freeze what start-up built before measuring, as ``agreements serve`` does before it serves.
+    """
     from bench_api_minimal import sql_app
     from fastapi.testclient import TestClient
 
-    from app.api.app import create_app
+    from app.api.app import create_app, settle_before_serving
     from app.config import load_settings
 
     token = _token(url)
@@ -217,6 +222,8 @@ def measure(url: str, requests: int = 30, log: Any = print, lists_only: bool = F
                 for name, statements in captured.items()
             }
             baseline = sql_app(url, reads)
+            if settle:
+                settle_before_serving()
             with TestClient(baseline) as minimal:
                 first: dict[str, float] = {}
 
@@ -263,7 +270,7 @@ def measure(url: str, requests: int = 30, log: Any = print, lists_only: bool = F
 
 def run(
     url: str | None = None, partnerships: int = 100_000, organisations: int | None = None, requests: int = 30,
-    server_url: str = SERVER_URL, log: Any = print, lists_only: bool = False,
+    server_url: str = SERVER_URL, log: Any = print, lists_only: bool = False, settle: bool = True,
 ) -> dict[str, Any]:  # fmt: skip
     """Fill the database if it is empty (a scratch one without ``url``), then measure; returns the figures."""
     organisations = organisations or max(4, partnerships * 16 // 100)
@@ -284,7 +291,7 @@ def run(
         log(f"{found['partnerships']:,} partnerships, {found['organisations']:,} organisations")
         return {"partnerships": found["partnerships"], "organisations": found["organisations"],
                 "generated_seconds": generated_seconds,
-                "endpoints": measure(target, requests, log, lists_only)}  # fmt: skip
+                "endpoints": measure(target, requests, log, lists_only, settle)}  # fmt: skip
 
     if url:
         return on(url)
@@ -300,8 +307,12 @@ def main() -> None:
     parser.add_argument("--organisations", type=int)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--lists-only", action="store_true", help="only the lists (not search, not the report)")
+    parser.add_argument("--unsettled", action="store_true", help="leave start-up objects to the collector")
     args = parser.parse_args()
-    result = run(args.url, args.partnerships, args.organisations, args.requests, lists_only=args.lists_only)
+    result = run(
+        args.url, args.partnerships, args.organisations, args.requests,
+        lists_only=args.lists_only, settle=not args.unsettled,
+    )  # fmt: skip
     endpoints = result["endpoints"]
     print(f"\nAPI latency at {result['partnerships']:,} partnerships, {args.requests} requests each (ms)")
     print(f"{'endpoint':<36}{'median':>8}{'p95':>8}{'minimal p95':>13}{'x minimal':>11}{'SQL':>8}{'x healthz':>11}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from fastapi import FastAPI, Request
@@ -125,3 +126,15 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     app.add_middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxies)
     openapi.install(app)
     return app
+
+
+def settle_before_serving() -> None:
+    """Take what start-up built out of the garbage collector's sight, once the application is ready to serve.
+
+    A full collection walks every object the process tracks, about 230,000 after start-up (modules, routes,
+    mappers, templates, catalogs): tens of milliseconds, or more on a busy machine, added to whichever request
+    happens to trigger it. Those objects live as long as the process, so they are frozen (``gc.freeze``) and no
+    collection walks them again; what requests allocate is collected as before.
+    """
+    gc.collect()
+    gc.freeze()

@@ -81,7 +81,7 @@ def serve(
 ) -> None:
     """Run the web server (migrating the embedded SQLite database first)."""
     # Imported here, not above: building the web application costs a second that every other command would pay.
-    from app.api.app import create_app
+    from app.api.app import create_app, settle_before_serving
 
     settings = get_settings()
     configure_logging(settings)
@@ -110,6 +110,7 @@ def serve(
             # On SIGTERM or SIGINT uvicorn stops accepting connections, lets the requests in flight finish (at
             # most shutdown_grace_seconds), then returns; a second SIGINT makes it stop at once.
             options = uvicorn_options(settings) | {"timeout_graceful_shutdown": settings.shutdown_grace_seconds}
+            settle_before_serving()
             uvicorn.run(application, host=host, port=port, **options)
         except ShutdownRequested:
             pass
