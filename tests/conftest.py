@@ -31,7 +31,7 @@ from app.config import Settings, get_settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.rules import register_all  # noqa: E402
 from app.users.models import User  # noqa: E402
-from tests.support import token_maker, user_maker  # noqa: E402
+from tests.support import savepoint_per_test, shared_transaction, token_maker, user_maker  # noqa: E402
 
 ENV_URL = "AGREEMENTS_TEST_DATABASE_URL"
 # Commands speak the tester's locale (LANG=fr_FR.UTF-8 → French); the tests expect English unless they ask.
@@ -110,12 +110,27 @@ def _load_screening_list(engine: Engine) -> None:
 
 
 @pytest.fixture
-def connection(engine: Engine) -> Iterator[Connection]:
-    """A connection whose outer transaction is rolled back after the test."""
+def connection(engine: Engine, request: pytest.FixtureRequest) -> Iterator[Connection]:
+    """A connection whose outer transaction is rolled back after the test.
+
+    In a module marked ``shared_rows``, the connection of the module's shared rows, in a savepoint rolled back
+    after the test.
+    """
+    if request.node.get_closest_marker("shared_rows"):
+        with savepoint_per_test(request.getfixturevalue("shared_rows")) as connection:
+            yield connection
+        return
     with engine.connect() as connection:
         transaction = connection.begin()
         yield connection
         transaction.rollback()
+
+
+@pytest.fixture(scope="module")
+def shared_rows(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions for rows the tests of a ``shared_rows`` module share (see :func:`tests.support.built_once`)."""
+    with shared_transaction(engine) as factory:
+        yield factory
 
 
 @pytest.fixture

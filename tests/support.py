@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
@@ -21,6 +22,8 @@ from app.users.models import Role, User
 from app.users.schemas import UserCreate
 from app.users.service import create_token, create_user
 from tests.builders import SET_UP
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -149,11 +152,11 @@ def token_maker(session: Session, make_user: Callable[..., User]) -> Callable[..
 
 
 @contextmanager
-def shared_rows(engine: Engine) -> Iterator[sessionmaker[Session]]:
-    """Sessions whose rows several tests share: built once in an outer transaction rolled back after the last test.
+def shared_transaction(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions in one outer transaction, rolled back at the end: rows several tests share, built once.
 
-    A module whose every test needs the same costly rows builds them once with a session from this factory, then
-    overrides ``connection`` with :func:`savepoint_per_test`, so that what each test writes is undone before the next.
+    A module marked ``shared_rows`` builds its rows with :func:`built_once` in a module-scoped fixture; each of its
+    tests then runs on this connection inside a savepoint (:func:`savepoint_per_test`), undone before the next.
     """
     with engine.connect() as connection:
         transaction = connection.begin()
@@ -165,7 +168,7 @@ def shared_rows(engine: Engine) -> Iterator[sessionmaker[Session]]:
 
 @contextmanager
 def savepoint_per_test(factory: sessionmaker[Session]) -> Iterator[Connection]:
-    """The shared rows' connection inside a savepoint rolled back after the test (see :func:`shared_rows`)."""
+    """The shared rows' connection inside a savepoint rolled back after the test (see :func:`shared_transaction`)."""
     connection = factory.kw["bind"]
     savepoint = connection.begin_nested()
     try:
@@ -173,3 +176,14 @@ def savepoint_per_test(factory: sessionmaker[Session]) -> Iterator[Connection]:
     finally:
         if savepoint.is_active:
             savepoint.rollback()
+
+
+def built_once(
+    factory: sessionmaker[Session], build: Callable[[Session, Callable[..., Any], Callable[..., User]], T]
+) -> T:
+    """``build(session, auth, make_user)`` run once on the shared rows and committed, as the per-test fixtures would."""
+    with factory() as session:
+        make_user = user_maker(session)
+        built = build(session, token_maker(session, make_user), make_user)
+        session.commit()  # whatever reading the built values wrote (a screening's standing) stays for the tests
+        return built

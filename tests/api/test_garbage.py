@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from app import clock
 from app.agreements.existing import upload_signed_copy
@@ -59,7 +58,7 @@ from tests.builders import (
     signed_generated_agreement,
 )
 from tests.partner_links.support import link_for, scene
-from tests.support import savepoint_per_test, shared_rows, token_maker, user_maker
+from tests.support import built_once
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -517,28 +516,13 @@ ROUTE_QUERIES = {
 }
 
 
-@pytest.fixture(scope="module")
-def _shared(engine) -> Iterator[sessionmaker[Session]]:
-    """The sweep's rows, built once for the module's ~450 tests (building them costs seconds)."""
-    with shared_rows(engine) as factory:
-        yield factory
-
-
-@pytest.fixture
-def connection(_shared) -> Iterator[Connection]:
-    """Each test runs on the shared rows, and what it writes is rolled back before the next."""
-    with savepoint_per_test(_shared) as connection:
-        yield connection
+pytestmark = pytest.mark.shared_rows  # ~450 tests on rows that take seconds to build: built once, each test undone
 
 
 @pytest.fixture(scope="module")
-def world(_shared) -> World:
+def world(shared_rows) -> World:
     """The rows the valid requests refer to, built once for the module."""
-    with _shared() as session:
-        make_user = user_maker(session)
-        built = _build_world(session, token_maker(session, make_user), make_user)
-        session.commit()  # whatever reading the values wrote (a screening's standing) stays for the tests
-        return built
+    return built_once(shared_rows, _build_world)
 
 
 def _build_world(session: Session, auth: Callable[..., Any], make_user: Callable[..., Any]) -> World:

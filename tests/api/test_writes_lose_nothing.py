@@ -6,11 +6,13 @@ transaction is rolled back as a whole, not just that validation ran first.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
 from app import clock
 from app.config import get_settings
@@ -32,6 +34,7 @@ from tests.builders import (
     organisation,
     partnership,
 )
+from tests.support import built_once
 
 API = "/api/v1"
 
@@ -42,8 +45,16 @@ class World:
     headers: dict[str, dict[str, str]]
 
 
-@pytest.fixture
-def world(session, auth, make_user) -> World:
+pytestmark = pytest.mark.shared_rows  # ~100 tests on the same rows: built once, each test undone
+
+
+@pytest.fixture(scope="module")
+def world(shared_rows) -> World:
+    """The rows the refused writes aim at, built once for the module."""
+    return built_once(shared_rows, _build_world)
+
+
+def _build_world(session: Session, auth: Callable[..., Any], make_user: Callable[..., Any]) -> World:
     admin, admin_headers = auth(Role.ADMIN)
     _, viewer_headers = auth(Role.VIEWER)
     _, manager_headers = auth(Role.PROJECT_MANAGER)
