@@ -327,15 +327,18 @@ def _bounded_plain_count(session: Session, stmt: Select[Any], offset: int) -> tu
     return (counted, True) if counted <= bound else (bound, False)
 
 
-def rows_by_owner(session: Session, stmt: Select[Any]) -> dict[Any, list[dict[str, Any]]]:
-    """The rows of ``stmt`` as plain dicts, grouped by their first column (left out of the dicts), in its order.
+def rows_by_owner(
+    session: Session, stmt: Select[Any], parameters: dict[str, Any] | None = None
+) -> dict[Any, list[dict[str, Any]]]:
+    """The rows of ``stmt`` (run with ``parameters``) as plain dicts, grouped by their first column (left out of the
+    dicts), in its order.
 
     How a list page reads what its items hold (areas, parties, contacts) for every item at once, as rows rather
     than ORM objects: measured at fifty partnerships, building their related objects cost more than the SQL.
     """
     names = stmt.selected_columns.keys()[1:]
     grouped: dict[Any, list[dict[str, Any]]] = {}
-    for owner, *values in session.execute(stmt):
+    for owner, *values in session.execute(stmt, parameters):
         grouped.setdefault(owner, []).append(dict(zip(names, values, strict=True)))
     return grouped
 

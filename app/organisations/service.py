@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, lazyload
 
-from app.db import among, utcnow
+from app.db import among_parameter, utcnow
 from app.errors import Conflict, NotFound, invalid
 from app.i18n import MESSAGES
 from app.listing import PageParams, Slice, by_tiers, order_by, paginate, rows_by_owner, sort_keys
@@ -162,20 +163,9 @@ def list_page(session: Session, filters: OrganisationFilter, params: PageParams)
     """
     found = paginate(session, selection(session, filters, params.sort, options=(lazyload("*"),)), params)
     ids = [organisation.id for organisation in found.items]
-    areas = rows_by_owner(
-        session,
-        select(organisation_areas.c.organisation_id, *AREA_COLUMNS)
-        .join(AreaOfEngagement, AreaOfEngagement.id == organisation_areas.c.area_id)
-        .where(among(session, organisation_areas.c.organisation_id, ids))
-        .order_by(AreaOfEngagement.id),
-    )
-    contact_columns = [
-        Contact.organisation_id.label("owner"),
-        *(getattr(Contact, name) for name in ContactRead.model_fields),
-    ]
-    contacts = rows_by_owner(
-        session, select(*contact_columns).where(among(session, Contact.organisation_id, ids)).order_by(Contact.id)
-    )
+    areas_of, contacts_of = _item_statements(session.get_bind().dialect.name)
+    areas = rows_by_owner(session, areas_of, {"ids": ids})
+    contacts = rows_by_owner(session, contacts_of, {"ids": ids})
     found.items = [
         {
             **{name: getattr(organisation, name) for name in ITEM_FIELDS},
@@ -185,6 +175,23 @@ def list_page(session: Session, filters: OrganisationFilter, params: PageParams)
         for organisation in found.items
     ]
     return found
+
+
+@functools.cache
+def _item_statements(dialect: str) -> tuple[Select[Any], Select[Any]]:
+    """The areas and the contacts of a list page's organisations (the page's ids as the parameter ``ids``), built
+    once per backend: building them on every request cost more than PostgreSQL took to answer them."""
+    areas = (
+        select(organisation_areas.c.organisation_id, *AREA_COLUMNS)
+        .join(AreaOfEngagement, AreaOfEngagement.id == organisation_areas.c.area_id)
+        .where(among_parameter(dialect, organisation_areas.c.organisation_id, "ids"))
+        .order_by(AreaOfEngagement.id)
+    )
+    contact_columns = [Contact.organisation_id.label("owner"), *(getattr(Contact, n) for n in ContactRead.model_fields)]
+    contacts = (
+        select(*contact_columns).where(among_parameter(dialect, Contact.organisation_id, "ids")).order_by(Contact.id)
+    )
+    return areas, contacts
 
 
 AREA_COLUMNS = (AreaOfEngagement.id, AreaOfEngagement.code, AreaOfEngagement.name, AreaOfEngagement.description)

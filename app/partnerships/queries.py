@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session, contains_eager, defaultload, lazyload
 
 from app.agreements.models import Agreement
 from app.config import get_settings
-from app.db import among
+from app.db import among, among_parameter
 from app.errors import NotFound, invalid
 from app.i18n import MESSAGES
 from app.listing import PageParams, Slice, by_tiers, order_by, paginate, rows_by_owner, sort_keys
@@ -81,44 +83,18 @@ def list_items(session: Session, partnerships: Sequence[Partnership]) -> list[di
     ids = [partnership.id for partnership in partnerships]
     if not ids:
         return []
-    areas = rows_by_owner(
-        session,
-        select(partnership_areas.c.partnership_id, *AREA_COLUMNS)
-        .join(AreaOfEngagement, AreaOfEngagement.id == partnership_areas.c.area_id)
-        .where(among(session, partnership_areas.c.partnership_id, ids))
-        .order_by(AreaOfEngagement.id),
-    )
-    co_owners = rows_by_owner(
-        session,
-        select(partnership_co_owners.c.partnership_id, *PERSON_COLUMNS)
-        .join(User, User.id == partnership_co_owners.c.user_id)
-        .where(among(session, partnership_co_owners.c.partnership_id, ids))
-        .order_by(User.id),
-    )
+    statements = _item_statements(session.get_bind().dialect.name)
+    areas = rows_by_owner(session, statements.areas, {"ids": ids})
+    co_owners = rows_by_owner(session, statements.co_owners, {"ids": ids})
     named = {p.owner_id for p in partnerships} | {p.legal_officer_id for p in partnerships if p.legal_officer_id}
-    people = {
-        row.id: row._asdict() for row in session.execute(select(*PERSON_COLUMNS).where(among(session, User.id, named)))
-    }
-    parties = rows_by_owner(
-        session,
-        select(
-            PartnershipParty.partnership_id,
-            PartnershipParty.id,
-            PartnershipParty.role,
-            PartnershipParty.focal_point_id,
-            *(column.label(f"organisation_{column.key}") for column in SUMMARY_COLUMNS),
-        )
-        .join(Organisation, Organisation.id == PartnershipParty.organisation_id)
-        .where(among(session, PartnershipParty.partnership_id, ids))
-        .order_by(PartnershipParty.id),
-    )
+    people = {row.id: row._asdict() for row in session.execute(statements.people, {"ids": list(named)})}
+    parties = rows_by_owner(session, statements.parties, {"ids": ids})
     for party in itertools.chain.from_iterable(parties.values()):
         party["organisation"] = {column.key: party.pop(f"organisation_{column.key}") for column in SUMMARY_COLUMNS}
-    project_ids = {p.project_id for p in partnerships if p.project_id}
+    project_ids = list({p.project_id for p in partnerships if p.project_id})
     projects = {}
     if project_ids:
-        projects = {row.id: row._asdict() for row in session.execute(select(*PROJECT_COLUMNS).where(
-            among(session, Project.id, project_ids)))}  # fmt: skip
+        projects = {row.id: row._asdict() for row in session.execute(statements.projects, {"ids": project_ids})}
     return [
         {
             **{name: getattr(partnership, name) for name in ITEM_FIELDS},
@@ -131,6 +107,44 @@ def list_items(session: Session, partnerships: Sequence[Partnership]) -> list[di
         }
         for partnership in partnerships
     ]
+
+
+@dataclass(frozen=True)
+class _ItemStatements:
+    """The queries of a list page's items, each taking the page's ids as the parameter ``ids``."""
+
+    areas: Select[Any]
+    co_owners: Select[Any]
+    people: Select[Any]
+    parties: Select[Any]
+    projects: Select[Any]
+
+
+@functools.cache
+def _item_statements(dialect: str) -> _ItemStatements:
+    """Built once per backend: building them on every request cost more than PostgreSQL took to answer them."""
+    return _ItemStatements(
+        areas=select(partnership_areas.c.partnership_id, *AREA_COLUMNS)
+        .join(AreaOfEngagement, AreaOfEngagement.id == partnership_areas.c.area_id)
+        .where(among_parameter(dialect, partnership_areas.c.partnership_id, "ids"))
+        .order_by(AreaOfEngagement.id),
+        co_owners=select(partnership_co_owners.c.partnership_id, *PERSON_COLUMNS)
+        .join(User, User.id == partnership_co_owners.c.user_id)
+        .where(among_parameter(dialect, partnership_co_owners.c.partnership_id, "ids"))
+        .order_by(User.id),
+        people=select(*PERSON_COLUMNS).where(among_parameter(dialect, User.id, "ids")),
+        parties=select(
+            PartnershipParty.partnership_id,
+            PartnershipParty.id,
+            PartnershipParty.role,
+            PartnershipParty.focal_point_id,
+            *(column.label(f"organisation_{column.key}") for column in SUMMARY_COLUMNS),
+        )
+        .join(Organisation, Organisation.id == PartnershipParty.organisation_id)
+        .where(among_parameter(dialect, PartnershipParty.partnership_id, "ids"))
+        .order_by(PartnershipParty.id),
+        projects=select(*PROJECT_COLUMNS).where(among_parameter(dialect, Project.id, "ids")),
+    )
 
 
 PERSON_COLUMNS = (User.id, User.full_name, User.email)
