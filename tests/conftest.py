@@ -248,8 +248,6 @@ SLOW: tuple[str, ...] = (
     "tests/web/test_languages.py::test_a_french_partnership_and_organisation_read_in_french_with_french_dates",
     "tests/api/test_problems.py::test_an_unexpected_error_is_a_500_problem_that_hides_the_details",
     "tests/api/test_problems.py::test_unknown_routes_are_404_problems",
-    "tests/api/test_writes_lose_nothing.py::test_a_refused_write_changes_nothing",
-    "tests/api/test_writes_lose_nothing.py::test_every_write_endpoint_has_a_refused_case",
     "tests/drafting/test_drafting_api.py::test_a_generated_mou_reads_back_from_docx_and_pdf",
     "tests/drafting/test_drafting_api.py::test_hash_follows_the_text_and_approval_binds_to_it",
     "tests/drafting/test_outputs.py::test_pdf_has_reference_party_names_and_page_numbers",
