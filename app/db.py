@@ -166,8 +166,8 @@ def among_parameter(dialect: str, column: Any, name: str) -> ColumnElement[bool]
     """``column`` among the values of the parameter ``name``, given when the statement is executed.
 
     For statements built once per backend and reused on every request (a list page's item queries): building a
-    statement and its cache key costs more than PostgreSQL takes to answer it. ``= ANY(:name)`` on PostgreSQL, as
-    :func:`among`; an expanding ``IN`` on SQLite.
+    statement and its cache key costs about 0.3 ms, as much as PostgreSQL takes to answer it. ``= ANY(:name)`` on
+    PostgreSQL, as :func:`among`; an expanding ``IN`` on SQLite.
     """
     if dialect == "postgresql":
         return column == any_(bindparam(name, type_=ARRAY(column.type)))

@@ -114,7 +114,7 @@ def webhook_job(factory: sessionmaker[Session] | None = None, stopping: threadin
     try:
         for _round in range(WEBHOOK_ROUNDS):  # bounded: the scheduler's other jobs get their turn
             if stopping is not None and stopping.is_set():
-                return  # shutting down: claim nothing more (a batch under way has finished and been recorded)
+                return  # shutting down: claim nothing more (a batch under way handed back what it had not sent)
             if not dispatch_webhooks(factory or get_sessionmaker(), stopping=stopping).claimed:
                 break
     except Exception:

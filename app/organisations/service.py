@@ -180,7 +180,7 @@ def list_page(session: Session, filters: OrganisationFilter, params: PageParams)
 @functools.cache
 def _item_statements(dialect: str) -> tuple[Select[Any], Select[Any]]:
     """The areas and the contacts of a list page's organisations (the page's ids as the parameter ``ids``), built
-    once per backend: building them on every request cost more than PostgreSQL took to answer them."""
+    once per backend: building them on every request cost as much as PostgreSQL took to answer them."""
     areas = (
         select(organisation_areas.c.organisation_id, *AREA_COLUMNS)
         .join(AreaOfEngagement, AreaOfEngagement.id == organisation_areas.c.area_id)

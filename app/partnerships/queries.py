@@ -122,7 +122,7 @@ class _ItemStatements:
 
 @functools.cache
 def _item_statements(dialect: str) -> _ItemStatements:
-    """Built once per backend: building them on every request cost more than PostgreSQL took to answer them."""
+    """Built once per backend: building them on every request cost as much as PostgreSQL took to answer them."""
     return _ItemStatements(
         areas=select(partnership_areas.c.partnership_id, *AREA_COLUMNS)
         .join(AreaOfEngagement, AreaOfEngagement.id == partnership_areas.c.area_id)
