@@ -74,6 +74,25 @@ def awaited(session: Session, agreement: Agreement) -> list[PartyStatus]:
     return [row for row in signing_status(session, agreement) if row.signature is None]
 
 
+def awaiting_party(session: Session, partnership_id: int, party_id: int) -> list[Agreement]:
+    """The partnership's agreements awaiting signatures that party ``party_id`` must sign and has not signed yet."""
+    from sqlalchemy import select
+
+    stmt = (
+        select(Agreement)
+        .where(
+            Agreement.partnership_id == partnership_id,
+            Agreement.status.in_(sorted(states("agreement", group="awaiting_signatures"))),
+        )
+        .order_by(Agreement.id)
+    )
+    return [
+        agreement
+        for agreement in session.scalars(stmt)
+        if any(row.party is not None and row.party.id == party_id for row in awaited(session, agreement))
+    ]
+
+
 def consent_text(language: str, *, agreement: Agreement, party_name: str, version_sha256: str) -> str:
     """The consent a signer reads before signing electronically, in ``language`` (stored verbatim when signed)."""
     language = language if language in LANGUAGES else "en"

@@ -101,6 +101,25 @@ def _states_at(session: Session, workflow: str, ids: list[int], cutoff: datetime
     return {entity_id: (stage, entered) for entity_id, stage, entered in session.execute(stmt)}
 
 
+def _page_as_of(
+    session: Session, model: Any, workflow: str, cutoff: datetime, filters: AsOfFilter, params: PageParams,
+    *conditions: Any,
+) -> tuple[Slice, dict[int, tuple[str, datetime]]]:  # fmt: skip
+    """The page of ``model``'s records that existed at ``cutoff`` (in ``filters.stage`` then, if given) and meet
+    ``conditions``, newest first by keyset on ``(created_at, id)``, and each one's state then."""
+    stmt = select(model).options(lazyload("*"))
+    stmt = stmt.where(model.created_at < cutoff, *conditions, _existing_at(workflow, model.id, cutoff, filters.stage))
+    ordered = order_by(stmt, None, {}, default=[model.created_at.desc(), model.id.desc()])
+    found = paginate(session, ordered, params)
+    return found, _states_at(session, workflow, [record.id for record in found.items], cutoff)
+
+
+def _label(workflow: str, state: str) -> str:
+    """The state's short label (a state a workflow no longer has keeps its name)."""
+    known = get_workflow(workflow)
+    return known.short_label(state) if state in known.states else state
+
+
 def partnerships_as_of(session: Session, filters: AsOfFilter, params: PageParams) -> Slice:
     """The partnerships that existed at the end of ``filters.on``, each with its stage then, newest first.
 
@@ -109,23 +128,15 @@ def partnerships_as_of(session: Session, filters: AsOfFilter, params: PageParams
     """
     cutoff = check_day(filters.on, "on")
     _check_state(PARTNERSHIP, filters.stage)
-    stmt = select(Partnership).options(lazyload("*"))
-    stmt = stmt.where(
-        Partnership.created_at < cutoff,
-        *matching_partnerships(session, filters),
-        _existing_at(PARTNERSHIP, Partnership.id, cutoff, filters.stage),
-    )
-    ordered = order_by(stmt, None, {}, default=[Partnership.created_at.desc(), Partnership.id.desc()])
-    found = paginate(session, ordered, params)
-    at = _states_at(session, PARTNERSHIP, [p.id for p in found.items], cutoff)
-    workflow = get_workflow(PARTNERSHIP)
+    conditions = matching_partnerships(session, filters)
+    found, at = _page_as_of(session, Partnership, PARTNERSHIP, cutoff, filters, params, *conditions)
     found.items = [
         AsOfPartnership(
             id=p.id,
             reference=p.reference,
             title=p.title,
             stage=at[p.id][0],
-            stage_label=workflow.short_label(at[p.id][0]) if at[p.id][0] in workflow.states else at[p.id][0],
+            stage_label=_label(PARTNERSHIP, at[p.id][0]),
             since=at[p.id][1],
             stage_now=p.stage,
         )
@@ -144,14 +155,8 @@ def agreements_as_of(session: Session, filters: AsOfFilter, params: PageParams) 
     cutoff = check_day(filters.on, "on")
     _check_state(AGREEMENT, filters.stage)
     conditions = matching_partnerships(session, filters)
-    stmt = select(Agreement).options(lazyload("*"))
-    stmt = stmt.where(Agreement.created_at < cutoff, _existing_at(AGREEMENT, Agreement.id, cutoff, filters.stage))
-    if conditions:
-        stmt = stmt.where(Agreement.partnership_id.in_(select(Partnership.id).where(*conditions)))
-    ordered = order_by(stmt, None, {}, default=[Agreement.created_at.desc(), Agreement.id.desc()])
-    found = paginate(session, ordered, params)
-    at = _states_at(session, AGREEMENT, [a.id for a in found.items], cutoff)
-    workflow = get_workflow(AGREEMENT)
+    of_partnerships = [Agreement.partnership_id.in_(select(Partnership.id).where(*conditions))] if conditions else []
+    found, at = _page_as_of(session, Agreement, AGREEMENT, cutoff, filters, params, *of_partnerships)
     found.items = [
         AsOfAgreement(
             id=a.id,
@@ -160,7 +165,7 @@ def agreements_as_of(session: Session, filters: AsOfFilter, params: PageParams) 
             kind=str(a.kind.value if hasattr(a.kind, "value") else a.kind),
             partnership_id=a.partnership_id,
             status=at[a.id][0],
-            status_label=workflow.short_label(at[a.id][0]) if at[a.id][0] in workflow.states else at[a.id][0],
+            status_label=_label(AGREEMENT, at[a.id][0]),
             since=at[a.id][1],
             status_now=a.status,
         )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import i18n
@@ -25,27 +24,9 @@ from app.partner_links.service import record_use
 from app.web.forms import field_errors
 from app.web.partner_area import PartnerForm, PartnerSession, add_partner_page, render_partner, with_partner_headers
 from app.workflow.actor import Actor
-from app.workflow.definition import states
 
 router = APIRouter(route_class=TransactionalRoute, prefix="/partner", include_in_schema=False)
 add_partner_page("sign", "/partner/sign", WEB.lazy("Sign"))
-
-
-def awaiting_this_party(session: Session, link: PartnerLink) -> list[Agreement]:
-    """The partnership's agreements awaiting signatures that this link's party must sign and has not signed yet."""
-    stmt = (
-        select(Agreement)
-        .where(
-            Agreement.partnership_id == link.partnership_id,
-            Agreement.status.in_(sorted(states("agreement", group="awaiting_signatures"))),
-        )
-        .order_by(Agreement.id)
-    )
-    found = []
-    for agreement in session.scalars(stmt):
-        if any(row.party is not None and row.party.id == link.party_id for row in signing.awaited(session, agreement)):
-            found.append(agreement)
-    return found
 
 
 def _consent(link: PartnerLink, agreement: Agreement) -> str:
@@ -59,7 +40,7 @@ def _consent(link: PartnerLink, agreement: Agreement) -> str:
 
 
 def _page(request: Request, session: Session, link: PartnerLink, errors=None, failed_id=None, status=200) -> Response:
-    agreements = awaiting_this_party(session, link)
+    agreements = signing.awaiting_party(session, link.partnership_id, link.party_id)
     items = [
         {
             "agreement": agreement,
@@ -89,7 +70,8 @@ def sign_page(request: Request, session: DbSession, link: PartnerSession) -> Res
 @router.post("/sign/{agreement_id}")
 def sign(request: Request, session: DbSession, link: PartnerSession, form: PartnerForm, agreement_id: int) -> Response:
     """Sign one agreement electronically for the link's party (typed name, title, consent to the text shown)."""
-    agreement = next((a for a in awaiting_this_party(session, link) if a.id == agreement_id), None)
+    awaiting = signing.awaiting_party(session, link.partnership_id, link.party_id)
+    agreement = next((a for a in awaiting if a.id == agreement_id), None)
     if agreement is None:  # not this partnership's, not awaiting signatures, or signed already: nothing to sign here
         refusal = {"agreement": WEB.gettext("This agreement does not await your signature.")}
         return _page(request, session, link, refusal, agreement_id, 409)
