@@ -62,6 +62,8 @@ def issue_reset_link(
 ) -> tuple[PasswordReset, str]:
     """A new reset link for a user (administrators only): the row and the link's URL, never stored; flush only."""
     require(actor, Action.MANAGE_USERS)
+    if not settings.password_sign_in:
+        raise Conflict(MESSAGES.gettext("passwords are turned off here: people sign in through single sign-on"))
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(MESSAGES.gettext("user {user_id} does not exist", user_id=user_id))

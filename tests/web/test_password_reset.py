@@ -117,6 +117,33 @@ def test_a_deactivated_account_gets_no_link_until_it_is_activated(
     assert "désactivé" in assert_problem(french, 409)["detail"]
 
 
+def test_with_passwords_turned_off_no_link_is_issued_and_an_earlier_one_is_of_no_use(
+    sign_in, client: TestClient, auth, session: Session, make_user, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = make_user(Role.VIEWER)
+    _, earlier = issue_reset_link(session, target.id, _settings(), actor=SET_UP)  # issued while passwords were on
+    session.commit()
+    _, admin_headers = auth(Role.ADMIN)
+    admin = sign_in(Role.ADMIN)
+    off = client.app.state.settings.model_copy(update={"password_sign_in": False})
+    monkeypatch.setattr(client.app.state, "settings", off)  # single sign-on only
+
+    listing = admin.get("/admin/users")
+    assert listing.status_code == 200 and target.email in listing.text and "/reset-link" not in listing.text
+    assert admin.post(f"/admin/users/{target.id}/reset-link").status_code == 409
+    refused = assert_problem(client.post(f"/api/v1/users/{target.id}/password-reset", headers=admin_headers), 409)
+    assert "single sign-on" in refused["detail"]
+    assert len(session.scalars(select(PasswordReset).where(PasswordReset.user_id == target.id)).all()) == 1
+
+    client.cookies.delete(SESSION_COOKIE)
+    page = client.get(_path(earlier))
+    assert page.status_code == 403 and "single sign-on" in page.text and 'name="password"' not in page.text
+    sent = client.post(_path(earlier), data={"password": NEW_PASSWORD, "confirmation": NEW_PASSWORD})
+    assert sent.status_code == 403
+    session.expire_all()
+    assert not verify_password(target, NEW_PASSWORD)
+
+
 def _settings():
     from app.config import get_settings
 

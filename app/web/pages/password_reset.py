@@ -25,11 +25,22 @@ _ = WEB.gettext
 FORM_EXPIRED = WEB.lazy("The form expired or did not come from this site; open the link again.")
 
 
+PASSWORDS_OFF = WEB.lazy("Passwords are turned off here: sign in through single sign-on.")
+
+
 @router.get("/admin/users")
 def users_page(request: Request, session: DbSession, user: PageUser) -> Response:
-    """Every account, with a button to issue a password reset link (administrators)."""
+    """Every account, with a button to issue a password reset link (administrators; not when passwords are off)."""
     accounts = list_accounts(session, actor=user)
-    return render(request, "users/list.html", {"accounts": accounts})
+    context = {"accounts": accounts, "passwords": request.app.state.settings.password_sign_in}
+    return render(request, "users/list.html", context)
+
+
+def _passwords_off(request: Request) -> Response | None:
+    """The page a reset link opens when passwords are turned off (a link issued before): why it is of no use."""
+    if request.app.state.settings.password_sign_in:
+        return None
+    return render(request, "error.html", {"status": 403, "detail": str(PASSWORDS_OFF), "errors": []}, 403)
 
 
 @router.post("/admin/users/{user_id}/reset-link")
@@ -52,6 +63,8 @@ def _reset_form(request: Request, secret: str, email: str, errors: dict[str, str
 @router.get("/reset-password/{secret}")
 def reset_password_page(request: Request, session: DbSession, secret: str) -> Response:
     """The form to choose a new password, if the link can still be used; why not, otherwise."""
+    if (refused := _passwords_off(request)) is not None:
+        return refused
     return _reset_form(request, secret, live_reset(session, secret).user.email)
 
 
@@ -65,6 +78,8 @@ def reset_password_submit(
     csrf_token: str = Form(""),
 ) -> Response:
     """Set the new password and use the link up; then sign in with it."""
+    if (refused := _passwords_off(request)) is not None:
+        return refused
     if not tokens_match(csrf_token, request.cookies.get(SIGN_IN_CSRF_COOKIE)):
         return render(request, "error.html", {"status": 403, "detail": str(FORM_EXPIRED), "errors": []}, 403)
     email = live_reset(session, secret).user.email
