@@ -15,6 +15,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -53,8 +54,6 @@ class PartyStatus:
 
 def withdrawals_of(session: Session, agreement: Agreement) -> dict[int, PartyWithdrawal]:
     """The withdrawals recorded on the agreement, by party id."""
-    from sqlalchemy import select
-
     stmt = select(PartyWithdrawal).where(PartyWithdrawal.agreement_id == agreement.id)
     return {row.party_id: row for row in session.scalars(stmt)}
 
@@ -76,8 +75,6 @@ def awaited(session: Session, agreement: Agreement) -> list[PartyStatus]:
 
 def awaiting_party(session: Session, partnership_id: int, party_id: int) -> list[Agreement]:
     """The partnership's agreements awaiting signatures that party ``party_id`` must sign and has not signed yet."""
-    from sqlalchemy import select
-
     stmt = (
         select(Agreement)
         .where(
